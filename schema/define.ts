@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { ErrorCode } from './errors.js';
+
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+
+/** MCP tool annotations: hints a client may show or act on. */
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+}
+
+/**
+ * A tool is data: everything the generator, the MCP server and the REST twin need.
+ * Input fields are snake_case because they are the product's public surface.
+ */
+export interface ToolDefinition<
+  I extends z.ZodObject = z.ZodObject,
+  O extends z.ZodObject = z.ZodObject,
+> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  /** The REST twin. Path parameters are written `{name}` and must be input fields. */
+  rest: { method: HttpMethod; path: string };
+  /** Codes this tool can return besides the ones every tool can (see `commonErrors`). */
+  errors: readonly ErrorCode[];
+  /** A call that works as written; it goes into docs/tools.md and openapi.yaml. */
+  example: z.input<I>;
+}
+
+/** Codes any tool can return. */
+export const commonErrors = ['INVALID_PARAMS', 'REDIS_ERROR', 'REDIS_NOT_CONNECTED'] as const satisfies readonly ErrorCode[];
+
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
+  definition: ToolDefinition<I, O>,
+): ToolDefinition<I, O> {
+  return definition;
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Shared field schemas, so every tool names and limits them the same way. */
+
+export const key = z
+  .string()
+  .min(1)
+  .max(1024)
+  .describe('The Redis key. Any text up to 1024 characters; use ":" to build namespaces, e.g. "task:queue".');
+
+export const keyList = z
+  .array(key)
+  .min(1)
+  .max(1000)
+  .describe('One to 1000 keys.');
+
+/** Any JSON value. Validated only for presence: JSON input cannot hold anything else. */
+export const jsonValue = z
+  .unknown()
+  .refine((value) => value !== undefined, { message: 'Required' });
+
+export const ttlSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(315_360_000)
+  .describe('Time to live in seconds (1 to 10 years).');
+
+export const raw = z
+  .boolean()
+  .default(false)
+  .describe('Return the stored text untouched instead of parsing JSON.');
+
+export const sessionId = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"')
+  .describe('The session id, e.g. "sess_abc123".');
+
+export const sessionData = z
+  .record(z.string().min(1).max(1024), jsonValue)
+  .refine((data) => Object.keys(data).length <= 1000, { message: 'may hold at most 1000 fields' })
+  .describe('Session data: an object whose top-level fields are stored separately, so concurrent updates of different fields never overwrite each other.');

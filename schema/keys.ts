@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { defineTool } from './define.js';
+import { jsonValue, key, keyList, raw, ttlSeconds } from './fields.js';
+
+export const redis_get = defineTool({
+  name: 'redis_get',
+  title: 'Get value',
+  description: 'Get the value stored at a key. Returns found=false and value=null when the key does not exist.',
+  input: z.strictObject({ key, raw }),
+  output: z.strictObject({
+    key: z.string().describe('The key that was read.'),
+    found: z.boolean().describe('Whether the key exists.'),
+    value: jsonValue.nullable().describe('The stored JSON value (or stored text with raw=true); null when not found.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'GET', path: '/v1/keys/{key}' },
+  errors: ['WRONG_TYPE'],
+  example: { key: 'user:preferences' },
+});
+
+export const redis_set = defineTool({
+  name: 'redis_set',
+  title: 'Set value',
+  description: 'Store any JSON value at a key, replacing what was there, with an optional time to live.',
+  input: z.strictObject({
+    key,
+    value: jsonValue.describe('The value to store: any JSON. Strings are stored verbatim, anything else as JSON text.'),
+    ttl: ttlSeconds.optional().describe('Time to live in seconds; omit to keep the key until deleted.'),
+  }),
+  output: z.strictObject({
+    key: z.string().describe('The key that was written.'),
+    stored: z.literal(true).describe('Always true: the write was acknowledged by Redis.'),
+    ttl: z.number().int().nullable().describe('The time to live that was set, in seconds; null when the key does not expire.'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  rest: { method: 'PUT', path: '/v1/keys/{key}' },
+  errors: ['VALUE_TOO_LARGE'],
+  example: { key: 'session:abc123', value: { user_id: 'user456', preferences: { theme: 'dark' } }, ttl: 3600 },
+});
+
+export const redis_del = defineTool({
+  name: 'redis_del',
+  title: 'Delete keys',
+  description: 'Delete one or more keys of any type. Keys that do not exist are ignored.',
+  input: z.strictObject({ keys: keyList.describe('The keys to delete (1 to 1000).') }),
+  output: z.strictObject({
+    deleted: z.number().int().describe('How many of the keys existed and were deleted.'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/keys/delete' },
+  errors: [],
+  example: { keys: ['temp:data', 'cache:old', 'session:expired'] },
+});
+
+export const redis_exists = defineTool({
+  name: 'redis_exists',
+  title: 'Check keys exist',
+  description: 'Check which of the given keys exist.',
+  input: z.strictObject({ keys: keyList.describe('The keys to check (1 to 1000).') }),
+  output: z.strictObject({
+    count: z.number().int().describe('How many of the given keys exist (a key given twice counts twice, as in Redis).'),
+    results: z
+      .array(z.strictObject({ key: z.string(), exists: z.boolean() }))
+      .describe('One entry per given key, in the order given.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/keys/exists' },
+  errors: [],
+  example: { keys: ['user:123', 'config:app', 'cache:recent'] },
+});
+
+export const redis_keys = defineTool({
+  name: 'redis_keys',
+  title: 'List keys',
+  description:
+    'List keys matching a glob pattern, using SCAN with a bounded amount of work per call (never KEYS). ' +
+    'When "cursor" in the result is not "0", call again with that cursor to continue.',
+  input: z.strictObject({
+    pattern: z.string().min(1).max(1024).default('*').describe('Glob pattern: * any run, ? one character, [abc] a set, \\ escapes.'),
+    count: z.number().int().min(1).max(1000).default(100).describe('Most keys to return (1 to 1000).'),
+    cursor: z
+      .string()
+      .regex(/^\d{1,20}$/, 'must be a cursor returned by an earlier call, or "0" to start')
+      .default('0')
+      .describe('Where to continue: "0" starts a new scan; pass the cursor of the previous result to continue.'),
+  }),
+  output: z.strictObject({
+    keys: z.array(z.string()).describe('Matching keys, in no particular order; a key may repeat across pages, as with SCAN.'),
+    cursor: z.string().describe('"0" when the scan is complete; otherwise pass it back to continue.'),
+    complete: z.boolean().describe('True when the whole keyspace has been scanned.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'GET', path: '/v1/keys' },
+  errors: [],
+  example: { pattern: 'session:*', count: 50 },
+});
+
+export const redis_ttl = defineTool({
+  name: 'redis_ttl',
+  title: 'Get time to live',
+  description: 'Get the remaining time to live of a key.',
+  input: z.strictObject({ key }),
+  output: z.strictObject({
+    key: z.string().describe('The key that was checked.'),
+    exists: z.boolean().describe('Whether the key exists.'),
+    persistent: z.boolean().describe('True when the key exists and never expires.'),
+    ttl: z.number().int().nullable().describe('Seconds until the key expires; null when it does not exist or never expires.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'GET', path: '/v1/keys/{key}/ttl' },
+  errors: [],
+  example: { key: 'session:abc123' },
+});

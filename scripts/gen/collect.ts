@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import type { ToolDefinition } from '../../schema/define.js';
+import * as families from '../../schema/index.js';
+
+/** A tool as the generator sees it: its definition plus where it is exported from. */
+export interface CollectedTool {
+  family: string;
+  definition: ToolDefinition;
+  /** Path parameters, in path order. */
+  pathParams: string[];
+  /** Input fields sent in the query string (GET and DELETE) with their JSON type. */
+  queryParams: Record<string, QueryType>;
+  /** Input fields sent in the JSON body (PUT, POST, PATCH). */
+  bodyParams: string[];
+}
+
+export type QueryType = 'string' | 'integer' | 'number' | 'boolean';
+
+function isToolDefinition(value: unknown): value is ToolDefinition {
+  return typeof value === 'object' && value !== null && 'name' in value && 'input' in value && 'rest' in value;
+}
+
+/** Reads schema/index.ts, checks every definition is publishable, and returns the tools sorted by name. */
+export function collectTools(): CollectedTool[] {
+  const collected: CollectedTool[] = [];
+  for (const [family, exports] of Object.entries(families)) {
+    for (const [exportName, value] of Object.entries(exports)) {
+      if (!isToolDefinition(value)) continue;
+      if (exportName !== value.name) {
+        throw new Error(`schema/${family}.ts exports tool "${value.name}" as "${exportName}"; the names must match.`);
+      }
+      collected.push(describeRoute(family, value));
+    }
+  }
+  collected.sort((a, b) => a.definition.name.localeCompare(b.definition.name));
+  assertUnique(collected.map((t) => t.definition.name), 'tool name');
+  assertUnique(collected.map((t) => `${t.definition.rest.method} ${t.definition.rest.path}`), 'REST route');
+  return collected;
+}
+
+function describeRoute(family: string, definition: ToolDefinition): CollectedTool {
+  const fields = Object.keys(definition.input.shape);
+  const pathParams = [...definition.rest.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+  for (const param of pathParams) {
+    if (!fields.includes(param)) {
+      throw new Error(`${definition.name}: path parameter {${param}} is not an input field.`);
+    }
+  }
+  const rest = fields.filter((f) => !pathParams.includes(f));
+  const inQuery = definition.rest.method === 'GET' || definition.rest.method === 'DELETE';
+  const queryParams: Record<string, QueryType> = {};
+  if (inQuery) {
+    const properties = (z.toJSONSchema(definition.input, { io: 'input' }) as { properties: Record<string, { type?: string }> })
+      .properties;
+    for (const field of rest) {
+      const type = properties[field]?.type;
+      if (type !== 'string' && type !== 'integer' && type !== 'number' && type !== 'boolean') {
+        throw new Error(`${definition.name}: field "${field}" (${type}) cannot travel in a query string; use a body method.`);
+      }
+      queryParams[field] = type;
+    }
+  }
+  return { family, definition, pathParams, queryParams, bodyParams: inQuery ? [] : rest };
+}
+
+function assertUnique(values: string[], what: string): void {
+  const seen = new Set<string>();
+  for (const value of values) {
+    if (seen.has(value)) throw new Error(`Duplicate ${what}: ${value}`);
+    seen.add(value);
+  }
+}

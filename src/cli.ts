@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, helpText, optionSpecs, resolveConfig } from './config.js';
+import { RedisMCPServer } from './server.js';
+import { version } from './version.js';
+
+function parseFlags(): Record<string, string | undefined> | 'help' | 'version' {
+  const options = Object.fromEntries(optionSpecs.map((spec) => [spec.flag, { type: 'string' as const }]));
+  const { values } = parseArgs({
+    options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return 'help';
+  if (values.version) return 'version';
+  return values as Record<string, string | undefined>;
+}
+
+async function main(): Promise<void> {
+  let flags: ReturnType<typeof parseFlags>;
+  try {
+    flags = parseFlags();
+  } catch (error) {
+    process.stderr.write(`redis-mcp-server: ${(error as Error).message}\nRun with --help to see the options.\n`);
+    process.exit(2);
+  }
+  if (flags === 'help') return void process.stdout.write(helpText());
+  if (flags === 'version') return void process.stdout.write(`${version}\n`);
+
+  const server = new RedisMCPServer({}, resolveConfig(flags));
+  const shutdown = async (reason: string) => {
+    server.log.info({ reason }, 'shutting down');
+    await server.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  await server.start();
+  await server.closed;
+  await shutdown('transport closed');
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error);
+  process.stderr.write(`redis-mcp-server: ${message}\n`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});

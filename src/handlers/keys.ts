@@ -1,0 +1,60 @@
+import type { ToolHandlers } from '../../generated/handlers.js';
+import { decodeValue } from '../redis/codec.js';
+import type { ToolContext } from '../tools/context.js';
+
+type KeyHandlers = Pick<
+  ToolHandlers<ToolContext>,
+  'redis_get' | 'redis_set' | 'redis_del' | 'redis_exists' | 'redis_keys' | 'redis_ttl'
+>;
+
+// SCAN steps per redis_keys call: bounds the work one call can cause, whatever the keyspace size.
+const maxScanSteps = 10;
+// Keys a single SCAN step examines at most.
+const maxScanCount = 1000;
+
+export const keyHandlers: KeyHandlers = {
+  async redis_get({ key, raw }, { redis, keys }) {
+    const text = await redis.get(keys.key(key));
+    if (text === null) return { key, found: false, value: null };
+    return { key, found: true, value: raw ? text : decodeValue(text) };
+  },
+
+  async redis_set({ key, value, ttl }, { redis, keys, encode }) {
+    const text = encode(value, 'value');
+    if (ttl === undefined) await redis.set(keys.key(key), text);
+    else await redis.set(keys.key(key), text, 'EX', ttl);
+    return { key, stored: true, ttl: ttl ?? null };
+  },
+
+  async redis_del({ keys: names }, { redis, keys }) {
+    const deleted = await redis.del(...names.map((name) => keys.key(name)));
+    return { deleted };
+  },
+
+  async redis_exists({ keys: names }, { redis, keys }) {
+    const flags = await Promise.all(names.map((name) => redis.exists(keys.key(name))));
+    const results = names.map((key, i) => ({ key, exists: flags[i] === 1 }));
+    return { count: flags.reduce((sum: number, flag) => sum + flag, 0), results };
+  },
+
+  async redis_keys({ pattern, count, cursor: start }, { redis, keys }) {
+    const match = keys.pattern(pattern);
+    const found: string[] = [];
+    let cursor = start;
+    for (let step = 0; step < maxScanSteps; step++) {
+      const scanCount = Math.min(maxScanCount, Math.max(count - found.length, 10));
+      const [next, batch] = await redis.scan(cursor, 'MATCH', match, 'COUNT', scanCount);
+      for (const fullKey of batch) found.push(keys.strip(fullKey));
+      cursor = next;
+      if (cursor === '0' || found.length >= count) break;
+    }
+    return { keys: found, cursor, complete: cursor === '0' };
+  },
+
+  async redis_ttl({ key }, { redis, keys }) {
+    const ttl = await redis.ttl(keys.key(key));
+    if (ttl === -2) return { key, exists: false, persistent: false, ttl: null };
+    if (ttl === -1) return { key, exists: true, persistent: true, ttl: null };
+    return { key, exists: true, persistent: false, ttl };
+  },
+};

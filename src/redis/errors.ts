@@ -1,0 +1,39 @@
+import { AppError } from '../errors.js';
+
+/**
+ * Maps whatever a Redis call threw to an AppError. Redis's own error replies carry their code
+ * as the first word (the protocol's convention); everything else ioredis raises (connection
+ * closed, command timed out, retries exhausted) means Redis did not answer.
+ */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (!(error instanceof Error)) return new AppError('INTERNAL_ERROR', 'Unexpected failure.', String(error));
+  if (error.name === 'ReplyError') {
+    const code = error.message.split(' ', 1)[0];
+    if (code === 'WRONGTYPE') {
+      return new AppError('WRONG_TYPE', 'The key holds a different Redis type than this tool works on.', { redis: error.message });
+    }
+    return new AppError('REDIS_ERROR', `Redis rejected the operation: ${error.message}`, { redisCode: code });
+  }
+  if (isClientFault(error)) {
+    return new AppError(
+      'REDIS_NOT_CONNECTED',
+      'Redis did not answer in time or is not reachable; a write in flight may or may not have been applied.',
+      { reason: error.message },
+    );
+  }
+  return new AppError('INTERNAL_ERROR', 'Unexpected server fault.', { name: error.name });
+}
+
+// ioredis reports connection trouble with plain Errors and with the AbortError family.
+function isClientFault(error: Error): boolean {
+  return (
+    Object.getPrototypeOf(error) === Error.prototype ||
+    error.name === 'MaxRetriesPerRequestError' ||
+    error.name === 'AbortError'
+  );
+}
+
+export function notConnected(status: string): AppError {
+  return new AppError('REDIS_NOT_CONNECTED', `Redis client not connected (state: ${status}); retry shortly.`, { state: status });
+}

@@ -1,0 +1,148 @@
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { toolNames } from '../generated/registry.js';
+import { redactUrl, resolveConfig, type Config, type Transport } from './config.js';
+import { handlers } from './handlers/index.js';
+import { createLogger } from './log.js';
+import { createMcpServer } from './mcp/server-factory.js';
+import { createRedisClient } from './redis/connection.js';
+import { resolveRedis, type ResolvedRedis } from './redis/embedded.js';
+import { KeySpace } from './redis/keyspace.js';
+import { SessionStore } from './redis/session-store.js';
+import { valueEncoder } from './tools/context.js';
+import { ToolRunner } from './tools/runner.js';
+
+export interface RedisMCPServerOptions extends Partial<Config> {
+  /** A pino logger to use instead of the one built from `logLevel` (it must not write to stdout for stdio). */
+  logger?: Logger;
+}
+
+/**
+ * The library API: `new RedisMCPServer({ redisUrl, db, ... })`, `await setupTools()`,
+ * `transportType = 'stdio' | 'websocket' | 'http'`, `await start()`, `await stop()`.
+ * Options given here beat the environment, which beats defaults.
+ */
+export class RedisMCPServer {
+  readonly config: Config;
+  readonly log: Logger;
+  transportType: Transport;
+
+  private redisTarget?: ResolvedRedis;
+  private client?: Redis;
+  private toolRunner?: ToolRunner;
+  private readonly closers: (() => Promise<void>)[] = [];
+  private closedResolve!: () => void;
+  /** Resolves when the transport has closed (for stdio: stdin ended). */
+  readonly closed = new Promise<void>((resolve) => (this.closedResolve = resolve));
+
+  constructor(options: RedisMCPServerOptions = {}, config?: Config) {
+    const { logger, ...overrides } = options;
+    this.config = config ?? resolveConfig({}, process.env, overrides);
+    this.transportType = this.config.transport;
+    this.log = logger ?? createLogger(this.config.logLevel);
+  }
+
+  get redis(): Redis {
+    if (!this.client) throw new Error('Call setupTools() or start() first.');
+    return this.client;
+  }
+
+  get runner(): ToolRunner {
+    if (!this.toolRunner) throw new Error('Call setupTools() or start() first.');
+    return this.toolRunner;
+  }
+
+  /** Decides which Redis to use (starting a private one if needed) and makes the tools ready to serve. */
+  async setupTools(): Promise<void> {
+    if (this.toolRunner) return;
+    this.redisTarget = await resolveRedis(this.config, this.log);
+    if (this.redisTarget.stop) this.closers.push(this.redisTarget.stop);
+    const redis = createRedisClient({
+      url: this.redisTarget.url,
+      db: this.config.db,
+      commandTimeoutMs: this.config.commandTimeoutMs,
+      tlsCaFile: this.config.redisTlsCaFile,
+    });
+    this.watchConnection(redis);
+    this.client = redis;
+    this.closers.unshift(() => closeRedis(redis));
+    const context = {
+      redis,
+      keys: new KeySpace(this.config.keyPrefix),
+      sessions: new SessionStore(redis),
+      log: this.log,
+      encode: valueEncoder(this.config.maxValueBytes),
+    };
+    this.toolRunner = new ToolRunner(handlers, context, new Set(toolNames));
+  }
+
+  async start(): Promise<void> {
+    await this.setupTools();
+    await this.connectRedis();
+    if (this.transportType !== 'stdio') {
+      throw new Error(`Transport "${this.transportType}" is not available in this build.`);
+    }
+    await this.startStdio();
+  }
+
+  /** Closes transports, Redis and any private redis-server. Safe to call twice. */
+  async stop(): Promise<void> {
+    const closers = this.closers.splice(0);
+    for (const close of closers) {
+      try {
+        await close();
+      } catch (error) {
+        this.log.warn({ err: error }, 'error while stopping');
+      }
+    }
+    this.closedResolve();
+  }
+
+  private async connectRedis(): Promise<void> {
+    const redis = this.redis;
+    if (redis.status !== 'wait') return;
+    try {
+      await redis.connect();
+    } catch (error) {
+      // ioredis keeps retrying in the background; meanwhile calls answer REDIS_NOT_CONNECTED.
+      this.log.warn({ err: (error as Error).message }, 'Redis is not reachable yet; retrying in the background');
+    }
+  }
+
+  private async startStdio(): Promise<void> {
+    const server = createMcpServer(this.runner);
+    const transport = new StdioServerTransport();
+    // The SDK does not watch for stdin closing; a client that goes away must not leave us running.
+    process.stdin.once('end', () => this.closedResolve());
+    this.closers.unshift(() => server.close());
+    await server.connect(transport);
+    this.log.info({ transport: 'stdio', tools: this.runner.enabled.size }, 'MCP server ready on stdio');
+  }
+
+  private watchConnection(redis: Redis): void {
+    const target = this.redisTarget!.url.startsWith('/') ? this.redisTarget!.url : redactUrl(this.redisTarget!.url);
+    let lastError = '';
+    redis.on('ready', () => {
+      lastError = '';
+      this.log.info({ redis: target, db: this.config.db }, 'Redis connected');
+    });
+    // Log each distinct failure once, not on every reconnect attempt.
+    redis.on('error', (error: Error) => {
+      if (error.message === lastError) return;
+      lastError = error.message;
+      this.log.warn({ redis: target, err: error.message }, 'Redis connection problem');
+    });
+  }
+}
+
+async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  // QUIT lets replies in flight arrive; give up after a second and drop the socket.
+  await Promise.race([redis.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+  redis.disconnect();
+}

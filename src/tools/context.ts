@@ -1,0 +1,34 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+import { encodeValue } from '../redis/codec.js';
+import type { KeySpace } from '../redis/keyspace.js';
+import type { SessionStore } from '../redis/session-store.js';
+
+/** What a handler gets besides its input. Handlers know nothing of transports. */
+export interface ToolContext {
+  redis: Redis;
+  keys: KeySpace;
+  sessions: SessionStore;
+  log: Logger;
+  /** Encodes a value for storage, refusing one over the size limit; `field` names it in the error. */
+  encode(value: unknown, field: string): string;
+}
+
+export function valueEncoder(maxValueBytes: number): ToolContext['encode'] {
+  return (value, field) => {
+    const text = encodeValue(value);
+    // A UTF-16 unit is at most 3 UTF-8 bytes, so short text needs no exact count.
+    if (text.length * 3 > maxValueBytes) {
+      const bytes = Buffer.byteLength(text);
+      if (bytes > maxValueBytes) {
+        throw new AppError('VALUE_TOO_LARGE', `${field}: encoded value is ${bytes} bytes; the limit is ${maxValueBytes}.`, {
+          field,
+          bytes,
+          limit: maxValueBytes,
+        });
+      }
+    }
+    return text;
+  };
+}
