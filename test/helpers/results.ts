@@ -1,0 +1,19 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { expect } from 'vitest';
+
+/** The structured content of a successful call; fails the test with the error text otherwise. */
+export function ok<T = Record<string, unknown>>(result: CallToolResult): T {
+  expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+  const text = (result.content[0] as { text: string }).text;
+  // The text block carries the same JSON as the structured content.
+  expect(JSON.parse(text)).toEqual(result.structuredContent);
+  return result.structuredContent as T;
+}
+
+/** The error of a failed call: checks the isError shape and returns {code, message, details}. */
+export function failure(result: CallToolResult): { code: string; message: string; details?: unknown } {
+  expect(result.isError, JSON.stringify(result.content)).toBe(true);
+  const error = (result.structuredContent as { error: { code: string; message: string; details?: unknown } }).error;
+  expect((result.content[0] as { text: string }).text).toBe(`${error.code}: ${error.message}`);
+  return error;
+}
