@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ok } from '../helpers/results.js';
+import { connectStdio, uniqueKey, type StdioSession } from '../helpers/stdio-client.js';
+
+const redisUrl = inject('redisUrl');
+let mcp: StdioSession;
+
+beforeAll(async () => {
+  mcp = await connectStdio(['--redis-url', redisUrl]);
+});
+afterAll(async () => {
+  await mcp?.close();
+});
+
+// JSON cannot carry -0; what arrives over the wire is what the round trip must give back.
+const asSent = (value: unknown) => JSON.parse(JSON.stringify(value));
+const runs = { numRuns: 60 };
+
+describe('every JSON value comes back deep-equal through the matching read tool', () => {
+  it('redis_set → redis_get', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (value) => {
+        const key = uniqueKey('rt');
+        ok(await mcp.call('redis_set', { key, value }));
+        expect(ok(await mcp.call('redis_get', { key })).value).toEqual(asSent(value));
+      }),
+      runs,
+    );
+  });
+
+  it('redis_hset → redis_hget and redis_hgetall', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 20 }), fc.jsonValue(), async (field, value) => {
+        const key = uniqueKey('rt');
+        ok(await mcp.call('redis_hset', { key, field, value }));
+        expect(ok(await mcp.call('redis_hget', { key, field })).value).toEqual(asSent(value));
+        expect(ok<{ fields: Record<string, unknown> }>(await mcp.call('redis_hgetall', { key })).fields).toEqual({ [field]: asSent(value) });
+      }),
+      runs,
+    );
+  });
+
+  it('redis_rpush → redis_lpop', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.jsonValue(), { minLength: 1, maxLength: 5 }), async (values) => {
+        const key = uniqueKey('rt');
+        ok(await mcp.call('redis_rpush', { key, values }));
+        expect(ok(await mcp.call('redis_lpop', { key, count: values.length })).values).toEqual(asSent(values));
+      }),
+      runs,
+    );
+  });
+
+  it('redis_session_create / update → redis_session_get', async () => {
+    const data = fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), fc.jsonValue(), { maxKeys: 5 });
+    await fc.assert(
+      fc.asyncProperty(data, data, async (initial, update) => {
+        const { session_id } = ok<{ session_id: string }>(await mcp.call('redis_session_create', { data: initial }));
+        ok(await mcp.call('redis_session_update', { session_id, data: update }));
+        const read = ok<{ data: unknown }>(await mcp.call('redis_session_get', { session_id }));
+        expect(read.data).toEqual(asSent({ ...initial, ...update }));
+      }),
+      runs,
+    );
+  });
+});
