@@ -882,7 +882,9 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "description": "Initial session data (an object).",
           "type": "object",
           "propertyNames": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024
           },
           "additionalProperties": {}
         },
@@ -1148,7 +1150,9 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
         "data": {
           "type": "object",
           "propertyNames": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024
           },
           "additionalProperties": {},
           "description": "Fields to set; other fields are kept."
