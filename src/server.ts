@@ -138,11 +138,19 @@ export class RedisMCPServer {
 
 async function closeRedis(redis: Redis): Promise<void> {
   if (redis.status === 'end') return;
-  if (redis.status !== 'ready') {
-    redis.disconnect();
+  // Bounded: a client that never connected may not announce its end.
+  const ended = new Promise<void>((resolve) => {
+    redis.once('end', () => resolve());
+    setTimeout(resolve, 2000).unref();
+  });
+  if (redis.status === 'ready') {
+    // QUIT lets replies in flight arrive first; after a second we drop the socket regardless.
+    redis.quit().catch(() => undefined);
+    const quitTimer = setTimeout(() => redis.disconnect(), 1000);
+    await ended;
+    clearTimeout(quitTimer);
     return;
   }
-  // QUIT lets replies in flight arrive; give up after a second and drop the socket.
-  await Promise.race([redis.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
   redis.disconnect();
+  await ended;
 }
