@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   if (flags === 'version') return void process.stdout.write(`${version}\n`);
 
   const server = new RedisMCPServer({}, resolveConfig(flags));
+  let stopping = false;
   const shutdown = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
     server.log.info({ reason }, 'shutting down');
     await server.stop();
     process.exit(0);

@@ -22,6 +22,8 @@ export interface Config {
   host: string;
   port: number;
   healthPort: number | undefined;
+  /** Seconds without a request after which a Streamable HTTP session is closed and freed. */
+  sessionIdleTimeoutSec: number;
   logLevel: LogLevel;
 }
 
@@ -56,6 +58,7 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'dataDir', flag: 'data-dir', env: 'MCP_DATA_DIR', kind: 'string', default: undefined, help: 'Where the private redis-server keeps its data. Default: $XDG_DATA_HOME/redis-mcp-server or ~/.local/share/redis-mcp-server.' },
   { key: 'host', flag: 'host', env: 'MCP_HOST', kind: 'string', default: '127.0.0.1', help: 'Address the HTTP server binds to.' },
   { key: 'port', flag: 'port', env: 'MCP_PORT', kind: 'integer', min: 0, max: 65535, default: 8920, help: 'Port of the HTTP server (0 picks a free one).' },
+  { key: 'sessionIdleTimeoutSec', flag: 'session-idle-timeout', env: 'MCP_SESSION_IDLE_TIMEOUT', kind: 'integer', min: 1, max: 7 * 24 * 3600, default: 1800, help: 'Seconds a Streamable HTTP (/mcp) session may sit unused before it is closed and its memory freed.' },
   { key: 'healthPort', flag: 'health-port', env: 'MCP_HEALTH_PORT', kind: 'integer', min: 0, max: 65535, default: undefined, help: 'With --transport stdio, also serve /health and /metrics on this port.' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'choice', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'Least severe log level written to stderr.' },
 ];

@@ -1,17 +1,21 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { toolNames } from '../generated/registry.js';
 import { redactUrl, resolveConfig, type Config, type Transport } from './config.js';
 import { handlers } from './handlers/index.js';
+import { buildApp } from './http/app.js';
 import { createLogger } from './log.js';
 import { createMcpServer } from './mcp/server-factory.js';
+import { Metrics } from './metrics.js';
 import { createRedisClient } from './redis/connection.js';
 import { resolveRedis, type ResolvedRedis } from './redis/embedded.js';
 import { KeySpace } from './redis/keyspace.js';
 import { SessionStore } from './redis/session-store.js';
 import { valueEncoder } from './tools/context.js';
-import { ToolRunner } from './tools/runner.js';
+import { DrainingRunner } from './tools/draining-runner.js';
+import type { ToolRunner } from './tools/runner.js';
 
 export interface RedisMCPServerOptions extends Partial<Config> {
   /** A pino logger to use instead of the one built from `logLevel` (it must not write to stdout for stdio). */
@@ -30,7 +34,9 @@ export class RedisMCPServer {
 
   private redisTarget?: ResolvedRedis;
   private client?: Redis;
-  private toolRunner?: ToolRunner;
+  private toolRunner?: DrainingRunner;
+  private toolMetrics?: Metrics;
+  private httpApp?: FastifyInstance;
   private readonly closers: (() => Promise<void>)[] = [];
   private closedResolve!: () => void;
   /** Resolves when the transport has closed (for stdio: stdin ended). */
@@ -51,6 +57,25 @@ export class RedisMCPServer {
   get runner(): ToolRunner {
     if (!this.toolRunner) throw new Error('Call setupTools() or start() first.');
     return this.toolRunner;
+  }
+
+  /** Call counts, errors and latency of every surface, for /metrics. */
+  get metrics(): Metrics {
+    if (!this.toolMetrics) throw new Error('Call setupTools() or start() first.');
+    return this.toolMetrics;
+  }
+
+  /** The HTTP app once start() has it listening (websocket/http transports, or --health-port). */
+  get app(): FastifyInstance | undefined {
+    return this.httpApp;
+  }
+
+  /** Where the HTTP app listens, e.g. http://127.0.0.1:8920 (useful with port 0). */
+  get address(): string | undefined {
+    const bound = this.httpApp?.server.address();
+    if (!bound || typeof bound === 'string') return bound ?? undefined;
+    const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+    return `http://${host}:${bound.port}`;
   }
 
   /** Decides which Redis to use (starting a private one if needed) and makes the tools ready to serve. */
@@ -74,19 +99,30 @@ export class RedisMCPServer {
       log: this.log,
       encode: valueEncoder(this.config.maxValueBytes),
     };
-    this.toolRunner = new ToolRunner(handlers, context, new Set(toolNames));
+    this.toolRunner = new DrainingRunner(handlers, context, new Set(toolNames));
+    const runner = this.toolRunner;
+    this.toolMetrics = new Metrics(() => runner.enabled.size).attach(runner);
+    runner.observe((tool, ms, error) => {
+      if (error) this.log.info({ tool, ms: round(ms), code: error.code }, 'tool call failed');
+      else this.log.info({ tool, ms: round(ms) }, 'tool call');
+    });
   }
 
   async start(): Promise<void> {
     await this.setupTools();
     await this.connectRedis();
-    if (this.transportType !== 'stdio') {
-      throw new Error(`Transport "${this.transportType}" is not available in this build.`);
+    if (this.transportType === 'stdio') {
+      await this.startStdio();
+      if (this.config.healthPort !== undefined) await this.listen('ops', this.config.healthPort);
+    } else {
+      await this.listen('all', this.config.port);
     }
-    await this.startStdio();
   }
 
-  /** Closes transports, Redis and any private redis-server. Safe to call twice. */
+  /**
+   * Closes transports (after letting calls in flight answer, for at most 5 s), then Redis and any
+   * private redis-server. Safe to call twice.
+   */
   async stop(): Promise<void> {
     const closers = this.closers.splice(0);
     for (const close of closers) {
@@ -110,12 +146,33 @@ export class RedisMCPServer {
     }
   }
 
+  private async listen(surfaces: 'all' | 'ops', port: number): Promise<void> {
+    const app = await buildApp({
+      runner: this.runner,
+      redis: this.redis,
+      metrics: this.metrics,
+      logger: this.log,
+      maxValueBytes: this.config.maxValueBytes,
+      sessionIdleTimeoutSec: this.config.sessionIdleTimeoutSec,
+      surfaces,
+    });
+    this.closers.unshift(() => app.close());
+    await app.listen({ host: this.config.host, port });
+    this.httpApp = app;
+    const paths = surfaces === 'all' ? ['/mcp', '/ws', '/v1', '/docs', '/health', '/metrics'] : ['/health', '/metrics'];
+    this.log.info({ transport: this.transportType, url: this.address, paths, tools: this.runner.enabled.size }, 'HTTP server listening');
+  }
+
   private async startStdio(): Promise<void> {
     const server = createMcpServer(this.runner);
     const transport = new StdioServerTransport();
     // The SDK does not watch for stdin closing; a client that goes away must not leave us running.
     process.stdin.once('end', () => this.closedResolve());
-    this.closers.unshift(() => server.close());
+    this.closers.unshift(async () => {
+      // Let calls in flight answer before the transport goes away.
+      await this.toolRunner?.drain(5000);
+      await server.close();
+    });
     await server.connect(transport);
     this.log.info({ transport: 'stdio', tools: this.runner.enabled.size }, 'MCP server ready on stdio');
   }
@@ -134,6 +191,10 @@ export class RedisMCPServer {
       this.log.warn({ redis: target, err: error.message }, 'Redis connection problem');
     });
   }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 async function closeRedis(redis: Redis): Promise<void> {

@@ -1,0 +1,74 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
+import { DrainingRunner } from '../tools/draining-runner.js';
+import type { ToolRunner } from '../tools/runner.js';
+import docs from './docs.js';
+import errorEnvelope from './errors.js';
+import health from './health.js';
+import mcpHttp from './mcp-http.js';
+import rest from './rest.js';
+import ws from './ws.js';
+
+export interface AppOptions {
+  runner: ToolRunner;
+  redis: Redis;
+  metrics: Metrics;
+  logger: Logger;
+  /** Largest value a write may store; request bodies and frames may be this plus room for the rest. */
+  maxValueBytes: number;
+  /** Seconds an unused /mcp session lives. */
+  sessionIdleTimeoutSec: number;
+  /** 'all': every surface; 'ops': only /health and /metrics (the --health-port listener beside stdio). */
+  surfaces?: 'all' | 'ops';
+  /** How long a graceful close waits for tool calls in flight. */
+  drainTimeoutMs?: number;
+}
+
+/**
+ * The one HTTP app: /mcp, /ws, /v1 (REST twin), /docs, /openapi.yaml, /health, /metrics.
+ * It never listens by itself, so tests can `inject` into it; the caller decides where it listens.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { runner, redis, metrics, logger } = options;
+  const surfaces = options.surfaces ?? 'all';
+  const maxPayload = options.maxValueBytes + 1024 * 1024;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // One line per request (onResponse below) instead of Fastify's two.
+    disableRequestLogging: true,
+    bodyLimit: maxPayload,
+  });
+
+  // Every body here is JSON; without this, text/plain would reach the tools as a bare string.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime }, 'request completed');
+    done();
+  });
+
+  // Registered before the surfaces so it runs first on close: stop accepting connections, let
+  // calls in flight answer (bounded), and only then let the surfaces close sessions and sockets.
+  app.addHook('preClose', async () => {
+    if (app.server.listening) app.server.close();
+    if (runner instanceof DrainingRunner && runner.inFlight > 0) {
+      const timeoutMs = options.drainTimeoutMs ?? 5000;
+      logger.info({ inFlight: runner.inFlight }, 'waiting for tool calls in flight');
+      if (!(await runner.drain(timeoutMs))) logger.warn({ inFlight: runner.inFlight, timeoutMs }, 'tool calls still running at shutdown');
+      // Give the answers a moment to be written out before their connections close.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
+  await app.register(errorEnvelope);
+  await app.register(health, { redis, metrics });
+  if (surfaces === 'all') {
+    await app.register(rest, { runner });
+    await app.register(mcpHttp, { runner, metrics, idleTimeoutMs: options.sessionIdleTimeoutSec * 1000 });
+    await app.register(ws, { runner, metrics, maxPayload });
+    await app.register(docs);
+  }
+  return app;
+}

@@ -1,0 +1,34 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import swagger, { type SwaggerOptions } from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { parse } from 'yaml';
+
+/** openapi.yaml from the package root: above src/http/ from source, above dist/src/http/ when built. */
+export function findOpenApiFile(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'openapi.yaml'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('openapi.yaml not found above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return join(dir, 'openapi.yaml');
+}
+
+/**
+ * Swagger UI at /docs over the generated openapi.yaml (static: the document is the contract, it
+ * is not rebuilt from routes), and the document itself at /openapi.yaml.
+ */
+async function docsPlugin(app: FastifyInstance): Promise<void> {
+  const text = readFileSync(findOpenApiFile(), 'utf8');
+  // The generated document is OpenAPI 3.1; the plugin's types only name 2.0 and 3.0.
+  const staticSpec = { mode: 'static', specification: { document: parse(text) } } as unknown as SwaggerOptions;
+  await app.register(swagger, staticSpec);
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.get('/openapi.yaml', { exposeHeadRoute: false }, (_request, reply) => reply.type('application/yaml; charset=utf-8').send(text));
+}
+
+export default fp(docsPlugin, { name: 'api-docs', fastify: '5.x' });

@@ -1,0 +1,45 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from '../errors.js';
+
+/** Sends an AppError as REST does everywhere: the table's status, `{ "error": { code, message, details } }`. */
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  return reply.code(error.status).type('application/json; charset=utf-8').send({ error: error.toJSON() });
+}
+
+/**
+ * Turns what Fastify itself rejects (bad JSON, wrong content type, too large a body, unknown
+ * route) into the same envelope and codes the tools use, so a client needs one error parser.
+ */
+export function toAppError(error: FastifyError | AppError | Error): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError;
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('INVALID_PARAMS', `Invalid JSON body: ${fastifyError.message}`, { field: 'body' });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('INVALID_PARAMS', 'Content-Type must be application/json.', { field: 'Content-Type' });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('VALUE_TOO_LARGE', 'The request body is larger than this server accepts.', { field: 'body' });
+  }
+  const status = fastifyError.statusCode ?? 500;
+  if (status === 404) return new AppError('NOT_FOUND', error.message);
+  if (status === 413) return new AppError('VALUE_TOO_LARGE', error.message);
+  if (status >= 400 && status < 500) return new AppError('INVALID_PARAMS', error.message);
+  return new AppError('INTERNAL_ERROR', 'An unexpected server fault.');
+}
+
+async function errorEnvelope(app: FastifyInstance): Promise<void> {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'request failed unexpectedly');
+    return sendError(reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`, { method: request.method })),
+  );
+}
+
+export default fp(errorEnvelope, { name: 'error-envelope', fastify: '5.x' });

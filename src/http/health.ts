@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+import type { Metrics } from '../metrics.js';
+import { serverName, version } from '../version.js';
+
+export interface HealthOptions {
+  redis: Redis;
+  metrics: Metrics;
+  /** Longest a health check waits for PING, in milliseconds. */
+  pingTimeoutMs?: number;
+}
+
+export interface RedisHealth {
+  connected: boolean;
+  /** ioredis connection state: wait, connecting, connect, ready, reconnecting, close, end. */
+  state: string;
+  latency_ms: number | null;
+  error?: string;
+}
+
+/** PINGs Redis, never waiting longer than `timeoutMs` (a frozen Redis must not hang a probe). */
+export async function pingRedis(redis: Redis, timeoutMs: number): Promise<RedisHealth> {
+  const state = redis.status;
+  if (state !== 'ready') return { connected: false, state, latency_ms: null, error: `Redis connection is ${state}` };
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no PING reply within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([redis.ping(), timeout]);
+    return { connected: true, state, latency_ms: Math.round((performance.now() - started) * 1000) / 1000 };
+  } catch (error) {
+    return { connected: false, state: redis.status, latency_ms: null, error: (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function wantsPrometheus(accept: string | undefined, format: unknown): boolean {
+  if (format === 'prometheus') return true;
+  if (format === 'json') return false;
+  // Prometheus scrapers ask for text/plain or the OpenMetrics type; browsers and JSON clients do not lead with them.
+  return !!accept && /^\s*(text\/plain|application\/openmetrics-text)/i.test(accept);
+}
+
+/** /health (200 healthy, 503 when Redis does not answer) and /metrics (JSON, or Prometheus text). */
+async function healthPlugin(app: FastifyInstance, options: HealthOptions): Promise<void> {
+  const { redis, metrics } = options;
+  const pingTimeoutMs = options.pingTimeoutMs ?? 1000;
+
+  app.get('/health', { exposeHeadRoute: false }, async (_request, reply) => {
+    const health = await pingRedis(redis, pingTimeoutMs);
+    return reply.code(health.connected ? 200 : 503).send({
+      status: health.connected ? 'healthy' : 'unhealthy',
+      timestamp: new Date().toISOString(),
+      uptime_seconds: metrics.uptimeSeconds(),
+      version,
+      server_name: serverName,
+      redis: health,
+    });
+  });
+
+  app.get('/metrics', { exposeHeadRoute: false }, async (request, reply) => {
+    const format = (request.query as Record<string, unknown>).format;
+    if (wantsPrometheus(request.headers.accept, format)) {
+      return reply.type(metrics.prometheusContentType).send(await metrics.prometheus());
+    }
+    return reply.send(metrics.snapshot());
+  });
+}
+
+export default fp(healthPlugin, { name: 'health-metrics', fastify: '5.x' });

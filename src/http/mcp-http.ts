@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Metrics } from '../metrics.js';
+import { createMcpServer } from '../mcp/server-factory.js';
+import type { ToolRunner } from '../tools/runner.js';
+
+export interface McpHttpOptions {
+  runner: ToolRunner;
+  metrics: Metrics;
+  /** A session with no request for this long is closed and forgotten. */
+  idleTimeoutMs: number;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  server: Server;
+  lastSeen: number;
+  /** Requests (including an open GET stream) being served now; a busy session is never idle. */
+  active: number;
+}
+
+/** A JSON-RPC error sent as plain JSON, as the Streamable HTTP spec expects outside a session stream. */
+function rpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
+  return reply.code(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+/**
+ * MCP Streamable HTTP at /mcp (POST messages, GET stream, DELETE session), one MCP server and SDK
+ * transport per session. The SDK transport checks Accept, Content-Type and MCP-Protocol-Version;
+ * here we route requests to their session, create sessions on `initialize`, and free sessions
+ * that clients abandon.
+ */
+async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeoutMs }: McpHttpOptions): Promise<void> {
+  const sessions = new Map<string, Session>();
+
+  const forget = (id: string) => {
+    if (sessions.delete(id)) metrics.activeSessions--;
+  };
+
+  const closeSession = async (id: string, session: Session) => {
+    forget(id);
+    // Closing the server closes its transport, which ends any open streams of the session.
+    await session.server.close().catch(() => undefined);
+  };
+
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [id, session] of sessions) {
+      if (session.active === 0 && now - session.lastSeen >= idleTimeoutMs) {
+        app.log.info({ mcpSession: id, idleMs: now - session.lastSeen }, 'closing idle MCP session');
+        void closeSession(id, session);
+      }
+    }
+  }, Math.max(50, Math.min(idleTimeoutMs / 2, 30_000)));
+  sweep.unref();
+
+  // Runs after in-flight calls have drained (see app.ts): close every session and its streams.
+  app.addHook('preClose', async () => {
+    clearInterval(sweep);
+    await Promise.all([...sessions].map(([id, session]) => closeSession(id, session)));
+  });
+
+  async function newSession(): Promise<StreamableHTTPServerTransport> {
+    const server = createMcpServer(runner);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, server, lastSeen: Date.now(), active: 1 });
+        metrics.activeSessions++;
+        app.log.info({ mcpSession: id, transport: 'http' }, 'MCP session opened');
+      },
+      onsessionclosed: (id) => {
+        app.log.info({ mcpSession: id }, 'MCP session closed by the client');
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) forget(transport.sessionId);
+    };
+    await server.connect(transport);
+    return transport;
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const header = request.headers['mcp-session-id'];
+    const sessionId = Array.isArray(header) ? header[0] : header;
+    let session: Session | undefined;
+    let transport: StreamableHTTPServerTransport;
+    if (sessionId) {
+      session = sessions.get(sessionId);
+      if (!session) return void rpcError(reply, 404, -32001, 'Session not found: it expired or was closed; initialize a new one.');
+      transport = session.transport;
+    } else if (request.method === 'POST' && isInitializeRequest(request.body)) {
+      transport = await newSession();
+    } else {
+      return void rpcError(reply, 400, -32000, 'Bad Request: no valid Mcp-Session-Id header; send initialize first.');
+    }
+
+    reply.hijack();
+    if (session) {
+      session.active++;
+      session.lastSeen = Date.now();
+    }
+    const started = performance.now();
+    reply.raw.once('close', () => {
+      // The session that `initialize` created was counted active when it was stored.
+      const current = session ?? (transport.sessionId ? sessions.get(transport.sessionId) : undefined);
+      if (current) {
+        current.active--;
+        current.lastSeen = Date.now();
+      } else if (!transport.sessionId) {
+        // initialize failed: nothing refers to this server any more.
+        void transport.close();
+      }
+      request.log.info(
+        { method: request.method, url: request.url, statusCode: reply.raw.statusCode, responseTime: performance.now() - started, mcpSession: transport.sessionId },
+        'request completed',
+      );
+    });
+    await transport.handleRequest(request.raw, reply.raw, request.body);
+  }
+
+  // Encapsulated so that body errors here answer in JSON-RPC, not in the REST envelope.
+  await app.register(async (scope) => {
+    scope.setErrorHandler((error: FastifyError, _request, reply) => {
+      if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+        return rpcError(reply, 400, -32700, `Parse error: ${error.message}`);
+      }
+      if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return rpcError(reply, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return rpcError(reply, 413, -32000, 'Payload Too Large');
+      app.log.error({ err: error }, 'MCP HTTP request failed');
+      return rpcError(reply, 500, -32603, 'Internal error');
+    });
+    scope.route({ method: ['POST', 'GET', 'DELETE'], url: '/mcp', exposeHeadRoute: false, handler: handle });
+  });
+}
+
+export default fp(mcpHttpPlugin, { name: 'mcp-streamable-http', fastify: '5.x' });

@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { restRoutes, type RestRoute } from '../../generated/rest-routes.js';
+import { AppError } from '../errors.js';
+import type { ToolRunner } from '../tools/runner.js';
+import { sendError } from './errors.js';
+
+type QueryType = RestRoute['queryParams'][string];
+
+/**
+ * Turns query text into the declared type when it reads as one. Anything else is passed on as
+ * text, so the tool's own validation reports it (INVALID_PARAMS naming the field).
+ */
+export function coerceQueryValue(raw: unknown, type: QueryType): unknown {
+  if (typeof raw !== 'string') return raw;
+  switch (type) {
+    case 'integer':
+      return /^-?\d+$/.test(raw) ? Number(raw) : raw;
+    case 'number':
+      return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    case 'boolean':
+      return raw === 'true' ? true : raw === 'false' ? false : raw;
+    default:
+      return raw;
+  }
+}
+
+/** The tool arguments of one REST request: path params, typed query params, JSON body fields. */
+export function restArguments(route: RestRoute, request: FastifyRequest): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  for (const name of Object.keys(query)) {
+    const type = route.queryParams[name];
+    if (!type) throw unknownField(name, 'query parameter', Object.keys(route.queryParams));
+    args[name] = coerceQueryValue(query[name], type);
+  }
+  const body = request.body;
+  if (body !== undefined && body !== null) {
+    if (typeof body !== 'object' || Array.isArray(body)) {
+      throw new AppError('INVALID_PARAMS', 'Invalid arguments: body: the JSON body must be an object.', { field: 'body' });
+    }
+    for (const [name, value] of Object.entries(body)) {
+      if (!route.bodyParams.includes(name)) throw unknownField(name, 'body field', route.bodyParams);
+      args[name] = value;
+    }
+  }
+  const params = request.params as Record<string, string>;
+  for (const name of route.pathParams) args[name] = params[name];
+  return args;
+}
+
+function unknownField(name: string, where: string, allowed: readonly string[]): AppError {
+  const expected = allowed.length ? `expected one of ${allowed.join(', ')}` : 'none are accepted';
+  return new AppError('INVALID_PARAMS', `Invalid arguments: ${name}: unknown ${where} (${expected}).`, {
+    issues: [{ field: name, message: `unknown ${where}` }],
+  });
+}
+
+/** Every tool's REST twin, registered from the generated route table: no per-tool code. */
+async function restPlugin(app: FastifyInstance, { runner }: { runner: ToolRunner }): Promise<void> {
+  for (const route of restRoutes) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      // HEAD is not part of the documented API; served routes and openapi.yaml agree exactly.
+      exposeHeadRoute: false,
+      handler: async (request, reply) => {
+        const outcome = await runner.call(route.tool, restArguments(route, request));
+        if (!outcome.ok) return sendError(reply, outcome.error);
+        return reply.code(200).send(outcome.value);
+      },
+    });
+  }
+}
+
+export default fp(restPlugin, { name: 'rest-twin', fastify: '5.x', dependencies: ['error-envelope'] });
