@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
@@ -26,6 +26,20 @@ export interface AppOptions {
   drainTimeoutMs?: number;
 }
 
+/** One log line per request, when it completes (Fastify's default writes two, and whole objects). */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  // The completed line already says 404.
+  override routeNotFound(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
 /**
  * The one HTTP app: /mcp, /ws, /v1 (REST twin), /docs, /openapi.yaml, /health, /metrics.
  * It never listens by itself, so tests can `inject` into it; the caller decides where it listens.
@@ -36,18 +50,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const maxPayload = options.maxValueBytes + 1024 * 1024;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    // One line per request (onResponse below) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
     bodyLimit: maxPayload,
   });
 
   // Every body here is JSON; without this, text/plain would reach the tools as a bare string.
   app.removeContentTypeParser('text/plain');
-
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime }, 'request completed');
-    done();
-  });
 
   // Registered before the surfaces so it runs first on close: stop accepting connections, let
   // calls in flight answer (bounded), and only then let the surfaces close sessions and sockets.
