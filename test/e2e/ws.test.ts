@@ -34,6 +34,10 @@ async function connect(): Promise<Client> {
   return client;
 }
 
+async function activeSessions(): Promise<number> {
+  return ((await (await fetch(`${running.url}/metrics`)).json()) as { active_sessions: number }).active_sessions;
+}
+
 /** A raw ws client, for what the SDK client never sends. */
 function rawSocket(protocols: string[] = ['mcp']): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -64,12 +68,11 @@ describe('MCP over WebSocket (/ws)', () => {
 
   it('serves concurrent connections, each with its own MCP server, and counts them as sessions', async () => {
     const clients = await Promise.all([connect(), connect(), connect()]);
-    const metrics = await (await fetch(`${running.url}/metrics`)).json();
-    expect(metrics.active_sessions).toBe(3);
+    expect(await activeSessions()).toBe(3);
     const results = await Promise.all(clients.map((c, i) => c.callTool({ name: 'redis_exists', arguments: { keys: [`ws:none:${i}`] } })));
     for (const result of results) expect(result.structuredContent).toMatchObject({ count: 0 });
     await Promise.all(clients.map((c) => c.close()));
-    await expect.poll(async () => (await (await fetch(`${running.url}/metrics`)).json()).active_sessions).toBe(0);
+    await expect.poll(activeSessions).toBe(0);
   });
 
   it('answers a message sent in the same tick the socket opens', async () => {
