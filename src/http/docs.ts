@@ -27,7 +27,12 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
   // The generated document is OpenAPI 3.1; the plugin's types only name 2.0 and 3.0.
   const staticSpec = { mode: 'static', specification: { document: parse(text) } } as unknown as SwaggerOptions;
   await app.register(swagger, staticSpec);
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true, displayOperationId: true },
+    // "Try it out" should call the server the page came from, not the document's default address.
+    transformSpecification: (spec, request) => ({ ...spec, servers: [{ url: `${request.protocol}://${request.host}` }] }),
+  });
   app.get('/openapi.yaml', { exposeHeadRoute: false }, (_request, reply) => reply.type('application/yaml; charset=utf-8').send(text));
 }
 
