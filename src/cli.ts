@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, helpText, optionSpecs, resolveConfig } from './config.js';
-import { RedisMCPServer } from './server.js';
 import { version } from './version.js';
 
 function parseFlags(): Record<string, string | undefined> | 'help' | 'version' {
@@ -27,7 +26,10 @@ async function main(): Promise<void> {
   if (flags === 'help') return void process.stdout.write(helpText());
   if (flags === 'version') return void process.stdout.write(`${version}\n`);
 
-  const server = new RedisMCPServer({}, resolveConfig(flags));
+  const config = resolveConfig(flags);
+  // Loaded only now: --help, --version and bad flags answer without loading the server and its dependencies.
+  const { RedisMCPServer } = await import('./server.js');
+  const server = new RedisMCPServer({}, config);
   let stopping = false;
   const shutdown = async (reason: string) => {
     if (stopping) return;

@@ -1,13 +1,12 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { toolNames } from '../generated/registry.js';
 import { redactUrl, resolveConfig, type Config, type Transport } from './config.js';
 import { handlers } from './handlers/index.js';
-import { buildApp } from './http/app.js';
 import { createLogger } from './log.js';
 import { createMcpServer } from './mcp/server-factory.js';
+import { StdioTransport } from './mcp/stdio-transport.js';
 import { Metrics } from './metrics.js';
 import { createRedisClient } from './redis/connection.js';
 import { resolveRedis, type ResolvedRedis } from './redis/embedded.js';
@@ -147,6 +146,8 @@ export class RedisMCPServer {
   }
 
   private async listen(surfaces: 'all' | 'ops', port: number): Promise<void> {
+    // Loaded on demand: a stdio server that serves no HTTP never loads Fastify and its plugins.
+    const { buildApp } = await import('./http/app.js');
     const app = await buildApp({
       runner: this.runner,
       redis: this.redis,
@@ -165,7 +166,7 @@ export class RedisMCPServer {
 
   private async startStdio(): Promise<void> {
     const server = createMcpServer(this.runner);
-    const transport = new StdioServerTransport();
+    const transport = new StdioTransport();
     // The SDK does not watch for stdin closing; a client that goes away must not leave us running.
     process.stdin.once('end', () => this.closedResolve());
     this.closers.unshift(async () => {

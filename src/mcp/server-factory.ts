@@ -1,10 +1,13 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolRequestSchema,
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
   type CallToolResult,
+  type JSONRPCMessage,
+  type RequestId,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { toolJsonSchemas, toolNames, tools, type ToolName } from '../../generated/registry.js';
@@ -52,7 +55,7 @@ export function toCallToolResult(outcome: CallOutcome): CallToolResult {
  * Tools come from the generated registry; every call goes through the shared ToolRunner.
  */
 export function createMcpServer(runner: ToolRunner): Server {
-  const server = new Server({ name: serverName, title: 'Redis MCP Server', version }, { capabilities: { tools: { listChanged: false } }, instructions });
+  const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities: { tools: { listChanged: false } }, instructions });
   const listing = listedTools(runner.enabled);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
@@ -63,4 +66,81 @@ export function createMcpServer(runner: ToolRunner): Server {
     return toCallToolResult(await runner.call(name as ToolName, request.params.arguments));
   });
   return server;
+}
+
+type PlainToolCall = { jsonrpc: '2.0'; id: RequestId; method: 'tools/call'; params: { name: ToolName; arguments?: Record<string, unknown> } };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A tools/call carrying only a name this server offers and an arguments object: no _meta (progress
+ * tokens, related tasks), no task augmentation. Everything else takes the SDK's own path.
+ */
+function plainToolCall(message: JSONRPCMessage, enabled: ReadonlySet<ToolName>): PlainToolCall | undefined {
+  if (!('method' in message) || message.method !== 'tools/call' || !('id' in message)) return undefined;
+  const params = message.params;
+  if (!isPlainObject(params) || typeof params.name !== 'string' || !enabled.has(params.name as ToolName)) return undefined;
+  if (params.arguments !== undefined && !isPlainObject(params.arguments)) return undefined;
+  for (const field in params) if (field !== 'name' && field !== 'arguments') return undefined;
+  return message as PlainToolCall;
+}
+
+/**
+ * The SDK's Server, with a direct path for plain tool calls. For every message the SDK runs
+ * several zod parses (the dispatcher's type guards, two of which fail for a request; the request
+ * schema twice; the result schema once) and creates an AbortController per request: together
+ * more CPU than the rest of a call. A plain tools/call has already been parsed as a JSON-RPC
+ * message by the transport, its arguments are validated by the tool's own schema in the runner,
+ * and its result is built by toCallToolResult, so here it goes straight to the runner and the
+ * answer is the response the SDK would send. A cancelled call gets no response, as in the SDK;
+ * initialize, tools/list, unknown tools and anything unusual go through the SDK unchanged.
+ */
+class ToolServer extends Server {
+  /** Plain tool calls running now, by request id; true once the client cancelled it. */
+  private readonly running = new Map<RequestId, boolean>();
+
+  constructor(
+    private readonly runner: ToolRunner,
+    ...args: ConstructorParameters<typeof Server>
+  ) {
+    super(...args);
+  }
+
+  override async connect(transport: Transport): Promise<void> {
+    await super.connect(transport);
+    const dispatch = transport.onmessage;
+    if (!dispatch) return;
+    transport.onmessage = (message, extra) => {
+      const call = plainToolCall(message, this.runner.enabled);
+      if (call) return void this.callTool(call, transport);
+      if ('method' in message && message.method === 'notifications/cancelled' && isPlainObject(message.params)) {
+        const id = message.params.requestId as RequestId;
+        if (this.running.has(id)) this.running.set(id, true);
+      }
+      dispatch(message, extra);
+    };
+  }
+
+  private async callTool(request: PlainToolCall, transport: Transport): Promise<void> {
+    const { id } = request;
+    this.running.set(id, false);
+    let response: JSONRPCMessage;
+    try {
+      const result = toCallToolResult(await this.runner.call(request.params.name, request.params.arguments));
+      response = { result, jsonrpc: '2.0', id };
+    } catch (error) {
+      response = { jsonrpc: '2.0', id, error: { code: ErrorCode.InternalError, message: (error as Error).message ?? 'Internal error' } };
+    }
+    const cancelled = this.running.get(id);
+    this.running.delete(id);
+    // Cancelled, or the connection closed meanwhile: the SDK sends nothing then either.
+    if (cancelled || this.transport !== transport) return;
+    try {
+      await transport.send(response);
+    } catch (error) {
+      this.onerror?.(new Error(`Failed to send response: ${String(error)}`));
+    }
+  }
 }

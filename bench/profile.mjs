@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Summarises .cpuprofile files (node --cpu-prof): self time by function and by package.
+//   node bench/profile.mjs bench/results/profiles/*.cpuprofile [--top 30]
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '30' } }, allowPositionals: true });
+const top = Number(values.top);
+
+function packageOf(url) {
+  if (!url) return '(native/vm)';
+  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm !== -1) {
+    const rest = url.slice(nm + 13).split('/');
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  }
+  const dist = url.indexOf('/dist/');
+  if (dist !== -1) return 'app:' + url.slice(dist + 6).split('/').slice(0, 2).join('/');
+  return url;
+}
+
+for (const file of positionals) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map();
+  const deltas = profile.timeDeltas;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i];
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i] ?? 0));
+  }
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const byFunction = new Map();
+  const byPackage = new Map();
+  for (const [id, us] of selfUs) {
+    const { callFrame } = byId.get(id);
+    const name = callFrame.functionName || '(anonymous)';
+    const fn = `${name} ${packageOf(callFrame.url)}${callFrame.url ? ':' + (callFrame.lineNumber + 1) : ''}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+    const pkg = callFrame.url ? packageOf(callFrame.url) : name.startsWith('(') ? name : '(native) ' + name;
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
+  }
+  const show = (title, map) => {
+    console.log(`\n${title}`);
+    for (const [key, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+      console.log(`  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`);
+    }
+  };
+  console.log(`${file}: ${(total / 1000).toFixed(0)} ms sampled`);
+  show('Self time by package', byPackage);
+  show('Self time by function', byFunction);
+}
