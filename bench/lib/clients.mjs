@@ -81,7 +81,7 @@ class McpClient {
 
 /** MCP over a child's stdin/stdout, one JSON message per line. */
 export class StdioClient extends McpClient {
-  buffer = '';
+  parts = [];
 
   constructor(child) {
     super();
@@ -95,15 +95,17 @@ export class StdioClient extends McpClient {
     this.child.stdin.write(text + '\n');
   }
 
+  // Only the new chunk is searched for line ends, so a 1 MiB answer in 64 KiB pieces costs linear time.
   receive(chunk) {
-    let text = this.buffer + chunk;
     let start = 0;
     let newline;
-    while ((newline = text.indexOf('\n', start)) !== -1) {
-      if (newline > start) this.pending.settle(JSON.parse(text.slice(start, newline)));
+    while ((newline = chunk.indexOf('\n', start)) !== -1) {
+      const line = this.parts.length ? this.parts.join('') + chunk.slice(start, newline) : chunk.slice(start, newline);
+      this.parts = [];
+      if (line.length) this.pending.settle(JSON.parse(line));
       start = newline + 1;
     }
-    this.buffer = start === text.length ? '' : text.slice(start);
+    if (start < chunk.length) this.parts.push(start === 0 ? chunk : chunk.slice(start));
   }
 
   async close() {

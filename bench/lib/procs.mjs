@@ -56,7 +56,7 @@ export async function startRedis() {
   const port = await freePort();
   if (port === 6379) throw new Error('refusing to use port 6379');
   const dir = mkdtempSync(join(tmpdir(), 'redis-mcp-bench-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', ''], {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', '', '--enable-debug-command', 'local'], {
     stdio: 'ignore',
   });
   const deadline = Date.now() + 10_000;
