@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, helpText, optionSpecs, resolveConfig } from './config.js';
+import { ConfigError, helpText, optionSpecs, resolveConfig, type FlagValue } from './config.js';
 import { version } from './version.js';
 
-function parseFlags(): Record<string, string | undefined> | 'help' | 'version' {
-  const options = Object.fromEntries(optionSpecs.map((spec) => [spec.flag, { type: 'string' as const }]));
+function parseFlags(): Record<string, FlagValue> | 'help' | 'version' {
+  // Boolean options are bare flags; list options may be repeated (--auth-token a --auth-token b).
+  const options = Object.fromEntries(
+    optionSpecs.map((spec) => [spec.flag, spec.kind === 'boolean' ? { type: 'boolean' as const } : { type: 'string' as const, multiple: spec.kind === 'list' }]),
+  );
   const { values } = parseArgs({
     options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
     strict: true,
@@ -12,7 +15,7 @@ function parseFlags(): Record<string, string | undefined> | 'help' | 'version' {
   });
   if (values.help) return 'help';
   if (values.version) return 'version';
-  return values as Record<string, string | undefined>;
+  return values as Record<string, FlagValue>;
 }
 
 async function main(): Promise<void> {

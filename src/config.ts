@@ -25,15 +25,26 @@ export interface Config {
   /** Seconds without a request after which a Streamable HTTP session is closed and freed. */
   sessionIdleTimeoutSec: number;
   logLevel: LogLevel;
+  /** Bearer tokens accepted on /mcp, /ws and /v1; empty: no token is asked for. */
+  authTokens: string[];
+  /** Lets a server bound to a non-loopback address start without a token. */
+  allowUnauthenticated: boolean;
+  /** Origins (scheme://host[:port], or *) allowed besides the loopback and bound addresses. */
+  allowedOrigins: string[];
+  /** Host header names (host or host:port, or *) allowed besides the loopback and bound addresses. */
+  allowedHosts: string[];
+  /** Requests per minute per client address on /mcp, /ws and /v1; undefined: no limit. */
+  rateLimit: number | undefined;
 }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-type Kind = 'string' | 'integer' | 'choice';
+/** list: comma-separated (and the flag may be repeated); boolean: a bare flag, or true/false in the environment. */
+type Kind = 'string' | 'integer' | 'choice' | 'list' | 'boolean';
 
-interface OptionSpec {
+export interface OptionSpec {
   key: keyof Config;
   flag: string;
   env?: string;
@@ -60,10 +71,31 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'port', flag: 'port', env: 'MCP_PORT', kind: 'integer', min: 0, max: 65535, default: 8920, help: 'Port of the HTTP server (0 picks a free one).' },
   { key: 'sessionIdleTimeoutSec', flag: 'session-idle-timeout', env: 'MCP_SESSION_IDLE_TIMEOUT', kind: 'integer', min: 1, max: 7 * 24 * 3600, default: 1800, help: 'Seconds a Streamable HTTP (/mcp) session may sit unused before it is closed and its memory freed.' },
   { key: 'healthPort', flag: 'health-port', env: 'MCP_HEALTH_PORT', kind: 'integer', min: 0, max: 65535, default: undefined, help: 'With --transport stdio, also serve /health and /metrics on this port.' },
+  { key: 'authTokens', flag: 'auth-token', env: 'MCP_AUTH_TOKEN', kind: 'list', default: [], help: 'Bearer token clients must send (Authorization: Bearer <token>) on /mcp, /ws and /v1. Several: comma-separated or the flag repeated. Unset: no token is asked for.' },
+  { key: 'allowUnauthenticated', flag: 'allow-unauthenticated', env: 'MCP_ALLOW_UNAUTHENTICATED', kind: 'boolean', default: false, help: 'Start even though --host is not a loopback address and no --auth-token is set (anyone who can reach the port can read and write).' },
+  { key: 'allowedOrigins', flag: 'allowed-origins', env: 'MCP_ALLOWED_ORIGINS', kind: 'list', default: [], help: 'Browser origins (e.g. https://app.example.com) allowed besides pages served from localhost and the bound address; * allows any. Requests without Origin are always allowed.' },
+  { key: 'allowedHosts', flag: 'allowed-hosts', env: 'MCP_ALLOWED_HOSTS', kind: 'list', default: [], help: 'Host header values (name, or name:port) accepted besides localhost, 127.0.0.1, [::1] and the bound address; * accepts any. Guards against DNS rebinding.' },
+  { key: 'rateLimit', flag: 'rate-limit', env: 'MCP_RATE_LIMIT', kind: 'integer', min: 1, max: 1_000_000, default: undefined, help: 'Requests per minute allowed per client address on /mcp, /v1 and WebSocket upgrades; more answer 429 RATE_LIMITED. Unset: no limit.' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'choice', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'Least severe log level written to stderr.' },
 ];
 
-function parseValue(spec: OptionSpec, raw: string, source: string): unknown {
+/** A flag's value as node:util parseArgs gives it: text, true for a bare boolean flag, a list for a repeated one. */
+export type FlagValue = string | boolean | string[] | undefined;
+
+function parseValue(spec: OptionSpec, raw: string | boolean | string[], source: string): unknown {
+  if (spec.kind === 'list') {
+    const parts = (Array.isArray(raw) ? raw : [String(raw)]).flatMap((part) => part.split(','));
+    return parts.map((part) => part.trim()).filter((part) => part !== '');
+  }
+  if (spec.kind === 'boolean') {
+    if (typeof raw === 'boolean') return raw;
+    const text = String(raw).trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+    if (['0', 'false', 'no', 'off'].includes(text)) return false;
+    throw new ConfigError(`${source} must be true or false; got "${String(raw)}".`);
+  }
+  if (Array.isArray(raw)) raw = raw[raw.length - 1]!;
+  if (typeof raw === 'boolean') throw new ConfigError(`${source} needs a value.`);
   if (spec.kind === 'string') return raw;
   if (spec.kind === 'choice') {
     if (!spec.choices!.includes(raw)) {
@@ -86,7 +118,7 @@ function parseValue(spec: OptionSpec, raw: string, source: string): unknown {
  * (the library API) are passed as `overrides` and beat both.
  */
 export function resolveConfig(
-  flags: Record<string, string | undefined> = {},
+  flags: Record<string, FlagValue> = {},
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<Config> = {},
 ): Config {
@@ -96,7 +128,7 @@ export function resolveConfig(
     const fromEnv = spec.env ? env[spec.env] : undefined;
     if (flag !== undefined) config[spec.key] = parseValue(spec, flag, `--${spec.flag}`);
     else if (fromEnv !== undefined && fromEnv !== '') config[spec.key] = parseValue(spec, fromEnv, spec.env!);
-    else config[spec.key] = spec.default;
+    else config[spec.key] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
   }
   return { ...(config as unknown as Config), ...definedOnly(overrides) };
 }
@@ -108,10 +140,11 @@ function definedOnly<T extends object>(values: T): Partial<T> {
 /** The --help text, built from the same table. */
 export function helpText(): string {
   const lines = optionSpecs.map((spec) => {
-    const value = spec.kind === 'choice' ? `<${spec.choices!.join('|')}>` : spec.kind === 'integer' ? '<n>' : '<text>';
-    const fallback = spec.default === undefined || spec.default === '' ? '' : ` (default: ${spec.default})`;
+    const value = { choice: ` <${spec.choices?.join('|')}>`, integer: ' <n>', string: ' <text>', list: ' <a,b,...>', boolean: '' }[spec.kind];
+    const noDefault = spec.default === undefined || spec.default === '' || spec.default === false || (Array.isArray(spec.default) && spec.default.length === 0);
+    const fallback = noDefault ? '' : ` (default: ${spec.default})`;
     const env = spec.env ? ` [env ${spec.env}]` : '';
-    return `  --${spec.flag} ${value}\n      ${spec.help}${fallback}${env}`;
+    return `  --${spec.flag}${value}\n      ${spec.help}${fallback}${env}`;
   });
   return [
     'Usage: redis-mcp-server [options]',
@@ -124,6 +157,24 @@ export function helpText(): string {
     '  --version    Show the version.',
     '',
   ].join('\n');
+}
+
+/** True for addresses only this machine can reach: localhost, 127.0.0.0/8, ::1. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || name === '::1' || name === '::ffff:127.0.0.1' || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+/**
+ * Refuses to serve MCP and REST on an address other machines can reach with no token asked for,
+ * unless the operator says so with --allow-unauthenticated.
+ */
+export function assertSafeExposure(config: Pick<Config, 'host' | 'authTokens' | 'allowUnauthenticated'>): void {
+  if (isLoopbackHost(config.host) || config.authTokens.length > 0 || config.allowUnauthenticated) return;
+  throw new ConfigError(
+    `--host ${config.host} is reachable from other machines, and no --auth-token is set: anyone who can connect could read and write ` +
+      'this Redis. Set --auth-token (or MCP_AUTH_TOKEN), bind to 127.0.0.1, or pass --allow-unauthenticated if a proxy in front checks clients.',
+  );
 }
 
 /** A Redis URL fit for logs: the password replaced. */

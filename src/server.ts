@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { toolNames } from '../generated/registry.js';
-import { redactUrl, resolveConfig, type Config, type Transport } from './config.js';
+import { assertSafeExposure, redactUrl, resolveConfig, type Config, type Transport } from './config.js';
 import { handlers } from './handlers/index.js';
 import { createLogger } from './log.js';
 import { createMcpServer } from './mcp/server-factory.js';
@@ -108,6 +108,8 @@ export class RedisMCPServer {
   }
 
   async start(): Promise<void> {
+    // Before anything starts (a private redis-server included): refuse an open door to the network.
+    if (this.transportType !== 'stdio') assertSafeExposure(this.config);
     await this.setupTools();
     await this.connectRedis();
     if (this.transportType === 'stdio') {
@@ -156,6 +158,11 @@ export class RedisMCPServer {
       maxValueBytes: this.config.maxValueBytes,
       sessionIdleTimeoutSec: this.config.sessionIdleTimeoutSec,
       surfaces,
+      host: this.config.host,
+      allowedHosts: this.config.allowedHosts,
+      allowedOrigins: this.config.allowedOrigins,
+      authTokens: this.config.authTokens,
+      rateLimitPerMinute: this.config.rateLimit,
     });
     this.closers.unshift(() => app.close());
     await app.listen({ host: this.config.host, port });

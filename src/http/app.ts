@@ -4,10 +4,13 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import { DrainingRunner } from '../tools/draining-runner.js';
 import type { ToolRunner } from '../tools/runner.js';
+import auth from './auth.js';
 import docs from './docs.js';
 import errorEnvelope from './errors.js';
 import health from './health.js';
 import mcpHttp from './mcp-http.js';
+import origin from './origin.js';
+import rateLimit from './rate-limit.js';
 import rest from './rest.js';
 import ws from './ws.js';
 
@@ -24,6 +27,16 @@ export interface AppOptions {
   surfaces?: 'all' | 'ops';
   /** How long a graceful close waits for tool calls in flight. */
   drainTimeoutMs?: number;
+  /** The address the app is bound to; it and the loopback names are the Host values accepted by default. */
+  host?: string;
+  /** Extra Host values accepted (name, name:port, or *). */
+  allowedHosts?: readonly string[];
+  /** Extra browser origins accepted (scheme://host[:port], or *). */
+  allowedOrigins?: readonly string[];
+  /** Bearer tokens asked for on /mcp, /ws and /v1; none: no token is asked for. */
+  authTokens?: readonly string[];
+  /** Requests per minute per client on /mcp, /ws and /v1; undefined: no limit. */
+  rateLimitPerMinute?: number;
 }
 
 /** One log line per request, when it completes (Fastify's default writes two, and whole objects). */
@@ -71,12 +84,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(errorEnvelope);
+  // The doors, in the order they run (each an onRequest hook): a foreign Host or Origin is
+  // refused first, then a client over its rate, then a request without a valid token.
+  await app.register(origin, { host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
+  await app.register(rateLimit, { perMinute: options.rateLimitPerMinute });
+  await app.register(auth, { tokens: options.authTokens ?? [] });
   await app.register(health, { redis, metrics });
   if (surfaces === 'all') {
     await app.register(rest, { runner });
     await app.register(mcpHttp, { runner, metrics, idleTimeoutMs: options.sessionIdleTimeoutSec * 1000 });
     await app.register(ws, { runner, metrics, maxPayload });
-    await app.register(docs);
+    await app.register(docs, { bearerAuth: (options.authTokens ?? []).length > 0 });
   }
   return app;
 }

@@ -22,7 +22,19 @@ export function findOpenApiFile(): string {
  * Swagger UI at /docs over the generated openapi.yaml (static: the document is the contract, it
  * is not rebuilt from routes), and the document itself at /openapi.yaml.
  */
-async function docsPlugin(app: FastifyInstance): Promise<void> {
+export interface DocsOptions {
+  /** Tokens are asked for: the page offers "Authorize" so that "Try it out" can send one. */
+  bearerAuth?: boolean;
+}
+
+/** The served document, plus a bearer security scheme when the server asks for tokens. */
+function withBearerAuth(spec: Record<string, unknown>): Record<string, unknown> {
+  const components = (spec.components ?? {}) as Record<string, unknown>;
+  const securitySchemes = { ...((components.securitySchemes ?? {}) as Record<string, unknown>), bearerAuth: { type: 'http', scheme: 'bearer' } };
+  return { ...spec, components: { ...components, securitySchemes }, security: [{ bearerAuth: [] }] };
+}
+
+async function docsPlugin(app: FastifyInstance, options: DocsOptions = {}): Promise<void> {
   const text = readFileSync(findOpenApiFile(), 'utf8');
   // The generated document is OpenAPI 3.1; the plugin's types only name 2.0 and 3.0.
   const staticSpec = { mode: 'static', specification: { document: parse(text) } } as unknown as SwaggerOptions;
@@ -31,7 +43,10 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true, displayOperationId: true },
     // "Try it out" should call the server the page came from, not the document's default address.
-    transformSpecification: (spec, request) => ({ ...spec, servers: [{ url: `${request.protocol}://${request.host}` }] }),
+    transformSpecification: (spec, request) => {
+      const served = { ...spec, servers: [{ url: `${request.protocol}://${request.host}` }] };
+      return options.bearerAuth ? withBearerAuth(served) : served;
+    },
   });
   app.get('/openapi.yaml', { exposeHeadRoute: false }, (_request, reply) => reply.type('application/yaml; charset=utf-8').send(text));
 }
