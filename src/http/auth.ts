@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
-import { sendError } from './errors.js';
+import { refuse } from './errors.js';
 import { isOpenRoute } from './surfaces.js';
 
 export interface AuthOptions {
@@ -57,7 +57,7 @@ async function authPlugin(app: FastifyInstance, { tokens }: AuthOptions): Promis
           ? 'The Authorization header must be "Bearer <token>".'
           : 'The bearer token is not valid.';
     reply.header('www-authenticate', header === undefined ? `Bearer realm="${realm}"` : `Bearer realm="${realm}", error="invalid_token"`);
-    return sendError(reply, new AppError('UNAUTHORIZED', message));
+    return refuse(request, reply, new AppError('UNAUTHORIZED', message));
   });
 }
 

@@ -1,10 +1,28 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
 
 /** Sends an AppError as REST does everywhere: the table's status, `{ "error": { code, message, details } }`. */
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   return reply.code(error.status).type('application/json; charset=utf-8').send({ error: error.toJSON() });
+}
+
+/**
+ * Sends a refusal from a guard (Host/Origin, rate limit, token). For a WebSocket upgrade it also
+ * closes the connection once the answer is out: a guard runs before @fastify/websocket's own
+ * hooks, and an upgrade socket is not one Node's HTTP server would ever close, so a refused
+ * client that lingers would otherwise hold the socket (and a graceful shutdown) open.
+ */
+export function refuse(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  if (request.headers.upgrade !== undefined) {
+    const socket = request.raw.socket;
+    reply.header('connection', 'close');
+    reply.raw.once('finish', () => {
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    });
+  }
+  return sendError(reply, error);
 }
 
 /**

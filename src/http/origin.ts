@@ -2,7 +2,7 @@ import { hostname as machineName, networkInterfaces } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
-import { sendError } from './errors.js';
+import { refuse } from './errors.js';
 import { isHealthRoute } from './surfaces.js';
 
 export interface OriginOptions {
@@ -121,14 +121,14 @@ async function originPlugin(app: FastifyInstance, options: OriginOptions): Promi
       const message = host
         ? `Host ${shown(host)} is not allowed here; add it with --allowed-hosts if this server is reached by that name.`
         : 'A Host header is required.';
-      return sendError(reply, new AppError('FORBIDDEN', message, { field: 'Host' }));
+      return refuse(request, reply, new AppError('FORBIDDEN', message, { field: 'Host' }));
     }
     const origin = request.headers.origin;
     // No Origin: not a browser (or a same-origin GET); nothing cross-site to stop.
     if (origin !== undefined && !policy.originAllowed(origin)) {
       request.log.warn({ origin: shown(origin) }, 'refused a request from a foreign Origin');
       const message = `Origin ${shown(origin)} is not allowed here; add it with --allowed-origins to let pages from it connect.`;
-      return sendError(reply, new AppError('FORBIDDEN', message, { field: 'Origin' }));
+      return refuse(request, reply, new AppError('FORBIDDEN', message, { field: 'Origin' }));
     }
   });
 }

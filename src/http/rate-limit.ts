@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
-import { sendError } from './errors.js';
+import { refuse } from './errors.js';
 import { isOpenRoute } from './surfaces.js';
 
 export interface RateLimitOptions {
@@ -34,7 +34,7 @@ async function rateLimitPlugin(app: FastifyInstance, { perMinute }: RateLimitOpt
     try {
       await limit.call(app, request, reply);
     } catch (error) {
-      if (error instanceof AppError) return sendError(reply, error);
+      if (error instanceof AppError) return refuse(request, reply, error);
       throw error;
     }
   });
