@@ -16,6 +16,14 @@ export interface Config {
   maxConnections: number;
   commandTimeoutMs: number;
   maxValueBytes: number;
+  /** Longest JSON-RPC message accepted on stdio (one line), in bytes. */
+  maxMessageBytes: number;
+  /** Offer only the tools that do not change Redis. */
+  readOnly: boolean;
+  /** Tools to offer (empty: all of them). */
+  tools: string[];
+  /** Tools not to offer, applied after `tools`. */
+  disableTools: string[];
   redisTlsCaFile: string | undefined;
   embeddedRedis: EmbeddedMode;
   dataDir: string | undefined;
@@ -64,6 +72,10 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'maxConnections', flag: 'max-connections', env: 'REDIS_MAX_CONNECTIONS', kind: 'integer', min: 1, max: 1000, default: 10, help: 'Most Redis connections held open; ordinary commands share one pipelined connection.' },
   { key: 'commandTimeoutMs', flag: 'command-timeout', env: 'REDIS_COMMAND_TIMEOUT', kind: 'integer', min: 50, max: 60_000, default: 1000, help: 'Milliseconds to wait for a Redis reply before the call fails with REDIS_NOT_CONNECTED.' },
   { key: 'maxValueBytes', flag: 'max-value-bytes', env: 'MCP_MAX_VALUE_BYTES', kind: 'integer', min: 1, max: 512 * 1024 * 1024, default: 1024 * 1024, help: 'Largest encoded value a write may store; larger ones fail with VALUE_TOO_LARGE.' },
+  { key: 'maxMessageBytes', flag: 'max-message-bytes', env: 'MCP_MAX_MESSAGE_BYTES', kind: 'integer', min: 1024, max: 1024 * 1024 * 1024, default: 4 * 1024 * 1024, help: 'Longest JSON-RPC message (one line) accepted on stdio; a longer one is answered with a JSON-RPC error and skipped.' },
+  { key: 'readOnly', flag: 'read-only', env: 'MCP_READ_ONLY', kind: 'boolean', default: false, help: 'Offer only tools that do not change Redis; write tools are hidden from tools/list and answer FORBIDDEN.' },
+  { key: 'tools', flag: 'tools', env: 'MCP_TOOLS', kind: 'list', default: [], help: 'Comma-separated tool names to offer (e.g. redis_get,redis_keys); the others are hidden and answer FORBIDDEN. Unset: all tools.' },
+  { key: 'disableTools', flag: 'disable-tools', env: 'MCP_DISABLE_TOOLS', kind: 'list', default: [], help: 'Comma-separated tool names not to offer, applied after --tools.' },
   { key: 'redisTlsCaFile', flag: 'redis-tls-ca-file', env: 'REDIS_TLS_CA_FILE', kind: 'string', default: undefined, help: 'PEM file of the CA that signed the Redis server certificate (for rediss:// with a private CA).' },
   { key: 'embeddedRedis', flag: 'embedded-redis', env: 'MCP_EMBEDDED_REDIS', kind: 'choice', choices: ['auto', 'always', 'never'], default: 'auto', help: 'auto: with no --redis-url and nothing on 127.0.0.1:6379, start a private redis-server; always: start one regardless; never: do not.' },
   { key: 'dataDir', flag: 'data-dir', env: 'MCP_DATA_DIR', kind: 'string', default: undefined, help: 'Where the private redis-server keeps its data. Default: $XDG_DATA_HOME/redis-mcp-server or ~/.local/share/redis-mcp-server.' },

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { toolNames } from '../generated/registry.js';
 import { assertSafeExposure, redactUrl, resolveConfig, type Config, type Transport } from './config.js';
 import { handlers } from './handlers/index.js';
 import { createLogger } from './log.js';
@@ -12,6 +11,7 @@ import { createRedisClient } from './redis/connection.js';
 import { resolveRedis, type ResolvedRedis } from './redis/embedded.js';
 import { KeySpace } from './redis/keyspace.js';
 import { SessionStore } from './redis/session-store.js';
+import { enabledTools } from './tools/access.js';
 import { valueEncoder } from './tools/context.js';
 import { DrainingRunner } from './tools/draining-runner.js';
 import type { ToolRunner } from './tools/runner.js';
@@ -80,6 +80,8 @@ export class RedisMCPServer {
   /** Decides which Redis to use (starting a private one if needed) and makes the tools ready to serve. */
   async setupTools(): Promise<void> {
     if (this.toolRunner) return;
+    // First: an unknown tool name is a configuration error, found before any Redis is started.
+    const enabled = enabledTools(this.config);
     this.redisTarget = await resolveRedis(this.config, this.log);
     if (this.redisTarget.stop) this.closers.push(this.redisTarget.stop);
     const redis = createRedisClient({
@@ -98,7 +100,7 @@ export class RedisMCPServer {
       log: this.log,
       encode: valueEncoder(this.config.maxValueBytes),
     };
-    this.toolRunner = new DrainingRunner(handlers, context, new Set(toolNames));
+    this.toolRunner = new DrainingRunner(handlers, context, enabled);
     const runner = this.toolRunner;
     this.toolMetrics = new Metrics(() => runner.enabled.size).attach(runner);
     runner.observe((tool, ms, error) => {
@@ -173,7 +175,7 @@ export class RedisMCPServer {
 
   private async startStdio(): Promise<void> {
     const server = createMcpServer(this.runner);
-    const transport = new StdioTransport();
+    const transport = new StdioTransport(process.stdin, process.stdout, { maxMessageBytes: this.config.maxMessageBytes });
     // The SDK does not watch for stdin closing; a client that goes away must not leave us running.
     process.stdin.once('end', () => this.closedResolve());
     this.closers.unshift(async () => {

@@ -60,7 +60,9 @@ export function createMcpServer(runner: ToolRunner): Server {
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const name = request.params.name;
-    if (!runner.enabled.has(name as ToolName)) {
+    // A tool this build does not have is a protocol error; one switched off here (--read-only,
+    // --tools, --disable-tools) is a known tool, and the runner answers it with FORBIDDEN.
+    if (!Object.hasOwn(tools, name)) {
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     }
     return toCallToolResult(await runner.call(name as ToolName, request.params.arguments));

@@ -1,27 +1,66 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Readable, Writable } from 'node:stream';
 
+/** The default longest line (one JSON-RPC message) read from stdin. */
+export const defaultMaxMessageBytes = 4 * 1024 * 1024;
+
+export interface StdioTransportOptions {
+  /** Longest line accepted, in bytes; a longer one is answered with an error and skipped. */
+  maxMessageBytes?: number;
+}
+
 /**
- * The SDK's stdio transport, writing all the messages of one event-loop turn to stdout at once.
- * On Linux a write to a pipe is a synchronous system call per message; with many calls in flight,
- * answers that become ready together now share one. The flush runs in the same loop turn
- * (setImmediate), so a lone answer is not delayed.
+ * MCP over stdio: one JSON-RPC message per line.
+ *
+ * Reading. The SDK's StdioServerTransport keeps one buffer for everything unread, copies it on
+ * every chunk, and when it passes 10 MiB throws and closes the transport: one oversized line
+ * ends the whole server. Malformed lines are dropped without an answer, so a client waits for
+ * a reply that never comes. Here a line longer than `maxMessageBytes` is answered with a
+ * JSON-RPC error (id null) and skipped without being held in memory, unparseable JSON gets
+ * -32700 Parse error and a non-message -32600 Invalid Request, as JSON-RPC 2.0 asks, and the
+ * next line is read as usual.
+ *
+ * Writing. All the messages of one event-loop turn go to stdout at once. On Linux a write to a
+ * pipe is a synchronous system call per message; with many calls in flight, answers that
+ * become ready together now share one. The flush runs in the same loop turn (setImmediate), so
+ * a lone answer is not delayed.
  */
-export class StdioTransport extends StdioServerTransport {
+export class StdioTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  private readonly maxMessageBytes: number;
+  /** The unfinished line so far. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** True while skipping the rest of a line already answered as too long. */
+  private discarding = false;
+  private started = false;
+  private closed = false;
+
   private queue: string[] = [];
   private waiters: (() => void)[] = [];
   private scheduled = false;
 
   constructor(
-    stdin: Readable = process.stdin,
+    private readonly stdin: Readable = process.stdin,
     private readonly stdout: Writable = process.stdout,
+    options: StdioTransportOptions = {},
   ) {
-    super(stdin, stdout);
+    this.maxMessageBytes = options.maxMessageBytes ?? defaultMaxMessageBytes;
   }
 
-  override send(message: JSONRPCMessage): Promise<void> {
+  async start(): Promise<void> {
+    if (this.started) throw new Error('StdioTransport already started.');
+    this.started = true;
+    this.stdin.on('data', this.onData);
+    this.stdin.on('error', this.onStdinError);
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
     this.queue.push(serializeMessage(message));
     if (!this.scheduled) {
       this.scheduled = true;
@@ -30,9 +69,75 @@ export class StdioTransport extends StdioServerTransport {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  override async close(): Promise<void> {
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.flush();
-    await super.close();
+    this.stdin.off('data', this.onData);
+    this.stdin.off('error', this.onStdinError);
+    if (this.stdin.listenerCount('data') === 0) this.stdin.pause();
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.onclose?.();
+  }
+
+  private readonly onStdinError = (error: Error): void => {
+    this.onerror?.(error);
+  };
+
+  private readonly onData = (chunk: Buffer | string): void => {
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let start = 0;
+    while (start < data.length && !this.closed) {
+      const end = data.indexOf(0x0a, start);
+      const piece = data.subarray(start, end === -1 ? data.length : end);
+      if (this.discarding) {
+        // The rest of a line already answered as too long: drop it.
+      } else if (this.pendingBytes + piece.length > this.maxMessageBytes) {
+        this.pending = [];
+        this.pendingBytes = 0;
+        this.discarding = true;
+        this.reject(null, ErrorCode.InvalidRequest, `Message too large: a line may hold at most ${this.maxMessageBytes} bytes (--max-message-bytes).`);
+      } else if (piece.length > 0) {
+        this.pending.push(piece);
+        this.pendingBytes += piece.length;
+      }
+      if (end === -1) return;
+      start = end + 1;
+      if (this.discarding) {
+        this.discarding = false;
+        continue;
+      }
+      const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.handleLine(line.toString('utf8'));
+    }
+  };
+
+  private handleLine(text: string): void {
+    if (text.trim() === '') return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      return this.reject(null, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`);
+    }
+    const message = JSONRPCMessageSchema.safeParse(parsed);
+    if (!message.success) {
+      const detail = Array.isArray(parsed) ? 'batches are not supported' : 'not a JSON-RPC 2.0 request, notification or response';
+      return this.reject(requestIdOf(parsed), ErrorCode.InvalidRequest, `Invalid Request: ${detail}.`);
+    }
+    try {
+      this.onmessage?.(message.data);
+    } catch (error) {
+      this.onerror?.(error as Error);
+    }
+  }
+
+  private reject(id: RequestId | null, code: number, message: string): void {
+    // JSON-RPC 2.0 answers a request it cannot read with id null; the SDK's types insist on an id.
+    void this.send({ jsonrpc: '2.0', id, error: { code, message } } as unknown as JSONRPCMessage);
   }
 
   private readonly flush = (): void => {
@@ -48,4 +153,12 @@ export class StdioTransport extends StdioServerTransport {
     if (this.stdout.write(text)) wake();
     else this.stdout.once('drain', wake);
   };
+}
+
+/** The id of a request that failed validation, when it has a usable one (JSON-RPC: else null). */
+function requestIdOf(value: unknown): RequestId | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const id = (value as { id?: unknown }).id;
+  if (typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))) return id;
+  return null;
 }

@@ -17,7 +17,16 @@ export interface ToolContext {
 
 export function valueEncoder(maxValueBytes: number): ToolContext['encode'] {
   return (value, field) => {
-    const text = encodeValue(value);
+    let text: string;
+    try {
+      text = encodeValue(value);
+    } catch (error) {
+      // JSON.stringify recurses: a value nested some thousands deep (a few KiB of "[[[[...") exhausts
+      // the stack. That is the caller's input, not a server fault, so it is INVALID_PARAMS naming the field.
+      if (!(error instanceof RangeError)) throw error;
+      const message = 'nested too deeply to store';
+      throw new AppError('INVALID_PARAMS', `Invalid arguments: ${field}: ${message}`, { issues: [{ field, message }] });
+    }
     // A UTF-16 unit is at most 3 UTF-8 bytes, so short text needs no exact count.
     if (text.length * 3 > maxValueBytes) {
       const bytes = Buffer.byteLength(text);
