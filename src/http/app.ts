@@ -6,7 +6,7 @@ import { DrainingRunner } from '../tools/draining-runner.js';
 import type { ToolRunner } from '../tools/runner.js';
 import auth from './auth.js';
 import docs from './docs.js';
-import errorEnvelope from './errors.js';
+import errorEnvelope, { clientErrorHandler, sendError, toAppError } from './errors.js';
 import health from './health.js';
 import mcpHttp from './mcp-http.js';
 import origin from './origin.js';
@@ -65,6 +65,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: logger as FastifyBaseLogger,
     logController: new OneLinePerRequest(),
     bodyLimit: maxPayload,
+    // Errors raised before routing (a malformed URL) get the same envelope as the rest.
+    frameworkErrors: (error, _request, reply) => void sendError(reply, toAppError(error)),
+    clientErrorHandler,
   });
 
   // Every body here is JSON; without this, text/plain would reach the tools as a bare string.

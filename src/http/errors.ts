@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
@@ -39,6 +41,8 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('INVALID_PARAMS', 'Content-Type must be application/json.', { field: 'Content-Type' });
+    case 'FST_ERR_BAD_URL':
+      return new AppError('INVALID_PARAMS', `Malformed URL: ${fastifyError.message}; escape reserved characters as %XX.`, { field: 'url' });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('VALUE_TOO_LARGE', 'The request body is larger than this server accepts.', { field: 'body' });
   }
@@ -49,6 +53,36 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
   return new AppError('INTERNAL_ERROR', 'An unexpected server fault.');
 }
 
+/**
+ * Answers what Node's HTTP parser rejects before Fastify sees a request (headers too large,
+ * malformed request line, a client too slow to send its headers) with the same envelope, and
+ * closes the connection, as Node does.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // A reset connection is gone already; nothing can be answered.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  let status = 400;
+  let appError = new AppError('INVALID_PARAMS', 'Malformed HTTP request.');
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    appError = new AppError('VALUE_TOO_LARGE', 'The request line and headers are larger than this server accepts (16 KiB).', { field: 'headers' });
+  } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    appError = new AppError('INVALID_PARAMS', 'The request did not arrive in time.');
+  }
+  const body = JSON.stringify({ error: appError.toJSON() });
+  // As Node itself does: write the answer if the socket still takes it, then drop the connection.
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
+}
+
+/** Client text quoted in a message, cut to a readable length. */
+function shorten(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+}
+
 async function errorEnvelope(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
@@ -56,7 +90,7 @@ async function errorEnvelope(app: FastifyInstance): Promise<void> {
     return sendError(reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`, { method: request.method })),
+    sendError(reply, new AppError('NOT_FOUND', `No route ${request.method} ${shorten(request.url.split('?')[0]!)}.`, { method: request.method })),
   );
 }
 
