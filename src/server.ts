@@ -158,6 +158,7 @@ export class RedisMCPServer {
       metrics: this.metrics,
       logger: this.log,
       maxValueBytes: this.config.maxValueBytes,
+      maxMessageBytes: this.config.maxMessageBytes,
       sessionIdleTimeoutSec: this.config.sessionIdleTimeoutSec,
       surfaces,
       host: this.config.host,

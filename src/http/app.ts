@@ -19,8 +19,10 @@ export interface AppOptions {
   redis: Redis;
   metrics: Metrics;
   logger: Logger;
-  /** Largest value a write may store; request bodies and frames may be this plus room for the rest. */
+  /** Largest value a write may store. */
   maxValueBytes: number;
+  /** Largest request body or WebSocket frame (--max-message-bytes); default: maxValueBytes plus 1 MiB for the rest. */
+  maxMessageBytes?: number;
   /** Seconds an unused /mcp session lives. */
   sessionIdleTimeoutSec: number;
   /** 'all': every surface; 'ops': only /health and /metrics (the --health-port listener beside stdio). */
@@ -60,7 +62,7 @@ class OneLinePerRequest extends LogController {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { runner, redis, metrics, logger } = options;
   const surfaces = options.surfaces ?? 'all';
-  const maxPayload = options.maxValueBytes + 1024 * 1024;
+  const maxPayload = options.maxMessageBytes ?? options.maxValueBytes + 1024 * 1024;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new OneLinePerRequest(),

@@ -7,14 +7,14 @@ import { envelope, initializeParams, initializeWs, rawRequest, rpc, wsHandshake 
 
 const redisUrl = inject('redisUrl');
 const maxValueBytes = 1024;
-/** What app.ts allows a body or frame: the value limit plus room for the rest of the message. */
-const maxMessageBytes = maxValueBytes + 1024 * 1024;
+/** The largest body or frame (--max-message-bytes). */
+const maxMessageBytes = 64 * 1024;
 let sized: RunningHttpServer;
 let limited: RunningHttpServer;
 let redis: Redis;
 
 beforeAll(async () => {
-  [sized, limited] = await Promise.all([startHttpServer(redisUrl, { maxValueBytes }), startHttpServer(redisUrl, { rateLimit: 3 })]);
+  [sized, limited] = await Promise.all([startHttpServer(redisUrl, { maxValueBytes, maxMessageBytes }), startHttpServer(redisUrl, { rateLimit: 3 })]);
   redis = inspector(redisUrl);
 });
 
