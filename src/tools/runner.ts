@@ -45,15 +45,36 @@ export class ToolRunner {
     if (!parsed.success) return { ok: false, error: invalidParams(parsed.error) };
     const status = this.context.redis.status;
     if (status !== 'ready') return { ok: false, error: notConnected(status) };
+    let timer: NodeJS.Timeout | undefined;
     try {
       const handler = this.handlers[name] as (input: unknown, ctx: ToolContext) => Promise<Record<string, unknown>>;
-      return { ok: true, value: await handler(parsed.data, this.context) };
+      const answer = handler(parsed.data, this.context);
+      const deadlineMs = callDeadlineMs(this.context);
+      if (deadlineMs === undefined) return { ok: true, value: await answer };
+      // ioredis bounds each command by commandTimeout, but not a call: with auto-pipelining a
+      // command first waits for the batch ahead of it (on a frozen Redis: one timeout, then its
+      // own), and redis_keys sends up to ten SCANs in a row, each allowed the full timeout (ten
+      // seconds on a slow link). The call as a whole is bounded here instead. Its commands stay in
+      // ioredis's queue and end by themselves; a write may or may not be applied, as the error says.
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('Command timed out')), deadlineMs);
+      });
+      answer.catch(() => undefined);
+      return { ok: true, value: await Promise.race([answer, deadline]) };
     } catch (error) {
       const appError = toAppError(error);
       if (appError.code === 'INTERNAL_ERROR') this.context.log.error({ err: error, tool: name }, 'tool failed unexpectedly');
       return { ok: false, error: appError };
+    } finally {
+      clearTimeout(timer);
     }
   }
+}
+
+/** Twice the command timeout: room for one batch ahead plus the call's own reply. */
+function callDeadlineMs(context: ToolContext): number | undefined {
+  const commandTimeout = context.redis.options?.commandTimeout;
+  return typeof commandTimeout === 'number' ? 2 * commandTimeout : undefined;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
