@@ -1,5 +1,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import {
   CallToolRequestSchema,
   ErrorCode,
@@ -51,11 +53,20 @@ export function toCallToolResult(outcome: CallOutcome): CallToolResult {
 }
 
 /**
+ * The SDK's JSON Schema validator (Ajv), used only to check elicitation answers, built on first
+ * use and shared: otherwise every connection would build its own Ajv instance, at every start.
+ */
+let sharedValidator: AjvJsonSchemaValidator | undefined;
+const lazyValidator: jsonSchemaValidator = {
+  getValidator: (schema) => (sharedValidator ??= new AjvJsonSchemaValidator()).getValidator(schema),
+};
+
+/**
  * A new MCP server for one connection (the SDK refuses a second connect on one instance).
  * Tools come from the generated registry; every call goes through the shared ToolRunner.
  */
 export function createMcpServer(runner: ToolRunner): Server {
-  const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities: { tools: { listChanged: false } }, instructions });
+  const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities: { tools: { listChanged: false } }, instructions, jsonSchemaValidator: lazyValidator });
   const listing = listedTools(runner.enabled);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
