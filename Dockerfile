@@ -29,5 +29,6 @@ USER node
 EXPOSE 8920
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8920/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# 0.0.0.0 so the published port reaches it; the container's network is the boundary.
+# 0.0.0.0 so the published port reaches it. A non-loopback bind refuses to start without a token:
+# run with -e MCP_AUTH_TOKEN=... (or -e MCP_ALLOW_UNAUTHENTICATED=true on a network you trust).
 CMD ["node", "dist/src/cli.js", "--transport", "http", "--host", "0.0.0.0", "--port", "8920"]
