@@ -93,7 +93,9 @@ async function measureSurface(name, client, serverPid) {
   const rows = [];
   for (const op of ['set', 'get']) {
     const keyPrefix = `bench:${name}:`;
-    await phase(client, op, { inFlight: 4, durationMs: warmupMs, serverPid, keyPrefix });
+    // Warm-up at both concurrency levels, so the JIT has compiled both paths before measuring.
+    await phase(client, op, { inFlight: 16, durationMs: warmupMs, serverPid, keyPrefix });
+    await phase(client, op, { inFlight: 1, durationMs: warmupMs / 2, serverPid, keyPrefix });
     const c1 = await phase(client, op, { inFlight: 1, durationMs: phaseMs, serverPid, keyPrefix });
     const c16 = await phase(client, op, { inFlight: 16, durationMs: phaseMs, serverPid, keyPrefix });
     const row = { surface: name, op, c1, c16 };
