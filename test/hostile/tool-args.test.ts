@@ -1,0 +1,106 @@
+import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { toolJsonSchemas, toolNames, tools, type ToolName } from '../../generated/registry.js';
+import { isAlive, stdioSurface, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
+
+/**
+ * Property-based fuzzing of every tool's arguments over stdio: the real field names with values
+ * of any JSON type (or a plausible one), missing fields, unknown fields. Every call must end in a
+ * result or a clear tool error (INVALID_PARAMS naming the field), never a protocol failure or a
+ * stack trace, and the server must stay up.
+ */
+const redisUrl = inject('redisUrl');
+const runsPerTool = Number(process.env.FUZZ_RUNS ?? 60);
+/** Errors a tool may answer with for well-formed but unlucky input. */
+const expectedCodes = new Set(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'VALUE_TOO_LARGE']);
+
+const json = fc.jsonValue({ maxDepth: 3 });
+const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '*', '\\', '[', '0', 'mcp_session:x', '__proto__'));
+const plausible = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 5 }), json);
+
+interface PropertySchema {
+  type?: string;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  items?: PropertySchema;
+}
+
+/** Values of the field's JSON Schema type, near and across its bounds, so calls get past validation too. */
+function typed(schema: PropertySchema): fc.Arbitrary<unknown> {
+  switch (schema.type) {
+    case 'string':
+      return schema.pattern ? fc.oneof(fc.stringMatching(new RegExp(schema.pattern)), text) : fc.oneof(text, fc.string({ minLength: 1, maxLength: 20 }));
+    case 'integer':
+      return fc.integer({ min: Math.max((schema.minimum ?? -10) - 1, -1e6), max: Math.min((schema.maximum ?? 100) + 1, 1e6) });
+    case 'boolean':
+      return fc.boolean();
+    case 'array':
+      return fc.array(schema.items ? typed(schema.items) : json, { maxLength: 6 });
+    case 'object':
+      return fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), json, { maxKeys: 4 });
+    default:
+      return json;
+  }
+}
+
+/** Arguments built from the tool's real field names: typed or any value, fields present or not, extra ones. */
+function argsFor(name: ToolName): fc.Arbitrary<Record<string, unknown>> {
+  const input = toolJsonSchemas[name].input as { properties?: Record<string, PropertySchema>; required?: string[] };
+  const properties = Object.entries(input.properties ?? {});
+  const wellTyped = fc.record(Object.fromEntries(properties.map(([field, schema]) => [field, typed(schema)])), {
+    requiredKeys: (input.required ?? []) as never[],
+  });
+  const known = fc.record(Object.fromEntries(properties.map(([field]) => [field, plausible])), { requiredKeys: [] });
+  const extra = fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), json, { maxKeys: 2 });
+  return fc.oneof(
+    { weight: 4, arbitrary: wellTyped },
+    { weight: 2, arbitrary: known },
+    { weight: 1, arbitrary: fc.tuple(known, extra).map(([a, b]) => ({ ...b, ...a })) },
+    { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), json, { maxKeys: 4 }) },
+  );
+}
+
+describe('fuzzing every tool over stdio', () => {
+  let server: ServerUnderTest;
+  let client: ToolClient;
+  const figures = { calls: 0, ok: 0, byCode: {} as Record<string, number> };
+
+  beforeAll(async () => {
+    // A private namespace: random keys and deletes cannot touch other tests' data.
+    server = await stdioSurface.start(['--redis-url', redisUrl, '--key-prefix', `fuzz:${randomBytes(4).toString('hex')}:`, '--max-value-bytes', '4096']);
+    client = await server.connect();
+  });
+  afterAll(async () => {
+    console.log(`[reliability] hostile/tool-args: inputs tried=${figures.calls}`, JSON.stringify(figures));
+    await server?.stop();
+  });
+
+  it.each(toolNames)('%s: a result or a clear tool error for any arguments', async (name) => {
+    await fc.assert(
+      fc.asyncProperty(argsFor(name), async (args) => {
+        const outcome = await client.call(name, args);
+        figures.calls++;
+        if (outcome.ok) {
+          figures.ok++;
+          // Success: what the tool promises in its output schema.
+          expect(tools[name].output.safeParse(outcome.value).success, JSON.stringify(outcome.value)).toBe(true);
+          return;
+        }
+        figures.byCode[outcome.code] = (figures.byCode[outcome.code] ?? 0) + 1;
+        expect(expectedCodes, `${outcome.code}: ${outcome.message}`).toContain(outcome.code);
+        expect(outcome.message).not.toMatch(/\n\s+at /);
+        if (outcome.code === 'INVALID_PARAMS') expect(outcome.message).toMatch(/^Invalid arguments: [^:]+: /);
+      }),
+      { numRuns: runsPerTool },
+    );
+    expect(server.crashed()).toEqual([]);
+    for (const pid of server.pids()) expect(isAlive(pid)).toBe(true);
+  });
+
+  it('wrote nothing on stderr that looks like a crash', () => {
+    expect(server.stderr()).not.toMatch(/\n\s+at .*\.js:\d+/);
+    expect(server.stderr()).not.toMatch(/INTERNAL_ERROR|uncaught|unhandled/i);
+  });
+});
