@@ -1,0 +1,188 @@
+import fc from 'fast-check';
+import type { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspector } from '../helpers/redis-client.js';
+import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
+import { stdioSurface, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
+
+/**
+ * --key-prefix isolation, tried with fast-check: any tool, with keys, glob patterns and cursors
+ * built from glob metacharacters, the prefix's own text and cursors of other scans. A separate
+ * client watches every command the server sends (MONITOR) and checks that each key it names,
+ * and each SCAN pattern, lies inside the prefix; afterwards no key outside the prefix changed or
+ * appeared, and redis_keys never listed one.
+ */
+const hex = randomBytes(3).toString('hex');
+// Glob metacharacters in the prefix itself: unescaped, "*" and "[a]" would reach other keys.
+const prefix = `ns*[a]\\?${hex}:`;
+const escapedPrefix = prefix.replace(/[*?[\]\\]/g, '\\$&');
+const outside = [
+  `ns*[a]\\?${hex}`, // the prefix without its last character
+  `nsZZa?${hex}:foo`, // what the prefix matches as an unescaped glob
+  `nsa?${hex}:leak`,
+  `ns*[a]?${hex}:foo`,
+  `${hex}:foo`,
+  'mcp_session:sess_1',
+  'foo',
+  '*',
+  'ns',
+];
+const runs = Number(process.env.FUZZ_RUNS ?? 300);
+
+/** MONITOR shows arguments escaped as Redis's sdscatrepr does (\\, \", \n, \xHH per byte); undo it. */
+function unrepr(text: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== '\\') {
+      bytes.push(...Buffer.from(text[i]!, 'utf8'));
+      continue;
+    }
+    const next = text[++i]!;
+    if (next === 'x') {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(({ n: 10, r: 13, t: 9, a: 7, b: 8 } as Record<string, number>)[next] ?? next.charCodeAt(0));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Which arguments of a command are keys (by Redis command name), or a SCAN pattern. */
+function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore' | 'unknown' {
+  const [name, ...rest] = args;
+  switch (name!.toLowerCase()) {
+    case 'get': case 'set': case 'ttl': case 'lpush': case 'rpush': case 'lpop':
+    case 'hset': case 'hget': case 'hgetall': case 'expire': case 'hsetnx':
+      return { keys: [rest[0]!] };
+    case 'del': case 'exists':
+      return { keys: rest };
+    case 'evalsha': case 'eval':
+      return { keys: rest.slice(2, 2 + Number(rest[1])) };
+    case 'scan': {
+      const at = rest.findIndex((arg) => arg.toLowerCase() === 'match');
+      return { keys: [], pattern: at === -1 ? undefined : rest[at + 1] };
+    }
+    case 'select': case 'client': case 'info': case 'ping': case 'script': case 'hello': case 'quit':
+      return 'ignore';
+    default:
+      return 'unknown';
+  }
+}
+
+describe('--key-prefix isolation', () => {
+  let redis: RedisProcess;
+  let check: Redis;
+  let watcher: Redis;
+  let server: ServerUnderTest;
+  let client: ToolClient;
+  let before: Map<string, Buffer | null>;
+  let foreignCursors: string[];
+  const seen: { source: string; args: string[] }[] = [];
+  const listed: string[] = [];
+  const figures = { calls: 0, commandsWatched: 0 };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    check = inspector(redis.url);
+    const seed = check.pipeline();
+    for (const key of outside) seed.set(key, `outside:${key}`);
+    for (let i = 0; i < 3000; i++) seed.set(`other:${i}`, i);
+    for (let i = 0; i < 50; i++) seed.set(`${prefix}inside:${i}`, i);
+    await seed.exec();
+    before = new Map(await Promise.all([...outside, 'other:1'].map(async (key) => [key, await check.dump(key)] as const)));
+    // Cursors from scans of the whole database: a client may pass any of them.
+    foreignCursors = [];
+    let cursor = '0';
+    do {
+      [cursor] = await check.scan(cursor, 'COUNT', 200);
+      foreignCursors.push(cursor);
+    } while (cursor !== '0' && foreignCursors.length < 20);
+
+    server = await stdioSurface.start(['--redis-url', redis.url, '--key-prefix', prefix]);
+    client = await server.connect();
+    watcher = inspector(redis.url);
+    const monitor = await watcher.monitor();
+    monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push({ source, args: args.map(unrepr) }));
+  });
+
+  afterAll(async () => {
+    console.log(`[reliability] access/key-prefix: calls=${figures.calls} commands watched=${figures.commandsWatched} keys listed=${listed.length}`);
+    await server?.stop();
+    watcher?.disconnect();
+    check?.disconnect();
+    if (redis) {
+      await redis.stop();
+      cleanup(redis);
+    }
+  });
+
+  const fragment = fc.constantFrom('*', '?', '[', ']', '[a]', '\\', '\\*', '^', '-', ':', 'ns', 'a', hex, prefix, escapedPrefix, '..', 'mcp_session:', 'foo', 'inside:1', 'other:');
+  const name = fc.array(fc.oneof(fragment, fc.string({ minLength: 1, maxLength: 3 })), { minLength: 1, maxLength: 6 }).map((parts) => parts.join('').slice(0, 1024)).filter((text) => text.length > 0);
+  const sessionId = fc.array(fc.constantFrom('sess_1', 'a', ':', '.', '-', '_', hex, 'mcp_session'), { minLength: 1, maxLength: 4 }).map((parts) => parts.join('').slice(0, 128));
+  const cursor = fc.oneof(fc.constant('0'), fc.constantFrom(...['1', '7', '123', '18446744073709551615']), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String), fc.constant('').chain(() => fc.constantFrom(...foreignCursorsOrZero())));
+  function foreignCursorsOrZero(): string[] {
+    return foreignCursors?.length ? foreignCursors : ['0'];
+  }
+  const value = fc.oneof(fc.string({ maxLength: 10 }), fc.integer());
+  const call = fc.oneof(
+    fc.record({ tool: fc.constant('redis_get'), args: fc.record({ key: name }) }),
+    fc.record({ tool: fc.constant('redis_set'), args: fc.record({ key: name, value }) }),
+    fc.record({ tool: fc.constant('redis_del'), args: fc.record({ keys: fc.array(name, { minLength: 1, maxLength: 4 }) }) }),
+    fc.record({ tool: fc.constant('redis_exists'), args: fc.record({ keys: fc.array(name, { minLength: 1, maxLength: 4 }) }) }),
+    fc.record({ tool: fc.constant('redis_keys'), args: fc.record({ pattern: fc.oneof(name, fc.constantFrom('*', '**', 'inside:*', '*:1*', '[i]nside*', 'i?side:*', '*\\*')), count: fc.integer({ min: 1, max: 1000 }), cursor }) }),
+    fc.record({ tool: fc.constant('redis_ttl'), args: fc.record({ key: name }) }),
+    fc.record({ tool: fc.constantFrom('redis_lpush', 'redis_rpush'), args: fc.record({ key: name, values: fc.array(value, { minLength: 1, maxLength: 3 }) }) }),
+    fc.record({ tool: fc.constant('redis_lpop'), args: fc.record({ key: name }) }),
+    fc.record({ tool: fc.constant('redis_hset'), args: fc.record({ key: name, field: name, value }) }),
+    fc.record({ tool: fc.constant('redis_hget'), args: fc.record({ key: name, field: name }) }),
+    fc.record({ tool: fc.constant('redis_hgetall'), args: fc.record({ key: name }) }),
+    fc.record({ tool: fc.constant('redis_session_create'), args: fc.record({ session_id: sessionId, data: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), value, { maxKeys: 2 }) }) }),
+    fc.record({ tool: fc.constantFrom('redis_session_get', 'redis_session_delete'), args: fc.record({ session_id: sessionId }) }),
+    fc.record({ tool: fc.constant('redis_session_update'), args: fc.record({ session_id: sessionId, data: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), value, { maxKeys: 2 }) }) }),
+  );
+
+  it('no tool, pattern or cursor reaches a key outside the prefix', async () => {
+    await fc.assert(
+      fc.asyncProperty(call, async ({ tool, args }) => {
+        const outcome = await client.call(tool, args as Record<string, unknown>);
+        figures.calls++;
+        if (!outcome.ok) expect(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS'], outcome.message).toContain(outcome.code);
+        if (tool === 'redis_keys' && outcome.ok) {
+          // Checked at once (a later call may delete the key): each name listed is a key inside the prefix.
+          for (const key of outcome.value.keys as string[]) {
+            listed.push(key);
+            expect(await check.exists(prefix + key), `listed ${JSON.stringify(key)}`).toBe(1);
+          }
+        }
+      }),
+      { numRuns: runs },
+    );
+    // Let the last commands reach the monitor.
+    await check.ping();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    for (const { args } of seen) {
+      const found = keysOf(args);
+      expect(found, `unexpected command ${JSON.stringify(args)}`).not.toBe('unknown');
+      if (found === 'ignore' || found === 'unknown') continue;
+      figures.commandsWatched++;
+      for (const key of found.keys) expect(key.startsWith(prefix), `${args[0]} touched ${JSON.stringify(key)}`).toBe(true);
+      if (found.pattern !== undefined) expect(found.pattern.startsWith(escapedPrefix), `SCAN MATCH ${found.pattern}`).toBe(true);
+    }
+    expect(figures.commandsWatched).toBeGreaterThan(runs / 2);
+
+    // Nothing outside the prefix changed, and nothing new appeared outside it.
+    for (const [key, dump] of before) expect(await check.dump(key), key).toEqual(dump);
+    let scanCursor = '0';
+    const strays: string[] = [];
+    do {
+      const [next, batch] = await check.scan(scanCursor, 'COUNT', 1000);
+      scanCursor = next;
+      strays.push(...batch.filter((key) => !key.startsWith(prefix) && !outside.includes(key) && !key.startsWith('other:')));
+    } while (scanCursor !== '0');
+    expect(strays).toEqual([]);
+    expect(await check.dbsize()).toBeGreaterThanOrEqual(3000 + outside.length);
+
+    expect(listed.length).toBeGreaterThan(0);
+  }, 120_000);
+});
