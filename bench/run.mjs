@@ -6,6 +6,7 @@
 //   npm run bench -- --scale      # also the scale curves (keyspace size, value size, sessions)
 //   npm run bench -- --profile    # also write .cpuprofile files of the servers to bench/results/profiles
 //   npm run bench -- --seconds 1  # shorter measured phases
+//   npm run bench -- --node-flags=--max-semi-space-size=2   # node flags for the servers under test
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ const { values: flags } = parseArgs({
     seconds: { type: 'string', default: '2.5' },
     surfaces: { type: 'string', default: 'raw,stdio,websocket,http,rest' },
     'startup-runs': { type: 'string', default: '7' },
+    // Extra flags for the server's node, e.g. --node-flags=--max-semi-space-size=2
+    'node-flags': { type: 'string', default: '' },
   },
 });
 
@@ -32,7 +35,7 @@ const db = 1;
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const profileDir = join(resultsDir, 'profiles');
 const logDir = mkdtempSync(join(tmpdir(), 'redis-mcp-bench-logs-'));
-const nodeArgs = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+const nodeArgs = [...(flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...flags['node-flags'].split(' ').filter(Boolean)];
 // A typical agent value: a small JSON object (about 100 bytes encoded).
 const benchValue = { user: 'u-4711', prefs: { theme: 'dark', lang: 'en' }, recent: [1, 2, 3, 5, 8], note: 'benchmark value' };
 
@@ -300,6 +303,7 @@ async function main() {
     loadAverageAtEnd: loadavg(),
     phaseMs,
     warmupMs,
+    serverNodeFlags: nodeArgs,
     value: benchValue,
     rows,
     startup,
