@@ -7,13 +7,14 @@
 //   npm run bench -- --profile    # also write .cpuprofile files of the servers to bench/results/profiles
 //   npm run bench -- --seconds 1  # shorter measured phases
 //   npm run bench -- --node-flags=--max-semi-space-size=2   # node flags for the servers under test
+//   BENCH_CLI=/path/to/other/dist/src/cli.js node bench/run.mjs # compare another build
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { HttpMcpClient, RawClient, RestClient, StdioClient, WsClient } from './lib/clients.mjs';
-import { cpuMicros, freePort, logTail, peakRssMiB, spawnServer, startRedis, stopChild, waitForHttp } from './lib/procs.mjs';
+import { cliPath, cpuMicros, freePort, logTail, peakRssMiB, spawnServer, startRedis, stopChild, waitForHttp } from './lib/procs.mjs';
 import { runScale } from './lib/scale.mjs';
 
 const { values: flags } = parseArgs({
@@ -304,6 +305,7 @@ async function main() {
     phaseMs,
     warmupMs,
     serverNodeFlags: nodeArgs,
+    cli: cliPath,
     value: benchValue,
     rows,
     startup,

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const cliPath = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+// The built CLI, as users run it; BENCH_CLI points at another build (e.g. an older commit's) to compare.
+export const cliPath = process.env.BENCH_CLI || fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const ticksPerSecond = 100; // USER_HZ on Linux
 
 export function freePort() {
