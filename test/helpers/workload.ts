@@ -48,7 +48,7 @@ export class Workload {
   constructor(
     /** Key prefix for everything this workload writes (list `${base}:list`, keys `${base}:k:...`). */
     readonly base: string,
-    private readonly options: { pauseMs?: number; timeoutMs?: number } = {},
+    private readonly options: { pauseMs?: number; timeoutMs?: number; ttl?: number } = {},
   ) {}
 
   get listKey(): string {
@@ -83,7 +83,8 @@ export class Workload {
       this.attempted.add(value);
       if ((await this.call(client, 'redis_rpush', { key: this.listKey, values: [value] })).ok) this.pushed.add(value);
       const key = `${this.base}:k:${value}`;
-      if ((await this.call(client, 'redis_set', { key, value: n })).ok) this.setsAcked.set(key, n);
+      const ttl = this.options.ttl === undefined ? {} : { ttl: this.options.ttl };
+      if ((await this.call(client, 'redis_set', { key, value: n, ...ttl })).ok) this.setsAcked.set(key, n);
       await this.call(client, 'redis_get', { key });
       if (this.options.pauseMs) await new Promise((resolve) => setTimeout(resolve, this.options.pauseMs));
     }
