@@ -89,7 +89,7 @@ describe('--key-prefix isolation', () => {
     for (let i = 0; i < 3000; i++) seed.set(`other:${i}`, i);
     for (let i = 0; i < 50; i++) seed.set(`${prefix}inside:${i}`, i);
     await seed.exec();
-    before = new Map(await Promise.all([...outside, 'other:1'].map(async (key) => [key, await check.dump(key)] as const)));
+    before = new Map(await Promise.all([...outside, 'other:1'].map(async (key) => [key, await check.dumpBuffer(key)] as const)));
     // Cursors from scans of the whole database: a client may pass any of them.
     foreignCursors = [];
     let cursor = '0';
@@ -172,7 +172,7 @@ describe('--key-prefix isolation', () => {
     expect(figures.commandsWatched).toBeGreaterThan(runs / 2);
 
     // Nothing outside the prefix changed, and nothing new appeared outside it.
-    for (const [key, dump] of before) expect(await check.dump(key), key).toEqual(dump);
+    for (const [key, dump] of before) expect(await check.dumpBuffer(key), key).toEqual(dump);
     let scanCursor = '0';
     const strays: string[] = [];
     do {

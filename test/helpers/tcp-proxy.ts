@@ -73,7 +73,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
 
-  return {
+  const proxy: TcpProxy = {
     port,
     url: `redis://127.0.0.1:${port}`,
     stats,
@@ -101,8 +101,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       refusing = on;
     },
     async close() {
-      this.cut();
+      proxy.cut();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return proxy;
 }
