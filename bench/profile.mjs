@@ -7,8 +7,32 @@ import { parseArgs } from 'node:util';
 const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '30' } }, allowPositionals: true });
 const top = Number(values.top);
 
-function packageOf(url) {
+// esbuild marks where each bundled module starts ("// node_modules/ioredis/built/Redis.js",
+// "// dist/src/tools/runner.js"); a line of a bundle belongs to the last marker above it.
+const bundleMarks = new Map();
+function bundleModuleAt(url, line) {
+  if (!url.startsWith('file://') || !url.includes('/cli-chunks/') && !url.endsWith('/dist/src/cli.js')) return undefined;
+  let marks = bundleMarks.get(url);
+  if (!marks) {
+    marks = [];
+    readFileSync(new URL(url), 'utf8').split('\n').forEach((text, i) => {
+      const match = /^\/\/ ((?:node_modules|dist|src|generated|schema)\/\S+)$/.exec(text);
+      if (match) marks.push([i, match[1]]);
+    });
+    bundleMarks.set(url, marks);
+  }
+  let found;
+  for (const [at, name] of marks) {
+    if (at > line) break;
+    found = name;
+  }
+  return found;
+}
+
+function packageOf(url, line = 0) {
   if (!url) return '(native/vm)';
+  const bundled = bundleModuleAt(url, line);
+  if (bundled) url = bundled.startsWith('node_modules/') ? '/' + bundled : '/dist/' + bundled.replace(/^dist\//, '');
   if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
   const nm = url.lastIndexOf('node_modules/');
   if (nm !== -1) {
@@ -35,9 +59,9 @@ for (const file of positionals) {
   for (const [id, us] of selfUs) {
     const { callFrame } = byId.get(id);
     const name = callFrame.functionName || '(anonymous)';
-    const fn = `${name} ${packageOf(callFrame.url)}${callFrame.url ? ':' + (callFrame.lineNumber + 1) : ''}`;
+    const fn = `${name} ${packageOf(callFrame.url, callFrame.lineNumber)}${callFrame.url ? ':' + (callFrame.lineNumber + 1) : ''}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
-    const pkg = callFrame.url ? packageOf(callFrame.url) : name.startsWith('(') ? name : '(native) ' + name;
+    const pkg = callFrame.url ? packageOf(callFrame.url, callFrame.lineNumber) : name.startsWith('(') ? name : '(native) ' + name;
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
   }
   const show = (title, map) => {
