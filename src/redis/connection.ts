@@ -40,5 +40,45 @@ export function createRedisClient(settings: ConnectionSettings): Redis {
   if (settings.tlsCaFile) {
     options.tls = { ca: readFileSync(settings.tlsCaFile) };
   }
-  return new Redis(settings.url, options);
+  const redis = new Redis(settings.url, options);
+  reconnectWhenUnresponsive(redis, settings.commandTimeoutMs);
+  return redis;
+}
+
+const timedOut = 'Command timed out';
+
+/**
+ * ioredis reconnects when the socket closes, but a connection can die without closing: the peer
+ * vanished behind a NAT or firewall that forgot the flow, a failover moved the address. Then
+ * every command times out, forever, though a new connection would work. So when a command
+ * times out, a PING checks the connection; if the PING times out too, the connection is dropped
+ * and ioredis reconnects (commands in flight fail as REDIS_NOT_CONNECTED and are never resent).
+ * A Redis that is only slow answers the PING and keeps its connection.
+ */
+function reconnectWhenUnresponsive(redis: Redis, timeoutMs: number): void {
+  let probing = false;
+  const probe = () => {
+    if (probing || redis.status !== 'ready') return;
+    probing = true;
+    const stream = (redis as unknown as { stream?: unknown }).stream;
+    redis.ping().then(
+      () => (probing = false),
+      (error: Error) => {
+        probing = false;
+        // Still the same connection, and it did not answer: replace it.
+        if (error.message === timedOut && redis.status === 'ready' && (redis as unknown as { stream?: unknown }).stream === stream) {
+          redis.emit('error', new Error(`Redis did not answer a PING within ${timeoutMs} ms; reconnecting`));
+          redis.disconnect(true);
+        }
+      },
+    );
+  };
+  const sendCommand = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+    const reply = sendCommand(...args) as Promise<unknown>;
+    reply.catch((error: Error) => {
+      if (error?.message === timedOut) probe();
+    });
+    return reply;
+  }) as Redis['sendCommand'];
 }

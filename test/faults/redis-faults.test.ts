@@ -95,6 +95,8 @@ for (const surface of surfaces) {
           return async () => proxy.delay(0);
         },
       },
+      // The open connection goes dead for good while new ones work: the server must notice and reconnect.
+      { name: 'link dead, new connections work', holdMs: 0, inject: async () => (proxy.blackholeExisting(), async () => undefined) },
       { name: 'link cut while stalled', holdMs: 1500, inject: async () => (proxy.stall(), proxy.cut(), async () => proxy.pass()) },
     ];
 

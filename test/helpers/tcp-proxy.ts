@@ -21,6 +21,12 @@ export interface TcpProxy {
   cut(): void;
   /** Delay every forwarded chunk by this many milliseconds (0: none). */
   delay(ms: number): void;
+  /**
+   * Silently drop everything on the connections open now, forever, while new connections work:
+   * a peer gone without a goodbye (a NAT or firewall forgetting the flow, a failover behind the
+   * same address). Only a client that notices and reconnects gets through again.
+   */
+  blackholeExisting(): void;
   /** Refuse new connections (close them at once) until set false. */
   refuse(on: boolean): void;
   /** Connections cut so far, and accepted so far. */
@@ -33,6 +39,8 @@ interface Pipe {
   upstream: Socket;
   /** Chunks held while stalled, per direction, in arrival order. */
   held: { to: Socket; chunk: Buffer }[];
+  /** Everything on this connection is dropped. */
+  blackholed: boolean;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
@@ -43,6 +51,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const stats = { accepted: 0, cut: 0 };
 
   const forward = (pipe: Pipe, to: Socket, chunk: Buffer) => {
+    if (pipe.blackholed) return;
     if (mode === 'stall') return void pipe.held.push({ to, chunk });
     if (delayMs > 0) {
       // Delayed chunks keep their order: every chunk waits the same time.
@@ -56,7 +65,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     if (refusing) return void client.destroy();
     stats.accepted++;
     const upstream = createConnection({ host: target.host, port: target.port });
-    const pipe: Pipe = { client, upstream, held: [] };
+    const pipe: Pipe = { client, upstream, held: [], blackholed: false };
     pipes.add(pipe);
     const end = () => {
       pipes.delete(pipe);
@@ -93,6 +102,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         pipe.client.destroy();
         pipe.upstream.destroy();
       }
+    },
+    blackholeExisting() {
+      for (const pipe of pipes) pipe.blackholed = true;
     },
     delay(ms: number) {
       delayMs = ms;
