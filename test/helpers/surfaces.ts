@@ -10,7 +10,7 @@ import { connectStdio } from './stdio-client.js';
  */
 export type ToolOutcome =
   | { ok: true; value: Record<string, unknown> }
-  | { ok: false; code: string; message: string };
+  | { ok: false; code: string; message: string; details?: unknown };
 
 export interface ToolClient {
   /** One tool call; a protocol-level failure is reported as code PROTOCOL_ERROR, never thrown. */
@@ -39,8 +39,8 @@ export interface Surface {
 /** Turns an MCP tool result into a ToolOutcome. */
 export function outcomeOf(result: CallToolResult): ToolOutcome {
   if (!result.isError) return { ok: true, value: result.structuredContent as Record<string, unknown> };
-  const error = (result.structuredContent as { error?: { code: string; message: string } } | undefined)?.error;
-  if (error) return { ok: false, code: error.code, message: error.message };
+  const error = (result.structuredContent as { error?: { code: string; message: string; details?: unknown } } | undefined)?.error;
+  if (error) return { ok: false, code: error.code, message: error.message, details: error.details };
   return { ok: false, code: 'UNSTRUCTURED_ERROR', message: JSON.stringify(result.content) };
 }
 
