@@ -67,7 +67,8 @@ function reconnectWhenUnresponsive(redis: Redis, timeoutMs: number): void {
         probing = false;
         // Still the same connection, and it did not answer: replace it.
         if (error.message === timedOut && redis.status === 'ready' && (redis as unknown as { stream?: unknown }).stream === stream) {
-          redis.emit('error', new Error(`Redis did not answer a PING within ${timeoutMs} ms; reconnecting`));
+          // Told like any other connection problem (only if someone listens: an unheard 'error' throws).
+          if (redis.listenerCount('error') > 0) redis.emit('error', new Error(`Redis did not answer a PING within ${timeoutMs} ms; reconnecting`));
           redis.disconnect(true);
         }
       },
