@@ -93,11 +93,12 @@ export class StdioTransport implements Transport {
       const piece = data.subarray(start, end === -1 ? data.length : end);
       if (this.discarding) {
         // The rest of a line already answered as too long: drop it.
-      } else if (this.pendingBytes + piece.length > this.maxMessageBytes) {
+      } else if (this.pendingBytes + piece.length > this.maxMessageBytes + 1) {
+        // (+1: room for the CR of a CRLF ending, which is not part of the message.)
         this.pending = [];
         this.pendingBytes = 0;
         this.discarding = true;
-        this.reject(null, ErrorCode.InvalidRequest, `Message too large: a line may hold at most ${this.maxMessageBytes} bytes (--max-message-bytes).`);
+        this.tooLarge();
       } else if (piece.length > 0) {
         this.pending.push(piece);
         this.pendingBytes += piece.length;
@@ -108,10 +109,12 @@ export class StdioTransport implements Transport {
         this.discarding = false;
         continue;
       }
-      const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+      let line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
       this.pending = [];
       this.pendingBytes = 0;
-      this.handleLine(line.toString('utf8'));
+      if (line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+      if (line.length > this.maxMessageBytes) this.tooLarge();
+      else this.handleLine(line.toString('utf8'));
     }
   };
 
@@ -133,6 +136,10 @@ export class StdioTransport implements Transport {
     } catch (error) {
       this.onerror?.(error as Error);
     }
+  }
+
+  private tooLarge(): void {
+    this.reject(null, ErrorCode.InvalidRequest, `Message too large: a line may hold at most ${this.maxMessageBytes} bytes (--max-message-bytes).`);
   }
 
   private reject(id: RequestId | null, code: number, message: string): void {
