@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Summarises .cpuprofile files (node --cpu-prof): self time by function and by package.
-//   node bench/profile.mjs bench/results/profiles/*.cpuprofile [--top 30]
+// Summarises .cpuprofile files (node --cpu-prof): self time by function and by package, and with
+// --inclusive also the time spent in each function including what it called.
+//   node bench/profile.mjs bench/results/profiles/*.cpuprofile [--top 30] [--inclusive]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '30' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '30' }, inclusive: { type: 'boolean', default: false } }, allowPositionals: true });
 const top = Number(values.top);
 
 // esbuild marks where each bundled module starts ("// node_modules/ioredis/built/Redis.js",
@@ -56,10 +57,21 @@ for (const file of positionals) {
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const byFunction = new Map();
   const byPackage = new Map();
+  const functionKey = new Map();
+  const keyOf = (id) => {
+    let key = functionKey.get(id);
+    if (key === undefined) {
+      const { callFrame } = byId.get(id);
+      const name = callFrame.functionName || '(anonymous)';
+      key = `${name} ${packageOf(callFrame.url, callFrame.lineNumber)}${callFrame.url ? ':' + (callFrame.lineNumber + 1) : ''}`;
+      functionKey.set(id, key);
+    }
+    return key;
+  };
   for (const [id, us] of selfUs) {
     const { callFrame } = byId.get(id);
     const name = callFrame.functionName || '(anonymous)';
-    const fn = `${name} ${packageOf(callFrame.url, callFrame.lineNumber)}${callFrame.url ? ':' + (callFrame.lineNumber + 1) : ''}`;
+    const fn = keyOf(id);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
     const pkg = callFrame.url ? packageOf(callFrame.url, callFrame.lineNumber) : name.startsWith('(') ? name : '(native) ' + name;
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
@@ -73,4 +85,16 @@ for (const file of positionals) {
   console.log(`${file}: ${(total / 1000).toFixed(0)} ms sampled`);
   show('Self time by package', byPackage);
   show('Self time by function', byFunction);
+  if (values.inclusive) {
+    // Each node's time counts once for every distinct function on its stack (recursion counted once).
+    const parent = new Map();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+    const inclusive = new Map();
+    for (const [id, us] of selfUs) {
+      const seen = new Set();
+      for (let at = id; at !== undefined; at = parent.get(at)) seen.add(keyOf(at));
+      for (const key of seen) inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+    }
+    show('Total time by function (including callees)', inclusive);
+  }
 }

@@ -5,6 +5,8 @@
 //   npm run bench                 # default run, about two minutes
 //   npm run bench -- --scale      # also the scale curves (keyspace size, value size, sessions)
 //   npm run bench -- --profile    # also write .cpuprofile files of the servers to bench/results/profiles
+//                                 # (one server per network surface then, so each profile is one surface's)
+//   npm run bench -- --surfaces raw,stdio   # only some surfaces
 //   npm run bench -- --seconds 1  # shorter measured phases
 //   npm run bench -- --node-flags=--max-semi-space-size=2   # node flags for the servers under test
 //   BENCH_CLI=/path/to/other/dist/src/cli.js node bench/run.mjs # compare another build
@@ -36,7 +38,12 @@ const db = 1;
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const profileDir = join(resultsDir, 'profiles');
 const logDir = mkdtempSync(join(tmpdir(), 'redis-mcp-bench-logs-'));
-const nodeArgs = [...(flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...flags['node-flags'].split(' ').filter(Boolean)];
+const extraNodeArgs = flags['node-flags'].split(' ').filter(Boolean);
+/** Node flags for one server under test; with --profile its profile is named after what it serves. */
+function nodeArgsFor(name) {
+  const profiling = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  return [...profiling, ...extraNodeArgs];
+}
 // A typical agent value: a small JSON object (about 100 bytes encoded).
 const benchValue = { user: 'u-4711', prefs: { theme: 'dark', lang: 'en' }, recent: [1, 2, 3, 5, 8], note: 'benchmark value' };
 
@@ -138,7 +145,7 @@ async function measureStartup(runs) {
 }
 
 async function benchStdio() {
-  const child = track(spawnServer(['--redis-url', redis.url, '--db', String(db)], { logDir, nodeArgs }));
+  const child = track(spawnServer(['--redis-url', redis.url, '--db', String(db)], { logDir, nodeArgs: nodeArgsFor('stdio') }));
   const client = new StdioClient(child);
   try {
     await client.initialize();
@@ -152,9 +159,25 @@ async function benchStdio() {
   }
 }
 
+/** The network surfaces on one HTTP server (or, with --profile, each on a server of its own). */
 async function benchNetwork() {
+  const names = ['websocket', 'http', 'rest'].filter((name) => surfaces.has(name));
+  if (!flags.profile) return benchNetworkServer(names, 'network');
+  const rows = [];
+  let peak = 0;
+  for (const name of names) {
+    const one = await benchNetworkServer([name], name);
+    rows.push(...one.rows);
+    peak = Math.max(peak, one.peakRssMiB);
+  }
+  return { rows, peakRssMiB: peak };
+}
+
+async function benchNetworkServer(names, label) {
   const port = await freePort();
-  const child = track(spawnServer(['--transport', 'http', '--host', '127.0.0.1', '--port', String(port), '--redis-url', redis.url, '--db', String(db)], { logDir, nodeArgs }));
+  const child = track(
+    spawnServer(['--transport', 'http', '--host', '127.0.0.1', '--port', String(port), '--redis-url', redis.url, '--db', String(db)], { logDir, nodeArgs: nodeArgsFor(label) }),
+  );
   const base = `http://127.0.0.1:${port}`;
   const rows = [];
   try {
@@ -164,9 +187,8 @@ async function benchNetwork() {
       http: async () => new HttpMcpClient(base),
       rest: async () => new RestClient(base),
     };
-    for (const [name, make] of Object.entries(clients)) {
-      if (!surfaces.has(name)) continue;
-      const client = await make();
+    for (const name of names) {
+      const client = await clients[name]();
       await client.initialize();
       rows.push(...(await measureSurface(name, client, child.pid)));
       await client.close();
@@ -304,7 +326,7 @@ async function main() {
     loadAverageAtEnd: loadavg(),
     phaseMs,
     warmupMs,
-    serverNodeFlags: nodeArgs,
+    serverNodeFlags: extraNodeArgs,
     cli: cliPath,
     value: benchValue,
     rows,
