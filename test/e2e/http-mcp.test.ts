@@ -1,12 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { toolNames } from '../../generated/registry.js';
 import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
 import { inspector } from '../helpers/redis-client.js';
-import { tourAllTools } from '../helpers/tool-tour.js';
+import { expectEveryToolListedAndWorking } from '../helpers/tool-tour.js';
 
 const redisUrl = inject('redisUrl');
 let running: RunningHttpServer;
@@ -42,10 +41,7 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
     try {
       expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
       expect(client.getServerVersion()?.name).toBe('redis');
-      const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual([...toolNames].sort());
-      const called = await tourAllTools((name, args) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>, redis);
-      expect([...called].sort()).toEqual([...toolNames].sort());
+      await expectEveryToolListedAndWorking(client, redis);
     } finally {
       await client.close();
     }

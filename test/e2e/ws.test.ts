@@ -1,13 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { toolNames } from '../../generated/registry.js';
 import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
 import { inspector } from '../helpers/redis-client.js';
-import { tourAllTools } from '../helpers/tool-tour.js';
+import { expectEveryToolListedAndWorking } from '../helpers/tool-tour.js';
 
 // The SDK's client transport uses the WHATWG WebSocket global, which Node 20 lacks.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -57,10 +55,7 @@ describe('MCP over WebSocket (/ws)', () => {
     const client = await connect();
     try {
       expect(client.getServerVersion()?.name).toBe('redis');
-      const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual([...toolNames].sort());
-      const called = await tourAllTools((name, args) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>, redis);
-      expect([...called].sort()).toEqual([...toolNames].sort());
+      await expectEveryToolListedAndWorking(client, redis);
     } finally {
       await client.close();
     }

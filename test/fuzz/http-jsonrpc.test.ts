@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { toolNames } from '../../generated/registry.js';
 import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
-import { inspector } from '../helpers/redis-client.js';
+import { deleteMatching, inspector } from '../helpers/redis-client.js';
 import { initializeParams, initializeWs, leaksInternals, rawRequest, rpc, wsHandshake, type RawResponse } from '../security/net.js';
 
 /**
@@ -28,12 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   console.log(`[fuzz] http-jsonrpc: ${tried.mcp} /mcp bodies and ${tried.ws} /ws frames tried`);
   await running?.stop();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteMatching(redis, `${prefix}*`);
   redis?.disconnect();
 });
 

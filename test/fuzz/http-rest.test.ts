@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { restRoutes } from '../../generated/rest-routes.js';
 import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
-import { inspector } from '../helpers/redis-client.js';
+import { deleteMatching, inspector } from '../helpers/redis-client.js';
 import { envelope, leaksInternals, rawRequest, type RawRequest } from '../security/net.js';
 
 /**
@@ -26,12 +26,7 @@ beforeAll(async () => {
 afterAll(async () => {
   console.log(`[fuzz] http-rest: ${tried} inputs tried`);
   await running?.stop();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteMatching(redis, `${prefix}*`);
   redis?.disconnect();
 });
 

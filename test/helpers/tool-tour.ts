@@ -1,6 +1,8 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
+import { toolNames } from '../../generated/registry.js';
 import { failure, ok } from './results.js';
 import { uniqueKey } from './stdio-client.js';
 
@@ -59,4 +61,12 @@ export async function tourAllTools(rawCall: Call, redis: Redis): Promise<Set<str
   // A bad argument is a tool failure naming the field, on every transport.
   expect(failure(await call('redis_lpop', { key: queue, count: 'many' })).message).toContain('count');
   return called;
+}
+
+/** Through an SDK client: the server offers exactly the registry's tools, and every one of them works. */
+export async function expectEveryToolListedAndWorking(client: Client, redis: Redis): Promise<void> {
+  const { tools } = await client.listTools();
+  expect(tools.map((t) => t.name).sort()).toEqual([...toolNames].sort());
+  const called = await tourAllTools((name, args) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>, redis);
+  expect([...called].sort()).toEqual([...toolNames].sort());
 }
