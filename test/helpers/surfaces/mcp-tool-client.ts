@@ -1,0 +1,27 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { protocolError, type ToolClient, type ToolOutcome } from './types.js';
+
+/** Turns an MCP tool result into a ToolOutcome. */
+export function outcomeOf(result: CallToolResult): ToolOutcome {
+  if (!result.isError) return { ok: true, value: result.structuredContent as Record<string, unknown> };
+  const error = (result.structuredContent as { error?: { code: string; message: string; details?: unknown } } | undefined)?.error;
+  if (error) return { ok: false, code: error.code, message: error.message, details: error.details };
+  return { ok: false, code: 'UNSTRUCTURED_ERROR', message: JSON.stringify(result.content) };
+}
+
+/** A connected MCP SDK client (any transport) as a ToolClient; `close` ends the connection its own way. */
+export function mcpToolClient(surface: string, client: Client, close: () => Promise<void>): ToolClient {
+  return {
+    surface,
+    async call(tool, args, options = {}) {
+      try {
+        const result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout: options.timeoutMs ?? 30_000 });
+        return outcomeOf(result as CallToolResult);
+      } catch (error) {
+        return protocolError(error);
+      }
+    },
+    close,
+  };
+}
