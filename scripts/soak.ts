@@ -1,25 +1,30 @@
 /**
- * The long load run: `npm run soak -- [--clients 16] [--loops 4] [--seconds 300] [--surface stdio]`.
+ * The long load run: `npm run soak -- [--clients 50] [--loops 4] [--seconds 30] [--surface mixed]`.
+ * `--surface` is stdio, websocket, http, rest, or mixed (alias all: clients dealt in turn to all
+ * four surfaces at once, stdio clients as their own processes, the others sharing one server).
  * Many concurrent clients against the built CLI and a private redis-server for a bounded time;
  * prints calls, errors, writes checked (lost and duplicated must be 0) and the servers' memory
  * over time, and exits non-zero if any write was lost or doubled, any call failed, a server died,
- * or memory kept growing (more than a third above the level after warm-up).
+ * or memory kept growing (more than a third above the level after warm-up, plus 16 MiB a server
+ * process).
  */
 import { parseArgs } from 'node:util';
-import { surfaces } from '../test/helpers/surfaces.js';
-import { describeLoad, runLoad } from '../test/load/run-load.js';
+import { mixedSurface, surfaces } from '../test/helpers/surfaces.js';
+import { describeLoad, memoryIsFlat, runLoad } from '../test/load/run-load.js';
 
 const { values } = parseArgs({
   options: {
-    clients: { type: 'string', default: '16' },
+    clients: { type: 'string', default: '50' },
     loops: { type: 'string', default: '4' },
-    seconds: { type: 'string', default: '300' },
-    surface: { type: 'string', default: 'stdio' },
+    seconds: { type: 'string', default: '30' },
+    surface: { type: 'string', default: 'mixed' },
   },
 });
-const surface = surfaces.find((s) => s.name === values.surface);
+const choices = [...surfaces, mixedSurface];
+const wanted = values.surface === 'all' ? 'mixed' : values.surface;
+const surface = choices.find((s) => s.name === wanted);
 if (!surface) {
-  console.error(`unknown surface ${values.surface}; known: ${surfaces.map((s) => s.name).join(', ')}`);
+  console.error(`unknown surface ${values.surface}; known: ${choices.map((s) => s.name).join(', ')}, all`);
   process.exit(2);
 }
 const seconds = Number(values.seconds);
@@ -33,14 +38,14 @@ const result = await runLoad({
   log: (line) => console.log(line),
 });
 console.log(describeLoad(result));
-console.log(JSON.stringify({ failuresByCode: result.figures.failuresByCode, slowest: result.figures.slowest, rss: result.rss }));
+console.log(JSON.stringify({ failuresByCode: result.figures.failuresByCode, slowest: result.figures.slowest, rss: result.rss, callsBySurface: result.callsBySurface }));
 const problems = [
   Object.keys(result.figures.failuresByCode).length > 0 && 'calls failed',
   result.verification.lost.length > 0 && 'writes lost',
   result.verification.duplicated.length > 0 && 'writes doubled',
   result.verification.strangers.length > 0 && 'unknown values in the list',
   result.crashed.length > 0 && 'a server process died',
-  result.rss.endKiB > result.rss.warmKiB * 1.33 + 16 * 1024 * result.clients && 'memory kept growing',
+  !memoryIsFlat(result) && 'memory kept growing',
 ].filter(Boolean);
 if (problems.length > 0) {
   console.error(`soak FAILED: ${problems.join(', ')}`);
