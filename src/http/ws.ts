@@ -49,8 +49,9 @@ async function wsPlugin(app: FastifyInstance, { runner, metrics, maxPayload }: W
         },
       },
       (socket, request) => {
-        // Synchronously: the transport attaches its listeners before any frame can arrive.
-        const transport = new WebSocketServerTransport(socket);
+        // Synchronously: the transport attaches its listeners before any frame can arrive. The
+        // request's socket is the connection the WebSocket now runs on (see WebSocketServerTransport).
+        const transport = new WebSocketServerTransport(socket, request.raw.socket);
         const server = createMcpServer(runner);
         open.add(transport);
         metrics.activeSessions++;

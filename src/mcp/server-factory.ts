@@ -7,14 +7,17 @@ import {
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
-  type CallToolResult,
   type JSONRPCMessage,
+  type JSONRPCRequest,
   type RequestId,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { toolJsonSchemas, toolNames, tools, type ToolName } from '../../generated/registry.js';
 import type { CallOutcome, ToolRunner } from '../tools/runner.js';
 import { serverName, version } from '../version.js';
+import { toCallToolResult, toolResponse, toolResponseText } from './tool-response.js';
+
+export { toCallToolResult } from './tool-response.js';
 
 const instructions =
   'A Redis-backed store for agent state. Values are any JSON and come back as written. ' +
@@ -39,19 +42,6 @@ export function listedTools(enabled: ReadonlySet<ToolName>): Tool[] {
     });
 }
 
-/** An MCP tool result: structured content plus the same JSON as text, or an isError result. */
-export function toCallToolResult(outcome: CallOutcome): CallToolResult {
-  if (outcome.ok) {
-    return { content: [{ type: 'text', text: JSON.stringify(outcome.value) }], structuredContent: outcome.value };
-  }
-  const { error } = outcome;
-  return {
-    isError: true,
-    content: [{ type: 'text', text: `${error.code}: ${error.message}` }],
-    structuredContent: { error: error.toJSON() },
-  };
-}
-
 /**
  * The SDK's JSON Schema validator (Ajv), used only to check elicitation answers, built on first
  * use and shared: otherwise every connection would build its own Ajv instance, at every start.
@@ -65,7 +55,7 @@ const lazyValidator: jsonSchemaValidator = {
  * A new MCP server for one connection (the SDK refuses a second connect on one instance).
  * Tools come from the generated registry; every call goes through the shared ToolRunner.
  */
-export function createMcpServer(runner: ToolRunner): Server {
+export function createMcpServer(runner: ToolRunner): ToolServer {
   const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities: { tools: { listChanged: false } }, instructions, jsonSchemaValidator: lazyValidator });
   const listing = listedTools(runner.enabled);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
@@ -81,7 +71,16 @@ export function createMcpServer(runner: ToolRunner): Server {
   return server;
 }
 
-type PlainToolCall = { jsonrpc: '2.0'; id: RequestId; method: 'tools/call'; params: { name: ToolName; arguments?: Record<string, unknown> } };
+type PlainToolCall = JSONRPCRequest & { id: RequestId; params: { name: ToolName; arguments?: Record<string, unknown> } };
+
+/** A transport that also takes a message already serialised as JSON text (one message, no line end). */
+export interface TextTransport extends Transport {
+  sendText(text: string): void;
+}
+
+function takesText(transport: Transport): transport is TextTransport {
+  return typeof (transport as Partial<TextTransport>).sendText === 'function';
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -100,17 +99,31 @@ function plainToolCall(message: JSONRPCMessage, enabled: ReadonlySet<ToolName>):
   return message as PlainToolCall;
 }
 
+/** What a plain call comes to: the runner's outcome, or a failure to run it at all (a JSON-RPC error). */
+type Answer = { id: RequestId; outcome: CallOutcome; failure?: undefined } | { id: RequestId; failure: string };
+
+function answerMessage(answer: Answer): JSONRPCMessage {
+  if (answer.failure !== undefined) return { jsonrpc: '2.0', id: answer.id, error: { code: ErrorCode.InternalError, message: answer.failure } };
+  return toolResponse(answer.id, answer.outcome);
+}
+
+/** The answer as JSON text: serialised in one pass when it is a tool result. */
+export function answerText(answer: Answer): string {
+  return answer.failure !== undefined ? JSON.stringify(answerMessage(answer)) : toolResponseText(answer.id, answer.outcome);
+}
+
 /**
  * The SDK's Server, with a direct path for plain tool calls. For every message the SDK runs
  * several zod parses (the dispatcher's type guards, two of which fail for a request; the request
  * schema twice; the result schema once) and creates an AbortController per request: together
- * more CPU than the rest of a call. A plain tools/call has already been parsed as a JSON-RPC
+ * more CPU than the rest of a call. A plain tools/call has already been read as a JSON-RPC
  * message by the transport, its arguments are validated by the tool's own schema in the runner,
  * and its result is built by toCallToolResult, so here it goes straight to the runner and the
  * answer is the response the SDK would send. A cancelled call gets no response, as in the SDK;
  * initialize, tools/list, unknown tools and anything unusual go through the SDK unchanged.
+ * The Streamable HTTP route uses the same path for a POST holding one plain call (`plainCall`, `answer`).
  */
-class ToolServer extends Server {
+export class ToolServer extends Server {
   /** Plain tool calls running now, by request id; true once the client cancelled it. */
   private readonly running = new Map<RequestId, boolean>();
 
@@ -119,6 +132,26 @@ class ToolServer extends Server {
     ...args: ConstructorParameters<typeof Server>
   ) {
     super(...args);
+  }
+
+  /** The message as a plain tool call this server takes the direct path for, or undefined. */
+  plainCall(message: JSONRPCMessage): PlainToolCall | undefined {
+    return plainToolCall(message, this.runner.enabled);
+  }
+
+  /** Runs a plain call; undefined when the client cancelled it meanwhile (nothing is to be sent then). */
+  async answer(call: PlainToolCall): Promise<Answer | undefined> {
+    const { id } = call;
+    this.running.set(id, false);
+    let answer: Answer;
+    try {
+      answer = { id, outcome: await this.runner.call(call.params.name, call.params.arguments) };
+    } catch (error) {
+      answer = { id, failure: (error as Error).message ?? 'Internal error' };
+    }
+    const cancelled = this.running.get(id);
+    this.running.delete(id);
+    return cancelled ? undefined : answer;
   }
 
   override async connect(transport: Transport): Promise<void> {
@@ -136,22 +169,13 @@ class ToolServer extends Server {
     };
   }
 
-  private async callTool(request: PlainToolCall, transport: Transport): Promise<void> {
-    const { id } = request;
-    this.running.set(id, false);
-    let response: JSONRPCMessage;
-    try {
-      const result = toCallToolResult(await this.runner.call(request.params.name, request.params.arguments));
-      response = { result, jsonrpc: '2.0', id };
-    } catch (error) {
-      response = { jsonrpc: '2.0', id, error: { code: ErrorCode.InternalError, message: (error as Error).message ?? 'Internal error' } };
-    }
-    const cancelled = this.running.get(id);
-    this.running.delete(id);
+  private async callTool(call: PlainToolCall, transport: Transport): Promise<void> {
+    const answer = await this.answer(call);
     // Cancelled, or the connection closed meanwhile: the SDK sends nothing then either.
-    if (cancelled || this.transport !== transport) return;
+    if (!answer || this.transport !== transport) return;
     try {
-      await transport.send(response);
+      if (takesText(transport)) transport.sendText(answerText(answer));
+      else await transport.send(answerMessage(answer));
     } catch (error) {
       this.onerror?.(new Error(`Failed to send response: ${String(error)}`));
     }

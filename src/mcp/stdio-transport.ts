@@ -1,7 +1,8 @@
-import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Readable, Writable } from 'node:stream';
+import { flushOutputAtEndOfTurn } from '../end-of-turn.js';
+import { readMessage } from './jsonrpc.js';
+import type { TextTransport } from './server-factory.js';
 
 /** The default longest line (one JSON-RPC message) read from stdin. */
 export const defaultMaxMessageBytes = 4 * 1024 * 1024;
@@ -24,10 +25,10 @@ export interface StdioTransportOptions {
  *
  * Writing. All the messages of one event-loop turn go to stdout at once. On Linux a write to a
  * pipe is a synchronous system call per message; with many calls in flight, answers that
- * become ready together now share one. The flush runs in the same loop turn (setImmediate), so
- * a lone answer is not delayed.
+ * become ready together now share one. The flush runs at the end of the same loop turn
+ * (end-of-turn.ts), before the turn's log lines, so a lone answer is not delayed.
  */
-export class StdioTransport implements Transport {
+export class StdioTransport implements TextTransport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
@@ -61,12 +62,17 @@ export class StdioTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
-    this.queue.push(serializeMessage(message));
+    this.sendText(JSON.stringify(message));
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Queues a message already serialised as JSON; it is written at the end of this turn. */
+  sendText(text: string): void {
+    this.queue.push(text + '\n');
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flush);
+      flushOutputAtEndOfTurn(this.flush);
     }
-    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   async close(): Promise<void> {
@@ -126,13 +132,13 @@ export class StdioTransport implements Transport {
     } catch (error) {
       return this.reject(null, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`);
     }
-    const message = JSONRPCMessageSchema.safeParse(parsed);
-    if (!message.success) {
+    const message = readMessage(parsed);
+    if (!message) {
       const detail = Array.isArray(parsed) ? 'batches are not supported' : 'not a JSON-RPC 2.0 request, notification or response';
       return this.reject(requestIdOf(parsed), ErrorCode.InvalidRequest, `Invalid Request: ${detail}.`);
     }
     try {
-      this.onmessage?.(message.data);
+      this.onmessage?.(message);
     } catch (error) {
       this.onerror?.(error as Error);
     }
@@ -151,13 +157,16 @@ export class StdioTransport implements Transport {
     this.scheduled = false;
     if (this.queue.length === 0) return;
     const text = this.queue.length === 1 ? this.queue[0]! : this.queue.join('');
-    const waiters = this.waiters;
     this.queue = [];
+    const written = this.stdout.write(text);
+    // Only send() (the SDK's path) waits for its message to be written; sendText() does not.
+    if (this.waiters.length === 0) return;
+    const waiters = this.waiters;
     this.waiters = [];
     const wake = () => {
       for (const resolve of waiters) resolve();
     };
-    if (this.stdout.write(text)) wake();
+    if (written) wake();
     else this.stdout.once('drain', wake);
   };
 }

@@ -1,0 +1,39 @@
+import { JSONRPCMessageSchema, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * Reads a parsed JSON value as one JSON-RPC message, or undefined when it is not one.
+ *
+ * The SDK's JSONRPCMessageSchema is a zod union of four strict object schemas: parsing a
+ * message with it costs more than the rest of a simple tool call. The message every call
+ * consists of, a tools/call request holding a name and an arguments object, is recognised
+ * here by hand instead; it is exactly a shape that schema accepts, and that its parse would
+ * return unchanged (the arguments object is passed on as the same reference either way; the
+ * tool's own schema checks it later). Everything else goes through the schema as before.
+ */
+export function readMessage(value: unknown): JSONRPCMessage | undefined {
+  if (isToolCallRequest(value)) return value;
+  const parsed = JSONRPCMessageSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `{"jsonrpc":"2.0","id":<string or safe integer>,"method":"tools/call","params":{"name":<string>,"arguments":<object>}}`,
+ * with `arguments` optional and no other member anywhere at the top two levels.
+ */
+export function isToolCallRequest(value: unknown): value is JSONRPCRequest {
+  if (!isObject(value) || value.jsonrpc !== '2.0' || value.method !== 'tools/call') return false;
+  const id = value.id;
+  if (typeof id !== 'string' && !(typeof id === 'number' && Number.isSafeInteger(id))) return false;
+  const params = value.params;
+  if (!isObject(params) || typeof params.name !== 'string') return false;
+  const args = params.arguments;
+  if (args !== undefined && !isObject(args)) return false;
+  // Own members only (JSON.parse makes "__proto__" an own member, and it is refused here too).
+  for (const key in value) if (key !== 'jsonrpc' && key !== 'id' && key !== 'method' && key !== 'params') return false;
+  for (const key in params) if (key !== 'name' && key !== 'arguments') return false;
+  return true;
+}

@@ -1,0 +1,32 @@
+import type { CallToolResult, JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { CallOutcome } from '../tools/runner.js';
+
+/** An MCP tool result: structured content plus the same JSON as text, or an isError result. */
+export function toCallToolResult(outcome: CallOutcome): CallToolResult {
+  if (outcome.ok) {
+    return { content: [{ type: 'text', text: JSON.stringify(outcome.value) }], structuredContent: outcome.value };
+  }
+  const { error } = outcome;
+  return {
+    isError: true,
+    content: [{ type: 'text', text: `${error.code}: ${error.message}` }],
+    structuredContent: { error: error.toJSON() },
+  };
+}
+
+/** The JSON-RPC response carrying a tool's result, as the SDK would send it. */
+export function toolResponse(id: RequestId, outcome: CallOutcome): JSONRPCMessage {
+  return { result: toCallToolResult(outcome), jsonrpc: '2.0', id };
+}
+
+/**
+ * The same response as JSON text, byte for byte what JSON.stringify(toolResponse(id, outcome))
+ * gives. A successful result holds its value twice (as structuredContent and as the text of its
+ * content), so serialising the object would walk the value twice; here it is serialised once
+ * and its text embedded as a JSON string.
+ */
+export function toolResponseText(id: RequestId, outcome: CallOutcome): string {
+  if (!outcome.ok) return JSON.stringify(toolResponse(id, outcome));
+  const value = JSON.stringify(outcome.value);
+  return `{"result":{"content":[{"type":"text","text":${JSON.stringify(value)}}],"structuredContent":${value}},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`;
+}

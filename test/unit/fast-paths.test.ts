@@ -1,0 +1,85 @@
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { isToolCallRequest, readMessage } from '../../src/mcp/jsonrpc.js';
+import { toolResponse, toolResponseText } from '../../src/mcp/tool-response.js';
+
+/**
+ * The hand-written fast paths against what they stand in for: the JSON-RPC check against the
+ * SDK's zod schema, the one-pass response serialiser against JSON.stringify of the response.
+ */
+const id = fc.oneof({ arbitrary: fc.integer(), weight: 3 }, { arbitrary: fc.string({ maxLength: 8 }), weight: 3 }, fc.constantFrom(0.5, -0, 2 ** 53, Number.MAX_SAFE_INTEGER, null, true));
+const args = fc.oneof({ arbitrary: fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 })), weight: 3 }, fc.dictionary(fc.constantFrom('key', 'value', '__proto__', '_meta'), fc.jsonValue({ maxDepth: 2 })), fc.jsonValue({ maxDepth: 2 }));
+const params = fc.oneof(
+  { arbitrary: fc.record({ name: fc.oneof(fc.constantFrom('redis_get', 'redis_set'), fc.integer()), arguments: args }, { requiredKeys: ['name'] }), weight: 4 },
+  fc.record({ name: fc.constant('redis_get'), arguments: args, _meta: fc.jsonValue({ maxDepth: 1 }), extra: fc.integer() }, { requiredKeys: ['name'] }),
+  fc.jsonValue({ maxDepth: 2 }),
+);
+const anything = fc.record(
+  {
+    jsonrpc: fc.constantFrom('2.0', '2.0', '1.0', 2),
+    id,
+    method: fc.constantFrom('tools/call', 'tools/call', 'tools/list', 'ping'),
+    params,
+    result: fc.jsonValue({ maxDepth: 1 }),
+    extra: fc.integer(),
+  },
+  { requiredKeys: [] },
+);
+// Mostly well-formed calls, each with a chance of one thing wrong.
+const nearlyACall = fc.record(
+  {
+    jsonrpc: fc.constantFrom('2.0', '2.0', '2.0', '1.0'),
+    id,
+    method: fc.constantFrom('tools/call', 'tools/call', 'tools/call', 'tools/list'),
+    params,
+    extra: fc.integer(),
+  },
+  { requiredKeys: ['jsonrpc', 'id', 'method', 'params'] },
+);
+const message = fc.oneof(anything, nearlyACall);
+
+describe('reading JSON-RPC messages', () => {
+  it('takes the fast path only for messages the SDK schema accepts, and reads everything as the schema does', () => {
+    let fast = 0;
+    fc.assert(
+      fc.property(message, (candidate) => {
+        // Through JSON, as a transport receives it (own "__proto__" members included).
+        const value: unknown = JSON.parse(JSON.stringify(candidate).replace('"extra"', '"__proto__"'));
+        const schema = JSONRPCMessageSchema.safeParse(value);
+        if (isToolCallRequest(value)) {
+          fast++;
+          expect(schema.success).toBe(true);
+          expect(schema.data).toEqual(value);
+        }
+        const read = readMessage(value);
+        expect(read === undefined).toBe(!schema.success);
+        if (read) expect(read).toEqual(schema.data);
+      }),
+      { numRuns: 3000 },
+    );
+    // The generator does reach the fast path, not only the schema.
+    expect(fast).toBeGreaterThan(20);
+  });
+
+  it('recognises a plain tool call', () => {
+    const call = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'redis_get', arguments: { key: 'a' } } };
+    expect(isToolCallRequest(call)).toBe(true);
+    expect(isToolCallRequest({ ...call, id: 7.5 })).toBe(false);
+    expect(isToolCallRequest({ ...call, params: { ...call.params, _meta: { progressToken: 1 } } })).toBe(false);
+  });
+});
+
+describe('serialising tool responses', () => {
+  it('gives exactly JSON.stringify of the response the SDK would send', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.string()), fc.dictionary(fc.string(), fc.jsonValue()), (requestId, value) => {
+        const outcome = { ok: true as const, value };
+        expect(toolResponseText(requestId, outcome)).toBe(JSON.stringify(toolResponse(requestId, outcome)));
+      }),
+    );
+    const failed = { ok: false as const, error: new AppError('NOT_FOUND', 'no such "thing"', { key: 'k' }) };
+    expect(toolResponseText('x', failed)).toBe(JSON.stringify(toolResponse('x', failed)));
+  });
+});
