@@ -4,11 +4,14 @@ import { tools, type ToolName } from '../../generated/registry.js';
 import { AppError } from '../errors.js';
 import { notConnected, toAppError } from '../redis/errors.js';
 import type { ToolContext } from './context.js';
+import { SharedDeadline } from './deadline.js';
 
 export type CallOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; error: AppError };
 
 /** Told about every finished call, for metrics and logs. */
 export type CallObserver = (tool: ToolName, durationMs: number, error: AppError | undefined) => void;
+
+type Handler = (input: unknown, ctx: ToolContext) => Promise<Record<string, unknown>>;
 
 /**
  * Runs a tool the same way for every surface: validate the arguments, fail fast when Redis is
@@ -16,13 +19,25 @@ export type CallObserver = (tool: ToolName, durationMs: number, error: AppError 
  */
 export class ToolRunner {
   private readonly observers: CallObserver[] = [];
+  /**
+   * ioredis bounds each command by commandTimeout, but not a call: with auto-pipelining a
+   * command first waits for the batch ahead of it (on a frozen Redis: one timeout, then its
+   * own), and redis_keys sends up to ten SCANs in a row, each allowed the full timeout (ten
+   * seconds on a slow link). The call as a whole is bounded here instead, at twice the command
+   * timeout: room for one batch ahead plus the call's own reply. Its commands stay in ioredis's
+   * queue and end by themselves; a write may or may not be applied, as the error says.
+   */
+  private readonly deadline: SharedDeadline | undefined;
 
   constructor(
     private readonly handlers: ToolHandlers<ToolContext>,
     private readonly context: ToolContext,
     /** The tools offered here; the others answer FORBIDDEN. */
     readonly enabled: ReadonlySet<ToolName>,
-  ) {}
+  ) {
+    const commandTimeout = context.redis.options?.commandTimeout;
+    if (typeof commandTimeout === 'number') this.deadline = new SharedDeadline(2 * commandTimeout, () => new Error('Command timed out'));
+  }
 
   observe(observer: CallObserver): void {
     this.observers.push(observer);
@@ -30,51 +45,34 @@ export class ToolRunner {
 
   async call(name: ToolName, args: unknown): Promise<CallOutcome> {
     const started = performance.now();
-    const outcome = await this.run(name, args);
-    const error = outcome.ok ? undefined : outcome.error;
+    let outcome: CallOutcome;
+    try {
+      outcome = { ok: true, value: await this.start(name, args, started) };
+    } catch (error) {
+      outcome = { ok: false, error: this.failure(name, error) };
+    }
     const elapsed = performance.now() - started;
+    const error = outcome.ok ? undefined : outcome.error;
     for (const observer of this.observers) observer(name, elapsed, error);
     return outcome;
   }
 
-  private async run(name: ToolName, args: unknown): Promise<CallOutcome> {
-    if (!this.enabled.has(name)) {
-      return { ok: false, error: new AppError('FORBIDDEN', `Tool ${name} is disabled on this server.`, { tool: name }) };
-    }
+  /** Checks the call and starts its handler; throws an AppError when the call cannot run. */
+  private start(name: ToolName, args: unknown, started: number): Promise<Record<string, unknown>> {
+    if (!this.enabled.has(name)) throw new AppError('FORBIDDEN', `Tool ${name} is disabled on this server.`, { tool: name });
     const parsed = tools[name].input.safeParse(args ?? {});
-    if (!parsed.success) return { ok: false, error: invalidParams(parsed.error) };
+    if (!parsed.success) throw invalidParams(parsed.error);
     const status = this.context.redis.status;
-    if (status !== 'ready') return { ok: false, error: notConnected(status) };
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const handler = this.handlers[name] as (input: unknown, ctx: ToolContext) => Promise<Record<string, unknown>>;
-      const answer = handler(parsed.data, this.context);
-      const deadlineMs = callDeadlineMs(this.context);
-      if (deadlineMs === undefined) return { ok: true, value: await answer };
-      // ioredis bounds each command by commandTimeout, but not a call: with auto-pipelining a
-      // command first waits for the batch ahead of it (on a frozen Redis: one timeout, then its
-      // own), and redis_keys sends up to ten SCANs in a row, each allowed the full timeout (ten
-      // seconds on a slow link). The call as a whole is bounded here instead. Its commands stay in
-      // ioredis's queue and end by themselves; a write may or may not be applied, as the error says.
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('Command timed out')), deadlineMs);
-      });
-      answer.catch(() => undefined);
-      return { ok: true, value: await Promise.race([answer, deadline]) };
-    } catch (error) {
-      const appError = toAppError(error);
-      if (appError.code === 'INTERNAL_ERROR') this.context.log.error({ err: error, tool: name }, 'tool failed unexpectedly');
-      return { ok: false, error: appError };
-    } finally {
-      clearTimeout(timer);
-    }
+    if (status !== 'ready') throw notConnected(status);
+    const answer = (this.handlers[name] as Handler)(parsed.data, this.context);
+    return this.deadline ? this.deadline.bound(answer, started) : answer;
   }
-}
 
-/** Twice the command timeout: room for one batch ahead plus the call's own reply. */
-function callDeadlineMs(context: ToolContext): number | undefined {
-  const commandTimeout = context.redis.options?.commandTimeout;
-  return typeof commandTimeout === 'number' ? 2 * commandTimeout : undefined;
+  private failure(name: ToolName, error: unknown): AppError {
+    const appError = toAppError(error);
+    if (appError.code === 'INTERNAL_ERROR') this.context.log.error({ err: error, tool: name }, 'tool failed unexpectedly');
+    return appError;
+  }
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
