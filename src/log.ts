@@ -1,66 +1,51 @@
-import { writeSync } from 'node:fs';
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { LogLevel } from './config.js';
+import { batchedStderr, type BatchedDestination } from './log-destination.js';
 
-const pendingDestinations = new Set<() => void>();
-let exitHooked = false;
-
-/** Writes all of `text`, waiting out a full non-blocking pipe (EAGAIN) as pino's sync mode does. */
-function writeAll(fd: number, text: string): void {
-  let buffer = Buffer.from(text);
-  while (buffer.length > 0) {
-    try {
-      buffer = buffer.subarray(writeSync(fd, buffer));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return; // stderr gone: never take the server down
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-    }
-  }
-}
-
-/**
- * stderr, written once per event-loop turn: the lines logged during one turn (a line per call
- * with many calls in flight) share one system call instead of one each. Lines never wait longer
- * than the current turn, and whatever is pending is written synchronously on exit, crashes included.
- */
-export function batchedStderr(fd = 2): DestinationStream & { flush(): void } {
-  let pending: string[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    if (pending.length === 0) return;
-    const text = pending.length === 1 ? pending[0]! : pending.join('');
-    pending = [];
-    writeAll(fd, text);
-  };
-  pendingDestinations.add(flush);
-  if (!exitHooked) {
-    exitHooked = true;
-    process.once('exit', () => {
-      for (const flushPending of pendingDestinations) flushPending();
-    });
-  }
-  return {
-    write(line: string) {
-      pending.push(line);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    },
-    flush,
-  };
-}
+const name = 'redis-mcp-server';
+/** The destination of each logger made here, for lines written without going through pino. */
+const destinations = new WeakMap<Logger, BatchedDestination>();
 
 /** Logs go to stderr only: over stdio, stdout carries protocol frames and nothing else. */
 export function createLogger(level: LogLevel): Logger {
-  return pino(
+  const destination = batchedStderr();
+  const logger = pino(
     {
       level,
-      base: { name: 'redis-mcp-server' },
+      base: { name },
       // Never print credentials, wherever they turn up.
       redact: { paths: ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization'], censor: '***' },
     },
-    batchedStderr(),
+    destination,
   );
+  destinations.set(logger, destination);
+  return logger;
+}
+
+/** Writes the line logged for every tool call: `tool call` (info), or `tool call failed` with the error code. */
+export type ToolCallLog = (tool: string, ms: number, code: string | undefined) => void;
+
+/**
+ * The per-call log line. Through pino it costs a few microseconds (its generic serialiser and the
+ * redaction pass over every line), as much as a third of a simple call's own work. The line has a
+ * fixed shape holding only a tool name, a duration and an error code (names from fixed lists,
+ * never client text, nothing to redact), so for a logger made by createLogger it is formatted here,
+ * exactly as pino would print it, and written to the same destination, at the same level, as a
+ * routine line (see log-destination.ts). Any other logger (one given to the library API) gets
+ * the same line through pino.
+ */
+export function toolCallLog(logger: Logger): ToolCallLog {
+  const destination = destinations.get(logger);
+  if (!destination) {
+    return (tool, ms, code) => {
+      if (code) logger.info({ tool, ms, code }, 'tool call failed');
+      else logger.info({ tool, ms }, 'tool call');
+    };
+  }
+  const info = pino.levels.values.info!;
+  return (tool, ms, code) => {
+    if (logger.levelVal > info) return;
+    const fields = code ? `"tool":"${tool}","ms":${ms},"code":"${code}","msg":"tool call failed"` : `"tool":"${tool}","ms":${ms},"msg":"tool call"`;
+    destination.writeRoutine(`{"level":${info},"time":${Date.now()},"name":"${name}",${fields}}\n`);
+  };
 }

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { assertSafeExposure, redactUrl, resolveConfig, type Config, type Transport } from './config.js';
 import { handlers } from './handlers/index.js';
-import { createLogger } from './log.js';
+import { createLogger, toolCallLog } from './log.js';
 import { createMcpServer } from './mcp/server-factory.js';
 import { StdioTransport } from './mcp/stdio-transport.js';
 import { Metrics } from './metrics.js';
@@ -103,10 +103,8 @@ export class RedisMCPServer {
     this.toolRunner = new DrainingRunner(handlers, context, enabled);
     const runner = this.toolRunner;
     this.toolMetrics = new Metrics(() => runner.enabled.size).attach(runner);
-    runner.observe((tool, ms, error) => {
-      if (error) this.log.info({ tool, ms: round(ms), code: error.code }, 'tool call failed');
-      else this.log.info({ tool, ms: round(ms) }, 'tool call');
-    });
+    const logCall = toolCallLog(this.log);
+    runner.observe((tool, ms, error) => logCall(tool, round(ms), error?.code));
   }
 
   async start(): Promise<void> {
