@@ -30,6 +30,10 @@ export function createRedisClient(settings: ConnectionSettings): Redis {
     autoResendUnfulfilledCommands: false,
     // Reconnect forever, quickly: back on its feet within half a second of Redis answering again.
     retryStrategy: (attempt: number) => Math.min(50 * attempt, 500),
+    // A restarted Redis answers LOADING while it reads its data back. ioredis then waits Redis's
+    // estimate, rounded up to whole seconds (one at least), before asking again: a 50 ms load kept
+    // every call failing for a second, a longer one for two. Ask every 100 ms instead.
+    maxLoadingRetryTime: 100,
     // Batch commands issued in the same tick into one write: concurrent calls share round trips.
     enableAutoPipelining: true,
     // CLIENT SETINFO costs a round trip per connect and Redis before 7.2 rejects it.
