@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Metrics } from '../metrics.js';
-import { createMcpServer } from '../mcp/server-factory.js';
+import { answerText, createMcpServer, type PlainToolCall, type ToolServer } from '../mcp/server-factory.js';
 import type { ToolRunner } from '../tools/runner.js';
+import { directToolCall } from './mcp-direct.js';
 
 export interface McpHttpOptions {
   runner: ToolRunner;
@@ -17,7 +17,7 @@ export interface McpHttpOptions {
 
 interface Session {
   transport: StreamableHTTPServerTransport;
-  server: Server;
+  server: ToolServer;
   lastSeen: number;
   /** Requests (including an open GET stream) being served now; a busy session is never idle. */
   active: number;
@@ -82,6 +82,22 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
     };
     await server.connect(transport);
     return transport;
+  }
+
+  /** One plain tool call, answered as JSON without the SDK transport (see mcp-direct.ts). */
+  async function answerDirectly(reply: FastifyReply, sessionId: string, session: Session, call: PlainToolCall): Promise<FastifyReply> {
+    session.active++;
+    session.lastSeen = Date.now();
+    try {
+      const answer = await session.server.answer(call);
+      reply.code(200).header('mcp-session-id', sessionId);
+      // Cancelled meanwhile: no response, as the SDK would send none; an event stream that ends empty.
+      if (!answer) return reply.type('text/event-stream').header('cache-control', 'no-cache').send('');
+      return reply.type('application/json').send(answerText(answer));
+    } finally {
+      session.active--;
+      session.lastSeen = Date.now();
+    }
   }
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -71,7 +71,7 @@ export function createMcpServer(runner: ToolRunner): ToolServer {
   return server;
 }
 
-type PlainToolCall = JSONRPCRequest & { id: RequestId; params: { name: ToolName; arguments?: Record<string, unknown> } };
+export type PlainToolCall = JSONRPCRequest & { id: RequestId; params: { name: ToolName; arguments?: Record<string, unknown> } };
 
 /** A transport that also takes a message already serialised as JSON text (one message, no line end). */
 export interface TextTransport extends Transport {

@@ -105,6 +105,35 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
     }
   });
 
+  it('answers a POST holding one plain tools/call with a JSON body, and anything else as before', async () => {
+    const { client, transport } = await connect();
+    try {
+      const headers = { ...jsonAndStream, 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' };
+      const call = (id: number, params: Record<string, unknown>) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params });
+      const plain = await fetch(`${running.url}/mcp`, { method: 'POST', headers, body: call(1, { name: 'redis_set', arguments: { key: 'direct:a', value: { n: 1 } } }) });
+      expect(plain.status).toBe(200);
+      expect(plain.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(plain.headers.get('mcp-session-id')).toBe(transport.sessionId);
+      const answer = (await plain.json()) as { id: number; result: { structuredContent: unknown; content: { text: string }[] } };
+      expect(answer.id).toBe(1);
+      expect(answer.result.structuredContent).toEqual({ key: 'direct:a', stored: true, ttl: null });
+      expect(JSON.parse(answer.result.content[0]!.text)).toEqual(answer.result.structuredContent);
+      // Arguments are still checked by the tool's schema.
+      const invalid = await fetch(`${running.url}/mcp`, { method: 'POST', headers, body: call(2, { name: 'redis_get', arguments: { key: 5 } }) });
+      expect(((await invalid.json()) as { result: { isError: boolean } }).result.isError).toBe(true);
+      // With _meta, or in a batch, the SDK transport answers (as an event stream).
+      const withMeta = await fetch(`${running.url}/mcp`, { method: 'POST', headers, body: call(3, { name: 'redis_get', arguments: { key: 'direct:a' }, _meta: { progressToken: 't' } }) });
+      expect(withMeta.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(await withMeta.text()).toContain('"n":1');
+      // A wrong MCP-Protocol-Version is refused whichever path the body would take.
+      const badVersion = await fetch(`${running.url}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-protocol-version': '1999-01-01' }, body: call(4, { name: 'redis_get', arguments: { key: 'direct:a' } }) });
+      expect(badVersion.status).toBe(400);
+      await redis.del('direct:a');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('closes sessions abandoned longer than --session-idle-timeout, and only those', async () => {
     const short = await startHttpServer(redisUrl, { sessionIdleTimeoutSec: 1 });
     try {
