@@ -49,3 +49,35 @@ export function toolCallLog(logger: Logger): ToolCallLog {
     destination.writeRoutine(`{"level":${info},"time":${Date.now()},"name":"${name}",${fields}}\n`);
   };
 }
+
+/** What the line logged for each completed HTTP request holds. */
+export interface RequestLine {
+  method: string;
+  url: string;
+  statusCode: number;
+  responseTime: number;
+  /** The MCP session a /mcp request belongs to. */
+  mcpSession?: string | undefined;
+}
+
+/** Writes the `request completed` line through the request's own logger (a child of `logger` holding reqId). */
+export type RequestLog = (requestLogger: Logger, reqId: string, line: RequestLine) => void;
+
+/**
+ * The per-request log line, for the same reason and in the same way as the per-call line: for a
+ * logger made by createLogger it is formatted here as pino would print it from the request's
+ * child logger (name, reqId, then the fields) and written as a routine line. Client text (the
+ * method and the URL) is JSON-escaped as pino would; none of it is a credential pino would redact.
+ */
+export function requestLog(logger: Logger): RequestLog {
+  const destination = destinations.get(logger);
+  if (!destination) return (requestLogger, _reqId, line) => requestLogger.info(line, 'request completed');
+  const info = pino.levels.values.info!;
+  return (requestLogger, reqId, { method, url, statusCode, responseTime, mcpSession }) => {
+    if (requestLogger.levelVal > info) return;
+    const session = mcpSession === undefined ? '' : `,"mcpSession":${JSON.stringify(mcpSession)}`;
+    destination.writeRoutine(
+      `{"level":${info},"time":${Date.now()},"name":"${name}","reqId":${JSON.stringify(reqId)},"method":${JSON.stringify(method)},"url":${JSON.stringify(url)},"statusCode":${statusCode},"responseTime":${responseTime}${session},"msg":"request completed"}\n`,
+    );
+  };
+}

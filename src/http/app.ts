@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { requestLog, type RequestLog } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { DrainingRunner } from '../tools/draining-runner.js';
 import type { ToolRunner } from '../tools/runner.js';
@@ -41,17 +42,25 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
 }
 
-/** One log line per request, when it completes (Fastify's default writes two, and whole objects). */
+/**
+ * One log line per request, when it completes (Fastify's default writes two, and whole objects).
+ * A /mcp request names its MCP session.
+ */
 class OneLinePerRequest extends LogController {
+  constructor(private readonly completed: RequestLog) {
+    super();
+  }
+
   override incomingRequest(): void {}
 
   // The completed line already says 404.
   override routeNotFound(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime };
+    const header = request.headers['mcp-session-id'];
+    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime, mcpSession: typeof header === 'string' ? header : undefined };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else reply.log.info(line, 'request completed');
+    else this.completed(reply.log as Logger, request.id, line);
   }
 }
 
@@ -65,7 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const maxPayload = options.maxMessageBytes ?? options.maxValueBytes + 1024 * 1024;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    logController: new OneLinePerRequest(),
+    logController: new OneLinePerRequest(requestLog(logger)),
     bodyLimit: maxPayload,
     // Errors raised before routing (a malformed URL) get the same envelope as the rest.
     frameworkErrors: (error, _request, reply) => void sendError(reply, toAppError(error)),

@@ -108,6 +108,10 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
     if (sessionId) {
       session = sessions.get(sessionId);
       if (!session) return void rpcError(reply, 404, -32001, 'Session not found: it expired or was closed; initialize a new one.');
+      if (request.method === 'POST') {
+        const call = directToolCall(request, session.server);
+        if (call) return void (await answerDirectly(reply, sessionId, session, call));
+      }
       transport = session.transport;
     } else if (request.method === 'POST' && isInitializeRequest(request.body)) {
       transport = await newSession();
@@ -131,10 +135,14 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
         // initialize failed: nothing refers to this server any more.
         void transport.close();
       }
-      request.log.info(
-        { method: request.method, url: request.url, statusCode: reply.raw.statusCode, responseTime: performance.now() - started, mcpSession: transport.sessionId },
-        'request completed',
-      );
+      // A response that finished has its line from Fastify; a stream the client cut (a GET stream, a
+      // POST answered as a stream) does not, so it is logged here.
+      if (!reply.raw.writableFinished) {
+        request.log.info(
+          { method: request.method, url: request.url, statusCode: reply.raw.statusCode, responseTime: performance.now() - started, mcpSession: transport.sessionId },
+          'request completed',
+        );
+      }
     });
     await transport.handleRequest(request.raw, reply.raw, request.body);
   }
