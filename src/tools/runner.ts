@@ -20,12 +20,11 @@ type Handler = (input: unknown, ctx: ToolContext) => Promise<Record<string, unkn
 export class ToolRunner {
   private readonly observers: CallObserver[] = [];
   /**
-   * ioredis bounds each command by commandTimeout, but not a call: with auto-pipelining a
-   * command first waits for the batch ahead of it (on a frozen Redis: one timeout, then its
-   * own), and redis_keys sends up to ten SCANs in a row, each allowed the full timeout (ten
-   * seconds on a slow link). The call as a whole is bounded here instead, at twice the command
-   * timeout: room for one batch ahead plus the call's own reply. Its commands stay in ioredis's
-   * queue and end by themselves; a write may or may not be applied, as the error says.
+   * ioredis bounds each command by commandTimeout, but not a call: a call may send several
+   * commands in a row (redis_keys up to ten SCANs, each allowed the full timeout: ten seconds on
+   * a slow link). The call as a whole is bounded here instead, at twice the command timeout.
+   * Its commands stay in ioredis's queue and end by themselves; a write may or may not be
+   * applied, as the error says.
    */
   private readonly deadline: SharedDeadline | undefined;
 
