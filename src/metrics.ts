@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { toolNames, type ToolName } from '../generated/registry.js';
 import type { AppError } from './errors.js';
+import { LatencyHistogram } from './metrics-histogram.js';
 import type { ToolRunner } from './tools/runner.js';
 import { serverName, version } from './version.js';
 
@@ -27,10 +28,14 @@ export interface MetricsSnapshot {
 
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
+/** The Prometheus text format's content type (prom-client's Registry.PROMETHEUS_CONTENT_TYPE). */
+const prometheusContentType = 'text/plain; version=0.0.4; charset=utf-8';
+
 /**
  * Counts every tool call on every surface (stdio included), fed by `runner.observe`.
- * Recording is on the hot path, so it only bumps plain numbers and one prom-client histogram
- * child bound per tool in advance; everything else is computed when someone asks.
+ * Recording is on the hot path, so it only bumps plain numbers (the latency histogram included,
+ * see metrics-histogram.ts); everything else is computed when someone asks. prom-client, which
+ * prints the Prometheus text, is loaded on the first scrape: a server nobody scrapes never loads it.
  */
 export class Metrics {
   readonly started = Date.now();
@@ -39,20 +44,15 @@ export class Metrics {
   private totalCalls = 0;
   private totalErrors = 0;
   private readonly stats = new Map<ToolName, ToolStats>();
-  readonly registry = new Registry();
-  private readonly latency: Map<ToolName, { observe(seconds: number): void }>;
+  private readonly latency = new LatencyHistogram(
+    'redis_mcp_tool_duration_seconds',
+    'Time to answer a tool call, validation and Redis round trip included.',
+    latencyBuckets,
+  );
+  private registry?: Promise<Registry>;
 
   constructor(private readonly registeredTools: () => number) {
     for (const name of toolNames) this.stats.set(name, { calls: 0, errors: 0, totalMs: 0, maxMs: 0, codes: {} });
-    const histogram = new Histogram({
-      name: 'redis_mcp_tool_duration_seconds',
-      help: 'Time to answer a tool call, validation and Redis round trip included.',
-      labelNames: ['tool'],
-      buckets: latencyBuckets,
-      registers: [this.registry],
-    });
-    this.latency = new Map(toolNames.map((name) => [name, histogram.labels({ tool: name })]));
-    this.defineScrapeMetrics();
   }
 
   /** Subscribes to a runner; every finished call is counted once. */
@@ -73,7 +73,7 @@ export class Metrics {
       stats.errors++;
       stats.codes[error.code] = (stats.codes[error.code] ?? 0) + 1;
     }
-    this.latency.get(tool)!.observe(ms / 1000);
+    this.latency.observe(tool, ms / 1000);
   }
 
   uptimeSeconds(): number {
@@ -106,23 +106,27 @@ export class Metrics {
   }
 
   /** Prometheus text exposition. */
-  prometheus(): Promise<string> {
-    return this.registry.metrics();
+  async prometheus(): Promise<string> {
+    this.registry ??= this.buildRegistry();
+    return (await this.registry).metrics();
   }
 
   get prometheusContentType(): string {
-    return this.registry.contentType;
+    return prometheusContentType;
   }
 
   // Counters and gauges read the plain numbers above at scrape time (prom-client `collect`),
   // so recording a call never touches them.
-  private defineScrapeMetrics(): void {
+  private async buildRegistry(): Promise<Registry> {
+    const { Counter, Gauge, Registry } = await import('prom-client');
+    const registry = new Registry();
+    registry.registerMetric(this.latency as unknown as Parameters<Registry['registerMetric']>[0]);
     const self = this;
     new Counter({
       name: 'redis_mcp_tool_calls_total',
       help: 'Tool calls answered, by tool.',
       labelNames: ['tool'],
-      registers: [this.registry],
+      registers: [registry],
       collect() {
         this.reset();
         for (const [tool, s] of self.stats) if (s.calls) this.inc({ tool }, s.calls);
@@ -132,7 +136,7 @@ export class Metrics {
       name: 'redis_mcp_tool_errors_total',
       help: 'Tool calls that failed, by tool and error code.',
       labelNames: ['tool', 'code'],
-      registers: [this.registry],
+      registers: [registry],
       collect() {
         this.reset();
         for (const [tool, s] of self.stats) for (const [code, n] of Object.entries(s.codes)) this.inc({ tool, code }, n);
@@ -141,7 +145,7 @@ export class Metrics {
     new Gauge({
       name: 'redis_mcp_active_sessions',
       help: 'Open MCP sessions over /mcp and /ws.',
-      registers: [this.registry],
+      registers: [registry],
       collect() {
         this.set(self.activeSessions);
       },
@@ -149,7 +153,7 @@ export class Metrics {
     new Gauge({
       name: 'redis_mcp_registered_tools',
       help: 'Tools this server offers.',
-      registers: [this.registry],
+      registers: [registry],
       collect() {
         this.set(self.registeredTools());
       },
@@ -157,11 +161,12 @@ export class Metrics {
     new Gauge({
       name: 'redis_mcp_uptime_seconds',
       help: 'Seconds since the server started.',
-      registers: [this.registry],
+      registers: [registry],
       collect() {
         this.set(self.uptimeSeconds());
       },
     });
+    return registry;
   }
 }
 
