@@ -89,9 +89,10 @@ export function originPolicy(options: OriginOptions): OriginPolicy {
     const parsed = parseHost(host);
     return !!parsed && (names.has(parsed.name) || exact.has(`${parsed.name}:${parsed.port}`));
   };
+  const knownHost = remembered(hostAllowed);
   return {
-    hostAllowed,
-    originAllowed(origin) {
+    hostAllowed: (host) => (host === undefined ? hostAllowed(host) : knownHost(host)),
+    originAllowed: remembered((origin: string): boolean => {
       if (anyOrigin) return true;
       let url: URL;
       try {
@@ -102,7 +103,28 @@ export function originPolicy(options: OriginOptions): OriginPolicy {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
       // Configured origins, and pages of this server itself (e.g. /docs) under an allowed name.
       return origins.has(url.origin) || hostAllowed(url.host);
-    },
+    }),
+  };
+}
+
+/** Answers remembered per header value, at most this many (then forgotten all at once). */
+const rememberedAnswers = 256;
+
+/**
+ * A check that remembers its answers: clients send the same Host (and Origin) on every request,
+ * and parsing one with the URL parser costs more than the rest of the check. The memory is
+ * bounded, so a client sending ever-new values only makes its own requests pay for the parse.
+ */
+function remembered(check: (value: string) => boolean): (value: string) => boolean {
+  const answers = new Map<string, boolean>();
+  return (value) => {
+    let answer = answers.get(value);
+    if (answer === undefined) {
+      answer = check(value);
+      if (answers.size >= rememberedAnswers) answers.clear();
+      answers.set(value, answer);
+    }
+    return answer;
   };
 }
 
