@@ -4,7 +4,26 @@
 // (dist/src/index.js) stays as tsc emitted it. The HTTP app is a chunk of its own, loaded only
 // for --transport websocket/http or --health-port; chunks share modules, so a class is one class.
 import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+
+/**
+ * zod re-exports every one of its ~50 error-message locales (`z.locales.xx`), some 360 KB that
+ * every start would parse, although nothing here uses any but English, which zod imports by
+ * itself. In the bundle, zod's locale index offers English only.
+ */
+const englishOnlyZod = {
+  name: 'english-only-zod',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer }) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(importer) ? { path: join(dirname(importer), '../locales/index.js'), namespace: 'zod-locales' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, ({ path }) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(path), 'en.js'))};`,
+      resolveDir: dirname(path),
+    }));
+  },
+};
 
 const outdir = 'dist/src';
 rmSync(`${outdir}/cli-chunks`, { recursive: true, force: true });
@@ -26,5 +45,6 @@ await build({
   external: ['@fastify/swagger-ui', '@fastify/swagger', 'bufferutil', 'utf-8-validate'],
   // CommonJS dependencies call require() for Node's built-in modules.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
+  plugins: [englishOnlyZod],
   logLevel: 'warning',
 });
