@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import swagger, { type SwaggerOptions } from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { SwaggerOptions } from '@fastify/swagger';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { parse } from 'yaml';
 
@@ -34,8 +33,10 @@ function withBearerAuth(spec: Record<string, unknown>): Record<string, unknown> 
   return { ...spec, components: { ...components, securitySchemes }, security: [{ bearerAuth: [] }] };
 }
 
-async function docsPlugin(app: FastifyInstance, options: DocsOptions = {}): Promise<void> {
-  const text = readFileSync(findOpenApiFile(), 'utf8');
+/** Swagger UI as an app of its own (never listening): the /docs routes below hand their requests to it. */
+async function buildDocsApp(text: string, options: DocsOptions): Promise<FastifyInstance> {
+  const [{ default: Fastify }, { default: swagger }, { default: swaggerUi }] = await Promise.all([import('fastify'), import('@fastify/swagger'), import('@fastify/swagger-ui')]);
+  const app = Fastify({ logger: false });
   // The generated document is OpenAPI 3.1; the plugin's types only name 2.0 and 3.0.
   const staticSpec = { mode: 'static', specification: { document: parse(text) } } as unknown as SwaggerOptions;
   await app.register(swagger, staticSpec);
@@ -48,6 +49,40 @@ async function docsPlugin(app: FastifyInstance, options: DocsOptions = {}): Prom
       return options.bearerAuth ? withBearerAuth(served) : served;
     },
   });
+  await app.ready();
+  return app;
+}
+
+/** Response headers that belong to the docs app's own (injected) exchange, not to the client's. */
+const hopHeaders = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date']);
+
+/**
+ * The docs are built on first use. Registering Swagger UI, its static files and the parsed
+ * document at start cost the HTTP server some 9 MiB and 170 ms before it listened, for pages
+ * few clients of an MCP server ever open. /docs and everything under it is handed to a Swagger
+ * UI app made on the first request (after this app's own guards, Host/Origin included), and
+ * answered exactly as that app answers, except that what it does not know gets this app's 404.
+ */
+async function docsPlugin(app: FastifyInstance, options: DocsOptions = {}): Promise<void> {
+  const text = readFileSync(findOpenApiFile(), 'utf8');
+  let docsApp: Promise<FastifyInstance> | undefined;
+  app.addHook('onClose', async () => {
+    if (docsApp) await (await docsApp).close();
+  });
+
+  const forward = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    docsApp ??= buildDocsApp(text, options);
+    docsApp.catch(() => (docsApp = undefined));
+    const answer = await (await docsApp).inject({ method: request.method as 'GET' | 'HEAD', url: request.url, headers: request.headers });
+    if (answer.statusCode === 404) {
+      reply.callNotFound();
+      return reply;
+    }
+    for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !hopHeaders.has(name)) reply.header(name, value);
+    return reply.code(answer.statusCode).send(answer.rawPayload.length > 0 ? answer.rawPayload : undefined);
+  };
+  app.route({ method: ['GET', 'HEAD'], url: '/docs', handler: forward });
+  app.route({ method: ['GET', 'HEAD'], url: '/docs/*', handler: forward });
   app.get('/openapi.yaml', { exposeHeadRoute: false }, (_request, reply) => reply.type('application/yaml; charset=utf-8').send(text));
 }
 
