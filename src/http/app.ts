@@ -12,6 +12,7 @@ import health from './health.js';
 import mcpHttp from './mcp-http.js';
 import origin from './origin.js';
 import rateLimit from './rate-limit.js';
+import { RequestLogger } from './request-logger.js';
 import rest from './rest.js';
 import ws from './ws.js';
 
@@ -60,7 +61,7 @@ class OneLinePerRequest extends LogController {
     const header = request.headers['mcp-session-id'];
     const line = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime, mcpSession: typeof header === 'string' ? header : undefined };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else this.completed(reply.log as Logger, request.id, line);
+    else this.completed(reply.log as unknown as Logger, request.id, line);
   }
 }
 
@@ -75,6 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new OneLinePerRequest(requestLog(logger)),
+    childLoggerFactory: (parent, bindings, options) => new RequestLogger(parent as Logger, bindings, options) as unknown as FastifyBaseLogger,
     bodyLimit: maxPayload,
     // Errors raised before routing (a malformed URL) get the same envelope as the rest.
     frameworkErrors: (error, _request, reply) => void sendError(reply, toAppError(error)),
