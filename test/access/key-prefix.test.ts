@@ -4,14 +4,16 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspector } from '../helpers/redis-client.js';
 import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
-import { stdioSurface, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
+import { expectFieldsNamed } from '../helpers/expect-fields-named.js';
+import { isAlive, surfaces, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
 
 /**
- * --key-prefix isolation, tried with fast-check: any tool, with keys, glob patterns and cursors
- * built from glob metacharacters, the prefix's own text and cursors of other scans. A separate
- * client watches every command the server sends (MONITOR) and checks that each key it names,
- * and each SCAN pattern, lies inside the prefix; afterwards no key outside the prefix changed or
- * appeared, and redis_keys never listed one.
+ * --key-prefix isolation on every surface, tried with fast-check: any tool, with keys, glob
+ * patterns and cursors built from glob metacharacters, the prefix's own text and cursors of
+ * other scans. A separate client watches every command the server sends (MONITOR) and checks
+ * that each key it names, and each SCAN pattern, lies inside the prefix; afterwards no key
+ * outside the prefix changed or appeared, and redis_keys never listed one. Each surface gets a
+ * Redis of its own, so the monitor sees only that surface's commands.
  */
 const hex = randomBytes(3).toString('hex');
 // Glob metacharacters in the prefix itself: unescaped, "*" and "[a]" would reach other keys.
@@ -28,6 +30,10 @@ const outside = [
   '*',
   'ns',
 ];
+/**
+ * The same runs on every surface: a call takes about a millisecond on each, and fewer runs
+ * would leave the redis_keys checks with too few listed keys to mean much.
+ */
 const runs = Number(process.env.FUZZ_RUNS ?? 300);
 
 /** MONITOR shows arguments escaped as Redis's sdscatrepr does (\\, \", \n, \xHH per byte); undo it. */
@@ -69,7 +75,7 @@ function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore'
   }
 }
 
-describe('--key-prefix isolation', () => {
+describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
   let redis: RedisProcess;
   let check: Redis;
   let watcher: Redis;
@@ -98,7 +104,7 @@ describe('--key-prefix isolation', () => {
       foreignCursors.push(cursor);
     } while (cursor !== '0' && foreignCursors.length < 20);
 
-    server = await stdioSurface.start(['--redis-url', redis.url, '--key-prefix', prefix]);
+    server = await surface.start(['--redis-url', redis.url, '--key-prefix', prefix]);
     client = await server.connect();
     watcher = inspector(redis.url);
     const monitor = await watcher.monitor();
@@ -106,7 +112,7 @@ describe('--key-prefix isolation', () => {
   });
 
   afterAll(async () => {
-    console.log(`[reliability] access/key-prefix: calls=${figures.calls} commands watched=${figures.commandsWatched} keys listed=${listed.length}`);
+    console.log(`[reliability] access/key-prefix ${surface.name}: calls=${figures.calls} commands watched=${figures.commandsWatched} keys listed=${listed.length}`);
     await server?.stop();
     watcher?.disconnect();
     check?.disconnect();
@@ -146,7 +152,12 @@ describe('--key-prefix isolation', () => {
       fc.asyncProperty(call, async ({ tool, args }) => {
         const outcome = await client.call(tool, args as Record<string, unknown>);
         figures.calls++;
-        if (!outcome.ok) expect(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS'], outcome.message).toContain(outcome.code);
+        if (!outcome.ok) {
+          expect(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS'], outcome.message).toContain(outcome.code);
+          // REST: a refusal is a 4xx, never a 500.
+          if (outcome.httpStatus !== undefined) expect(outcome.httpStatus, outcome.message).toBeLessThan(500);
+          if (outcome.code === 'INVALID_PARAMS') expectFieldsNamed(outcome);
+        }
         if (tool === 'redis_keys' && outcome.ok) {
           // Checked at once (a later call may delete the key): each name listed is a key inside the prefix.
           for (const key of outcome.value.keys as string[]) {
@@ -184,5 +195,7 @@ describe('--key-prefix isolation', () => {
     expect(await check.dbsize()).toBeGreaterThanOrEqual(3000 + outside.length);
 
     expect(listed.length).toBeGreaterThan(0);
+    expect(server.crashed()).toEqual([]);
+    for (const pid of server.pids()) expect(isAlive(pid)).toBe(true);
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { restRoutes } from '../../../generated/rest-routes.js';
+import { restPathSegment } from './rest-path-segment.js';
 import { protocolError, type ToolClient, type ToolOutcome } from './types.js';
 
 const routeOf = new Map(restRoutes.map((route) => [route.tool as string, route]));
@@ -15,7 +16,9 @@ export interface RestRequest {
 /**
  * The REST request that does what one tool call does, from the generated route table: path
  * parameters go in the URL, query parameters in the query string, everything else in the JSON
- * body (an argument the route does not know goes there too, so the server can name it).
+ * body (an argument the route does not know goes there too, so the server can name it). A path
+ * parameter left out leaves its segment empty, as a client that forgot it would send, so the
+ * server names it.
  */
 export function restRequestFor(tool: string, args: Record<string, unknown>): RestRequest {
   const route = routeOf.get(tool);
@@ -24,12 +27,11 @@ export function restRequestFor(tool: string, args: Record<string, unknown>): Res
   const query = new URLSearchParams();
   const body: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(args)) {
-    if (route.pathParams.includes(name)) path = path.replace(`{${name}}`, encodeURIComponent(String(value)));
+    if (route.pathParams.includes(name)) path = path.replace(`{${name}}`, restPathSegment(value));
     else if (name in route.queryParams) query.append(name, typeof value === 'object' ? JSON.stringify(value) : String(value));
     else body[name] = value;
   }
-  const missing = route.pathParams.filter((name) => !(name in args));
-  if (missing.length > 0) throw new Error(`a REST call to ${tool} needs ${missing.join(', ')} in its path`);
+  for (const name of route.pathParams) path = path.replace(`{${name}}`, '');
   const search = query.toString() ? `?${query}` : '';
   const takesBody = route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH';
   return { method: route.method, path: path + search, body: takesBody || Object.keys(body).length > 0 ? JSON.stringify(body) : undefined };
@@ -41,14 +43,14 @@ export function restOutcome(status: number, text: string): ToolOutcome {
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { ok: false, code: 'PROTOCOL_ERROR', message: `HTTP ${status} with a body that is not JSON: ${text.slice(0, 200)}` };
+    return { ok: false, code: 'PROTOCOL_ERROR', message: `HTTP ${status} with a body that is not JSON: ${text.slice(0, 200)}`, httpStatus: status };
   }
   if (status === 200 && parsed !== null && typeof parsed === 'object') return { ok: true, value: parsed as Record<string, unknown> };
   const error = (parsed as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
   if (status !== 200 && typeof error?.code === 'string' && typeof error.message === 'string') {
-    return { ok: false, code: error.code, message: error.message, details: error.details };
+    return { ok: false, code: error.code, message: error.message, details: error.details, httpStatus: status };
   }
-  return { ok: false, code: 'PROTOCOL_ERROR', message: `HTTP ${status} outside the envelope: ${text.slice(0, 200)}` };
+  return { ok: false, code: 'PROTOCOL_ERROR', message: `HTTP ${status} outside the envelope: ${text.slice(0, 200)}`, httpStatus: status };
 }
 
 /**
@@ -61,7 +63,10 @@ export async function connectRest(baseUrl: string): Promise<ToolClient> {
   const agent = new Agent({ keepAlive: true });
   const send = (sent: RestRequest, timeoutMs: number) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const headers: Record<string, string> = sent.body === undefined ? {} : { 'content-type': 'application/json' };
+      // Content-Length always: without it Node sends a GET or DELETE body unframed, and the
+      // server reads it as the start of the next request.
+      const headers: Record<string, string | number> =
+        sent.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(sent.body) };
       const req = request(
         { agent, host: base.hostname, port: base.port, method: sent.method, path: sent.path, headers, signal: AbortSignal.timeout(timeoutMs) },
         (res) => {

@@ -6,7 +6,7 @@
  */
 export type ToolOutcome =
   | { ok: true; value: Record<string, unknown> }
-  | { ok: false; code: string; message: string; details?: unknown };
+  | { ok: false; code: string; message: string; details?: unknown; /** REST only: the response's status. */ httpStatus?: number };
 
 export interface ToolClient {
   /** The surface this client speaks (stdio, websocket, http, rest). */
