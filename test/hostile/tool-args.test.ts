@@ -2,16 +2,24 @@ import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { toolJsonSchemas, toolNames, tools, type ToolName } from '../../generated/registry.js';
-import { isAlive, stdioSurface, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
+import { expectFieldsNamed } from '../helpers/expect-fields-named.js';
+import { isAlive, surfaces, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
 
 /**
- * Property-based fuzzing of every tool's arguments over stdio: the real field names with values
- * of any JSON type (or a plausible one), missing fields, unknown fields. Every call must end in a
- * result or a clear tool error (INVALID_PARAMS naming the field), never a protocol failure or a
- * stack trace, and the server must stay up.
+ * Property-based fuzzing of every tool's arguments on every surface: the real field names with
+ * values of any JSON type (or a plausible one), missing fields, unknown fields. Every call must
+ * end in a result or a clear tool error (INVALID_PARAMS naming the field), never a protocol
+ * failure, a 500 or a stack trace, and the server must stay up.
  */
 const redisUrl = inject('redisUrl');
-const runsPerTool = Number(process.env.FUZZ_RUNS ?? 60);
+const stdioRuns = Number(process.env.FUZZ_RUNS ?? 60);
+/**
+ * The network surfaces share the tools' validation and handlers with stdio; what they add is
+ * their framing (and for REST, paths and query strings), so half the runs covers them and keeps
+ * `npm test` short. FUZZ_RUNS scales every surface.
+ */
+const runsPerTool: Record<string, number> = { stdio: stdioRuns };
+const networkRuns = Math.max(1, Math.ceil(stdioRuns / 2));
 /** Errors a tool may answer with for well-formed but unlucky input. */
 const expectedCodes = new Set(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'VALUE_TOO_LARGE']);
 
@@ -62,18 +70,19 @@ function argsFor(name: ToolName): fc.Arbitrary<Record<string, unknown>> {
   );
 }
 
-describe('fuzzing every tool over stdio', () => {
+describe.each(surfaces)('fuzzing every tool over $name', (surface) => {
+  const runs = runsPerTool[surface.name] ?? networkRuns;
   let server: ServerUnderTest;
   let client: ToolClient;
   const figures = { calls: 0, ok: 0, byCode: {} as Record<string, number> };
 
   beforeAll(async () => {
     // A private namespace: random keys and deletes cannot touch other tests' data.
-    server = await stdioSurface.start(['--redis-url', redisUrl, '--key-prefix', `fuzz:${randomBytes(4).toString('hex')}:`, '--max-value-bytes', '4096']);
+    server = await surface.start(['--redis-url', redisUrl, '--key-prefix', `fuzz:${randomBytes(4).toString('hex')}:`, '--max-value-bytes', '4096']);
     client = await server.connect();
   });
   afterAll(async () => {
-    console.log(`[reliability] hostile/tool-args: inputs tried=${figures.calls}`, JSON.stringify(figures));
+    console.log(`[reliability] hostile/tool-args ${surface.name}: inputs tried=${figures.calls}`, JSON.stringify(figures));
     await server?.stop();
   });
 
@@ -91,20 +100,28 @@ describe('fuzzing every tool over stdio', () => {
         figures.byCode[outcome.code] = (figures.byCode[outcome.code] ?? 0) + 1;
         expect(expectedCodes, `${outcome.code}: ${outcome.message}`).toContain(outcome.code);
         expect(outcome.message).not.toMatch(/\n\s+at /);
-        if (outcome.code === 'INVALID_PARAMS') {
-          // Names each offending field (any text can be a field name, ":" included).
-          const issues = (outcome.details as { issues: { field: string; message: string }[] }).issues;
-          expect(issues.length).toBeGreaterThan(0);
-          for (const issue of issues) {
-            expect(issue.field.length).toBeGreaterThan(0);
-            expect(outcome.message).toContain(`${issue.field}: ${issue.message}`);
-          }
-        }
+        // REST: a refusal is a 4xx, never a 500.
+        if (outcome.httpStatus !== undefined) expect(outcome.httpStatus, outcome.message).toBeLessThan(500);
+        if (outcome.code === 'INVALID_PARAMS') expectFieldsNamed(outcome);
       }),
-      { numRuns: runsPerTool },
+      { numRuns: runs },
     );
     expect(server.crashed()).toEqual([]);
     for (const pid of server.pids()) expect(isAlive(pid)).toBe(true);
+  });
+
+  // Inputs every surface must carry as stdio does; each was refused by a network surface once.
+  it('stores and reads back a key and a field of the longest length the schema allows', async () => {
+    const longest = 'k'.repeat(1024);
+    expect(await client.call('redis_hset', { key: longest, field: longest, value: 1 })).toMatchObject({ ok: true });
+    expect(await client.call('redis_hget', { key: longest, field: longest })).toMatchObject({ ok: true, value: { found: true, value: 1 } });
+  });
+
+  it('stores and reads back a value holding a "__proto__" member', async () => {
+    const value = JSON.parse('{"__proto__":{"polluted":true},"a":1}') as unknown;
+    expect(await client.call('redis_set', { key: 'proto', value })).toMatchObject({ ok: true });
+    const read = await client.call('redis_get', { key: 'proto', raw: true });
+    expect(read.ok && read.value.value).toBe('{"__proto__":{"polluted":true},"a":1}');
   });
 
   it('wrote nothing on stderr that looks like a crash', () => {
