@@ -30,7 +30,8 @@ export function restArguments(route: RestRoute, request: FastifyRequest): Record
   const args: Record<string, unknown> = {};
   const query = (request.query ?? {}) as Record<string, unknown>;
   for (const name of Object.keys(query)) {
-    const type = route.queryParams[name];
+    // Own members only: "__proto__" or "constructor" must be unknown, not Object.prototype's.
+    const type = Object.hasOwn(route.queryParams, name) ? route.queryParams[name] : undefined;
     if (!type) throw unknownField(name, 'query parameter', Object.keys(route.queryParams));
     args[name] = coerceQueryValue(query[name], type);
   }

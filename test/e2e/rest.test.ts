@@ -260,6 +260,14 @@ describe('REST twin (/v1)', () => {
     expect(outOfRange.body).toMatchObject({ error: { code: 'INVALID_PARAMS', message: expect.stringContaining('count') } });
   });
 
+  it('refuses query parameters named like Object.prototype members as unknown', async () => {
+    for (const name of ['__proto__', 'constructor', 'toString']) {
+      const response = await send('GET', `/v1/keys/${enc(uniqueKey('rest:proto'))}?${name}=1`);
+      expect(response.status, name).toBe(400);
+      expect(response.body, name).toMatchObject({ error: { code: 'INVALID_PARAMS', details: { issues: [{ field: name, message: 'unknown query parameter' }] } } });
+    }
+  });
+
   it('maps tool errors to the error table status in the same envelope', async () => {
     const missing = await send('GET', '/v1/sessions/sess_doesnotexist');
     expect(missing.status).toBe(404);
