@@ -135,23 +135,29 @@ function shown(value: string): string {
 /** Answers 403 FORBIDDEN (a refused handshake for /ws) to a foreign Host or Origin, on every route but /health. */
 async function originPlugin(app: FastifyInstance, options: OriginOptions): Promise<void> {
   const policy = originPolicy(options);
-  app.addHook('onRequest', async (request, reply) => {
-    if (isHealthRoute(request)) return;
+  // A callback hook, not an async one: it runs on every request and almost always passes, and an
+  // async hook costs a promise and a microtask hop before the body is read.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (isHealthRoute(request)) return done();
     const host = request.headers.host;
     if (!policy.hostAllowed(host)) {
       request.log.warn({ host: host && shown(host) }, 'refused a request for a foreign Host');
       const message = host
         ? `Host ${shown(host)} is not allowed here; add it with --allowed-hosts if this server is reached by that name.`
         : 'A Host header is required.';
-      return refuse(request, reply, new AppError('FORBIDDEN', message, { field: 'Host' }));
+      // A sent reply ends the hook chain; done() is not called.
+      refuse(request, reply, new AppError('FORBIDDEN', message, { field: 'Host' }));
+      return;
     }
     const origin = request.headers.origin;
     // No Origin: not a browser (or a same-origin GET); nothing cross-site to stop.
     if (origin !== undefined && !policy.originAllowed(origin)) {
       request.log.warn({ origin: shown(origin) }, 'refused a request from a foreign Origin');
       const message = `Origin ${shown(origin)} is not allowed here; add it with --allowed-origins to let pages from it connect.`;
-      return refuse(request, reply, new AppError('FORBIDDEN', message, { field: 'Origin' }));
+      refuse(request, reply, new AppError('FORBIDDEN', message, { field: 'Origin' }));
+      return;
     }
+    done();
   });
 }
 
