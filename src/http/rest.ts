@@ -65,10 +65,14 @@ async function restPlugin(app: FastifyInstance, { runner }: { runner: ToolRunner
       url: route.url,
       // HEAD is not part of the documented API; served routes and openapi.yaml agree exactly.
       exposeHeadRoute: false,
-      handler: async (request, reply) => {
-        const outcome = await runner.call(route.tool, restArguments(route, request));
-        if (!outcome.ok) return sendError(reply, outcome.error);
-        return reply.code(200).send(outcome.value);
+      // Not an async handler: its promise would resolve with the reply, which is a thenable, so
+      // every request would pay for two more promise jobs and Fastify's wrapper around them.
+      // Argument errors throw here, synchronously, and reach the error handler as before.
+      handler: (request, reply) => {
+        runner.call(route.tool, restArguments(route, request)).then(
+          (outcome) => (outcome.ok ? reply.send(outcome.value) : sendError(reply, outcome.error)),
+          (error: Error) => reply.send(error),
+        );
       },
     });
   }
