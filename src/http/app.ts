@@ -81,6 +81,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Errors raised before routing (a malformed URL) get the same envelope as the rest.
     frameworkErrors: (error, _request, reply) => void sendError(reply, toAppError(error)),
     clientErrorHandler,
+    // Keys and hash fields may be 1024 characters (3 times that percent-encoded); the router's default cap is 100.
+    routerOptions: { maxParamLength: 16 * 1024 },
+    // Values are any JSON, and a member named "__proto__" or "constructor" is data like any other
+    // (stdio and WebSocket store it as sent). Refusing such bodies only here would break the
+    // round trip on these surfaces. Nothing on this server copies members by assignment: REST
+    // refuses unknown body fields by name, the rest goes through zod and JSON.stringify.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
   });
 
   // Every body here is JSON; without this, text/plain would reach the tools as a bare string.
