@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspector } from '../helpers/redis-client.js';
 import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { expectFieldsNamed } from '../helpers/expect-fields-named.js';
+import { monitorCommands } from '../helpers/monitor.js';
 import { isAlive, surfaces, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
 
 /**
@@ -36,23 +37,6 @@ const outside = [
  */
 const runs = Number(process.env.FUZZ_RUNS ?? 300);
 
-/** MONITOR shows arguments escaped as Redis's sdscatrepr does (\\, \", \n, \xHH per byte); undo it. */
-function unrepr(text: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] !== '\\') {
-      bytes.push(...Buffer.from(text[i]!, 'utf8'));
-      continue;
-    }
-    const next = text[++i]!;
-    if (next === 'x') {
-      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(({ n: 10, r: 13, t: 9, a: 7, b: 8 } as Record<string, number>)[next] ?? next.charCodeAt(0));
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
 /** Which arguments of a command are keys (by Redis command name), or a SCAN pattern. */
 function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore' | 'unknown' {
   const [name, ...rest] = args;
@@ -78,7 +62,7 @@ function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore'
 describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
   let redis: RedisProcess;
   let check: Redis;
-  let watcher: Redis;
+  let watcher: { close(): void };
   let server: ServerUnderTest;
   let client: ToolClient;
   let before: Map<string, Buffer | null>;
@@ -106,15 +90,13 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
 
     server = await surface.start(['--redis-url', redis.url, '--key-prefix', prefix]);
     client = await server.connect();
-    watcher = inspector(redis.url);
-    const monitor = await watcher.monitor();
-    monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push({ source, args: args.map(unrepr) }));
+    watcher = await monitorCommands(redis.host, redis.port, (command) => seen.push(command));
   });
 
   afterAll(async () => {
     console.log(`[reliability] access/key-prefix ${surface.name}: calls=${figures.calls} commands watched=${figures.commandsWatched} keys listed=${listed.length}`);
     await server?.stop();
-    watcher?.disconnect();
+    watcher?.close();
     check?.disconnect();
     if (redis) {
       await redis.stop();
