@@ -4,6 +4,7 @@ import { tools, type ToolName } from '../../generated/registry.js';
 import { AppError } from '../errors.js';
 import { notConnected, toAppError } from '../redis/errors.js';
 import type { ToolContext } from './context.js';
+import { droppedKeyError } from './dropped-keys.js';
 import { SharedDeadline } from './deadline.js';
 
 export type CallOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; error: AppError };
@@ -61,6 +62,8 @@ export class ToolRunner {
     if (!this.enabled.has(name)) throw new AppError('FORBIDDEN', `Tool ${name} is disabled on this server.`, { tool: name });
     const parsed = tools[name].input.safeParse(args ?? {});
     if (!parsed.success) throw invalidParams(parsed.error);
+    const dropped = droppedKeyError(args, parsed.data as Record<string, unknown>);
+    if (dropped) throw dropped;
     const status = this.context.redis.status;
     if (status !== 'ready') throw notConnected(status);
     const answer = (this.handlers[name] as Handler)(parsed.data, this.context);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ok } from '../helpers/results.js';
+import { failure, ok } from '../helpers/results.js';
 import { connectStdio, uniqueKey, type StdioSession } from '../helpers/stdio-client.js';
 
 const redisUrl = inject('redisUrl');
@@ -53,7 +53,9 @@ describe('every JSON value comes back deep-equal through the matching read tool'
   });
 
   it('redis_session_create / update → redis_session_get', async () => {
-    const data = fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), fc.jsonValue(), { maxKeys: 5 });
+    // "__proto__" is refused as a field name (see the next test); any other name round-trips.
+    const fieldName = fc.string({ minLength: 1, maxLength: 20 }).filter((name) => name !== '__proto__');
+    const data = fc.dictionary(fieldName, fc.jsonValue(), { maxKeys: 5 });
     await fc.assert(
       fc.asyncProperty(data, data, async (initial, update) => {
         const { session_id } = ok<{ session_id: string }>(await mcp.call('redis_session_create', { data: initial }));
@@ -63,5 +65,17 @@ describe('every JSON value comes back deep-equal through the matching read tool'
       }),
       runs,
     );
+  });
+  it('refuses a session field named "__proto__", naming it, rather than dropping it', async () => {
+    const data = JSON.parse('{"__proto__":{"a":1},"kept":2}') as Record<string, unknown>;
+    const created = await mcp.call('redis_session_create', { data });
+    expect(failure(created)).toMatchObject({ code: 'INVALID_PARAMS', details: { issues: [{ field: 'data.__proto__' }] } });
+    const { session_id } = ok<{ session_id: string }>(await mcp.call('redis_session_create', { data: { kept: 1 } }));
+    expect(failure(await mcp.call('redis_session_update', { session_id, data }))).toMatchObject({ code: 'INVALID_PARAMS' });
+    expect(ok<{ data: unknown }>(await mcp.call('redis_session_get', { session_id })).data).toEqual({ kept: 1 });
+    // A value may hold such a member: it is stored and read back like any other.
+    const key = uniqueKey('rt:proto');
+    ok(await mcp.call('redis_set', { key, value: data }));
+    expect(ok<{ value: unknown }>(await mcp.call('redis_get', { key })).value).toEqual(data);
   });
 });
