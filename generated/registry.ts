@@ -879,7 +879,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
         },
         "data": {
           "default": {},
-          "description": "Initial session data (an object).",
+          "description": "Initial session data (an object; field names are any text but \"__proto__\").",
           "type": "object",
           "propertyNames": {
             "type": "string",
@@ -1155,7 +1155,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "maxLength": 1024
           },
           "additionalProperties": {},
-          "description": "Fields to set; other fields are kept."
+          "description": "Fields to set; other fields are kept. Field names are any text but \"__proto__\"."
         },
         "extend_ttl": {
           "default": true,

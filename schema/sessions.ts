@@ -18,7 +18,7 @@ export const redis_session_create = defineTool({
     'The id is generated when omitted; creating an id that exists fails with SESSION_EXISTS.',
   input: z.strictObject({
     session_id: sessionId.optional().describe('The session id; generated ("sess_" + 32 hex digits) when omitted.'),
-    data: sessionData.default({}).describe('Initial session data (an object).'),
+    data: sessionData.default({}).describe('Initial session data (an object; field names are any text but "__proto__").'),
     ttl: ttlSeconds.default(3600).describe('Session time to live in seconds.'),
   }),
   output: session,
@@ -51,7 +51,7 @@ export const redis_session_update = defineTool({
     'Updates of different fields by concurrent agents never overwrite each other.',
   input: z.strictObject({
     session_id: sessionId,
-    data: sessionData.describe('Fields to set; other fields are kept.'),
+    data: sessionData.describe('Fields to set; other fields are kept. Field names are any text but "__proto__".'),
     extend_ttl: z.boolean().default(true).describe('Restart the session\'s time to live from now.'),
   }),
   output: session,
