@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ErrorCode } from './errors.js';
+import type { Toolset } from './toolsets.js';
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -19,6 +20,8 @@ export interface ToolDefinition<
   O extends z.ZodObject = z.ZodObject,
 > {
   name: string;
+  /** The toolset that offers it (see schema/toolsets.ts). */
+  toolset: Toolset;
   title: string;
   description: string;
   input: I;
@@ -30,6 +33,12 @@ export interface ToolDefinition<
   errors: readonly ErrorCode[];
   /** A call that works as written; it goes into docs/tools.md and openapi.yaml. */
   example: z.input<I>;
+  /**
+   * For a tool that may wait (a blocking pop, a lock wait, a long poll): the input field holding
+   * the longest wait in milliseconds. Such a call runs on a pooled connection of its own, may
+   * take that long plus the usual command time, and is cancellable.
+   */
+  waitsFor?: keyof z.output<I> & string;
 }
 
 /** Codes any tool can return. */

@@ -6,6 +6,7 @@ const field = z.string().min(1).max(1024).describe('The field name within the ha
 
 export const redis_hset = defineTool({
   name: 'redis_hset',
+  toolset: 'seed',
   title: 'Set hash field',
   description: 'Set one field of a hash to any JSON value, creating the hash if needed.',
   input: z.strictObject({
@@ -26,6 +27,7 @@ export const redis_hset = defineTool({
 
 export const redis_hget = defineTool({
   name: 'redis_hget',
+  toolset: 'seed',
   title: 'Get hash field',
   description: 'Get one field of a hash. Returns found=false and value=null when the hash or the field does not exist.',
   input: z.strictObject({ key: key.describe('The hash key.'), field, raw }),
@@ -43,6 +45,7 @@ export const redis_hget = defineTool({
 
 export const redis_hgetall = defineTool({
   name: 'redis_hgetall',
+  toolset: 'seed',
   title: 'Get whole hash',
   description: 'Get every field of a hash as an object. A missing hash gives found=false and an empty object.',
   input: z.strictObject({ key: key.describe('The hash key.'), raw }),

@@ -4,6 +4,7 @@ import { jsonValue, key, keyList, raw, ttlSeconds } from './fields.js';
 
 export const redis_get = defineTool({
   name: 'redis_get',
+  toolset: 'seed',
   title: 'Get value',
   description: 'Get the value stored at a key. Returns found=false and value=null when the key does not exist.',
   input: z.strictObject({ key, raw }),
@@ -20,6 +21,7 @@ export const redis_get = defineTool({
 
 export const redis_set = defineTool({
   name: 'redis_set',
+  toolset: 'seed',
   title: 'Set value',
   description: 'Store any JSON value at a key, replacing what was there, with an optional time to live.',
   input: z.strictObject({
@@ -40,6 +42,7 @@ export const redis_set = defineTool({
 
 export const redis_del = defineTool({
   name: 'redis_del',
+  toolset: 'seed',
   title: 'Delete keys',
   description: 'Delete one or more keys of any type. Keys that do not exist are ignored.',
   input: z.strictObject({ keys: keyList.describe('The keys to delete (1 to 1000).') }),
@@ -54,6 +57,7 @@ export const redis_del = defineTool({
 
 export const redis_exists = defineTool({
   name: 'redis_exists',
+  toolset: 'seed',
   title: 'Check keys exist',
   description: 'Check which of the given keys exist.',
   input: z.strictObject({ keys: keyList.describe('The keys to check (1 to 1000).') }),
@@ -71,6 +75,7 @@ export const redis_exists = defineTool({
 
 export const redis_keys = defineTool({
   name: 'redis_keys',
+  toolset: 'seed',
   title: 'List keys',
   description:
     'List keys matching a glob pattern, using SCAN with a bounded amount of work per call (never KEYS). ' +
@@ -97,6 +102,7 @@ export const redis_keys = defineTool({
 
 export const redis_ttl = defineTool({
   name: 'redis_ttl',
+  toolset: 'seed',
   title: 'Get time to live',
   description: 'Get the remaining time to live of a key.',
   input: z.strictObject({ key }),

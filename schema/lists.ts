@@ -18,6 +18,7 @@ const pushOutput = z.strictObject({
 
 export const redis_lpush = defineTool({
   name: 'redis_lpush',
+  toolset: 'seed',
   title: 'Push to list front',
   description: 'Push values to the front (head) of a list, creating it if needed. Values are pushed one after another, so the last one given ends up first.',
   input: pushInput,
@@ -30,6 +31,7 @@ export const redis_lpush = defineTool({
 
 export const redis_rpush = defineTool({
   name: 'redis_rpush',
+  toolset: 'seed',
   title: 'Push to list end',
   description: 'Push values to the end (tail) of a list, creating it if needed; with redis_lpop this makes a FIFO queue.',
   input: pushInput,
@@ -42,6 +44,7 @@ export const redis_rpush = defineTool({
 
 export const redis_lpop = defineTool({
   name: 'redis_lpop',
+  toolset: 'seed',
   title: 'Pop from list front',
   description: 'Remove and return up to "count" values from the front of a list. An empty or missing list gives an empty array.',
   input: z.strictObject({

@@ -12,6 +12,7 @@ const session = z.strictObject({
 
 export const redis_session_create = defineTool({
   name: 'redis_session_create',
+  toolset: 'seed',
   title: 'Create session',
   description:
     'Create a session for agent state under mcp_session:{id}, with initial data and a time to live. ' +
@@ -33,6 +34,7 @@ export const redis_session_create = defineTool({
 
 export const redis_session_get = defineTool({
   name: 'redis_session_get',
+  toolset: 'seed',
   title: 'Get session',
   description: 'Get a session\'s data, remaining time to live and timestamps.',
   input: z.strictObject({ session_id: sessionId }),
@@ -45,6 +47,7 @@ export const redis_session_get = defineTool({
 
 export const redis_session_update = defineTool({
   name: 'redis_session_update',
+  toolset: 'seed',
   title: 'Update session',
   description:
     'Merge data into a session: each top-level field given replaces that field, and fields not given are kept. ' +
@@ -63,6 +66,7 @@ export const redis_session_update = defineTool({
 
 export const redis_session_delete = defineTool({
   name: 'redis_session_delete',
+  toolset: 'seed',
   title: 'Delete session',
   description: 'Delete a session and all its data.',
   input: z.strictObject({ session_id: sessionId }),

@@ -1,3 +1,5 @@
+import { defaultToolsets, toolsetNames } from '../schema/toolsets.js';
+
 /**
  * One parsed Config, read once. Each option is declared once below with its flag, environment
  * variable, default and help text; flags beat the environment, which beats defaults.
@@ -18,6 +20,10 @@ export interface Config {
   maxValueBytes: number;
   /** Longest JSON-RPC message accepted on stdio (one line), in bytes. */
   maxMessageBytes: number;
+  /** Toolsets to offer (see schema/toolsets.ts); `all` for every one. */
+  toolsets: string[];
+  /** Largest answer a collection tool gives in one call; longer ones are cut with a continuation. */
+  maxResponseBytes: number;
   /** Offer only the tools that do not change Redis. */
   readOnly: boolean;
   /** Tools to offer (empty: all of them). */
@@ -73,6 +79,8 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'commandTimeoutMs', flag: 'command-timeout', env: 'REDIS_COMMAND_TIMEOUT', kind: 'integer', min: 50, max: 60_000, default: 1000, help: 'Milliseconds to wait for a Redis reply before the call fails with REDIS_NOT_CONNECTED.' },
   { key: 'maxValueBytes', flag: 'max-value-bytes', env: 'MCP_MAX_VALUE_BYTES', kind: 'integer', min: 1, max: 512 * 1024 * 1024, default: 1024 * 1024, help: 'Largest encoded value a write may store; larger ones fail with VALUE_TOO_LARGE.' },
   { key: 'maxMessageBytes', flag: 'max-message-bytes', env: 'MCP_MAX_MESSAGE_BYTES', kind: 'integer', min: 1024, max: 1024 * 1024 * 1024, default: 4 * 1024 * 1024, help: 'Longest message accepted: a JSON-RPC line on stdio (a longer one is answered with a JSON-RPC error and skipped), an HTTP request body (413) or a WebSocket frame (the socket is closed with 1009).' },
+  { key: 'toolsets', flag: 'toolsets', env: 'MCP_TOOLSETS', kind: 'list', default: [...defaultToolsets], help: `Comma-separated toolsets to offer, or all. Toolsets: ${toolsetNames.join(', ')}.` },
+  { key: 'maxResponseBytes', flag: 'max-response-bytes', env: 'MCP_MAX_RESPONSE_BYTES', kind: 'integer', min: 1024, max: 512 * 1024 * 1024, default: 1024 * 1024, help: 'Byte budget of one answer of a collection tool; a longer answer is cut at an element boundary and says where to continue.' },
   { key: 'readOnly', flag: 'read-only', env: 'MCP_READ_ONLY', kind: 'boolean', default: false, help: 'Offer only tools that do not change Redis; write tools are hidden from tools/list and answer FORBIDDEN.' },
   { key: 'tools', flag: 'tools', env: 'MCP_TOOLS', kind: 'list', default: [], help: 'Comma-separated tool names to offer (e.g. redis_get,redis_keys); the others are hidden and answer FORBIDDEN. Unset: all tools.' },
   { key: 'disableTools', flag: 'disable-tools', env: 'MCP_DISABLE_TOOLS', kind: 'list', default: [], help: 'Comma-separated tool names not to offer, applied after --tools.' },

@@ -12,6 +12,7 @@ import { resolveRedis, type ResolvedRedis } from './redis/embedded.js';
 import { KeySpace } from './redis/keyspace.js';
 import { SessionStore } from './redis/session-store.js';
 import { enabledTools } from './tools/access.js';
+import { BlockingPool } from './redis/blocking-pool.js';
 import { valueEncoder } from './tools/context.js';
 import { DrainingRunner } from './tools/draining-runner.js';
 import type { ToolRunner } from './tools/runner.js';
@@ -84,21 +85,32 @@ export class RedisMCPServer {
     const enabled = enabledTools(this.config);
     this.redisTarget = await resolveRedis(this.config, this.log);
     if (this.redisTarget.stop) this.closers.push(this.redisTarget.stop);
-    const redis = createRedisClient({
+    const connection = {
       url: this.redisTarget.url,
       db: this.config.db,
       commandTimeoutMs: this.config.commandTimeoutMs,
       tlsCaFile: this.config.redisTlsCaFile,
-    });
+    };
+    const redis = createRedisClient(connection);
     this.watchConnection(redis);
     this.client = redis;
     this.closers.unshift(() => closeRedis(redis));
+    // The shared connection counts as one of --max-connections; the rest may serve waiting commands.
+    const blocking = new BlockingPool(
+      () => createRedisClient({ ...connection, connectionName: 'redis-mcp-server:wait', blocking: true }),
+      redis,
+      Math.max(1, this.config.maxConnections - 1),
+    );
+    this.closers.unshift(() => blocking.close());
     const context = {
       redis,
       keys: new KeySpace(this.config.keyPrefix),
       sessions: new SessionStore(redis),
       log: this.log,
       encode: valueEncoder(this.config.maxValueBytes),
+      blocking,
+      maxResponseBytes: this.config.maxResponseBytes,
+      callLimitMs: 2 * this.config.commandTimeoutMs,
     };
     this.toolRunner = new DrainingRunner(handlers, context, enabled);
     const runner = this.toolRunner;

@@ -1,5 +1,7 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { tools } from '../../generated/registry.js';
 import { restRoutes, type RestRoute } from '../../generated/rest-routes.js';
 import { AppError } from '../errors.js';
 import type { ToolRunner } from '../tools/runner.js';
@@ -60,6 +62,7 @@ function unknownField(name: string, where: string, allowed: readonly string[]): 
 /** Every tool's REST twin, registered from the generated route table: no per-tool code. */
 async function restPlugin(app: FastifyInstance, { runner }: { runner: ToolRunner }): Promise<void> {
   for (const route of restRoutes) {
+    const waits = tools[route.tool].waitsFor !== undefined;
     app.route({
       method: route.method,
       url: route.url,
@@ -69,13 +72,22 @@ async function restPlugin(app: FastifyInstance, { runner }: { runner: ToolRunner
       // every request would pay for two more promise jobs and Fastify's wrapper around them.
       // Argument errors throw here, synchronously, and reach the error handler as before.
       handler: (request, reply) => {
-        runner.call(route.tool, restArguments(route, request)).then(
+        runner.call(route.tool, restArguments(route, request), waits ? abortedOnClose(reply.raw) : undefined).then(
           (outcome) => (outcome.ok ? reply.send(outcome.value) : sendError(reply, outcome.error)),
           (error: Error) => reply.send(error),
         );
       },
     });
   }
+}
+
+/** A signal that aborts when the client goes away before its answer is sent (a waiting call then stops waiting). */
+function abortedOnClose(response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 export default fp(restPlugin, { name: 'rest-twin', fastify: '5.x', dependencies: ['error-envelope'] });

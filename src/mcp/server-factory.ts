@@ -59,14 +59,14 @@ export function createMcpServer(runner: ToolRunner): ToolServer {
   const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities: { tools: { listChanged: false } }, instructions, jsonSchemaValidator: lazyValidator });
   const listing = listedTools(runner.enabled);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const name = request.params.name;
     // A tool this build does not have is a protocol error; one switched off here (--read-only,
     // --tools, --disable-tools) is a known tool, and the runner answers it with FORBIDDEN.
     if (!Object.hasOwn(tools, name)) {
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     }
-    return toCallToolResult(await runner.call(name as ToolName, request.params.arguments));
+    return toCallToolResult(await runner.call(name as ToolName, request.params.arguments, extra.signal));
   });
   return server;
 }
@@ -126,6 +126,8 @@ export function answerText(answer: Answer): string {
 export class ToolServer extends Server {
   /** Plain tool calls running now, by request id; true once the client cancelled it. */
   private readonly running = new Map<RequestId, boolean>();
+  /** Of those, the ones that may wait, with what cancels the wait (on cancel, or when the connection closes). */
+  private readonly waiting = new Map<RequestId, AbortController>();
 
   constructor(
     private readonly runner: ToolRunner,
@@ -143,14 +145,17 @@ export class ToolServer extends Server {
   async answer(call: PlainToolCall): Promise<Answer | undefined> {
     const { id } = call;
     this.running.set(id, false);
+    let controller: AbortController | undefined;
+    if (tools[call.params.name].waitsFor !== undefined) this.waiting.set(id, (controller = new AbortController()));
     let answer: Answer;
     try {
-      answer = { id, outcome: await this.runner.call(call.params.name, call.params.arguments) };
+      answer = { id, outcome: await this.runner.call(call.params.name, call.params.arguments, controller?.signal) };
     } catch (error) {
       answer = { id, failure: (error as Error).message ?? 'Internal error' };
     }
     const cancelled = this.running.get(id);
     this.running.delete(id);
+    if (controller) this.waiting.delete(id);
     return cancelled ? undefined : answer;
   }
 
@@ -164,8 +169,15 @@ export class ToolServer extends Server {
       if ('method' in message && message.method === 'notifications/cancelled' && isPlainObject(message.params)) {
         const id = message.params.requestId as RequestId;
         if (this.running.has(id)) this.running.set(id, true);
+        this.waiting.get(id)?.abort();
       }
       dispatch(message, extra);
+    };
+    const onclose = transport.onclose;
+    transport.onclose = () => {
+      // Nobody is left to answer: calls waiting for this connection stop waiting.
+      for (const controller of this.waiting.values()) controller.abort();
+      onclose?.();
     };
   }
 

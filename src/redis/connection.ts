@@ -8,6 +8,11 @@ export interface ConnectionSettings {
   commandTimeoutMs: number;
   tlsCaFile?: string | undefined;
   connectionName?: string;
+  /**
+   * For the pool of waiting commands: no per-command timeout (a blocking command waits on
+   * purpose; the pool bounds the call) and no dead-link probe.
+   */
+  blocking?: boolean;
 }
 
 /**
@@ -44,6 +49,13 @@ export function createRedisClient(settings: ConnectionSettings): Redis {
   };
   if (settings.tlsCaFile) {
     options.tls = { ca: readFileSync(settings.tlsCaFile) };
+  }
+  if (settings.blocking) {
+    delete options.commandTimeout;
+    const redis = new Redis(settings.url, options);
+    // Told through the shared connection's log; an unheard 'error' event would throw.
+    redis.on('error', () => undefined);
+    return redis;
   }
   const redis = new Redis(settings.url, options);
   reconnectWhenUnresponsive(redis, settings.commandTimeoutMs);

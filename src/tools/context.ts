@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { encodeValue } from '../redis/codec.js';
+import type { BlockingPool } from '../redis/blocking-pool.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import type { SessionStore } from '../redis/session-store.js';
 
@@ -13,6 +14,17 @@ export interface ToolContext {
   log: Logger;
   /** Encodes a value for storage, refusing one over the size limit; `field` names it in the error. */
   encode(value: unknown, field: string): string;
+  /** Connections for commands that wait; see BlockingPool.run. */
+  blocking: BlockingPool;
+  /** Byte budget of one collection answer (--max-response-bytes); see tools/budget.ts. */
+  maxResponseBytes: number;
+  /** Usual time a call may take (twice the command timeout), beside any wait it asks for. */
+  callLimitMs: number;
+  /**
+   * Only for tools that wait (`waitsFor` in their schema): aborts when the client cancels the
+   * call or goes away. Other tools finish on their own within the call's deadline.
+   */
+  signal?: AbortSignal;
 }
 
 export function valueEncoder(maxValueBytes: number): ToolContext['encode'] {

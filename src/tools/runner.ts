@@ -43,11 +43,12 @@ export class ToolRunner {
     this.observers.push(observer);
   }
 
-  async call(name: ToolName, args: unknown): Promise<CallOutcome> {
+  /** `signal` matters only to tools that wait: it cancels the wait when the client gives up. */
+  async call(name: ToolName, args: unknown, signal?: AbortSignal): Promise<CallOutcome> {
     const started = performance.now();
     let outcome: CallOutcome;
     try {
-      outcome = { ok: true, value: await this.start(name, args, started) };
+      outcome = { ok: true, value: await this.start(name, args, started, signal) };
     } catch (error) {
       outcome = { ok: false, error: this.failure(name, error) };
     }
@@ -58,7 +59,7 @@ export class ToolRunner {
   }
 
   /** Checks the call and starts its handler; throws an AppError when the call cannot run. */
-  private start(name: ToolName, args: unknown, started: number): Promise<Record<string, unknown>> {
+  private start(name: ToolName, args: unknown, started: number, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
     if (!this.enabled.has(name)) throw new AppError('FORBIDDEN', `Tool ${name} is disabled on this server.`, { tool: name });
     const parsed = tools[name].input.safeParse(args ?? {});
     if (!parsed.success) throw invalidParams(parsed.error);
@@ -66,8 +67,35 @@ export class ToolRunner {
     if (dropped) throw dropped;
     const status = this.context.redis.status;
     if (status !== 'ready') throw notConnected(status);
+    const waitsFor = tools[name].waitsFor;
+    if (waitsFor !== undefined) return this.startWaiting(name, parsed.data as Record<string, unknown>, waitsFor, signal);
     const answer = (this.handlers[name] as Handler)(parsed.data, this.context);
     return this.deadline ? this.deadline.bound(answer, started) : answer;
+  }
+
+  /**
+   * A call that may wait gets its own deadline (its wait plus the usual call time) and a signal
+   * that aborts when the client cancels, or when the deadline passes.
+   */
+  private async startWaiting(name: ToolName, input: Record<string, unknown>, waitsFor: string, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
+    const waitMs = typeof input[waitsFor] === 'number' ? (input[waitsFor] as number) : 0;
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const overdue = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error('Command timed out'));
+      }, waitMs + this.context.callLimitMs);
+    });
+    try {
+      const answer = (this.handlers[name] as Handler)(input, { ...this.context, signal: controller.signal });
+      return await Promise.race([answer, overdue]);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+    }
   }
 
   private failure(name: ToolName, error: unknown): AppError {

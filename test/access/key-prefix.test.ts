@@ -88,7 +88,7 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
       foreignCursors.push(cursor);
     } while (cursor !== '0' && foreignCursors.length < 20);
 
-    server = await surface.start(['--redis-url', redis.url, '--key-prefix', prefix]);
+    server = await surface.start(['--redis-url', redis.url, '--key-prefix', prefix, '--toolsets', 'all']);
     client = await server.connect();
     watcher = await monitorCommands(redis.host, redis.port, (command) => seen.push(command));
   });

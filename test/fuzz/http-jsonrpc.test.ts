@@ -21,7 +21,7 @@ let redis: Redis;
 const tried = { mcp: 0, ws: 0 };
 
 beforeAll(async () => {
-  running = await startHttpServer(redisUrl, { keyPrefix: prefix, maxValueBytes: 64 * 1024 });
+  running = await startHttpServer(redisUrl, { keyPrefix: prefix, maxValueBytes: 64 * 1024, toolsets: ['all'] });
   redis = inspector(redisUrl);
 });
 

@@ -19,7 +19,7 @@ let redis: Redis;
 let tried = 0;
 
 beforeAll(async () => {
-  running = await startHttpServer(redisUrl, { keyPrefix: prefix, maxValueBytes: 64 * 1024 });
+  running = await startHttpServer(redisUrl, { keyPrefix: prefix, maxValueBytes: 64 * 1024, toolsets: ['all'] });
   redis = inspector(redisUrl);
 });
 

@@ -78,7 +78,7 @@ describe.each(surfaces)('fuzzing every tool over $name', (surface) => {
 
   beforeAll(async () => {
     // A private namespace: random keys and deletes cannot touch other tests' data.
-    server = await surface.start(['--redis-url', redisUrl, '--key-prefix', `fuzz:${randomBytes(4).toString('hex')}:`, '--max-value-bytes', '4096']);
+    server = await surface.start(['--redis-url', redisUrl, '--toolsets', 'all', '--key-prefix', `fuzz:${randomBytes(4).toString('hex')}:`, '--max-value-bytes', '4096']);
     client = await server.connect();
   });
   afterAll(async () => {

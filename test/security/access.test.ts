@@ -15,7 +15,7 @@ let redis: Redis;
 const readTools = toolNames.filter((name) => tools[name].annotations.readOnlyHint && name !== 'redis_keys');
 
 beforeAll(async () => {
-  running = await startHttpServer(redisUrl, { readOnly: true, disableTools: ['redis_keys'] });
+  running = await startHttpServer(redisUrl, { readOnly: true, disableTools: ['redis_keys'], toolsets: ['all'] });
   redis = inspector(redisUrl);
 });
 

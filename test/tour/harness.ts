@@ -1,0 +1,62 @@
+import type { Redis } from 'ioredis';
+import { expect } from 'vitest';
+import { commonErrors } from '../../schema/define.js';
+import { tools, type ToolName } from '../../generated/registry.js';
+import type { ToolClient, ToolOutcome } from '../helpers/surfaces/types.js';
+import { uniqueKey } from '../helpers/stdio-client.js';
+
+export type ToolError = { code: string; message: string; details?: unknown };
+
+/**
+ * What a family's tour gets: calls through a real client of one surface (stdio, WebSocket,
+ * Streamable HTTP or REST), and a separate Redis client to check what really landed. Every
+ * successful result is checked against the tool's output schema, and every failure's code
+ * against the codes the tool documents, so a tour also proves the published contract.
+ */
+export interface Tour {
+  /** The surface the calls travel over. */
+  surface: string;
+  /** Redis as another client sees it (the server's database). */
+  redis: Redis;
+  /** A key no other test uses. */
+  key(label: string): string;
+  call(name: string, args: Record<string, unknown>): Promise<ToolOutcome>;
+  /** Calls and expects success; returns the result. */
+  ok<T = Record<string, any>>(name: string, args: Record<string, unknown>): Promise<T>;
+  /** Calls and expects a tool failure with this code; returns the error. */
+  fail(name: string, args: Record<string, unknown>, code: string): Promise<ToolError>;
+}
+
+/** A family's tour: calls each of its tools at least once and checks results and Redis state. */
+export type FamilyTour = (tour: Tour) => Promise<void>;
+
+// Codes any surface can add: a hidden tool, a token or origin refused, a rate limit.
+const surfaceCodes = ['FORBIDDEN', 'UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL_ERROR'];
+
+export function makeTour(client: ToolClient, redis: Redis, called: Set<string>): Tour {
+  const call = (name: string, args: Record<string, unknown>) => {
+    called.add(name);
+    return client.call(name, args);
+  };
+  return {
+    surface: client.surface,
+    redis,
+    key: (label) => uniqueKey(`tour:${label}`),
+    call,
+    async ok(name, args) {
+      const outcome = await call(name, args);
+      if (!outcome.ok) throw new Error(`${name} over ${client.surface} failed: ${outcome.code}: ${outcome.message}`);
+      const checked = tools[name as ToolName].output.safeParse(outcome.value);
+      if (!checked.success) throw new Error(`${name} answered outside its output schema: ${checked.error.message}\n${JSON.stringify(outcome.value)}`);
+      return outcome.value as never;
+    },
+    async fail(name, args, code) {
+      const outcome = await call(name, args);
+      if (outcome.ok) throw new Error(`${name} over ${client.surface} succeeded, expected ${code}: ${JSON.stringify(outcome.value)}`);
+      expect(`${name}: ${outcome.code}: ${outcome.message}`).toContain(`${name}: ${code}:`);
+      const documented = [...commonErrors, ...tools[name as ToolName].errors, ...surfaceCodes];
+      expect(documented, `${name} answered ${code}, which it does not document`).toContain(code);
+      return { code: outcome.code, message: outcome.message, details: outcome.details };
+    },
+  };
+}
