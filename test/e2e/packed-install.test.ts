@@ -75,6 +75,11 @@ it('packs from a fresh clone, installs globally from the tarball, and the comman
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await metrics.text()).toMatch(/^redis_mcp_registered_tools \d+$/m);
+    // Swagger UI is loaded from the installed package's own dependencies (it is not bundled).
+    const docs = await fetch(`${server.baseUrl}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger-ui');
+    expect((await fetch(`${server.baseUrl}/docs/json`)).status).toBe(200);
   } finally {
     await server.stop();
   }
