@@ -25,10 +25,32 @@ const englishOnlyZod = {
   },
 };
 
+/**
+ * The lazy imports (`import()`) of CommonJS modules in the bundle. With code splitting, esbuild
+ * makes such a module a chunk whose only export is `default` (its module.exports), where Node
+ * also offers module.exports' names: `const { Registry } = await import('prom-client')` works
+ * from tsc's output and reads undefined from the bundle. A static import of a CommonJS module is
+ * converted properly, so the cure is a small ES module of ours that imports the package
+ * statically, imported lazily in its place (see src/metrics-prom-client.ts). Externals are left
+ * to Node, which converts them itself.
+ */
+function lazyCommonJsImports(metafile) {
+  const found = [];
+  for (const [importer, input] of Object.entries(metafile.inputs)) {
+    for (const imported of input.imports) {
+      if (imported.kind === 'dynamic-import' && !imported.external && metafile.inputs[imported.path]?.format === 'cjs') {
+        found.push(`${importer}: import('${imported.original ?? imported.path}')`);
+      }
+    }
+  }
+  return found;
+}
+
 const outdir = 'dist/src';
 rmSync(`${outdir}/cli-chunks`, { recursive: true, force: true });
 
-await build({
+const { metafile } = await build({
+  metafile: true,
   entryPoints: [`${outdir}/cli.js`],
   outdir,
   allowOverwrite: true,
@@ -50,6 +72,16 @@ await build({
   charset: 'ascii',
   logLevel: 'warning',
 });
+
+const lazyCommonJs = lazyCommonJsImports(metafile);
+if (lazyCommonJs.length > 0) {
+  console.error(
+    'bundle-cli: these lazy imports load CommonJS modules, whose names the bundle would leave undefined;\n' +
+      'import the package statically from an ES module of ours and import that lazily instead:\n' +
+      lazyCommonJs.map((line) => `  ${line}`).join('\n'),
+  );
+  process.exit(1);
+}
 
 /**
  * V8 keeps each module's source in memory (functions are compiled when first called), as a

@@ -118,7 +118,8 @@ export class Metrics {
   // Counters and gauges read the plain numbers above at scrape time (prom-client `collect`),
   // so recording a call never touches them.
   private async buildRegistry(): Promise<Registry> {
-    const { Counter, Gauge, Registry } = await import('prom-client');
+    // Through a module of ours, not import('prom-client'): see metrics-prom-client.ts.
+    const { Counter, Gauge, Registry } = await import('./metrics-prom-client.js');
     const registry = new Registry();
     registry.registerMetric(this.latency as unknown as Parameters<Registry['registerMetric']>[0]);
     const self = this;

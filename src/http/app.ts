@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics.js';
 import { DrainingRunner } from '../tools/draining-runner.js';
 import type { ToolRunner } from '../tools/runner.js';
 import auth from './auth.js';
+import cors from './cors.js';
 import docs from './docs.js';
 import errorEnvelope, { clientErrorHandler, sendError, toAppError } from './errors.js';
 import health from './health.js';
@@ -109,8 +110,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(errorEnvelope);
   // The doors, in the order they run (each an onRequest hook): a foreign Host or Origin is
-  // refused first, then a client over its rate, then a request without a valid token.
+  // refused first, then a CORS preflight from an allowed page is answered (browsers send no
+  // token on it), then a client over its rate, then a request without a valid token.
   await app.register(origin, { host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
+  await app.register(cors, { host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
   await app.register(rateLimit, { perMinute: options.rateLimitPerMinute });
   await app.register(auth, { tokens: options.authTokens ?? [] });
   await app.register(health, { redis, metrics });

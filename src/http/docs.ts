@@ -1,10 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SwaggerOptions } from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { parse } from 'yaml';
 
 /** openapi.yaml from the package root: above src/http/ from source, above dist/src/http/ when built. */
 export function findOpenApiFile(): string {
@@ -26,33 +24,6 @@ export interface DocsOptions {
   bearerAuth?: boolean;
 }
 
-/** The served document, plus a bearer security scheme when the server asks for tokens. */
-function withBearerAuth(spec: Record<string, unknown>): Record<string, unknown> {
-  const components = (spec.components ?? {}) as Record<string, unknown>;
-  const securitySchemes = { ...((components.securitySchemes ?? {}) as Record<string, unknown>), bearerAuth: { type: 'http', scheme: 'bearer' } };
-  return { ...spec, components: { ...components, securitySchemes }, security: [{ bearerAuth: [] }] };
-}
-
-/** Swagger UI as an app of its own (never listening): the /docs routes below hand their requests to it. */
-async function buildDocsApp(text: string, options: DocsOptions): Promise<FastifyInstance> {
-  const [{ default: Fastify }, { default: swagger }, { default: swaggerUi }] = await Promise.all([import('fastify'), import('@fastify/swagger'), import('@fastify/swagger-ui')]);
-  const app = Fastify({ logger: false });
-  // The generated document is OpenAPI 3.1; the plugin's types only name 2.0 and 3.0.
-  const staticSpec = { mode: 'static', specification: { document: parse(text) } } as unknown as SwaggerOptions;
-  await app.register(swagger, staticSpec);
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    uiConfig: { docExpansion: 'list', deepLinking: true, displayOperationId: true },
-    // "Try it out" should call the server the page came from, not the document's default address.
-    transformSpecification: (spec, request) => {
-      const served = { ...spec, servers: [{ url: `${request.protocol}://${request.host}` }] };
-      return options.bearerAuth ? withBearerAuth(served) : served;
-    },
-  });
-  await app.ready();
-  return app;
-}
-
 /** Response headers that belong to the docs app's own (injected) exchange, not to the client's. */
 const hopHeaders = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date']);
 
@@ -71,7 +42,7 @@ async function docsPlugin(app: FastifyInstance, options: DocsOptions = {}): Prom
   });
 
   const forward = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    docsApp ??= buildDocsApp(text, options);
+    docsApp ??= import('./docs-app.js').then(({ buildDocsApp }) => buildDocsApp(text, options));
     docsApp.catch(() => (docsApp = undefined));
     const answer = await (await docsApp).inject({ method: request.method as 'GET' | 'HEAD', url: request.url, headers: request.headers });
     if (answer.statusCode === 404) {

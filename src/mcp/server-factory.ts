@@ -113,6 +113,19 @@ export function answerText(answer: Answer): string {
 }
 
 /**
+ * The SDK's McpError writes "MCP error <code>: " in front of its message, and the SDK sends that
+ * text as the JSON-RPC error's message, beside the code: clients, which add the same prefix to
+ * an error they receive, printed "MCP error -32602: MCP error -32602: Unknown tool: x". The
+ * message is sent as the error was made (e.g. "Unknown tool: x"), for every error the SDK raises.
+ */
+function withoutCodePrefix(message: JSONRPCMessage): JSONRPCMessage {
+  if (!('error' in message)) return message;
+  const prefix = `MCP error ${message.error.code}: `;
+  if (!message.error.message.startsWith(prefix)) return message;
+  return { ...message, error: { ...message.error, message: message.error.message.slice(prefix.length) } };
+}
+
+/**
  * The SDK's Server, with a direct path for plain tool calls. For every message the SDK runs
  * several zod parses (the dispatcher's type guards, two of which fail for a request; the request
  * schema twice; the result schema once) and creates an AbortController per request: together
@@ -161,6 +174,8 @@ export class ToolServer extends Server {
 
   override async connect(transport: Transport): Promise<void> {
     await super.connect(transport);
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => send(withoutCodePrefix(message), options);
     const dispatch = transport.onmessage;
     if (!dispatch) return;
     transport.onmessage = (message, extra) => {

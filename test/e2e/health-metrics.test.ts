@@ -2,9 +2,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { version } from '../../src/version.js';
-import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
 import { cleanup, freePort, startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { connectStdio, uniqueKey } from '../helpers/stdio-client.js';
+import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+
+// Against the built CLI (dist/src/cli.js), which loads the HTTP app and prom-client lazily from
+// its bundle: what only the bundle gets wrong shows here (see also built-cli-endpoints.test.ts).
 
 interface Health {
   status: string;
@@ -23,11 +26,11 @@ async function getJson<T>(url: string, headers: Record<string, string> = {}): Pr
 
 describe('/health follows Redis', () => {
   let redis: RedisProcess;
-  let running: RunningHttpServer;
+  let running: HttpCliProcess;
 
   beforeAll(async () => {
     redis = await startRedis();
-    running = await startHttpServer(redis.url, { commandTimeoutMs: 500 });
+    running = await startHttpCli(['--redis-url', redis.url, '--command-timeout', '500']);
   });
 
   afterAll(async () => {
@@ -37,7 +40,7 @@ describe('/health follows Redis', () => {
   });
 
   it('is 200 with the documented fields while Redis answers', async () => {
-    const { status, body } = await getJson<Health>(`${running.url}/health`);
+    const { status, body } = await getJson<Health>(`${running.baseUrl}/health`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: 'healthy', version, server_name: 'redis', redis: { connected: true, state: 'ready' } });
     expect(Date.parse(body.timestamp)).toBeGreaterThan(Date.now() - 60_000);
@@ -48,7 +51,7 @@ describe('/health follows Redis', () => {
   it('turns 503 quickly when Redis freezes, and 200 again when it thaws', async () => {
     redis.freeze();
     try {
-      const { status, body, ms } = await getJson<Health>(`${running.url}/health`);
+      const { status, body, ms } = await getJson<Health>(`${running.baseUrl}/health`);
       expect(status).toBe(503);
       expect(body.status).toBe('unhealthy');
       expect(body.redis.connected).toBe(false);
@@ -56,25 +59,25 @@ describe('/health follows Redis', () => {
     } finally {
       redis.thaw();
     }
-    await expect.poll(async () => (await getJson<Health>(`${running.url}/health`)).status, { timeout: 10_000, interval: 200 }).toBe(200);
+    await expect.poll(async () => (await getJson<Health>(`${running.baseUrl}/health`)).status, { timeout: 10_000, interval: 200 }).toBe(200);
   });
 
   it('turns 503 when Redis stops and 200 again after it returns', async () => {
     await redis.stop();
-    await expect.poll(async () => (await getJson<Health>(`${running.url}/health`)).status, { timeout: 5000, interval: 100 }).toBe(503);
-    const down = await getJson<Health>(`${running.url}/health`);
+    await expect.poll(async () => (await getJson<Health>(`${running.baseUrl}/health`)).status, { timeout: 5000, interval: 100 }).toBe(503);
+    const down = await getJson<Health>(`${running.baseUrl}/health`);
     expect(down.body).toMatchObject({ status: 'unhealthy', redis: { connected: false, latency_ms: null } });
     expect(down.ms).toBeLessThan(2500);
     await redis.restart();
-    await expect.poll(async () => (await getJson<Health>(`${running.url}/health`)).status, { timeout: 15_000, interval: 200 }).toBe(200);
+    await expect.poll(async () => (await getJson<Health>(`${running.baseUrl}/health`)).status, { timeout: 15_000, interval: 200 }).toBe(200);
   });
 });
 
 describe('/metrics counts every call on every surface', () => {
-  let running: RunningHttpServer;
+  let running: HttpCliProcess;
 
   beforeAll(async () => {
-    running = await startHttpServer(inject('redisUrl'));
+    running = await startHttpCli(['--redis-url', inject('redisUrl')]);
   });
 
   afterAll(async () => {
@@ -83,23 +86,23 @@ describe('/metrics counts every call on every surface', () => {
 
   it('counts a known number of calls and errors exactly, per tool, as JSON and as Prometheus text', async () => {
     const key = uniqueKey('metrics');
-    const before = (await getJson<{ total_requests: number }>(`${running.url}/metrics`)).body;
+    const before = (await getJson<{ total_requests: number }>(`${running.baseUrl}/metrics`)).body;
     expect(before).toMatchObject({ total_requests: 0, total_errors: 0, registered_tools: 16, server_name: 'redis', version });
 
     // 5 REST writes, 3 REST reads, 2 REST failures, 2 calls over MCP (Streamable HTTP).
     for (let i = 0; i < 5; i++) {
-      const put = await fetch(`${running.url}/v1/keys/${encodeURIComponent(key)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: i }) });
+      const put = await fetch(`${running.baseUrl}/v1/keys/${encodeURIComponent(key)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: i }) });
       expect(put.status).toBe(200);
     }
-    for (let i = 0; i < 3; i++) expect((await fetch(`${running.url}/v1/keys/${encodeURIComponent(key)}`)).status).toBe(200);
-    expect((await fetch(`${running.url}/v1/keys?count=0`)).status).toBe(400);
-    expect((await fetch(`${running.url}/v1/sessions/sess_none`)).status).toBe(404);
+    for (let i = 0; i < 3; i++) expect((await fetch(`${running.baseUrl}/v1/keys/${encodeURIComponent(key)}`)).status).toBe(200);
+    expect((await fetch(`${running.baseUrl}/v1/keys?count=0`)).status).toBe(400);
+    expect((await fetch(`${running.baseUrl}/v1/sessions/sess_none`)).status).toBe(404);
     const client = new Client({ name: 'metrics-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${running.url}/mcp`)));
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${running.baseUrl}/mcp`)));
     await client.callTool({ name: 'redis_get', arguments: { key } });
     await client.callTool({ name: 'redis_ttl', arguments: { key } });
     // Health and metrics requests are not tool calls.
-    await fetch(`${running.url}/health`);
+    await fetch(`${running.baseUrl}/health`);
 
     const { body } = await getJson<{
       total_requests: number;
@@ -108,7 +111,7 @@ describe('/metrics counts every call on every surface', () => {
       uptime_seconds: number;
       timestamp: string;
       tools: Record<string, { calls: number; errors: number; avg_ms: number; max_ms: number; errors_by_code: Record<string, number> }>;
-    }>(`${running.url}/metrics`);
+    }>(`${running.baseUrl}/metrics`);
     expect(body.total_requests).toBe(12);
     expect(body.total_errors).toBe(2);
     expect(body.active_sessions).toBe(1);
@@ -122,7 +125,7 @@ describe('/metrics counts every call on every surface', () => {
 
     const scrapes: { headers: Record<string, string>; query: string }[] = [{ headers: { accept: 'text/plain' }, query: '' }, { headers: {}, query: '?format=prometheus' }];
     for (const request of scrapes) {
-      const response = await fetch(`${running.url}/metrics${request.query}`, { headers: request.headers });
+      const response = await fetch(`${running.baseUrl}/metrics${request.query}`, { headers: request.headers });
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
       const text = await response.text();
       expect(text).toContain('redis_mcp_tool_calls_total{tool="redis_set"} 5');
@@ -148,6 +151,13 @@ describe('--health-port beside stdio', () => {
       const { body } = await getJson<{ total_requests: number; tools: Record<string, { calls: number }> }>(`${base}/metrics`);
       expect(body.total_requests).toBe(2);
       expect(body.tools.redis_set!.calls).toBe(1);
+      for (const scrape of [fetch(`${base}/metrics`, { headers: { accept: 'text/plain' } }), fetch(`${base}/metrics?format=prometheus`)]) {
+        const response = await scrape;
+        expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+        const text = await response.text();
+        expect(text).toContain('redis_mcp_tool_calls_total{tool="redis_set"} 1');
+        expect(text).toContain('redis_mcp_tool_calls_total{tool="redis_get"} 1');
+      }
       const rest = await fetch(`${base}/v1/keys/x`);
       expect(rest.status).toBe(404);
     } finally {

@@ -22,13 +22,14 @@ const startTimeoutMs = 15_000;
  * Starts `cli.js --transport http` on a free loopback port and waits until it answers HTTP.
  * The port is picked here because the CLI names its bound address only at log level info, which
  * would also log every request; a port taken in between (EADDRINUSE) is retried on another.
+ * `command` runs another build of the CLI instead, e.g. an installed `redis-mcp-server`.
  */
-export async function startHttpCli(args: string[], env: Record<string, string> = {}): Promise<HttpCliProcess> {
+export async function startHttpCli(args: string[], env: Record<string, string> = {}, command: readonly string[] = [process.execPath, cliPath]): Promise<HttpCliProcess> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const child = spawn(
-      process.execPath,
-      [cliPath, '--transport', 'http', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args],
+      command[0]!,
+      [...command.slice(1), '--transport', 'http', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args],
       { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
