@@ -113,8 +113,10 @@ describe('stdio: exits with every answer written whole', () => {
       // with output still queued (and stdin still open: the closed stdout alone must end the process).
       const value = 'v'.repeat(512 * 1024);
       cli.send(initialize, initialized, toolCall('set', 'redis_set', { key: 'epipe', value }));
+      await cli.waitForLog(/"msg":"tool call"/, 1);
       cli.send(...Array.from({ length: 20 }, (_, n) => toolCall(n, 'redis_get', { key: 'epipe' })));
-      await cli.waitForLog(/"msg":"tool call"/, 21);
+      // Some have run (the rest wait: stdout is backed up); their answers fill the pipe and more.
+      await cli.waitForLog(/"msg":"tool call"/, 4);
       cli.child.stdout!.destroy();
       const exit = await Promise.race([cli.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000))]);
       expect(exit).toEqual({ code: 0, signal: null });

@@ -34,3 +34,10 @@ export function processesMentioning(text: string): { pid: number; command: strin
   }
   return found;
 }
+
+/** CPU time a process has used so far (user + system), in clock ticks, from /proc/<pid>/stat. */
+export function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
