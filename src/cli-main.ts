@@ -41,8 +41,14 @@ async function main(): Promise<void> {
     await server.stop();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  // A second signal while stopping means "now": exit at once (the exit hooks still release a private redis-server).
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stopping) return void shutdown(signal);
+    server.log.warn({ signal }, 'second signal while stopping; exiting now');
+    process.exit(1);
+  };
+  // SIGHUP too: a closed terminal must not kill us without stopping what we started.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, onSignal);
   await server.start();
   await server.closed;
   await shutdown('transport closed');

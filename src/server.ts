@@ -133,8 +133,8 @@ export class RedisMCPServer {
   }
 
   /**
-   * Closes transports (after letting calls in flight answer, for at most 5 s), then Redis and any
-   * private redis-server. Safe to call twice.
+   * Closes transports (after letting calls in flight answer, bounded; on stdio until their answers
+   * are written), then Redis and any private redis-server. Safe to call twice.
    */
   async stop(): Promise<void> {
     const closers = this.closers.splice(0);
@@ -185,17 +185,28 @@ export class RedisMCPServer {
   }
 
   private async startStdio(): Promise<void> {
-    const server = createMcpServer(this.runner);
-    const transport = new StdioTransport(process.stdin, process.stdout, { maxMessageBytes: this.config.maxMessageBytes });
-    // The SDK does not watch for stdin closing; a client that goes away must not leave us running.
-    process.stdin.once('end', () => this.closedResolve());
+    const runner = this.toolRunner!;
+    const server = createMcpServer(runner);
+    const transport = new StdioTransport(process.stdin, process.stdout, { maxMessageBytes: this.config.maxMessageBytes, calls: runner });
+    // The SDK does not watch for the client going away: a client that is gone must not leave us running.
+    transport.onhangup = (reason) => {
+      this.log.info({ reason }, 'the stdio client hung up');
+      this.closedResolve();
+    };
     this.closers.unshift(async () => {
-      // Let calls in flight answer before the transport goes away.
-      await this.toolRunner?.drain(5000);
+      // Every call already read is answered, and every answer written whole, before the transport goes away.
+      transport.stopReading();
+      if (!(await runner.drain(this.drainTimeoutMs()))) this.log.warn({ inFlight: runner.inFlight }, 'calls still running at shutdown were abandoned');
       await server.close();
+      if (transport.unwrittenBytes > 0) this.log.warn({ bytes: transport.unwrittenBytes }, 'stdout stopped taking output; the rest of it was dropped at shutdown');
     });
     await server.connect(transport);
     this.log.info({ transport: 'stdio', tools: this.runner.enabled.size }, 'MCP server ready on stdio');
+  }
+
+  /** How long a stop waits for calls in flight: at least as long as a call may run (twice the command timeout). */
+  private drainTimeoutMs(): number {
+    return Math.max(5000, 2 * this.config.commandTimeoutMs + 1000);
   }
 
   private watchConnection(redis: Redis): void {

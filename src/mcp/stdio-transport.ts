@@ -7,9 +7,29 @@ import type { TextTransport } from './server-factory.js';
 /** The default longest line (one JSON-RPC message) read from stdin. */
 export const defaultMaxMessageBytes = 4 * 1024 * 1024;
 
+/** Output queued for stdout beyond which no more input is read until stdout drains. */
+export const defaultMaxQueuedOutputBytes = 1024 * 1024;
+/** Tool calls running at once beyond which no more input is read until one finishes. */
+export const defaultMaxCallsInFlight = 32;
+/** How long close() waits for stdout to take more of the queued output before giving it up. */
+export const defaultOutputStallMs = 5000;
+
+/** What the transport needs to know of the calls it started: how many run, and when one ends. */
+export interface CallGauge {
+  readonly inFlight: number;
+  observe(listener: () => void): void;
+}
+
 export interface StdioTransportOptions {
   /** Longest line accepted, in bytes; a longer one is answered with an error and skipped. */
   maxMessageBytes?: number;
+  /** Bytes stdout may hold unwritten before reading stops (back-pressure). */
+  maxQueuedOutputBytes?: number;
+  /** The calls started from this transport; with it, reading stops while `maxCallsInFlight` run. */
+  calls?: CallGauge;
+  maxCallsInFlight?: number;
+  /** close() gives up on output that stdout has not taken any of for this long. */
+  outputStallMs?: number;
 }
 
 /**
@@ -23,27 +43,60 @@ export interface StdioTransportOptions {
  * -32700 Parse error and a non-message -32600 Invalid Request, as JSON-RPC 2.0 asks, and the
  * next line is read as usual.
  *
+ * Back-pressure. A client that writes requests but does not read the answers must not make us
+ * hold its answers without limit. Reading stops, at a line boundary, while stdout holds more
+ * than `maxQueuedOutputBytes` unwritten (until it drains) or while `maxCallsInFlight` calls run
+ * (until one ends); the rest of the chunk at hand waits, and the pipe fills up on the client's
+ * side. What we hold is then bounded by the calls in flight and their answers.
+ *
  * Writing. All the messages of one event-loop turn go to stdout at once. On Linux a write to a
  * pipe is a synchronous system call per message; with many calls in flight, answers that
  * become ready together now share one. The flush runs at the end of the same loop turn
- * (end-of-turn.ts), before the turn's log lines, so a lone answer is not delayed.
+ * (end-of-turn.ts), before the turn's log lines, so a lone answer is not delayed. A pipe takes
+ * 64 KiB at a time: the rest of a large answer waits in the stream until the client reads, so
+ * close() waits for stdout to take it all (giving up only when it takes nothing for
+ * `outputStallMs`): the process must not exit with answers half written.
+ *
+ * The client hanging up. When stdin ends (every line before the end is still read and handed
+ * on), or stdout fails (EPIPE: the client closed its end), `onhangup` is called once; the server
+ * then lets the calls in flight answer and closes. A broken stdout is not an error: output is
+ * dropped from then on.
  */
 export class StdioTransport implements TextTransport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
+  /** Called once when the client goes away: stdin ended, or stdout is closed. */
+  onhangup?: (reason: 'stdin closed' | 'stdout closed') => void;
 
   private readonly maxMessageBytes: number;
+  private readonly maxQueuedOutputBytes: number;
+  private readonly maxCallsInFlight: number;
+  private readonly outputStallMs: number;
+  private readonly calls: CallGauge | undefined;
   /** The unfinished line so far. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   /** True while skipping the rest of a line already answered as too long. */
   private discarding = false;
+  /** The rest of a chunk not read yet because reading is held back. */
+  private backlog: Buffer | undefined;
   private started = false;
   private closed = false;
+  /** False once stopReading() or close() was called, or stdout broke. */
+  private reading = true;
+  private inputEnded = false;
+  private hungUp = false;
+  private outputBlocked = false;
+  private outputBroken = false;
+  private resumeScheduled = false;
+  /** Bytes of output given up at close(), because stdout stopped taking them. */
+  unwrittenBytes = 0;
 
   private queue: string[] = [];
+  /** send() calls whose message is queued, and those whose message waits in stdout for 'drain'. */
   private waiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
   private scheduled = false;
 
   constructor(
@@ -52,22 +105,32 @@ export class StdioTransport implements TextTransport {
     options: StdioTransportOptions = {},
   ) {
     this.maxMessageBytes = options.maxMessageBytes ?? defaultMaxMessageBytes;
+    this.maxQueuedOutputBytes = options.maxQueuedOutputBytes ?? defaultMaxQueuedOutputBytes;
+    this.maxCallsInFlight = options.maxCallsInFlight ?? defaultMaxCallsInFlight;
+    this.outputStallMs = options.outputStallMs ?? defaultOutputStallMs;
+    this.calls = options.calls;
   }
 
   async start(): Promise<void> {
     if (this.started) throw new Error('StdioTransport already started.');
     this.started = true;
+    this.calls?.observe(this.scheduleResume);
     this.stdin.on('data', this.onData);
+    this.stdin.on('end', this.onEnd);
     this.stdin.on('error', this.onStdinError);
+    this.stdout.on('error', this.onStdoutError);
+    this.stdout.on('drain', this.onDrain);
   }
 
   send(message: JSONRPCMessage): Promise<void> {
+    if (this.outputBroken) return Promise.resolve();
     this.sendText(JSON.stringify(message));
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** Queues a message already serialised as JSON; it is written at the end of this turn. */
   sendText(text: string): void {
+    if (this.outputBroken) return;
     this.queue.push(text + '\n');
     if (!this.scheduled) {
       this.scheduled = true;
@@ -75,26 +138,105 @@ export class StdioTransport implements TextTransport {
     }
   }
 
+  /** Reads no further line (calls already read go on, and their answers are still written). */
+  stopReading(): void {
+    if (!this.reading) return;
+    this.reading = false;
+    this.backlog = undefined;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.stdin.off('data', this.onData);
+    if (this.stdin.listenerCount('data') === 0) this.stdin.pause();
+  }
+
+  /** Stops reading, writes what is queued and waits (bounded by `outputStallMs` without progress) until stdout took it all. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopReading();
     this.flush();
-    this.stdin.off('data', this.onData);
+    await this.outputWritten();
+    this.stdin.off('end', this.onEnd);
     this.stdin.off('error', this.onStdinError);
-    if (this.stdin.listenerCount('data') === 0) this.stdin.pause();
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.stdout.off('drain', this.onDrain);
+    // Not stdout's 'error' listener: a late EPIPE must not become an uncaught error.
     this.onclose?.();
   }
 
   private readonly onStdinError = (error: Error): void => {
+    // A stdin that fails (EIO, a reset socket) is a client gone: nothing more will come.
     this.onerror?.(error);
+    this.onEnd();
+  };
+
+  private readonly onStdoutError = (): void => {
+    // EPIPE and the like: the client closed its end. Nobody is left to answer.
+    if (this.outputBroken) return;
+    this.outputBroken = true;
+    this.queue = [];
+    this.wake(this.waiters.splice(0));
+    this.wake(this.drainWaiters.splice(0));
+    this.stopReading();
+    this.hangUp('stdout closed');
+  };
+
+  private readonly onEnd = (): void => {
+    this.inputEnded = true;
+    if (this.reading && this.backlog === undefined) this.finishInput();
+  };
+
+  /** Stdin ended and every line read: the last unterminated line, if any, is read as a line too. */
+  private finishInput(): void {
+    if (this.reading && !this.discarding && this.pendingBytes > 0) {
+      const line = Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.handleLine(line.toString('utf8'));
+    }
+    this.hangUp('stdin closed');
+  }
+
+  private hangUp(reason: 'stdin closed' | 'stdout closed'): void {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    this.onhangup?.(reason);
+  }
+
+  private heldBack(): boolean {
+    return this.outputBlocked || (this.calls !== undefined && this.calls.inFlight >= this.maxCallsInFlight);
+  }
+
+  private readonly scheduleResume = (): void => {
+    if (this.resumeScheduled || this.backlog === undefined || !this.reading) return;
+    this.resumeScheduled = true;
+    // Not from inside the runner's observers: the answer of the call that ended is queued first.
+    setImmediate(this.resume);
+  };
+
+  private readonly resume = (): void => {
+    this.resumeScheduled = false;
+    if (!this.reading || this.heldBack() || this.backlog === undefined) return;
+    const rest = this.backlog;
+    this.backlog = undefined;
+    this.consume(rest);
+    if (this.backlog !== undefined || !this.reading) return;
+    if (this.inputEnded) this.finishInput();
+    else this.stdin.resume();
   };
 
   private readonly onData = (chunk: Buffer | string): void => {
-    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.consume(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  };
+
+  private consume(data: Buffer): void {
     let start = 0;
-    while (start < data.length && !this.closed) {
+    while (start < data.length && this.reading) {
+      if (this.heldBack()) {
+        // Keep the rest for later (it is at most one chunk) and let the pipe fill up instead.
+        this.backlog = data.subarray(start);
+        this.stdin.pause();
+        return;
+      }
       const end = data.indexOf(0x0a, start);
       const piece = data.subarray(start, end === -1 ? data.length : end);
       if (this.discarding) {
@@ -122,7 +264,7 @@ export class StdioTransport implements TextTransport {
       if (line.length > this.maxMessageBytes) this.tooLarge();
       else this.handleLine(line.toString('utf8'));
     }
-  };
+  }
 
   private handleLine(text: string): void {
     if (text.trim() === '') return;
@@ -155,20 +297,66 @@ export class StdioTransport implements TextTransport {
 
   private readonly flush = (): void => {
     this.scheduled = false;
-    if (this.queue.length === 0) return;
+    if (this.queue.length === 0 || this.outputBroken) return;
     const text = this.queue.length === 1 ? this.queue[0]! : this.queue.join('');
     this.queue = [];
-    const written = this.stdout.write(text);
+    // While stdout is backed up, each write reports when it is done, so that reading resumes
+    // once half the queue is written, not only when all of it is: the next calls then run
+    // while the client still reads the answers before them.
+    const written = this.stdout.writableLength > 0 ? this.stdout.write(text, this.onWritten) : this.stdout.write(text);
+    if (!written && this.stdout.writableLength > this.maxQueuedOutputBytes) this.outputBlocked = true;
     // Only send() (the SDK's path) waits for its message to be written; sendText() does not.
     if (this.waiters.length === 0) return;
-    const waiters = this.waiters;
-    this.waiters = [];
-    const wake = () => {
-      for (const resolve of waiters) resolve();
-    };
-    if (written) wake();
-    else this.stdout.once('drain', wake);
+    if (written) this.wake(this.waiters.splice(0));
+    else this.drainWaiters.push(...this.waiters.splice(0));
   };
+
+  private readonly onWritten = (): void => {
+    if (this.outputBlocked && this.stdout.writableLength <= this.maxQueuedOutputBytes / 2) this.unblockOutput();
+  };
+
+  private readonly onDrain = (): void => {
+    this.wake(this.drainWaiters.splice(0));
+    if (this.outputBlocked) this.unblockOutput();
+  };
+
+  private unblockOutput(): void {
+    this.outputBlocked = false;
+    if (this.backlog !== undefined) this.resume();
+  }
+
+  private wake(waiters: (() => void)[]): void {
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Resolves once stdout holds nothing unwritten, or has taken nothing for `outputStallMs`. */
+  private outputWritten(): Promise<void> {
+    if (this.outputBroken || this.stdout.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let left = this.stdout.writableLength;
+      let lastProgress = Date.now();
+      const finish = () => {
+        clearInterval(watch);
+        this.stdout.off('drain', check);
+        this.stdout.off('close', check);
+        if (!this.outputBroken) this.unwrittenBytes = this.stdout.writableLength;
+        resolve();
+      };
+      const check = () => {
+        const now = this.stdout.writableLength;
+        if (this.outputBroken || now === 0 || this.stdout.destroyed) return finish();
+        if (now < left) {
+          left = now;
+          lastProgress = Date.now();
+        } else if (Date.now() - lastProgress >= this.outputStallMs) {
+          finish();
+        }
+      };
+      const watch = setInterval(check, 50);
+      this.stdout.on('drain', check);
+      this.stdout.on('close', check);
+    });
+  }
 }
 
 /** The id of a request that failed validation, when it has a usable one (JSON-RPC: else null). */
