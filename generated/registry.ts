@@ -651,6 +651,11 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "type": "integer",
           "minimum": 1,
           "maximum": 1000
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
         }
       },
       "required": [
@@ -670,7 +675,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "values": {
               "type": "array",
               "items": {},
-              "description": "The popped values, front first; empty when the list was empty or missing."
+              "description": "The popped values (their stored text with raw=true), front first; empty when the list was empty or missing."
             }
           },
           "required": [

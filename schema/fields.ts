@@ -1,12 +1,18 @@
 import { z } from 'zod';
+import { isWellFormedText, wellFormedMessage } from './well-formed.js';
 
 /** Shared field schemas, so every tool names and limits them the same way. */
 
-export const key = z
-  .string()
-  .min(1)
-  .max(1024)
-  .describe('The Redis key. Any text up to 1024 characters; use ":" to build namespaces, e.g. "task:queue".');
+/**
+ * Text that names something in Redis (a key, a hash field, a session field, a pattern): 1 to
+ * 1024 characters of well-formed Unicode. A lone surrogate would reach Redis as U+FFFD, so two
+ * different names would name the same thing.
+ */
+export function redisName() {
+  return z.string().min(1).max(1024).refine(isWellFormedText, { message: wellFormedMessage });
+}
+
+export const key = redisName().describe('The Redis key. Any text up to 1024 characters; use ":" to build namespaces, e.g. "task:queue".');
 
 export const keyList = z
   .array(key)
@@ -37,6 +43,6 @@ export const sessionId = z
   .describe('The session id, e.g. "sess_abc123".');
 
 export const sessionData = z
-  .record(z.string().min(1).max(1024), jsonValue)
+  .record(redisName(), jsonValue)
   .refine((data) => Object.keys(data).length <= 1000, { message: 'may hold at most 1000 fields' })
   .describe('Session data: an object whose top-level fields are stored separately, so concurrent updates of different fields never overwrite each other.');

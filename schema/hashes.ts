@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
-import { jsonValue, key, raw } from './fields.js';
+import { jsonValue, key, raw, redisName } from './fields.js';
 
-const field = z.string().min(1).max(1024).describe('The field name within the hash.');
+const field = redisName().describe('The field name within the hash.');
 
 export const redis_hset = defineTool({
   name: 'redis_hset',
@@ -37,7 +37,7 @@ export const redis_hget = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/hashes/{key}/fields/{field}' },
-  errors: ['WRONG_TYPE'],
+  errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
   example: { key: 'user:profile', field: 'preferences' },
 });
 
@@ -53,6 +53,6 @@ export const redis_hgetall = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/hashes/{key}' },
-  errors: ['WRONG_TYPE'],
+  errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
   example: { key: 'user:profile' },
 });

@@ -1,6 +1,6 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
-import { decodeValue } from '../redis/codec.js';
 import type { ToolContext } from '../tools/context.js';
+import { decodeStored } from './stored-values.js';
 
 type KeyHandlers = Pick<
   ToolHandlers<ToolContext>,
@@ -19,7 +19,7 @@ export const keyHandlers: KeyHandlers = {
   async redis_get({ key, raw }, { redis, keys }) {
     const text = await redis.get(keys.key(key));
     if (text === null) return { key, found: false, value: null };
-    return { key, found: true, value: raw ? text : decodeValue(text) };
+    return { key, found: true, value: raw ? text : decodeStored(text, { key }) };
   },
 
   async redis_set({ key, value, ttl }, { redis, keys, encode }) {

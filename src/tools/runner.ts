@@ -96,7 +96,9 @@ export function invalidParams(error: z.ZodError): AppError {
   const issues = error.issues.map((issue) => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const field = formatPath([...issue.path, ...(keys.length === 1 ? keys : [])]) || '(arguments)';
-    return { field, message: issue.message };
+    // A refused record key (a session data field name) says why in its own issues.
+    const message = issue.code === 'invalid_key' && issue.issues.length > 0 ? `invalid field name: ${issue.issues.map((inner) => inner.message).join('; ')}` : issue.message;
+    return { field, message };
   });
   const message = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
   return new AppError('INVALID_PARAMS', `Invalid arguments: ${message}`, { issues });
