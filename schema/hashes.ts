@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
-import { jsonValue, key, raw, redisName } from './fields.js';
+import { exactJsonRule, jsonValue, key, raw, redisName } from './fields.js';
 
 const field = redisName().describe('The field name within the hash.');
 
@@ -11,7 +11,7 @@ export const redis_hset = defineTool({
   input: z.strictObject({
     key: key.describe('The hash key.'),
     field,
-    value: jsonValue.describe('The value to store: any JSON.'),
+    value: jsonValue.describe(`The value to store: any JSON. ${exactJsonRule}`),
   }),
   output: z.strictObject({
     key: z.string().describe('The hash key.'),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
-import { jsonValue, key, keyList, raw, redisName, ttlSeconds } from './fields.js';
+import { exactJsonRule, jsonValue, key, keyList, raw, redisName, ttlSeconds } from './fields.js';
 
 /** The largest SCAN cursor: 2^64 − 1. */
 const maxCursor = '18446744073709551615';
@@ -27,7 +27,7 @@ export const redis_set = defineTool({
   description: 'Store any JSON value at a key, replacing what was there, with an optional time to live.',
   input: z.strictObject({
     key,
-    value: jsonValue.describe('The value to store: any JSON. Strings are stored verbatim, anything else as JSON text.'),
+    value: jsonValue.describe(`The value to store: any JSON. Strings are stored verbatim, anything else as JSON text. ${exactJsonRule}`),
     ttl: ttlSeconds.optional().describe('Time to live in seconds; omit to keep the key until deleted.'),
   }),
   output: z.strictObject({

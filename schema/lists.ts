@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
-import { jsonValue, key, raw } from './fields.js';
+import { exactJsonRule, jsonValue, key, raw } from './fields.js';
 
 const pushInput = z.strictObject({
   key: key.describe('The list key.'),
@@ -8,7 +8,7 @@ const pushInput = z.strictObject({
     .array(jsonValue.describe('Any JSON value.'))
     .min(1)
     .max(1000)
-    .describe('The values to push (1 to 1000), each any JSON.'),
+    .describe(`The values to push (1 to 1000), each any JSON. ${exactJsonRule}`),
 });
 
 const pushOutput = z.strictObject({

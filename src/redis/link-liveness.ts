@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
  * nothing has, it is declared dead and dropped; ioredis reconnects, and the commands in flight
  * fail as REDIS_NOT_CONNECTED (never resent: see connection.ts).
  *
- * The socket's byte count is sampled a few times per timeout, and only while replies are due:
+ * The socket's byte count is sampled ten times per timeout, and only while replies are due:
  * no timer per command or per chunk received, so the hot path pays one comparison per command.
  */
 export class LinkLiveness {
@@ -30,7 +30,7 @@ export class LinkLiveness {
     private readonly redis: Redis,
     readonly timeoutMs: number,
   ) {
-    this.sampleMs = Math.max(10, Math.floor(timeoutMs / 4));
+    this.sampleMs = Math.max(10, Math.floor(timeoutMs / 10));
   }
 
   /** Called as each command is sent: starts the clock when the link was idle. */

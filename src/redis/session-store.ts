@@ -8,19 +8,23 @@ import type { Redis } from 'ioredis';
  * The hash is plain Redis data: the generic tools (redis_hset, redis_set, redis_del) and any
  * other client can change it. So every script first checks that the key still holds a valid
  * session (a hash whose meta fields are well-formed) and touches nothing when it does not; the
- * caller is told why (SESSION_NOT_FOUND with a reason), instead of getting an answer built from
- * whatever is left, or a session that expired because someone set its ttl to 0.
+ * caller is told why (SESSION_NOT_FOUND with a reason, or WRONG_TYPE when the key holds another
+ * type), instead of getting an answer built from whatever is left, or a session that expired
+ * because someone set its ttl to 0.
  */
 const dataPrefix = 'data:';
 const meta = { createdAt: 'meta:created_at', updatedAt: 'meta:updated_at', ttl: 'meta:ttl' } as const;
 /** The longest time to live a session may have, in seconds (as in schema/fields.ts). */
 const maxTtl = 315_360_000;
 
-/** Lua: why the existing KEYS[1] is not a valid session, or false when it is one. */
+/**
+ * Lua: why the existing key is not a valid session, or false when it is one; the second result
+ * is true when the key holds another Redis type altogether.
+ */
 const damageCheck = `
 local function damage(key)
   local kind = redis.call('TYPE', key)['ok']
-  if kind ~= 'hash' then return 'the key holds a ' .. kind .. ', not a session hash' end
+  if kind ~= 'hash' then return 'the key holds a ' .. kind .. ', not a session hash', true end
   local m = redis.call('HMGET', key, '${meta.createdAt}', '${meta.updatedAt}', '${meta.ttl}')
   local names = {'${meta.createdAt}', '${meta.updatedAt}'}
   for i = 1, 2 do
@@ -32,11 +36,17 @@ local function damage(key)
   if not ttl or ttl > ${maxTtl} then return '${meta.ttl} is missing or not a time to live (1 to ${maxTtl} seconds)' end
   return false
 end
+-- Read and update answer another Redis type as every tool does: WRONGTYPE (WRONG_TYPE).
+local function usable(key)
+  local why, otherType = damage(key)
+  if otherType then return redis.error_reply('WRONGTYPE ' .. why) end
+  return why
+end
 `;
 
 // Replies: [HGETALL as a flat array, TTL] for the session, so one decoder serves every script; a
-// string when the key holds no valid session (why); false when the key does not exist (for
-// create: when a valid session does).
+// string when the key holds no valid session (why), or for read and update a WRONGTYPE error when
+// it holds another type; false when the key does not exist (for create: when a valid session does).
 const createScript = `${damageCheck}
 if redis.call('EXISTS', KEYS[1]) == 1 then return damage(KEYS[1]) or false end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
@@ -45,7 +55,7 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('TTL', KEYS[1])}`;
 
 const updateScript = `${damageCheck}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local why = damage(KEYS[1])
+local why = usable(KEYS[1])
 if why then return why end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 if ARGV[1] == '1' then redis.call('EXPIRE', KEYS[1], redis.call('HGET', KEYS[1], '${meta.ttl}')) end
@@ -53,7 +63,7 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('TTL', KEYS[1])}`;
 
 const readScript = `${damageCheck}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local why = damage(KEYS[1])
+local why = usable(KEYS[1])
 if why then return why end
 return {redis.call('HGETALL', KEYS[1]), redis.call('TTL', KEYS[1])}`;
 

@@ -7,19 +7,20 @@ import { surfaces, type ServerUnderTest, type ToolClient, type ToolOutcome } fro
 /**
  * A session is a plain Redis hash (mcp_session:{id}) that the generic tools and any other client
  * can change. Whatever was done to it, the session tools answer truthfully: a key that no longer
- * holds a valid session is SESSION_NOT_FOUND saying why (and is left as it is, not written to or
- * expired), redis_session_delete removes it, and redis_session_create does not take its id.
+ * holds a valid session is SESSION_NOT_FOUND saying why (WRONG_TYPE when it holds another Redis
+ * type, as for every tool), and is left as it is, not written to or expired; redis_session_delete
+ * removes it, and redis_session_create does not take its id.
  */
 const redisUrl = inject('redisUrl');
 
-type Tamper = { name: string; reason: RegExp; apply(ctx: { client: ToolClient; check: Redis; id: string; key: string }): Promise<unknown> };
+type Tamper = { name: string; reason: RegExp; /** Get and update answer this instead of SESSION_NOT_FOUND. */ code?: string; apply(ctx: { client: ToolClient; check: Redis; id: string; key: string }): Promise<unknown> };
 
 const tampers: Tamper[] = [
   // Through the server's own generic tools.
   { name: 'redis_hset meta:ttl to 0', reason: /meta:ttl/, apply: ({ client, id }) => client.call('redis_hset', { key: `mcp_session:${id}`, field: 'meta:ttl', value: 0 }) },
   { name: 'redis_hset meta:ttl to -1', reason: /meta:ttl/, apply: ({ client, id }) => client.call('redis_hset', { key: `mcp_session:${id}`, field: 'meta:ttl', value: -1 }) },
   { name: 'redis_hset meta:created_at to text', reason: /meta:created_at/, apply: ({ client, id }) => client.call('redis_hset', { key: `mcp_session:${id}`, field: 'meta:created_at', value: 'yesterday' }) },
-  { name: 'redis_set over the session', reason: /holds a string/, apply: ({ client, id }) => client.call('redis_set', { key: `mcp_session:${id}`, value: { data: 1 } }) },
+  { name: 'redis_set over the session', reason: /holds a string/, code: 'WRONG_TYPE', apply: ({ client, id }) => client.call('redis_set', { key: `mcp_session:${id}`, value: { data: 1 } }) },
   // Through another client.
   { name: 'HDEL meta:updated_at', reason: /meta:updated_at/, apply: ({ check, key }) => check.hdel(key, 'meta:updated_at') },
   { name: 'HDEL every meta field', reason: /meta:created_at/, apply: ({ check, key }) => check.hdel(key, 'meta:created_at', 'meta:updated_at', 'meta:ttl') },
@@ -27,7 +28,7 @@ const tampers: Tamper[] = [
   { name: 'HSET meta:ttl to 1e9', reason: /meta:ttl/, apply: ({ check, key }) => check.hset(key, 'meta:ttl', '1e9') },
   { name: 'HSET meta:ttl past the largest', reason: /meta:ttl/, apply: ({ check, key }) => check.hset(key, 'meta:ttl', '99999999999') },
   { name: 'HSET meta:ttl to text', reason: /meta:ttl/, apply: ({ check, key }) => check.hset(key, 'meta:ttl', 'abc') },
-  { name: 'a list in its place', reason: /holds a list/, apply: async ({ check, key }) => (await check.del(key), check.rpush(key, 'x')) },
+  { name: 'a list in its place', reason: /holds a list/, code: 'WRONG_TYPE', apply: async ({ check, key }) => (await check.del(key), check.rpush(key, 'x')) },
 ];
 
 function failure(outcome: ToolOutcome, code: string): Extract<ToolOutcome, { ok: false }> {
@@ -68,7 +69,12 @@ describe.each(surfaces)('sessions changed outside the session tools, over $name'
       ['redis_session_update', { session_id: id, data: { b: 2 } }],
       ['redis_session_update', { session_id: id, data: { b: 2 }, extend_ttl: false }],
     ] as const) {
-      const failed = failure(await client.call(tool, args), 'SESSION_NOT_FOUND');
+      const failed = failure(await client.call(tool, args), tamper.code ?? 'SESSION_NOT_FOUND');
+      if (tamper.code === 'WRONG_TYPE') {
+        expect(JSON.stringify(failed.details)).toMatch(tamper.reason);
+        if (failed.httpStatus !== undefined) expect(failed.httpStatus).toBe(409);
+        continue;
+      }
       expect(failed.details).toMatchObject({ session_id: id, reason: expect.stringMatching(tamper.reason) });
       expect(failed.message).toContain(`"${id}"`);
       if (failed.httpStatus !== undefined) expect(failed.httpStatus).toBe(404);
