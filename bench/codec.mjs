@@ -2,12 +2,13 @@
 // What the codec's exactness checks cost per call: encodeValue (refuses numbers beyond
 // ±(2^53−1), lone surrogates, nesting past 512) and decodeValue (refuses stored JSON it cannot
 // answer exactly) against the bare JSON.stringify / JSON.parse they wrap, on values of the kinds
-// agents store. Runs on the built code:
-//   npm run build && node bench/codec.mjs [--ms 300]
+// agents store, next to the cost of measuring the text's UTF-8 length, which every write pays.
+// Runs on the built code:
+//   npm run build && node bench/codec.mjs [--ms 1400]   (time per value and direction)
 import { parseArgs } from 'node:util';
 import { decodeValue, encodeValue } from '../dist/src/redis/codec.js';
 
-const { values } = parseArgs({ options: { ms: { type: 'string', default: '300' } } });
+const { values } = parseArgs({ options: { ms: { type: 'string', default: '1400' } } });
 const budgetMs = Number(values.ms);
 
 const record = { user_id: 'user456', preferences: { theme: 'dark', language: 'en' }, visits: 42, tags: ['a', 'b', 'c'], active: true };
@@ -21,19 +22,34 @@ const samples = {
   'nested 100 deep': JSON.parse('['.repeat(100) + '1' + ']'.repeat(100)),
 };
 
-/** Nanoseconds per call of fn, measured over about budgetMs after a warm-up. */
-function nsPerCall(fn) {
-  for (let i = 0; i < 200; i++) fn();
+/** Nanoseconds per call of fn, over about `ms` after a short warm-up. */
+function nsPerCall(fn, ms) {
+  for (let i = 0; i < 20; i++) fn();
   let calls = 0;
   const started = process.hrtime.bigint();
-  const until = started + BigInt(budgetMs) * 1_000_000n;
+  const until = started + BigInt(Math.round(ms * 1e6));
   let now = started;
   while (now < until) {
-    for (let i = 0; i < 50; i++) fn();
-    calls += 50;
+    for (let i = 0; i < 10; i++) fn();
+    calls += 10;
     now = process.hrtime.bigint();
   }
   return Number(now - started) / calls;
+}
+
+/**
+ * Both functions measured in turns, seven rounds each, and the medians compared: on a shared
+ * machine the load changes from second to second, and turns expose both to the same changes.
+ */
+function compare(bare, checked) {
+  const rounds = 7;
+  const times = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    times[0].push(nsPerCall(bare, budgetMs / rounds / 2));
+    times[1].push(nsPerCall(checked, budgetMs / rounds / 2));
+  }
+  const median = (list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  return [median(times[0]), median(times[1])];
 }
 
 // The encoding before the checks: the same text, without looking at the value first.
@@ -62,10 +78,13 @@ const rows = [];
 for (const [name, value] of Object.entries(samples)) {
   const text = encodeValue(value);
   if (text !== bareEncode(value)) throw new Error(`${name}: the checked encoding differs from the bare one`);
-  const encode = [nsPerCall(() => bareEncode(value)), nsPerCall(() => encodeValue(value))];
-  const decode = [nsPerCall(() => bareDecode(text)), nsPerCall(() => decodeValue(text))];
+  const encode = compare(() => bareEncode(value), () => encodeValue(value));
+  const decode = compare(() => bareDecode(text), () => decodeValue(text));
+  // What every write of this text pays anyway: its UTF-8 length (the size check, the socket write).
+  const [utf8] = compare(() => Buffer.byteLength(text), () => undefined);
   rows.push({
     value: name,
+    'UTF-8 length of the text': format(utf8),
     'encode bare': format(encode[0]),
     'encode checked': format(encode[1]),
     'encode extra': `${format(encode[1] - encode[0])} (${Math.round((encode[1] / encode[0] - 1) * 100)}%)`,
@@ -74,5 +93,5 @@ for (const [name, value] of Object.entries(samples)) {
     'decode extra': `${format(decode[1] - decode[0])} (${Math.round((decode[1] / decode[0] - 1) * 100)}%)`,
   });
 }
-console.log(`codec checks, Node ${process.version}, ${budgetMs} ms per measurement`);
+console.log(`codec checks, Node ${process.version}: median of 7 turns, ${budgetMs} ms per value and direction`);
 console.table(rows);

@@ -71,38 +71,37 @@ function numberProblem(value: number): string | undefined {
  * so a value that passes costs one visit per array element and object member.
  */
 function findProblem(value: unknown, depth: number, checkText: boolean): Problem | undefined {
-  switch (typeof value) {
-    case 'string':
-      return checkText && !isWellFormedText(value) ? { segments: [], reason: `holds ${describeLoneSurrogate(value)}` } : undefined;
-    case 'number': {
-      const reason = numberProblem(value);
-      return reason === undefined ? undefined : { segments: [], reason };
-    }
-    case 'boolean':
-      return undefined;
-    case 'object': {
-      if (value === null) return undefined;
-      if (depth >= maxNestingDepth) return { segments: [], reason: nestedTooDeeply };
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const problem = findProblem(value[i], depth + 1, checkText);
-          if (problem) return (problem.segments.push(`[${i}]`), problem);
-        }
-        return undefined;
-      }
-      for (const name of Object.keys(value)) {
-        if (checkText && !isWellFormedText(name)) {
-          return { segments: [`[${JSON.stringify(name)}]`], reason: `is a member name holding ${describeLoneSurrogate(name)}` };
-        }
-        const problem = findProblem((value as Record<string, unknown>)[name], depth + 1, checkText);
-        if (problem) return (problem.segments.push(memberSegment(name)), problem);
-      }
-      return undefined;
-    }
-    default:
-      // Not from JSON input; only a library caller could pass undefined, a function or a bigint.
-      return { segments: [], reason: `is not a JSON value (${typeof value})` };
+  if (typeof value === 'string') {
+    return checkText && !isWellFormedText(value) ? { segments: [], reason: `holds ${describeLoneSurrogate(value)}` } : undefined;
   }
+  if (typeof value === 'number') {
+    // NaN fails both comparisons, and ±Infinity the bound.
+    if (value <= largestExact && value >= -largestExact) return undefined;
+    return { segments: [], reason: numberProblem(value)! };
+  }
+  if (typeof value !== 'object' || value === null) {
+    if (value === null || typeof value === 'boolean') return undefined;
+    // Not from JSON input; only a library caller could pass undefined, a function or a bigint.
+    return { segments: [], reason: `is not a JSON value (${typeof value})` };
+  }
+  if (depth >= maxNestingDepth) return { segments: [], reason: nestedTooDeeply };
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = findProblem(value[i], depth + 1, checkText);
+      if (problem) return (problem.segments.push(`[${i}]`), problem);
+    }
+    return undefined;
+  }
+  // for-in rather than Object.keys: no array per object. JSON objects have no inherited
+  // enumerable members, and JSON.parse makes even "__proto__" an own one.
+  for (const name in value) {
+    if (checkText && !isWellFormedText(name)) {
+      return { segments: [`[${JSON.stringify(name)}]`], reason: `is a member name holding ${describeLoneSurrogate(name)}` };
+    }
+    const problem = findProblem((value as Record<string, unknown>)[name], depth + 1, checkText);
+    if (problem) return (problem.segments.push(memberSegment(name)), problem);
+  }
+  return undefined;
 }
 
 /** `.name`, or `["name"]` when a dot path would misread it. */
