@@ -60,7 +60,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "type": "string",
             "minLength": 1,
             "maxLength": 1024,
-            "description": "The Redis key. Any text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
           },
           "description": "The keys to delete (1 to 1000)."
         }
@@ -130,7 +130,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "type": "string",
             "minLength": 1,
             "maxLength": 1024,
-            "description": "The Redis key. Any text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
           },
           "description": "The keys to check (1 to 1000)."
         }
@@ -217,7 +217,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "type": "string",
           "minLength": 1,
           "maxLength": 1024,
-          "description": "The Redis key. Any text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
         },
         "raw": {
           "default": false,
@@ -483,7 +483,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "description": "The field name within the hash."
         },
         "value": {
-          "description": "The value to store: any JSON."
+          "description": "The value to store: any JSON. Numbers must be within ±(2^53−1) (send larger ones as strings); text must be well-formed Unicode; at most 512 levels of nesting."
         }
       },
       "required": [
@@ -651,6 +651,11 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "type": "integer",
           "minimum": 1,
           "maximum": 1000
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
         }
       },
       "required": [
@@ -670,7 +675,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "values": {
               "type": "array",
               "items": {},
-              "description": "The popped values, front first; empty when the list was empty or missing."
+              "description": "The popped values (their stored text with raw=true), front first; empty when the list was empty or missing."
             }
           },
           "required": [
@@ -727,7 +732,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "items": {
             "description": "Any JSON value."
           },
-          "description": "The values to push (1 to 1000), each any JSON."
+          "description": "The values to push (1 to 1000), each any JSON. Numbers must be within ±(2^53−1) (send larger ones as strings); text must be well-formed Unicode; at most 512 levels of nesting."
         }
       },
       "required": [
@@ -806,7 +811,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "items": {
             "description": "Any JSON value."
           },
-          "description": "The values to push (1 to 1000), each any JSON."
+          "description": "The values to push (1 to 1000), each any JSON. Numbers must be within ±(2^53−1) (send larger ones as strings); text must be well-formed Unicode; at most 512 levels of nesting."
         }
       },
       "required": [
@@ -879,7 +884,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
         },
         "data": {
           "default": {},
-          "description": "Initial session data (an object; field names are any text but \"__proto__\").",
+          "description": "Initial session data (an object; field names are any well-formed text but \"__proto__\"). Values: Numbers must be within ±(2^53−1) (send larger ones as strings); text must be well-formed Unicode; at most 512 levels of nesting.",
           "type": "object",
           "propertyNames": {
             "type": "string",
@@ -1155,7 +1160,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "maxLength": 1024
           },
           "additionalProperties": {},
-          "description": "Fields to set; other fields are kept. Field names are any text but \"__proto__\"."
+          "description": "Fields to set; other fields are kept. Field names are any well-formed text but \"__proto__\". Values: Numbers must be within ±(2^53−1) (send larger ones as strings); text must be well-formed Unicode; at most 512 levels of nesting."
         },
         "extend_ttl": {
           "default": true,
@@ -1256,10 +1261,10 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "type": "string",
           "minLength": 1,
           "maxLength": 1024,
-          "description": "The Redis key. Any text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
         },
         "value": {
-          "description": "The value to store: any JSON. Strings are stored verbatim, anything else as JSON text."
+          "description": "The value to store: any JSON. Strings are stored verbatim, anything else as JSON text. Numbers must be within ±(2^53−1) (send larger ones as strings); text must be well-formed Unicode; at most 512 levels of nesting."
         },
         "ttl": {
           "description": "Time to live in seconds; omit to keep the key until deleted.",
@@ -1348,7 +1353,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "type": "string",
           "minLength": 1,
           "maxLength": 1024,
-          "description": "The Redis key. Any text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
         }
       },
       "required": [

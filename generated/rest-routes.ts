@@ -114,7 +114,8 @@ export const restRoutes: readonly RestRoute[] = [
     ],
     "queryParams": {},
     "bodyParams": [
-      "count"
+      "count",
+      "raw"
     ]
   },
   {

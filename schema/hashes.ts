@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
-import { jsonValue, key, raw } from './fields.js';
+import { exactJsonRule, jsonValue, key, raw, redisName } from './fields.js';
 
-const field = z.string().min(1).max(1024).describe('The field name within the hash.');
+const field = redisName().describe('The field name within the hash.');
 
 export const redis_hset = defineTool({
   name: 'redis_hset',
@@ -12,7 +12,7 @@ export const redis_hset = defineTool({
   input: z.strictObject({
     key: key.describe('The hash key.'),
     field,
-    value: jsonValue.describe('The value to store: any JSON.'),
+    value: jsonValue.describe(`The value to store: any JSON. ${exactJsonRule}`),
   }),
   output: z.strictObject({
     key: z.string().describe('The hash key.'),
@@ -39,7 +39,7 @@ export const redis_hget = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/hashes/{key}/fields/{field}' },
-  errors: ['WRONG_TYPE'],
+  errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
   example: { key: 'user:profile', field: 'preferences' },
 });
 
@@ -56,6 +56,6 @@ export const redis_hgetall = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/hashes/{key}' },
-  errors: ['WRONG_TYPE'],
+  errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
   example: { key: 'user:profile' },
 });

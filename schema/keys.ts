@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
-import { jsonValue, key, keyList, raw, ttlSeconds } from './fields.js';
+import { exactJsonRule, jsonValue, key, keyList, raw, redisName, ttlSeconds } from './fields.js';
+
+/** The largest SCAN cursor: 2^64 − 1. */
+const maxCursor = '18446744073709551615';
 
 export const redis_get = defineTool({
   name: 'redis_get',
@@ -15,7 +18,7 @@ export const redis_get = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/keys/{key}' },
-  errors: ['WRONG_TYPE'],
+  errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
   example: { key: 'user:preferences' },
 });
 
@@ -26,7 +29,7 @@ export const redis_set = defineTool({
   description: 'Store any JSON value at a key, replacing what was there, with an optional time to live.',
   input: z.strictObject({
     key,
-    value: jsonValue.describe('The value to store: any JSON. Strings are stored verbatim, anything else as JSON text.'),
+    value: jsonValue.describe(`The value to store: any JSON. Strings are stored verbatim, anything else as JSON text. ${exactJsonRule}`),
     ttl: ttlSeconds.optional().describe('Time to live in seconds; omit to keep the key until deleted.'),
   }),
   output: z.strictObject({
@@ -81,11 +84,13 @@ export const redis_keys = defineTool({
     'List keys matching a glob pattern, using SCAN with a bounded amount of work per call (never KEYS). ' +
     'When "cursor" in the result is not "0", call again with that cursor to continue.',
   input: z.strictObject({
-    pattern: z.string().min(1).max(1024).default('*').describe('Glob pattern: * any run, ? one character, [abc] a set, \\ escapes.'),
+    pattern: redisName().default('*').describe('Glob pattern: * any run, ? one character, [abc] a set, \\ escapes.'),
     count: z.number().int().min(1).max(1000).default(100).describe('Most keys to return (1 to 1000).'),
     cursor: z
       .string()
       .regex(/^\d{1,20}$/, 'must be a cursor returned by an earlier call, or "0" to start')
+      // SCAN cursors are unsigned 64-bit integers; Redis refuses a larger one ("invalid cursor").
+      .refine((cursor) => !/^\d{20}$/.test(cursor) || cursor <= maxCursor, { message: `must be at most ${maxCursor} (a cursor returned by an earlier call, or "0" to start)` })
       .default('0')
       .describe('Where to continue: "0" starts a new scan; pass the cursor of the previous result to continue.'),
   }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
-import { jsonValue, key } from './fields.js';
+import { exactJsonRule, jsonValue, key, raw } from './fields.js';
 
 const pushInput = z.strictObject({
   key: key.describe('The list key.'),
@@ -8,7 +8,7 @@ const pushInput = z.strictObject({
     .array(jsonValue.describe('Any JSON value.'))
     .min(1)
     .max(1000)
-    .describe('The values to push (1 to 1000), each any JSON.'),
+    .describe(`The values to push (1 to 1000), each any JSON. ${exactJsonRule}`),
 });
 
 const pushOutput = z.strictObject({
@@ -46,17 +46,19 @@ export const redis_lpop = defineTool({
   name: 'redis_lpop',
   toolset: 'seed',
   title: 'Pop from list front',
-  description: 'Remove and return up to "count" values from the front of a list. An empty or missing list gives an empty array.',
+  description: 'Remove and return up to "count" values from the front of a list. An empty or missing list gives an empty array. ' +
+    'Should a popped value be one another client stored that cannot be answered as JSON (VALUE_UNDECODABLE), the values are put back; raw=true pops the stored text.',
   input: z.strictObject({
     key: key.describe('The list key.'),
     count: z.number().int().min(1).max(1000).default(1).describe('How many values to pop at most (1 to 1000).'),
+    raw,
   }),
   output: z.strictObject({
     key: z.string().describe('The list key.'),
-    values: z.array(jsonValue).describe('The popped values, front first; empty when the list was empty or missing.'),
+    values: z.array(jsonValue).describe('The popped values (their stored text with raw=true), front first; empty when the list was empty or missing.'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/lists/{key}/lpop' },
-  errors: ['WRONG_TYPE'],
+  errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
   example: { key: 'task:queue', count: 5 },
 });

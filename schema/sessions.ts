@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
-import { sessionData, sessionId, ttlSeconds } from './fields.js';
+import { exactJsonRule, sessionData, sessionId, ttlSeconds } from './fields.js';
 
 const session = z.strictObject({
   session_id: z.string().describe('The session id.'),
@@ -19,7 +19,7 @@ export const redis_session_create = defineTool({
     'The id is generated when omitted; creating an id that exists fails with SESSION_EXISTS.',
   input: z.strictObject({
     session_id: sessionId.optional().describe('The session id; generated ("sess_" + 32 hex digits) when omitted.'),
-    data: sessionData.default({}).describe('Initial session data (an object; field names are any text but "__proto__").'),
+    data: sessionData.default({}).describe(`Initial session data (an object; field names are any well-formed text but "__proto__"). Values: ${exactJsonRule}`),
     ttl: ttlSeconds.default(3600).describe('Session time to live in seconds.'),
   }),
   output: session,
@@ -36,12 +36,12 @@ export const redis_session_get = defineTool({
   name: 'redis_session_get',
   toolset: 'seed',
   title: 'Get session',
-  description: 'Get a session\'s data, remaining time to live and timestamps.',
+  description: 'Get a session\'s data, remaining time to live and timestamps. A key changed outside the session tools so that it holds no valid session is SESSION_NOT_FOUND, with the reason.',
   input: z.strictObject({ session_id: sessionId }),
   output: session,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/sessions/{session_id}' },
-  errors: ['SESSION_NOT_FOUND', 'WRONG_TYPE'],
+  errors: ['SESSION_NOT_FOUND', 'WRONG_TYPE', 'VALUE_UNDECODABLE'],
   example: { session_id: 'sess_abc123' },
 });
 
@@ -54,13 +54,13 @@ export const redis_session_update = defineTool({
     'Updates of different fields by concurrent agents never overwrite each other.',
   input: z.strictObject({
     session_id: sessionId,
-    data: sessionData.describe('Fields to set; other fields are kept. Field names are any text but "__proto__".'),
+    data: sessionData.describe(`Fields to set; other fields are kept. Field names are any well-formed text but "__proto__". Values: ${exactJsonRule}`),
     extend_ttl: z.boolean().default(true).describe('Restart the session\'s time to live from now.'),
   }),
   output: session,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   rest: { method: 'PATCH', path: '/v1/sessions/{session_id}' },
-  errors: ['SESSION_NOT_FOUND', 'WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  errors: ['SESSION_NOT_FOUND', 'WRONG_TYPE', 'VALUE_TOO_LARGE', 'VALUE_UNDECODABLE'],
   example: { session_id: 'sess_abc123', data: { current_task: 'generate_tests', progress: 0.5 } },
 });
 

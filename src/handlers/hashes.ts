@@ -1,6 +1,6 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
-import { decodeValue } from '../redis/codec.js';
 import type { ToolContext } from '../tools/context.js';
+import { decodeStored } from './stored-values.js';
 
 type HashHandlers = Pick<ToolHandlers<ToolContext>, 'redis_hset' | 'redis_hget' | 'redis_hgetall'>;
 
@@ -13,13 +13,13 @@ export const hashHandlers: HashHandlers = {
   async redis_hget({ key, field, raw }, { redis, keys }) {
     const text = await redis.hget(keys.key(key), field);
     if (text === null) return { key, field, found: false, value: null };
-    return { key, field, found: true, value: raw ? text : decodeValue(text) };
+    return { key, field, found: true, value: raw ? text : decodeStored(text, { key, field }) };
   },
 
   async redis_hgetall({ key, raw }, { redis, keys }) {
     const stored = await redis.hgetall(keys.key(key));
     // fromEntries defines own properties, so a field named "__proto__" stays a field.
-    const fields = Object.fromEntries(Object.entries(stored).map(([name, text]) => [name, raw ? text : decodeValue(text)]));
+    const fields = Object.fromEntries(Object.entries(stored).map(([name, text]) => [name, raw ? text : decodeStored(text, { key, field: name })]));
     return { key, found: Object.keys(stored).length > 0, fields };
   },
 };

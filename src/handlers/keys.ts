@@ -1,6 +1,6 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
-import { decodeValue } from '../redis/codec.js';
 import type { ToolContext } from '../tools/context.js';
+import { decodeStored } from './stored-values.js';
 
 type KeyHandlers = Pick<
   ToolHandlers<ToolContext>,
@@ -11,12 +11,15 @@ type KeyHandlers = Pick<
 const maxScanSteps = 10;
 // Keys a single SCAN step examines at most.
 const maxScanCount = 1000;
+// No further SCAN step starts after this long: on a slow link the call answers in time with a
+// cursor to continue from, rather than late or not at all.
+const scanTimeBudgetMs = 1000;
 
 export const keyHandlers: KeyHandlers = {
   async redis_get({ key, raw }, { redis, keys }) {
     const text = await redis.get(keys.key(key));
     if (text === null) return { key, found: false, value: null };
-    return { key, found: true, value: raw ? text : decodeValue(text) };
+    return { key, found: true, value: raw ? text : decodeStored(text, { key }) };
   },
 
   async redis_set({ key, value, ttl }, { redis, keys, encode }) {
@@ -41,12 +44,13 @@ export const keyHandlers: KeyHandlers = {
     const match = keys.pattern(pattern);
     const found: string[] = [];
     let cursor = start;
+    const started = performance.now();
     for (let step = 0; step < maxScanSteps; step++) {
       const scanCount = Math.min(maxScanCount, Math.max(count - found.length, 10));
       const [next, batch] = await redis.scan(cursor, 'MATCH', match, 'COUNT', scanCount);
       for (const fullKey of batch) found.push(keys.strip(fullKey));
       cursor = next;
-      if (cursor === '0' || found.length >= count) break;
+      if (cursor === '0' || found.length >= count || performance.now() - started >= scanTimeBudgetMs) break;
     }
     return { keys: found, cursor, complete: cursor === '0' };
   },

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { AppError } from '../errors.js';
-import { decodeValue } from '../redis/codec.js';
-import type { StoredSession } from '../redis/session-store.js';
+import type { SessionLookup, StoredSession } from '../redis/session-store.js';
 import type { ToolContext } from '../tools/context.js';
+import { decodeStored } from './stored-values.js';
 
 type SessionHandlers = Pick<
   ToolHandlers<ToolContext>,
@@ -17,41 +17,64 @@ function encodeData(data: Record<string, unknown>, encode: ToolContext['encode']
 function present(sessionId: string, stored: StoredSession) {
   return {
     session_id: sessionId,
-    data: Object.fromEntries(Object.entries(stored.data).map(([name, text]) => [name, decodeValue(text)])),
+    data: Object.fromEntries(Object.entries(stored.data).map(([name, text]) => [name, decodeStored(text, { session_id: sessionId, field: name })])),
     ttl: stored.ttl,
     created_at: stored.createdAt,
     updated_at: stored.updatedAt,
   };
 }
 
-function notFound(sessionId: string): AppError {
-  return new AppError('SESSION_NOT_FOUND', `Session "${sessionId}" does not exist or has expired.`, { session_id: sessionId });
+/** The session found, or SESSION_NOT_FOUND saying why there is none. */
+function found(sessionId: string, lookup: SessionLookup): StoredSession {
+  if (lookup.state === 'found') return lookup.session;
+  if (lookup.state === 'missing') {
+    throw new AppError('SESSION_NOT_FOUND', `Session "${sessionId}" does not exist or has expired.`, { session_id: sessionId });
+  }
+  throw new AppError(
+    'SESSION_NOT_FOUND',
+    `Session "${sessionId}" is not usable: its key was changed outside the session tools (${lookup.reason}). Delete it to reuse the id.`,
+    { session_id: sessionId, reason: lookup.reason },
+  );
 }
 
 export const sessionHandlers: SessionHandlers = {
   async redis_session_create({ session_id, data, ttl }, { sessions, keys, encode }) {
     const id = session_id ?? `sess_${randomBytes(16).toString('hex')}`;
-    const stored = await sessions.create(keys.session(id), encodeData(data, encode), ttl);
-    if (!stored) {
+    const created = await sessions.create(keys.session(id), encodeData(data, encode), ttl);
+    if (created.state === 'exists') {
       throw new AppError('SESSION_EXISTS', `Session "${id}" already exists; update it or choose another id.`, { session_id: id });
     }
-    return present(id, stored);
+    if (created.state === 'damaged') {
+      throw new AppError('SESSION_EXISTS', `The key of session "${id}" is taken and holds no valid session (${created.reason}); delete the session or choose another id.`, {
+        session_id: id,
+        reason: created.reason,
+      });
+    }
+    return present(id, created.session);
   },
 
   async redis_session_get({ session_id }, { sessions, keys }) {
-    const stored = await sessions.read(keys.session(session_id));
-    if (!stored) throw notFound(session_id);
-    return present(session_id, stored);
+    return present(session_id, found(session_id, await sessions.read(keys.session(session_id))));
   },
 
   async redis_session_update({ session_id, data, extend_ttl }, { sessions, keys, encode }) {
-    const stored = await sessions.update(keys.session(session_id), encodeData(data, encode), extend_ttl);
-    if (!stored) throw notFound(session_id);
-    return present(session_id, stored);
+    const stored = found(session_id, await sessions.update(keys.session(session_id), encodeData(data, encode), extend_ttl));
+    try {
+      return present(session_id, stored);
+    } catch (error) {
+      // The write is done; only the answer (the whole data, including fields another client wrote) cannot be given.
+      if (!(error instanceof AppError) || error.code !== 'VALUE_UNDECODABLE') throw error;
+      throw new AppError('VALUE_UNDECODABLE', `The update was applied, but the session cannot be answered. ${error.message}`, {
+        ...(error.details as Record<string, unknown>),
+        applied: true,
+      });
+    }
   },
 
   async redis_session_delete({ session_id }, { sessions, keys }) {
-    if (!(await sessions.delete(keys.session(session_id)))) throw notFound(session_id);
+    if (!(await sessions.delete(keys.session(session_id)))) {
+      throw new AppError('SESSION_NOT_FOUND', `Session "${session_id}" does not exist or has expired.`, { session_id });
+    }
     return { session_id, deleted: true };
   },
 };

@@ -1,10 +1,27 @@
 import type { CallToolResult, JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { AppError } from '../errors.js';
 import type { CallOutcome } from '../tools/runner.js';
+
+/**
+ * What a result that cannot be serialised is answered with. Values are bounded so that every
+ * result serialises (codec.ts); should one still fail (JSON.stringify throws on a stack
+ * exhausted, a BigInt, a cycle), the call gets this error rather than no answer at all.
+ */
+function unserialisable(error: unknown): CallOutcome {
+  const reason = error instanceof Error ? error.message : String(error);
+  return { ok: false, error: new AppError('INTERNAL_ERROR', 'The result could not be serialised as JSON.', { reason }) };
+}
 
 /** An MCP tool result: structured content plus the same JSON as text, or an isError result. */
 export function toCallToolResult(outcome: CallOutcome): CallToolResult {
   if (outcome.ok) {
-    return { content: [{ type: 'text', text: JSON.stringify(outcome.value) }], structuredContent: outcome.value };
+    let text: string;
+    try {
+      text = JSON.stringify(outcome.value);
+    } catch (error) {
+      return toCallToolResult(unserialisable(error));
+    }
+    return { content: [{ type: 'text', text }], structuredContent: outcome.value };
   }
   const { error } = outcome;
   return {
@@ -27,6 +44,11 @@ export function toolResponse(id: RequestId, outcome: CallOutcome): JSONRPCMessag
  */
 export function toolResponseText(id: RequestId, outcome: CallOutcome): string {
   if (!outcome.ok) return JSON.stringify(toolResponse(id, outcome));
-  const value = JSON.stringify(outcome.value);
+  let value: string;
+  try {
+    value = JSON.stringify(outcome.value);
+  } catch (error) {
+    return toolResponseText(id, unserialisable(error));
+  }
   return `{"result":{"content":[{"type":"text","text":${JSON.stringify(value)}}],"structuredContent":${value}},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
+import { watchLinkLiveness } from './link-liveness.js';
 import { batchWritesPerTurn } from './turn-batching.js';
 
 export interface ConnectionSettings {
@@ -24,8 +25,9 @@ export function createRedisClient(settings: ConnectionSettings): Redis {
   const options: RedisOptions = {
     db: settings.db,
     connectionName: settings.connectionName ?? 'redis-mcp-server',
-    // Fail a command that gets no reply in time (a frozen or overloaded Redis) instead of waiting forever.
-    commandTimeout: settings.commandTimeoutMs,
+    // No commandTimeout: a per-command timer fails the replies queued behind a large one on a busy,
+    // healthy connection. A connection that stays silent while replies are due is detected
+    // instead (link-liveness.ts), which fails its commands as a timeout would.
     // Give up on the initial TCP/TLS handshake after this long; the retry strategy tries again.
     connectTimeout: Math.max(settings.commandTimeoutMs, 2000),
     // 0: commands in flight when the connection drops fail at once; none is retried behind our back.
@@ -58,46 +60,7 @@ export function createRedisClient(settings: ConnectionSettings): Redis {
     return redis;
   }
   const redis = new Redis(settings.url, options);
-  reconnectWhenUnresponsive(redis, settings.commandTimeoutMs);
+  watchLinkLiveness(redis, settings.commandTimeoutMs);
   batchWritesPerTurn(redis);
   return redis;
-}
-
-const timedOut = 'Command timed out';
-
-/**
- * ioredis reconnects when the socket closes, but a connection can die without closing: the peer
- * vanished behind a NAT or firewall that forgot the flow, a failover moved the address. Then
- * every command times out, forever, though a new connection would work. So when a command
- * times out, a PING checks the connection; if the PING times out too, the connection is dropped
- * and ioredis reconnects (commands in flight fail as REDIS_NOT_CONNECTED and are never resent).
- * A Redis that is only slow answers the PING and keeps its connection.
- */
-function reconnectWhenUnresponsive(redis: Redis, timeoutMs: number): void {
-  let probing = false;
-  const probe = () => {
-    if (probing || redis.status !== 'ready') return;
-    probing = true;
-    const stream = (redis as unknown as { stream?: unknown }).stream;
-    redis.ping().then(
-      () => (probing = false),
-      (error: Error) => {
-        probing = false;
-        // Still the same connection, and it did not answer: replace it.
-        if (error.message === timedOut && redis.status === 'ready' && (redis as unknown as { stream?: unknown }).stream === stream) {
-          // Told like any other connection problem (only if someone listens: an unheard 'error' throws).
-          if (redis.listenerCount('error') > 0) redis.emit('error', new Error(`Redis did not answer a PING within ${timeoutMs} ms; reconnecting`));
-          redis.disconnect(true);
-        }
-      },
-    );
-  };
-  const sendCommand = redis.sendCommand.bind(redis);
-  redis.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
-    const reply = sendCommand(...args) as Promise<unknown>;
-    reply.catch((error: Error) => {
-      if (error?.message === timedOut) probe();
-    });
-    return reply;
-  }) as Redis['sendCommand'];
 }

@@ -4,28 +4,67 @@ import type { Redis } from 'ioredis';
  * A session is one Redis hash under mcp_session:{id}. Each top-level data field is its own hash
  * field ("data:<name>"), so concurrent updates of different fields are merged by Redis itself and
  * never lost; bookkeeping lives in "meta:*" fields. Scripts make check-and-write atomic.
+ *
+ * The hash is plain Redis data: the generic tools (redis_hset, redis_set, redis_del) and any
+ * other client can change it. So every script first checks that the key still holds a valid
+ * session (a hash whose meta fields are well-formed) and touches nothing when it does not; the
+ * caller is told why (SESSION_NOT_FOUND with a reason, or WRONG_TYPE when the key holds another
+ * type), instead of getting an answer built from whatever is left, or a session that expired
+ * because someone set its ttl to 0.
  */
 const dataPrefix = 'data:';
 const meta = { createdAt: 'meta:created_at', updatedAt: 'meta:updated_at', ttl: 'meta:ttl' } as const;
+/** The longest time to live a session may have, in seconds (as in schema/fields.ts). */
+const maxTtl = 315_360_000;
 
-// Every script answers with [HGETALL as a flat array, TTL] so one decoder serves them all.
-const createScript = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+/**
+ * Lua: why the existing key is not a valid session, or false when it is one; the second result
+ * is true when the key holds another Redis type altogether.
+ */
+const damageCheck = `
+local function damage(key)
+  local kind = redis.call('TYPE', key)['ok']
+  if kind ~= 'hash' then return 'the key holds a ' .. kind .. ', not a session hash', true end
+  local m = redis.call('HMGET', key, '${meta.createdAt}', '${meta.updatedAt}', '${meta.ttl}')
+  local names = {'${meta.createdAt}', '${meta.updatedAt}'}
+  for i = 1, 2 do
+    if not m[i] or not string.match(m[i], '^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d%d%dZ$') then
+      return names[i] .. ' is missing or not an ISO 8601 timestamp'
+    end
+  end
+  local ttl = m[3] and string.match(m[3], '^[1-9]%d?%d?%d?%d?%d?%d?%d?%d?$') and tonumber(m[3])
+  if not ttl or ttl > ${maxTtl} then return '${meta.ttl} is missing or not a time to live (1 to ${maxTtl} seconds)' end
+  return false
+end
+-- Read and update answer another Redis type as every tool does: WRONGTYPE (WRONG_TYPE).
+local function usable(key)
+  local why, otherType = damage(key)
+  if otherType then return redis.error_reply('WRONGTYPE ' .. why) end
+  return why
+end
+`;
+
+// Replies: [HGETALL as a flat array, TTL] for the session, so one decoder serves every script; a
+// string when the key holds no valid session (why), or for read and update a WRONGTYPE error when
+// it holds another type; false when the key does not exist (for create: when a valid session does).
+const createScript = `${damageCheck}
+if redis.call('EXISTS', KEYS[1]) == 1 then return damage(KEYS[1]) or false end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return {redis.call('HGETALL', KEYS[1]), redis.call('TTL', KEYS[1])}`;
 
-const updateScript = `
+const updateScript = `${damageCheck}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local why = usable(KEYS[1])
+if why then return why end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-if ARGV[1] == '1' then
-  local ttl = tonumber(redis.call('HGET', KEYS[1], '${meta.ttl}'))
-  if ttl then redis.call('EXPIRE', KEYS[1], ttl) end
-end
+if ARGV[1] == '1' then redis.call('EXPIRE', KEYS[1], redis.call('HGET', KEYS[1], '${meta.ttl}')) end
 return {redis.call('HGETALL', KEYS[1]), redis.call('TTL', KEYS[1])}`;
 
-const readScript = `
+const readScript = `${damageCheck}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local why = usable(KEYS[1])
+if why then return why end
 return {redis.call('HGETALL', KEYS[1]), redis.call('TTL', KEYS[1])}`;
 
 export interface StoredSession {
@@ -35,7 +74,17 @@ export interface StoredSession {
   updatedAt: string;
 }
 
-type ScriptReply = [string[], number] | null;
+/** What a script found at the session's key. */
+export type SessionLookup =
+  | { state: 'found'; session: StoredSession }
+  | { state: 'missing' }
+  /** The key exists but holds no valid session; `reason` says why. */
+  | { state: 'damaged'; reason: string };
+
+/** For create: the session made, or what was already at its key. */
+export type SessionCreation = { state: 'created'; session: StoredSession } | { state: 'exists' } | { state: 'damaged'; reason: string };
+
+type ScriptReply = [string[], number] | string | null;
 
 export class SessionStore {
   constructor(private readonly redis: Redis) {
@@ -44,24 +93,26 @@ export class SessionStore {
     redis.defineCommand('mcpSessionRead', { numberOfKeys: 1, lua: readScript });
   }
 
-  /** Null when the session already exists. */
-  async create(key: string, encodedData: Record<string, string>, ttl: number): Promise<StoredSession | null> {
+  async create(key: string, encodedData: Record<string, string>, ttl: number): Promise<SessionCreation> {
     const now = new Date().toISOString();
     const fields = [meta.createdAt, now, meta.updatedAt, now, meta.ttl, String(ttl), ...dataFields(encodedData)];
-    return decode(await this.run('mcpSessionCreate', key, String(ttl), ...fields));
+    const reply = await this.run('mcpSessionCreate', key, String(ttl), ...fields);
+    if (reply === null) return { state: 'exists' };
+    if (typeof reply === 'string') return { state: 'damaged', reason: reply };
+    return { state: 'created', session: toSession(reply) };
   }
 
-  /** Null when the session does not exist. */
-  async update(key: string, encodedData: Record<string, string>, extendTtl: boolean): Promise<StoredSession | null> {
+  /** Writes only to a valid session. */
+  async update(key: string, encodedData: Record<string, string>, extendTtl: boolean): Promise<SessionLookup> {
     const fields = [meta.updatedAt, new Date().toISOString(), ...dataFields(encodedData)];
-    return decode(await this.run('mcpSessionUpdate', key, extendTtl ? '1' : '0', ...fields));
+    return lookup(await this.run('mcpSessionUpdate', key, extendTtl ? '1' : '0', ...fields));
   }
 
-  /** Null when the session does not exist. */
-  async read(key: string): Promise<StoredSession | null> {
-    return decode(await this.run('mcpSessionRead', key));
+  async read(key: string): Promise<SessionLookup> {
+    return lookup(await this.run('mcpSessionRead', key));
   }
 
+  /** Deletes whatever is at the session's key, valid session or not; false when nothing was. */
   async delete(key: string): Promise<boolean> {
     return (await this.redis.del(key)) === 1;
   }
@@ -76,9 +127,13 @@ function dataFields(encodedData: Record<string, string>): string[] {
   return Object.entries(encodedData).flatMap(([name, text]) => [dataPrefix + name, text]);
 }
 
-function decode(reply: ScriptReply): StoredSession | null {
-  if (reply === null) return null;
-  const [flat, ttl] = reply;
+function lookup(reply: ScriptReply): SessionLookup {
+  if (reply === null) return { state: 'missing' };
+  if (typeof reply === 'string') return { state: 'damaged', reason: reply };
+  return { state: 'found', session: toSession(reply) };
+}
+
+function toSession([flat, ttl]: [string[], number]): StoredSession {
   const data: [string, string][] = [];
   let createdAt = '';
   let updatedAt = '';

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import { encodeValue } from '../redis/codec.js';
 import type { BlockingPool } from '../redis/blocking-pool.js';
+import { encodeValue, UnstorableValueError } from '../redis/codec.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import type { SessionStore } from '../redis/session-store.js';
 
@@ -12,7 +12,10 @@ export interface ToolContext {
   keys: KeySpace;
   sessions: SessionStore;
   log: Logger;
-  /** Encodes a value for storage, refusing one over the size limit; `field` names it in the error. */
+  /**
+   * Encodes a value for storage, refusing one that would not come back exactly (INVALID_PARAMS)
+   * or is over the size limit (VALUE_TOO_LARGE); `field` names it in the error.
+   */
   encode(value: unknown, field: string): string;
   /** Connections for commands that wait; see BlockingPool.run. */
   blocking: BlockingPool;
@@ -33,11 +36,11 @@ export function valueEncoder(maxValueBytes: number): ToolContext['encode'] {
     try {
       text = encodeValue(value);
     } catch (error) {
-      // JSON.stringify recurses: a value nested some thousands deep (a few KiB of "[[[[...") exhausts
-      // the stack. That is the caller's input, not a server fault, so it is INVALID_PARAMS naming the field.
-      if (!(error instanceof RangeError)) throw error;
-      const message = 'nested too deeply to store';
-      throw new AppError('INVALID_PARAMS', `Invalid arguments: ${field}: ${message}`, { issues: [{ field, message }] });
+      // What cannot be stored exactly is refused, never altered: INVALID_PARAMS naming the very
+      // place inside the value (e.g. "value.items[3]").
+      if (!(error instanceof UnstorableValueError)) throw error;
+      const issue = { field: field + error.path, message: error.reason };
+      throw new AppError('INVALID_PARAMS', `Invalid arguments: ${issue.field}: ${issue.message}`, { issues: [issue] });
     }
     // A UTF-16 unit is at most 3 UTF-8 bytes, so short text needs no exact count.
     if (text.length * 3 > maxValueBytes) {

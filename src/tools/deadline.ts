@@ -20,6 +20,8 @@ export class SharedDeadline {
     readonly limitMs: number,
     /** What an overdue call fails with. */
     private readonly overdue: () => Error,
+    /** Asked when calls are overdue: true spares them for now (the work they wait for is progressing). */
+    private readonly reprieve?: () => boolean,
   ) {}
 
   /** Settles as `answer` does, or fails with `overdue()` once `limitMs` have passed since `started` (performance.now()). */
@@ -53,8 +55,10 @@ export class SharedDeadline {
   private readonly expire = (): void => {
     this.timer = undefined;
     const now = performance.now();
+    let spared: boolean | undefined;
     for (const entry of this.waiting) {
       if (entry.expires > now) return this.arm(entry.expires - now);
+      if ((spared ??= this.reprieve?.() ?? false)) return this.arm(this.limitMs / 4);
       this.waiting.delete(entry);
       entry.reject(this.overdue());
     }

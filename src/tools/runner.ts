@@ -3,6 +3,7 @@ import type { ToolHandlers } from '../../generated/handlers.js';
 import { tools, type ToolName } from '../../generated/registry.js';
 import { AppError } from '../errors.js';
 import { notConnected, toAppError } from '../redis/errors.js';
+import { linkLivenessOf } from '../redis/link-liveness.js';
 import type { ToolContext } from './context.js';
 import { droppedKeyError } from './dropped-keys.js';
 import { SharedDeadline } from './deadline.js';
@@ -21,11 +22,12 @@ type Handler = (input: unknown, ctx: ToolContext) => Promise<Record<string, unkn
 export class ToolRunner {
   private readonly observers: CallObserver[] = [];
   /**
-   * ioredis bounds each command by commandTimeout, but not a call: a call may send several
-   * commands in a row (redis_keys up to ten SCANs, each allowed the full timeout: ten seconds on
-   * a slow link). The call as a whole is bounded here instead, at twice the command timeout.
-   * Its commands stay in ioredis's queue and end by themselves; a write may or may not be
-   * applied, as the error says.
+   * A call may send several commands in a row, each of which waits only as long as the
+   * connection stays alive (link-liveness.ts). The call as a whole is bounded here as a
+   * backstop, at twice the liveness timeout, except while Redis is still delivering replies: a
+   * busy connection is not a reason to fail a call (handlers bound their own work: redis_keys
+   * stops scanning in time and returns a cursor). Its commands stay in ioredis's queue and end
+   * by themselves; a write may or may not be applied, as the error says.
    */
   private readonly deadline: SharedDeadline | undefined;
 
@@ -35,8 +37,11 @@ export class ToolRunner {
     /** The tools offered here; the others answer FORBIDDEN. */
     readonly enabled: ReadonlySet<ToolName>,
   ) {
-    const commandTimeout = context.redis.options?.commandTimeout;
-    if (typeof commandTimeout === 'number') this.deadline = new SharedDeadline(2 * commandTimeout, () => new Error('Command timed out'));
+    const liveness = linkLivenessOf(context.redis);
+    const timeoutMs = liveness?.timeoutMs ?? context.redis.options?.commandTimeout;
+    if (typeof timeoutMs === 'number') {
+      this.deadline = new SharedDeadline(2 * timeoutMs, () => new Error('Command timed out'), liveness && (() => liveness.isDelivering()));
+    }
   }
 
   observe(observer: CallObserver): void {
@@ -119,7 +124,9 @@ export function invalidParams(error: z.ZodError): AppError {
   const issues = error.issues.map((issue) => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const field = formatPath([...issue.path, ...(keys.length === 1 ? keys : [])]) || '(arguments)';
-    return { field, message: issue.message };
+    // A refused record key (a session data field name) says why in its own issues.
+    const message = issue.code === 'invalid_key' && issue.issues.length > 0 ? `invalid field name: ${issue.issues.map((inner) => inner.message).join('; ')}` : issue.message;
+    return { field, message };
   });
   const message = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
   return new AppError('INVALID_PARAMS', `Invalid arguments: ${message}`, { issues });

@@ -42,7 +42,7 @@ function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore'
   const [name, ...rest] = args;
   switch (name!.toLowerCase()) {
     case 'get': case 'set': case 'ttl': case 'lpush': case 'rpush': case 'lpop':
-    case 'hset': case 'hget': case 'hgetall': case 'expire': case 'hsetnx':
+    case 'hset': case 'hget': case 'hgetall': case 'expire': case 'hsetnx': case 'hmget': case 'type':
       return { keys: [rest[0]!] };
     case 'del': case 'exists':
       return { keys: rest };

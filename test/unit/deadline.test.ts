@@ -32,4 +32,18 @@ describe('one deadline for many calls', () => {
     await sleep(30);
     expect(deadline.size).toBe(0);
   });
+
+  it('spares overdue calls while the reprieve says their work is progressing, and fails them once it stops', async () => {
+    let progressing = true;
+    const deadline = new SharedDeadline(20, () => new Error('Command timed out'), () => progressing);
+    const started = performance.now();
+    const waited = deadline.bound(new Promise<string>(() => undefined), started).catch((error: Error) => ({ error: error.message, ms: performance.now() - started }));
+    await sleep(80);
+    expect(deadline.size).toBe(1);
+    progressing = false;
+    const result = await waited;
+    expect(result).toMatchObject({ error: 'Command timed out' });
+    expect((result as { ms: number }).ms).toBeGreaterThanOrEqual(80);
+    expect(deadline.size).toBe(0);
+  });
 });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { isToolCallRequest, readMessage } from '../../src/mcp/jsonrpc.js';
-import { toolResponse, toolResponseText } from '../../src/mcp/tool-response.js';
+import { toCallToolResult, toolResponse, toolResponseText } from '../../src/mcp/tool-response.js';
 
 /**
  * The hand-written fast paths against what they stand in for: the JSON-RPC check against the
@@ -81,5 +81,20 @@ describe('serialising tool responses', () => {
     );
     const failed = { ok: false as const, error: new AppError('NOT_FOUND', 'no such "thing"', { key: 'k' }) };
     expect(toolResponseText('x', failed)).toBe(JSON.stringify(toolResponse('x', failed)));
+  });
+
+  it('answers a result that cannot be serialised with an INTERNAL_ERROR tool result instead of throwing', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    for (const value of [{ deep }, { n: 10n }]) {
+      const outcome = { ok: true as const, value };
+      const sent = JSON.parse(toolResponseText(3, outcome)) as { id: number; result: { isError: boolean; structuredContent: { error: { code: string } } } };
+      expect(sent.id).toBe(3);
+      expect(sent.result.isError).toBe(true);
+      expect(sent.result.structuredContent.error.code).toBe('INTERNAL_ERROR');
+      const result = toCallToolResult(outcome);
+      expect(result.isError).toBe(true);
+      expect(JSON.parse(JSON.stringify(result)).structuredContent.error.code).toBe('INTERNAL_ERROR');
+    }
   });
 });

@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspector } from '../helpers/redis-client.js';
+import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
+import { stdioSurface, websocketSurface, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
+
+/**
+ * A busy link is not a dead one. Many large reads at once keep the one Redis connection
+ * delivering for longer than the command timeout; the server must count the bytes arriving as
+ * a sign of life and answer every call, not declare the connection dead and fail them with
+ * REDIS_NOT_CONNECTED. (A link on which nothing arrives is still detected: redis-faults.test.ts.)
+ */
+const parallel = 150;
+const valueBytes = 1024 * 1024;
+/** Plain text (digits would be read as one huge JSON number). */
+const letter = (i: number) => String.fromCharCode(97 + (i % 26));
+
+describe.each([stdioSurface, websocketSurface])('many parallel large reads over $name', (surface) => {
+  let redis: RedisProcess;
+  let check: Redis;
+  let server: ServerUnderTest;
+  let client: ToolClient;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    check = inspector(redis.url);
+    // Distinct values, so every reply really carries its own mebibyte.
+    const seed = check.pipeline();
+    for (let i = 0; i < parallel; i++) seed.set(`big:${i}`, letter(i).repeat(valueBytes));
+    await seed.exec();
+    server = await surface.start(['--redis-url', redis.url]);
+    client = await server.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    check?.disconnect();
+    if (redis) {
+      await redis.stop();
+      cleanup(redis);
+    }
+  });
+
+  it(`answers ${parallel} concurrent reads of 1 MiB values, every one with its value`, async () => {
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: parallel }, (_, i) => client.call('redis_get', { key: `big:${i}` }, { timeoutMs: 60_000 })),
+    );
+    const failures = outcomes.flatMap((outcome) => (outcome.ok ? [] : [`${outcome.code}: ${outcome.message} ${JSON.stringify(outcome.details ?? '')}`]));
+    console.log(`[reliability] faults/busy-link ${surface.name}: ${parallel} x 1 MiB reads in ${Math.round(performance.now() - started)} ms, failed=${failures.length}`);
+    expect(failures).toEqual([]);
+    outcomes.forEach((outcome, i) => {
+      const value = outcome.ok ? (outcome.value.value as string) : '';
+      expect(value.length).toBe(valueBytes);
+      expect(value[0]).toBe(letter(i));
+    });
+    expect(server.crashed()).toEqual([]);
+  }, 60_000);
+});
