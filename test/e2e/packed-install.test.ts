@@ -83,4 +83,6 @@ it('packs from a fresh clone, installs globally from the tarball, and the comman
   } finally {
     await server.stop();
   }
-}, 300_000);
+  // About a minute on an idle machine (a build, and some 180 packages from the npm cache); several
+  // times that on a machine busy with other work.
+}, 600_000);
