@@ -13,6 +13,7 @@ COPY tsconfig.json tsconfig.build.json openapi.yaml ./
 COPY schema ./schema
 COPY generated ./generated
 COPY src ./src
+COPY scripts/bundle-cli.mjs ./scripts/
 RUN npm run build
 
 # Runtime stage: production dependencies, the compiled code and the OpenAPI document only.
