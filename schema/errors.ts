@@ -10,6 +10,10 @@ export const errorTable = {
   NOT_FOUND: { status: 404, meaning: 'No such route or tool.' },
   WRONG_TYPE: { status: 409, meaning: 'The key holds a different Redis type than the tool works on.' },
   SESSION_EXISTS: { status: 409, meaning: 'A session with this id already exists.' },
+  VALUE_NOT_NUMERIC: {
+    status: 409,
+    meaning: 'The stored value is not a number the counter can change (an integer for the integer counters), or the result would lie beyond ±(2^53−1), where JSON numbers stop being exact; nothing was changed.',
+  },
   VALUE_TOO_LARGE: { status: 413, meaning: 'An encoded value is larger than the configured limit.' },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests from this client; retry later.' },
   REDIS_ERROR: { status: 500, meaning: 'Redis rejected the operation.' },
