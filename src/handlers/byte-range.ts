@@ -56,8 +56,9 @@ export async function readByteRange(redis: Redis, fullKey: string, start: number
   let bytes = replyOf<Buffer>(range).subarray(0, wanted);
   if (offset + bytes.length < length) bytes = cutAt(bytes, bytes.length);
   let answer = asText(bytes);
-  while (bytes.length > 1 && jsonBytes(answer.value) > budgetBytes) {
-    bytes = cutAt(bytes, Math.floor(bytes.length / 2));
+  for (let size = jsonBytes(answer.value); bytes.length > 1 && size > budgetBytes; size = jsonBytes(answer.value)) {
+    // Shrink in proportion to the overshoot (escapes and base64 make text longer than its bytes).
+    bytes = cutAt(bytes, Math.max(1, Math.min(bytes.length - 1, Math.floor((bytes.length * budgetBytes) / size))));
     answer = asText(bytes);
   }
   const reached = bytes.length < wanted ? offset + bytes.length : Math.max(from + count, 0);

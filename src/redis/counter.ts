@@ -38,6 +38,7 @@ if n > 9007199254740991 or n < -9007199254740991 then
   end
   return redis.error_reply('NOTNUMERIC the result would lie beyond +-(2^53-1), where JSON numbers stop being exact')
 end
+if type(result) == 'number' then return string.format('%d', result) end
 return result`;
 
 const scriptName = 'mcpCounterAdd';
@@ -68,10 +69,12 @@ export async function addToCounter(redis: Redis, command: CounterCommand, fullKe
   } catch (error) {
     throw notNumeric(error, at) ?? error;
   }
-  // Integer commands answer an integer reply; the float ones the stored text, which is what a read
-  // of the value answers too.
-  const value = typeof reply === 'number' ? reply : Number(reply);
-  if (!Number.isFinite(value)) throw new AppError('INTERNAL_ERROR', `Counter answered ${String(reply)}.`);
+  // The script answers the new value as decimal text, never as an integer reply: ioredis's RESP3
+  // decoder computes `n * 10 + byte - 48` from left to right, so integer replies just below 2^53
+  // pass through a sum beyond 2^53 and come back off by one or two. For the float commands the
+  // text is what is stored, so the answer is what a read of the value gives.
+  const value = Number(reply);
+  if (typeof reply !== 'string' || !Number.isFinite(value)) throw new AppError('INTERNAL_ERROR', `Counter answered ${String(reply)}.`);
   return value;
 }
 
