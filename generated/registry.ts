@@ -3629,12 +3629,11 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
               "description": "The time to live that was set (with keep_ttl: kept), in seconds; null when the key does not expire or nothing was stored."
             },
             "previous": {
-              "description": "With get=true: what the key held before the call.",
+              "description": "With get=true: what the key held before the call (found=false, value=null when nothing).",
               "type": "object",
               "properties": {
                 "found": {
-                  "type": "boolean",
-                  "description": "Whether the key held a value."
+                  "type": "boolean"
                 },
                 "value": {
                   "anyOf": [
@@ -3642,8 +3641,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                     {
                       "type": "null"
                     }
-                  ],
-                  "description": "That JSON value; null when not found."
+                  ]
                 }
               },
               "required": [

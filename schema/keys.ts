@@ -39,12 +39,9 @@ export const redis_set = defineTool({
     stored: z.boolean().describe('True when the value was stored; false when the condition (nx/xx) was not met.'),
     ttl: z.number().int().nullable().describe('The time to live that was set (with keep_ttl: kept), in seconds; null when the key does not expire or nothing was stored.'),
     previous: z
-      .strictObject({
-        found: z.boolean().describe('Whether the key held a value.'),
-        value: jsonValue.nullable().describe('That JSON value; null when not found.'),
-      })
+      .strictObject({ found: z.boolean(), value: jsonValue.nullable() })
       .optional()
-      .describe('With get=true: what the key held before the call.'),
+      .describe('With get=true: what the key held before the call (found=false, value=null when nothing).'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   rest: { method: 'PUT', path: '/v1/keys/{key}' },
