@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
 import { jsonValue, key, keyList, raw, ttlSeconds } from './fields.js';
+import { beyondRedisCursors, withinRedisCursors } from './scan-fields.js';
 
 export const redis_get = defineTool({
   name: 'redis_get',
@@ -95,6 +96,7 @@ export const redis_keys = defineTool({
     cursor: z
       .string()
       .regex(/^\d{1,20}$/, 'must be a cursor returned by an earlier call, or "0" to start')
+      .refine(withinRedisCursors, { message: beyondRedisCursors })
       .default('0')
       .describe('Where to continue: "0" starts a new scan; pass the cursor of the previous result to continue.'),
     type: z.enum(['string', 'list', 'set', 'zset', 'hash', 'stream']).optional().describe('List only keys holding this type.'),

@@ -9,7 +9,9 @@ import { z } from 'zod';
 // Redis refuses a cursor of 2^64 or more ("invalid cursor"): such input is the caller's mistake.
 const largestRedisCursor = 2n ** 64n - 1n;
 
-function withinRedisCursors(text: string): boolean {
+export const beyondRedisCursors = 'is not a cursor of an earlier answer (beyond 2^64 - 1)';
+
+export function withinRedisCursors(text: string): boolean {
   // Runs after the pattern check too when that failed, so it reads only leading digits.
   const digits = /^\d+/.exec(text)?.[0];
   return digits === undefined || BigInt(digits) <= largestRedisCursor;
@@ -18,7 +20,7 @@ function withinRedisCursors(text: string): boolean {
 export const scanCursor = z
   .string()
   .regex(/^(0|[1-9]\d{0,19})(\.\d{1,6})?$/, 'must be "0" to start, or the cursor of an earlier answer')
-  .refine(withinRedisCursors, { message: 'is not a cursor of an earlier answer (beyond 2^64 - 1)' })
+  .refine(withinRedisCursors, { message: beyondRedisCursors })
   .default('0')
   .describe('"0" starts; pass the cursor of the previous answer to continue.');
 

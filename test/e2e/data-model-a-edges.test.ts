@@ -222,6 +222,7 @@ describe('bounds', () => {
     ['redis_set', { key: 'k', value: 1, ttl: 5, keep_ttl: true }, 'keep_ttl'],
     ['redis_set', { key: 'k', value: 1, condition: 'gt' }, 'condition'],
     ['redis_keys', { type: 'bitmap' }, 'type'],
+    ['redis_keys', { cursor: '18446744073709551616' }, 'cursor'],
   ];
 
   it.each(cases)('%s refuses out-of-bounds input with INVALID_PARAMS naming the field (%j)', async (tool, args, field) => {
