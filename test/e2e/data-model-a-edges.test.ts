@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolNames, tools, type ToolName } from '../../generated/registry.js';
@@ -370,6 +371,47 @@ describe('continuation at the limits', () => {
     expect(await ok('redis_getrange', { key: 'range:short', start: -20, count: 3 })).toMatchObject({ value: '', bytes: 0, offset: 0, next_start: 0 });
     expect(await ok('redis_getrange', { key: 'range:short', start: -20, count: 16 })).toMatchObject({ value: 'ab', offset: 0, next_start: 2 });
     expect(await ok('redis_getrange', { key: 'range:short', start: 9, count: 3 })).toMatchObject({ value: '', bytes: 0, next_start: null });
+  });
+});
+
+describe('every JSON value comes back deep-equal through the matching read tool', () => {
+  // Values the codec stores exactly: well-formed text, numbers within ±(2^53−1). JSON has no -0.
+  const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+  const scalar = fc.oneof(text, fc.integer(), fc.double({ min: -1e9, max: 1e9, noNaN: true }).map((n) => (Object.is(n, -0) ? 0 : n)), fc.boolean(), fc.constant(null));
+  const { json } = fc.letrec((tie) => ({
+    json: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('json'), { maxLength: 3 }), fc.dictionary(text, tie('json'), { maxKeys: 3 })),
+  }));
+  const name = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((n) => n !== '__proto__');
+  const runs = { numRuns: 40 };
+
+  it('redis_mset → redis_mget, and redis_set get → previous', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(name, json, { minKeys: 1, maxKeys: 4 }), async (written) => {
+        const values = Object.fromEntries(Object.entries(written).map(([key, value]) => [`rt:${key}`, value]));
+        expect(await ok('redis_mset', { values })).toMatchObject({ stored: true });
+        const { results } = await ok('redis_mget', { keys: Object.keys(values) });
+        expect(Object.fromEntries(results.map((r: { key: string; value: unknown }) => [r.key, r.value]))).toEqual(values);
+        const [key, value] = Object.entries(values)[0]!;
+        expect((await ok('redis_set', { key, value: 0, get: true })).previous).toEqual({ found: true, value });
+      }),
+      runs,
+    );
+  });
+
+  it('redis_hset fields → redis_hmget and redis_hscan, redis_hsetnx → redis_hget', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(name, json, { minKeys: 1, maxKeys: 4 }), json, async (fields, value) => {
+        await check.del(full('rt:hash'));
+        await ok('redis_hset', { key: 'rt:hash', fields });
+        const { results } = await ok('redis_hmget', { key: 'rt:hash', fields: Object.keys(fields) });
+        expect(Object.fromEntries(results.map((r: { field: string; value: unknown }) => [r.field, r.value]))).toEqual(fields);
+        const { all } = await scanAll('redis_hscan', 'entries', { key: 'rt:hash' });
+        expect(Object.fromEntries((all as { field: string; value: unknown }[]).map((e) => [e.field, e.value]))).toEqual(fields);
+        await ok('redis_hsetnx', { key: 'rt:hash', field: '\u0000new', value });
+        expect((await ok('redis_hget', { key: 'rt:hash', field: '\u0000new' })).value).toEqual(value);
+      }),
+      runs,
+    );
   });
 });
 
