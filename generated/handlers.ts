@@ -9,24 +9,74 @@ export type ToolOutput<N extends ToolName> = z.input<Tools[N]['output']>;
 
 /** One handler per tool: a missing or mistyped handler is a compile error. */
 export interface ToolHandlers<Ctx> {
+  /** Append text */
+  redis_append(input: ToolInput<'redis_append'>, ctx: Ctx): Promise<ToolOutput<'redis_append'>>;
+  /** Copy key */
+  redis_copy(input: ToolInput<'redis_copy'>, ctx: Ctx): Promise<ToolOutput<'redis_copy'>>;
   /** Delete keys */
   redis_del(input: ToolInput<'redis_del'>, ctx: Ctx): Promise<ToolOutput<'redis_del'>>;
   /** Check keys exist */
   redis_exists(input: ToolInput<'redis_exists'>, ctx: Ctx): Promise<ToolOutput<'redis_exists'>>;
+  /** Set expiry (seconds) */
+  redis_expire(input: ToolInput<'redis_expire'>, ctx: Ctx): Promise<ToolOutput<'redis_expire'>>;
   /** Get value */
   redis_get(input: ToolInput<'redis_get'>, ctx: Ctx): Promise<ToolOutput<'redis_get'>>;
+  /** Get and delete */
+  redis_getdel(input: ToolInput<'redis_getdel'>, ctx: Ctx): Promise<ToolOutput<'redis_getdel'>>;
+  /** Get and set expiry */
+  redis_getex(input: ToolInput<'redis_getex'>, ctx: Ctx): Promise<ToolOutput<'redis_getex'>>;
+  /** Read bytes */
+  redis_getrange(input: ToolInput<'redis_getrange'>, ctx: Ctx): Promise<ToolOutput<'redis_getrange'>>;
+  /** Delete hash fields */
+  redis_hdel(input: ToolInput<'redis_hdel'>, ctx: Ctx): Promise<ToolOutput<'redis_hdel'>>;
+  /** Check hash field exists */
+  redis_hexists(input: ToolInput<'redis_hexists'>, ctx: Ctx): Promise<ToolOutput<'redis_hexists'>>;
   /** Get hash field */
   redis_hget(input: ToolInput<'redis_hget'>, ctx: Ctx): Promise<ToolOutput<'redis_hget'>>;
   /** Get whole hash */
   redis_hgetall(input: ToolInput<'redis_hgetall'>, ctx: Ctx): Promise<ToolOutput<'redis_hgetall'>>;
+  /** Increment hash field */
+  redis_hincrby(input: ToolInput<'redis_hincrby'>, ctx: Ctx): Promise<ToolOutput<'redis_hincrby'>>;
+  /** Increment hash field by a float */
+  redis_hincrbyfloat(input: ToolInput<'redis_hincrbyfloat'>, ctx: Ctx): Promise<ToolOutput<'redis_hincrbyfloat'>>;
+  /** List hash fields */
+  redis_hkeys(input: ToolInput<'redis_hkeys'>, ctx: Ctx): Promise<ToolOutput<'redis_hkeys'>>;
+  /** Count hash fields */
+  redis_hlen(input: ToolInput<'redis_hlen'>, ctx: Ctx): Promise<ToolOutput<'redis_hlen'>>;
+  /** Get several hash fields */
+  redis_hmget(input: ToolInput<'redis_hmget'>, ctx: Ctx): Promise<ToolOutput<'redis_hmget'>>;
+  /** Scan hash fields */
+  redis_hscan(input: ToolInput<'redis_hscan'>, ctx: Ctx): Promise<ToolOutput<'redis_hscan'>>;
   /** Set hash field */
   redis_hset(input: ToolInput<'redis_hset'>, ctx: Ctx): Promise<ToolOutput<'redis_hset'>>;
+  /** Set hash field if new */
+  redis_hsetnx(input: ToolInput<'redis_hsetnx'>, ctx: Ctx): Promise<ToolOutput<'redis_hsetnx'>>;
+  /** List hash values */
+  redis_hvals(input: ToolInput<'redis_hvals'>, ctx: Ctx): Promise<ToolOutput<'redis_hvals'>>;
+  /** Increment counter */
+  redis_incr(input: ToolInput<'redis_incr'>, ctx: Ctx): Promise<ToolOutput<'redis_incr'>>;
+  /** Increment by a float */
+  redis_incrbyfloat(input: ToolInput<'redis_incrbyfloat'>, ctx: Ctx): Promise<ToolOutput<'redis_incrbyfloat'>>;
   /** List keys */
   redis_keys(input: ToolInput<'redis_keys'>, ctx: Ctx): Promise<ToolOutput<'redis_keys'>>;
   /** Pop from list front */
   redis_lpop(input: ToolInput<'redis_lpop'>, ctx: Ctx): Promise<ToolOutput<'redis_lpop'>>;
   /** Push to list front */
   redis_lpush(input: ToolInput<'redis_lpush'>, ctx: Ctx): Promise<ToolOutput<'redis_lpush'>>;
+  /** Key memory usage */
+  redis_memory_usage(input: ToolInput<'redis_memory_usage'>, ctx: Ctx): Promise<ToolOutput<'redis_memory_usage'>>;
+  /** Get several values */
+  redis_mget(input: ToolInput<'redis_mget'>, ctx: Ctx): Promise<ToolOutput<'redis_mget'>>;
+  /** Set several values */
+  redis_mset(input: ToolInput<'redis_mset'>, ctx: Ctx): Promise<ToolOutput<'redis_mset'>>;
+  /** Remove expiry */
+  redis_persist(input: ToolInput<'redis_persist'>, ctx: Ctx): Promise<ToolOutput<'redis_persist'>>;
+  /** Set expiry (milliseconds) */
+  redis_pexpire(input: ToolInput<'redis_pexpire'>, ctx: Ctx): Promise<ToolOutput<'redis_pexpire'>>;
+  /** Get time to live (ms) */
+  redis_pttl(input: ToolInput<'redis_pttl'>, ctx: Ctx): Promise<ToolOutput<'redis_pttl'>>;
+  /** Rename key */
+  redis_rename(input: ToolInput<'redis_rename'>, ctx: Ctx): Promise<ToolOutput<'redis_rename'>>;
   /** Push to list end */
   redis_rpush(input: ToolInput<'redis_rpush'>, ctx: Ctx): Promise<ToolOutput<'redis_rpush'>>;
   /** Create session */
@@ -39,6 +89,16 @@ export interface ToolHandlers<Ctx> {
   redis_session_update(input: ToolInput<'redis_session_update'>, ctx: Ctx): Promise<ToolOutput<'redis_session_update'>>;
   /** Set value */
   redis_set(input: ToolInput<'redis_set'>, ctx: Ctx): Promise<ToolOutput<'redis_set'>>;
+  /** Overwrite bytes */
+  redis_setrange(input: ToolInput<'redis_setrange'>, ctx: Ctx): Promise<ToolOutput<'redis_setrange'>>;
+  /** Text length */
+  redis_strlen(input: ToolInput<'redis_strlen'>, ctx: Ctx): Promise<ToolOutput<'redis_strlen'>>;
+  /** Touch keys */
+  redis_touch(input: ToolInput<'redis_touch'>, ctx: Ctx): Promise<ToolOutput<'redis_touch'>>;
   /** Get time to live */
   redis_ttl(input: ToolInput<'redis_ttl'>, ctx: Ctx): Promise<ToolOutput<'redis_ttl'>>;
+  /** Get key type */
+  redis_type(input: ToolInput<'redis_type'>, ctx: Ctx): Promise<ToolOutput<'redis_type'>>;
+  /** Unlink keys */
+  redis_unlink(input: ToolInput<'redis_unlink'>, ctx: Ctx): Promise<ToolOutput<'redis_unlink'>>;
 }

@@ -2,52 +2,277 @@
 
 import * as hashes from '../schema/hashes.js';
 import * as keys from '../schema/keys.js';
+import * as keyspace from '../schema/keyspace.js';
 import * as lists from '../schema/lists.js';
 import * as sessions from '../schema/sessions.js';
+import * as strings from '../schema/strings.js';
 
 /** Every tool, by name, sorted. */
 export const tools = {
+  redis_append: strings.redis_append,
+  redis_copy: keyspace.redis_copy,
   redis_del: keys.redis_del,
   redis_exists: keys.redis_exists,
+  redis_expire: keyspace.redis_expire,
   redis_get: keys.redis_get,
+  redis_getdel: strings.redis_getdel,
+  redis_getex: strings.redis_getex,
+  redis_getrange: strings.redis_getrange,
+  redis_hdel: hashes.redis_hdel,
+  redis_hexists: hashes.redis_hexists,
   redis_hget: hashes.redis_hget,
   redis_hgetall: hashes.redis_hgetall,
+  redis_hincrby: hashes.redis_hincrby,
+  redis_hincrbyfloat: hashes.redis_hincrbyfloat,
+  redis_hkeys: hashes.redis_hkeys,
+  redis_hlen: hashes.redis_hlen,
+  redis_hmget: hashes.redis_hmget,
+  redis_hscan: hashes.redis_hscan,
   redis_hset: hashes.redis_hset,
+  redis_hsetnx: hashes.redis_hsetnx,
+  redis_hvals: hashes.redis_hvals,
+  redis_incr: strings.redis_incr,
+  redis_incrbyfloat: strings.redis_incrbyfloat,
   redis_keys: keys.redis_keys,
   redis_lpop: lists.redis_lpop,
   redis_lpush: lists.redis_lpush,
+  redis_memory_usage: keyspace.redis_memory_usage,
+  redis_mget: strings.redis_mget,
+  redis_mset: strings.redis_mset,
+  redis_persist: keyspace.redis_persist,
+  redis_pexpire: keyspace.redis_pexpire,
+  redis_pttl: keyspace.redis_pttl,
+  redis_rename: keyspace.redis_rename,
   redis_rpush: lists.redis_rpush,
   redis_session_create: sessions.redis_session_create,
   redis_session_delete: sessions.redis_session_delete,
   redis_session_get: sessions.redis_session_get,
   redis_session_update: sessions.redis_session_update,
   redis_set: keys.redis_set,
+  redis_setrange: strings.redis_setrange,
+  redis_strlen: strings.redis_strlen,
+  redis_touch: keyspace.redis_touch,
   redis_ttl: keys.redis_ttl,
+  redis_type: keyspace.redis_type,
+  redis_unlink: keyspace.redis_unlink,
 } as const;
 
 export type Tools = typeof tools;
 export type ToolName = keyof Tools;
 
 export const toolNames: readonly ToolName[] = [
+  "redis_append",
+  "redis_copy",
   "redis_del",
   "redis_exists",
+  "redis_expire",
   "redis_get",
+  "redis_getdel",
+  "redis_getex",
+  "redis_getrange",
+  "redis_hdel",
+  "redis_hexists",
   "redis_hget",
   "redis_hgetall",
+  "redis_hincrby",
+  "redis_hincrbyfloat",
+  "redis_hkeys",
+  "redis_hlen",
+  "redis_hmget",
+  "redis_hscan",
   "redis_hset",
+  "redis_hsetnx",
+  "redis_hvals",
+  "redis_incr",
+  "redis_incrbyfloat",
   "redis_keys",
   "redis_lpop",
   "redis_lpush",
+  "redis_memory_usage",
+  "redis_mget",
+  "redis_mset",
+  "redis_persist",
+  "redis_pexpire",
+  "redis_pttl",
+  "redis_rename",
   "redis_rpush",
   "redis_session_create",
   "redis_session_delete",
   "redis_session_get",
   "redis_session_update",
   "redis_set",
-  "redis_ttl"
+  "redis_setrange",
+  "redis_strlen",
+  "redis_touch",
+  "redis_ttl",
+  "redis_type",
+  "redis_unlink"
 ];
 /** JSON Schemas for tools/list, computed once here rather than at every start. */
 export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>; output: Record<string, unknown> }> = {
+  redis_append: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        },
+        "value": {
+          "type": "string",
+          "description": "The text to append."
+        }
+      },
+      "required": [
+        "key",
+        "value"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "length": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "The length in bytes after the append."
+            }
+          },
+          "required": [
+            "key",
+            "length"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_copy: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The key to copy."
+        },
+        "destination": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The key to copy to; must differ from key."
+        },
+        "replace": {
+          "default": false,
+          "description": "Overwrite the destination if it exists.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key",
+        "destination"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "destination": {
+              "type": "string",
+              "description": "The destination key."
+            },
+            "exists": {
+              "type": "boolean",
+              "description": "Whether the key existed."
+            },
+            "copied": {
+              "type": "boolean",
+              "description": "True when copied; false when the key does not exist or the destination exists and replace is false."
+            }
+          },
+          "required": [
+            "key",
+            "destination",
+            "exists",
+            "copied"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
   redis_del: {
     input: {
       "type": "object",
@@ -209,6 +434,95 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
       ]
     }
   },
+  redis_expire: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        },
+        "ttl": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 315360000,
+          "description": "Time to live in seconds (1 to 10 years)."
+        },
+        "condition": {
+          "description": "Set it only if: nx the key has no expiry, xx it has one, gt the new one is later, lt it is earlier (no expiry counts as infinitely late).",
+          "type": "string",
+          "enum": [
+            "nx",
+            "xx",
+            "gt",
+            "lt"
+          ]
+        }
+      },
+      "required": [
+        "key",
+        "ttl"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "exists": {
+              "type": "boolean",
+              "description": "Whether the key exists."
+            },
+            "applied": {
+              "type": "boolean",
+              "description": "True when the expiry was set; false when the key does not exist or the condition was not met."
+            }
+          },
+          "required": [
+            "key",
+            "exists",
+            "applied"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
   redis_get: {
     input: {
       "type": "object",
@@ -257,6 +571,467 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "key",
             "found",
             "value"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_getdel: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "found": {
+              "type": "boolean",
+              "description": "Whether the key existed."
+            },
+            "value": {
+              "anyOf": [
+                {},
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "The stored JSON value (stored text with raw=true); null when not found."
+            }
+          },
+          "required": [
+            "key",
+            "found",
+            "value"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_getex: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        },
+        "ttl": {
+          "description": "New time to live in seconds.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 315360000
+        },
+        "persist": {
+          "default": false,
+          "description": "Remove the time to live instead.",
+          "type": "boolean"
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "found": {
+              "type": "boolean",
+              "description": "Whether the key existed."
+            },
+            "value": {
+              "anyOf": [
+                {},
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "The stored JSON value (stored text with raw=true); null when not found."
+            }
+          },
+          "required": [
+            "key",
+            "found",
+            "value"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_getrange: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        },
+        "start": {
+          "default": 0,
+          "description": "Byte offset; negative counts from the end (-1 is the last byte).",
+          "type": "integer",
+          "minimum": -536870912,
+          "maximum": 536870912
+        },
+        "count": {
+          "default": 65536,
+          "description": "Most bytes to read (1 to 1 MiB).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1048576
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "value": {
+              "type": "string",
+              "description": "The bytes read, as text or base64 (see encoding)."
+            },
+            "encoding": {
+              "type": "string",
+              "enum": [
+                "utf8",
+                "base64"
+              ],
+              "description": "utf8 when the bytes are text, base64 otherwise."
+            },
+            "offset": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "Byte offset of the first byte read."
+            },
+            "bytes": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "How many bytes were read."
+            },
+            "length": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "The length of the whole text in bytes; 0 when the key does not exist."
+            },
+            "next_start": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -9007199254740991,
+                  "maximum": 9007199254740991
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "Offset to continue from; null when the end was reached."
+            }
+          },
+          "required": [
+            "key",
+            "value",
+            "encoding",
+            "offset",
+            "bytes",
+            "length",
+            "next_start"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_hdel: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The hash key."
+        },
+        "fields": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The field name within the hash."
+          },
+          "description": "The fields to delete (1 to 1000)."
+        }
+      },
+      "required": [
+        "key",
+        "fields"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The hash key."
+            },
+            "deleted": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "How many of the fields existed and were deleted."
+            }
+          },
+          "required": [
+            "key",
+            "deleted"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_hexists: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The hash key."
+        },
+        "field": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The field name within the hash."
+        }
+      },
+      "required": [
+        "key",
+        "field"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The hash key."
+            },
+            "field": {
+              "type": "string",
+              "description": "The field."
+            },
+            "exists": {
+              "type": "boolean",
+              "description": "Whether the hash exists and has the field."
+            }
+          },
+          "required": [
+            "key",
+            "field",
+            "exists"
           ],
           "additionalProperties": false
         },
@@ -466,7 +1241,675 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
       ]
     }
   },
+  redis_hincrby: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The hash key."
+        },
+        "field": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The field name within the hash."
+        },
+        "by": {
+          "default": 1,
+          "description": "The integer to add; negative to decrement.",
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
+        }
+      },
+      "required": [
+        "key",
+        "field"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The hash key."
+            },
+            "field": {
+              "type": "string",
+              "description": "The field."
+            },
+            "value": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "The value after the increment."
+            }
+          },
+          "required": [
+            "key",
+            "field",
+            "value"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_hincrbyfloat: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The hash key."
+        },
+        "field": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The field name within the hash."
+        },
+        "by": {
+          "type": "number",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991,
+          "description": "The number to add; negative to subtract."
+        }
+      },
+      "required": [
+        "key",
+        "field",
+        "by"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The hash key."
+            },
+            "field": {
+              "type": "string",
+              "description": "The field."
+            },
+            "value": {
+              "type": "number",
+              "description": "The value after the increment, as stored."
+            }
+          },
+          "required": [
+            "key",
+            "field",
+            "value"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_hkeys: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The hash key."
+        },
+        "count": {
+          "default": 100,
+          "description": "Most fields to return (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "cursor": {
+          "default": "0",
+          "description": "\"0\" starts; pass the cursor of the previous answer to continue.",
+          "type": "string",
+          "pattern": "^(0|[1-9]\\d{0,19})(\\.\\d{1,6})?$"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The hash key."
+            },
+            "fields": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              },
+              "description": "Field names, in no particular order."
+            },
+            "cursor": {
+              "type": "string",
+              "description": "\"0\" when the scan is complete; otherwise pass it back to continue."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when the whole hash has been scanned."
+            }
+          },
+          "required": [
+            "key",
+            "fields",
+            "cursor",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_hlen: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The hash key."
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The hash key."
+            },
+            "length": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "How many fields the hash has."
+            }
+          },
+          "required": [
+            "key",
+            "length"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_hmget: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The hash key."
+        },
+        "fields": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The field name within the hash."
+          },
+          "description": "The fields to read (1 to 1000), answered in this order."
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key",
+        "fields"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The hash key."
+            },
+            "results": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "field": {
+                    "type": "string"
+                  },
+                  "found": {
+                    "type": "boolean"
+                  },
+                  "value": {
+                    "anyOf": [
+                      {
+                        "description": "The stored JSON value (stored text with raw=true)."
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ],
+                    "description": "The stored JSON value; null when not found."
+                  }
+                },
+                "required": [
+                  "field",
+                  "found",
+                  "value"
+                ],
+                "additionalProperties": false
+              },
+              "description": "One entry per field answered, in the order given."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when every field was answered."
+            }
+          },
+          "required": [
+            "key",
+            "results",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_hscan: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The hash key."
+        },
+        "pattern": {
+          "default": "*",
+          "description": "Glob pattern the names must match: * any run, ? one character, [abc] a set, \\ escapes.",
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024
+        },
+        "count": {
+          "default": 100,
+          "description": "Most fields to return (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "cursor": {
+          "default": "0",
+          "description": "\"0\" starts; pass the cursor of the previous answer to continue.",
+          "type": "string",
+          "pattern": "^(0|[1-9]\\d{0,19})(\\.\\d{1,6})?$"
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The hash key."
+            },
+            "entries": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "field": {
+                    "type": "string"
+                  },
+                  "value": {
+                    "description": "The stored JSON value (stored text with raw=true)."
+                  }
+                },
+                "required": [
+                  "field",
+                  "value"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Matching fields with their values, in no particular order."
+            },
+            "cursor": {
+              "type": "string",
+              "description": "\"0\" when the scan is complete; otherwise pass it back to continue."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when the whole hash has been scanned."
+            }
+          },
+          "required": [
+            "key",
+            "entries",
+            "cursor",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
   redis_hset: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The hash key."
+        },
+        "field": {
+          "description": "The field name within the hash (with value).",
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024
+        },
+        "value": {
+          "description": "The value to store: any JSON. Numbers must be within ±(2^53−1) (send larger ones as strings); text must be well-formed Unicode; at most 512 levels of nesting."
+        },
+        "fields": {
+          "description": "Instead of field and value: an object of fields (1 to 1000) to set, each to any JSON.",
+          "type": "object",
+          "propertyNames": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The field name within the hash."
+          },
+          "additionalProperties": {}
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The hash key."
+            },
+            "field": {
+              "description": "The field that was set (field and value form).",
+              "type": "string"
+            },
+            "created": {
+              "description": "True when the field is new, false when an existing value was replaced (field and value form).",
+              "type": "boolean"
+            },
+            "created_count": {
+              "description": "How many of the fields are new (fields form).",
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991
+            }
+          },
+          "required": [
+            "key"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_hsetnx: {
     input: {
       "type": "object",
       "properties": {
@@ -483,7 +1926,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "description": "The field name within the hash."
         },
         "value": {
-          "description": "The value to store: any JSON. Numbers must be within ±(2^53−1) (send larger ones as strings); text must be well-formed Unicode; at most 512 levels of nesting."
+          "description": "The value to store: any JSON."
         }
       },
       "required": [
@@ -504,17 +1947,265 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "field": {
               "type": "string",
-              "description": "The field that was set."
+              "description": "The field."
             },
             "created": {
               "type": "boolean",
-              "description": "True when the field is new, false when an existing value was replaced."
+              "description": "True when set; false when the field existed and was kept."
             }
           },
           "required": [
             "key",
             "field",
             "created"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_hvals: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The hash key."
+        },
+        "count": {
+          "default": 100,
+          "description": "Most values to return (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "cursor": {
+          "default": "0",
+          "description": "\"0\" starts; pass the cursor of the previous answer to continue.",
+          "type": "string",
+          "pattern": "^(0|[1-9]\\d{0,19})(\\.\\d{1,6})?$"
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The hash key."
+            },
+            "values": {
+              "type": "array",
+              "items": {
+                "description": "The stored JSON value (stored text with raw=true)."
+              },
+              "description": "Values, in no particular order."
+            },
+            "cursor": {
+              "type": "string",
+              "description": "\"0\" when the scan is complete; otherwise pass it back to continue."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when the whole hash has been scanned."
+            }
+          },
+          "required": [
+            "key",
+            "values",
+            "cursor",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_incr: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        },
+        "by": {
+          "default": 1,
+          "description": "The integer to add; negative to decrement.",
+          "type": "integer",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "value": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "The value after the increment."
+            }
+          },
+          "required": [
+            "key",
+            "value"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_incrbyfloat: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        },
+        "by": {
+          "type": "number",
+          "minimum": -9007199254740991,
+          "maximum": 9007199254740991,
+          "description": "The number to add; negative to subtract."
+        }
+      },
+      "required": [
+        "key",
+        "by"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "value": {
+              "type": "number",
+              "description": "The value after the increment, as stored (Redis computes in extended precision)."
+            }
+          },
+          "required": [
+            "key",
+            "value"
           ],
           "additionalProperties": false
         },
@@ -572,6 +2263,18 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "description": "Where to continue: \"0\" starts a new scan; pass the cursor of the previous result to continue.",
           "type": "string",
           "pattern": "^\\d{1,20}$"
+        },
+        "type": {
+          "description": "List only keys holding this type.",
+          "type": "string",
+          "enum": [
+            "string",
+            "list",
+            "set",
+            "zset",
+            "hash",
+            "stream"
+          ]
         }
       },
       "additionalProperties": false
@@ -760,6 +2463,613 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "required": [
             "key",
             "length"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_memory_usage: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        },
+        "samples": {
+          "default": 5,
+          "description": "Elements of a collection to measure (1 to 1000); more is slower and closer.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "exists": {
+              "type": "boolean",
+              "description": "Whether the key exists."
+            },
+            "bytes": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -9007199254740991,
+                  "maximum": 9007199254740991
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "Estimated bytes; null when the key does not exist."
+            }
+          },
+          "required": [
+            "key",
+            "exists",
+            "bytes"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_mget: {
+    input: {
+      "type": "object",
+      "properties": {
+        "keys": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          },
+          "description": "The keys to read (1 to 1000), answered in this order."
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "keys"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "results": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "key": {
+                    "type": "string"
+                  },
+                  "found": {
+                    "type": "boolean"
+                  },
+                  "value": {
+                    "anyOf": [
+                      {},
+                      {
+                        "type": "null"
+                      }
+                    ],
+                    "description": "The stored JSON value (stored text with raw=true); null when not found."
+                  }
+                },
+                "required": [
+                  "key",
+                  "found",
+                  "value"
+                ],
+                "additionalProperties": false
+              },
+              "description": "One entry per key answered, in the order given."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when every key was answered."
+            }
+          },
+          "required": [
+            "results",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_mset: {
+    input: {
+      "type": "object",
+      "properties": {
+        "values": {
+          "type": "object",
+          "propertyNames": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          },
+          "additionalProperties": {},
+          "description": "An object mapping each key (1 to 1000) to the JSON value to store there."
+        },
+        "nx": {
+          "default": false,
+          "description": "Store only if none of the keys exists.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "values"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "stored": {
+              "type": "boolean",
+              "description": "True when the values were stored; false when (nx) a key existed and nothing was stored."
+            },
+            "count": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "How many keys were given."
+            }
+          },
+          "required": [
+            "stored",
+            "count"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_persist: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "exists": {
+              "type": "boolean",
+              "description": "Whether the key exists."
+            },
+            "persisted": {
+              "type": "boolean",
+              "description": "True when an expiry was removed; false when the key does not exist or had none."
+            }
+          },
+          "required": [
+            "key",
+            "exists",
+            "persisted"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_pexpire: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        },
+        "ttl_ms": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 315360000000,
+          "description": "Time to live in milliseconds (1 ms to 10 years)."
+        },
+        "condition": {
+          "description": "Set it only if: nx the key has no expiry, xx it has one, gt the new one is later, lt it is earlier (no expiry counts as infinitely late).",
+          "type": "string",
+          "enum": [
+            "nx",
+            "xx",
+            "gt",
+            "lt"
+          ]
+        }
+      },
+      "required": [
+        "key",
+        "ttl_ms"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "exists": {
+              "type": "boolean",
+              "description": "Whether the key exists."
+            },
+            "applied": {
+              "type": "boolean",
+              "description": "True when the expiry was set; false when the key does not exist or the condition was not met."
+            }
+          },
+          "required": [
+            "key",
+            "exists",
+            "applied"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_pttl: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "exists": {
+              "type": "boolean",
+              "description": "Whether the key exists."
+            },
+            "persistent": {
+              "type": "boolean",
+              "description": "True when the key exists and never expires."
+            },
+            "ttl_ms": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -9007199254740991,
+                  "maximum": 9007199254740991
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "Milliseconds until the key expires; null when it does not exist or never expires."
+            }
+          },
+          "required": [
+            "key",
+            "exists",
+            "persistent",
+            "ttl_ms"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_rename: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The key to rename."
+        },
+        "new_key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The new name."
+        },
+        "nx": {
+          "default": false,
+          "description": "Rename only if new_key does not exist.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key",
+        "new_key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "new_key": {
+              "type": "string",
+              "description": "The new name."
+            },
+            "exists": {
+              "type": "boolean",
+              "description": "Whether the key existed."
+            },
+            "renamed": {
+              "type": "boolean",
+              "description": "True when renamed; false when the key does not exist or (nx) new_key exists."
+            }
+          },
+          "required": [
+            "key",
+            "new_key",
+            "exists",
+            "renamed"
           ],
           "additionalProperties": false
         },
@@ -1271,6 +3581,24 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "type": "integer",
           "minimum": 1,
           "maximum": 315360000
+        },
+        "condition": {
+          "description": "Store only if the key does not exist (nx) or only if it exists (xx).",
+          "type": "string",
+          "enum": [
+            "nx",
+            "xx"
+          ]
+        },
+        "get": {
+          "default": false,
+          "description": "Also answer the value the key held before (in \"previous\").",
+          "type": "boolean"
+        },
+        "keep_ttl": {
+          "default": false,
+          "description": "Keep the key's current time to live instead of removing it.",
+          "type": "boolean"
         }
       },
       "required": [
@@ -1290,8 +3618,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "stored": {
               "type": "boolean",
-              "const": true,
-              "description": "Always true: the write was acknowledged by Redis."
+              "description": "True when the value was stored; false when the condition (nx/xx) was not met."
             },
             "ttl": {
               "anyOf": [
@@ -1304,13 +3631,255 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                   "type": "null"
                 }
               ],
-              "description": "The time to live that was set, in seconds; null when the key does not expire."
+              "description": "The time to live that was set (with keep_ttl: kept), in seconds; null when the key does not expire or nothing was stored."
+            },
+            "previous": {
+              "description": "With get=true: what the key held before the call (found=false, value=null when nothing).",
+              "type": "object",
+              "properties": {
+                "found": {
+                  "type": "boolean"
+                },
+                "value": {
+                  "anyOf": [
+                    {},
+                    {
+                      "type": "null"
+                    }
+                  ]
+                }
+              },
+              "required": [
+                "found",
+                "value"
+              ],
+              "additionalProperties": false
             }
           },
           "required": [
             "key",
             "stored",
             "ttl"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_setrange: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        },
+        "offset": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 536870911,
+          "description": "Byte offset to write at."
+        },
+        "value": {
+          "type": "string",
+          "description": "The text to write."
+        }
+      },
+      "required": [
+        "key",
+        "offset",
+        "value"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "length": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "The length in bytes after the write."
+            }
+          },
+          "required": [
+            "key",
+            "length"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_strlen: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "length": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "Length in bytes."
+            }
+          },
+          "required": [
+            "key",
+            "length"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_touch: {
+    input: {
+      "type": "object",
+      "properties": {
+        "keys": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          },
+          "description": "The keys to touch (1 to 1000)."
+        }
+      },
+      "required": [
+        "keys"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "touched": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "How many of the keys exist."
+            }
+          },
+          "required": [
+            "touched"
           ],
           "additionalProperties": false
         },
@@ -1397,6 +3966,151 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "exists",
             "persistent",
             "ttl"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_type: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The key."
+            },
+            "exists": {
+              "type": "boolean",
+              "description": "Whether the key exists."
+            },
+            "type": {
+              "description": "string, list, set, zset, hash or stream (or a module's type); null when the key does not exist.",
+              "type": [
+                "string",
+                "null"
+              ]
+            }
+          },
+          "required": [
+            "key",
+            "exists",
+            "type"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_unlink: {
+    input: {
+      "type": "object",
+      "properties": {
+        "keys": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          },
+          "description": "The keys to unlink (1 to 1000)."
+        }
+      },
+      "required": [
+        "keys"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "unlinked": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "How many of the keys existed and were removed."
+            }
+          },
+          "required": [
+            "unlinked"
           ],
           "additionalProperties": false
         },

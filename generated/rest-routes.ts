@@ -16,6 +16,33 @@ export interface RestRoute {
 
 export const restRoutes: readonly RestRoute[] = [
   {
+    "tool": "redis_append",
+    "method": "POST",
+    "path": "/v1/strings/{key}/append",
+    "url": "/v1/strings/:key/append",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "value"
+    ]
+  },
+  {
+    "tool": "redis_copy",
+    "method": "POST",
+    "path": "/v1/keys/{key}/copy",
+    "url": "/v1/keys/:key/copy",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "destination",
+      "replace"
+    ]
+  },
+  {
     "tool": "redis_del",
     "method": "POST",
     "path": "/v1/keys/delete",
@@ -38,6 +65,20 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_expire",
+    "method": "POST",
+    "path": "/v1/keys/{key}/expire",
+    "url": "/v1/keys/:key/expire",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "ttl",
+      "condition"
+    ]
+  },
+  {
     "tool": "redis_get",
     "method": "GET",
     "path": "/v1/keys/{key}",
@@ -48,6 +89,73 @@ export const restRoutes: readonly RestRoute[] = [
     "queryParams": {
       "raw": "boolean"
     },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_getdel",
+    "method": "POST",
+    "path": "/v1/strings/{key}/getdel",
+    "url": "/v1/strings/:key/getdel",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_getex",
+    "method": "POST",
+    "path": "/v1/strings/{key}/getex",
+    "url": "/v1/strings/:key/getex",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "ttl",
+      "persist",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_getrange",
+    "method": "GET",
+    "path": "/v1/strings/{key}/range",
+    "url": "/v1/strings/:key/range",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "start": "integer",
+      "count": "integer"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_hdel",
+    "method": "POST",
+    "path": "/v1/hashes/{key}/delete",
+    "url": "/v1/hashes/:key/delete",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "fields"
+    ]
+  },
+  {
+    "tool": "redis_hexists",
+    "method": "GET",
+    "path": "/v1/hashes/{key}/fields/{field}/exists",
+    "url": "/v1/hashes/:key/fields/:field/exists",
+    "pathParams": [
+      "key",
+      "field"
+    ],
+    "queryParams": {},
     "bodyParams": []
   },
   {
@@ -78,6 +186,89 @@ export const restRoutes: readonly RestRoute[] = [
     "bodyParams": []
   },
   {
+    "tool": "redis_hincrby",
+    "method": "POST",
+    "path": "/v1/hashes/{key}/fields/{field}/incr",
+    "url": "/v1/hashes/:key/fields/:field/incr",
+    "pathParams": [
+      "key",
+      "field"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "by"
+    ]
+  },
+  {
+    "tool": "redis_hincrbyfloat",
+    "method": "POST",
+    "path": "/v1/hashes/{key}/fields/{field}/incrbyfloat",
+    "url": "/v1/hashes/:key/fields/:field/incrbyfloat",
+    "pathParams": [
+      "key",
+      "field"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "by"
+    ]
+  },
+  {
+    "tool": "redis_hkeys",
+    "method": "GET",
+    "path": "/v1/hashes/{key}/fields",
+    "url": "/v1/hashes/:key/fields",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "count": "integer",
+      "cursor": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_hlen",
+    "method": "GET",
+    "path": "/v1/hashes/{key}/length",
+    "url": "/v1/hashes/:key/length",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_hmget",
+    "method": "POST",
+    "path": "/v1/hashes/{key}/mget",
+    "url": "/v1/hashes/:key/mget",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "fields",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_hscan",
+    "method": "GET",
+    "path": "/v1/hashes/{key}/scan",
+    "url": "/v1/hashes/:key/scan",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "pattern": "string",
+      "count": "integer",
+      "cursor": "string",
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
     "tool": "redis_hset",
     "method": "PUT",
     "path": "/v1/hashes/{key}/fields/{field}",
@@ -88,7 +279,63 @@ export const restRoutes: readonly RestRoute[] = [
     ],
     "queryParams": {},
     "bodyParams": [
+      "value",
+      "fields"
+    ]
+  },
+  {
+    "tool": "redis_hsetnx",
+    "method": "POST",
+    "path": "/v1/hashes/{key}/fields/{field}/setnx",
+    "url": "/v1/hashes/:key/fields/:field/setnx",
+    "pathParams": [
+      "key",
+      "field"
+    ],
+    "queryParams": {},
+    "bodyParams": [
       "value"
+    ]
+  },
+  {
+    "tool": "redis_hvals",
+    "method": "GET",
+    "path": "/v1/hashes/{key}/values",
+    "url": "/v1/hashes/:key/values",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "count": "integer",
+      "cursor": "string",
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_incr",
+    "method": "POST",
+    "path": "/v1/strings/{key}/incr",
+    "url": "/v1/strings/:key/incr",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "by"
+    ]
+  },
+  {
+    "tool": "redis_incrbyfloat",
+    "method": "POST",
+    "path": "/v1/strings/{key}/incrbyfloat",
+    "url": "/v1/strings/:key/incrbyfloat",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "by"
     ]
   },
   {
@@ -100,7 +347,8 @@ export const restRoutes: readonly RestRoute[] = [
     "queryParams": {
       "pattern": "string",
       "count": "integer",
-      "cursor": "string"
+      "cursor": "string",
+      "type": "string"
     },
     "bodyParams": []
   },
@@ -129,6 +377,93 @@ export const restRoutes: readonly RestRoute[] = [
     "queryParams": {},
     "bodyParams": [
       "values"
+    ]
+  },
+  {
+    "tool": "redis_memory_usage",
+    "method": "GET",
+    "path": "/v1/keys/{key}/memory",
+    "url": "/v1/keys/:key/memory",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "samples": "integer"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_mget",
+    "method": "POST",
+    "path": "/v1/strings/mget",
+    "url": "/v1/strings/mget",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "keys",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_mset",
+    "method": "POST",
+    "path": "/v1/strings/mset",
+    "url": "/v1/strings/mset",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "values",
+      "nx"
+    ]
+  },
+  {
+    "tool": "redis_persist",
+    "method": "POST",
+    "path": "/v1/keys/{key}/persist",
+    "url": "/v1/keys/:key/persist",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_pexpire",
+    "method": "POST",
+    "path": "/v1/keys/{key}/pexpire",
+    "url": "/v1/keys/:key/pexpire",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "ttl_ms",
+      "condition"
+    ]
+  },
+  {
+    "tool": "redis_pttl",
+    "method": "GET",
+    "path": "/v1/keys/{key}/pttl",
+    "url": "/v1/keys/:key/pttl",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_rename",
+    "method": "POST",
+    "path": "/v1/keys/{key}/rename",
+    "url": "/v1/keys/:key/rename",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "new_key",
+      "nx"
     ]
   },
   {
@@ -204,7 +539,46 @@ export const restRoutes: readonly RestRoute[] = [
     "queryParams": {},
     "bodyParams": [
       "value",
-      "ttl"
+      "ttl",
+      "condition",
+      "get",
+      "keep_ttl"
+    ]
+  },
+  {
+    "tool": "redis_setrange",
+    "method": "POST",
+    "path": "/v1/strings/{key}/setrange",
+    "url": "/v1/strings/:key/setrange",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "offset",
+      "value"
+    ]
+  },
+  {
+    "tool": "redis_strlen",
+    "method": "GET",
+    "path": "/v1/strings/{key}/length",
+    "url": "/v1/strings/:key/length",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_touch",
+    "method": "POST",
+    "path": "/v1/keys/touch",
+    "url": "/v1/keys/touch",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "keys"
     ]
   },
   {
@@ -217,5 +591,27 @@ export const restRoutes: readonly RestRoute[] = [
     ],
     "queryParams": {},
     "bodyParams": []
+  },
+  {
+    "tool": "redis_type",
+    "method": "GET",
+    "path": "/v1/keys/{key}/type",
+    "url": "/v1/keys/:key/type",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_unlink",
+    "method": "POST",
+    "path": "/v1/keys/unlink",
+    "url": "/v1/keys/unlink",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "keys"
+    ]
   }
 ];

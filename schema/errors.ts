@@ -14,6 +14,10 @@ export const errorTable = {
     status: 409,
     meaning: 'A stored value (written by another client) is JSON that cannot be answered exactly: nested deeper than 512 levels, or a number beyond ±(2^53−1) or infinite. The message names the key and field; tools that take raw: true return the stored text.',
   },
+  VALUE_NOT_NUMERIC: {
+    status: 409,
+    meaning: 'The stored value is not a number the counter can change (an integer for the integer counters), or the result would lie beyond ±(2^53−1), where JSON numbers stop being exact; nothing was changed.',
+  },
   VALUE_TOO_LARGE: { status: 413, meaning: 'An encoded value is larger than the configured limit.' },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests from this client; retry later.' },
   REDIS_ERROR: { status: 500, meaning: 'Redis rejected the operation.' },

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
 import { exactJsonRule, jsonValue, key, keyList, raw, redisName, ttlSeconds } from './fields.js';
-
-/** The largest SCAN cursor: 2^64 − 1. */
-const maxCursor = '18446744073709551615';
+import { beyondRedisCursors, withinRedisCursors } from './scan-fields.js';
 
 export const redis_get = defineTool({
   name: 'redis_get',
@@ -27,19 +25,28 @@ export const redis_set = defineTool({
   toolset: 'seed',
   title: 'Set value',
   description: 'Store any JSON value at a key, replacing what was there, with an optional time to live.',
-  input: z.strictObject({
-    key,
-    value: jsonValue.describe(`The value to store: any JSON. Strings are stored verbatim, anything else as JSON text. ${exactJsonRule}`),
-    ttl: ttlSeconds.optional().describe('Time to live in seconds; omit to keep the key until deleted.'),
-  }),
+  input: z
+    .strictObject({
+      key,
+      value: jsonValue.describe(`The value to store: any JSON. Strings are stored verbatim, anything else as JSON text. ${exactJsonRule}`),
+      ttl: ttlSeconds.optional().describe('Time to live in seconds; omit to keep the key until deleted.'),
+      condition: z.enum(['nx', 'xx']).optional().describe('Store only if the key does not exist (nx) or only if it exists (xx).'),
+      get: z.boolean().default(false).describe('Also answer the value the key held before (in "previous").'),
+      keep_ttl: z.boolean().default(false).describe('Keep the key\'s current time to live instead of removing it.'),
+    })
+    .refine((input) => !(input.keep_ttl && input.ttl !== undefined), { path: ['keep_ttl'], message: 'cannot be combined with ttl' }),
   output: z.strictObject({
     key: z.string().describe('The key that was written.'),
-    stored: z.literal(true).describe('Always true: the write was acknowledged by Redis.'),
-    ttl: z.number().int().nullable().describe('The time to live that was set, in seconds; null when the key does not expire.'),
+    stored: z.boolean().describe('True when the value was stored; false when the condition (nx/xx) was not met.'),
+    ttl: z.number().int().nullable().describe('The time to live that was set (with keep_ttl: kept), in seconds; null when the key does not expire or nothing was stored.'),
+    previous: z
+      .strictObject({ found: z.boolean(), value: jsonValue.nullable() })
+      .optional()
+      .describe('With get=true: what the key held before the call (found=false, value=null when nothing).'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   rest: { method: 'PUT', path: '/v1/keys/{key}' },
-  errors: ['VALUE_TOO_LARGE'],
+  errors: ['VALUE_TOO_LARGE', 'WRONG_TYPE'],
   example: { key: 'session:abc123', value: { user_id: 'user456', preferences: { theme: 'dark' } }, ttl: 3600 },
 });
 
@@ -89,10 +96,10 @@ export const redis_keys = defineTool({
     cursor: z
       .string()
       .regex(/^\d{1,20}$/, 'must be a cursor returned by an earlier call, or "0" to start')
-      // SCAN cursors are unsigned 64-bit integers; Redis refuses a larger one ("invalid cursor").
-      .refine((cursor) => !/^\d{20}$/.test(cursor) || cursor <= maxCursor, { message: `must be at most ${maxCursor} (a cursor returned by an earlier call, or "0" to start)` })
+      .refine(withinRedisCursors, { message: beyondRedisCursors })
       .default('0')
       .describe('Where to continue: "0" starts a new scan; pass the cursor of the previous result to continue.'),
+    type: z.enum(['string', 'list', 'set', 'zset', 'hash', 'stream']).optional().describe('List only keys holding this type.'),
   }),
   output: z.strictObject({
     keys: z.array(z.string()).describe('Matching keys, in no particular order; a key may repeat across pages, as with SCAN.'),

@@ -19,8 +19,21 @@ const errorBody = z
   })
   .meta({ id: 'Error' });
 
+/**
+ * The part of a tool's input that travels in one place (path, query or body). Built from the
+ * shape rather than with pick(), which zod refuses on an object with cross-field rules ("field
+ * and value, or fields"): OpenAPI cannot state those per part, and the tool checks them.
+ */
 function pick(schema: z.ZodObject, fields: readonly string[]): z.ZodObject {
-  return schema.pick(Object.fromEntries(fields.map((f) => [f, true])) as Record<string, true>);
+  return z.strictObject(Object.fromEntries(fields.map((f) => [f, schema.shape[f]!])));
+}
+
+/**
+ * Path parameters as OpenAPI requires them: always present. A field optional in the tool (as
+ * redis_hset's field, which its fields form leaves out) is required on a route whose path holds it.
+ */
+function required(schema: z.ZodObject): z.ZodObject {
+  return schema.required();
 }
 
 function errorResponses(codes: readonly ErrorCode[]): RouteConfig['responses'] {
@@ -43,7 +56,7 @@ function routeConfig(tool: CollectedTool): RouteConfig {
   const { definition } = tool;
   const input = definition.input;
   const request: RouteConfig['request'] = {};
-  if (tool.pathParams.length > 0) request.params = pick(input, tool.pathParams);
+  if (tool.pathParams.length > 0) request.params = required(pick(input, tool.pathParams));
   if (Object.keys(tool.queryParams).length > 0) request.query = pick(input, Object.keys(tool.queryParams));
   if (tool.bodyParams.length > 0) {
     request.body = { required: true, content: { 'application/json': { schema: pick(input, tool.bodyParams) } } };

@@ -1,13 +1,16 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import type { ToolContext } from '../tools/context.js';
 import { decodeStored } from './stored-values.js';
+import { setFields } from './hash-fields.js';
 
 type HashHandlers = Pick<ToolHandlers<ToolContext>, 'redis_hset' | 'redis_hget' | 'redis_hgetall'>;
 
 export const hashHandlers: HashHandlers = {
-  async redis_hset({ key, field, value }, { redis, keys, encode }) {
-    const added = await redis.hset(keys.key(key), field, encode(value, 'value'));
-    return { key, field, created: added === 1 };
+  async redis_hset({ key, field, value, fields }, { redis, keys, encode }) {
+    if (fields !== undefined) return { key, created_count: await setFields(redis, keys.key(key), fields, encode) };
+    // The schema holds field and value present when fields is not.
+    const added = await redis.hset(keys.key(key), field!, encode(value, 'value'));
+    return { key, field: field!, created: added === 1 };
   },
 
   async redis_hget({ key, field, raw }, { redis, keys }) {

@@ -1,6 +1,7 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import type { ToolContext } from '../tools/context.js';
 import { decodeStored } from './stored-values.js';
+import { setWithOptions } from './set-options.js';
 
 type KeyHandlers = Pick<
   ToolHandlers<ToolContext>,
@@ -22,8 +23,9 @@ export const keyHandlers: KeyHandlers = {
     return { key, found: true, value: raw ? text : decodeStored(text, { key }) };
   },
 
-  async redis_set({ key, value, ttl }, { redis, keys, encode }) {
+  async redis_set({ key, value, ttl, condition, get, keep_ttl }, { redis, keys, encode }) {
     const text = encode(value, 'value');
+    if (condition || get || keep_ttl) return setWithOptions(redis, key, keys.key(key), text, { ttl, condition, get, keep_ttl });
     if (ttl === undefined) await redis.set(keys.key(key), text);
     else await redis.set(keys.key(key), text, 'EX', ttl);
     return { key, stored: true, ttl: ttl ?? null };
@@ -40,14 +42,17 @@ export const keyHandlers: KeyHandlers = {
     return { count: flags.reduce((sum: number, flag) => sum + flag, 0), results };
   },
 
-  async redis_keys({ pattern, count, cursor: start }, { redis, keys }) {
+  async redis_keys({ pattern, count, cursor: start, type }, { redis, keys }) {
     const match = keys.pattern(pattern);
     const found: string[] = [];
     let cursor = start;
     const started = performance.now();
     for (let step = 0; step < maxScanSteps; step++) {
       const scanCount = Math.min(maxScanCount, Math.max(count - found.length, 10));
-      const [next, batch] = await redis.scan(cursor, 'MATCH', match, 'COUNT', scanCount);
+      const [next, batch] =
+        type === undefined
+          ? await redis.scan(cursor, 'MATCH', match, 'COUNT', scanCount)
+          : await redis.scan(cursor, 'MATCH', match, 'COUNT', scanCount, 'TYPE', type);
       for (const fullKey of batch) found.push(keys.strip(fullKey));
       cursor = next;
       if (cursor === '0' || found.length >= count || performance.now() - started >= scanTimeBudgetMs) break;

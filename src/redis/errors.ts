@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { UndecodableValueError } from './codec.js';
 
 /**
  * Maps whatever a Redis call threw to an AppError. Redis's own error replies carry their code
@@ -8,6 +9,13 @@ import { AppError } from '../errors.js';
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (!(error instanceof Error)) return new AppError('INTERNAL_ERROR', 'Unexpected failure.', String(error));
+  // A read that did not say where it read (handlers/stored-values.ts names the key and field).
+  if (error instanceof UndecodableValueError) {
+    return new AppError('VALUE_UNDECODABLE', `A stored value holds JSON that cannot be answered exactly: ${error.message}. Read it with raw: true where the tool offers it.`, {
+      reason: error.reason,
+      ...(error.path ? { path: error.path } : {}),
+    });
+  }
   if (error.name === 'ReplyError') {
     const code = error.message.split(' ', 1)[0];
     if (code === 'WRONGTYPE') {

@@ -17,6 +17,8 @@ export interface ToolContext {
    * or is over the size limit (VALUE_TOO_LARGE); `field` names it in the error.
    */
   encode(value: unknown, field: string): string;
+  /** Largest value a write may store (--max-value-bytes), for writes that do not go through `encode`. */
+  maxValueBytes: number;
   /** Connections for commands that wait; see BlockingPool.run. */
   blocking: BlockingPool;
   /** Byte budget of one collection answer (--max-response-bytes); see tools/budget.ts. */

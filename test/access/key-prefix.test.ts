@@ -42,17 +42,26 @@ function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore'
   const [name, ...rest] = args;
   switch (name!.toLowerCase()) {
     case 'get': case 'set': case 'ttl': case 'lpush': case 'rpush': case 'lpop':
-    case 'hset': case 'hget': case 'hgetall': case 'expire': case 'hsetnx': case 'hmget': case 'type':
+    case 'hset': case 'hget': case 'hgetall': case 'expire': case 'hsetnx':
+    case 'type': case 'pexpire': case 'persist': case 'pttl': case 'incrby': case 'incrbyfloat': case 'getdel': case 'getex':
+    case 'setrange': case 'getrange': case 'strlen': case 'append': case 'hdel': case 'hmget': case 'hexists': case 'hlen':
+    case 'hincrby': case 'hincrbyfloat': case 'hscan':
       return { keys: [rest[0]!] };
-    case 'del': case 'exists':
+    case 'rename': case 'renamenx': case 'copy':
+      return { keys: [rest[0]!, rest[1]!] };
+    case 'memory':
+      return { keys: [rest[1]!] };
+    case 'del': case 'exists': case 'unlink': case 'touch': case 'mget':
       return { keys: rest };
+    case 'mset': case 'msetnx':
+      return { keys: rest.filter((_, i) => i % 2 === 0) };
     case 'evalsha': case 'eval':
       return { keys: rest.slice(2, 2 + Number(rest[1])) };
     case 'scan': {
       const at = rest.findIndex((arg) => arg.toLowerCase() === 'match');
       return { keys: [], pattern: at === -1 ? undefined : rest[at + 1] };
     }
-    case 'select': case 'client': case 'info': case 'ping': case 'script': case 'hello': case 'quit':
+    case 'select': case 'client': case 'info': case 'ping': case 'script': case 'hello': case 'quit': case 'multi': case 'exec':
       return 'ignore';
     default:
       return 'unknown';
@@ -127,6 +136,27 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
     fc.record({ tool: fc.constant('redis_session_create'), args: fc.record({ session_id: sessionId, data: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), value, { maxKeys: 2 }) }) }),
     fc.record({ tool: fc.constantFrom('redis_session_get', 'redis_session_delete'), args: fc.record({ session_id: sessionId }) }),
     fc.record({ tool: fc.constant('redis_session_update'), args: fc.record({ session_id: sessionId, data: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), value, { maxKeys: 2 }) }) }),
+    // The keys, strings and hashes toolsets, and the seed tools' options.
+    fc.record({ tool: fc.constant('redis_set'), args: fc.record({ key: name, value, condition: fc.constantFrom('nx', 'xx'), get: fc.boolean(), keep_ttl: fc.boolean() }, { requiredKeys: ['key', 'value'] }) }),
+    fc.record({ tool: fc.constant('redis_keys'), args: fc.record({ pattern: fc.oneof(name, fc.constantFrom('*', 'inside:*')), type: fc.constantFrom('string', 'hash', 'list'), cursor }) }),
+    fc.record({ tool: fc.constant('redis_hset'), args: fc.record({ key: name, fields: fc.dictionary(name, value, { minKeys: 1, maxKeys: 3 }) }) }),
+    fc.record({
+      tool: fc.constantFrom('redis_type', 'redis_persist', 'redis_pttl', 'redis_memory_usage', 'redis_getdel', 'redis_strlen', 'redis_getrange', 'redis_hlen', 'redis_hkeys', 'redis_hvals', 'redis_incr'),
+      args: fc.record({ key: name }),
+    }),
+    fc.record({ tool: fc.constant('redis_expire'), args: fc.record({ key: name, ttl: fc.integer({ min: 100, max: 1000 }), condition: fc.constantFrom('nx', 'xx', 'gt', 'lt') }, { requiredKeys: ['key', 'ttl'] }) }),
+    fc.record({ tool: fc.constant('redis_pexpire'), args: fc.record({ key: name, ttl_ms: fc.integer({ min: 100_000, max: 1_000_000 }) }) }),
+    fc.record({ tool: fc.constant('redis_getex'), args: fc.record({ key: name, ttl: fc.integer({ min: 100, max: 1000 }) }) }),
+    fc.record({ tool: fc.constant('redis_rename'), args: fc.record({ key: name, new_key: name, nx: fc.boolean() }) }),
+    fc.record({ tool: fc.constant('redis_copy'), args: fc.record({ key: name, destination: name, replace: fc.boolean() }) }),
+    fc.record({ tool: fc.constantFrom('redis_unlink', 'redis_touch', 'redis_mget'), args: fc.record({ keys: fc.array(name, { minLength: 1, maxLength: 4 }) }) }),
+    fc.record({ tool: fc.constant('redis_mset'), args: fc.record({ values: fc.dictionary(name, value, { minKeys: 1, maxKeys: 3 }), nx: fc.boolean() }) }),
+    fc.record({ tool: fc.constantFrom('redis_incrbyfloat'), args: fc.record({ key: name, by: fc.integer({ min: -5, max: 5 }) }) }),
+    fc.record({ tool: fc.constantFrom('redis_setrange', 'redis_append'), args: fc.record({ key: name, offset: fc.integer({ min: 0, max: 20 }), value: fc.string({ maxLength: 5 }) }) }).map(({ tool, args }) => ({ tool, args: tool === 'redis_append' ? { key: args.key, value: args.value } : args })),
+    fc.record({ tool: fc.constantFrom('redis_hdel', 'redis_hmget'), args: fc.record({ key: name, fields: fc.array(name, { minLength: 1, maxLength: 3 }) }) }),
+    fc.record({ tool: fc.constantFrom('redis_hexists', 'redis_hincrby', 'redis_hincrbyfloat'), args: fc.record({ key: name, field: name, by: fc.integer({ min: -5, max: 5 }) }) }).map(({ tool, args }) => ({ tool, args: tool === 'redis_hexists' ? { key: args.key, field: args.field } : args })),
+    fc.record({ tool: fc.constant('redis_hsetnx'), args: fc.record({ key: name, field: name, value }) }),
+    fc.record({ tool: fc.constant('redis_hscan'), args: fc.record({ key: name, pattern: name, cursor }) }),
   );
 
   it('no tool, pattern or cursor reaches a key outside the prefix', async () => {
@@ -135,7 +165,7 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
         const outcome = await client.call(tool, args as Record<string, unknown>);
         figures.calls++;
         if (!outcome.ok) {
-          expect(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS'], outcome.message).toContain(outcome.code);
+          expect(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'VALUE_NOT_NUMERIC'], outcome.message).toContain(outcome.code);
           // REST: a refusal is a 4xx, never a 500.
           if (outcome.httpStatus !== undefined) expect(outcome.httpStatus, outcome.message).toBeLessThan(500);
           if (outcome.code === 'INVALID_PARAMS') expectFieldsNamed(outcome);

@@ -21,7 +21,7 @@ const stdioRuns = Number(process.env.FUZZ_RUNS ?? 60);
 const runsPerTool: Record<string, number> = { stdio: stdioRuns };
 const networkRuns = Math.max(1, Math.ceil(stdioRuns / 2));
 /** Errors a tool may answer with for well-formed but unlucky input. */
-const expectedCodes = new Set(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'VALUE_TOO_LARGE']);
+const expectedCodes = new Set(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'VALUE_TOO_LARGE', 'VALUE_NOT_NUMERIC']);
 
 const json = fc.jsonValue({ maxDepth: 3 });
 const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '*', '\\', '[', '0', 'mcp_session:x', '__proto__'));
