@@ -20,7 +20,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('the generator', () => {
+describe('the generator', { timeout: 180_000 }, () => {
   it('--check passes on the committed output and names a stale file', () => {
     expect(gen('--check').status).toBe(0);
     writeFileSync(join(work, 'docs/tools.md'), 'edited by hand\n');
