@@ -127,6 +127,9 @@ describe('stdio: exits with every answer written whole', () => {
       expect(processesMentioning(dataDir)).toEqual([]);
     } finally {
       cli.kill();
+      // Whatever a failure left running for this directory (a killed server leaves its redis-server), and only that.
+      await cli.exited;
+      for (const { pid } of processesMentioning(dataDir)) process.kill(pid, 'SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
