@@ -6,7 +6,7 @@ import { errorTable, type ErrorCode } from '../../schema/errors.js';
 import type { CollectedTool } from './collect.js';
 
 /** Errors any REST route can answer with once auth, access lists or rate limits are switched on. */
-const surfaceErrors = ['UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED'] as const satisfies readonly ErrorCode[];
+const surfaceErrors = ['UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', 'SERVER_BUSY'] as const satisfies readonly ErrorCode[];
 
 const errorBody = z
   .object({
