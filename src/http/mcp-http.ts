@@ -1,10 +1,10 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, isInitializeRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Metrics } from '../metrics.js';
-import { requestIdOf } from '../mcp/jsonrpc.js';
+import { errorAnswer, readParsed, requestIdOf, type JSONRPCErrorAnswer } from '../mcp/jsonrpc.js';
 import { answerText, createMcpServer, type PlainToolCall, type ToolServer } from '../mcp/server-factory.js';
 import type { ToolRunner } from '../tools/runner.js';
 import { tokenDigest } from './auth.js';
@@ -35,6 +35,16 @@ interface Session {
 /** A JSON-RPC error sent as plain JSON, as the Streamable HTTP spec expects outside a session stream. */
 function rpcError(reply: FastifyReply, status: number, code: number, message: string, id: RequestId | null = null): FastifyReply {
   return reply.code(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id });
+}
+
+/** The answer to a POST body holding something other than JSON-RPC messages (a batch: the first such member), or undefined. */
+function invalidMessage(body: unknown): JSONRPCErrorAnswer | undefined {
+  if (Array.isArray(body) && body.length === 0) return errorAnswer(null, ErrorCode.InvalidRequest, 'Invalid Request: an empty batch.');
+  for (const member of Array.isArray(body) ? body : [body]) {
+    const { error } = readParsed(member);
+    if (error) return error;
+  }
+  return undefined;
 }
 
 /** Whether a request presents the credential a session was opened with (compared in constant time). */
@@ -137,6 +147,10 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
       if (request.method === 'POST') {
         const call = directToolCall(request, session.server);
         if (call) return void (await answerDirectly(reply, sessionId, session, call));
+        // JSON that is not a JSON-RPC message: -32600 with its id, as on stdio and /ws (the SDK
+        // transport would call it a -32700 parse error, id null).
+        const invalid = invalidMessage(request.body);
+        if (invalid) return void rpcError(reply, 400, invalid.error.code, invalid.error.message, invalid.id);
       }
       transport = session.transport;
     } else if (request.method === 'POST' && isInitializeRequest(request.body)) {

@@ -64,10 +64,15 @@ export function readFrame(text: string): Frame {
   } catch (error) {
     return { error: errorAnswer(null, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`) };
   }
-  const message = readMessage(parsed);
+  if (Array.isArray(parsed)) return { error: errorAnswer(null, ErrorCode.InvalidRequest, 'Invalid Request: batches are not supported.') };
+  return readParsed(parsed);
+}
+
+/** readFrame for a value already parsed from JSON (an HTTP body): one message, or the -32600 to answer. */
+export function readParsed(value: unknown): Frame {
+  const message = readMessage(value);
   if (message) return { message };
-  const detail = Array.isArray(parsed) ? 'batches are not supported' : 'not a JSON-RPC 2.0 request, notification or response';
-  return { error: errorAnswer(requestIdOf(parsed), ErrorCode.InvalidRequest, `Invalid Request: ${detail}.`) };
+  return { error: errorAnswer(requestIdOf(value), ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response.') };
 }
 
 /** The id of a request that failed validation, when it has a usable one (JSON-RPC: else null). */
