@@ -75,7 +75,7 @@ const defaultEdges: EdgeLimits = {
   wsIdleTimeoutMs: 300_000,
   wsPingIntervalMs: 30_000,
   maxQueuedBytes: 8 * 1024 * 1024,
-  maxCallsInFlight: 128,
+  maxCallsInFlight: 64,
   lingerMs: 1000,
 };
 

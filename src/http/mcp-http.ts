@@ -62,7 +62,7 @@ function sameOwner(session: Buffer | undefined, presented: Buffer | undefined): 
 async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeoutMs, maxSessions, bindToToken }: McpHttpOptions): Promise<void> {
   const sessions = new Map<string, Session>();
   /** Sessions whose initialize is being answered: they count against maxSessions already. */
-  let opening = 0;
+  const opening = new Set<StreamableHTTPServerTransport>();
 
   const forget = (id: string) => {
     if (sessions.delete(id)) metrics.activeSessions--;
@@ -91,14 +91,15 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
     await Promise.all([...sessions].map(([id, session]) => closeSession(id, session)));
   });
 
-  /** @param opened called once, when the session is stored or its initialize has failed */
-  async function newSession(owner: Buffer | undefined, opened: () => void): Promise<StreamableHTTPServerTransport> {
+  // Nothing here may refer to the initialize request: what these closures hold lives as long as
+  // the session, and the request holds its whole body.
+  async function newSession(owner: Buffer | undefined): Promise<StreamableHTTPServerTransport> {
     const server = createMcpServer(runner);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, server, lastSeen: Date.now(), active: 1, owner });
-        opened();
+        opening.delete(transport);
         metrics.activeSessions++;
         app.log.info({ mcpSession: sessionLabel(id), transport: 'http' }, 'MCP session opened');
       },
@@ -107,8 +108,10 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
       },
     });
     transport.onclose = () => {
+      opening.delete(transport);
       if (transport.sessionId) forget(transport.sessionId);
     };
+    opening.add(transport);
     await server.connect(transport);
     return transport;
   }
@@ -137,7 +140,6 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
     const presented = bindToToken ? tokenDigest(request) : undefined;
     let session: Session | undefined;
     let transport: StreamableHTTPServerTransport;
-    let opened: (() => void) | undefined;
     if (sessionId) {
       session = sessions.get(sessionId);
       // Another token's session is answered as if it did not exist: its id is no way in.
@@ -154,19 +156,13 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
       }
       transport = session.transport;
     } else if (request.method === 'POST' && isInitializeRequest(request.body)) {
-      if (sessions.size + opening >= maxSessions) {
+      if (sessions.size + opening.size >= maxSessions) {
         request.log.warn({ maxSessions }, 'refused an MCP session: too many open');
         reply.header('retry-after', '5');
         const message = `Server busy: ${maxSessions} MCP sessions are open, its limit (--max-sessions); close one (DELETE /mcp) or retry later.`;
         return void rpcError(reply, 503, -32000, message, requestIdOf(request.body));
       }
-      opening++;
-      let pending = true;
-      opened = () => {
-        if (pending) opening--;
-        pending = false;
-      };
-      transport = await newSession(presented, opened);
+      transport = await newSession(presented);
     } else {
       return void rpcError(reply, 400, -32000, 'Bad Request: no valid Mcp-Session-Id header; send initialize first.');
     }
@@ -185,7 +181,7 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
         current.lastSeen = Date.now();
       } else if (!transport.sessionId) {
         // initialize failed: nothing refers to this server any more.
-        opened?.();
+        opening.delete(transport);
         void transport.close();
       }
       // A response that finished has its line from Fastify; a stream the client cut (a GET stream, a

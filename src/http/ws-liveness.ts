@@ -53,10 +53,15 @@ export class WebSocketLiveness {
   private tick(now: number): void {
     const { idleTimeoutMs, pingIntervalMs, onDrop } = this.options;
     for (const [transport, state] of this.watched) {
-      if (transport.callsInFlight === 0 && now - transport.lastMessageAt >= idleTimeoutMs) {
+      if (!transport.busy && now - transport.lastMessageAt >= idleTimeoutMs) {
         this.watched.delete(transport);
         onDrop?.(transport, 'idle');
         void transport.close(closeCodes.goingAway, `idle for ${Math.round(idleTimeoutMs / 1000)} s`);
+        // A client that does not complete the close (it may not be reading) is dropped a ping period later.
+        const socket = state.socket;
+        const drop = setTimeout(() => socket.terminate(), pingIntervalMs);
+        drop.unref();
+        socket.once('close', () => clearTimeout(drop));
         continue;
       }
       if (now - state.lastPingAt < pingIntervalMs) continue;

@@ -17,7 +17,7 @@ export interface FlowLimits {
   maxCallsInFlight: number;
 }
 
-export const defaultFlowLimits: FlowLimits = { maxQueuedBytes: 8 * 1024 * 1024, maxCallsInFlight: 128 };
+export const defaultFlowLimits: FlowLimits = { maxQueuedBytes: 8 * 1024 * 1024, maxCallsInFlight: 64 };
 
 /** Why reading from the client has stopped: too many calls of its own running, or too many answers it has not read. */
 export type PauseReason = 'calls' | 'bytes';
@@ -38,8 +38,10 @@ export type PauseReason = 'calls' | 'bytes';
  * server buffer them without end; one that sends requests faster than they are answered would
  * have it run them all at once. So reading from the client stops (the TCP socket is paused, and
  * the client's own sends stall in turn) while more than `maxQueuedBytes` of answers wait to be
- * taken, until half of that is left, and while `maxCallsInFlight` of its requests are running:
- * requests already read past that wait here, in order, for a call to end.
+ * taken, until half of that is left, and while `maxCallsInFlight` of its requests are running.
+ * Requests already read meanwhile wait here, in order, until a call ends and the client has
+ * taken its answers. So what one connection makes the server hold is bounded: its unread
+ * answers up to `maxQueuedBytes`, plus the answers of at most `maxCallsInFlight` calls.
  */
 export class WebSocketServerTransport implements TextTransport {
   onclose?: () => void;
@@ -64,6 +66,8 @@ export class WebSocketServerTransport implements TextTransport {
   /** Requests read while `maxCallsInFlight` were running, waiting for one to end. */
   private readonly held: JSONRPCMessage[] = [];
   private readonly paused = new Set<PauseReason>();
+  /** True while releaseHeld() runs (a released cancellation frees a place; the loop already goes on). */
+  private releasing = false;
 
   /**
    * @param socket the WebSocket
@@ -84,6 +88,11 @@ export class WebSocketServerTransport implements TextTransport {
   /** Requests of this client running now. */
   get callsInFlight(): number {
     return this.runningCount;
+  }
+
+  /** True while the client has requests running, or read and waiting to run. */
+  get busy(): boolean {
+    return this.runningCount > 0 || this.held.length > 0;
   }
 
   /** Why reading from the client has stopped (empty while reading). */
@@ -164,7 +173,8 @@ export class WebSocketServerTransport implements TextTransport {
   private readonly onDrain = (): void => {
     if (this.socket.bufferedAmount > this.limits.maxQueuedBytes / 2) return;
     this.tcp.off('drain', this.onDrain);
-    this.resume('bytes');
+    this.paused.delete('bytes');
+    this.releaseHeld();
   };
 
   private pause(reason: PauseReason): void {
@@ -172,8 +182,16 @@ export class WebSocketServerTransport implements TextTransport {
     if (!this.socket.isPaused) this.socket.pause();
   }
 
-  private resume(reason: PauseReason): void {
-    this.paused.delete(reason);
+  /** Passes held messages on, in order, while there is room (none while the client has answers to take); reads again once none wait. */
+  private releaseHeld(): void {
+    if (this.releasing) return;
+    this.releasing = true;
+    while (this.held.length > 0 && !this.paused.has('bytes') && !this.closed) {
+      if (isRequest(this.held[0]!) && this.runningCount >= this.limits.maxCallsInFlight) break;
+      this.accept(this.held.shift()!);
+    }
+    this.releasing = false;
+    if (this.held.length === 0) this.paused.delete('calls');
     if (this.paused.size === 0 && this.socket.isPaused) this.socket.resume();
   }
 
@@ -191,17 +209,19 @@ export class WebSocketServerTransport implements TextTransport {
       this.onerror?.(new Error(`${error.error.message.split(':')[0]}: a frame that is not one JSON-RPC message`));
       return;
     }
-    if (isRequest(message)) {
-      if (this.runningCount >= this.limits.maxCallsInFlight || this.held.length > 0) {
-        this.held.push(message);
-        this.pause('calls');
-        return;
-      }
-      this.track(message.id);
-    } else if (isCancellation(message)) {
-      // A cancelled call is not answered; it no longer counts as waiting for one.
-      this.answered(message.params.requestId);
+    // Once one message waits, the ones after it wait too: they stay in order.
+    if (this.held.length > 0 || (isRequest(message) && (this.runningCount >= this.limits.maxCallsInFlight || this.paused.has('bytes')))) {
+      this.held.push(message);
+      this.pause('calls');
+      return;
     }
+    this.accept(message);
+  }
+
+  private accept(message: JSONRPCMessage): void {
+    if (isRequest(message)) this.track(message.id);
+    // A cancelled call is not answered; it no longer counts as waiting for one.
+    else if (isCancellation(message)) this.answered(message.params.requestId);
     this.deliver(message);
   }
 
@@ -216,7 +236,7 @@ export class WebSocketServerTransport implements TextTransport {
     this.runningCount++;
   }
 
-  /** A request was answered (or cancelled): let the next held one run, and read again once none wait. */
+  /** A request was answered (or cancelled): its place is free for the next. */
   private answered(id: RequestId): void {
     const key = idKey(id);
     const count = this.running.get(key);
@@ -224,12 +244,7 @@ export class WebSocketServerTransport implements TextTransport {
     if (count > 1) this.running.set(key, count - 1);
     else this.running.delete(key);
     this.runningCount--;
-    while (this.held.length > 0 && this.runningCount < this.limits.maxCallsInFlight && !this.closed) {
-      const next = this.held.shift()!;
-      this.track((next as { id: RequestId }).id);
-      this.deliver(next);
-    }
-    if (this.held.length === 0 && this.paused.has('calls')) this.resume('calls');
+    if (this.held.length > 0) this.releaseHeld();
   }
 
   private finish(): void {

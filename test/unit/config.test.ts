@@ -71,7 +71,7 @@ describe('config', () => {
       wsIdleTimeoutSec: 300,
       wsPingIntervalSec: 30,
       maxQueuedBytes: 8 * 1024 * 1024,
-      maxCallsInFlight: 128,
+      maxCallsInFlight: 64,
       shutdownTimeoutSec: 10,
     });
     const config = resolveConfig({ 'request-timeout': '5', 'max-sessions': '20', 'ws-idle-timeout': '60' }, { MCP_MAX_CLIENTS: '50', MCP_SHUTDOWN_TIMEOUT: '3' });
