@@ -84,8 +84,11 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex)
     appError = new AppError('INVALID_PARAMS', 'The request did not arrive in time.');
   }
   const body = JSON.stringify({ error: appError.toJSON() });
-  // As Node itself does: write the answer if the socket still takes it, then drop the connection.
-  if (socket.writable) {
+  // As Node itself does: write the answer if the socket still takes it and no answer has begun
+  // on it (a request timing out after an early answer, a 413, must not get a second), then drop
+  // the connection.
+  const answering = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !answering?.headersSent) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy(error);
