@@ -49,6 +49,22 @@ export interface Config {
   allowedHosts: string[];
   /** Requests per minute per client address on /mcp, /ws and /v1; undefined: no limit. */
   rateLimit: number | undefined;
+  /** Seconds a client has to send a whole HTTP request, headers and body. */
+  requestTimeoutSec: number;
+  /** Seconds a WebSocket may go without sending a message (and with no call running) before it is closed. */
+  wsIdleTimeoutSec: number;
+  /** Seconds between WebSocket pings; a client that has not answered one by the next is disconnected. */
+  wsPingIntervalSec: number;
+  /** Most client connections (HTTP and WebSocket) open at once. */
+  maxClients: number;
+  /** Most Streamable HTTP (/mcp) sessions open at once. */
+  maxSessions: number;
+  /** Bytes of answers one WebSocket client may leave unread before the server stops reading its requests. */
+  maxQueuedBytes: number;
+  /** Calls one WebSocket client may have running at once before the server stops reading its requests. */
+  maxCallsInFlight: number;
+  /** Seconds a shutdown waits for calls in flight before it closes every connection. */
+  shutdownTimeoutSec: number;
 }
 
 export class ConfigError extends Error {
@@ -68,6 +84,14 @@ export interface OptionSpec {
   max?: number;
   default: unknown;
   help: string;
+  /**
+   * For a list that restricts something: what an empty value would silently mean. Given
+   * explicitly empty (`--tools ''`, or only commas and spaces, as an unset shell variable
+   * expands), it is refused with this text rather than taken as "no restriction".
+   */
+  emptyMeans?: string;
+  /** The environment variable set to '' is refused too (otherwise '' counts as unset). */
+  emptyEnvRefused?: boolean;
 }
 
 export const optionSpecs: readonly OptionSpec[] = [
@@ -82,8 +106,8 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'toolsets', flag: 'toolsets', env: 'MCP_TOOLSETS', kind: 'list', default: [...defaultToolsets], help: `Comma-separated toolsets to offer, or all. Toolsets: ${toolsetNames.join(', ')}.` },
   { key: 'maxResponseBytes', flag: 'max-response-bytes', env: 'MCP_MAX_RESPONSE_BYTES', kind: 'integer', min: 1024, max: 512 * 1024 * 1024, default: 1024 * 1024, help: 'Byte budget of one answer of a collection tool; a longer answer is cut at an element boundary and says where to continue.' },
   { key: 'readOnly', flag: 'read-only', env: 'MCP_READ_ONLY', kind: 'boolean', default: false, help: 'Offer only tools that do not change Redis; write tools are hidden from tools/list and answer FORBIDDEN.' },
-  { key: 'tools', flag: 'tools', env: 'MCP_TOOLS', kind: 'list', default: [], help: 'Comma-separated tool names to offer (e.g. redis_get,redis_keys); the others are hidden and answer FORBIDDEN. Unset: all tools.' },
-  { key: 'disableTools', flag: 'disable-tools', env: 'MCP_DISABLE_TOOLS', kind: 'list', default: [], help: 'Comma-separated tool names not to offer, applied after --tools.' },
+  { key: 'tools', flag: 'tools', env: 'MCP_TOOLS', kind: 'list', default: [], emptyMeans: 'every tool is offered', emptyEnvRefused: true, help: 'Comma-separated tool names to offer (e.g. redis_get,redis_keys); the others are hidden and answer FORBIDDEN. Unset: all tools.' },
+  { key: 'disableTools', flag: 'disable-tools', env: 'MCP_DISABLE_TOOLS', kind: 'list', default: [], emptyMeans: 'no tool is disabled', help: 'Comma-separated tool names not to offer, applied after --tools.' },
   { key: 'redisTlsCaFile', flag: 'redis-tls-ca-file', env: 'REDIS_TLS_CA_FILE', kind: 'string', default: undefined, help: 'PEM file of the CA that signed the Redis server certificate (for rediss:// with a private CA).' },
   { key: 'embeddedRedis', flag: 'embedded-redis', env: 'MCP_EMBEDDED_REDIS', kind: 'choice', choices: ['auto', 'always', 'never'], default: 'auto', help: 'auto: with no --redis-url and nothing on 127.0.0.1:6379, start a private redis-server; always: start one regardless; never: do not.' },
   { key: 'dataDir', flag: 'data-dir', env: 'MCP_DATA_DIR', kind: 'string', default: undefined, help: 'Where the private redis-server keeps its data. Default: $XDG_DATA_HOME/redis-mcp-server or ~/.local/share/redis-mcp-server.' },
@@ -91,11 +115,19 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'port', flag: 'port', env: 'MCP_PORT', kind: 'integer', min: 0, max: 65535, default: 8920, help: 'Port of the HTTP server (0 picks a free one).' },
   { key: 'sessionIdleTimeoutSec', flag: 'session-idle-timeout', env: 'MCP_SESSION_IDLE_TIMEOUT', kind: 'integer', min: 1, max: 7 * 24 * 3600, default: 1800, help: 'Seconds a Streamable HTTP (/mcp) session may sit unused before it is closed and its memory freed.' },
   { key: 'healthPort', flag: 'health-port', env: 'MCP_HEALTH_PORT', kind: 'integer', min: 0, max: 65535, default: undefined, help: 'With --transport stdio, also serve /health and /metrics on this port.' },
-  { key: 'authTokens', flag: 'auth-token', env: 'MCP_AUTH_TOKEN', kind: 'list', default: [], help: 'Bearer token clients must send (Authorization: Bearer <token>) on /mcp, /ws and /v1. Several: comma-separated or the flag repeated. Unset: no token is asked for.' },
+  { key: 'authTokens', flag: 'auth-token', env: 'MCP_AUTH_TOKEN', kind: 'list', default: [], emptyMeans: 'no token is asked for', emptyEnvRefused: true, help: 'Bearer token clients must send (Authorization: Bearer <token>) on /mcp, /ws and /v1. Several: comma-separated or the flag repeated. Unset: no token is asked for.' },
   { key: 'allowUnauthenticated', flag: 'allow-unauthenticated', env: 'MCP_ALLOW_UNAUTHENTICATED', kind: 'boolean', default: false, help: 'Start even though --host is not a loopback address and no --auth-token is set (anyone who can reach the port can read and write).' },
-  { key: 'allowedOrigins', flag: 'allowed-origins', env: 'MCP_ALLOWED_ORIGINS', kind: 'list', default: [], help: 'Browser origins (e.g. https://app.example.com) allowed besides pages served from localhost and the bound address; * allows any. Requests without Origin are always allowed.' },
-  { key: 'allowedHosts', flag: 'allowed-hosts', env: 'MCP_ALLOWED_HOSTS', kind: 'list', default: [], help: 'Host header values (name, or name:port) accepted besides localhost, 127.0.0.1, [::1] and the bound address; * accepts any. Guards against DNS rebinding.' },
+  { key: 'allowedOrigins', flag: 'allowed-origins', env: 'MCP_ALLOWED_ORIGINS', kind: 'list', default: [], emptyMeans: 'no origin is added to the defaults', help: 'Browser origins (e.g. https://app.example.com) allowed besides pages served from localhost and the bound address; * allows any. Requests without Origin are always allowed.' },
+  { key: 'allowedHosts', flag: 'allowed-hosts', env: 'MCP_ALLOWED_HOSTS', kind: 'list', default: [], emptyMeans: 'no Host name is added to the defaults', help: 'Host header values (name, or name:port) accepted besides localhost, 127.0.0.1, [::1] and the bound address; * accepts any. Guards against DNS rebinding.' },
   { key: 'rateLimit', flag: 'rate-limit', env: 'MCP_RATE_LIMIT', kind: 'integer', min: 1, max: 1_000_000, default: undefined, help: 'Requests per minute allowed per client address on /mcp, /v1 and WebSocket upgrades; more answer 429 RATE_LIMITED. Unset: no limit.' },
+  { key: 'requestTimeoutSec', flag: 'request-timeout', env: 'MCP_REQUEST_TIMEOUT', kind: 'integer', min: 1, max: 3600, default: 30, help: 'Seconds a client has to send a whole HTTP request (headers and body); a slower one is answered 408 and its connection closed.' },
+  { key: 'maxClients', flag: 'max-clients', env: 'MCP_MAX_CLIENTS', kind: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Most client connections (HTTP and WebSocket) open at once; a request on a connection beyond it is answered 503 and the connection closed.' },
+  { key: 'maxSessions', flag: 'max-sessions', env: 'MCP_MAX_SESSIONS', kind: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Most Streamable HTTP (/mcp) sessions open at once; an initialize beyond it is answered 503 until one closes or expires.' },
+  { key: 'wsIdleTimeoutSec', flag: 'ws-idle-timeout', env: 'MCP_WS_IDLE_TIMEOUT', kind: 'integer', min: 1, max: 7 * 24 * 3600, default: 300, help: 'Seconds a WebSocket connection may go without sending a message, with no call running, before it is closed (1001).' },
+  { key: 'wsPingIntervalSec', flag: 'ws-ping-interval', env: 'MCP_WS_PING_INTERVAL', kind: 'integer', min: 1, max: 3600, default: 30, help: 'Seconds between WebSocket pings; a client that has not answered one ping by the next is disconnected.' },
+  { key: 'maxQueuedBytes', flag: 'max-queued-bytes', env: 'MCP_MAX_QUEUED_BYTES', kind: 'integer', min: 64 * 1024, max: 1024 * 1024 * 1024, default: 8 * 1024 * 1024, help: 'Bytes of answers a WebSocket client may leave unread; beyond it the server stops reading that client until it catches up.' },
+  { key: 'maxCallsInFlight', flag: 'max-calls-in-flight', env: 'MCP_MAX_CALLS_IN_FLIGHT', kind: 'integer', min: 1, max: 100_000, default: 64, help: 'Requests one WebSocket client may have running at once; beyond it the server reads its next request only when one is answered.' },
+  { key: 'shutdownTimeoutSec', flag: 'shutdown-timeout', env: 'MCP_SHUTDOWN_TIMEOUT', kind: 'integer', min: 1, max: 3600, default: 10, help: 'Seconds a shutdown (SIGTERM) waits for calls in flight to answer; then every connection still open is closed.' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'choice', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'Least severe log level written to stderr.' },
 ];
 
@@ -105,7 +137,13 @@ export type FlagValue = string | boolean | string[] | undefined;
 function parseValue(spec: OptionSpec, raw: string | boolean | string[], source: string): unknown {
   if (spec.kind === 'list') {
     const parts = (Array.isArray(raw) ? raw : [String(raw)]).flatMap((part) => part.split(','));
-    return parts.map((part) => part.trim()).filter((part) => part !== '');
+    const items = parts.map((part) => part.trim()).filter((part) => part !== '');
+    if (items.length === 0 && spec.emptyMeans) {
+      throw new ConfigError(
+        `${source} is empty (as an unset shell variable expands), which would mean ${spec.emptyMeans}. Give at least one value, or leave ${source} out.`,
+      );
+    }
+    return items;
   }
   if (spec.kind === 'boolean') {
     if (typeof raw === 'boolean') return raw;
@@ -147,7 +185,7 @@ export function resolveConfig(
     const flag = flags[spec.flag];
     const fromEnv = spec.env ? env[spec.env] : undefined;
     if (flag !== undefined) config[spec.key] = parseValue(spec, flag, `--${spec.flag}`);
-    else if (fromEnv !== undefined && fromEnv !== '') config[spec.key] = parseValue(spec, fromEnv, spec.env!);
+    else if (fromEnv !== undefined && (fromEnv !== '' || spec.emptyEnvRefused)) config[spec.key] = parseValue(spec, fromEnv, spec.env!);
     else config[spec.key] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
   }
   return { ...(config as unknown as Config), ...definedOnly(overrides) };

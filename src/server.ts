@@ -134,8 +134,9 @@ export class RedisMCPServer {
   }
 
   /**
-   * Closes transports (after letting calls in flight answer, bounded; on stdio until their answers
-   * are written), then Redis and any private redis-server. Safe to call twice.
+   * Closes transports (after letting calls in flight answer, for at most --shutdown-timeout over
+   * HTTP; on stdio until their answers are written, bounded; then every connection still open
+   * gets a second before it is dropped), then Redis and any private redis-server. Safe to call twice.
    */
   async stop(): Promise<void> {
     const closers = this.closers.splice(0);
@@ -177,6 +178,16 @@ export class RedisMCPServer {
       allowedOrigins: this.config.allowedOrigins,
       authTokens: this.config.authTokens,
       rateLimitPerMinute: this.config.rateLimit,
+      drainTimeoutMs: this.config.shutdownTimeoutSec * 1000,
+      edges: {
+        requestTimeoutMs: this.config.requestTimeoutSec * 1000,
+        maxClients: this.config.maxClients,
+        maxSessions: this.config.maxSessions,
+        wsIdleTimeoutMs: this.config.wsIdleTimeoutSec * 1000,
+        wsPingIntervalMs: this.config.wsPingIntervalSec * 1000,
+        maxQueuedBytes: this.config.maxQueuedBytes,
+        maxCallsInFlight: this.config.maxCallsInFlight,
+      },
     });
     this.closers.unshift(() => app.close());
     await app.listen({ host: this.config.host, port });

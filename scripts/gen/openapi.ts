@@ -7,7 +7,7 @@ import { toolsetNames, toolsetTable } from '../../schema/toolsets.js';
 import type { CollectedTool } from './collect.js';
 
 /** Errors any REST route can answer with once auth, access lists or rate limits are switched on. */
-const surfaceErrors = ['UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED'] as const satisfies readonly ErrorCode[];
+const surfaceErrors = ['UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', 'SERVER_BUSY'] as const satisfies readonly ErrorCode[];
 
 const errorBody = z
   .object({

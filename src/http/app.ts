@@ -6,15 +6,18 @@ import type { Metrics } from '../metrics.js';
 import { DrainingRunner } from '../tools/draining-runner.js';
 import type { ToolRunner } from '../tools/runner.js';
 import auth from './auth.js';
+import connections from './connections.js';
 import cors from './cors.js';
 import docs from './docs.js';
-import errorEnvelope, { clientErrorHandler, sendError, toAppError } from './errors.js';
+import errorEnvelope, { clientErrorHandler, closeConnectionAfter, isUpgrade, sendError, toAppError } from './errors.js';
 import health from './health.js';
 import mcpHttp from './mcp-http.js';
 import origin from './origin.js';
 import rateLimit from './rate-limit.js';
+import { sessionLabel } from './session-label.js';
 import { RequestLogger } from './request-logger.js';
 import rest from './rest.js';
+import upgradeGuard from './upgrade-guard.js';
 import ws from './ws.js';
 
 export interface AppOptions {
@@ -42,11 +45,44 @@ export interface AppOptions {
   authTokens?: readonly string[];
   /** Requests per minute per client on /mcp, /ws and /v1; undefined: no limit. */
   rateLimitPerMinute?: number;
+  /** The edges: time, connection, session and per-client limits (defaults: those of src/config.ts). */
+  edges?: Partial<EdgeLimits>;
 }
+
+/** How much of the server any client, or all of them together, may hold, and for how long. */
+export interface EdgeLimits {
+  /** A request must arrive whole (headers and body) within this; later: 408, connection closed. */
+  requestTimeoutMs: number;
+  /** Client connections open at once; beyond: 503 SERVER_BUSY. */
+  maxClients: number;
+  /** /mcp sessions open at once; beyond: initialize answered 503. */
+  maxSessions: number;
+  /** A WebSocket that sends nothing (no call running) this long is closed. */
+  wsIdleTimeoutMs: number;
+  /** WebSocket ping period; a ping unanswered by the next drops the connection. */
+  wsPingIntervalMs: number;
+  /** Unread answer bytes per WebSocket before reading from it stops. */
+  maxQueuedBytes: number;
+  /** Requests running per WebSocket before reading from it stops. */
+  maxCallsInFlight: number;
+  /** On close, after calls have drained: how long open connections get before they are destroyed. */
+  lingerMs: number;
+}
+
+const defaultEdges: EdgeLimits = {
+  requestTimeoutMs: 30_000,
+  maxClients: 1000,
+  maxSessions: 1000,
+  wsIdleTimeoutMs: 300_000,
+  wsPingIntervalMs: 30_000,
+  maxQueuedBytes: 8 * 1024 * 1024,
+  maxCallsInFlight: 64,
+  lingerMs: 1000,
+};
 
 /**
  * One log line per request, when it completes (Fastify's default writes two, and whole objects).
- * A /mcp request names its MCP session.
+ * A /mcp request names its MCP session (by label: the id itself lets anyone into the session).
  */
 class OneLinePerRequest extends LogController {
   constructor(private readonly completed: RequestLog) {
@@ -60,7 +96,7 @@ class OneLinePerRequest extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const header = request.headers['mcp-session-id'];
-    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime, mcpSession: typeof header === 'string' ? header : undefined };
+    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime, mcpSession: typeof header === 'string' && (reply.log as unknown as Logger).isLevelEnabled('info') ? sessionLabel(header) : undefined };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
     else this.completed(reply.log as unknown as Logger, request.id, line);
   }
@@ -74,13 +110,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { runner, redis, metrics, logger } = options;
   const surfaces = options.surfaces ?? 'all';
   const maxPayload = options.maxMessageBytes ?? options.maxValueBytes + 1024 * 1024;
+  const edges = { ...defaultEdges, ...options.edges };
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new OneLinePerRequest(requestLog(logger)),
     childLoggerFactory: (parent, bindings, options) => new RequestLogger(parent as Logger, bindings, options) as unknown as FastifyBaseLogger,
     bodyLimit: maxPayload,
-    // Errors raised before routing (a malformed URL) get the same envelope as the rest.
-    frameworkErrors: (error, _request, reply) => void sendError(reply, toAppError(error)),
+    // Errors raised before routing (a malformed URL) get the same envelope as the rest; the hooks do
+    // not run for them, so an upgrade request is closed here (see upgrade-guard.ts).
+    frameworkErrors: (error, request, reply) => {
+      if (isUpgrade(request)) closeConnectionAfter(request, reply);
+      void sendError(reply, toAppError(error));
+    },
     clientErrorHandler,
     // Keys and hash fields may be 1024 characters (3 times that percent-encoded); the router's default cap is 100.
     routerOptions: { maxParamLength: 16 * 1024 },
@@ -90,6 +131,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // refuses unknown body fields by name, the rest goes through zod and JSON.stringify.
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
+    // A request (headers and body) must arrive whole in time, else 408 (errors.ts) and the
+    // connection is closed. Node checks every connection on an interval, 30 s by default, which
+    // would let a timeout run late by that much.
+    requestTimeout: edges.requestTimeoutMs,
+    http: {
+      requestTimeout: edges.requestTimeoutMs,
+      headersTimeout: edges.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, edges.requestTimeoutMs / 4)),
+    },
   });
 
   // Every body here is JSON; without this, text/plain would reach the tools as a bare string.
@@ -109,6 +159,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(errorEnvelope);
+  // First of the doors: a connection over the limit is answered 503, and an upgrade request
+  // anywhere but GET /ws is refused; both are closed after their answer.
+  await app.register(connections, { maxClients: edges.maxClients, lingerMs: edges.lingerMs });
+  await app.register(upgradeGuard, { webSocketPath: surfaces === 'all' ? '/ws' : undefined });
   // The doors, in the order they run (each an onRequest hook): a foreign Host or Origin is
   // refused first, then a CORS preflight from an allowed page is answered (browsers send no
   // token on it), then a client over its rate, then a request without a valid token.
@@ -119,8 +173,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(health, { redis, metrics });
   if (surfaces === 'all') {
     await app.register(rest, { runner });
-    await app.register(mcpHttp, { runner, metrics, idleTimeoutMs: options.sessionIdleTimeoutSec * 1000 });
-    await app.register(ws, { runner, metrics, maxPayload });
+    await app.register(mcpHttp, { runner, metrics, idleTimeoutMs: options.sessionIdleTimeoutSec * 1000, maxSessions: edges.maxSessions, bindToToken: (options.authTokens ?? []).length > 0 });
+    await app.register(ws, {
+      runner,
+      metrics,
+      maxPayload,
+      flow: { maxQueuedBytes: edges.maxQueuedBytes, maxCallsInFlight: edges.maxCallsInFlight },
+      idleTimeoutMs: edges.wsIdleTimeoutMs,
+      pingIntervalMs: edges.wsPingIntervalMs,
+    });
     await app.register(docs, { bearerAuth: (options.authTokens ?? []).length > 0 });
   }
   return app;

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
 import { refuse } from './errors.js';
@@ -29,6 +29,12 @@ export function tokenChecker(tokens: readonly string[]): (presented: string) => 
     for (const token of accepted) match = timingSafeEqual(candidate, token) || match;
     return match;
   };
+}
+
+/** SHA-256 of the bearer token a request presents, or undefined without one. */
+export function tokenDigest(request: FastifyRequest): Buffer | undefined {
+  const token = bearerToken(request.headers.authorization);
+  return token === undefined ? undefined : digest(token);
 }
 
 /** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), or undefined. */

@@ -9,21 +9,34 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   return reply.code(error.status).type('application/json; charset=utf-8').send({ error: error.toJSON() });
 }
 
+/** True for a request Node has handed to the 'upgrade' listener (Connection: upgrade with an Upgrade header). */
+export function isUpgrade(request: FastifyRequest): boolean {
+  return (request.raw as { upgrade?: boolean }).upgrade === true;
+}
+
 /**
- * Sends a refusal from a guard (Host/Origin, rate limit, token). For a WebSocket upgrade it also
- * closes the connection once the answer is out: a guard runs before @fastify/websocket's own
- * hooks, and an upgrade socket is not one Node's HTTP server would ever close, so a refused
- * client that lingers would otherwise hold the socket (and a graceful shutdown) open.
+ * Makes the answer to this request the last on its connection: `Connection: close`, and once the
+ * answer is out the socket is ended (and destroyed a moment later if the client lingers). Node's
+ * HTTP server does this by itself for a request it owns; an upgrade request's socket it has
+ * handed over (to @fastify/websocket), so no one else would ever close it.
+ */
+export function closeConnectionAfter(request: FastifyRequest, reply: FastifyReply): void {
+  // Arranged once per answer (a guard may refuse a request the upgrade guard already marked).
+  if (reply.getHeader('connection') === 'close') return;
+  const socket = request.raw.socket;
+  reply.header('connection', 'close');
+  reply.raw.once('finish', () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), 1000).unref();
+  });
+}
+
+/**
+ * Sends a refusal from a guard (Host/Origin, rate limit, token, capacity). For a WebSocket
+ * upgrade it also closes the connection once the answer is out (see closeConnectionAfter).
  */
 export function refuse(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
-  if (request.headers.upgrade !== undefined) {
-    const socket = request.raw.socket;
-    reply.header('connection', 'close');
-    reply.raw.once('finish', () => {
-      socket.end();
-      setTimeout(() => socket.destroy(), 1000).unref();
-    });
-  }
+  if (isUpgrade(request)) closeConnectionAfter(request, reply);
   return sendError(reply, error);
 }
 
@@ -71,8 +84,11 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex)
     appError = new AppError('INVALID_PARAMS', 'The request did not arrive in time.');
   }
   const body = JSON.stringify({ error: appError.toJSON() });
-  // As Node itself does: write the answer if the socket still takes it, then drop the connection.
-  if (socket.writable) {
+  // As Node itself does: write the answer if the socket still takes it and no answer has begun
+  // on it (a request timing out after an early answer, a 413, must not get a second), then drop
+  // the connection.
+  const answering = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !answering?.headersSent) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy(error);

@@ -3,16 +3,24 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Metrics } from '../metrics.js';
 import { createMcpServer } from '../mcp/server-factory.js';
-import { closeCodes, WebSocketServerTransport } from '../mcp/ws-transport.js';
+import { closeCodes, WebSocketServerTransport, type FlowLimits } from '../mcp/ws-transport.js';
 import { AppError } from '../errors.js';
 import type { ToolRunner } from '../tools/runner.js';
 import { sendError } from './errors.js';
+import { sessionLabel } from './session-label.js';
+import { WebSocketLiveness } from './ws-liveness.js';
 
 export interface WsOptions {
   runner: ToolRunner;
   metrics: Metrics;
   /** Largest frame accepted, in bytes. */
   maxPayload: number;
+  /** What one client may have the server hold for it (see WebSocketServerTransport). */
+  flow?: Partial<FlowLimits>;
+  /** Milliseconds without a message (and no call running) before a connection is closed. */
+  idleTimeoutMs: number;
+  /** Milliseconds between pings; a ping unanswered by the next one drops the connection. */
+  pingIntervalMs: number;
 }
 
 const subprotocol = 'mcp';
@@ -23,15 +31,22 @@ function offersMcp(request: FastifyRequest): boolean {
 }
 
 /** MCP over WebSocket at /ws: subprotocol `mcp`, one MCP server per connection. */
-async function wsPlugin(app: FastifyInstance, { runner, metrics, maxPayload }: WsOptions): Promise<void> {
+async function wsPlugin(app: FastifyInstance, { runner, metrics, maxPayload, flow, idleTimeoutMs, pingIntervalMs }: WsOptions): Promise<void> {
   const open = new Set<WebSocketServerTransport>();
+  const liveness = new WebSocketLiveness({
+    idleTimeoutMs,
+    pingIntervalMs,
+    onDrop: (transport, why) => app.log.info({ mcpSession: sessionLabel(transport.sessionId), transport: 'websocket', why }, 'closing a WebSocket connection'),
+  });
 
   // Encapsulated: @fastify/websocket wraps the handler of every route in its scope; keep that to /ws.
   await app.register(async (scope) => {
     await scope.register(websocket, {
       options: { maxPayload, handleProtocols: (protocols) => (protocols.has(subprotocol) ? subprotocol : false) },
-      // On shutdown, tell clients we are going away (1001) rather than dropping them.
+      // On shutdown, tell clients we are going away (1001) rather than dropping them. One that does
+      // not answer the close is dropped with the other connections still open (connections.ts).
       preClose(done) {
+        liveness.stop();
         for (const transport of open) void transport.close(closeCodes.goingAway, 'server shutting down');
         this.websocketServer.close(() => done());
       },
@@ -51,14 +66,16 @@ async function wsPlugin(app: FastifyInstance, { runner, metrics, maxPayload }: W
       (socket, request) => {
         // Synchronously: the transport attaches its listeners before any frame can arrive. The
         // request's socket is the connection the WebSocket now runs on (see WebSocketServerTransport).
-        const transport = new WebSocketServerTransport(socket, request.raw.socket);
+        const transport = new WebSocketServerTransport(socket, request.raw.socket, flow);
         const server = createMcpServer(runner);
         open.add(transport);
+        liveness.watch(transport, socket);
         metrics.activeSessions++;
-        const log = request.log.child({ mcpSession: transport.sessionId, transport: 'websocket' });
+        const log = request.log.child({ mcpSession: sessionLabel(transport.sessionId), transport: 'websocket' });
         log.info('WebSocket MCP connection opened');
         transport.onclose = () => {
           open.delete(transport);
+          liveness.forget(transport);
           metrics.activeSessions--;
           log.info('WebSocket MCP connection closed');
         };

@@ -1,4 +1,4 @@
-import { JSONRPCMessageSchema, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 
 /**
  * Reads a parsed JSON value as one JSON-RPC message, or undefined when it is not one.
@@ -36,4 +36,49 @@ export function isToolCallRequest(value: unknown): value is JSONRPCRequest {
   for (const key in value) if (key !== 'jsonrpc' && key !== 'id' && key !== 'method' && key !== 'params') return false;
   for (const key in params) if (key !== 'name' && key !== 'arguments') return false;
   return true;
+}
+
+/** The answer to a message that cannot be read: JSON-RPC 2.0 says id null when its id is unknown. */
+export interface JSONRPCErrorAnswer {
+  jsonrpc: '2.0';
+  id: RequestId | null;
+  error: { code: number; message: string };
+}
+
+export function errorAnswer(id: RequestId | null, code: number, message: string): JSONRPCErrorAnswer {
+  return { jsonrpc: '2.0', id, error: { code, message } };
+}
+
+/** One frame (a stdio line, a WebSocket text frame) read: the message, or the error to answer it with. */
+export type Frame = { message: JSONRPCMessage; error?: undefined } | { message?: undefined; error: JSONRPCErrorAnswer };
+
+/**
+ * Reads the text of one frame as JSON-RPC 2.0 asks every transport to: text that is not JSON is a
+ * -32700 Parse error (id null); JSON that is not one message (a batch, a bare value, a request
+ * with a wrong member) is a -32600 Invalid Request, with the request's id when it has a usable one.
+ */
+export function readFrame(text: string): Frame {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return { error: errorAnswer(null, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`) };
+  }
+  if (Array.isArray(parsed)) return { error: errorAnswer(null, ErrorCode.InvalidRequest, 'Invalid Request: batches are not supported.') };
+  return readParsed(parsed);
+}
+
+/** readFrame for a value already parsed from JSON (an HTTP body): one message, or the -32600 to answer. */
+export function readParsed(value: unknown): Frame {
+  const message = readMessage(value);
+  if (message) return { message };
+  return { error: errorAnswer(requestIdOf(value), ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response.') };
+}
+
+/** The id of a request that failed validation, when it has a usable one (JSON-RPC: else null). */
+export function requestIdOf(value: unknown): RequestId | null {
+  if (!isObject(value)) return null;
+  const id = value.id;
+  if (typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))) return id;
+  return null;
 }

@@ -15,6 +15,8 @@ import {
 import { toolJsonSchemas, toolNames, tools, type ToolName } from '../../generated/registry.js';
 import type { CallOutcome, ToolRunner } from '../tools/runner.js';
 import { serverName, version } from '../version.js';
+import { trimInitialize } from './client-declaration.js';
+import { invalidParams } from './request-params.js';
 import { toCallToolResult, toolResponse, toolResponseText } from './tool-response.js';
 
 export { toCallToolResult } from './tool-response.js';
@@ -75,7 +77,8 @@ export type PlainToolCall = JSONRPCRequest & { id: RequestId; params: { name: To
 
 /** A transport that also takes a message already serialised as JSON text (one message, no line end). */
 export interface TextTransport extends Transport {
-  sendText(text: string): void;
+  /** @param answers the id of the request this text answers, if it is an answer */
+  sendText(text: string, answers?: RequestId): void;
 }
 
 function takesText(transport: Transport): transport is TextTransport {
@@ -181,12 +184,14 @@ export class ToolServer extends Server {
     transport.onmessage = (message, extra) => {
       const call = plainToolCall(message, this.runner.enabled);
       if (call) return void this.callTool(call, transport);
+      const problem = invalidParams(message);
+      if (problem !== undefined) return void this.refuseParams(message as JSONRPCRequest, problem, transport);
       if ('method' in message && message.method === 'notifications/cancelled' && isPlainObject(message.params)) {
         const id = message.params.requestId as RequestId;
         if (this.running.has(id)) this.running.set(id, true);
         this.waiting.get(id)?.abort();
       }
-      dispatch(message, extra);
+      dispatch(trimInitialize(message), extra);
     };
     const onclose = transport.onclose;
     transport.onclose = () => {
@@ -196,12 +201,17 @@ export class ToolServer extends Server {
     };
   }
 
+  private refuseParams(request: JSONRPCRequest, problem: string, transport: Transport): void {
+    const answer: JSONRPCMessage = { jsonrpc: '2.0', id: request.id, error: { code: ErrorCode.InvalidParams, message: problem } };
+    transport.send(answer).catch((error: unknown) => this.onerror?.(new Error(`Failed to send response: ${String(error)}`)));
+  }
+
   private async callTool(call: PlainToolCall, transport: Transport): Promise<void> {
     const answer = await this.answer(call);
     // Cancelled, or the connection closed meanwhile: the SDK sends nothing then either.
     if (!answer || this.transport !== transport) return;
     try {
-      if (takesText(transport)) transport.sendText(answerText(answer));
+      if (takesText(transport)) transport.sendText(answerText(answer), answer.id);
       else await transport.send(answerMessage(answer));
     } catch (error) {
       this.onerror?.(new Error(`Failed to send response: ${String(error)}`));

@@ -1,7 +1,7 @@
-import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Readable, Writable } from 'node:stream';
 import { flushOutputAtEndOfTurn } from '../end-of-turn.js';
-import { readMessage } from './jsonrpc.js';
+import { errorAnswer, readFrame, type JSONRPCErrorAnswer } from './jsonrpc.js';
 import type { TextTransport } from './server-factory.js';
 
 /** The default longest line (one JSON-RPC message) read from stdin. */
@@ -268,17 +268,8 @@ export class StdioTransport implements TextTransport {
 
   private handleLine(text: string): void {
     if (text.trim() === '') return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      return this.reject(null, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`);
-    }
-    const message = readMessage(parsed);
-    if (!message) {
-      const detail = Array.isArray(parsed) ? 'batches are not supported' : 'not a JSON-RPC 2.0 request, notification or response';
-      return this.reject(requestIdOf(parsed), ErrorCode.InvalidRequest, `Invalid Request: ${detail}.`);
-    }
+    const { message, error } = readFrame(text);
+    if (error) return this.reject(error);
     try {
       this.onmessage?.(message);
     } catch (error) {
@@ -287,12 +278,12 @@ export class StdioTransport implements TextTransport {
   }
 
   private tooLarge(): void {
-    this.reject(null, ErrorCode.InvalidRequest, `Message too large: a line may hold at most ${this.maxMessageBytes} bytes (--max-message-bytes).`);
+    this.reject(errorAnswer(null, ErrorCode.InvalidRequest, `Message too large: a line may hold at most ${this.maxMessageBytes} bytes (--max-message-bytes).`));
   }
 
-  private reject(id: RequestId | null, code: number, message: string): void {
+  private reject(answer: JSONRPCErrorAnswer): void {
     // JSON-RPC 2.0 answers a request it cannot read with id null; the SDK's types insist on an id.
-    void this.send({ jsonrpc: '2.0', id, error: { code, message } } as unknown as JSONRPCMessage);
+    this.sendText(JSON.stringify(answer));
   }
 
   private readonly flush = (): void => {
@@ -357,12 +348,4 @@ export class StdioTransport implements TextTransport {
       this.stdout.on('close', check);
     });
   }
-}
-
-/** The id of a request that failed validation, when it has a usable one (JSON-RPC: else null). */
-function requestIdOf(value: unknown): RequestId | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const id = (value as { id?: unknown }).id;
-  if (typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))) return id;
-  return null;
 }

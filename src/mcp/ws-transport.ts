@@ -1,13 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { WebSocket, type RawData } from 'ws';
 import { flushOutputAtEndOfTurn } from '../end-of-turn.js';
-import { readMessage } from './jsonrpc.js';
+import { readFrame } from './jsonrpc.js';
 import type { TextTransport } from './server-factory.js';
 
 /** WebSocket close codes used here (RFC 6455 §7.4.1). */
 export const closeCodes = { normal: 1000, goingAway: 1001, unsupportedData: 1003 } as const;
+
+/** How much one client may have the server hold for it before the server stops reading from it. */
+export interface FlowLimits {
+  /** Bytes of answers handed to the connection that the client has not taken yet. */
+  maxQueuedBytes: number;
+  /** Requests received and not answered yet. */
+  maxCallsInFlight: number;
+}
+
+export const defaultFlowLimits: FlowLimits = { maxQueuedBytes: 8 * 1024 * 1024, maxCallsInFlight: 64 };
+
+/** Why reading from the client has stopped: too many calls of its own running, or too many answers it has not read. */
+export type PauseReason = 'calls' | 'bytes';
 
 /**
  * MCP over one WebSocket: one JSON-RPC message per text frame, the framing the SDK's
@@ -20,12 +33,23 @@ export const closeCodes = { normal: 1000, goingAway: 1001, unsupportedData: 1003
  * Writing. `ws` writes each frame with a system call of its own. Here the frames that become
  * ready during one event-loop turn (with many calls in flight, the answers to one Redis reply)
  * are sent at the end of the turn with the TCP socket corked, so they leave in one write.
+ *
+ * Back-pressure. A client that sends requests but does not read the answers would have the
+ * server buffer them without end; one that sends requests faster than they are answered would
+ * have it run them all at once. So reading from the client stops (the TCP socket is paused, and
+ * the client's own sends stall in turn) while more than `maxQueuedBytes` of answers wait to be
+ * taken, until half of that is left, and while `maxCallsInFlight` of its requests are running.
+ * Requests already read meanwhile wait here, in order, until a call ends and the client has
+ * taken its answers. So what one connection makes the server hold is bounded: its unread
+ * answers up to `maxQueuedBytes`, plus the answers of at most `maxCallsInFlight` calls.
  */
 export class WebSocketServerTransport implements TextTransport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
   readonly sessionId = randomUUID();
+  /** When the client last sent a message (Date.now()); pings and pongs do not count. */
+  lastMessageAt = Date.now();
 
   private started = false;
   private closed = false;
@@ -35,17 +59,45 @@ export class WebSocketServerTransport implements TextTransport {
   private waiters: ({ index: number; settle: (error?: Error) => void })[] = [];
   private scheduled = false;
 
+  private readonly limits: FlowLimits;
+  /** Requests read and not yet answered, by id (a client may reuse an id). */
+  private readonly running = new Map<string, number>();
+  private runningCount = 0;
+  /** Requests read while `maxCallsInFlight` were running, waiting for one to end. */
+  private readonly held: JSONRPCMessage[] = [];
+  private readonly paused = new Set<PauseReason>();
+  /** True while releaseHeld() runs (a released cancellation frees a place; the loop already goes on). */
+  private releasing = false;
+
   /**
    * @param socket the WebSocket
-   * @param tcp the connection under it, corked while a turn's frames are written (optional)
+   * @param tcp the connection under it: corked while a turn's frames are written, and watched for
+   *   'drain' when reading has stopped for answers the client has not taken
    */
   constructor(
     private readonly socket: WebSocket,
-    private readonly tcp?: Socket,
+    private readonly tcp: Socket,
+    limits: Partial<FlowLimits> = {},
   ) {
+    this.limits = { ...defaultFlowLimits, ...limits };
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('error', (error) => this.onerror?.(error));
     socket.on('close', () => this.finish());
+  }
+
+  /** Requests of this client running now. */
+  get callsInFlight(): number {
+    return this.runningCount;
+  }
+
+  /** True while the client has requests running, or read and waiting to run. */
+  get busy(): boolean {
+    return this.runningCount > 0 || this.held.length > 0;
+  }
+
+  /** Why reading from the client has stopped (empty while reading). */
+  get pausedFor(): ReadonlySet<PauseReason> {
+    return this.paused;
   }
 
   async start(): Promise<void> {
@@ -56,19 +108,17 @@ export class WebSocketServerTransport implements TextTransport {
 
   send(message: JSONRPCMessage): Promise<void> {
     if (this.socket.readyState !== WebSocket.OPEN) return Promise.reject(new Error('WebSocket is not open'));
+    if ('id' in message && message.id !== undefined && ('result' in message || 'error' in message)) this.answered(message.id);
     return new Promise((resolve, reject) => {
       this.waiters.push({ index: this.queue.length, settle: (error) => (error ? reject(error) : resolve()) });
-      this.sendText(JSON.stringify(message));
+      this.enqueue(JSON.stringify(message));
     });
   }
 
   /** Queues a message already serialised as JSON; it is sent at the end of this turn. */
-  sendText(text: string): void {
-    this.queue.push(text);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      flushOutputAtEndOfTurn(this.flush);
-    }
+  sendText(text: string, answers?: RequestId): void {
+    if (answers !== undefined) this.answered(answers);
+    this.enqueue(text);
   }
 
   async close(code: number = closeCodes.normal, reason = ''): Promise<void> {
@@ -77,6 +127,20 @@ export class WebSocketServerTransport implements TextTransport {
       this.socket.close(code, reason);
     }
     this.finish();
+  }
+
+  /** Drops the connection without a close handshake (a client that no longer answers cannot take one). */
+  terminate(): void {
+    this.socket.terminate();
+    this.finish();
+  }
+
+  private enqueue(text: string): void {
+    this.queue.push(text);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      flushOutputAtEndOfTurn(this.flush);
+    }
   }
 
   private readonly flush = (): void => {
@@ -91,42 +155,118 @@ export class WebSocketServerTransport implements TextTransport {
       for (const waiter of waiters) waiter.settle(error);
       return;
     }
-    const cork = queue.length > 1 && typeof this.tcp?.cork === 'function';
-    if (cork) this.tcp!.cork();
+    const cork = queue.length > 1;
+    if (cork) this.tcp.cork();
     let next = 0;
     for (let i = 0; i < queue.length; i++) {
       const waiter = waiters[next]?.index === i ? waiters[next++] : undefined;
       this.socket.send(queue[i]!, waiter ? (error) => waiter.settle(error ?? undefined) : undefined);
     }
-    if (cork) this.tcp!.uncork();
+    if (cork) this.tcp.uncork();
+    if (this.socket.bufferedAmount > this.limits.maxQueuedBytes && !this.paused.has('bytes')) {
+      this.pause('bytes');
+      this.tcp.on('drain', this.onDrain);
+    }
   };
 
+  /** The connection took what was queued on it (Node empties its buffer before it says 'drain'). */
+  private readonly onDrain = (): void => {
+    if (this.socket.bufferedAmount > this.limits.maxQueuedBytes / 2) return;
+    this.tcp.off('drain', this.onDrain);
+    this.paused.delete('bytes');
+    this.releaseHeld();
+  };
+
+  private pause(reason: PauseReason): void {
+    this.paused.add(reason);
+    if (!this.socket.isPaused) this.socket.pause();
+  }
+
+  /** Passes held messages on, in order, while there is room (none while the client has answers to take); reads again once none wait. */
+  private releaseHeld(): void {
+    if (this.releasing) return;
+    this.releasing = true;
+    while (this.held.length > 0 && !this.paused.has('bytes') && !this.closed) {
+      if (isRequest(this.held[0]!) && this.runningCount >= this.limits.maxCallsInFlight) break;
+      this.accept(this.held.shift()!);
+    }
+    this.releasing = false;
+    if (this.held.length === 0) this.paused.delete('calls');
+    if (this.paused.size === 0 && this.socket.isPaused) this.socket.resume();
+  }
+
   private receive(data: RawData, isBinary: boolean): void {
+    this.lastMessageAt = Date.now();
     if (isBinary) {
       // The MCP WebSocket framing is text only; a binary frame means a client speaking something else.
       void this.close(closeCodes.unsupportedData, 'MCP messages are JSON text frames');
       return;
     }
-    let message: JSONRPCMessage | undefined;
-    try {
-      message = readMessage(JSON.parse(data.toString()));
-    } catch {
-      message = undefined;
-    }
-    if (!message) {
+    const { message, error } = readFrame(data.toString());
+    if (error) {
       // Answer like a JSON-RPC server would, and keep the connection: one bad frame is not fatal.
-      const parseError = { jsonrpc: '2.0' as const, id: null, error: { code: -32700, message: 'Parse error: each frame must be one JSON-RPC message' } };
-      this.sendText(JSON.stringify(parseError));
-      this.onerror?.(new Error('Parse error: a frame that is not one JSON-RPC message'));
+      this.enqueue(JSON.stringify(error));
+      this.onerror?.(new Error(`${error.error.message.split(':')[0]}: a frame that is not one JSON-RPC message`));
       return;
     }
+    // Once one message waits, the ones after it wait too: they stay in order.
+    if (this.held.length > 0 || (isRequest(message) && (this.runningCount >= this.limits.maxCallsInFlight || this.paused.has('bytes')))) {
+      this.held.push(message);
+      this.pause('calls');
+      return;
+    }
+    this.accept(message);
+  }
+
+  private accept(message: JSONRPCMessage): void {
+    if (isRequest(message)) this.track(message.id);
+    // A cancelled call is not answered; it no longer counts as waiting for one.
+    else if (isCancellation(message)) this.answered(message.params.requestId);
+    this.deliver(message);
+  }
+
+  private deliver(message: JSONRPCMessage): void {
     if (this.started) this.onmessage?.(message);
     else this.early.push(message);
+  }
+
+  private track(id: RequestId): void {
+    const key = idKey(id);
+    this.running.set(key, (this.running.get(key) ?? 0) + 1);
+    this.runningCount++;
+  }
+
+  /** A request was answered (or cancelled): its place is free for the next. */
+  private answered(id: RequestId): void {
+    const key = idKey(id);
+    const count = this.running.get(key);
+    if (count === undefined) return;
+    if (count > 1) this.running.set(key, count - 1);
+    else this.running.delete(key);
+    this.runningCount--;
+    if (this.held.length > 0) this.releaseHeld();
   }
 
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
+    this.held.length = 0;
+    this.tcp.off('drain', this.onDrain);
     this.onclose?.();
   }
+}
+
+function isRequest(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId; method: string } {
+  return 'method' in message && 'id' in message;
+}
+
+function isCancellation(message: JSONRPCMessage): message is JSONRPCMessage & { params: { requestId: RequestId } } {
+  if (!('method' in message) || message.method !== 'notifications/cancelled' || 'id' in message) return false;
+  const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+  return typeof id === 'string' || typeof id === 'number';
+}
+
+/** 1 and "1" are different ids. */
+function idKey(id: RequestId): string {
+  return typeof id === 'number' ? `n${id}` : `s${id}`;
 }

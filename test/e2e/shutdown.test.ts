@@ -4,7 +4,12 @@ import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/webso
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import type { Socket } from 'node:net';
+import { isAlive } from '../helpers/process-stats.js';
+import { rawConnection, requestText, untilServerCloses, type RawExchange } from '../helpers/raw-http.js';
 import { cleanup, freePort, startRedis, type RedisProcess } from '../helpers/redis-server.js';
+import { startHttpCli } from '../helpers/surfaces/http-cli-process.js';
+import { initializeParams, initializeWs, wsHandshake } from '../security/net.js';
 import { cliPath, uniqueKey } from '../helpers/stdio-client.js';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -73,6 +78,67 @@ describe('graceful shutdown of the real CLI', () => {
     } finally {
       redis.thaw();
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('bounded shutdown of the real CLI', () => {
+  it('on SIGTERM closes every connection still open after --shutdown-timeout, whatever its clients do, and exits', async () => {
+    // Long request and idle timeouts: nothing but the shutdown may close these connections.
+    const cli = await startHttpCli(['--redis-url', redis.url, '--embedded-redis', 'never', '--request-timeout', '600', '--ws-idle-timeout', '600', '--shutdown-timeout', '1']);
+    const sockets: Socket[] = [];
+    const closedBy: Promise<RawExchange>[] = [];
+    const hold = async (request?: string) => {
+      const socket = await rawConnection(cli.baseUrl);
+      sockets.push(socket);
+      closedBy.push(untilServerCloses(socket, 20_000));
+      if (request) socket.write(request);
+    };
+    try {
+      // A body only half sent, a connection that sent nothing, headers without their end.
+      await hold(requestText(cli.baseUrl, 'PUT', '/v1/keys/half', { 'Content-Type': 'application/json', 'Content-Length': '100' }, '{"value":'));
+      await hold();
+      await hold(`GET /health HTTP/1.1\r\nHost: ${new URL(cli.baseUrl).host}\r\n`);
+      // An idle keep-alive connection, and upgrade requests whose clients keep the socket open.
+      await hold(requestText(cli.baseUrl, 'GET', '/health'));
+      for (const path of ['/health', '/nowhere', '/mcp', '/v1/keys/k']) {
+        await hold(requestText(cli.baseUrl, 'GET', path, { Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' }));
+      }
+      // A silent WebSocket, and one that does not read.
+      const wsUrl = `${cli.baseUrl.replace('http:', 'ws:')}/ws`;
+      const silent = (await wsHandshake(wsUrl)).socket!;
+      await initializeWs(silent);
+      const deaf = (await wsHandshake(wsUrl)).socket!;
+      await initializeWs(deaf);
+      (deaf as unknown as { _socket: Socket })._socket.pause();
+      const wsClosed = [silent, deaf].map((socket) => new Promise<void>((resolve) => (socket.on('error', () => undefined), socket.once('close', () => resolve()))));
+      // A Streamable HTTP session with its GET event stream open.
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const init = await fetch(`${cli.baseUrl}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }) });
+      await init.text();
+      const session = init.headers.get('mcp-session-id')!;
+      const stream = await fetch(`${cli.baseUrl}/mcp`, { headers: { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': initializeParams.protocolVersion } });
+      expect(stream.status).toBe(200);
+      const streamEnded = stream.body!.pipeTo(new WritableStream()).then(
+        () => 'ended',
+        () => 'ended',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const started = Date.now();
+      process.kill(cli.pid, 'SIGTERM');
+      await expect.poll(() => cli.exited, { timeout: 12_000, interval: 50 }).toBe(true);
+      const tookMs = Date.now() - started;
+      console.log(`[reliability] e2e/shutdown: SIGTERM with ${sockets.length} raw connections, 2 WebSockets and an event stream open: exited after ${tookMs} ms`);
+      expect(isAlive(cli.pid)).toBe(false);
+      for (const closed of await Promise.all(closedBy)) expect(closed.closedByServer).toBe(true);
+      (deaf as unknown as { _socket: Socket })._socket.resume();
+      await Promise.all(wsClosed);
+      expect(await streamEnded).toBe('ended');
+      expect(cli.stderr()).not.toMatch(/\n\s+at /);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await cli.stop();
     }
   });
 });

@@ -125,6 +125,35 @@ describe('bearer tokens', () => {
     }
   });
 
+  it('binds an /mcp session to the token that opened it: another valid token gets 404, as for an unknown session', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': initializeParams.protocolVersion };
+    const init = await rawRequest(running.url, { method: 'POST', path: '/mcp', headers: { ...headers, ...bearer(tokens[0]!) }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }) });
+    expect(init.status).toBe(200);
+    const sessionId = init.headers['mcp-session-id'] as string;
+    const key = uniqueKey('bound');
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'redis_set', arguments: { key, value: 'by a' } } });
+    const as = (token: string, method = 'POST') => {
+      const { 'content-type': _, ...bodiless } = headers;
+      return { ...(method === 'POST' ? headers : bodiless), ...bearer(token), 'mcp-session-id': sessionId };
+    };
+
+    // Every method on the session with the other token: 404 and the same answer as an unknown id.
+    const unknown = await rawRequest(running.url, { method: 'POST', path: '/mcp', headers: { ...as(tokens[1]!), 'mcp-session-id': 'no-such-session' }, body: call });
+    for (const method of ['POST', 'GET', 'DELETE']) {
+      const other = await rawRequest(running.url, { method, path: '/mcp', headers: as(tokens[1]!, method), body: method === 'POST' ? call : undefined });
+      expect(other.status, method).toBe(404);
+      expect(other.text, method).toBe(unknown.text);
+    }
+    expect(await redis.exists(key)).toBe(0);
+
+    // The opener's session is untouched: its token still calls, then closes it.
+    expect((await rawRequest(running.url, { method: 'POST', path: '/mcp', headers: as(tokens[0]!), body: call })).status).toBe(200);
+    expect(await redis.get(key)).toBe('by a');
+    expect((await rawRequest(running.url, { method: 'DELETE', path: '/mcp', headers: as(tokens[0]!, 'DELETE') })).status).toBe(200);
+    expect((await rawRequest(running.url, { method: 'POST', path: '/mcp', headers: as(tokens[0]!), body: call })).status).toBe(404);
+    await redis.del(key);
+  });
+
   it('leaves /health, /metrics and /docs open, and guards unknown paths too', async () => {
     expect((await rawRequest(running.url, { path: '/health' })).status).toBe(200);
     expect((await rawRequest(running.url, { path: '/metrics' })).status).toBe(200);

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { describe, expect, inject, it } from 'vitest';
 import { assertSafeExposure, ConfigError, isLoopbackHost, resolveConfig } from '../../src/config.js';
 import { cliPath } from '../helpers/stdio-client.js';
-import { rawRequest } from './net.js';
+import { sessionLabel } from '../../src/http/session-label.js';
+import { initializeParams, rawRequest } from './net.js';
 
 const redisUrl = inject('redisUrl');
 
@@ -68,6 +69,29 @@ describe('refusing an unguarded network bind', () => {
   });
 });
 
+describe('an empty value where a restriction was meant', () => {
+  it('exits 2 naming the option, for an empty flag or MCP_AUTH_TOKEN / MCP_TOOLS set to nothing, before starting anything', async () => {
+    const base = ['--transport', 'http', '--port', '0', '--redis-url', redisUrl, '--embedded-redis', 'never'];
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [['--auth-token', ''], {}, /--auth-token is empty .*no token is asked for/],
+      [['--auth-token', ' , '], {}, /--auth-token is empty/],
+      [['--tools', ''], {}, /--tools is empty .*every tool is offered/],
+      [['--disable-tools', ''], {}, /--disable-tools is empty/],
+      [['--allowed-origins', ''], {}, /--allowed-origins is empty/],
+      [['--allowed-hosts', ','], {}, /--allowed-hosts is empty/],
+      [[], { MCP_AUTH_TOKEN: '' }, /MCP_AUTH_TOKEN is empty .*no token is asked for/],
+      [[], { MCP_TOOLS: '' }, /MCP_TOOLS is empty .*every tool is offered/],
+    ];
+    const runs = await Promise.all(cases.map(([args, env]) => runCli([...base, ...args], env)));
+    for (const [i, run] of runs.entries()) {
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(cases[i]![2]);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.stderr).not.toContain('listening');
+    }
+  });
+});
+
 describe('tokens in logs', () => {
   it('never writes a token to the log, at the most verbose level, whatever the requests do', async () => {
     const tokens = ['tok-3d1f9a0c7b5e', 'tok-8e2b6c4a1d9f', 'tok-5a7c3e1b9d0f'];
@@ -92,11 +116,22 @@ describe('tokens in logs', () => {
       expect((await rawRequest(url, { method: 'PUT', path: '/v1/keys/x', headers: { ...json, authorization: `Bearer ${tokens[1]}` }, body: '{"value": ' })).status).toBe(400);
       expect((await rawRequest(url, { method: 'POST', path: '/mcp', headers: { ...json, authorization: `Bearer ${tokens[2]}` }, body: '[' })).status).toBe(400);
       expect((await rawRequest(url, { path: '/nowhere', headers: { authorization: `Bearer ${tokens[2]}`, host: 'evil.example' } })).status).toBe(403);
+      // An /mcp session id is a credential too: it is logged as a label that cannot be sent back.
+      const mcpHeaders = { ...json, accept: 'application/json, text/event-stream', authorization: `Bearer ${tokens[0]}` };
+      const init = await rawRequest(url, { method: 'POST', path: '/mcp', headers: mcpHeaders, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }) });
+      const sessionId = init.headers['mcp-session-id'] as string;
+      expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+      const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+      expect((await rawRequest(url, { method: 'POST', path: '/mcp', headers: { ...mcpHeaders, 'mcp-session-id': sessionId }, body: list })).status).toBe(200);
+      expect((await rawRequest(url, { method: 'DELETE', path: '/mcp', headers: { authorization: `Bearer ${tokens[0]}`, 'mcp-session-id': sessionId } })).status).toBe(200);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(stderr).toContain('request completed');
       expect(stderr).toContain('"statusCode":401');
       for (const token of tokens) expect(stderr).not.toContain(token);
+      expect(stderr).not.toContain(sessionId);
+      expect(stderr).not.toContain(sessionId.replace(/-/g, ''));
+      expect(stderr).toContain(`"mcpSession":"${sessionLabel(sessionId)}"`);
     } finally {
       child.kill('SIGKILL');
     }

@@ -1,0 +1,26 @@
+import { WebSocket } from 'ws';
+import { readFileSync } from 'node:fs';
+const pid = Number(process.argv[2]);
+const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const url = 'ws://127.0.0.1:48920/ws';
+const open = () => new Promise((res) => { const s = new WebSocket(url, ['mcp'], { maxPayload: 64 << 20 }); s.once('open', () => res(s)); });
+const rpc = (s, id, method, params) => new Promise((res) => { const on = (d) => { const m = JSON.parse(d); if (m.id === id) { s.off('message', on); res(m); } }; s.on('message', on); s.send(JSON.stringify({ jsonrpc: '2.0', id, method, params })); });
+const w = await open();
+await rpc(w, 0, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } });
+const set = await rpc(w, 1, 'tools/call', { name: 'redis_set', arguments: { key: 'big', value: 'v'.repeat(512 * 1024) } });
+console.log('set', JSON.stringify(set).slice(0, 100));
+w.close();
+const r = await open();
+await rpc(r, 0, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } });
+r._socket.pause();
+const t0 = Date.now();
+console.log('rss before', rss().toFixed(1));
+for (let i = 0; i < 150; i++) r.send(JSON.stringify({ jsonrpc: '2.0', id: i + 10, method: 'tools/call', params: { name: 'redis_get', arguments: { key: 'big' } } }));
+let got = 0; r.on('message', () => got++);
+r.on('close', (c) => console.log('close', c, Date.now() - t0, 'ms, got', got));
+r.on('error', (e) => console.log('err', e.message));
+for (let i = 0; i < 8; i++) { await new Promise((x) => setTimeout(x, 500)); console.log(Date.now() - t0, 'rss', rss().toFixed(1)); }
+r._socket.resume();
+await new Promise((x) => setTimeout(x, 3000));
+console.log('got', got);
+process.exit(0);
