@@ -41,4 +41,44 @@ export interface ToolHandlers<Ctx> {
   redis_set(input: ToolInput<'redis_set'>, ctx: Ctx): Promise<ToolOutput<'redis_set'>>;
   /** Get time to live */
   redis_ttl(input: ToolInput<'redis_ttl'>, ctx: Ctx): Promise<ToolOutput<'redis_ttl'>>;
+  /** Acknowledge entries */
+  redis_xack(input: ToolInput<'redis_xack'>, ctx: Ctx): Promise<ToolOutput<'redis_xack'>>;
+  /** Append stream entry */
+  redis_xadd(input: ToolInput<'redis_xadd'>, ctx: Ctx): Promise<ToolOutput<'redis_xadd'>>;
+  /** Claim idle entries */
+  redis_xautoclaim(input: ToolInput<'redis_xautoclaim'>, ctx: Ctx): Promise<ToolOutput<'redis_xautoclaim'>>;
+  /** Claim pending entries */
+  redis_xclaim(input: ToolInput<'redis_xclaim'>, ctx: Ctx): Promise<ToolOutput<'redis_xclaim'>>;
+  /** Delete stream entries */
+  redis_xdel(input: ToolInput<'redis_xdel'>, ctx: Ctx): Promise<ToolOutput<'redis_xdel'>>;
+  /** Create consumer group */
+  redis_xgroup_create(input: ToolInput<'redis_xgroup_create'>, ctx: Ctx): Promise<ToolOutput<'redis_xgroup_create'>>;
+  /** Create group consumer */
+  redis_xgroup_createconsumer(input: ToolInput<'redis_xgroup_createconsumer'>, ctx: Ctx): Promise<ToolOutput<'redis_xgroup_createconsumer'>>;
+  /** Delete group consumer */
+  redis_xgroup_delconsumer(input: ToolInput<'redis_xgroup_delconsumer'>, ctx: Ctx): Promise<ToolOutput<'redis_xgroup_delconsumer'>>;
+  /** Destroy consumer group */
+  redis_xgroup_destroy(input: ToolInput<'redis_xgroup_destroy'>, ctx: Ctx): Promise<ToolOutput<'redis_xgroup_destroy'>>;
+  /** Set group position */
+  redis_xgroup_setid(input: ToolInput<'redis_xgroup_setid'>, ctx: Ctx): Promise<ToolOutput<'redis_xgroup_setid'>>;
+  /** Group consumers */
+  redis_xinfo_consumers(input: ToolInput<'redis_xinfo_consumers'>, ctx: Ctx): Promise<ToolOutput<'redis_xinfo_consumers'>>;
+  /** Stream groups */
+  redis_xinfo_groups(input: ToolInput<'redis_xinfo_groups'>, ctx: Ctx): Promise<ToolOutput<'redis_xinfo_groups'>>;
+  /** Stream info */
+  redis_xinfo_stream(input: ToolInput<'redis_xinfo_stream'>, ctx: Ctx): Promise<ToolOutput<'redis_xinfo_stream'>>;
+  /** Stream length */
+  redis_xlen(input: ToolInput<'redis_xlen'>, ctx: Ctx): Promise<ToolOutput<'redis_xlen'>>;
+  /** Pending entries */
+  redis_xpending(input: ToolInput<'redis_xpending'>, ctx: Ctx): Promise<ToolOutput<'redis_xpending'>>;
+  /** Read stream range */
+  redis_xrange(input: ToolInput<'redis_xrange'>, ctx: Ctx): Promise<ToolOutput<'redis_xrange'>>;
+  /** Read streams */
+  redis_xread(input: ToolInput<'redis_xread'>, ctx: Ctx): Promise<ToolOutput<'redis_xread'>>;
+  /** Read as group consumer */
+  redis_xreadgroup(input: ToolInput<'redis_xreadgroup'>, ctx: Ctx): Promise<ToolOutput<'redis_xreadgroup'>>;
+  /** Read stream range backwards */
+  redis_xrevrange(input: ToolInput<'redis_xrevrange'>, ctx: Ctx): Promise<ToolOutput<'redis_xrevrange'>>;
+  /** Trim stream */
+  redis_xtrim(input: ToolInput<'redis_xtrim'>, ctx: Ctx): Promise<ToolOutput<'redis_xtrim'>>;
 }

@@ -4,6 +4,7 @@ import * as hashes from '../schema/hashes.js';
 import * as keys from '../schema/keys.js';
 import * as lists from '../schema/lists.js';
 import * as sessions from '../schema/sessions.js';
+import * as streams from '../schema/streams.js';
 
 /** Every tool, by name, sorted. */
 export const tools = {
@@ -23,6 +24,26 @@ export const tools = {
   redis_session_update: sessions.redis_session_update,
   redis_set: keys.redis_set,
   redis_ttl: keys.redis_ttl,
+  redis_xack: streams.redis_xack,
+  redis_xadd: streams.redis_xadd,
+  redis_xautoclaim: streams.redis_xautoclaim,
+  redis_xclaim: streams.redis_xclaim,
+  redis_xdel: streams.redis_xdel,
+  redis_xgroup_create: streams.redis_xgroup_create,
+  redis_xgroup_createconsumer: streams.redis_xgroup_createconsumer,
+  redis_xgroup_delconsumer: streams.redis_xgroup_delconsumer,
+  redis_xgroup_destroy: streams.redis_xgroup_destroy,
+  redis_xgroup_setid: streams.redis_xgroup_setid,
+  redis_xinfo_consumers: streams.redis_xinfo_consumers,
+  redis_xinfo_groups: streams.redis_xinfo_groups,
+  redis_xinfo_stream: streams.redis_xinfo_stream,
+  redis_xlen: streams.redis_xlen,
+  redis_xpending: streams.redis_xpending,
+  redis_xrange: streams.redis_xrange,
+  redis_xread: streams.redis_xread,
+  redis_xreadgroup: streams.redis_xreadgroup,
+  redis_xrevrange: streams.redis_xrevrange,
+  redis_xtrim: streams.redis_xtrim,
 } as const;
 
 export type Tools = typeof tools;
@@ -44,7 +65,27 @@ export const toolNames: readonly ToolName[] = [
   "redis_session_get",
   "redis_session_update",
   "redis_set",
-  "redis_ttl"
+  "redis_ttl",
+  "redis_xack",
+  "redis_xadd",
+  "redis_xautoclaim",
+  "redis_xclaim",
+  "redis_xdel",
+  "redis_xgroup_create",
+  "redis_xgroup_createconsumer",
+  "redis_xgroup_delconsumer",
+  "redis_xgroup_destroy",
+  "redis_xgroup_setid",
+  "redis_xinfo_consumers",
+  "redis_xinfo_groups",
+  "redis_xinfo_stream",
+  "redis_xlen",
+  "redis_xpending",
+  "redis_xrange",
+  "redis_xread",
+  "redis_xreadgroup",
+  "redis_xrevrange",
+  "redis_xtrim"
 ];
 /** JSON Schemas for tools/list, computed once here rather than at every start. */
 export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>; output: Record<string, unknown> }> = {
@@ -1392,6 +1433,2531 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "exists",
             "persistent",
             "ttl"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xack: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "group": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer group name."
+        },
+        "ids": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "pattern": "^(\\d{1,20}(-\\d{1,20})?)$"
+          },
+          "description": "Entry IDs (1 to 1000)."
+        }
+      },
+      "required": [
+        "key",
+        "group",
+        "ids"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "group": {
+              "type": "string",
+              "description": "The group name."
+            },
+            "acknowledged": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "Entries that were pending and are now acknowledged."
+            }
+          },
+          "required": [
+            "key",
+            "group",
+            "acknowledged"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xadd: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "fields": {
+          "type": "object",
+          "propertyNames": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024
+          },
+          "additionalProperties": {},
+          "description": "The entry: field names and values, each any JSON (strings stored verbatim)."
+        },
+        "id": {
+          "default": "*",
+          "description": "The entry ID; \"*\" lets Redis pick one.",
+          "type": "string",
+          "pattern": "^(\\*|\\d{1,20}(-(\\d{1,20}|\\*))?)$"
+        },
+        "maxlen": {
+          "description": "Trim to at most this many entries (MAXLEN).",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 9007199254740991
+        },
+        "minid": {
+          "description": "Trim entries with IDs below this one (MINID).",
+          "type": "string",
+          "pattern": "^(\\d{1,20}(-\\d{1,20})?)$"
+        },
+        "approx": {
+          "default": false,
+          "description": "Trim approximately (\"~\"): cheaper, may leave a few more entries.",
+          "type": "boolean"
+        },
+        "nomkstream": {
+          "default": false,
+          "description": "Do not create a missing stream (then added=false).",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key",
+        "fields"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "added": {
+              "type": "boolean",
+              "description": "False only with nomkstream when the stream does not exist."
+            },
+            "id": {
+              "description": "The new entry ID; null when not added.",
+              "type": [
+                "string",
+                "null"
+              ]
+            }
+          },
+          "required": [
+            "key",
+            "added",
+            "id"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xautoclaim: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "group": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer group name."
+        },
+        "consumer": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer name within the group."
+        },
+        "min_idle_ms": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 9007199254740991,
+          "description": "Only entries pending at least this many ms."
+        },
+        "start": {
+          "default": "0-0",
+          "description": "Where to start scanning the pending entries.",
+          "type": "string",
+          "pattern": "^(\\d{1,20}(-\\d{1,20})?)$"
+        },
+        "count": {
+          "default": 100,
+          "description": "Most entries to return (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "justid": {
+          "default": false,
+          "description": "Return IDs only (the delivery count is not raised).",
+          "type": "boolean"
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key",
+        "group",
+        "consumer",
+        "min_idle_ms"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "group": {
+              "type": "string",
+              "description": "The group name."
+            },
+            "consumer": {
+              "type": "string",
+              "description": "The consumer that now owns the entries."
+            },
+            "entries": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "string",
+                    "description": "The entry ID."
+                  },
+                  "fields": {
+                    "anyOf": [
+                      {
+                        "type": "object",
+                        "propertyNames": {
+                          "type": "string"
+                        },
+                        "additionalProperties": {}
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ],
+                    "description": "Field names and JSON values (stored text with raw=true); null for an entry deleted while pending."
+                  }
+                },
+                "required": [
+                  "id",
+                  "fields"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Claimed entries in ID order (fields null with justid)."
+            },
+            "rest_after_id": {
+              "description": "When the byte budget cut entries: they were claimed too; read them with redis_xreadgroup id=rest_after_id. Else null.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "deleted_ids": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              },
+              "description": "Pending IDs no longer in the stream; Redis dropped them from the pending list."
+            },
+            "next_start": {
+              "type": "string",
+              "description": "Pass as start to continue the scan; \"0-0\" when it reached the end."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when the scan reached the end of the pending entries."
+            }
+          },
+          "required": [
+            "key",
+            "group",
+            "consumer",
+            "entries",
+            "rest_after_id",
+            "deleted_ids",
+            "next_start",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xclaim: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "group": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer group name."
+        },
+        "consumer": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer name within the group."
+        },
+        "min_idle_ms": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 9007199254740991,
+          "description": "Only entries pending at least this many ms."
+        },
+        "ids": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "pattern": "^(\\d{1,20}(-\\d{1,20})?)$"
+          },
+          "description": "Entry IDs (1 to 1000)."
+        },
+        "justid": {
+          "default": false,
+          "description": "Return IDs only (the delivery count is not raised).",
+          "type": "boolean"
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key",
+        "group",
+        "consumer",
+        "min_idle_ms",
+        "ids"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "group": {
+              "type": "string",
+              "description": "The group name."
+            },
+            "consumer": {
+              "type": "string",
+              "description": "The consumer that now owns the entries."
+            },
+            "entries": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "string",
+                    "description": "The entry ID."
+                  },
+                  "fields": {
+                    "anyOf": [
+                      {
+                        "type": "object",
+                        "propertyNames": {
+                          "type": "string"
+                        },
+                        "additionalProperties": {}
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ],
+                    "description": "Field names and JSON values (stored text with raw=true); null for an entry deleted while pending."
+                  }
+                },
+                "required": [
+                  "id",
+                  "fields"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Claimed entries in ID order (fields null with justid)."
+            },
+            "rest_after_id": {
+              "description": "When the byte budget cut entries: they were claimed too; read them with redis_xreadgroup id=rest_after_id. Else null.",
+              "type": [
+                "string",
+                "null"
+              ]
+            }
+          },
+          "required": [
+            "key",
+            "group",
+            "consumer",
+            "entries",
+            "rest_after_id"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xdel: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "ids": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "pattern": "^(\\d{1,20}(-\\d{1,20})?)$"
+          },
+          "description": "Entry IDs (1 to 1000)."
+        }
+      },
+      "required": [
+        "key",
+        "ids"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "deleted": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "Entries deleted."
+            }
+          },
+          "required": [
+            "key",
+            "deleted"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xgroup_create: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "group": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer group name."
+        },
+        "id": {
+          "default": "$",
+          "description": "Deliver entries after this ID; \"$\" for only new ones, \"0\" for all.",
+          "type": "string",
+          "pattern": "^(\\$|\\d{1,20}(-\\d{1,20})?)$"
+        },
+        "mkstream": {
+          "default": false,
+          "description": "Create the stream (empty) if it does not exist.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key",
+        "group"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "group": {
+              "type": "string",
+              "description": "The group name."
+            },
+            "created": {
+              "type": "boolean",
+              "description": "False when the group already existed (it is left as it was)."
+            }
+          },
+          "required": [
+            "key",
+            "group",
+            "created"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xgroup_createconsumer: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "group": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer group name."
+        },
+        "consumer": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer name within the group."
+        }
+      },
+      "required": [
+        "key",
+        "group",
+        "consumer"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "group": {
+              "type": "string",
+              "description": "The group name."
+            },
+            "consumer": {
+              "type": "string",
+              "description": "The consumer name."
+            },
+            "created": {
+              "type": "boolean",
+              "description": "False when the consumer already existed."
+            }
+          },
+          "required": [
+            "key",
+            "group",
+            "consumer",
+            "created"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xgroup_delconsumer: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "group": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer group name."
+        },
+        "consumer": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer name within the group."
+        }
+      },
+      "required": [
+        "key",
+        "group",
+        "consumer"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "group": {
+              "type": "string",
+              "description": "The group name."
+            },
+            "consumer": {
+              "type": "string",
+              "description": "The consumer name."
+            },
+            "pending_dropped": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "Pending entries the consumer had."
+            }
+          },
+          "required": [
+            "key",
+            "group",
+            "consumer",
+            "pending_dropped"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xgroup_destroy: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "group": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer group name."
+        }
+      },
+      "required": [
+        "key",
+        "group"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "group": {
+              "type": "string",
+              "description": "The group name."
+            },
+            "destroyed": {
+              "type": "boolean",
+              "description": "Whether the group existed."
+            }
+          },
+          "required": [
+            "key",
+            "group",
+            "destroyed"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xgroup_setid: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "group": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer group name."
+        },
+        "id": {
+          "type": "string",
+          "pattern": "^(\\$|\\d{1,20}(-\\d{1,20})?)$",
+          "description": "The new last delivered ID; \"$\" for the end of the stream."
+        }
+      },
+      "required": [
+        "key",
+        "group",
+        "id"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "group": {
+              "type": "string",
+              "description": "The group name."
+            },
+            "id": {
+              "type": "string",
+              "description": "The ID that was set."
+            }
+          },
+          "required": [
+            "key",
+            "group",
+            "id"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xinfo_consumers: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "group": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer group name."
+        },
+        "count": {
+          "default": 100,
+          "description": "Most consumers to return (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "after": {
+          "description": "Continue after this name (from \"next_after\").",
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024
+        }
+      },
+      "required": [
+        "key",
+        "group"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "group": {
+              "type": "string",
+              "description": "The group name."
+            },
+            "consumers": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "pending": {
+                    "type": "integer",
+                    "minimum": -9007199254740991,
+                    "maximum": 9007199254740991
+                  },
+                  "idle_ms": {
+                    "type": "integer",
+                    "minimum": -9007199254740991,
+                    "maximum": 9007199254740991,
+                    "description": "Since its last attempted read or claim."
+                  },
+                  "inactive_ms": {
+                    "anyOf": [
+                      {
+                        "type": "integer",
+                        "minimum": -9007199254740991,
+                        "maximum": 9007199254740991
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ],
+                    "description": "Since its last successful read or claim (Redis 7.2+); null when unknown."
+                  }
+                },
+                "required": [
+                  "name",
+                  "pending",
+                  "idle_ms",
+                  "inactive_ms"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Consumers in name order."
+            },
+            "next_after": {
+              "description": "Pass as \"after\" to continue; null when complete.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when every consumer was returned."
+            }
+          },
+          "required": [
+            "key",
+            "group",
+            "consumers",
+            "next_after",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xinfo_groups: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "count": {
+          "default": 100,
+          "description": "Most groups to return (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "after": {
+          "description": "Continue after this name (from \"next_after\").",
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "exists": {
+              "type": "boolean",
+              "description": "Whether the stream exists."
+            },
+            "groups": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "consumers": {
+                    "type": "integer",
+                    "minimum": -9007199254740991,
+                    "maximum": 9007199254740991
+                  },
+                  "pending": {
+                    "type": "integer",
+                    "minimum": -9007199254740991,
+                    "maximum": 9007199254740991
+                  },
+                  "last_delivered_id": {
+                    "type": "string"
+                  },
+                  "entries_read": {
+                    "anyOf": [
+                      {
+                        "type": "integer",
+                        "minimum": -9007199254740991,
+                        "maximum": 9007199254740991
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ],
+                    "description": "Redis 7+."
+                  },
+                  "lag": {
+                    "anyOf": [
+                      {
+                        "type": "integer",
+                        "minimum": -9007199254740991,
+                        "maximum": 9007199254740991
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ],
+                    "description": "Entries not yet delivered; null when unknown or before Redis 7."
+                  }
+                },
+                "required": [
+                  "name",
+                  "consumers",
+                  "pending",
+                  "last_delivered_id",
+                  "entries_read",
+                  "lag"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Groups in name order."
+            },
+            "next_after": {
+              "description": "Pass as \"after\" to continue; null when complete.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when every group was returned."
+            }
+          },
+          "required": [
+            "key",
+            "exists",
+            "groups",
+            "next_after",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xinfo_stream: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "exists": {
+              "type": "boolean",
+              "description": "Whether the stream exists."
+            },
+            "length": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "Entries in the stream."
+            },
+            "groups": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "Consumer groups."
+            },
+            "last_generated_id": {
+              "description": "The highest ID ever added.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "max_deleted_entry_id": {
+              "description": "The highest deleted ID (Redis 7+).",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "entries_added": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -9007199254740991,
+                  "maximum": 9007199254740991
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "Entries ever added (Redis 7+)."
+            },
+            "first_entry": {
+              "anyOf": [
+                {
+                  "type": "object",
+                  "properties": {
+                    "id": {
+                      "type": "string",
+                      "description": "The entry ID."
+                    },
+                    "fields": {
+                      "anyOf": [
+                        {
+                          "type": "object",
+                          "propertyNames": {
+                            "type": "string"
+                          },
+                          "additionalProperties": {}
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ],
+                      "description": "Field names and JSON values (stored text with raw=true); null for an entry deleted while pending."
+                    }
+                  },
+                  "required": [
+                    "id",
+                    "fields"
+                  ],
+                  "additionalProperties": false
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "The oldest entry."
+            },
+            "last_entry": {
+              "anyOf": [
+                {
+                  "type": "object",
+                  "properties": {
+                    "id": {
+                      "type": "string",
+                      "description": "The entry ID."
+                    },
+                    "fields": {
+                      "anyOf": [
+                        {
+                          "type": "object",
+                          "propertyNames": {
+                            "type": "string"
+                          },
+                          "additionalProperties": {}
+                        },
+                        {
+                          "type": "null"
+                        }
+                      ],
+                      "description": "Field names and JSON values (stored text with raw=true); null for an entry deleted while pending."
+                    }
+                  },
+                  "required": [
+                    "id",
+                    "fields"
+                  ],
+                  "additionalProperties": false
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "The newest entry."
+            }
+          },
+          "required": [
+            "key",
+            "exists",
+            "length",
+            "groups",
+            "last_generated_id",
+            "max_deleted_entry_id",
+            "entries_added",
+            "first_entry",
+            "last_entry"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xlen: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "length": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "Entries in the stream."
+            }
+          },
+          "required": [
+            "key",
+            "length"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xpending: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "group": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer group name."
+        },
+        "start": {
+          "description": "First ID to list (\"-\" for the oldest); omit for the summary.",
+          "type": "string",
+          "pattern": "^(-|\\+|\\(?\\d{1,20}(-\\d{1,20})?)$"
+        },
+        "end": {
+          "default": "+",
+          "description": "Last ID to list (\"+\" for the newest).",
+          "type": "string",
+          "pattern": "^(-|\\+|\\(?\\d{1,20}(-\\d{1,20})?)$"
+        },
+        "count": {
+          "default": 100,
+          "description": "Most entries (or consumers in the summary) to return (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "consumer": {
+          "description": "Only this consumer's entries.",
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024
+        },
+        "min_idle_ms": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 9007199254740991,
+          "description": "Only entries pending at least this many ms."
+        }
+      },
+      "required": [
+        "key",
+        "group"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "group": {
+              "type": "string",
+              "description": "The group name."
+            },
+            "pending": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": -9007199254740991,
+                  "maximum": 9007199254740991
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "Summary: total pending entries; null when listing."
+            },
+            "min_id": {
+              "description": "Summary: lowest pending ID; null when none or listing.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "max_id": {
+              "description": "Summary: highest pending ID; null when none or listing.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "consumers": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "pending": {
+                    "type": "integer",
+                    "minimum": -9007199254740991,
+                    "maximum": 9007199254740991
+                  }
+                },
+                "required": [
+                  "name",
+                  "pending"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Summary: consumers with their pending count; empty when listing."
+            },
+            "entries": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "consumer": {
+                    "type": "string"
+                  },
+                  "idle_ms": {
+                    "type": "integer",
+                    "minimum": -9007199254740991,
+                    "maximum": 9007199254740991
+                  },
+                  "deliveries": {
+                    "type": "integer",
+                    "minimum": -9007199254740991,
+                    "maximum": 9007199254740991
+                  }
+                },
+                "required": [
+                  "id",
+                  "consumer",
+                  "idle_ms",
+                  "deliveries"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Listing: pending entries in ID order; empty in the summary."
+            },
+            "next": {
+              "description": "Listing: pass as start to continue; null when complete.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "False when entries or consumers were left out (count or byte budget)."
+            }
+          },
+          "required": [
+            "key",
+            "group",
+            "pending",
+            "min_id",
+            "max_id",
+            "consumers",
+            "entries",
+            "next",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xrange: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "start": {
+          "default": "-",
+          "description": "First ID (\"-\" for the oldest); \"(\" before an ID excludes it.",
+          "type": "string",
+          "pattern": "^(-|\\+|\\(?\\d{1,20}(-\\d{1,20})?)$"
+        },
+        "end": {
+          "default": "+",
+          "description": "Last ID (\"+\" for the newest).",
+          "type": "string",
+          "pattern": "^(-|\\+|\\(?\\d{1,20}(-\\d{1,20})?)$"
+        },
+        "count": {
+          "default": 100,
+          "description": "Most entries to return (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "entries": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "string",
+                    "description": "The entry ID."
+                  },
+                  "fields": {
+                    "anyOf": [
+                      {
+                        "type": "object",
+                        "propertyNames": {
+                          "type": "string"
+                        },
+                        "additionalProperties": {}
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ],
+                    "description": "Field names and JSON values (stored text with raw=true); null for an entry deleted while pending."
+                  }
+                },
+                "required": [
+                  "id",
+                  "fields"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Entries in ID order."
+            },
+            "next": {
+              "description": "Pass as the next call's bound to continue; null when complete.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when the range has been returned to its end."
+            }
+          },
+          "required": [
+            "key",
+            "entries",
+            "next",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xread: {
+    input: {
+      "type": "object",
+      "properties": {
+        "streams": {
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "key": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 1024,
+                "description": "The stream key."
+              },
+              "id": {
+                "type": "string",
+                "pattern": "^(\\$|\\d{1,20}(-\\d{1,20})?)$",
+                "description": "Read entries after this ID; \"$\" for only entries added from now."
+              }
+            },
+            "required": [
+              "key",
+              "id"
+            ],
+            "additionalProperties": false
+          },
+          "description": "Streams and the ID to read after, per stream (1 to 100)."
+        },
+        "count": {
+          "default": 100,
+          "description": "Most entries per stream to return (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "block_ms": {
+          "default": 0,
+          "description": "Wait up to this many ms for an entry when none is there (0 to 30000); 0 answers at once.",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 30000
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "streams"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "streams": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "key": {
+                    "type": "string",
+                    "description": "The stream key."
+                  },
+                  "entries": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "string",
+                          "description": "The entry ID."
+                        },
+                        "fields": {
+                          "anyOf": [
+                            {
+                              "type": "object",
+                              "propertyNames": {
+                                "type": "string"
+                              },
+                              "additionalProperties": {}
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ],
+                          "description": "Field names and JSON values (stored text with raw=true); null for an entry deleted while pending."
+                        }
+                      },
+                      "required": [
+                        "id",
+                        "fields"
+                      ],
+                      "additionalProperties": false
+                    },
+                    "description": "Entries in ID order."
+                  },
+                  "next_id": {
+                    "type": "string",
+                    "description": "The id to pass for this stream next time."
+                  },
+                  "complete": {
+                    "type": "boolean",
+                    "description": "False when more entries are ready after next_id (count or byte budget reached)."
+                  }
+                },
+                "required": [
+                  "key",
+                  "entries",
+                  "next_id",
+                  "complete"
+                ],
+                "additionalProperties": false
+              },
+              "description": "One result per stream asked, in order."
+            },
+            "timed_out": {
+              "type": "boolean",
+              "description": "True when the wait ended (or was cancelled) with no entry."
+            }
+          },
+          "required": [
+            "streams",
+            "timed_out"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xreadgroup: {
+    input: {
+      "type": "object",
+      "properties": {
+        "group": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer group name."
+        },
+        "consumer": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The consumer name within the group."
+        },
+        "streams": {
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "key": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 1024,
+                "description": "The stream key."
+              },
+              "id": {
+                "default": ">",
+                "description": "\">\" for new entries, or an ID to re-read pending ones after it.",
+                "type": "string",
+                "pattern": "^(>|\\d{1,20}(-\\d{1,20})?)$"
+              }
+            },
+            "required": [
+              "key"
+            ],
+            "additionalProperties": false
+          },
+          "description": "Streams and the ID to read from, per stream (1 to 100)."
+        },
+        "count": {
+          "default": 100,
+          "description": "Most entries per stream to return (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "block_ms": {
+          "default": 0,
+          "description": "Wait up to this many ms for an entry when none is there (0 to 30000); 0 answers at once.",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 30000
+        },
+        "noack": {
+          "default": false,
+          "description": "Acknowledge the entries returned at once (none stays pending).",
+          "type": "boolean"
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "group",
+        "consumer",
+        "streams"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "group": {
+              "type": "string",
+              "description": "The group name."
+            },
+            "consumer": {
+              "type": "string",
+              "description": "The consumer name."
+            },
+            "streams": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "key": {
+                    "type": "string",
+                    "description": "The stream key."
+                  },
+                  "entries": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "string",
+                          "description": "The entry ID."
+                        },
+                        "fields": {
+                          "anyOf": [
+                            {
+                              "type": "object",
+                              "propertyNames": {
+                                "type": "string"
+                              },
+                              "additionalProperties": {}
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ],
+                          "description": "Field names and JSON values (stored text with raw=true); null for an entry deleted while pending."
+                        }
+                      },
+                      "required": [
+                        "id",
+                        "fields"
+                      ],
+                      "additionalProperties": false
+                    },
+                    "description": "Entries in ID order."
+                  },
+                  "next_id": {
+                    "type": "string",
+                    "description": "The id to pass for this stream next time."
+                  },
+                  "complete": {
+                    "type": "boolean",
+                    "description": "False when more entries are ready after next_id (count or byte budget reached)."
+                  }
+                },
+                "required": [
+                  "key",
+                  "entries",
+                  "next_id",
+                  "complete"
+                ],
+                "additionalProperties": false
+              },
+              "description": "One result per stream asked, in order."
+            },
+            "timed_out": {
+              "type": "boolean",
+              "description": "True when the wait ended (or was cancelled) with no entry."
+            }
+          },
+          "required": [
+            "group",
+            "consumer",
+            "streams",
+            "timed_out"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xrevrange: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "end": {
+          "default": "+",
+          "description": "First ID read (\"+\" for the newest); \"(\" before an ID excludes it.",
+          "type": "string",
+          "pattern": "^(-|\\+|\\(?\\d{1,20}(-\\d{1,20})?)$"
+        },
+        "start": {
+          "default": "-",
+          "description": "Last ID read (\"-\" for the oldest).",
+          "type": "string",
+          "pattern": "^(-|\\+|\\(?\\d{1,20}(-\\d{1,20})?)$"
+        },
+        "count": {
+          "default": 100,
+          "description": "Most entries to return (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "entries": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "string",
+                    "description": "The entry ID."
+                  },
+                  "fields": {
+                    "anyOf": [
+                      {
+                        "type": "object",
+                        "propertyNames": {
+                          "type": "string"
+                        },
+                        "additionalProperties": {}
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ],
+                    "description": "Field names and JSON values (stored text with raw=true); null for an entry deleted while pending."
+                  }
+                },
+                "required": [
+                  "id",
+                  "fields"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Entries in ID order."
+            },
+            "next": {
+              "description": "Pass as the next call's bound to continue; null when complete.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when the range has been returned to its end."
+            }
+          },
+          "required": [
+            "key",
+            "entries",
+            "next",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_xtrim: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The stream key."
+        },
+        "maxlen": {
+          "description": "Trim to at most this many entries (MAXLEN).",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 9007199254740991
+        },
+        "minid": {
+          "description": "Trim entries with IDs below this one (MINID).",
+          "type": "string",
+          "pattern": "^(\\d{1,20}(-\\d{1,20})?)$"
+        },
+        "approx": {
+          "default": false,
+          "description": "Trim approximately (\"~\"): cheaper, may leave a few more entries.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The stream key."
+            },
+            "trimmed": {
+              "type": "integer",
+              "minimum": -9007199254740991,
+              "maximum": 9007199254740991,
+              "description": "Entries removed."
+            }
+          },
+          "required": [
+            "key",
+            "trimmed"
           ],
           "additionalProperties": false
         },

@@ -216,5 +216,304 @@ export const restRoutes: readonly RestRoute[] = [
     ],
     "queryParams": {},
     "bodyParams": []
+  },
+  {
+    "tool": "redis_xack",
+    "method": "POST",
+    "path": "/v1/streams/{key}/groups/{group}/ack",
+    "url": "/v1/streams/:key/groups/:group/ack",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "ids"
+    ]
+  },
+  {
+    "tool": "redis_xadd",
+    "method": "POST",
+    "path": "/v1/streams/{key}/entries",
+    "url": "/v1/streams/:key/entries",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "fields",
+      "id",
+      "maxlen",
+      "minid",
+      "approx",
+      "nomkstream"
+    ]
+  },
+  {
+    "tool": "redis_xautoclaim",
+    "method": "POST",
+    "path": "/v1/streams/{key}/groups/{group}/autoclaim",
+    "url": "/v1/streams/:key/groups/:group/autoclaim",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "consumer",
+      "min_idle_ms",
+      "start",
+      "count",
+      "justid",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_xclaim",
+    "method": "POST",
+    "path": "/v1/streams/{key}/groups/{group}/claim",
+    "url": "/v1/streams/:key/groups/:group/claim",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "consumer",
+      "min_idle_ms",
+      "ids",
+      "justid",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_xdel",
+    "method": "POST",
+    "path": "/v1/streams/{key}/entries/delete",
+    "url": "/v1/streams/:key/entries/delete",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "ids"
+    ]
+  },
+  {
+    "tool": "redis_xgroup_create",
+    "method": "POST",
+    "path": "/v1/streams/{key}/groups",
+    "url": "/v1/streams/:key/groups",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "group",
+      "id",
+      "mkstream"
+    ]
+  },
+  {
+    "tool": "redis_xgroup_createconsumer",
+    "method": "POST",
+    "path": "/v1/streams/{key}/groups/{group}/consumers",
+    "url": "/v1/streams/:key/groups/:group/consumers",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "consumer"
+    ]
+  },
+  {
+    "tool": "redis_xgroup_delconsumer",
+    "method": "DELETE",
+    "path": "/v1/streams/{key}/groups/{group}/consumers/{consumer}",
+    "url": "/v1/streams/:key/groups/:group/consumers/:consumer",
+    "pathParams": [
+      "key",
+      "group",
+      "consumer"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xgroup_destroy",
+    "method": "DELETE",
+    "path": "/v1/streams/{key}/groups/{group}",
+    "url": "/v1/streams/:key/groups/:group",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xgroup_setid",
+    "method": "POST",
+    "path": "/v1/streams/{key}/groups/{group}/setid",
+    "url": "/v1/streams/:key/groups/:group/setid",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "id"
+    ]
+  },
+  {
+    "tool": "redis_xinfo_consumers",
+    "method": "GET",
+    "path": "/v1/streams/{key}/groups/{group}/consumers",
+    "url": "/v1/streams/:key/groups/:group/consumers",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {
+      "count": "integer",
+      "after": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xinfo_groups",
+    "method": "GET",
+    "path": "/v1/streams/{key}/groups",
+    "url": "/v1/streams/:key/groups",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "count": "integer",
+      "after": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xinfo_stream",
+    "method": "GET",
+    "path": "/v1/streams/{key}/info",
+    "url": "/v1/streams/:key/info",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xlen",
+    "method": "GET",
+    "path": "/v1/streams/{key}/length",
+    "url": "/v1/streams/:key/length",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xpending",
+    "method": "GET",
+    "path": "/v1/streams/{key}/groups/{group}/pending",
+    "url": "/v1/streams/:key/groups/:group/pending",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {
+      "start": "string",
+      "end": "string",
+      "count": "integer",
+      "consumer": "string",
+      "min_idle_ms": "integer"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xrange",
+    "method": "GET",
+    "path": "/v1/streams/{key}/entries",
+    "url": "/v1/streams/:key/entries",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "start": "string",
+      "end": "string",
+      "count": "integer",
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xread",
+    "method": "POST",
+    "path": "/v1/streams/read",
+    "url": "/v1/streams/read",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "streams",
+      "count",
+      "block_ms",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_xreadgroup",
+    "method": "POST",
+    "path": "/v1/streams/read-group",
+    "url": "/v1/streams/read-group",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "group",
+      "consumer",
+      "streams",
+      "count",
+      "block_ms",
+      "noack",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_xrevrange",
+    "method": "GET",
+    "path": "/v1/streams/{key}/entries/reverse",
+    "url": "/v1/streams/:key/entries/reverse",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "end": "string",
+      "start": "string",
+      "count": "integer",
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xtrim",
+    "method": "POST",
+    "path": "/v1/streams/{key}/trim",
+    "url": "/v1/streams/:key/trim",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "maxlen",
+      "minid",
+      "approx"
+    ]
   }
 ];

@@ -4,6 +4,7 @@ import { hashHandlers } from './hashes.js';
 import { keyHandlers } from './keys.js';
 import { listHandlers } from './lists.js';
 import { sessionHandlers } from './sessions.js';
+import { streamHandlers } from './streams.js';
 
 /** Every tool's handler; `satisfies` makes a missing one a compile error. */
 export const handlers = {
@@ -11,4 +12,5 @@ export const handlers = {
   ...listHandlers,
   ...hashHandlers,
   ...sessionHandlers,
+  ...streamHandlers,
 } satisfies ToolHandlers<ToolContext>;

@@ -5,6 +5,7 @@ import { encodeValue } from '../redis/codec.js';
 import type { BlockingPool } from '../redis/blocking-pool.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import type { SessionStore } from '../redis/session-store.js';
+import type { ToolOffer } from './offer.js';
 
 /** What a handler gets besides its input. Handlers know nothing of transports. */
 export interface ToolContext {
@@ -20,6 +21,8 @@ export interface ToolContext {
   maxResponseBytes: number;
   /** Usual time a call may take (twice the command timeout), beside any wait it asks for. */
   callLimitMs: number;
+  /** The tools offered and why others are not (for redis_capabilities). */
+  offer: ToolOffer;
   /**
    * Only for tools that wait (`waitsFor` in their schema): aborts when the client cancels the
    * call or goes away. Other tools finish on their own within the call's deadline.
