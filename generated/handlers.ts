@@ -9,24 +9,70 @@ export type ToolOutput<N extends ToolName> = z.input<Tools[N]['output']>;
 
 /** One handler per tool: a missing or mistyped handler is a compile error. */
 export interface ToolHandlers<Ctx> {
+  /** Count set bits */
+  redis_bitcount(input: ToolInput<'redis_bitcount'>, ctx: Ctx): Promise<ToolOutput<'redis_bitcount'>>;
+  /** Bitfield operations */
+  redis_bitfield(input: ToolInput<'redis_bitfield'>, ctx: Ctx): Promise<ToolOutput<'redis_bitfield'>>;
+  /** Find first bit */
+  redis_bitpos(input: ToolInput<'redis_bitpos'>, ctx: Ctx): Promise<ToolOutput<'redis_bitpos'>>;
+  /** Capabilities */
+  redis_capabilities(input: ToolInput<'redis_capabilities'>, ctx: Ctx): Promise<ToolOutput<'redis_capabilities'>>;
+  /** Connected clients */
+  redis_client_list(input: ToolInput<'redis_client_list'>, ctx: Ctx): Promise<ToolOutput<'redis_client_list'>>;
+  /** Database size */
+  redis_dbsize(input: ToolInput<'redis_dbsize'>, ctx: Ctx): Promise<ToolOutput<'redis_dbsize'>>;
   /** Delete keys */
   redis_del(input: ToolInput<'redis_del'>, ctx: Ctx): Promise<ToolOutput<'redis_del'>>;
   /** Check keys exist */
   redis_exists(input: ToolInput<'redis_exists'>, ctx: Ctx): Promise<ToolOutput<'redis_exists'>>;
+  /** Add locations */
+  redis_geoadd(input: ToolInput<'redis_geoadd'>, ctx: Ctx): Promise<ToolOutput<'redis_geoadd'>>;
+  /** Distance between members */
+  redis_geodist(input: ToolInput<'redis_geodist'>, ctx: Ctx): Promise<ToolOutput<'redis_geodist'>>;
+  /** Get locations */
+  redis_geopos(input: ToolInput<'redis_geopos'>, ctx: Ctx): Promise<ToolOutput<'redis_geopos'>>;
+  /** Search an area */
+  redis_geosearch(input: ToolInput<'redis_geosearch'>, ctx: Ctx): Promise<ToolOutput<'redis_geosearch'>>;
+  /** Store an area search */
+  redis_geosearchstore(input: ToolInput<'redis_geosearchstore'>, ctx: Ctx): Promise<ToolOutput<'redis_geosearchstore'>>;
   /** Get value */
   redis_get(input: ToolInput<'redis_get'>, ctx: Ctx): Promise<ToolOutput<'redis_get'>>;
+  /** Get bit */
+  redis_getbit(input: ToolInput<'redis_getbit'>, ctx: Ctx): Promise<ToolOutput<'redis_getbit'>>;
   /** Get hash field */
   redis_hget(input: ToolInput<'redis_hget'>, ctx: Ctx): Promise<ToolOutput<'redis_hget'>>;
   /** Get whole hash */
   redis_hgetall(input: ToolInput<'redis_hgetall'>, ctx: Ctx): Promise<ToolOutput<'redis_hgetall'>>;
   /** Set hash field */
   redis_hset(input: ToolInput<'redis_hset'>, ctx: Ctx): Promise<ToolOutput<'redis_hset'>>;
+  /** Server info */
+  redis_info(input: ToolInput<'redis_info'>, ctx: Ctx): Promise<ToolOutput<'redis_info'>>;
   /** List keys */
   redis_keys(input: ToolInput<'redis_keys'>, ctx: Ctx): Promise<ToolOutput<'redis_keys'>>;
+  /** Latest latency spikes */
+  redis_latency_latest(input: ToolInput<'redis_latency_latest'>, ctx: Ctx): Promise<ToolOutput<'redis_latency_latest'>>;
   /** Pop from list front */
   redis_lpop(input: ToolInput<'redis_lpop'>, ctx: Ctx): Promise<ToolOutput<'redis_lpop'>>;
   /** Push to list front */
   redis_lpush(input: ToolInput<'redis_lpush'>, ctx: Ctx): Promise<ToolOutput<'redis_lpush'>>;
+  /** Memory stats */
+  redis_memory_stats(input: ToolInput<'redis_memory_stats'>, ctx: Ctx): Promise<ToolOutput<'redis_memory_stats'>>;
+  /** Add to HyperLogLog */
+  redis_pfadd(input: ToolInput<'redis_pfadd'>, ctx: Ctx): Promise<ToolOutput<'redis_pfadd'>>;
+  /** Count distinct */
+  redis_pfcount(input: ToolInput<'redis_pfcount'>, ctx: Ctx): Promise<ToolOutput<'redis_pfcount'>>;
+  /** Merge HyperLogLogs */
+  redis_pfmerge(input: ToolInput<'redis_pfmerge'>, ctx: Ctx): Promise<ToolOutput<'redis_pfmerge'>>;
+  /** Ping */
+  redis_ping(input: ToolInput<'redis_ping'>, ctx: Ctx): Promise<ToolOutput<'redis_ping'>>;
+  /** Publish message */
+  redis_publish(input: ToolInput<'redis_publish'>, ctx: Ctx): Promise<ToolOutput<'redis_publish'>>;
+  /** List active channels */
+  redis_pubsub_channels(input: ToolInput<'redis_pubsub_channels'>, ctx: Ctx): Promise<ToolOutput<'redis_pubsub_channels'>>;
+  /** Count pattern subscriptions */
+  redis_pubsub_numpat(input: ToolInput<'redis_pubsub_numpat'>, ctx: Ctx): Promise<ToolOutput<'redis_pubsub_numpat'>>;
+  /** Count channel subscribers */
+  redis_pubsub_numsub(input: ToolInput<'redis_pubsub_numsub'>, ctx: Ctx): Promise<ToolOutput<'redis_pubsub_numsub'>>;
   /** Push to list end */
   redis_rpush(input: ToolInput<'redis_rpush'>, ctx: Ctx): Promise<ToolOutput<'redis_rpush'>>;
   /** Create session */
@@ -39,6 +85,12 @@ export interface ToolHandlers<Ctx> {
   redis_session_update(input: ToolInput<'redis_session_update'>, ctx: Ctx): Promise<ToolOutput<'redis_session_update'>>;
   /** Set value */
   redis_set(input: ToolInput<'redis_set'>, ctx: Ctx): Promise<ToolOutput<'redis_set'>>;
+  /** Set bit */
+  redis_setbit(input: ToolInput<'redis_setbit'>, ctx: Ctx): Promise<ToolOutput<'redis_setbit'>>;
+  /** Slow log */
+  redis_slowlog_get(input: ToolInput<'redis_slowlog_get'>, ctx: Ctx): Promise<ToolOutput<'redis_slowlog_get'>>;
+  /** Server time */
+  redis_time(input: ToolInput<'redis_time'>, ctx: Ctx): Promise<ToolOutput<'redis_time'>>;
   /** Get time to live */
   redis_ttl(input: ToolInput<'redis_ttl'>, ctx: Ctx): Promise<ToolOutput<'redis_ttl'>>;
   /** Acknowledge entries */

@@ -16,6 +16,81 @@ export interface RestRoute {
 
 export const restRoutes: readonly RestRoute[] = [
   {
+    "tool": "redis_bitcount",
+    "method": "GET",
+    "path": "/v1/bitmaps/{key}/count",
+    "url": "/v1/bitmaps/:key/count",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "start": "integer",
+      "end": "integer",
+      "unit": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_bitfield",
+    "method": "POST",
+    "path": "/v1/bitmaps/{key}/bitfield",
+    "url": "/v1/bitmaps/:key/bitfield",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "operations"
+    ]
+  },
+  {
+    "tool": "redis_bitpos",
+    "method": "GET",
+    "path": "/v1/bitmaps/{key}/position",
+    "url": "/v1/bitmaps/:key/position",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "bit": "integer",
+      "start": "integer",
+      "end": "integer",
+      "unit": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_capabilities",
+    "method": "GET",
+    "path": "/v1/server/capabilities",
+    "url": "/v1/server/capabilities",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_client_list",
+    "method": "GET",
+    "path": "/v1/server/clients",
+    "url": "/v1/server/clients",
+    "pathParams": [],
+    "queryParams": {
+      "type": "string",
+      "count": "integer",
+      "after_id": "integer"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_dbsize",
+    "method": "GET",
+    "path": "/v1/server/dbsize",
+    "url": "/v1/server/dbsize",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
     "tool": "redis_del",
     "method": "POST",
     "path": "/v1/keys/delete",
@@ -38,6 +113,96 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_geoadd",
+    "method": "POST",
+    "path": "/v1/geo/{key}/add",
+    "url": "/v1/geo/:key/add",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "members",
+      "nx",
+      "xx",
+      "ch"
+    ]
+  },
+  {
+    "tool": "redis_geodist",
+    "method": "POST",
+    "path": "/v1/geo/{key}/distance",
+    "url": "/v1/geo/:key/distance",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "member1",
+      "member2",
+      "unit"
+    ]
+  },
+  {
+    "tool": "redis_geopos",
+    "method": "POST",
+    "path": "/v1/geo/{key}/positions",
+    "url": "/v1/geo/:key/positions",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "members"
+    ]
+  },
+  {
+    "tool": "redis_geosearch",
+    "method": "POST",
+    "path": "/v1/geo/{key}/search",
+    "url": "/v1/geo/:key/search",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "member",
+      "longitude",
+      "latitude",
+      "radius",
+      "width",
+      "height",
+      "unit",
+      "order",
+      "count",
+      "withcoord",
+      "withdist"
+    ]
+  },
+  {
+    "tool": "redis_geosearchstore",
+    "method": "POST",
+    "path": "/v1/geo/{destination}/searchstore",
+    "url": "/v1/geo/:destination/searchstore",
+    "pathParams": [
+      "destination"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "source",
+      "member",
+      "longitude",
+      "latitude",
+      "radius",
+      "width",
+      "height",
+      "unit",
+      "order",
+      "count",
+      "storedist"
+    ]
+  },
+  {
     "tool": "redis_get",
     "method": "GET",
     "path": "/v1/keys/{key}",
@@ -48,6 +213,18 @@ export const restRoutes: readonly RestRoute[] = [
     "queryParams": {
       "raw": "boolean"
     },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_getbit",
+    "method": "GET",
+    "path": "/v1/bitmaps/{key}/bits/{offset}",
+    "url": "/v1/bitmaps/:key/bits/:offset",
+    "pathParams": [
+      "key",
+      "offset"
+    ],
+    "queryParams": {},
     "bodyParams": []
   },
   {
@@ -92,6 +269,17 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_info",
+    "method": "GET",
+    "path": "/v1/server/info",
+    "url": "/v1/server/info",
+    "pathParams": [],
+    "queryParams": {
+      "section": "string"
+    },
+    "bodyParams": []
+  },
+  {
     "tool": "redis_keys",
     "method": "GET",
     "path": "/v1/keys",
@@ -102,6 +290,15 @@ export const restRoutes: readonly RestRoute[] = [
       "count": "integer",
       "cursor": "string"
     },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_latency_latest",
+    "method": "GET",
+    "path": "/v1/server/latency",
+    "url": "/v1/server/latency",
+    "pathParams": [],
+    "queryParams": {},
     "bodyParams": []
   },
   {
@@ -128,6 +325,109 @@ export const restRoutes: readonly RestRoute[] = [
     "queryParams": {},
     "bodyParams": [
       "values"
+    ]
+  },
+  {
+    "tool": "redis_memory_stats",
+    "method": "GET",
+    "path": "/v1/server/memory-stats",
+    "url": "/v1/server/memory-stats",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_pfadd",
+    "method": "POST",
+    "path": "/v1/hyperloglogs/{key}/add",
+    "url": "/v1/hyperloglogs/:key/add",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "elements"
+    ]
+  },
+  {
+    "tool": "redis_pfcount",
+    "method": "POST",
+    "path": "/v1/hyperloglogs/count",
+    "url": "/v1/hyperloglogs/count",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "keys"
+    ]
+  },
+  {
+    "tool": "redis_pfmerge",
+    "method": "POST",
+    "path": "/v1/hyperloglogs/{destination}/merge",
+    "url": "/v1/hyperloglogs/:destination/merge",
+    "pathParams": [
+      "destination"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "sources"
+    ]
+  },
+  {
+    "tool": "redis_ping",
+    "method": "GET",
+    "path": "/v1/server/ping",
+    "url": "/v1/server/ping",
+    "pathParams": [],
+    "queryParams": {
+      "message": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_publish",
+    "method": "POST",
+    "path": "/v1/pubsub/channels/{channel}/publish",
+    "url": "/v1/pubsub/channels/:channel/publish",
+    "pathParams": [
+      "channel"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "message"
+    ]
+  },
+  {
+    "tool": "redis_pubsub_channels",
+    "method": "GET",
+    "path": "/v1/pubsub/channels",
+    "url": "/v1/pubsub/channels",
+    "pathParams": [],
+    "queryParams": {
+      "pattern": "string",
+      "count": "integer",
+      "after": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_pubsub_numpat",
+    "method": "GET",
+    "path": "/v1/pubsub/numpat",
+    "url": "/v1/pubsub/numpat",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_pubsub_numsub",
+    "method": "POST",
+    "path": "/v1/pubsub/numsub",
+    "url": "/v1/pubsub/numsub",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "channels"
     ]
   },
   {
@@ -205,6 +505,40 @@ export const restRoutes: readonly RestRoute[] = [
       "value",
       "ttl"
     ]
+  },
+  {
+    "tool": "redis_setbit",
+    "method": "PUT",
+    "path": "/v1/bitmaps/{key}/bits/{offset}",
+    "url": "/v1/bitmaps/:key/bits/:offset",
+    "pathParams": [
+      "key",
+      "offset"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "value"
+    ]
+  },
+  {
+    "tool": "redis_slowlog_get",
+    "method": "GET",
+    "path": "/v1/server/slowlog",
+    "url": "/v1/server/slowlog",
+    "pathParams": [],
+    "queryParams": {
+      "count": "integer"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_time",
+    "method": "GET",
+    "path": "/v1/server/time",
+    "url": "/v1/server/time",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": []
   },
   {
     "tool": "redis_ttl",

@@ -4,3 +4,8 @@ export * as lists from './lists.js';
 export * as hashes from './hashes.js';
 export * as sessions from './sessions.js';
 export * as streams from './streams.js';
+export * as pubsub from './pubsub.js';
+export * as hyperloglog from './hyperloglog.js';
+export * as geo from './geo.js';
+export * as bitmaps from './bitmaps.js';
+export * as server from './server.js';

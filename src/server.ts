@@ -109,6 +109,7 @@ export class RedisMCPServer {
       sessions: new SessionStore(redis),
       log: this.log,
       encode: valueEncoder(this.config.maxValueBytes),
+      maxValueBytes: this.config.maxValueBytes,
       blocking,
       maxResponseBytes: this.config.maxResponseBytes,
       callLimitMs: 2 * this.config.commandTimeoutMs,

@@ -1,8 +1,13 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import type { ToolContext } from '../tools/context.js';
+import { bitmapHandlers } from './bitmaps.js';
+import { geoHandlers } from './geo.js';
 import { hashHandlers } from './hashes.js';
+import { hyperLogLogHandlers } from './hyperloglog.js';
 import { keyHandlers } from './keys.js';
 import { listHandlers } from './lists.js';
+import { pubsubHandlers } from './pubsub.js';
+import { serverHandlers } from './server.js';
 import { sessionHandlers } from './sessions.js';
 import { streamHandlers } from './streams.js';
 
@@ -13,4 +18,9 @@ export const handlers = {
   ...hashHandlers,
   ...sessionHandlers,
   ...streamHandlers,
+  ...pubsubHandlers,
+  ...hyperLogLogHandlers,
+  ...geoHandlers,
+  ...bitmapHandlers,
+  ...serverHandlers,
 } satisfies ToolHandlers<ToolContext>;

@@ -23,7 +23,7 @@ interface Trim {
 
 /** The MAXLEN/MINID arguments of XADD and XTRIM; at most one strategy (XTRIM needs one). */
 function trimArgs(trim: Trim, required: boolean): (string | number)[] {
-  const strategy = exactlyOne(trim as unknown as Record<string, unknown>, ['maxlen', 'minid'], required);
+  const strategy = exactlyOne(trim, ['maxlen', 'minid'], required);
   if (strategy === undefined) return [];
   const threshold = strategy === 'maxlen' ? trim.maxlen! : trim.minid!;
   return [strategy.toUpperCase(), trim.approx ? '~' : '=', threshold];

@@ -15,6 +15,8 @@ export interface ToolContext {
   log: Logger;
   /** Encodes a value for storage, refusing one over the size limit; `field` names it in the error. */
   encode(value: unknown, field: string): string;
+  /** Largest value a tool may store, in bytes (--max-value-bytes); also bounds strings grown by offset writes. */
+  maxValueBytes: number;
   /** Connections for commands that wait; see BlockingPool.run. */
   blocking: BlockingPool;
   /** Byte budget of one collection answer (--max-response-bytes); see tools/budget.ts. */

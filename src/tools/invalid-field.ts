@@ -6,8 +6,8 @@ export function invalidField(field: string, message: string): AppError {
 }
 
 /** Refuses two or more of the fields given together, or none when one is required. */
-export function exactlyOne(input: Record<string, unknown>, fields: readonly string[], required: boolean): string | undefined {
-  const given = fields.filter((field) => input[field] !== undefined);
+export function exactlyOne(input: object, fields: readonly string[], required: boolean): string | undefined {
+  const given = fields.filter((field) => (input as Record<string, unknown>)[field] !== undefined);
   if (given.length > 1) throw invalidField(given[1]!, `cannot be given together with ${given[0]}`);
   if (required && given.length === 0) throw invalidField(fields[0]!, `give one of ${fields.join(', ')}`);
   return given[0];
