@@ -218,13 +218,14 @@ export const restRoutes: readonly RestRoute[] = [
   {
     "tool": "redis_getbit",
     "method": "GET",
-    "path": "/v1/bitmaps/{key}/bits/{offset}",
-    "url": "/v1/bitmaps/:key/bits/:offset",
+    "path": "/v1/bitmaps/{key}/bits",
+    "url": "/v1/bitmaps/:key/bits",
     "pathParams": [
-      "key",
-      "offset"
+      "key"
     ],
-    "queryParams": {},
+    "queryParams": {
+      "offset": "integer"
+    },
     "bodyParams": []
   },
   {
@@ -509,14 +510,14 @@ export const restRoutes: readonly RestRoute[] = [
   {
     "tool": "redis_setbit",
     "method": "PUT",
-    "path": "/v1/bitmaps/{key}/bits/{offset}",
-    "url": "/v1/bitmaps/:key/bits/:offset",
+    "path": "/v1/bitmaps/{key}/bits",
+    "url": "/v1/bitmaps/:key/bits",
     "pathParams": [
-      "key",
-      "offset"
+      "key"
     ],
     "queryParams": {},
     "bodyParams": [
+      "offset",
       "value"
     ]
   },

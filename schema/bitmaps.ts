@@ -25,8 +25,8 @@ export const redis_setbit = defineTool({
     previous: z.number().int().describe('The bit before (0 when it did not exist).'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-  rest: { method: 'PUT', path: '/v1/bitmaps/{key}/bits/{offset}' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'PUT', path: '/v1/bitmaps/{key}/bits' },
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { key: 'active:2024-06-01', offset: 1234, value: 1 },
 });
 
@@ -42,7 +42,7 @@ export const redis_getbit = defineTool({
     value: z.number().int().describe('The bit, 0 or 1.'),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
-  rest: { method: 'GET', path: '/v1/bitmaps/{key}/bits/{offset}' },
+  rest: { method: 'GET', path: '/v1/bitmaps/{key}/bits' },
   errors: ['WRONG_TYPE'],
   example: { key: 'active:2024-06-01', offset: 1234 },
 });
@@ -115,6 +115,6 @@ export const redis_bitfield = defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/bitmaps/{key}/bitfield' },
-  errors: ['WRONG_TYPE'],
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { key: 'counters', operations: [{ op: 'incrby', encoding: 'u16', offset: '#0', increment: 1, overflow: 'sat' }, { op: 'get', encoding: 'u16', offset: '#1' }] },
 });

@@ -1,5 +1,11 @@
+import { bitmapsTour } from './bitmaps.js';
+import { geoTour } from './geo.js';
 import type { FamilyTour } from './harness.js';
+import { hyperloglogTour } from './hyperloglog.js';
+import { pubsubTour } from './pubsub.js';
 import { seedTour } from './seed.js';
+import { serverTour } from './server.js';
+import { streamsTour } from './streams.js';
 
 /**
  * Every toolset's tour, by toolset name. test/e2e/every-tool.test.ts runs each over every surface
@@ -8,4 +14,10 @@ import { seedTour } from './seed.js';
  */
 export const tours: Record<string, FamilyTour> = {
   seed: seedTour,
+  streams: streamsTour,
+  pubsub: pubsubTour,
+  hyperloglog: hyperloglogTour,
+  geo: geoTour,
+  bitmaps: bitmapsTour,
+  server: serverTour,
 };
