@@ -158,15 +158,11 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
         },
         "start": {
           "description": "First byte (or bit) of the range; negative counts from the end.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
+          "type": "integer"
         },
         "end": {
           "description": "Last byte (or bit), inclusive; needs start.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
+          "type": "integer"
         },
         "unit": {
           "default": "byte",
@@ -194,8 +190,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "count": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Bits set to 1."
             }
           },
@@ -251,142 +245,56 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "maxItems": 32,
           "type": "array",
           "items": {
-            "oneOf": [
-              {
-                "type": "object",
-                "properties": {
-                  "op": {
-                    "type": "string",
-                    "const": "get"
-                  },
-                  "encoding": {
-                    "type": "string",
-                    "pattern": "^(i([1-9]|[1-4]\\d|5[0-3])|u([1-9]|[1-4]\\d|5[0-2]))$",
-                    "description": "Integer type: i<bits> signed or u<bits> unsigned, e.g. \"u8\", \"i16\"."
-                  },
-                  "offset": {
-                    "anyOf": [
-                      {
-                        "type": "integer",
-                        "minimum": 0,
-                        "maximum": 4294967295
-                      },
-                      {
-                        "type": "string",
-                        "pattern": "^#\\d{1,10}$"
-                      }
-                    ],
-                    "description": "Bit offset, or \"#<n>\" for the n-th integer of this type."
-                  }
-                },
-                "required": [
-                  "op",
-                  "encoding",
-                  "offset"
+            "type": "object",
+            "properties": {
+              "op": {
+                "type": "string",
+                "enum": [
+                  "get",
+                  "set",
+                  "incrby"
                 ],
-                "additionalProperties": false
+                "description": "get reads, set writes value, incrby adds value."
               },
-              {
-                "type": "object",
-                "properties": {
-                  "op": {
-                    "type": "string",
-                    "const": "set"
-                  },
-                  "encoding": {
-                    "type": "string",
-                    "pattern": "^(i([1-9]|[1-4]\\d|5[0-3])|u([1-9]|[1-4]\\d|5[0-2]))$",
-                    "description": "Integer type: i<bits> signed or u<bits> unsigned, e.g. \"u8\", \"i16\"."
-                  },
-                  "offset": {
-                    "anyOf": [
-                      {
-                        "type": "integer",
-                        "minimum": 0,
-                        "maximum": 4294967295
-                      },
-                      {
-                        "type": "string",
-                        "pattern": "^#\\d{1,10}$"
-                      }
-                    ],
-                    "description": "Bit offset, or \"#<n>\" for the n-th integer of this type."
-                  },
-                  "value": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991,
-                    "description": "The value to write."
-                  },
-                  "overflow": {
-                    "description": "On overflow: wrap (default), saturate, or fail (then null, nothing written).",
-                    "type": "string",
-                    "enum": [
-                      "wrap",
-                      "sat",
-                      "fail"
-                    ]
-                  }
-                },
-                "required": [
-                  "op",
-                  "encoding",
-                  "offset",
-                  "value"
-                ],
-                "additionalProperties": false
+              "encoding": {
+                "type": "string",
+                "pattern": "^(i([1-9]|[1-4]\\d|5[0-3])|u([1-9]|[1-4]\\d|5[0-2]))$",
+                "description": "Integer type: i<bits> signed or u<bits> unsigned, e.g. \"u8\", \"i16\"."
               },
-              {
-                "type": "object",
-                "properties": {
-                  "op": {
-                    "type": "string",
-                    "const": "incrby"
-                  },
-                  "encoding": {
-                    "type": "string",
-                    "pattern": "^(i([1-9]|[1-4]\\d|5[0-3])|u([1-9]|[1-4]\\d|5[0-2]))$",
-                    "description": "Integer type: i<bits> signed or u<bits> unsigned, e.g. \"u8\", \"i16\"."
-                  },
-                  "offset": {
-                    "anyOf": [
-                      {
-                        "type": "integer",
-                        "minimum": 0,
-                        "maximum": 4294967295
-                      },
-                      {
-                        "type": "string",
-                        "pattern": "^#\\d{1,10}$"
-                      }
-                    ],
-                    "description": "Bit offset, or \"#<n>\" for the n-th integer of this type."
-                  },
-                  "increment": {
+              "offset": {
+                "anyOf": [
+                  {
                     "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991,
-                    "description": "The amount to add."
+                    "minimum": 0,
+                    "maximum": 4294967295
                   },
-                  "overflow": {
-                    "description": "On overflow: wrap (default), saturate, or fail (then null, nothing written).",
+                  {
                     "type": "string",
-                    "enum": [
-                      "wrap",
-                      "sat",
-                      "fail"
-                    ]
+                    "pattern": "^#\\d{1,10}$"
                   }
-                },
-                "required": [
-                  "op",
-                  "encoding",
-                  "offset",
-                  "increment"
                 ],
-                "additionalProperties": false
+                "description": "Bit offset, or \"#<n>\" for the n-th integer of this type."
+              },
+              "value": {
+                "description": "set: the value to write; incrby: the amount to add.",
+                "type": "integer"
+              },
+              "overflow": {
+                "description": "On overflow: wrap (default), saturate, or fail (then null, nothing written).",
+                "type": "string",
+                "enum": [
+                  "wrap",
+                  "sat",
+                  "fail"
+                ]
               }
-            ]
+            },
+            "required": [
+              "op",
+              "encoding",
+              "offset"
+            ],
+            "additionalProperties": false
           },
           "description": "Operations (1 to 32)."
         }
@@ -411,9 +319,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
               "items": {
                 "anyOf": [
                   {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   },
                   {
                     "type": "null"
@@ -478,15 +384,11 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
         },
         "start": {
           "description": "First byte (or bit) of the range; negative counts from the end.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
+          "type": "integer"
         },
         "end": {
           "description": "Last byte (or bit), inclusive; needs start.",
-          "type": "integer",
-          "minimum": -9007199254740991,
-          "maximum": 9007199254740991
+          "type": "integer"
         },
         "unit": {
           "default": "byte",
@@ -520,9 +422,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "position": {
               "anyOf": [
                 {
-                  "type": "integer",
-                  "minimum": -9007199254740991,
-                  "maximum": 9007199254740991
+                  "type": "integer"
                 },
                 {
                   "type": "null"
@@ -731,8 +631,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
         "after_id": {
           "description": "Continue after this client id (from \"next_after_id\").",
           "type": "integer",
-          "minimum": 0,
-          "maximum": 9007199254740991
+          "minimum": 0
         }
       },
       "additionalProperties": false
@@ -748,9 +647,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                 "type": "object",
                 "properties": {
                   "id": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   },
                   "addr": {
                     "type": "string"
@@ -765,19 +662,13 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                     ]
                   },
                   "age_s": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   },
                   "idle_s": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   },
                   "db": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   },
                   "flags": {
                     "type": "string"
@@ -788,14 +679,10 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                   },
                   "sub": {
                     "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991,
                     "description": "Channel subscriptions."
                   },
                   "psub": {
                     "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991,
                     "description": "Pattern subscriptions."
                   },
                   "self": {
@@ -824,9 +711,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "next_after_id": {
               "anyOf": [
                 {
-                  "type": "integer",
-                  "minimum": -9007199254740991,
-                  "maximum": 9007199254740991
+                  "type": "integer"
                 },
                 {
                   "type": "null"
@@ -890,8 +775,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "properties": {
             "keys": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Keys in the database."
             }
           },
@@ -960,8 +843,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "properties": {
             "deleted": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "How many of the keys existed and were deleted."
             }
           },
@@ -1030,8 +911,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "properties": {
             "count": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "How many of the given keys exist (a key given twice counts twice, as in Redis)."
             },
             "results": {
@@ -1167,8 +1046,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "count": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Members added (with ch: added or moved)."
             }
           },
@@ -1687,8 +1564,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "stored": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Members stored."
             }
           },
@@ -1845,14 +1720,10 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "offset": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "The bit offset."
             },
             "value": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "The bit, 0 or 1."
             }
           },
@@ -2358,14 +2229,10 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                     "description": "ISO 8601."
                   },
                   "latest_ms": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   },
                   "max_ms": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   }
                 },
                 "required": [
@@ -2527,8 +2394,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "length": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "The length of the list after the push."
             }
           },
@@ -2756,8 +2621,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "properties": {
             "count": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Estimated distinct elements."
             }
           },
@@ -2972,8 +2835,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "receivers": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Subscribers (on this node) that received it."
             }
           },
@@ -3116,8 +2977,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "properties": {
             "patterns": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Pattern subscriptions on the server."
             }
           },
@@ -3193,9 +3052,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                     "type": "string"
                   },
                   "subscribers": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   }
                 },
                 "required": [
@@ -3280,8 +3137,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "length": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "The length of the list after the push."
             }
           },
@@ -3372,9 +3227,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "ttl": {
               "anyOf": [
                 {
-                  "type": "integer",
-                  "minimum": -9007199254740991,
-                  "maximum": 9007199254740991
+                  "type": "integer"
                 },
                 {
                   "type": "null"
@@ -3533,9 +3386,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "ttl": {
               "anyOf": [
                 {
-                  "type": "integer",
-                  "minimum": -9007199254740991,
-                  "maximum": 9007199254740991
+                  "type": "integer"
                 },
                 {
                   "type": "null"
@@ -3643,9 +3494,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "ttl": {
               "anyOf": [
                 {
-                  "type": "integer",
-                  "minimum": -9007199254740991,
-                  "maximum": 9007199254740991
+                  "type": "integer"
                 },
                 {
                   "type": "null"
@@ -3745,9 +3594,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "ttl": {
               "anyOf": [
                 {
-                  "type": "integer",
-                  "minimum": -9007199254740991,
-                  "maximum": 9007199254740991
+                  "type": "integer"
                 },
                 {
                   "type": "null"
@@ -3835,14 +3682,10 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "offset": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "The bit offset."
             },
             "previous": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "The bit before (0 when it did not exist)."
             }
           },
@@ -3909,9 +3752,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                 "type": "object",
                 "properties": {
                   "id": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   },
                   "time": {
                     "type": "string",
@@ -3919,8 +3760,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                   },
                   "duration_us": {
                     "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991,
                     "description": "Execution time in microseconds."
                   },
                   "command": {
@@ -4084,9 +3923,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "ttl": {
               "anyOf": [
                 {
-                  "type": "integer",
-                  "minimum": -9007199254740991,
-                  "maximum": 9007199254740991
+                  "type": "integer"
                 },
                 {
                   "type": "null"
@@ -4183,8 +4020,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "acknowledged": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Entries that were pending and are now acknowledged."
             }
           },
@@ -4255,8 +4090,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
         "maxlen": {
           "description": "Trim to at most this many entries (MAXLEN).",
           "type": "integer",
-          "minimum": 0,
-          "maximum": 9007199254740991
+          "minimum": 0
         },
         "minid": {
           "description": "Trim entries with IDs below this one (MINID).",
@@ -4364,7 +4198,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
         "min_idle_ms": {
           "type": "integer",
           "minimum": 0,
-          "maximum": 9007199254740991,
           "description": "Only entries pending at least this many ms."
         },
         "start": {
@@ -4540,7 +4373,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
         "min_idle_ms": {
           "type": "integer",
           "minimum": 0,
-          "maximum": 9007199254740991,
           "description": "Only entries pending at least this many ms."
         },
         "ids": {
@@ -4709,8 +4541,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "deleted": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Entries deleted."
             }
           },
@@ -4981,8 +4811,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "pending_dropped": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Pending entries the consumer had."
             }
           },
@@ -5247,22 +5075,16 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                     "type": "string"
                   },
                   "pending": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   },
                   "idle_ms": {
                     "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991,
                     "description": "Since its last attempted read or claim."
                   },
                   "inactive_ms": {
                     "anyOf": [
                       {
-                        "type": "integer",
-                        "minimum": -9007199254740991,
-                        "maximum": 9007199254740991
+                        "type": "integer"
                       },
                       {
                         "type": "null"
@@ -5384,14 +5206,10 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                     "type": "string"
                   },
                   "consumers": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   },
                   "pending": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   },
                   "last_delivered_id": {
                     "type": "string"
@@ -5399,9 +5217,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                   "entries_read": {
                     "anyOf": [
                       {
-                        "type": "integer",
-                        "minimum": -9007199254740991,
-                        "maximum": 9007199254740991
+                        "type": "integer"
                       },
                       {
                         "type": "null"
@@ -5412,9 +5228,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                   "lag": {
                     "anyOf": [
                       {
-                        "type": "integer",
-                        "minimum": -9007199254740991,
-                        "maximum": 9007199254740991
+                        "type": "integer"
                       },
                       {
                         "type": "null"
@@ -5523,14 +5337,10 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "length": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Entries in the stream."
             },
             "groups": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Consumer groups."
             },
             "last_generated_id": {
@@ -5550,9 +5360,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "entries_added": {
               "anyOf": [
                 {
-                  "type": "integer",
-                  "minimum": -9007199254740991,
-                  "maximum": 9007199254740991
+                  "type": "integer"
                 },
                 {
                   "type": "null"
@@ -5706,8 +5514,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "length": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Entries in the stream."
             }
           },
@@ -5791,7 +5597,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
         "min_idle_ms": {
           "type": "integer",
           "minimum": 0,
-          "maximum": 9007199254740991,
           "description": "Only entries pending at least this many ms."
         }
       },
@@ -5817,9 +5622,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "pending": {
               "anyOf": [
                 {
-                  "type": "integer",
-                  "minimum": -9007199254740991,
-                  "maximum": 9007199254740991
+                  "type": "integer"
                 },
                 {
                   "type": "null"
@@ -5850,9 +5653,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                     "type": "string"
                   },
                   "pending": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   }
                 },
                 "required": [
@@ -5875,14 +5676,10 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
                     "type": "string"
                   },
                   "idle_ms": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   },
                   "deliveries": {
-                    "type": "integer",
-                    "minimum": -9007199254740991,
-                    "maximum": 9007199254740991
+                    "type": "integer"
                   }
                 },
                 "required": [
@@ -6587,8 +6384,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
         "maxlen": {
           "description": "Trim to at most this many entries (MAXLEN).",
           "type": "integer",
-          "minimum": 0,
-          "maximum": 9007199254740991
+          "minimum": 0
         },
         "minid": {
           "description": "Trim entries with IDs below this one (MINID).",
@@ -6617,8 +6413,6 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             },
             "trimmed": {
               "type": "integer",
-              "minimum": -9007199254740991,
-              "maximum": 9007199254740991,
               "description": "Entries removed."
             }
           },

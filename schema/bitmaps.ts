@@ -97,11 +97,13 @@ export const redis_bitfield = defineTool({
     key: bitmapKey,
     operations: z
       .array(
-        z.discriminatedUnion('op', [
-          z.strictObject({ op: z.literal('get'), encoding, offset: fieldOffset }),
-          z.strictObject({ op: z.literal('set'), encoding, offset: fieldOffset, value: fieldValue.describe('The value to write.'), overflow }),
-          z.strictObject({ op: z.literal('incrby'), encoding, offset: fieldOffset, increment: fieldValue.describe('The amount to add.'), overflow }),
-        ]),
+        z.strictObject({
+          op: z.enum(['get', 'set', 'incrby']).describe('get reads, set writes value, incrby adds value.'),
+          encoding,
+          offset: fieldOffset,
+          value: fieldValue.optional().describe('set: the value to write; incrby: the amount to add.'),
+          overflow,
+        }),
       )
       .min(1)
       .max(32)
@@ -116,5 +118,5 @@ export const redis_bitfield = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/bitmaps/{key}/bitfield' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
-  example: { key: 'counters', operations: [{ op: 'incrby', encoding: 'u16', offset: '#0', increment: 1, overflow: 'sat' }, { op: 'get', encoding: 'u16', offset: '#1' }] },
+  example: { key: 'counters', operations: [{ op: 'incrby', encoding: 'u16', offset: '#0', value: 1, overflow: 'sat' }, { op: 'get', encoding: 'u16', offset: '#1' }] },
 });

@@ -62,11 +62,16 @@ export const bitmapHandlers: BitmapHandlers = {
       const start = firstBit(operation.offset, bits);
       // Redis refuses offsets past 2^32 bits; a write must also stay within the value size limit.
       if (start + bits > 2 ** 32) throw invalidField(`operations[${i}].offset`, 'is past the largest bit offset (2^32 bits)');
-      if (operation.op !== 'get') checkGrowth(`operations[${i}].offset`, start + bits - 1, maxValueBytes);
-      if (operation.op !== 'get' && operation.overflow !== undefined) args.push('OVERFLOW', operation.overflow.toUpperCase());
-      args.push(operation.op.toUpperCase(), operation.encoding, operation.offset);
-      if (operation.op === 'set') args.push(operation.value);
-      if (operation.op === 'incrby') args.push(operation.increment);
+      if (operation.op === 'get') {
+        if (operation.value !== undefined) throw invalidField(`operations[${i}].value`, 'is not taken by get');
+        if (operation.overflow !== undefined) throw invalidField(`operations[${i}].overflow`, 'is not taken by get');
+        args.push('GET', operation.encoding, operation.offset);
+        continue;
+      }
+      if (operation.value === undefined) throw invalidField(`operations[${i}].value`, `is required by ${operation.op}`);
+      checkGrowth(`operations[${i}].offset`, start + bits - 1, maxValueBytes);
+      if (operation.overflow !== undefined) args.push('OVERFLOW', operation.overflow.toUpperCase());
+      args.push(operation.op.toUpperCase(), operation.encoding, operation.offset, operation.value);
     }
     return { key, results: (await redis.call('BITFIELD', ...args)) as (number | null)[] };
   },

@@ -16,8 +16,8 @@ export const bitmapsTour: FamilyTour = async (t) => {
     key: counters,
     operations: [
       { op: 'set', encoding: 'u8', offset: '#0', value: 250 },
-      { op: 'incrby', encoding: 'u8', offset: '#0', increment: 10, overflow: 'sat' },
-      { op: 'incrby', encoding: 'u8', offset: '#0', increment: 1, overflow: 'fail' },
+      { op: 'incrby', encoding: 'u8', offset: '#0', value: 10, overflow: 'sat' },
+      { op: 'incrby', encoding: 'u8', offset: '#0', value: 1, overflow: 'fail' },
       { op: 'get', encoding: 'i8', offset: 0 },
     ],
   });
