@@ -182,13 +182,12 @@ export const restRoutes: readonly RestRoute[] = [
   {
     "tool": "redis_geosearchstore",
     "method": "POST",
-    "path": "/v1/geo/{destination}/searchstore",
-    "url": "/v1/geo/:destination/searchstore",
-    "pathParams": [
-      "destination"
-    ],
+    "path": "/v1/geo/searchstore",
+    "url": "/v1/geo/searchstore",
+    "pathParams": [],
     "queryParams": {},
     "bodyParams": [
+      "destination",
       "source",
       "member",
       "longitude",
@@ -364,13 +363,12 @@ export const restRoutes: readonly RestRoute[] = [
   {
     "tool": "redis_pfmerge",
     "method": "POST",
-    "path": "/v1/hyperloglogs/{destination}/merge",
-    "url": "/v1/hyperloglogs/:destination/merge",
-    "pathParams": [
-      "destination"
-    ],
+    "path": "/v1/hyperloglogs/merge",
+    "url": "/v1/hyperloglogs/merge",
+    "pathParams": [],
     "queryParams": {},
     "bodyParams": [
+      "destination",
       "sources"
     ]
   },

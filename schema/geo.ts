@@ -136,7 +136,7 @@ export const redis_geosearchstore = defineTool({
     stored: z.number().int().describe('Members stored.'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-  rest: { method: 'POST', path: '/v1/geo/{destination}/searchstore' },
+  rest: { method: 'POST', path: '/v1/geo/searchstore' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { destination: 'stores:near-catania', source: 'stores', member: 'Catania', radius: 100, unit: 'km' },
   requires: { command: 'geosearchstore' },

@@ -48,7 +48,7 @@ export const redis_pfmerge = defineTool({
   }),
   output: z.strictObject({ destination: z.string().describe('The destination key.'), merged: z.literal(true).describe('Always true.') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
-  rest: { method: 'POST', path: '/v1/hyperloglogs/{destination}/merge' },
+  rest: { method: 'POST', path: '/v1/hyperloglogs/merge' },
   errors: ['WRONG_TYPE'],
   example: { destination: 'visitors:2024-06', sources: ['visitors:2024-06-01', 'visitors:2024-06-02'] },
 });
