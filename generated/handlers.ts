@@ -11,16 +11,40 @@ export type ToolOutput<N extends ToolName> = z.input<Tools[N]['output']>;
 export interface ToolHandlers<Ctx> {
   /** Append text */
   redis_append(input: ToolInput<'redis_append'>, ctx: Ctx): Promise<ToolOutput<'redis_append'>>;
+  /** Count set bits */
+  redis_bitcount(input: ToolInput<'redis_bitcount'>, ctx: Ctx): Promise<ToolOutput<'redis_bitcount'>>;
+  /** Bitfield operations */
+  redis_bitfield(input: ToolInput<'redis_bitfield'>, ctx: Ctx): Promise<ToolOutput<'redis_bitfield'>>;
+  /** Find first bit */
+  redis_bitpos(input: ToolInput<'redis_bitpos'>, ctx: Ctx): Promise<ToolOutput<'redis_bitpos'>>;
+  /** Capabilities */
+  redis_capabilities(input: ToolInput<'redis_capabilities'>, ctx: Ctx): Promise<ToolOutput<'redis_capabilities'>>;
+  /** Connected clients */
+  redis_client_list(input: ToolInput<'redis_client_list'>, ctx: Ctx): Promise<ToolOutput<'redis_client_list'>>;
   /** Copy key */
   redis_copy(input: ToolInput<'redis_copy'>, ctx: Ctx): Promise<ToolOutput<'redis_copy'>>;
+  /** Database size */
+  redis_dbsize(input: ToolInput<'redis_dbsize'>, ctx: Ctx): Promise<ToolOutput<'redis_dbsize'>>;
   /** Delete keys */
   redis_del(input: ToolInput<'redis_del'>, ctx: Ctx): Promise<ToolOutput<'redis_del'>>;
   /** Check keys exist */
   redis_exists(input: ToolInput<'redis_exists'>, ctx: Ctx): Promise<ToolOutput<'redis_exists'>>;
   /** Set expiry (seconds) */
   redis_expire(input: ToolInput<'redis_expire'>, ctx: Ctx): Promise<ToolOutput<'redis_expire'>>;
+  /** Add locations */
+  redis_geoadd(input: ToolInput<'redis_geoadd'>, ctx: Ctx): Promise<ToolOutput<'redis_geoadd'>>;
+  /** Distance between members */
+  redis_geodist(input: ToolInput<'redis_geodist'>, ctx: Ctx): Promise<ToolOutput<'redis_geodist'>>;
+  /** Get locations */
+  redis_geopos(input: ToolInput<'redis_geopos'>, ctx: Ctx): Promise<ToolOutput<'redis_geopos'>>;
+  /** Search an area */
+  redis_geosearch(input: ToolInput<'redis_geosearch'>, ctx: Ctx): Promise<ToolOutput<'redis_geosearch'>>;
+  /** Store an area search */
+  redis_geosearchstore(input: ToolInput<'redis_geosearchstore'>, ctx: Ctx): Promise<ToolOutput<'redis_geosearchstore'>>;
   /** Get value */
   redis_get(input: ToolInput<'redis_get'>, ctx: Ctx): Promise<ToolOutput<'redis_get'>>;
+  /** Get bit */
+  redis_getbit(input: ToolInput<'redis_getbit'>, ctx: Ctx): Promise<ToolOutput<'redis_getbit'>>;
   /** Get and delete */
   redis_getdel(input: ToolInput<'redis_getdel'>, ctx: Ctx): Promise<ToolOutput<'redis_getdel'>>;
   /** Get and set expiry */
@@ -57,12 +81,18 @@ export interface ToolHandlers<Ctx> {
   redis_incr(input: ToolInput<'redis_incr'>, ctx: Ctx): Promise<ToolOutput<'redis_incr'>>;
   /** Increment by a float */
   redis_incrbyfloat(input: ToolInput<'redis_incrbyfloat'>, ctx: Ctx): Promise<ToolOutput<'redis_incrbyfloat'>>;
+  /** Server info */
+  redis_info(input: ToolInput<'redis_info'>, ctx: Ctx): Promise<ToolOutput<'redis_info'>>;
   /** List keys */
   redis_keys(input: ToolInput<'redis_keys'>, ctx: Ctx): Promise<ToolOutput<'redis_keys'>>;
+  /** Latest latency spikes */
+  redis_latency_latest(input: ToolInput<'redis_latency_latest'>, ctx: Ctx): Promise<ToolOutput<'redis_latency_latest'>>;
   /** Pop from list front */
   redis_lpop(input: ToolInput<'redis_lpop'>, ctx: Ctx): Promise<ToolOutput<'redis_lpop'>>;
   /** Push to list front */
   redis_lpush(input: ToolInput<'redis_lpush'>, ctx: Ctx): Promise<ToolOutput<'redis_lpush'>>;
+  /** Memory stats */
+  redis_memory_stats(input: ToolInput<'redis_memory_stats'>, ctx: Ctx): Promise<ToolOutput<'redis_memory_stats'>>;
   /** Key memory usage */
   redis_memory_usage(input: ToolInput<'redis_memory_usage'>, ctx: Ctx): Promise<ToolOutput<'redis_memory_usage'>>;
   /** Get several values */
@@ -73,8 +103,24 @@ export interface ToolHandlers<Ctx> {
   redis_persist(input: ToolInput<'redis_persist'>, ctx: Ctx): Promise<ToolOutput<'redis_persist'>>;
   /** Set expiry (milliseconds) */
   redis_pexpire(input: ToolInput<'redis_pexpire'>, ctx: Ctx): Promise<ToolOutput<'redis_pexpire'>>;
+  /** Add to HyperLogLog */
+  redis_pfadd(input: ToolInput<'redis_pfadd'>, ctx: Ctx): Promise<ToolOutput<'redis_pfadd'>>;
+  /** Count distinct */
+  redis_pfcount(input: ToolInput<'redis_pfcount'>, ctx: Ctx): Promise<ToolOutput<'redis_pfcount'>>;
+  /** Merge HyperLogLogs */
+  redis_pfmerge(input: ToolInput<'redis_pfmerge'>, ctx: Ctx): Promise<ToolOutput<'redis_pfmerge'>>;
+  /** Ping */
+  redis_ping(input: ToolInput<'redis_ping'>, ctx: Ctx): Promise<ToolOutput<'redis_ping'>>;
   /** Get time to live (ms) */
   redis_pttl(input: ToolInput<'redis_pttl'>, ctx: Ctx): Promise<ToolOutput<'redis_pttl'>>;
+  /** Publish message */
+  redis_publish(input: ToolInput<'redis_publish'>, ctx: Ctx): Promise<ToolOutput<'redis_publish'>>;
+  /** List active channels */
+  redis_pubsub_channels(input: ToolInput<'redis_pubsub_channels'>, ctx: Ctx): Promise<ToolOutput<'redis_pubsub_channels'>>;
+  /** Count pattern subscriptions */
+  redis_pubsub_numpat(input: ToolInput<'redis_pubsub_numpat'>, ctx: Ctx): Promise<ToolOutput<'redis_pubsub_numpat'>>;
+  /** Count channel subscribers */
+  redis_pubsub_numsub(input: ToolInput<'redis_pubsub_numsub'>, ctx: Ctx): Promise<ToolOutput<'redis_pubsub_numsub'>>;
   /** Rename key */
   redis_rename(input: ToolInput<'redis_rename'>, ctx: Ctx): Promise<ToolOutput<'redis_rename'>>;
   /** Push to list end */
@@ -89,10 +135,16 @@ export interface ToolHandlers<Ctx> {
   redis_session_update(input: ToolInput<'redis_session_update'>, ctx: Ctx): Promise<ToolOutput<'redis_session_update'>>;
   /** Set value */
   redis_set(input: ToolInput<'redis_set'>, ctx: Ctx): Promise<ToolOutput<'redis_set'>>;
+  /** Set bit */
+  redis_setbit(input: ToolInput<'redis_setbit'>, ctx: Ctx): Promise<ToolOutput<'redis_setbit'>>;
   /** Overwrite bytes */
   redis_setrange(input: ToolInput<'redis_setrange'>, ctx: Ctx): Promise<ToolOutput<'redis_setrange'>>;
+  /** Slow log */
+  redis_slowlog_get(input: ToolInput<'redis_slowlog_get'>, ctx: Ctx): Promise<ToolOutput<'redis_slowlog_get'>>;
   /** Text length */
   redis_strlen(input: ToolInput<'redis_strlen'>, ctx: Ctx): Promise<ToolOutput<'redis_strlen'>>;
+  /** Server time */
+  redis_time(input: ToolInput<'redis_time'>, ctx: Ctx): Promise<ToolOutput<'redis_time'>>;
   /** Touch keys */
   redis_touch(input: ToolInput<'redis_touch'>, ctx: Ctx): Promise<ToolOutput<'redis_touch'>>;
   /** Get time to live */
@@ -101,4 +153,44 @@ export interface ToolHandlers<Ctx> {
   redis_type(input: ToolInput<'redis_type'>, ctx: Ctx): Promise<ToolOutput<'redis_type'>>;
   /** Unlink keys */
   redis_unlink(input: ToolInput<'redis_unlink'>, ctx: Ctx): Promise<ToolOutput<'redis_unlink'>>;
+  /** Acknowledge entries */
+  redis_xack(input: ToolInput<'redis_xack'>, ctx: Ctx): Promise<ToolOutput<'redis_xack'>>;
+  /** Append stream entry */
+  redis_xadd(input: ToolInput<'redis_xadd'>, ctx: Ctx): Promise<ToolOutput<'redis_xadd'>>;
+  /** Claim idle entries */
+  redis_xautoclaim(input: ToolInput<'redis_xautoclaim'>, ctx: Ctx): Promise<ToolOutput<'redis_xautoclaim'>>;
+  /** Claim pending entries */
+  redis_xclaim(input: ToolInput<'redis_xclaim'>, ctx: Ctx): Promise<ToolOutput<'redis_xclaim'>>;
+  /** Delete stream entries */
+  redis_xdel(input: ToolInput<'redis_xdel'>, ctx: Ctx): Promise<ToolOutput<'redis_xdel'>>;
+  /** Create consumer group */
+  redis_xgroup_create(input: ToolInput<'redis_xgroup_create'>, ctx: Ctx): Promise<ToolOutput<'redis_xgroup_create'>>;
+  /** Create group consumer */
+  redis_xgroup_createconsumer(input: ToolInput<'redis_xgroup_createconsumer'>, ctx: Ctx): Promise<ToolOutput<'redis_xgroup_createconsumer'>>;
+  /** Delete group consumer */
+  redis_xgroup_delconsumer(input: ToolInput<'redis_xgroup_delconsumer'>, ctx: Ctx): Promise<ToolOutput<'redis_xgroup_delconsumer'>>;
+  /** Destroy consumer group */
+  redis_xgroup_destroy(input: ToolInput<'redis_xgroup_destroy'>, ctx: Ctx): Promise<ToolOutput<'redis_xgroup_destroy'>>;
+  /** Set group position */
+  redis_xgroup_setid(input: ToolInput<'redis_xgroup_setid'>, ctx: Ctx): Promise<ToolOutput<'redis_xgroup_setid'>>;
+  /** Group consumers */
+  redis_xinfo_consumers(input: ToolInput<'redis_xinfo_consumers'>, ctx: Ctx): Promise<ToolOutput<'redis_xinfo_consumers'>>;
+  /** Stream groups */
+  redis_xinfo_groups(input: ToolInput<'redis_xinfo_groups'>, ctx: Ctx): Promise<ToolOutput<'redis_xinfo_groups'>>;
+  /** Stream info */
+  redis_xinfo_stream(input: ToolInput<'redis_xinfo_stream'>, ctx: Ctx): Promise<ToolOutput<'redis_xinfo_stream'>>;
+  /** Stream length */
+  redis_xlen(input: ToolInput<'redis_xlen'>, ctx: Ctx): Promise<ToolOutput<'redis_xlen'>>;
+  /** Pending entries */
+  redis_xpending(input: ToolInput<'redis_xpending'>, ctx: Ctx): Promise<ToolOutput<'redis_xpending'>>;
+  /** Read stream range */
+  redis_xrange(input: ToolInput<'redis_xrange'>, ctx: Ctx): Promise<ToolOutput<'redis_xrange'>>;
+  /** Read streams */
+  redis_xread(input: ToolInput<'redis_xread'>, ctx: Ctx): Promise<ToolOutput<'redis_xread'>>;
+  /** Read as group consumer */
+  redis_xreadgroup(input: ToolInput<'redis_xreadgroup'>, ctx: Ctx): Promise<ToolOutput<'redis_xreadgroup'>>;
+  /** Read stream range backwards */
+  redis_xrevrange(input: ToolInput<'redis_xrevrange'>, ctx: Ctx): Promise<ToolOutput<'redis_xrevrange'>>;
+  /** Trim stream */
+  redis_xtrim(input: ToolInput<'redis_xtrim'>, ctx: Ctx): Promise<ToolOutput<'redis_xtrim'>>;
 }

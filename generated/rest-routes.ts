@@ -29,6 +29,72 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_bitcount",
+    "method": "GET",
+    "path": "/v1/bitmaps/{key}/count",
+    "url": "/v1/bitmaps/:key/count",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "start": "integer",
+      "end": "integer",
+      "unit": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_bitfield",
+    "method": "POST",
+    "path": "/v1/bitmaps/{key}/bitfield",
+    "url": "/v1/bitmaps/:key/bitfield",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "operations"
+    ]
+  },
+  {
+    "tool": "redis_bitpos",
+    "method": "GET",
+    "path": "/v1/bitmaps/{key}/position",
+    "url": "/v1/bitmaps/:key/position",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "bit": "integer",
+      "start": "integer",
+      "end": "integer",
+      "unit": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_capabilities",
+    "method": "GET",
+    "path": "/v1/server/capabilities",
+    "url": "/v1/server/capabilities",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_client_list",
+    "method": "GET",
+    "path": "/v1/server/clients",
+    "url": "/v1/server/clients",
+    "pathParams": [],
+    "queryParams": {
+      "type": "string",
+      "count": "integer",
+      "after_id": "integer"
+    },
+    "bodyParams": []
+  },
+  {
     "tool": "redis_copy",
     "method": "POST",
     "path": "/v1/keys/{key}/copy",
@@ -41,6 +107,15 @@ export const restRoutes: readonly RestRoute[] = [
       "destination",
       "replace"
     ]
+  },
+  {
+    "tool": "redis_dbsize",
+    "method": "GET",
+    "path": "/v1/server/dbsize",
+    "url": "/v1/server/dbsize",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": []
   },
   {
     "tool": "redis_del",
@@ -79,6 +154,95 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_geoadd",
+    "method": "POST",
+    "path": "/v1/geo/{key}/add",
+    "url": "/v1/geo/:key/add",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "members",
+      "nx",
+      "xx",
+      "ch"
+    ]
+  },
+  {
+    "tool": "redis_geodist",
+    "method": "POST",
+    "path": "/v1/geo/{key}/distance",
+    "url": "/v1/geo/:key/distance",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "member1",
+      "member2",
+      "unit"
+    ]
+  },
+  {
+    "tool": "redis_geopos",
+    "method": "POST",
+    "path": "/v1/geo/{key}/positions",
+    "url": "/v1/geo/:key/positions",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "members"
+    ]
+  },
+  {
+    "tool": "redis_geosearch",
+    "method": "POST",
+    "path": "/v1/geo/{key}/search",
+    "url": "/v1/geo/:key/search",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "member",
+      "longitude",
+      "latitude",
+      "radius",
+      "width",
+      "height",
+      "unit",
+      "order",
+      "count",
+      "withcoord",
+      "withdist"
+    ]
+  },
+  {
+    "tool": "redis_geosearchstore",
+    "method": "POST",
+    "path": "/v1/geo/searchstore",
+    "url": "/v1/geo/searchstore",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "destination",
+      "source",
+      "member",
+      "longitude",
+      "latitude",
+      "radius",
+      "width",
+      "height",
+      "unit",
+      "order",
+      "count",
+      "storedist"
+    ]
+  },
+  {
     "tool": "redis_get",
     "method": "GET",
     "path": "/v1/keys/{key}",
@@ -88,6 +252,19 @@ export const restRoutes: readonly RestRoute[] = [
     ],
     "queryParams": {
       "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_getbit",
+    "method": "GET",
+    "path": "/v1/bitmaps/{key}/bits",
+    "url": "/v1/bitmaps/:key/bits",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "offset": "integer"
     },
     "bodyParams": []
   },
@@ -339,6 +516,17 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_info",
+    "method": "GET",
+    "path": "/v1/server/info",
+    "url": "/v1/server/info",
+    "pathParams": [],
+    "queryParams": {
+      "section": "string"
+    },
+    "bodyParams": []
+  },
+  {
     "tool": "redis_keys",
     "method": "GET",
     "path": "/v1/keys",
@@ -350,6 +538,15 @@ export const restRoutes: readonly RestRoute[] = [
       "cursor": "string",
       "type": "string"
     },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_latency_latest",
+    "method": "GET",
+    "path": "/v1/server/latency",
+    "url": "/v1/server/latency",
+    "pathParams": [],
+    "queryParams": {},
     "bodyParams": []
   },
   {
@@ -378,6 +575,15 @@ export const restRoutes: readonly RestRoute[] = [
     "bodyParams": [
       "values"
     ]
+  },
+  {
+    "tool": "redis_memory_stats",
+    "method": "GET",
+    "path": "/v1/server/memory-stats",
+    "url": "/v1/server/memory-stats",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": []
   },
   {
     "tool": "redis_memory_usage",
@@ -442,6 +648,53 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_pfadd",
+    "method": "POST",
+    "path": "/v1/hyperloglogs/{key}/add",
+    "url": "/v1/hyperloglogs/:key/add",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "elements"
+    ]
+  },
+  {
+    "tool": "redis_pfcount",
+    "method": "POST",
+    "path": "/v1/hyperloglogs/count",
+    "url": "/v1/hyperloglogs/count",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "keys"
+    ]
+  },
+  {
+    "tool": "redis_pfmerge",
+    "method": "POST",
+    "path": "/v1/hyperloglogs/merge",
+    "url": "/v1/hyperloglogs/merge",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "destination",
+      "sources"
+    ]
+  },
+  {
+    "tool": "redis_ping",
+    "method": "GET",
+    "path": "/v1/server/ping",
+    "url": "/v1/server/ping",
+    "pathParams": [],
+    "queryParams": {
+      "message": "string"
+    },
+    "bodyParams": []
+  },
+  {
     "tool": "redis_pttl",
     "method": "GET",
     "path": "/v1/keys/{key}/pttl",
@@ -451,6 +704,52 @@ export const restRoutes: readonly RestRoute[] = [
     ],
     "queryParams": {},
     "bodyParams": []
+  },
+  {
+    "tool": "redis_publish",
+    "method": "POST",
+    "path": "/v1/pubsub/channels/{channel}/publish",
+    "url": "/v1/pubsub/channels/:channel/publish",
+    "pathParams": [
+      "channel"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "message"
+    ]
+  },
+  {
+    "tool": "redis_pubsub_channels",
+    "method": "GET",
+    "path": "/v1/pubsub/channels",
+    "url": "/v1/pubsub/channels",
+    "pathParams": [],
+    "queryParams": {
+      "pattern": "string",
+      "count": "integer",
+      "after": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_pubsub_numpat",
+    "method": "GET",
+    "path": "/v1/pubsub/numpat",
+    "url": "/v1/pubsub/numpat",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_pubsub_numsub",
+    "method": "POST",
+    "path": "/v1/pubsub/numsub",
+    "url": "/v1/pubsub/numsub",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "channels"
+    ]
   },
   {
     "tool": "redis_rename",
@@ -546,6 +845,20 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_setbit",
+    "method": "PUT",
+    "path": "/v1/bitmaps/{key}/bits",
+    "url": "/v1/bitmaps/:key/bits",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "offset",
+      "value"
+    ]
+  },
+  {
     "tool": "redis_setrange",
     "method": "POST",
     "path": "/v1/strings/{key}/setrange",
@@ -560,6 +873,17 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_slowlog_get",
+    "method": "GET",
+    "path": "/v1/server/slowlog",
+    "url": "/v1/server/slowlog",
+    "pathParams": [],
+    "queryParams": {
+      "count": "integer"
+    },
+    "bodyParams": []
+  },
+  {
     "tool": "redis_strlen",
     "method": "GET",
     "path": "/v1/strings/{key}/length",
@@ -567,6 +891,15 @@ export const restRoutes: readonly RestRoute[] = [
     "pathParams": [
       "key"
     ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_time",
+    "method": "GET",
+    "path": "/v1/server/time",
+    "url": "/v1/server/time",
+    "pathParams": [],
     "queryParams": {},
     "bodyParams": []
   },
@@ -612,6 +945,305 @@ export const restRoutes: readonly RestRoute[] = [
     "queryParams": {},
     "bodyParams": [
       "keys"
+    ]
+  },
+  {
+    "tool": "redis_xack",
+    "method": "POST",
+    "path": "/v1/streams/{key}/groups/{group}/ack",
+    "url": "/v1/streams/:key/groups/:group/ack",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "ids"
+    ]
+  },
+  {
+    "tool": "redis_xadd",
+    "method": "POST",
+    "path": "/v1/streams/{key}/entries",
+    "url": "/v1/streams/:key/entries",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "fields",
+      "id",
+      "maxlen",
+      "minid",
+      "approx",
+      "nomkstream"
+    ]
+  },
+  {
+    "tool": "redis_xautoclaim",
+    "method": "POST",
+    "path": "/v1/streams/{key}/groups/{group}/autoclaim",
+    "url": "/v1/streams/:key/groups/:group/autoclaim",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "consumer",
+      "min_idle_ms",
+      "start",
+      "count",
+      "justid",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_xclaim",
+    "method": "POST",
+    "path": "/v1/streams/{key}/groups/{group}/claim",
+    "url": "/v1/streams/:key/groups/:group/claim",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "consumer",
+      "min_idle_ms",
+      "ids",
+      "justid",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_xdel",
+    "method": "POST",
+    "path": "/v1/streams/{key}/entries/delete",
+    "url": "/v1/streams/:key/entries/delete",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "ids"
+    ]
+  },
+  {
+    "tool": "redis_xgroup_create",
+    "method": "POST",
+    "path": "/v1/streams/{key}/groups",
+    "url": "/v1/streams/:key/groups",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "group",
+      "id",
+      "mkstream"
+    ]
+  },
+  {
+    "tool": "redis_xgroup_createconsumer",
+    "method": "POST",
+    "path": "/v1/streams/{key}/groups/{group}/consumers",
+    "url": "/v1/streams/:key/groups/:group/consumers",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "consumer"
+    ]
+  },
+  {
+    "tool": "redis_xgroup_delconsumer",
+    "method": "DELETE",
+    "path": "/v1/streams/{key}/groups/{group}/consumers/{consumer}",
+    "url": "/v1/streams/:key/groups/:group/consumers/:consumer",
+    "pathParams": [
+      "key",
+      "group",
+      "consumer"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xgroup_destroy",
+    "method": "DELETE",
+    "path": "/v1/streams/{key}/groups/{group}",
+    "url": "/v1/streams/:key/groups/:group",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xgroup_setid",
+    "method": "POST",
+    "path": "/v1/streams/{key}/groups/{group}/setid",
+    "url": "/v1/streams/:key/groups/:group/setid",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "id"
+    ]
+  },
+  {
+    "tool": "redis_xinfo_consumers",
+    "method": "GET",
+    "path": "/v1/streams/{key}/groups/{group}/consumers",
+    "url": "/v1/streams/:key/groups/:group/consumers",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {
+      "count": "integer",
+      "after": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xinfo_groups",
+    "method": "GET",
+    "path": "/v1/streams/{key}/groups",
+    "url": "/v1/streams/:key/groups",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "count": "integer",
+      "after": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xinfo_stream",
+    "method": "GET",
+    "path": "/v1/streams/{key}/info",
+    "url": "/v1/streams/:key/info",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xlen",
+    "method": "GET",
+    "path": "/v1/streams/{key}/length",
+    "url": "/v1/streams/:key/length",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xpending",
+    "method": "GET",
+    "path": "/v1/streams/{key}/groups/{group}/pending",
+    "url": "/v1/streams/:key/groups/:group/pending",
+    "pathParams": [
+      "key",
+      "group"
+    ],
+    "queryParams": {
+      "start": "string",
+      "end": "string",
+      "count": "integer",
+      "consumer": "string",
+      "min_idle_ms": "integer"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xrange",
+    "method": "GET",
+    "path": "/v1/streams/{key}/entries",
+    "url": "/v1/streams/:key/entries",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "start": "string",
+      "end": "string",
+      "count": "integer",
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xread",
+    "method": "POST",
+    "path": "/v1/streams/read",
+    "url": "/v1/streams/read",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "streams",
+      "count",
+      "block_ms",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_xreadgroup",
+    "method": "POST",
+    "path": "/v1/streams/read-group",
+    "url": "/v1/streams/read-group",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "group",
+      "consumer",
+      "streams",
+      "count",
+      "block_ms",
+      "noack",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_xrevrange",
+    "method": "GET",
+    "path": "/v1/streams/{key}/entries/reverse",
+    "url": "/v1/streams/:key/entries/reverse",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "end": "string",
+      "start": "string",
+      "count": "integer",
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_xtrim",
+    "method": "POST",
+    "path": "/v1/streams/{key}/trim",
+    "url": "/v1/streams/:key/trim",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "maxlen",
+      "minid",
+      "approx"
     ]
   }
 ];

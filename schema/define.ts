@@ -39,6 +39,16 @@ export interface ToolDefinition<
    * take that long plus the usual command time, and is cancellable.
    */
   waitsFor?: keyof z.output<I> & string;
+  /**
+   * 'server': the tool sees the whole server or database (other tenants' keys, channels, clients),
+   * so it is not offered when --key-prefix confines this server to a namespace.
+   */
+  scope?: 'server';
+  /**
+   * What the connected Redis must offer: a command (as COMMAND INFO names it) and/or a least
+   * version (e.g. '6.2.0'). Checked when Redis connects; a tool whose need is not met is not offered.
+   */
+  requires?: { command?: string; version?: string };
 }
 
 /** Codes any tool can return. */

@@ -5,9 +5,10 @@
 export const errorTable = {
   INVALID_PARAMS: { status: 400, meaning: 'Missing or invalid parameters; the message names the field.' },
   UNAUTHORIZED: { status: 401, meaning: 'No valid bearer token was presented.' },
-  FORBIDDEN: { status: 403, meaning: 'The tool is disabled here (read-only mode or a tool deny list), or the origin is not allowed.' },
+  FORBIDDEN: { status: 403, meaning: 'The tool is not offered here (toolset not chosen, read-only mode, allow/deny lists, --key-prefix for server-wide tools, or a command the connected Redis lacks; the message says which), or the origin is not allowed.' },
   SESSION_NOT_FOUND: { status: 404, meaning: 'The session does not exist, has expired, or its key no longer holds a valid session (details.reason says what is wrong); delete it to reuse the id.' },
   NOT_FOUND: { status: 404, meaning: 'No such route or tool.' },
+  GROUP_NOT_FOUND: { status: 404, meaning: 'The stream or its consumer group does not exist.' },
   WRONG_TYPE: { status: 409, meaning: 'The key holds a different Redis type than the tool works on.' },
   SESSION_EXISTS: { status: 409, meaning: 'A session with this id already exists.' },
   VALUE_UNDECODABLE: {

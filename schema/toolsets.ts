@@ -15,7 +15,7 @@ export const toolsetTable = {
   hyperloglog: 'Approximate distinct counts (HyperLogLog).',
   geo: 'Geospatial indexes: add, positions, distances, searches.',
   bitmaps: 'Bits and bitfields.',
-  server: 'Read-only server diagnostics: info, dbsize, time, slowlog, memory, latency, clients.',
+  server: 'Read-only server diagnostics: info, dbsize, time, slowlog, memory, latency, clients, capabilities.',
   coordination: 'Agent coordination: leases with fencing tokens, semaphores, versioned documents, rate limits.',
   messaging: 'Agent messaging: a reliable work queue, subscriptions to channels and key changes, watches.',
 } as const;

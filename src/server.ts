@@ -11,7 +11,8 @@ import { createRedisClient } from './redis/connection.js';
 import { resolveRedis, type ResolvedRedis } from './redis/embedded.js';
 import { KeySpace } from './redis/keyspace.js';
 import { SessionStore } from './redis/session-store.js';
-import { enabledTools } from './tools/access.js';
+import { readCapabilities } from './redis/capabilities.js';
+import { ToolOffer } from './tools/offer.js';
 import { BlockingPool } from './redis/blocking-pool.js';
 import { valueEncoder } from './tools/context.js';
 import { DrainingRunner } from './tools/draining-runner.js';
@@ -82,7 +83,7 @@ export class RedisMCPServer {
   async setupTools(): Promise<void> {
     if (this.toolRunner) return;
     // First: an unknown tool name is a configuration error, found before any Redis is started.
-    const enabled = enabledTools(this.config);
+    const offer = new ToolOffer(this.config);
     this.redisTarget = await resolveRedis(this.config, this.log);
     if (this.redisTarget.stop) this.closers.push(this.redisTarget.stop);
     const connection = {
@@ -112,8 +113,11 @@ export class RedisMCPServer {
       blocking,
       maxResponseBytes: this.config.maxResponseBytes,
       callLimitMs: 2 * this.config.commandTimeoutMs,
+      offer,
     };
-    this.toolRunner = new DrainingRunner(handlers, context, enabled);
+    this.toolRunner = new DrainingRunner(handlers, context, offer);
+    // Each time Redis (re)connects, ask what it offers: after a failover it may be another version.
+    redis.on('ready', () => void this.learnCapabilities());
     const runner = this.toolRunner;
     this.toolMetrics = new Metrics(() => runner.enabled.size).attach(runner);
     const logCall = toolCallLog(this.log);
@@ -158,7 +162,29 @@ export class RedisMCPServer {
     } catch (error) {
       // ioredis keeps retrying in the background; meanwhile calls answer REDIS_NOT_CONNECTED.
       this.log.warn({ err: (error as Error).message }, 'Redis is not reachable yet; retrying in the background');
+      return;
     }
+    // Before any client lists tools: those whose command this Redis lacks are not offered.
+    await this.learnCapabilities();
+  }
+
+  /** Reads what the connected Redis offers (version, mode, commands tools need) and narrows the tools offered. */
+  private capabilitiesRead: Promise<void> | undefined;
+  private learnCapabilities(): Promise<void> {
+    // One read at a time: the 'ready' event and connectRedis may both ask at startup.
+    this.capabilitiesRead ??= (async () => {
+      try {
+        const runner = this.runner as DrainingRunner;
+        const capabilities = await readCapabilities(this.redis, ToolOffer.requiredCommands());
+        const hidden = runner.offer.learn(capabilities);
+        this.log.info({ redisVersion: capabilities.version, mode: capabilities.mode, hidden: hidden.length > 0 ? hidden : undefined }, 'Redis capabilities read');
+      } catch (error) {
+        this.log.warn({ err: (error as Error).message }, 'could not read Redis capabilities; offering every configured tool');
+      } finally {
+        this.capabilitiesRead = undefined;
+      }
+    })();
+    return this.capabilitiesRead;
   }
 
   private async listen(surfaces: 'all' | 'ops', port: number): Promise<void> {

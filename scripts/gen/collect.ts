@@ -35,7 +35,30 @@ export function collectTools(): CollectedTool[] {
   collected.sort((a, b) => a.definition.name.localeCompare(b.definition.name));
   assertUnique(collected.map((t) => t.definition.name), 'tool name');
   assertUnique(collected.map((t) => `${t.definition.rest.method} ${t.definition.rest.path}`), 'REST route');
+  assertParamNamesAgree(collected);
   return collected;
+}
+
+/**
+ * Paths that share their segments up to a parameter must name it alike: the router keeps one
+ * parameter per position, so `/v1/geo/{key}/add` beside `/v1/geo/{destination}/store` would
+ * hand one of them a field under the other's name.
+ */
+export function assertParamNamesAgree(tools: CollectedTool[]): void {
+  const named = new Map<string, { name: string; tool: string }>();
+  for (const { definition } of tools) {
+    const segments = definition.rest.path.split('/');
+    segments.forEach((segment, i) => {
+      const param = /^\{(.+)\}$/.exec(segment)?.[1];
+      if (param === undefined) return;
+      const before = segments.slice(0, i).map((part) => (part.startsWith('{') ? '{}' : part)).join('/');
+      const seen = named.get(before);
+      if (seen && seen.name !== param) {
+        throw new Error(`${definition.name}: path parameter {${param}} sits where ${seen.tool} has {${seen.name}} (${before}/...); name them alike.`);
+      }
+      named.set(before, { name: param, tool: definition.name });
+    });
+  }
 }
 
 function describeRoute(family: string, definition: ToolDefinition): CollectedTool {

@@ -3,9 +3,25 @@ import type { CollectedTool } from './collect.js';
 
 type JsonSchema = Record<string, unknown>;
 
+/**
+ * zod writes the safe-integer range (±2^53-1) on every integer. It says nothing a JSON number
+ * does not, and tools/list carries it to every agent on every conversation: it is left out.
+ */
+function withoutSafeIntegerBounds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutSafeIntegerBounds);
+  if (typeof node !== 'object' || node === null) return node;
+  const copy: JsonSchema = {};
+  for (const [name, value] of Object.entries(node)) {
+    if (name === 'minimum' && value === Number.MIN_SAFE_INTEGER) continue;
+    if (name === 'maximum' && value === Number.MAX_SAFE_INTEGER) continue;
+    copy[name] = withoutSafeIntegerBounds(value);
+  }
+  return copy;
+}
+
 function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io }) as JsonSchema;
-  return rest;
+  return withoutSafeIntegerBounds(rest) as JsonSchema;
 }
 
 /** The shape of `structuredContent` when a call fails. */

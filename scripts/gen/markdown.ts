@@ -39,6 +39,14 @@ function section(tool: CollectedTool, index: number): string {
     .map(([hint]) => hint)
     .join(', ');
   const errors = [...new Set([...commonErrors, ...definition.errors])].sort();
+  const needs = [
+    definition.requires?.command ? `the ${definition.requires.command.toUpperCase()} command` : '',
+    definition.requires?.version ? `Redis ${definition.requires.version} or later` : '',
+  ].filter(Boolean);
+  const offered = [
+    definition.scope === 'server' ? 'Sees the whole server: not offered with `--key-prefix`.' : '',
+    needs.length > 0 ? `Needs ${needs.join(' and ')}; not offered when the connected Redis lacks it.` : '',
+  ].filter(Boolean);
   return [
     `## ${index + 1}. ${definition.name}`,
     '',
@@ -48,6 +56,7 @@ function section(tool: CollectedTool, index: number): string {
     '',
     `Toolset: \`${definition.toolset}\`. REST twin: \`${definition.rest.method} ${definition.rest.path}\`. Hints: ${hints || 'none'}.`,
     `Errors: ${errors.map((code) => `\`${code}\``).join(', ')}.`,
+    ...offered,
     '',
     '```json',
     JSON.stringify(example, null, 2),

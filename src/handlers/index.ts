@@ -1,12 +1,18 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import type { ToolContext } from '../tools/context.js';
+import { bitmapHandlers } from './bitmaps.js';
+import { geoHandlers } from './geo.js';
 import { hashFieldHandlers } from './hash-fields.js';
 import { hashHandlers } from './hashes.js';
+import { hyperLogLogHandlers } from './hyperloglog.js';
 import { keyHandlers } from './keys.js';
 import { keyspaceHandlers } from './keyspace.js';
 import { listHandlers } from './lists.js';
+import { pubsubHandlers } from './pubsub.js';
+import { serverHandlers } from './server.js';
 import { sessionHandlers } from './sessions.js';
 import { stringHandlers } from './strings.js';
+import { streamHandlers } from './streams.js';
 
 /** Every tool's handler; `satisfies` makes a missing one a compile error. */
 export const handlers = {
@@ -17,4 +23,10 @@ export const handlers = {
   ...keyspaceHandlers,
   ...stringHandlers,
   ...hashFieldHandlers,
+  ...streamHandlers,
+  ...pubsubHandlers,
+  ...hyperLogLogHandlers,
+  ...geoHandlers,
+  ...bitmapHandlers,
+  ...serverHandlers,
 } satisfies ToolHandlers<ToolContext>;

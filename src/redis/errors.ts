@@ -21,6 +21,9 @@ export function toAppError(error: unknown): AppError {
     if (code === 'WRONGTYPE') {
       return new AppError('WRONG_TYPE', 'The key holds a different Redis type than this tool works on.', { redis: error.message });
     }
+    if (code === 'NOGROUP') {
+      return new AppError('GROUP_NOT_FOUND', 'The stream or its consumer group does not exist.', { redis: error.message });
+    }
     return new AppError('REDIS_ERROR', `Redis rejected the operation: ${error.message}`, { redisCode: code });
   }
   if (isClientFault(error)) {

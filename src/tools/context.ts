@@ -5,6 +5,7 @@ import type { BlockingPool } from '../redis/blocking-pool.js';
 import { encodeValue, UnstorableValueError } from '../redis/codec.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import type { SessionStore } from '../redis/session-store.js';
+import type { ToolOffer } from './offer.js';
 
 /** What a handler gets besides its input. Handlers know nothing of transports. */
 export interface ToolContext {
@@ -17,7 +18,7 @@ export interface ToolContext {
    * or is over the size limit (VALUE_TOO_LARGE); `field` names it in the error.
    */
   encode(value: unknown, field: string): string;
-  /** Largest value a write may store (--max-value-bytes), for writes that do not go through `encode`. */
+  /** Largest value a tool may store, in bytes (--max-value-bytes); also bounds strings grown by offset writes. */
   maxValueBytes: number;
   /** Connections for commands that wait; see BlockingPool.run. */
   blocking: BlockingPool;
@@ -25,6 +26,8 @@ export interface ToolContext {
   maxResponseBytes: number;
   /** Usual time a call may take (twice the command timeout), beside any wait it asks for. */
   callLimitMs: number;
+  /** The tools offered and why others are not (for redis_capabilities). */
+  offer: ToolOffer;
   /**
    * Only for tools that wait (`waitsFor` in their schema): aborts when the client cancels the
    * call or goes away. Other tools finish on their own within the call's deadline.

@@ -7,6 +7,7 @@ import { linkLivenessOf } from '../redis/link-liveness.js';
 import type { ToolContext } from './context.js';
 import { droppedKeyError } from './dropped-keys.js';
 import { SharedDeadline } from './deadline.js';
+import type { ToolOffer } from './offer.js';
 
 export type CallOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; error: AppError };
 
@@ -34,14 +35,19 @@ export class ToolRunner {
   constructor(
     private readonly handlers: ToolHandlers<ToolContext>,
     private readonly context: ToolContext,
-    /** The tools offered here; the others answer FORBIDDEN. */
-    readonly enabled: ReadonlySet<ToolName>,
+    /** The tools offered here; the others answer FORBIDDEN, saying why. */
+    readonly offer: ToolOffer,
   ) {
     const liveness = linkLivenessOf(context.redis);
     const timeoutMs = liveness?.timeoutMs ?? context.redis.options?.commandTimeout;
     if (typeof timeoutMs === 'number') {
       this.deadline = new SharedDeadline(2 * timeoutMs, () => new Error('Command timed out'), liveness && (() => liveness.isDelivering()));
     }
+  }
+
+  /** The tools offered now (narrowed once Redis is known). */
+  get enabled(): ReadonlySet<ToolName> {
+    return this.offer.offered;
   }
 
   observe(observer: CallObserver): void {
@@ -65,7 +71,10 @@ export class ToolRunner {
 
   /** Checks the call and starts its handler; throws an AppError when the call cannot run. */
   private start(name: ToolName, args: unknown, started: number, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
-    if (!this.enabled.has(name)) throw new AppError('FORBIDDEN', `Tool ${name} is disabled on this server.`, { tool: name });
+    if (!this.offer.offered.has(name)) {
+      const why = this.offer.withheld(name);
+      throw new AppError('FORBIDDEN', `Tool ${name} is disabled on this server${why ? `: ${why.message}` : ''}.`, { tool: name, reason: why?.reason });
+    }
     const parsed = tools[name].input.safeParse(args ?? {});
     if (!parsed.success) throw invalidParams(parsed.error);
     const dropped = droppedKeyError(args, parsed.data as Record<string, unknown>);

@@ -1,7 +1,13 @@
+import { bitmapsTour } from './bitmaps.js';
+import { geoTour } from './geo.js';
 import type { FamilyTour } from './harness.js';
 import { hashesTour } from './hashes.js';
+import { hyperloglogTour } from './hyperloglog.js';
 import { keysTour } from './keys.js';
+import { pubsubTour } from './pubsub.js';
 import { seedTour } from './seed.js';
+import { serverTour } from './server.js';
+import { streamsTour } from './streams.js';
 import { stringsTour } from './strings.js';
 
 /**
@@ -14,4 +20,10 @@ export const tours: Record<string, FamilyTour> = {
   keys: keysTour,
   strings: stringsTour,
   hashes: hashesTour,
+  streams: streamsTour,
+  pubsub: pubsubTour,
+  hyperloglog: hyperloglogTour,
+  geo: geoTour,
+  bitmaps: bitmapsTour,
+  server: serverTour,
 };

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { defineTool } from './define.js';
+import { jsonValue, key } from './fields.js';
+
+const hllKey = key.describe('The HyperLogLog key.');
+const hllKeys = z.array(key).min(1).max(100).describe('HyperLogLog keys (1 to 100).');
+
+export const redis_pfadd = defineTool({
+  name: 'redis_pfadd',
+  toolset: 'hyperloglog',
+  title: 'Add to HyperLogLog',
+  description: 'Add elements to a HyperLogLog (approximate distinct count), creating it if needed. Elements are JSON: 1 and "1" are distinct.',
+  input: z.strictObject({
+    key: hllKey,
+    elements: z.array(jsonValue.describe('Any JSON value.')).min(1).max(1000).describe('Elements to add (1 to 1000).'),
+  }),
+  output: z.strictObject({
+    key: z.string().describe('The HyperLogLog key.'),
+    changed: z.boolean().describe('True when the estimate may have changed.'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/hyperloglogs/{key}/add' },
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  example: { key: 'visitors:2024-06-01', elements: ['user:1', 'user:2'] },
+});
+
+export const redis_pfcount = defineTool({
+  name: 'redis_pfcount',
+  toolset: 'hyperloglog',
+  title: 'Count distinct',
+  description: 'Approximate distinct elements (0.81% standard error) of one HyperLogLog, or of the union of several; missing keys count as empty.',
+  input: z.strictObject({ keys: hllKeys }),
+  output: z.strictObject({ count: z.number().int().describe('Estimated distinct elements.') }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/hyperloglogs/count' },
+  errors: ['WRONG_TYPE'],
+  example: { keys: ['visitors:2024-06-01', 'visitors:2024-06-02'] },
+});
+
+export const redis_pfmerge = defineTool({
+  name: 'redis_pfmerge',
+  toolset: 'hyperloglog',
+  title: 'Merge HyperLogLogs',
+  description: 'Merge HyperLogLogs into destination (its own elements are kept), creating it if needed.',
+  input: z.strictObject({
+    destination: key.describe('The HyperLogLog that receives the union.'),
+    sources: hllKeys.describe('HyperLogLogs to merge in (1 to 100).'),
+  }),
+  output: z.strictObject({ destination: z.string().describe('The destination key.'), merged: z.literal(true).describe('Always true.') }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/hyperloglogs/merge' },
+  errors: ['WRONG_TYPE'],
+  example: { destination: 'visitors:2024-06', sources: ['visitors:2024-06-01', 'visitors:2024-06-02'] },
+});

@@ -1,0 +1,110 @@
+import type { ToolHandlers } from '../../generated/handlers.js';
+import { toolNames, tools } from '../../generated/registry.js';
+import { toolsetNames } from '../../schema/toolsets.js';
+import { withinBudget } from '../tools/budget.js';
+import type { ToolContext } from '../tools/context.js';
+import { selectedToolsets } from '../tools/access.js';
+import { groupInfo, parseClientLine, parseInfo, parseStats, redactCommand } from './server-replies.js';
+
+type ServerTools =
+  | 'redis_info' | 'redis_dbsize' | 'redis_time' | 'redis_ping' | 'redis_slowlog_get' | 'redis_memory_stats'
+  | 'redis_latency_latest' | 'redis_client_list' | 'redis_capabilities';
+type ServerHandlers = Pick<ToolHandlers<ToolContext>, ServerTools>;
+
+const isoFromSeconds = (seconds: number | string) => new Date(Number(seconds) * 1000).toISOString();
+
+export const serverHandlers: ServerHandlers = {
+  async redis_info({ section }, { redis, maxResponseBytes }) {
+    const fields = parseInfo(await redis.info(section));
+    const { items, cut } = withinBudget(fields, maxResponseBytes);
+    return { sections: groupInfo(items), complete: !cut };
+  },
+
+  async redis_dbsize(_input, { redis }) {
+    return { keys: await redis.dbsize() };
+  },
+
+  async redis_time(_input, { redis }) {
+    const [seconds, micros] = await redis.time();
+    const unixMs = Number(seconds) * 1000 + Number(micros) / 1000;
+    return { unix_ms: unixMs, iso: new Date(Math.floor(unixMs)).toISOString() };
+  },
+
+  async redis_ping({ message }, { redis }) {
+    const started = performance.now();
+    const reply = message === undefined ? await redis.ping() : await redis.ping(message);
+    return { reply, latency_ms: Math.round((performance.now() - started) * 1000) / 1000 };
+  },
+
+  async redis_slowlog_get({ count }, { redis, maxResponseBytes }) {
+    const reply = (await redis.call('SLOWLOG', 'GET', count)) as [number, number, number, string[], string?, string?][];
+    const entries = reply.map(([id, time, duration, args, addr, name]) => ({
+      id,
+      time: isoFromSeconds(time),
+      duration_us: duration,
+      command: redactCommand(args.map(String)),
+      client_addr: addr ?? '',
+      client_name: name ?? '',
+    }));
+    const { items, cut } = withinBudget(entries, maxResponseBytes);
+    return { entries: items, complete: !cut };
+  },
+
+  async redis_memory_stats(_input, { redis }) {
+    return { stats: parseStats((await redis.call('MEMORY', 'STATS')) as unknown[]) as never };
+  },
+
+  async redis_latency_latest(_input, { redis }) {
+    const reply = (await redis.call('LATENCY', 'LATEST')) as [string, number, number, number][];
+    return { events: reply.map(([event, time, latest, max]) => ({ event, time: isoFromSeconds(time), latest_ms: latest, max_ms: max })) };
+  },
+
+  async redis_client_list({ type, count, after_id }, { redis, maxResponseBytes }) {
+    const [text, ownId] = await Promise.all([
+      (type === undefined ? redis.call('CLIENT', 'LIST') : redis.call('CLIENT', 'LIST', 'TYPE', type)) as Promise<string>,
+      redis.client('ID') as Promise<number>,
+    ]);
+    // Only these fields are shown: no argument, buffer or memory detail of other connections.
+    const all = text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map(parseClientLine)
+      .map((client) => ({
+        id: Number(client.id),
+        addr: client.addr ?? '',
+        name: client.name ?? '',
+        user: client.user ?? null,
+        age_s: Number(client.age ?? 0),
+        idle_s: Number(client.idle ?? 0),
+        db: Number(client.db ?? 0),
+        flags: client.flags ?? '',
+        cmd: client.cmd ?? '',
+        sub: Number(client.sub ?? 0),
+        psub: Number(client.psub ?? 0),
+        self: Number(client.id) === Number(ownId),
+      }))
+      .filter((client) => after_id === undefined || client.id > after_id)
+      .sort((a, b) => a.id - b.id);
+    const { items, cut } = withinBudget(all.slice(0, count), maxResponseBytes);
+    const complete = !cut && all.length <= count;
+    return { clients: items, next_after_id: complete ? null : items.at(-1)!.id, complete };
+  },
+
+  async redis_capabilities(_input, { offer }) {
+    const chosen = selectedToolsets(offer.settings.toolsets);
+    const known = offer.redis;
+    const toolsets = toolsetNames.map((name) => {
+      const members = toolNames.filter((tool) => tools[tool].toolset === name);
+      return {
+        name,
+        chosen: chosen.has(name),
+        offered: members.filter((tool) => offer.offered.has(tool)),
+        withheld: members.flatMap((tool) => {
+          const why = offer.withheld(tool);
+          return why ? [{ tool, reason: why.reason, message: why.message }] : [];
+        }),
+      };
+    });
+    return { redis: { version: known?.version ?? null, mode: known?.mode ?? null }, toolsets };
+  },
+};

@@ -1,0 +1,69 @@
+import { withinBudget } from '../tools/budget.js';
+import type { ToolContext } from '../tools/context.js';
+import { invalidField } from '../tools/invalid-field.js';
+import { prevId } from './stream-ids.js';
+import { mapPairs, toEntry, type RawEntry, type StreamEntry } from './stream-replies.js';
+
+export interface StreamsRead {
+  streams: { key: string; entries: StreamEntry[]; next_id: string; complete: boolean }[];
+  timedOut: boolean;
+}
+
+interface ReadRequest {
+  streams: { key: string; id: string }[];
+  count: number;
+  blockMs: number;
+  raw: boolean;
+  /** XREADGROUP's group and consumer; XREAD without. */
+  group: { name: string; consumer: string } | undefined;
+}
+
+/**
+ * XREAD and XREADGROUP: several streams, `count` entries each, the whole answer within the byte
+ * budget. A call that waits (blockMs > 0) runs on a pooled connection and is cancellable: Redis
+ * then answers as on a timeout. Entries the budget cuts are not lost: each stream says the id to
+ * read from next (for a group read of new entries, they are pending for this consumer already,
+ * and reading this consumer's pending entries after next_id returns them).
+ */
+export async function readStreams(ctx: ToolContext, request: ReadRequest): Promise<StreamsRead> {
+  const fullKeys = request.streams.map((stream) => ctx.keys.key(stream.key));
+  const seen = new Set<string>();
+  fullKeys.forEach((key, i) => {
+    if (seen.has(key)) throw invalidField(`streams[${i}].key`, 'is given twice');
+    seen.add(key);
+  });
+  const command = request.group ? 'XREADGROUP' : 'XREAD';
+  const args: (string | number)[] = request.group ? ['GROUP', request.group.name, request.group.consumer] : [];
+  args.push('COUNT', request.count);
+  if (request.blockMs > 0) args.push('BLOCK', request.blockMs);
+  args.push('STREAMS', ...fullKeys, ...request.streams.map((stream) => stream.id));
+
+  const reply =
+    request.blockMs > 0
+      ? await ctx.blocking.run((connection) => connection.call(command, ...args), {
+          signal: ctx.signal,
+          maxWaitMs: ctx.callLimitMs,
+          limitMs: request.blockMs + ctx.callLimitMs,
+        })
+      : await ctx.redis.call(command, ...args);
+
+  const byKey = new Map(mapPairs<RawEntry[]>(reply));
+  const read = request.streams.map((stream, i) => (byKey.get(fullKeys[i]!) ?? []).map((raw) => toEntry(raw, request.raw)));
+  // One budget for the whole answer, spent in the order the streams were asked.
+  const flat = read.flatMap((entries, stream) => entries.map((entry) => ({ stream, entry })));
+  const { items } = withinBudget(flat, ctx.maxResponseBytes, ({ entry }) => Buffer.byteLength(JSON.stringify(entry)));
+  const kept = read.map(() => [] as StreamEntry[]);
+  for (const { stream, entry } of items) kept[stream]!.push(entry);
+
+  const streams = request.streams.map(({ key, id }, i) => {
+    const all = read[i]!;
+    const entries = kept[i]!;
+    const cut = entries.length < all.length;
+    let nextId: string;
+    if (cut) nextId = entries.at(-1)?.id ?? prevId(all[0]!.id) ?? '0-0';
+    else if (request.group && id === '>') nextId = '>';
+    else nextId = entries.at(-1)?.id ?? id;
+    return { key, entries, next_id: nextId, complete: !cut && all.length < request.count };
+  });
+  return { streams, timedOut: request.blockMs > 0 && reply === null };
+}

@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import { decodeValue } from '../redis/codec.js';
+
+/** A stream entry as tools answer it: field values decoded (or as stored, with raw). */
+export interface StreamEntry {
+  id: string;
+  fields: Record<string, unknown> | null;
+}
+
+/** One entry as Redis sends it: [id, [field, value, ...]], or [id, null] for one deleted while pending. */
+export type RawEntry = [string, string[] | null];
+
+/**
+ * Field names become own properties even when named "__proto__" (another client may write one),
+ * so no name is lost or turned into a prototype. A name written twice keeps its last value.
+ */
+export function entryFields(flat: readonly string[], raw: boolean): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const value = raw ? flat[i + 1]! : decodeValue(flat[i + 1]!);
+    Object.defineProperty(fields, flat[i]!, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return fields;
+}
+
+export function toEntry([id, flat]: RawEntry, raw: boolean): StreamEntry {
+  return { id, fields: flat === null ? null : entryFields(flat, raw) };
+}
+
+/**
+ * The pairs of a Redis map reply. Over RESP3 ioredis hands maps over flat ([k, v, k, v]); over
+ * RESP2 (a Redis before 6) some replies are lists of pairs ([[k, v], ...]). Both are read here.
+ */
+export function mapPairs<V>(reply: unknown): [string, V][] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  if (Array.isArray(reply[0])) return reply.map((pair: [string, V]) => [pair[0], pair[1]]);
+  const pairs: [string, V][] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([String(reply[i]), reply[i + 1] as V]);
+  return pairs;
+}
+
+/** A flat map reply ([name, value, ...]) as an object (own properties only). */
+export function mapObject(reply: unknown): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const [name, value] of mapPairs<unknown>(reply)) Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
+  return object;
+}
+
+/** A Redis error reply's code (its first word), or undefined for anything else. */
+export function replyCode(error: unknown): string | undefined {
+  return error instanceof Error && error.name === 'ReplyError' ? error.message.split(' ', 1)[0] : undefined;
+}
+
+/**
+ * Runs `work`; when Redis answers a generic ERR and the stream does not exist, answers
+ * `onMissing()` instead. Stream subcommands (XINFO, XGROUP) fail with a plain ERR on a missing key;
+ * checking the key, rather than the error text, tells that case from any other.
+ */
+export async function unlessStreamMissing<T>(redis: Redis, key: string, work: () => Promise<T>, onMissing: () => T): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (replyCode(error) === 'ERR' && (await redis.exists(key)) === 0) return onMissing();
+    throw error;
+  }
+}
+
+/** A byte-ordered comparison, as Redis orders names in its radix trees. */
+export function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

@@ -1,0 +1,22 @@
+import { expect } from 'vitest';
+import type { FamilyTour } from './harness.js';
+
+/** Publishing, with a real subscriber listening, and the channel introspection tools. */
+export const pubsubTour: FamilyTour = async (t) => {
+  const channel = t.key('channel');
+  const subscriber = t.redis.duplicate();
+  const heard: string[] = [];
+  try {
+    await subscriber.subscribe(channel);
+    subscriber.on('message', (_channel, message) => heard.push(message));
+    expect(await t.ok('redis_publish', { channel, message: { deploy: 'api', n: 2 } })).toEqual({ channel, receivers: 1 });
+    await expect.poll(() => heard).toEqual(['{"deploy":"api","n":2}']);
+    expect(await t.ok('redis_pubsub_channels', { pattern: `${channel}*` })).toEqual({ channels: [channel], next_after: null, complete: true });
+    expect(await t.ok('redis_pubsub_numsub', { channels: [channel, `${channel}:quiet`] })).toEqual({
+      channels: [{ channel, subscribers: 1 }, { channel: `${channel}:quiet`, subscribers: 0 }],
+    });
+    expect((await t.ok('redis_pubsub_numpat', {})).patterns).toBeGreaterThanOrEqual(0);
+  } finally {
+    subscriber.disconnect();
+  }
+};
