@@ -11,6 +11,14 @@ export type ToolOutput<N extends ToolName> = z.input<Tools[N]['output']>;
 export interface ToolHandlers<Ctx> {
   /** Delete keys */
   redis_del(input: ToolInput<'redis_del'>, ctx: Ctx): Promise<ToolOutput<'redis_del'>>;
+  /** Delete document */
+  redis_doc_delete(input: ToolInput<'redis_doc_delete'>, ctx: Ctx): Promise<ToolOutput<'redis_doc_delete'>>;
+  /** Get document */
+  redis_doc_get(input: ToolInput<'redis_doc_get'>, ctx: Ctx): Promise<ToolOutput<'redis_doc_get'>>;
+  /** Patch document */
+  redis_doc_patch(input: ToolInput<'redis_doc_patch'>, ctx: Ctx): Promise<ToolOutput<'redis_doc_patch'>>;
+  /** Set document */
+  redis_doc_set(input: ToolInput<'redis_doc_set'>, ctx: Ctx): Promise<ToolOutput<'redis_doc_set'>>;
   /** Check keys exist */
   redis_exists(input: ToolInput<'redis_exists'>, ctx: Ctx): Promise<ToolOutput<'redis_exists'>>;
   /** Get value */
@@ -23,12 +31,26 @@ export interface ToolHandlers<Ctx> {
   redis_hset(input: ToolInput<'redis_hset'>, ctx: Ctx): Promise<ToolOutput<'redis_hset'>>;
   /** List keys */
   redis_keys(input: ToolInput<'redis_keys'>, ctx: Ctx): Promise<ToolOutput<'redis_keys'>>;
+  /** Acquire lock */
+  redis_lock_acquire(input: ToolInput<'redis_lock_acquire'>, ctx: Ctx): Promise<ToolOutput<'redis_lock_acquire'>>;
+  /** Release lock */
+  redis_lock_release(input: ToolInput<'redis_lock_release'>, ctx: Ctx): Promise<ToolOutput<'redis_lock_release'>>;
+  /** Renew lock */
+  redis_lock_renew(input: ToolInput<'redis_lock_renew'>, ctx: Ctx): Promise<ToolOutput<'redis_lock_renew'>>;
+  /** Lock status */
+  redis_lock_status(input: ToolInput<'redis_lock_status'>, ctx: Ctx): Promise<ToolOutput<'redis_lock_status'>>;
   /** Pop from list front */
   redis_lpop(input: ToolInput<'redis_lpop'>, ctx: Ctx): Promise<ToolOutput<'redis_lpop'>>;
   /** Push to list front */
   redis_lpush(input: ToolInput<'redis_lpush'>, ctx: Ctx): Promise<ToolOutput<'redis_lpush'>>;
+  /** Check rate limit */
+  redis_rate_limit(input: ToolInput<'redis_rate_limit'>, ctx: Ctx): Promise<ToolOutput<'redis_rate_limit'>>;
   /** Push to list end */
   redis_rpush(input: ToolInput<'redis_rpush'>, ctx: Ctx): Promise<ToolOutput<'redis_rpush'>>;
+  /** Acquire semaphore slot */
+  redis_semaphore_acquire(input: ToolInput<'redis_semaphore_acquire'>, ctx: Ctx): Promise<ToolOutput<'redis_semaphore_acquire'>>;
+  /** Release semaphore slot */
+  redis_semaphore_release(input: ToolInput<'redis_semaphore_release'>, ctx: Ctx): Promise<ToolOutput<'redis_semaphore_release'>>;
   /** Create session */
   redis_session_create(input: ToolInput<'redis_session_create'>, ctx: Ctx): Promise<ToolOutput<'redis_session_create'>>;
   /** Delete session */

@@ -10,6 +10,11 @@ export const errorTable = {
   NOT_FOUND: { status: 404, meaning: 'No such route or tool.' },
   WRONG_TYPE: { status: 409, meaning: 'The key holds a different Redis type than the tool works on.' },
   SESSION_EXISTS: { status: 409, meaning: 'A session with this id already exists.' },
+  CONFLICT: {
+    status: 409,
+    meaning: 'A compare-and-set or fencing check failed, or an idempotency key was reused with other arguments; details carry the current version or state.',
+  },
+  IN_PROGRESS: { status: 409, meaning: 'A call with this idempotency key is still running; retry later to get its result.' },
   VALUE_TOO_LARGE: { status: 413, meaning: 'An encoded value is larger than the configured limit.' },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests from this client; retry later.' },
   REDIS_ERROR: { status: 500, meaning: 'Redis rejected the operation.' },

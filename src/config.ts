@@ -49,6 +49,8 @@ export interface Config {
   allowedHosts: string[];
   /** Requests per minute per client address on /mcp, /ws and /v1; undefined: no limit. */
   rateLimit: number | undefined;
+  /** Seconds the outcome of a call made with an idempotency key is kept. */
+  idempotencyTtlSec: number;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +98,7 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'allowedOrigins', flag: 'allowed-origins', env: 'MCP_ALLOWED_ORIGINS', kind: 'list', default: [], help: 'Browser origins (e.g. https://app.example.com) allowed besides pages served from localhost and the bound address; * allows any. Requests without Origin are always allowed.' },
   { key: 'allowedHosts', flag: 'allowed-hosts', env: 'MCP_ALLOWED_HOSTS', kind: 'list', default: [], help: 'Host header values (name, or name:port) accepted besides localhost, 127.0.0.1, [::1] and the bound address; * accepts any. Guards against DNS rebinding.' },
   { key: 'rateLimit', flag: 'rate-limit', env: 'MCP_RATE_LIMIT', kind: 'integer', min: 1, max: 1_000_000, default: undefined, help: 'Requests per minute allowed per client address on /mcp, /v1 and WebSocket upgrades; more answer 429 RATE_LIMITED. Unset: no limit.' },
+  { key: 'idempotencyTtlSec', flag: 'idempotency-ttl', env: 'MCP_IDEMPOTENCY_TTL', kind: 'integer', min: 1, max: 30 * 24 * 3600, default: 86_400, help: 'Seconds the outcome of a call made with an idempotency key (MCP _meta.idempotency_key, REST Idempotency-Key) is kept; a retry within it gets the same result without running again.' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'choice', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'Least severe log level written to stderr.' },
 ];
 

@@ -112,7 +112,7 @@ export class RedisMCPServer {
       maxResponseBytes: this.config.maxResponseBytes,
       callLimitMs: 2 * this.config.commandTimeoutMs,
     };
-    this.toolRunner = new DrainingRunner(handlers, context, enabled);
+    this.toolRunner = new DrainingRunner(handlers, context, enabled, { idempotencyTtlMs: this.config.idempotencyTtlSec * 1000 });
     const runner = this.toolRunner;
     this.toolMetrics = new Metrics(() => runner.enabled.size).attach(runner);
     const logCall = toolCallLog(this.log);

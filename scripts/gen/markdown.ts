@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonErrors } from '../../schema/define.js';
+import { documentedErrors } from '../../schema/define.js';
 import { errorTable } from '../../schema/errors.js';
 import { defaultToolsets, toolsetNames, toolsetTable } from '../../schema/toolsets.js';
 import type { CollectedTool } from './collect.js';
@@ -38,7 +38,7 @@ function section(tool: CollectedTool, index: number): string {
     .filter(([, on]) => on)
     .map(([hint]) => hint)
     .join(', ');
-  const errors = [...new Set([...commonErrors, ...definition.errors])].sort();
+  const errors = documentedErrors(definition);
   return [
     `## ${index + 1}. ${definition.name}`,
     '',

@@ -1,5 +1,6 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import type { ToolContext } from '../tools/context.js';
+import { coordinationHandlers } from './coordination.js';
 import { hashHandlers } from './hashes.js';
 import { keyHandlers } from './keys.js';
 import { listHandlers } from './lists.js';
@@ -11,4 +12,5 @@ export const handlers = {
   ...listHandlers,
   ...hashHandlers,
   ...sessionHandlers,
+  ...coordinationHandlers,
 } satisfies ToolHandlers<ToolContext>;

@@ -21,6 +21,7 @@ function present(sessionId: string, stored: StoredSession) {
     ttl: stored.ttl,
     created_at: stored.createdAt,
     updated_at: stored.updatedAt,
+    version: stored.version,
   };
 }
 
@@ -44,9 +45,16 @@ export const sessionHandlers: SessionHandlers = {
     return present(session_id, stored);
   },
 
-  async redis_session_update({ session_id, data, extend_ttl }, { sessions, keys, encode }) {
-    const stored = await sessions.update(keys.session(session_id), encodeData(data, encode), extend_ttl);
+  async redis_session_update({ session_id, data, extend_ttl, expected_version }, { sessions, keys, encode }) {
+    const stored = await sessions.update(keys.session(session_id), encodeData(data, encode), extend_ttl, expected_version);
     if (!stored) throw notFound(session_id);
+    if ('currentVersion' in stored) {
+      throw new AppError('CONFLICT', `Session "${session_id}" is at version ${stored.currentVersion}, not ${expected_version}; read it again and retry.`, {
+        session_id,
+        expected_version,
+        current_version: stored.currentVersion,
+      });
+    }
     return present(session_id, stored);
   },
 

@@ -22,9 +22,9 @@ export class DrainingRunner extends ToolRunner {
     return this.running;
   }
 
-  override call(name: ToolName, args: unknown): Promise<CallOutcome> {
+  override call(name: ToolName, args: unknown, signal?: AbortSignal, idempotencyKey?: unknown): Promise<CallOutcome> {
     this.running++;
-    return super.call(name, args);
+    return super.call(name, args, signal, idempotencyKey);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { coordinationTour } from './coordination.js';
 import type { FamilyTour } from './harness.js';
 import { seedTour } from './seed.js';
 
@@ -8,4 +9,5 @@ import { seedTour } from './seed.js';
  */
 export const tours: Record<string, FamilyTour> = {
   seed: seedTour,
+  coordination: coordinationTour,
 };
