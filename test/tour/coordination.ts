@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
+import { someClientBlocked, waitUntil } from '../helpers/wait-until.js';
 import type { FamilyTour } from './harness.js';
 
 /** Leases, semaphores, versioned documents, rate limits, session versions and idempotency keys. */
@@ -30,7 +31,7 @@ export const coordinationTour: FamilyTour = async (t) => {
 
   const waiter = t.ok('redis_lock_acquire', { name: lock, wait_ms: 10_000, owner: 'agent-b' });
   // Released once the waiter blocks (or, were it slower, before: the wake-up waits for it in a list).
-  await waitUntil(async () => String(await t.redis.client('LIST')).includes('cmd=blpop'));
+  await waitUntil(async () => someClientBlocked(await t.redis.client('LIST')), 'a waiter blocks');
   expect(await t.ok('redis_lock_release', { name: lock, token: a.token })).toEqual({ name: lock, released: true });
   const b = await waiter;
   expect(b).toMatchObject({ acquired: true, holder: null });
@@ -125,11 +126,3 @@ export const coordinationTour: FamilyTour = async (t) => {
   await t.redis.del(fencedDoc, plain, `lock:{${plain}}`, list, `lock:{${leased.name}}`, `lock:{${leased.name}}:fence`, `lock:{${lock}}:fence`);
   await t.ok('redis_session_delete', { session_id: session.session_id });
 };
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
