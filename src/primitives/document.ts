@@ -30,6 +30,30 @@ export interface WriteRequest {
 export const conflictValueLimit = 16 * 1024;
 /** Read-patch-write rounds before a patch racing other writers gives up with CONFLICT. */
 const patchAttempts = 16;
+/** Longest pause between two rounds, in milliseconds; each pause is random up to a bound doubling from 1. */
+const longestBackoffMs = 32;
+
+/**
+ * Patches of one document from this process run one after another: racing each other they
+ * would mostly fail their version check and go round again. Patches from other processes still
+ * race, and the version check settles them. Only documents being patched have an entry.
+ */
+const patchQueues = new WeakMap<Redis, Map<string, Promise<unknown>>>();
+
+function oneAtATime<T>(redis: Redis, fullKey: string, work: () => Promise<T>): Promise<T> {
+  let queues = patchQueues.get(redis);
+  if (!queues) patchQueues.set(redis, (queues = new Map()));
+  const run = (queues.get(fullKey) ?? Promise.resolve()).then(work, work);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(fullKey, settled);
+  void settled.then(() => {
+    if (queues.get(fullKey) === settled) queues.delete(fullKey);
+  });
+  return run;
+}
 
 // Reply of a read: [0] nothing there, [-1] a key that is not a document, [version, text].
 const readScript = new LuaScript<[number, string?]>(
@@ -157,13 +181,18 @@ export async function deleteDocument(ctx: ToolContext, key: string, request: Wri
  * With expected_version, the caller's version is the only one accepted: no retry.
  * A missing document is patched as {} (created), like a merge patch applied to nothing.
  */
-export async function patchDocument(
+export function patchDocument(ctx: ToolContext, key: string, patch: unknown, request: WriteRequest): Promise<{ version: number; value: unknown }> {
+  const fullKey = ctx.keys.key(key);
+  return oneAtATime(ctx.redis, fullKey, () => patchRounds(ctx, key, fullKey, patch, request));
+}
+
+async function patchRounds(
   ctx: ToolContext,
   key: string,
+  fullKey: string,
   patch: unknown,
   request: WriteRequest,
 ): Promise<{ version: number; value: unknown }> {
-  const fullKey = ctx.keys.key(key);
   for (let attempt = 1; ; attempt++) {
     const current = await readDocument(ctx.redis, fullKey, key);
     const version = current?.version ?? 0;
@@ -182,5 +211,7 @@ export async function patchDocument(
         attempts: patchAttempts,
       });
     }
+    // Another process wrote first: step aside a random while, so the racers spread out.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(longestBackoffMs, 2 ** (attempt - 1))));
   }
 }

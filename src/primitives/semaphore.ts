@@ -1,71 +1,88 @@
 import type { Redis } from 'ioredis';
 import type { KeySpace } from '../redis/keyspace.js';
 import type { ToolContext } from '../tools/context.js';
-import { newToken, wakeRetentionMs } from './lock.js';
+import { newToken } from './lock.js';
 import { LuaScript, luaNowMs } from './script.js';
-import { tryOrWait } from './wake-ups.js';
+import { luaWaiting, tryOrWait } from './wake-ups.js';
 
 /**
  * A counting semaphore: at most `limit` holders at once. Holders are a sorted set of
  * token -> lease expiry (milliseconds of Redis's clock, from TIME inside the script, never a
  * client's), so an expired holder is reclaimed by the next acquire or release
  * (ZREMRANGEBYSCORE) and a crashed agent cannot keep a slot. Keys share the `{name}` hash tag:
- *   semaphore:{name}       the holders;
- *   semaphore:{name}:wake  wake-ups for waiters (see wake-ups.ts).
- * The set expires when its last lease would, so an abandoned semaphore leaves nothing behind.
+ *   semaphore:{name}          the holders;
+ *   semaphore:{name}:wake     wake-ups for waiters, and
+ *   semaphore:{name}:waiters  when each waiter will wake (see wake-ups.ts).
+ * The holders set expires when its last lease would, so an abandoned semaphore leaves nothing.
  */
 export interface SemaphoreKeys {
   holders: string;
   wake: string;
+  waiters: string;
 }
 
 export function semaphoreKeys(keys: KeySpace, name: string): SemaphoreKeys {
   const holders = keys.key(`semaphore:{${name}}`);
-  return { holders, wake: `${holders}:wake` };
+  return { holders, wake: `${holders}:wake`, waiters: `${holders}:waiters` };
 }
 
 /** Wake-ups kept at most: one per slot freed while nobody waited is plenty. */
 const maxWakeUps = 64;
 
-const reclaim = `${luaNowMs}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)`;
+// KEYS: holders, wake, waiters. Every script first reclaims the slots of leases that ended.
+const prelude = `${luaNowMs}
+${luaWaiting('KEYS[2]', 'KEYS[3]', maxWakeUps)}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local function earliest_end()
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return tonumber(first[2])
+end`;
 
+/**
+ * ARGV: token, limit, ttl ms, how long the caller still waits (0: not at all).
+ * Replies {1, holders} when acquired, else {0, holders, ms until the earliest lease ends}.
+ */
 const acquireScript = new LuaScript<[0, number, number] | [1, number]>(
   'mcpSemaphoreAcquire',
-  `${reclaim}
+  `${prelude}
 local holders = redis.call('ZCARD', KEYS[1])
 local limit = tonumber(ARGV[2])
 if holders >= limit then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  local frees = 0
-  if first[2] then frees = math.max(0, tonumber(first[2]) - now) end
-  return {0, holders, frees}
+  local frees_at = earliest_end()
+  local waits = tonumber(ARGV[4])
+  if waits > 0 then
+    register_waiter(ARGV[1], math.min(frees_at, now + waits))
+    wake_late(frees_at)
+  end
+  return {0, holders, math.max(0, frees_at - now)}
 end
 local ttl = tonumber(ARGV[3])
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+redis.call('ZREM', KEYS[3], ARGV[1])
 holders = holders + 1
-if holders >= limit then redis.call('DEL', KEYS[2]) end
+if holders >= limit then
+  redis.call('DEL', KEYS[2])
+  wake_late(earliest_end())
+end
 return {1, holders}`,
 );
 
+// ARGV: token.
 const releaseScript = new LuaScript<[number, number]>(
   'mcpSemaphoreRelease',
-  `${reclaim}
+  `${prelude}
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {0, redis.call('ZCARD', KEYS[1])} end
-redis.call('LPUSH', KEYS[2], '1')
-redis.call('LTRIM', KEYS[2], 0, ${maxWakeUps - 1})
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
+wake_one()
 return {1, redis.call('ZCARD', KEYS[1])}`,
 );
 
+// ARGV: limit.
 const passOnScript = new LuaScript<number>(
   'mcpSemaphorePassOn',
-  `${reclaim}
+  `${prelude}
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
-redis.call('LPUSH', KEYS[2], '1')
-redis.call('LTRIM', KEYS[2], 0, ${maxWakeUps - 1})
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
+wake_one()
 return 1`,
 );
 
@@ -89,23 +106,27 @@ export async function acquireSemaphore(ctx: ToolContext, request: SemaphoreReque
   return tryOrWait<SemaphoreAcquireResult>(ctx, {
     wakeKey: keys.wake,
     waitMs: request.waitMs,
-    async attempt() {
-      const reply = await acquireScript.run(ctx.redis, [keys.holders, keys.wake], [token, request.limit, request.ttlMs]);
+    async attempt(remainingMs) {
+      const reply = await acquireScript.run(ctx.redis, allKeys(keys), [token, request.limit, request.ttlMs, remainingMs]);
       if (reply[0] === 1) return { done: true, value: { acquired: true, token, holders: reply[1], ttl_ms: request.ttlMs } };
       return { done: false, retryInMs: reply[2], value: { acquired: false, token: null, holders: reply[1], ttl_ms: null } };
     },
     async undo() {
-      const [, holders] = await releaseScript.run(ctx.redis, [keys.holders, keys.wake], [token, wakeRetentionMs]);
+      const [, holders] = await releaseScript.run(ctx.redis, allKeys(keys), [token]);
       return { acquired: false, token: null, holders, ttl_ms: null };
     },
     async passOn() {
-      await passOnScript.run(ctx.redis, [keys.holders, keys.wake], [request.limit, wakeRetentionMs]);
+      await passOnScript.run(ctx.redis, allKeys(keys), [request.limit]);
     },
   });
 }
 
 /** False when the token holds no slot (never did, released already, or its lease expired). */
 export async function releaseSemaphore(redis: Redis, keys: SemaphoreKeys, token: string): Promise<{ released: boolean; holders: number }> {
-  const [released, holders] = await releaseScript.run(redis, [keys.holders, keys.wake], [token, wakeRetentionMs]);
+  const [released, holders] = await releaseScript.run(redis, allKeys(keys), [token]);
   return { released: released === 1, holders };
+}
+
+function allKeys(keys: SemaphoreKeys): string[] {
+  return [keys.holders, keys.wake, keys.waiters];
 }

@@ -238,6 +238,51 @@ describe('waits', () => {
     expect(await waiter).toMatchObject({ acquired: true, fencing_token: 2 });
   });
 
+  /**
+   * A waiter sleeps until the slot frees by itself at the latest (the lease it saw). When the slot
+   * changes hands to a shorter lease, or a lease is renewed shorter, meanwhile, that lease can end
+   * without a release: the waiter must be woken to look again, not sleep out its old bound (here
+   * 20 s, against the 5 s allowed).
+   */
+  const sleepsOut = 5000;
+
+  it('a lock waiter is woken when the lock passes to a shorter lease that then ends unreleased', async () => {
+    const name = uniqueKey('shorter-holder');
+    const token = await holdLock(name);
+    const first = ok('redis_lock_acquire', { name, ttl_ms: 200, wait_ms: 20_000, owner: 'short' });
+    await waitUntil(async () => (await blockedClients()) === 1, 'the first waiter blocks');
+    const second = ok('redis_lock_acquire', { name, wait_ms: 20_000, owner: 'second' });
+    await waitUntil(async () => (await blockedClients()) === 2, 'the second waiter blocks');
+    await ok('redis_lock_release', { name, token });
+    expect(await first).toMatchObject({ acquired: true, fencing_token: 2 });
+    // The short lease ends unreleased; the second waiter takes over.
+    await waitUntil(async () => (await ok('redis_lock_status', { name })).owner === 'second', 'the second waiter takes the lock', sleepsOut);
+    expect(await second).toMatchObject({ acquired: true, fencing_token: 3 });
+  });
+
+  it('a lock waiter is woken when the lease it waits for is renewed shorter and then ends', async () => {
+    const name = uniqueKey('renewed-shorter');
+    const token = await holdLock(name);
+    const waiter = ok('redis_lock_acquire', { name, wait_ms: 20_000, owner: 'waiter' });
+    await waitUntil(async () => (await blockedClients()) === 1, 'the waiter blocks');
+    expect(await ok('redis_lock_renew', { name, token, ttl_ms: 200 })).toMatchObject({ renewed: true });
+    await waitUntil(async () => (await ok('redis_lock_status', { name })).owner === 'waiter', 'the waiter takes the lock', sleepsOut);
+    expect(await waiter).toMatchObject({ acquired: true, fencing_token: 2 });
+  });
+
+  it('a semaphore waiter is woken when a slot passes to a shorter lease that then ends unreleased', async () => {
+    const name = uniqueKey('shorter-slot');
+    const { token } = await ok('redis_semaphore_acquire', { name, limit: 1, ttl_ms: 60_000 });
+    const first = ok('redis_semaphore_acquire', { name, limit: 1, ttl_ms: 200, wait_ms: 20_000 });
+    await waitUntil(async () => (await blockedClients()) === 1, 'the first waiter blocks');
+    const second = ok('redis_semaphore_acquire', { name, limit: 1, ttl_ms: 60_000, wait_ms: 20_000 });
+    await waitUntil(async () => (await blockedClients()) === 2, 'the second waiter blocks');
+    await ok('redis_semaphore_release', { name, token });
+    expect(await first).toMatchObject({ acquired: true });
+    await waitUntil(async () => (await blockedClients()) === 0, 'the second waiter takes the slot', sleepsOut);
+    expect(await second).toMatchObject({ acquired: true, holders: 1 });
+  });
+
   it('a wait meeting a Redis restart answers, and the locks work afterwards', async () => {
     const name = uniqueKey('restart');
     const token = await holdLock(name);
