@@ -15,6 +15,7 @@ import {
 import { toolJsonSchemas, toolNames, tools, type ToolName } from '../../generated/registry.js';
 import type { CallOutcome, ToolRunner } from '../tools/runner.js';
 import { serverName, version } from '../version.js';
+import { idempotencyMetaKey, onlyIdempotencyKey } from './jsonrpc.js';
 import { toCallToolResult, toolResponse, toolResponseText } from './tool-response.js';
 
 export { toCallToolResult } from './tool-response.js';
@@ -80,9 +81,6 @@ export function createMcpServer(runner: ToolRunner): ToolServer {
   return server;
 }
 
-/** Where a tools/call carries its idempotency key: `params._meta.idempotency_key`. */
-export const idempotencyMetaKey = 'idempotency_key';
-
 export type PlainToolCall = JSONRPCRequest & {
   id: RequestId;
   params: { name: ToolName; arguments?: Record<string, unknown>; _meta?: { [idempotencyMetaKey]?: unknown } };
@@ -118,11 +116,6 @@ function plainToolCall(message: JSONRPCMessage, enabled: ReadonlySet<ToolName>):
   return message as PlainToolCall;
 }
 
-function onlyIdempotencyKey(meta: unknown): boolean {
-  if (!isPlainObject(meta)) return false;
-  for (const field in meta) if (field !== idempotencyMetaKey) return false;
-  return true;
-}
 
 /** What a plain call comes to: the runner's outcome, or a failure to run it at all (a JSON-RPC error). */
 type Answer = { id: RequestId; outcome: CallOutcome; failure?: undefined } | { id: RequestId; failure: string };

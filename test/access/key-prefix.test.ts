@@ -43,7 +43,11 @@ function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore'
   switch (name!.toLowerCase()) {
     case 'get': case 'set': case 'ttl': case 'lpush': case 'rpush': case 'lpop':
     case 'hset': case 'hget': case 'hgetall': case 'expire': case 'hsetnx':
+    case 'hmget': case 'pttl': case 'incr': case 'pexpire': case 'ltrim':
+    case 'zadd': case 'zrem': case 'zcard': case 'zcount': case 'zrange': case 'zremrangebyscore':
       return { keys: [rest[0]!] };
+    case 'blpop':
+      return { keys: rest.slice(0, -1) };
     case 'del': case 'exists':
       return { keys: rest };
     case 'evalsha': case 'eval':
@@ -52,7 +56,7 @@ function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore'
       const at = rest.findIndex((arg) => arg.toLowerCase() === 'match');
       return { keys: [], pattern: at === -1 ? undefined : rest[at + 1] };
     }
-    case 'select': case 'client': case 'info': case 'ping': case 'script': case 'hello': case 'quit':
+    case 'select': case 'client': case 'info': case 'ping': case 'script': case 'hello': case 'quit': case 'time':
       return 'ignore';
     default:
       return 'unknown';
@@ -127,15 +131,28 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
     fc.record({ tool: fc.constant('redis_session_create'), args: fc.record({ session_id: sessionId, data: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), value, { maxKeys: 2 }) }) }),
     fc.record({ tool: fc.constantFrom('redis_session_get', 'redis_session_delete'), args: fc.record({ session_id: sessionId }) }),
     fc.record({ tool: fc.constant('redis_session_update'), args: fc.record({ session_id: sessionId, data: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), value, { maxKeys: 2 }) }) }),
+    // The coordination primitives' keys (lock:{name}, its fence, wake and waiter keys, documents, idempotency records) stay
+    // inside too. Leases and windows are long, so a key redis_keys lists has not expired when it is checked.
+    fc.record({ tool: fc.constant('redis_lock_acquire'), args: fc.record({ name, ttl_ms: fc.constant(600_000), wait_ms: fc.integer({ min: 0, max: 20 }) }) }),
+    fc.record({ tool: fc.constantFrom('redis_lock_renew', 'redis_lock_release'), args: fc.record({ name, token: fc.constantFrom('t', hex) }) }),
+    fc.record({ tool: fc.constant('redis_lock_status'), args: fc.record({ name }) }),
+    fc.record({ tool: fc.constant('redis_semaphore_acquire'), args: fc.record({ name, limit: fc.integer({ min: 1, max: 2 }), ttl_ms: fc.constant(600_000), wait_ms: fc.integer({ min: 0, max: 20 }) }) }),
+    fc.record({ tool: fc.constant('redis_semaphore_release'), args: fc.record({ name, token: fc.constantFrom('t', hex) }) }),
+    fc.record({ tool: fc.constant('redis_doc_get'), args: fc.record({ key: name }) }),
+    fc.record({ tool: fc.constant('redis_doc_set'), args: fc.record({ key: name, value, fence: fc.record({ lock: name, fencing_token: fc.integer({ min: 1, max: 3 }) }) }, { requiredKeys: ['key', 'value'] }) }),
+    fc.record({ tool: fc.constant('redis_doc_patch'), args: fc.record({ key: name, patch: fc.dictionary(fc.string({ minLength: 1, maxLength: 3 }), value, { maxKeys: 2 }) }) }),
+    fc.record({ tool: fc.constant('redis_doc_delete'), args: fc.record({ key: name }) }),
+    fc.record({ tool: fc.constant('redis_rate_limit'), args: fc.record({ name, limit: fc.integer({ min: 1, max: 3 }), window_ms: fc.constant(600_000) }) }),
+    fc.record({ tool: fc.constant('redis_set'), args: fc.record({ key: name, value }), idempotencyKey: fc.oneof(name, fc.constantFrom(prefix, '*', 'idem')).filter((k) => /^[\x21-\x7e]{1,255}$/.test(k)) }),
   );
 
   it('no tool, pattern or cursor reaches a key outside the prefix', async () => {
     await fc.assert(
-      fc.asyncProperty(call, async ({ tool, args }) => {
-        const outcome = await client.call(tool, args as Record<string, unknown>);
+      fc.asyncProperty(call, async ({ tool, args, idempotencyKey }: { tool: string; args: unknown; idempotencyKey?: string }) => {
+        const outcome = await client.call(tool, args as Record<string, unknown>, { idempotencyKey });
         figures.calls++;
         if (!outcome.ok) {
-          expect(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS'], outcome.message).toContain(outcome.code);
+          expect(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'CONFLICT'], outcome.message).toContain(outcome.code);
           // REST: a refusal is a 4xx, never a 500.
           if (outcome.httpStatus !== undefined) expect(outcome.httpStatus, outcome.message).toBeLessThan(500);
           if (outcome.code === 'INVALID_PARAMS') expectFieldsNamed(outcome);
