@@ -79,6 +79,8 @@ export function renderToolsDoc(tools: CollectedTool[]): string {
     '',
     `redis-mcp-server offers ${tools.length} tools in toolsets; \`--toolsets\` chooses which are offered (default: ${defaultToolsets.join(', ')}). Values are any JSON: strings are stored verbatim, everything else as JSON text, and reads give back what was written.`,
     '',
+    'A tool that writes runs at most once per idempotency key, given as MCP `params._meta.idempotency_key` or the REST header `Idempotency-Key`: a retry with the same key and arguments returns the first result; the key with other arguments is `CONFLICT`, and while the first call runs `IN_PROGRESS`. Read-only tools ignore the key.',
+    '',
     toolsetIndex(tools),
     '',
     ...byToolset(tools).map((tool, index) => section(tool, index) + '\n'),
