@@ -27,6 +27,14 @@ export interface ToolHandlers<Ctx> {
   redis_dbsize(input: ToolInput<'redis_dbsize'>, ctx: Ctx): Promise<ToolOutput<'redis_dbsize'>>;
   /** Delete keys */
   redis_del(input: ToolInput<'redis_del'>, ctx: Ctx): Promise<ToolOutput<'redis_del'>>;
+  /** Delete document */
+  redis_doc_delete(input: ToolInput<'redis_doc_delete'>, ctx: Ctx): Promise<ToolOutput<'redis_doc_delete'>>;
+  /** Get document */
+  redis_doc_get(input: ToolInput<'redis_doc_get'>, ctx: Ctx): Promise<ToolOutput<'redis_doc_get'>>;
+  /** Patch document */
+  redis_doc_patch(input: ToolInput<'redis_doc_patch'>, ctx: Ctx): Promise<ToolOutput<'redis_doc_patch'>>;
+  /** Set document */
+  redis_doc_set(input: ToolInput<'redis_doc_set'>, ctx: Ctx): Promise<ToolOutput<'redis_doc_set'>>;
   /** Check keys exist */
   redis_exists(input: ToolInput<'redis_exists'>, ctx: Ctx): Promise<ToolOutput<'redis_exists'>>;
   /** Set expiry (seconds) */
@@ -87,6 +95,14 @@ export interface ToolHandlers<Ctx> {
   redis_keys(input: ToolInput<'redis_keys'>, ctx: Ctx): Promise<ToolOutput<'redis_keys'>>;
   /** Latest latency spikes */
   redis_latency_latest(input: ToolInput<'redis_latency_latest'>, ctx: Ctx): Promise<ToolOutput<'redis_latency_latest'>>;
+  /** Acquire lock */
+  redis_lock_acquire(input: ToolInput<'redis_lock_acquire'>, ctx: Ctx): Promise<ToolOutput<'redis_lock_acquire'>>;
+  /** Release lock */
+  redis_lock_release(input: ToolInput<'redis_lock_release'>, ctx: Ctx): Promise<ToolOutput<'redis_lock_release'>>;
+  /** Renew lock */
+  redis_lock_renew(input: ToolInput<'redis_lock_renew'>, ctx: Ctx): Promise<ToolOutput<'redis_lock_renew'>>;
+  /** Lock status */
+  redis_lock_status(input: ToolInput<'redis_lock_status'>, ctx: Ctx): Promise<ToolOutput<'redis_lock_status'>>;
   /** Pop from list front */
   redis_lpop(input: ToolInput<'redis_lpop'>, ctx: Ctx): Promise<ToolOutput<'redis_lpop'>>;
   /** Push to list front */
@@ -121,10 +137,16 @@ export interface ToolHandlers<Ctx> {
   redis_pubsub_numpat(input: ToolInput<'redis_pubsub_numpat'>, ctx: Ctx): Promise<ToolOutput<'redis_pubsub_numpat'>>;
   /** Count channel subscribers */
   redis_pubsub_numsub(input: ToolInput<'redis_pubsub_numsub'>, ctx: Ctx): Promise<ToolOutput<'redis_pubsub_numsub'>>;
+  /** Check rate limit */
+  redis_rate_limit(input: ToolInput<'redis_rate_limit'>, ctx: Ctx): Promise<ToolOutput<'redis_rate_limit'>>;
   /** Rename key */
   redis_rename(input: ToolInput<'redis_rename'>, ctx: Ctx): Promise<ToolOutput<'redis_rename'>>;
   /** Push to list end */
   redis_rpush(input: ToolInput<'redis_rpush'>, ctx: Ctx): Promise<ToolOutput<'redis_rpush'>>;
+  /** Acquire semaphore slot */
+  redis_semaphore_acquire(input: ToolInput<'redis_semaphore_acquire'>, ctx: Ctx): Promise<ToolOutput<'redis_semaphore_acquire'>>;
+  /** Release semaphore slot */
+  redis_semaphore_release(input: ToolInput<'redis_semaphore_release'>, ctx: Ctx): Promise<ToolOutput<'redis_semaphore_release'>>;
   /** Create session */
   redis_session_create(input: ToolInput<'redis_session_create'>, ctx: Ctx): Promise<ToolOutput<'redis_session_create'>>;
   /** Delete session */

@@ -129,6 +129,63 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_doc_delete",
+    "method": "POST",
+    "path": "/v1/docs/{key}/delete",
+    "url": "/v1/docs/:key/delete",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "expected_version",
+      "fence"
+    ]
+  },
+  {
+    "tool": "redis_doc_get",
+    "method": "GET",
+    "path": "/v1/docs/{key}",
+    "url": "/v1/docs/:key",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_doc_patch",
+    "method": "PATCH",
+    "path": "/v1/docs/{key}",
+    "url": "/v1/docs/:key",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "patch",
+      "expected_version",
+      "ttl",
+      "fence"
+    ]
+  },
+  {
+    "tool": "redis_doc_set",
+    "method": "PUT",
+    "path": "/v1/docs/{key}",
+    "url": "/v1/docs/:key",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "value",
+      "ttl",
+      "expected_version",
+      "fence"
+    ]
+  },
+  {
     "tool": "redis_exists",
     "method": "POST",
     "path": "/v1/keys/exists",
@@ -550,6 +607,59 @@ export const restRoutes: readonly RestRoute[] = [
     "bodyParams": []
   },
   {
+    "tool": "redis_lock_acquire",
+    "method": "POST",
+    "path": "/v1/locks/{name}/acquire",
+    "url": "/v1/locks/:name/acquire",
+    "pathParams": [
+      "name"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "ttl_ms",
+      "wait_ms",
+      "owner"
+    ]
+  },
+  {
+    "tool": "redis_lock_release",
+    "method": "POST",
+    "path": "/v1/locks/{name}/release",
+    "url": "/v1/locks/:name/release",
+    "pathParams": [
+      "name"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "token"
+    ]
+  },
+  {
+    "tool": "redis_lock_renew",
+    "method": "POST",
+    "path": "/v1/locks/{name}/renew",
+    "url": "/v1/locks/:name/renew",
+    "pathParams": [
+      "name"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "token",
+      "ttl_ms"
+    ]
+  },
+  {
+    "tool": "redis_lock_status",
+    "method": "GET",
+    "path": "/v1/locks/{name}",
+    "url": "/v1/locks/:name",
+    "pathParams": [
+      "name"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
     "tool": "redis_lpop",
     "method": "POST",
     "path": "/v1/lists/{key}/lpop",
@@ -752,6 +862,21 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_rate_limit",
+    "method": "POST",
+    "path": "/v1/rate-limits/{name}",
+    "url": "/v1/rate-limits/:name",
+    "pathParams": [
+      "name"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "limit",
+      "window_ms",
+      "cost"
+    ]
+  },
+  {
     "tool": "redis_rename",
     "method": "POST",
     "path": "/v1/keys/{key}/rename",
@@ -776,6 +901,34 @@ export const restRoutes: readonly RestRoute[] = [
     "queryParams": {},
     "bodyParams": [
       "values"
+    ]
+  },
+  {
+    "tool": "redis_semaphore_acquire",
+    "method": "POST",
+    "path": "/v1/semaphores/{name}/acquire",
+    "url": "/v1/semaphores/:name/acquire",
+    "pathParams": [
+      "name"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "limit",
+      "ttl_ms",
+      "wait_ms"
+    ]
+  },
+  {
+    "tool": "redis_semaphore_release",
+    "method": "POST",
+    "path": "/v1/semaphores/{name}/release",
+    "url": "/v1/semaphores/:name/release",
+    "pathParams": [
+      "name"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "token"
     ]
   },
   {
@@ -824,7 +977,8 @@ export const restRoutes: readonly RestRoute[] = [
     "queryParams": {},
     "bodyParams": [
       "data",
-      "extend_ttl"
+      "extend_ttl",
+      "expected_version"
     ]
   },
   {

@@ -54,6 +54,19 @@ export interface ToolDefinition<
 /** Codes any tool can return. */
 export const commonErrors = ['INVALID_PARAMS', 'REDIS_ERROR', 'REDIS_NOT_CONNECTED'] as const satisfies readonly ErrorCode[];
 
+/**
+ * Codes any tool that changes Redis can return when called with an idempotency key (MCP
+ * `_meta.idempotency_key`, REST `Idempotency-Key`): the key reused with other arguments, or its
+ * first call still running. Read-only tools ignore the key.
+ */
+export const idempotencyErrors = ['CONFLICT', 'IN_PROGRESS'] as const satisfies readonly ErrorCode[];
+
+/** Every code a tool documents: the common ones, the idempotency ones if it writes, and its own; sorted. */
+export function documentedErrors(definition: Pick<ToolDefinition, 'errors' | 'annotations'>): ErrorCode[] {
+  const writes = !definition.annotations.readOnlyHint;
+  return [...new Set<ErrorCode>([...commonErrors, ...(writes ? idempotencyErrors : []), ...definition.errors])].sort();
+}
+
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
   definition: ToolDefinition<I, O>,
 ): ToolDefinition<I, O> {

@@ -19,6 +19,11 @@ export const errorTable = {
     status: 409,
     meaning: 'The stored value is not a number the counter can change (an integer for the integer counters), or the result would lie beyond ±(2^53−1), where JSON numbers stop being exact; nothing was changed.',
   },
+  CONFLICT: {
+    status: 409,
+    meaning: 'A compare-and-set or fencing check failed, or an idempotency key was reused with other arguments; details carry the current version or state.',
+  },
+  IN_PROGRESS: { status: 409, meaning: 'A call with this idempotency key is still running; retry later to get its result.' },
   VALUE_TOO_LARGE: { status: 413, meaning: 'An encoded value is larger than the configured limit.' },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests from this client; retry later.' },
   REDIS_ERROR: { status: 500, meaning: 'Redis rejected the operation.' },

@@ -11,3 +11,4 @@ export * as hyperloglog from './hyperloglog.js';
 export * as geo from './geo.js';
 export * as bitmaps from './bitmaps.js';
 export * as server from './server.js';
+export * as coordination from './coordination.js';

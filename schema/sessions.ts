@@ -8,6 +8,7 @@ const session = z.strictObject({
   ttl: z.number().int().nullable().describe('Seconds until the session expires.'),
   created_at: z.string().describe('When the session was created (ISO 8601).'),
   updated_at: z.string().describe('When the session was last written (ISO 8601).'),
+  version: z.number().int().describe('1 when created, one more with every update; pass it as expected_version to update only that version.'),
 });
 
 export const redis_session_create = defineTool({
@@ -51,16 +52,23 @@ export const redis_session_update = defineTool({
   title: 'Update session',
   description:
     'Merge data into a session: each top-level field given replaces that field, and fields not given are kept. ' +
-    'Updates of different fields by concurrent agents never overwrite each other.',
+    'Updates of different fields by concurrent agents never overwrite each other. ' +
+    'With expected_version the update applies only to that version (else CONFLICT with the current version).',
   input: z.strictObject({
     session_id: sessionId,
     data: sessionData.describe(`Fields to set; other fields are kept. Field names are any well-formed text but "__proto__". Values: ${exactJsonRule}`),
     extend_ttl: z.boolean().default(true).describe('Restart the session\'s time to live from now.'),
+    expected_version: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Update only if the session is at this version (from an earlier read); otherwise fail with CONFLICT.'),
   }),
   output: session,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   rest: { method: 'PATCH', path: '/v1/sessions/{session_id}' },
-  errors: ['SESSION_NOT_FOUND', 'WRONG_TYPE', 'VALUE_TOO_LARGE', 'VALUE_UNDECODABLE'],
+  errors: ['SESSION_NOT_FOUND', 'WRONG_TYPE', 'VALUE_TOO_LARGE', 'VALUE_UNDECODABLE', 'CONFLICT'],
   example: { session_id: 'sess_abc123', data: { current_task: 'generate_tests', progress: 0.5 } },
 });
 

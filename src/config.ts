@@ -65,6 +65,8 @@ export interface Config {
   maxCallsInFlight: number;
   /** Seconds a shutdown waits for calls in flight before it closes every connection. */
   shutdownTimeoutSec: number;
+  /** Seconds the outcome of a call made with an idempotency key is kept. */
+  idempotencyTtlSec: number;
 }
 
 export class ConfigError extends Error {
@@ -128,6 +130,7 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'maxQueuedBytes', flag: 'max-queued-bytes', env: 'MCP_MAX_QUEUED_BYTES', kind: 'integer', min: 64 * 1024, max: 1024 * 1024 * 1024, default: 8 * 1024 * 1024, help: 'Bytes of answers a WebSocket client may leave unread; beyond it the server stops reading that client until it catches up.' },
   { key: 'maxCallsInFlight', flag: 'max-calls-in-flight', env: 'MCP_MAX_CALLS_IN_FLIGHT', kind: 'integer', min: 1, max: 100_000, default: 64, help: 'Requests one WebSocket client may have running at once; beyond it the server reads its next request only when one is answered.' },
   { key: 'shutdownTimeoutSec', flag: 'shutdown-timeout', env: 'MCP_SHUTDOWN_TIMEOUT', kind: 'integer', min: 1, max: 3600, default: 10, help: 'Seconds a shutdown (SIGTERM) waits for calls in flight to answer; then every connection still open is closed.' },
+  { key: 'idempotencyTtlSec', flag: 'idempotency-ttl', env: 'MCP_IDEMPOTENCY_TTL', kind: 'integer', min: 1, max: 30 * 24 * 3600, default: 86_400, help: 'Seconds the outcome of a call made with an idempotency key (MCP _meta.idempotency_key, REST Idempotency-Key) is kept; a retry within it gets the same result without running again.' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'choice', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'Least severe log level written to stderr.' },
 ];
 

@@ -115,7 +115,7 @@ export class RedisMCPServer {
       callLimitMs: 2 * this.config.commandTimeoutMs,
       offer,
     };
-    this.toolRunner = new DrainingRunner(handlers, context, offer);
+    this.toolRunner = new DrainingRunner(handlers, context, offer, { idempotencyTtlMs: this.config.idempotencyTtlSec * 1000 });
     // Each time Redis (re)connects, ask what it offers: after a failover it may be another version.
     redis.on('ready', () => void this.learnCapabilities());
     const runner = this.toolRunner;

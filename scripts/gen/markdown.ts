@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonErrors } from '../../schema/define.js';
+import { documentedErrors } from '../../schema/define.js';
 import { errorTable } from '../../schema/errors.js';
 import { defaultToolsets, toolsetNames, toolsetTable } from '../../schema/toolsets.js';
 import type { CollectedTool } from './collect.js';
@@ -38,7 +38,7 @@ function section(tool: CollectedTool, index: number): string {
     .filter(([, on]) => on)
     .map(([hint]) => hint)
     .join(', ');
-  const errors = [...new Set([...commonErrors, ...definition.errors])].sort();
+  const errors = documentedErrors(definition);
   const needs = [
     definition.requires?.command ? `the ${definition.requires.command.toUpperCase()} command` : '',
     definition.requires?.version ? `Redis ${definition.requires.version} or later` : '',
@@ -87,6 +87,8 @@ export function renderToolsDoc(tools: CollectedTool[]): string {
     '# Tools',
     '',
     `redis-mcp-server offers ${tools.length} tools in toolsets; \`--toolsets\` chooses which are offered (default: ${defaultToolsets.join(', ')}). Values are any JSON: strings are stored verbatim, everything else as JSON text, and reads give back what was written.`,
+    '',
+    'A tool that writes runs at most once per idempotency key, given as MCP `params._meta.idempotency_key` or the REST header `Idempotency-Key`: a retry with the same key and arguments returns the first result; the key with other arguments is `CONFLICT`, and while the first call runs `IN_PROGRESS`. Read-only tools ignore the key.',
     '',
     toolsetIndex(tools),
     '',

@@ -1,7 +1,7 @@
 import { OpenApiGeneratorV31, OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { commonErrors } from '../../schema/define.js';
+import { documentedErrors } from '../../schema/define.js';
 import { errorTable, type ErrorCode } from '../../schema/errors.js';
 import { toolsetNames, toolsetTable } from '../../schema/toolsets.js';
 import type { CollectedTool } from './collect.js';
@@ -18,6 +18,19 @@ const errorBody = z
     }),
   })
   .meta({ id: 'Error' });
+
+/** The header that makes a write idempotent (see src/tools/idempotent-calls.ts); read-only routes ignore it. */
+const idempotencyHeader = z.object({
+  'Idempotency-Key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe(
+      'Runs the call once: a retry with the same key and the same arguments returns the first result without running again; ' +
+        'the same key with other arguments answers 409 CONFLICT, and while the first call runs 409 IN_PROGRESS. 1-255 visible ASCII characters.',
+    ),
+});
 
 /**
  * The part of a tool's input that travels in one place (path, query or body). Built from the
@@ -61,6 +74,7 @@ function routeConfig(tool: CollectedTool): RouteConfig {
   if (tool.bodyParams.length > 0) {
     request.body = { required: true, content: { 'application/json': { schema: pick(input, tool.bodyParams) } } };
   }
+  if (!definition.annotations.readOnlyHint) request.headers = idempotencyHeader;
   return {
     method: definition.rest.method.toLowerCase() as RouteConfig['method'],
     path: definition.rest.path,
@@ -71,7 +85,7 @@ function routeConfig(tool: CollectedTool): RouteConfig {
     request,
     responses: {
       200: { description: 'Success.', content: { 'application/json': { schema: definition.output } } },
-      ...errorResponses([...commonErrors, ...definition.errors, ...surfaceErrors]),
+      ...errorResponses([...documentedErrors(definition), ...surfaceErrors]),
     },
   };
 }

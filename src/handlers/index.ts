@@ -1,6 +1,7 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import type { ToolContext } from '../tools/context.js';
 import { bitmapHandlers } from './bitmaps.js';
+import { coordinationHandlers } from './coordination.js';
 import { geoHandlers } from './geo.js';
 import { hashFieldHandlers } from './hash-fields.js';
 import { hashHandlers } from './hashes.js';
@@ -29,4 +30,5 @@ export const handlers = {
   ...geoHandlers,
   ...bitmapHandlers,
   ...serverHandlers,
+  ...coordinationHandlers,
 } satisfies ToolHandlers<ToolContext>;

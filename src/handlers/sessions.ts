@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { AppError } from '../errors.js';
-import type { SessionLookup, StoredSession } from '../redis/session-store.js';
+import type { SessionLookup, SessionUpdate, StoredSession } from '../redis/session-store.js';
 import type { ToolContext } from '../tools/context.js';
 import { decodeStored } from './stored-values.js';
 
@@ -21,6 +21,7 @@ function present(sessionId: string, stored: StoredSession) {
     ttl: stored.ttl,
     created_at: stored.createdAt,
     updated_at: stored.updatedAt,
+    version: stored.version,
   };
 }
 
@@ -35,6 +36,16 @@ function found(sessionId: string, lookup: SessionLookup): StoredSession {
     `Session "${sessionId}" is not usable: its key was changed outside the session tools (${lookup.reason}). Delete it to reuse the id.`,
     { session_id: sessionId, reason: lookup.reason },
   );
+}
+
+/** The update's outcome, or CONFLICT when the session was at another version than expected. */
+function atVersion(sessionId: string, expected: number | undefined, update: SessionUpdate): SessionLookup {
+  if (update.state !== 'conflict') return update;
+  throw new AppError('CONFLICT', `Session "${sessionId}" is at version ${update.currentVersion}, not ${expected}; read it again and retry.`, {
+    session_id: sessionId,
+    expected_version: expected,
+    current_version: update.currentVersion,
+  });
 }
 
 export const sessionHandlers: SessionHandlers = {
@@ -57,8 +68,8 @@ export const sessionHandlers: SessionHandlers = {
     return present(session_id, found(session_id, await sessions.read(keys.session(session_id))));
   },
 
-  async redis_session_update({ session_id, data, extend_ttl }, { sessions, keys, encode }) {
-    const stored = found(session_id, await sessions.update(keys.session(session_id), encodeData(data, encode), extend_ttl));
+  async redis_session_update({ session_id, data, extend_ttl, expected_version }, { sessions, keys, encode }) {
+    const stored = found(session_id, atVersion(session_id, expected_version, await sessions.update(keys.session(session_id), encodeData(data, encode), extend_ttl, expected_version)));
     try {
       return present(session_id, stored);
     } catch (error) {

@@ -72,7 +72,8 @@ async function restPlugin(app: FastifyInstance, { runner }: { runner: ToolRunner
       // every request would pay for two more promise jobs and Fastify's wrapper around them.
       // Argument errors throw here, synchronously, and reach the error handler as before.
       handler: (request, reply) => {
-        runner.call(route.tool, restArguments(route, request), waits ? abortedOnClose(reply.raw) : undefined).then(
+        const signal = waits ? abortedOnClose(reply.raw) : undefined;
+        runner.call(route.tool, restArguments(route, request), signal, request.headers['idempotency-key']).then(
           (outcome) => (outcome.ok ? reply.send(outcome.value) : sendError(reply, outcome.error)),
           (error: Error) => reply.send(error),
         );

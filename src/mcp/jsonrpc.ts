@@ -20,9 +20,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Where a tools/call carries its idempotency key: `params._meta.idempotency_key`. */
+export const idempotencyMetaKey = 'idempotency_key';
+
+/** A `_meta` holding nothing but an idempotency key (of any JSON type: the runner checks it). */
+export function onlyIdempotencyKey(meta: unknown): boolean {
+  if (!isObject(meta)) return false;
+  for (const key in meta) if (key !== idempotencyMetaKey) return false;
+  return true;
+}
+
 /**
  * `{"jsonrpc":"2.0","id":<string or safe integer>,"method":"tools/call","params":{"name":<string>,"arguments":<object>}}`,
- * with `arguments` optional and no other member anywhere at the top two levels.
+ * with `arguments` optional, `params._meta` allowed when it holds only an idempotency key, and
+ * no other member anywhere at the top two levels.
  */
 export function isToolCallRequest(value: unknown): value is JSONRPCRequest {
   if (!isObject(value) || value.jsonrpc !== '2.0' || value.method !== 'tools/call') return false;
@@ -34,7 +45,10 @@ export function isToolCallRequest(value: unknown): value is JSONRPCRequest {
   if (args !== undefined && !isObject(args)) return false;
   // Own members only (JSON.parse makes "__proto__" an own member, and it is refused here too).
   for (const key in value) if (key !== 'jsonrpc' && key !== 'id' && key !== 'method' && key !== 'params') return false;
-  for (const key in params) if (key !== 'name' && key !== 'arguments') return false;
+  for (const key in params) {
+    if (key === 'name' || key === 'arguments') continue;
+    if (key !== '_meta' || !onlyIdempotencyKey(params._meta)) return false;
+  }
   return true;
 }
 

@@ -17,6 +17,7 @@ import type { CallOutcome, ToolRunner } from '../tools/runner.js';
 import { serverName, version } from '../version.js';
 import { trimInitialize } from './client-declaration.js';
 import { invalidParams } from './request-params.js';
+import { idempotencyMetaKey, onlyIdempotencyKey } from './jsonrpc.js';
 import { toCallToolResult, toolResponse, toolResponseText } from './tool-response.js';
 
 export { toCallToolResult } from './tool-response.js';
@@ -25,7 +26,16 @@ const instructions =
   'A Redis-backed store for agent state. Values are any JSON and come back as written. ' +
   'Use redis_set/redis_get for single values (with ttl for ephemeral data), redis_rpush + redis_lpop as a FIFO task queue, ' +
   'redis_hset/redis_hget for records with named fields, and redis_session_* for agent sessions that expire. ' +
+  'A write made with params._meta.idempotency_key runs once: a retry with the same key returns the first result. ' +
   'Failures are results with isError and structuredContent.error.code.';
+
+const coordinationInstructions =
+  ' To coordinate agents: redis_lock_* (leases with fencing tokens), redis_doc_* (versioned documents: pass expected_version; ' +
+  'CONFLICT means read again and retry), redis_semaphore_*, redis_rate_limit.';
+
+function instructionsFor(enabled: ReadonlySet<ToolName>): string {
+  return [...enabled].some((name) => tools[name].toolset === 'coordination') ? instructions + coordinationInstructions : instructions;
+}
 
 /** The tools/list entries, for the tools this server offers. */
 export function listedTools(enabled: ReadonlySet<ToolName>): Tool[] {
@@ -58,7 +68,7 @@ const lazyValidator: jsonSchemaValidator = {
  * Tools come from the generated registry; every call goes through the shared ToolRunner.
  */
 export function createMcpServer(runner: ToolRunner): ToolServer {
-  const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities: { tools: { listChanged: false } }, instructions, jsonSchemaValidator: lazyValidator });
+  const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities: { tools: { listChanged: false } }, instructions: instructionsFor(runner.enabled), jsonSchemaValidator: lazyValidator });
   const listing = listedTools(runner.enabled);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
@@ -68,12 +78,15 @@ export function createMcpServer(runner: ToolRunner): ToolServer {
     if (!Object.hasOwn(tools, name)) {
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     }
-    return toCallToolResult(await runner.call(name as ToolName, request.params.arguments, extra.signal));
+    return toCallToolResult(await runner.call(name as ToolName, request.params.arguments, extra.signal, request.params._meta?.[idempotencyMetaKey]));
   });
   return server;
 }
 
-export type PlainToolCall = JSONRPCRequest & { id: RequestId; params: { name: ToolName; arguments?: Record<string, unknown> } };
+export type PlainToolCall = JSONRPCRequest & {
+  id: RequestId;
+  params: { name: ToolName; arguments?: Record<string, unknown>; _meta?: { [idempotencyMetaKey]?: unknown } };
+};
 
 /** A transport that also takes a message already serialised as JSON text (one message, no line end). */
 export interface TextTransport extends Transport {
@@ -90,17 +103,22 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * A tools/call carrying only a name this server offers and an arguments object: no _meta (progress
- * tokens, related tasks), no task augmentation. Everything else takes the SDK's own path.
+ * A tools/call carrying only a name this server offers, an arguments object, and at most an
+ * idempotency key in _meta: no other _meta (progress tokens, related tasks), no task
+ * augmentation. Everything else takes the SDK's own path.
  */
 function plainToolCall(message: JSONRPCMessage, enabled: ReadonlySet<ToolName>): PlainToolCall | undefined {
   if (!('method' in message) || message.method !== 'tools/call' || !('id' in message)) return undefined;
   const params = message.params;
   if (!isPlainObject(params) || typeof params.name !== 'string' || !enabled.has(params.name as ToolName)) return undefined;
   if (params.arguments !== undefined && !isPlainObject(params.arguments)) return undefined;
-  for (const field in params) if (field !== 'name' && field !== 'arguments') return undefined;
+  for (const field in params) {
+    if (field === 'name' || field === 'arguments') continue;
+    if (field !== '_meta' || !onlyIdempotencyKey(params._meta)) return undefined;
+  }
   return message as PlainToolCall;
 }
+
 
 /** What a plain call comes to: the runner's outcome, or a failure to run it at all (a JSON-RPC error). */
 type Answer = { id: RequestId; outcome: CallOutcome; failure?: undefined } | { id: RequestId; failure: string };
@@ -165,7 +183,8 @@ export class ToolServer extends Server {
     if (tools[call.params.name].waitsFor !== undefined) this.waiting.set(id, (controller = new AbortController()));
     let answer: Answer;
     try {
-      answer = { id, outcome: await this.runner.call(call.params.name, call.params.arguments, controller?.signal) };
+      const { name, arguments: args, _meta: meta } = call.params;
+      answer = { id, outcome: await this.runner.call(name, args, controller?.signal, meta?.[idempotencyMetaKey]) };
     } catch (error) {
       answer = { id, failure: (error as Error).message ?? 'Internal error' };
     }

@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
  * because someone set its ttl to 0.
  */
 const dataPrefix = 'data:';
-const meta = { createdAt: 'meta:created_at', updatedAt: 'meta:updated_at', ttl: 'meta:ttl' } as const;
+const meta = { createdAt: 'meta:created_at', updatedAt: 'meta:updated_at', ttl: 'meta:ttl', version: 'meta:version' } as const;
 /** The longest time to live a session may have, in seconds (as in schema/fields.ts). */
 const maxTtl = 315_360_000;
 
@@ -53,11 +53,16 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return {redis.call('HGETALL', KEYS[1]), redis.call('TTL', KEYS[1])}`;
 
+// ARGV: extend ttl (1/0), expected version ('' for any), then field/value pairs. Every update
+// adds one to the version (a session written before versions existed counts as version 0);
+// a mismatch answers {version} and changes nothing.
 const updateScript = `${damageCheck}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local why = usable(KEYS[1])
 if why then return why end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+local version = math.floor(tonumber(redis.call('HGET', KEYS[1], '${meta.version}')) or 0)
+if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= version then return {version} end
+redis.call('HSET', KEYS[1], '${meta.version}', version + 1, unpack(ARGV, 3))
 if ARGV[1] == '1' then redis.call('EXPIRE', KEYS[1], redis.call('HGET', KEYS[1], '${meta.ttl}')) end
 return {redis.call('HGETALL', KEYS[1]), redis.call('TTL', KEYS[1])}`;
 
@@ -72,6 +77,8 @@ export interface StoredSession {
   ttl: number | null;
   createdAt: string;
   updatedAt: string;
+  /** 1 when created, one more with every update. */
+  version: number;
 }
 
 /** What a script found at the session's key. */
@@ -81,10 +88,13 @@ export type SessionLookup =
   /** The key exists but holds no valid session; `reason` says why. */
   | { state: 'damaged'; reason: string };
 
+/** For update: also, the session is at another version than the one expected (nothing changed). */
+export type SessionUpdate = SessionLookup | { state: 'conflict'; currentVersion: number };
+
 /** For create: the session made, or what was already at its key. */
 export type SessionCreation = { state: 'created'; session: StoredSession } | { state: 'exists' } | { state: 'damaged'; reason: string };
 
-type ScriptReply = [string[], number] | string | null;
+type ScriptReply = [string[], number] | [number] | string | null;
 
 export class SessionStore {
   constructor(private readonly redis: Redis) {
@@ -95,17 +105,19 @@ export class SessionStore {
 
   async create(key: string, encodedData: Record<string, string>, ttl: number): Promise<SessionCreation> {
     const now = new Date().toISOString();
-    const fields = [meta.createdAt, now, meta.updatedAt, now, meta.ttl, String(ttl), ...dataFields(encodedData)];
+    const fields = [meta.createdAt, now, meta.updatedAt, now, meta.ttl, String(ttl), meta.version, '1', ...dataFields(encodedData)];
     const reply = await this.run('mcpSessionCreate', key, String(ttl), ...fields);
     if (reply === null) return { state: 'exists' };
     if (typeof reply === 'string') return { state: 'damaged', reason: reply };
-    return { state: 'created', session: toSession(reply) };
+    return { state: 'created', session: toSession(reply as [string[], number]) };
   }
 
-  /** Writes only to a valid session. */
-  async update(key: string, encodedData: Record<string, string>, extendTtl: boolean): Promise<SessionLookup> {
+  /** Writes only to a valid session, and only at `expectedVersion` when one is given. */
+  async update(key: string, encodedData: Record<string, string>, extendTtl: boolean, expectedVersion?: number): Promise<SessionUpdate> {
     const fields = [meta.updatedAt, new Date().toISOString(), ...dataFields(encodedData)];
-    return lookup(await this.run('mcpSessionUpdate', key, extendTtl ? '1' : '0', ...fields));
+    const reply = await this.run('mcpSessionUpdate', key, extendTtl ? '1' : '0', expectedVersion === undefined ? '' : String(expectedVersion), ...fields);
+    if (Array.isArray(reply) && reply.length === 1) return { state: 'conflict', currentVersion: reply[0] };
+    return lookup(reply);
   }
 
   async read(key: string): Promise<SessionLookup> {
@@ -130,19 +142,21 @@ function dataFields(encodedData: Record<string, string>): string[] {
 function lookup(reply: ScriptReply): SessionLookup {
   if (reply === null) return { state: 'missing' };
   if (typeof reply === 'string') return { state: 'damaged', reason: reply };
-  return { state: 'found', session: toSession(reply) };
+  return { state: 'found', session: toSession(reply as [string[], number]) };
 }
 
 function toSession([flat, ttl]: [string[], number]): StoredSession {
   const data: [string, string][] = [];
   let createdAt = '';
   let updatedAt = '';
+  let version = 0;
   for (let i = 0; i < flat.length; i += 2) {
     const field = flat[i]!;
     const value = flat[i + 1]!;
     if (field.startsWith(dataPrefix)) data.push([field.slice(dataPrefix.length), value]);
     else if (field === meta.createdAt) createdAt = value;
     else if (field === meta.updatedAt) updatedAt = value;
+    else if (field === meta.version) version = Math.max(0, Math.floor(Number(value)) || 0);
   }
-  return { data: Object.fromEntries(data), ttl: ttl >= 0 ? ttl : null, createdAt, updatedAt };
+  return { data: Object.fromEntries(data), ttl: ttl >= 0 ? ttl : null, createdAt, updatedAt, version };
 }

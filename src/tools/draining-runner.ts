@@ -23,9 +23,9 @@ export class DrainingRunner extends ToolRunner {
   }
 
   // The signal is passed on: without it a waiting call could not be cancelled.
-  override call(name: ToolName, args: unknown, signal?: AbortSignal): Promise<CallOutcome> {
+  override call(name: ToolName, args: unknown, signal?: AbortSignal, idempotencyKey?: unknown): Promise<CallOutcome> {
     this.running++;
-    return super.call(name, args, signal);
+    return super.call(name, args, signal, idempotencyKey);
   }
 
   /**

@@ -8,6 +8,8 @@ import type { ToolContext } from './context.js';
 import { droppedKeyError } from './dropped-keys.js';
 import { SharedDeadline } from './deadline.js';
 import type { ToolOffer } from './offer.js';
+import { checkIdempotencyKey, IdempotentCalls } from './idempotent-calls.js';
+import { IdempotencyStore } from '../primitives/idempotency.js';
 
 export type CallOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; error: AppError };
 
@@ -15,6 +17,15 @@ export type CallOutcome = { ok: true; value: Record<string, unknown> } | { ok: f
 export type CallObserver = (tool: ToolName, durationMs: number, error: AppError | undefined) => void;
 
 type Handler = (input: unknown, ctx: ToolContext) => Promise<Record<string, unknown>>;
+
+export interface RunnerOptions {
+  /** How long the outcome of a call made with an idempotency key is kept (--idempotency-ttl). */
+  idempotencyTtlMs?: number;
+}
+
+const defaultIdempotencyTtlMs = 24 * 3600 * 1000;
+/** Beyond its deadline, time a running idempotent call's claim is still honoured (replies in flight). */
+const claimMarginMs = 1000;
 
 /**
  * Runs a tool the same way for every surface: validate the arguments, fail fast when Redis is
@@ -31,18 +42,22 @@ export class ToolRunner {
    * by themselves; a write may or may not be applied, as the error says.
    */
   private readonly deadline: SharedDeadline | undefined;
+  private readonly idempotent: IdempotentCalls;
 
   constructor(
     private readonly handlers: ToolHandlers<ToolContext>,
     private readonly context: ToolContext,
     /** The tools offered here; the others answer FORBIDDEN, saying why. */
     readonly offer: ToolOffer,
+    options: RunnerOptions = {},
   ) {
     const liveness = linkLivenessOf(context.redis);
     const timeoutMs = liveness?.timeoutMs ?? context.redis.options?.commandTimeout;
     if (typeof timeoutMs === 'number') {
       this.deadline = new SharedDeadline(2 * timeoutMs, () => new Error('Command timed out'), liveness && (() => liveness.isDelivering()));
     }
+    const store = new IdempotencyStore(context.redis, context.keys, options.idempotencyTtlMs ?? defaultIdempotencyTtlMs);
+    this.idempotent = new IdempotentCalls(store, context.log);
   }
 
   /** The tools offered now (narrowed once Redis is known). */
@@ -54,12 +69,16 @@ export class ToolRunner {
     this.observers.push(observer);
   }
 
-  /** `signal` matters only to tools that wait: it cancels the wait when the client gives up. */
-  async call(name: ToolName, args: unknown, signal?: AbortSignal): Promise<CallOutcome> {
+  /**
+   * `signal` matters only to tools that wait: it cancels the wait when the client gives up.
+   * `idempotencyKey` (MCP `_meta.idempotency_key`, REST `Idempotency-Key`) makes a call that
+   * changes Redis run at most once per key; see idempotent-calls.ts. Read-only tools ignore it.
+   */
+  async call(name: ToolName, args: unknown, signal?: AbortSignal, idempotencyKey?: unknown): Promise<CallOutcome> {
     const started = performance.now();
     let outcome: CallOutcome;
     try {
-      outcome = { ok: true, value: await this.start(name, args, started, signal) };
+      outcome = { ok: true, value: await this.start(name, args, started, signal, idempotencyKey) };
     } catch (error) {
       outcome = { ok: false, error: this.failure(name, error) };
     }
@@ -70,21 +89,42 @@ export class ToolRunner {
   }
 
   /** Checks the call and starts its handler; throws an AppError when the call cannot run. */
-  private start(name: ToolName, args: unknown, started: number, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
+  private start(
+    name: ToolName,
+    args: unknown,
+    started: number,
+    signal: AbortSignal | undefined,
+    idempotencyKey: unknown,
+  ): Promise<Record<string, unknown>> {
     if (!this.offer.offered.has(name)) {
       const why = this.offer.withheld(name);
       throw new AppError('FORBIDDEN', `Tool ${name} is disabled on this server${why ? `: ${why.message}` : ''}.`, { tool: name, reason: why?.reason });
     }
     const parsed = tools[name].input.safeParse(args ?? {});
     if (!parsed.success) throw invalidParams(parsed.error);
-    const dropped = droppedKeyError(args, parsed.data as Record<string, unknown>);
+    const input = parsed.data as Record<string, unknown>;
+    const dropped = droppedKeyError(args, input);
     if (dropped) throw dropped;
+    const once = idempotencyKey !== undefined && !tools[name].annotations.readOnlyHint;
+    const key = once ? checkIdempotencyKey(idempotencyKey) : undefined;
     const status = this.context.redis.status;
     if (status !== 'ready') throw notConnected(status);
+    if (key === undefined) return this.execute(name, input, started, signal);
+    return this.idempotent.run(name, input, key, this.longestRunMs(name, input), () => this.execute(name, input, performance.now(), signal));
+  }
+
+  private execute(name: ToolName, input: Record<string, unknown>, started: number, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
     const waitsFor = tools[name].waitsFor;
-    if (waitsFor !== undefined) return this.startWaiting(name, parsed.data as Record<string, unknown>, waitsFor, signal);
-    const answer = (this.handlers[name] as Handler)(parsed.data, this.context);
+    if (waitsFor !== undefined) return this.startWaiting(name, input, waitsFor, signal);
+    const answer = (this.handlers[name] as Handler)(input, this.context);
     return this.deadline ? this.deadline.bound(answer, started) : answer;
+  }
+
+  /** How long a call may run before it has surely answered: its wait, if any, plus the usual call time. */
+  private longestRunMs(name: ToolName, input: Record<string, unknown>): number {
+    const waitsFor = tools[name].waitsFor;
+    const waitMs = waitsFor !== undefined && typeof input[waitsFor] === 'number' ? (input[waitsFor] as number) : 0;
+    return waitMs + this.context.callLimitMs + claimMarginMs;
   }
 
   /**

@@ -21,7 +21,7 @@ const stdioRuns = Number(process.env.FUZZ_RUNS ?? 60);
 const runsPerTool: Record<string, number> = { stdio: stdioRuns };
 const networkRuns = Math.max(1, Math.ceil(stdioRuns / 2));
 /** Errors a tool may answer with for well-formed but unlucky input. */
-const expectedCodes = new Set(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'VALUE_TOO_LARGE', 'GROUP_NOT_FOUND', 'VALUE_NOT_NUMERIC']);
+const expectedCodes = new Set(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'VALUE_TOO_LARGE', 'GROUP_NOT_FOUND', 'VALUE_NOT_NUMERIC', 'CONFLICT']);
 /**
  * Tools that see the whole server are not offered under --key-prefix (which keeps the random
  * writes here away from other tests' data); they are read-only, so they are fuzzed on a server of

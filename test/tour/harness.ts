@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { commonErrors } from '../../schema/define.js';
+import { documentedErrors } from '../../schema/define.js';
 import { tools, type ToolName } from '../../generated/registry.js';
-import type { ToolClient, ToolOutcome } from '../helpers/surfaces/types.js';
+import type { CallOptions, ToolClient, ToolOutcome } from '../helpers/surfaces/types.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
 
 export type ToolError = { code: string; message: string; details?: unknown };
@@ -20,11 +20,11 @@ export interface Tour {
   redis: Redis;
   /** A key no other test uses. */
   key(label: string): string;
-  call(name: string, args: Record<string, unknown>): Promise<ToolOutcome>;
+  call(name: string, args: Record<string, unknown>, options?: CallOptions): Promise<ToolOutcome>;
   /** Calls and expects success; returns the result. */
-  ok<T = Record<string, any>>(name: string, args: Record<string, unknown>): Promise<T>;
+  ok<T = Record<string, any>>(name: string, args: Record<string, unknown>, options?: CallOptions): Promise<T>;
   /** Calls and expects a tool failure with this code; returns the error. */
-  fail(name: string, args: Record<string, unknown>, code: string): Promise<ToolError>;
+  fail(name: string, args: Record<string, unknown>, code: string, options?: CallOptions): Promise<ToolError>;
 }
 
 /** A family's tour: calls each of its tools at least once and checks results and Redis state. */
@@ -34,27 +34,27 @@ export type FamilyTour = (tour: Tour) => Promise<void>;
 const surfaceCodes = ['FORBIDDEN', 'UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL_ERROR'];
 
 export function makeTour(client: ToolClient, redis: Redis, called: Set<string>): Tour {
-  const call = (name: string, args: Record<string, unknown>) => {
+  const call = (name: string, args: Record<string, unknown>, options?: CallOptions) => {
     called.add(name);
-    return client.call(name, args);
+    return client.call(name, args, options);
   };
   return {
     surface: client.surface,
     redis,
     key: (label) => uniqueKey(`tour:${label}`),
     call,
-    async ok(name, args) {
-      const outcome = await call(name, args);
+    async ok(name, args, options) {
+      const outcome = await call(name, args, options);
       if (!outcome.ok) throw new Error(`${name} over ${client.surface} failed: ${outcome.code}: ${outcome.message}`);
       const checked = tools[name as ToolName].output.safeParse(outcome.value);
       if (!checked.success) throw new Error(`${name} answered outside its output schema: ${checked.error.message}\n${JSON.stringify(outcome.value)}`);
       return outcome.value as never;
     },
-    async fail(name, args, code) {
-      const outcome = await call(name, args);
+    async fail(name, args, code, options) {
+      const outcome = await call(name, args, options);
       if (outcome.ok) throw new Error(`${name} over ${client.surface} succeeded, expected ${code}: ${JSON.stringify(outcome.value)}`);
       expect(`${name}: ${outcome.code}: ${outcome.message}`).toContain(`${name}: ${code}:`);
-      const documented = [...commonErrors, ...tools[name as ToolName].errors, ...surfaceCodes];
+      const documented = [...documentedErrors(tools[name as ToolName]), ...surfaceCodes];
       expect(documented, `${name} answered ${code}, which it does not document`).toContain(code);
       return { code: outcome.code, message: outcome.message, details: outcome.details };
     },

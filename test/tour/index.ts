@@ -1,5 +1,6 @@
 import { bitmapsTour } from './bitmaps.js';
 import { geoTour } from './geo.js';
+import { coordinationTour } from './coordination.js';
 import type { FamilyTour } from './harness.js';
 import { hashesTour } from './hashes.js';
 import { hyperloglogTour } from './hyperloglog.js';
@@ -26,4 +27,5 @@ export const tours: Record<string, FamilyTour> = {
   geo: geoTour,
   bitmaps: bitmapsTour,
   server: serverTour,
+  coordination: coordinationTour,
 };

@@ -14,6 +14,17 @@ const args = fc.oneof({ arbitrary: fc.dictionary(fc.string({ maxLength: 4 }), fc
 const params = fc.oneof(
   { arbitrary: fc.record({ name: fc.oneof(fc.constantFrom('redis_get', 'redis_set'), fc.integer()), arguments: args }, { requiredKeys: ['name'] }), weight: 4 },
   fc.record({ name: fc.constant('redis_get'), arguments: args, _meta: fc.jsonValue({ maxDepth: 1 }), extra: fc.integer() }, { requiredKeys: ['name'] }),
+  fc.record(
+    {
+      name: fc.constant('redis_set'),
+      arguments: args,
+      _meta: fc.oneof(
+        fc.record({ idempotency_key: fc.jsonValue({ maxDepth: 1 }) }),
+        fc.record({ idempotency_key: fc.string({ maxLength: 8 }), progressToken: fc.oneof(fc.integer(), fc.string()), extra: fc.integer() }, { requiredKeys: [] }),
+      ),
+    },
+    { requiredKeys: ['name', '_meta'] },
+  ),
   fc.jsonValue({ maxDepth: 2 }),
 );
 const anything = fc.record(
@@ -68,6 +79,9 @@ describe('reading JSON-RPC messages', () => {
     expect(isToolCallRequest(call)).toBe(true);
     expect(isToolCallRequest({ ...call, id: 7.5 })).toBe(false);
     expect(isToolCallRequest({ ...call, params: { ...call.params, _meta: { progressToken: 1 } } })).toBe(false);
+    expect(isToolCallRequest({ ...call, params: { ...call.params, _meta: { idempotency_key: 'k-1' } } })).toBe(true);
+    expect(isToolCallRequest({ ...call, params: { ...call.params, _meta: { idempotency_key: 'k-1', progressToken: 1 } } })).toBe(false);
+    expect(isToolCallRequest({ ...call, params: { ...call.params, _meta: 'k-1' } })).toBe(false);
   });
 });
 

@@ -16,7 +16,8 @@ export function mcpToolClient(surface: string, client: Client, close: () => Prom
     surface,
     async call(tool, args, options = {}) {
       try {
-        const result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout: options.timeoutMs ?? 30_000 });
+        const meta = options.idempotencyKey === undefined ? {} : { _meta: { idempotency_key: options.idempotencyKey } };
+        const result = await client.callTool({ name: tool, arguments: args, ...meta }, undefined, { timeout: options.timeoutMs ?? 30_000 });
         return outcomeOf(result as CallToolResult);
       } catch (error) {
         return protocolError(error);

@@ -61,12 +61,13 @@ export function restOutcome(status: number, text: string): ToolOutcome {
 export async function connectRest(baseUrl: string): Promise<ToolClient> {
   const base = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true });
-  const send = (sent: RestRequest, timeoutMs: number) =>
+  const send = (sent: RestRequest, timeoutMs: number, idempotencyKey?: string) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       // Content-Length always: without it Node sends a GET or DELETE body unframed, and the
       // server reads it as the start of the next request.
       const headers: Record<string, string | number> =
         sent.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(sent.body) };
+      if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
       const req = request(
         { agent, host: base.hostname, port: base.port, method: sent.method, path: sent.path, headers, signal: AbortSignal.timeout(timeoutMs) },
         (res) => {
@@ -83,7 +84,7 @@ export async function connectRest(baseUrl: string): Promise<ToolClient> {
     surface: 'rest',
     async call(tool, args, options = {}) {
       try {
-        const { status, text } = await send(restRequestFor(tool, args), options.timeoutMs ?? 30_000);
+        const { status, text } = await send(restRequestFor(tool, args), options.timeoutMs ?? 30_000, options.idempotencyKey);
         return restOutcome(status, text);
       } catch (error) {
         return protocolError(error);

@@ -8,11 +8,17 @@ export type ToolOutcome =
   | { ok: true; value: Record<string, unknown> }
   | { ok: false; code: string; message: string; details?: unknown; /** REST only: the response's status. */ httpStatus?: number };
 
+export interface CallOptions {
+  timeoutMs?: number;
+  /** Sent as MCP `params._meta.idempotency_key`, or as the REST `Idempotency-Key` header. */
+  idempotencyKey?: string;
+}
+
 export interface ToolClient {
   /** The surface this client speaks (stdio, websocket, http, rest). */
   readonly surface: string;
   /** One tool call; a protocol-level failure is reported as code PROTOCOL_ERROR, never thrown. */
-  call(tool: string, args: Record<string, unknown>, options?: { timeoutMs?: number }): Promise<ToolOutcome>;
+  call(tool: string, args: Record<string, unknown>, options?: CallOptions): Promise<ToolOutcome>;
   close(): Promise<void>;
 }
 
