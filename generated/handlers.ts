@@ -9,6 +9,12 @@ export type ToolOutput<N extends ToolName> = z.input<Tools[N]['output']>;
 
 /** One handler per tool: a missing or mistyped handler is a compile error. */
 export interface ToolHandlers<Ctx> {
+  /** Move list element, waiting */
+  redis_blmove(input: ToolInput<'redis_blmove'>, ctx: Ctx): Promise<ToolOutput<'redis_blmove'>>;
+  /** Pop from list front, waiting */
+  redis_blpop(input: ToolInput<'redis_blpop'>, ctx: Ctx): Promise<ToolOutput<'redis_blpop'>>;
+  /** Pop from list end, waiting */
+  redis_brpop(input: ToolInput<'redis_brpop'>, ctx: Ctx): Promise<ToolOutput<'redis_brpop'>>;
   /** Delete keys */
   redis_del(input: ToolInput<'redis_del'>, ctx: Ctx): Promise<ToolOutput<'redis_del'>>;
   /** Check keys exist */
@@ -23,12 +29,40 @@ export interface ToolHandlers<Ctx> {
   redis_hset(input: ToolInput<'redis_hset'>, ctx: Ctx): Promise<ToolOutput<'redis_hset'>>;
   /** List keys */
   redis_keys(input: ToolInput<'redis_keys'>, ctx: Ctx): Promise<ToolOutput<'redis_keys'>>;
+  /** Get list element */
+  redis_lindex(input: ToolInput<'redis_lindex'>, ctx: Ctx): Promise<ToolOutput<'redis_lindex'>>;
+  /** Insert into list */
+  redis_linsert(input: ToolInput<'redis_linsert'>, ctx: Ctx): Promise<ToolOutput<'redis_linsert'>>;
+  /** List length */
+  redis_llen(input: ToolInput<'redis_llen'>, ctx: Ctx): Promise<ToolOutput<'redis_llen'>>;
+  /** Move list element */
+  redis_lmove(input: ToolInput<'redis_lmove'>, ctx: Ctx): Promise<ToolOutput<'redis_lmove'>>;
   /** Pop from list front */
   redis_lpop(input: ToolInput<'redis_lpop'>, ctx: Ctx): Promise<ToolOutput<'redis_lpop'>>;
+  /** Find in list */
+  redis_lpos(input: ToolInput<'redis_lpos'>, ctx: Ctx): Promise<ToolOutput<'redis_lpos'>>;
   /** Push to list front */
   redis_lpush(input: ToolInput<'redis_lpush'>, ctx: Ctx): Promise<ToolOutput<'redis_lpush'>>;
+  /** Read list range */
+  redis_lrange(input: ToolInput<'redis_lrange'>, ctx: Ctx): Promise<ToolOutput<'redis_lrange'>>;
+  /** Remove list elements */
+  redis_lrem(input: ToolInput<'redis_lrem'>, ctx: Ctx): Promise<ToolOutput<'redis_lrem'>>;
+  /** Set list element */
+  redis_lset(input: ToolInput<'redis_lset'>, ctx: Ctx): Promise<ToolOutput<'redis_lset'>>;
+  /** Trim list */
+  redis_ltrim(input: ToolInput<'redis_ltrim'>, ctx: Ctx): Promise<ToolOutput<'redis_ltrim'>>;
+  /** Pop from list end */
+  redis_rpop(input: ToolInput<'redis_rpop'>, ctx: Ctx): Promise<ToolOutput<'redis_rpop'>>;
   /** Push to list end */
   redis_rpush(input: ToolInput<'redis_rpush'>, ctx: Ctx): Promise<ToolOutput<'redis_rpush'>>;
+  /** Add set members */
+  redis_sadd(input: ToolInput<'redis_sadd'>, ctx: Ctx): Promise<ToolOutput<'redis_sadd'>>;
+  /** Set size */
+  redis_scard(input: ToolInput<'redis_scard'>, ctx: Ctx): Promise<ToolOutput<'redis_scard'>>;
+  /** Set difference */
+  redis_sdiff(input: ToolInput<'redis_sdiff'>, ctx: Ctx): Promise<ToolOutput<'redis_sdiff'>>;
+  /** Store set difference */
+  redis_sdiffstore(input: ToolInput<'redis_sdiffstore'>, ctx: Ctx): Promise<ToolOutput<'redis_sdiffstore'>>;
   /** Create session */
   redis_session_create(input: ToolInput<'redis_session_create'>, ctx: Ctx): Promise<ToolOutput<'redis_session_create'>>;
   /** Delete session */
@@ -39,6 +73,62 @@ export interface ToolHandlers<Ctx> {
   redis_session_update(input: ToolInput<'redis_session_update'>, ctx: Ctx): Promise<ToolOutput<'redis_session_update'>>;
   /** Set value */
   redis_set(input: ToolInput<'redis_set'>, ctx: Ctx): Promise<ToolOutput<'redis_set'>>;
+  /** Set intersection */
+  redis_sinter(input: ToolInput<'redis_sinter'>, ctx: Ctx): Promise<ToolOutput<'redis_sinter'>>;
+  /** Store set intersection */
+  redis_sinterstore(input: ToolInput<'redis_sinterstore'>, ctx: Ctx): Promise<ToolOutput<'redis_sinterstore'>>;
+  /** Is set member */
+  redis_sismember(input: ToolInput<'redis_sismember'>, ctx: Ctx): Promise<ToolOutput<'redis_sismember'>>;
+  /** Set members */
+  redis_smembers(input: ToolInput<'redis_smembers'>, ctx: Ctx): Promise<ToolOutput<'redis_smembers'>>;
+  /** Are set members */
+  redis_smismember(input: ToolInput<'redis_smismember'>, ctx: Ctx): Promise<ToolOutput<'redis_smismember'>>;
+  /** Move set member */
+  redis_smove(input: ToolInput<'redis_smove'>, ctx: Ctx): Promise<ToolOutput<'redis_smove'>>;
+  /** Pop random set members */
+  redis_spop(input: ToolInput<'redis_spop'>, ctx: Ctx): Promise<ToolOutput<'redis_spop'>>;
+  /** Random set members */
+  redis_srandmember(input: ToolInput<'redis_srandmember'>, ctx: Ctx): Promise<ToolOutput<'redis_srandmember'>>;
+  /** Remove set members */
+  redis_srem(input: ToolInput<'redis_srem'>, ctx: Ctx): Promise<ToolOutput<'redis_srem'>>;
+  /** Scan set members */
+  redis_sscan(input: ToolInput<'redis_sscan'>, ctx: Ctx): Promise<ToolOutput<'redis_sscan'>>;
+  /** Set union */
+  redis_sunion(input: ToolInput<'redis_sunion'>, ctx: Ctx): Promise<ToolOutput<'redis_sunion'>>;
+  /** Store set union */
+  redis_sunionstore(input: ToolInput<'redis_sunionstore'>, ctx: Ctx): Promise<ToolOutput<'redis_sunionstore'>>;
   /** Get time to live */
   redis_ttl(input: ToolInput<'redis_ttl'>, ctx: Ctx): Promise<ToolOutput<'redis_ttl'>>;
+  /** Add sorted set members */
+  redis_zadd(input: ToolInput<'redis_zadd'>, ctx: Ctx): Promise<ToolOutput<'redis_zadd'>>;
+  /** Sorted set size */
+  redis_zcard(input: ToolInput<'redis_zcard'>, ctx: Ctx): Promise<ToolOutput<'redis_zcard'>>;
+  /** Count members in score range */
+  redis_zcount(input: ToolInput<'redis_zcount'>, ctx: Ctx): Promise<ToolOutput<'redis_zcount'>>;
+  /** Increment member score */
+  redis_zincrby(input: ToolInput<'redis_zincrby'>, ctx: Ctx): Promise<ToolOutput<'redis_zincrby'>>;
+  /** Member scores */
+  redis_zmscore(input: ToolInput<'redis_zmscore'>, ctx: Ctx): Promise<ToolOutput<'redis_zmscore'>>;
+  /** Pop highest scores */
+  redis_zpopmax(input: ToolInput<'redis_zpopmax'>, ctx: Ctx): Promise<ToolOutput<'redis_zpopmax'>>;
+  /** Pop lowest scores */
+  redis_zpopmin(input: ToolInput<'redis_zpopmin'>, ctx: Ctx): Promise<ToolOutput<'redis_zpopmin'>>;
+  /** Read sorted set range */
+  redis_zrange(input: ToolInput<'redis_zrange'>, ctx: Ctx): Promise<ToolOutput<'redis_zrange'>>;
+  /** Store sorted set range */
+  redis_zrangestore(input: ToolInput<'redis_zrangestore'>, ctx: Ctx): Promise<ToolOutput<'redis_zrangestore'>>;
+  /** Member rank */
+  redis_zrank(input: ToolInput<'redis_zrank'>, ctx: Ctx): Promise<ToolOutput<'redis_zrank'>>;
+  /** Remove sorted set members */
+  redis_zrem(input: ToolInput<'redis_zrem'>, ctx: Ctx): Promise<ToolOutput<'redis_zrem'>>;
+  /** Remove members by rank */
+  redis_zremrangebyrank(input: ToolInput<'redis_zremrangebyrank'>, ctx: Ctx): Promise<ToolOutput<'redis_zremrangebyrank'>>;
+  /** Remove members by score */
+  redis_zremrangebyscore(input: ToolInput<'redis_zremrangebyscore'>, ctx: Ctx): Promise<ToolOutput<'redis_zremrangebyscore'>>;
+  /** Member rank from the top */
+  redis_zrevrank(input: ToolInput<'redis_zrevrank'>, ctx: Ctx): Promise<ToolOutput<'redis_zrevrank'>>;
+  /** Scan sorted set members */
+  redis_zscan(input: ToolInput<'redis_zscan'>, ctx: Ctx): Promise<ToolOutput<'redis_zscan'>>;
+  /** Member score */
+  redis_zscore(input: ToolInput<'redis_zscore'>, ctx: Ctx): Promise<ToolOutput<'redis_zscore'>>;
 }

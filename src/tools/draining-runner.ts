@@ -22,9 +22,10 @@ export class DrainingRunner extends ToolRunner {
     return this.running;
   }
 
-  override call(name: ToolName, args: unknown): Promise<CallOutcome> {
+  override call(name: ToolName, args: unknown, signal?: AbortSignal): Promise<CallOutcome> {
     this.running++;
-    return super.call(name, args);
+    // The signal goes on: without it a cancelled or abandoned call would wait out its whole wait.
+    return super.call(name, args, signal);
   }
 
   /**
