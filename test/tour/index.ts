@@ -1,5 +1,8 @@
 import type { FamilyTour } from './harness.js';
+import { listsTour } from './lists.js';
 import { seedTour } from './seed.js';
+import { setsTour } from './sets.js';
+import { zsetsTour } from './zsets.js';
 
 /**
  * Every toolset's tour, by toolset name. test/e2e/every-tool.test.ts runs each over every surface
@@ -8,4 +11,7 @@ import { seedTour } from './seed.js';
  */
 export const tours: Record<string, FamilyTour> = {
   seed: seedTour,
+  lists: listsTour,
+  sets: setsTour,
+  zsets: zsetsTour,
 };
