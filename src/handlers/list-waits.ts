@@ -13,9 +13,8 @@ const timedOut = { timed_out: true, key: null, value: null } as const;
  */
 async function blockingPop(end: 'left' | 'right', names: string[], timeoutMs: number, ctx: ToolContext) {
   const fullKeys = names.map((name) => ctx.keys.key(name));
-  const seconds = blockingSeconds(timeoutMs);
-  const popped = await waitOnPool(ctx, timeoutMs, (connection) =>
-    end === 'left' ? connection.blpop(...fullKeys, seconds) : connection.brpop(...fullKeys, seconds),
+  const popped = await waitOnPool(ctx, timeoutMs, (connection, remainingMs) =>
+    end === 'left' ? connection.blpop(...fullKeys, blockingSeconds(remainingMs)) : connection.brpop(...fullKeys, blockingSeconds(remainingMs)),
   );
   if (popped === null) return timedOut;
   const [fullKey, text] = popped;
@@ -33,8 +32,8 @@ export const listWaitHandlers: ListWaitHandlers = {
 
   // A value moved as the caller gave up is not lost: it is in the destination.
   async redis_blmove({ source, destination, wherefrom, whereto, timeout_ms }, ctx) {
-    const text = (await waitOnPool(ctx, timeout_ms, (connection) =>
-      connection.call('BLMOVE', ctx.keys.key(source), ctx.keys.key(destination), wherefrom, whereto, blockingSeconds(timeout_ms)),
+    const text = (await waitOnPool(ctx, timeout_ms, (connection, remainingMs) =>
+      connection.call('BLMOVE', ctx.keys.key(source), ctx.keys.key(destination), wherefrom, whereto, blockingSeconds(remainingMs)),
     )) as string | null;
     if (text === null) return { timed_out: true, value: null };
     return { timed_out: false, value: decodeValue(text) };

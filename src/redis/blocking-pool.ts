@@ -95,9 +95,9 @@ export class BlockingPool {
     for (const pooled of this.busy) pooled.redis.disconnect();
   }
 
-  /** Wakes the command waiting on `pooled`, retrying while it may not have reached Redis yet. */
+  /** Wakes the command waiting on `pooled`, retrying while it may not have reached Redis yet; else cuts its connection. */
   private async unblock(pooled: PooledConnection, state: { settled: boolean }, done = () => state.settled): Promise<void> {
-    for (let attempt = 0; attempt < unblockAttempts.length; attempt++) {
+    for (let attempt = 0; pooled.id !== undefined && attempt < unblockAttempts.length; attempt++) {
       if (done()) return;
       let woken: unknown;
       try {
@@ -178,7 +178,7 @@ export class BlockingPool {
     const redis = this.open();
     const ready = (async () => {
       await redis.connect();
-      return String(await redis.client('ID'));
+      return clientId(redis);
     })();
     // Lost races must not surface as unhandled rejections.
     ready.catch(() => undefined);
@@ -233,8 +233,24 @@ export class BlockingPool {
 
 interface PooledConnection {
   redis: Redis;
-  /** CLIENT ID, for CLIENT UNBLOCK; fixed for the connection's life (it never reconnects). */
-  id: string;
+  /**
+   * CLIENT ID, for CLIENT UNBLOCK; fixed for the connection's life (it never reconnects).
+   * Undefined when the ACL user may not run CLIENT: then a cancel cuts the connection instead.
+   */
+  id: string | undefined;
+}
+
+/**
+ * The connection's CLIENT ID. A least-privilege ACL user often lacks CLIENT (it is in @admin and
+ * @dangerous); its connections still serve waits, they just cannot be woken, only cut.
+ */
+async function clientId(redis: Redis): Promise<string | undefined> {
+  try {
+    return String(await redis.client('ID'));
+  } catch (error) {
+    if ((error as Error).name === 'ReplyError') return undefined;
+    throw error;
+  }
 }
 
 interface Waiter {

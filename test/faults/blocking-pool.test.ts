@@ -22,24 +22,24 @@ describe('BlockingPool', () => {
   const pools: BlockingPool[] = [];
 
   const settings = () => ({ url: redis.url, db: 1, commandTimeoutMs: 1000 });
-  function pool(size = 1, sharedClient: Redis = shared): BlockingPool {
-    const made = new BlockingPool(() => createRedisClient({ ...settings(), connectionName: poolName, blocking: true }), sharedClient, size);
+  function pool(size = 1, sharedClient: Redis = shared, url = redis.url): BlockingPool {
+    const made = new BlockingPool(() => createRedisClient({ ...settings(), url, connectionName: poolName, blocking: true }), sharedClient, size);
     pools.push(made);
     return made;
   }
   const options = (signal?: AbortSignal, maxWaitMs = 2000) => ({ signal, maxWaitMs, limitMs: 60_000 });
 
   /** Pooled connections blocked in Redis now (CLIENT LIST flag b). */
-  async function blockedCount(): Promise<number> {
+  async function blockedCount(marker = `name=${poolName}`): Promise<number> {
     const list = (await check.client('LIST')) as string;
-    return list.split('\n').filter((line) => line.includes(`name=${poolName}`) && /\bflags=\S*b/.test(line)).length;
+    return list.split('\n').filter((line) => line.includes(marker) && /\bflags=\S*b/.test(line)).length;
   }
   async function poolClientIds(): Promise<string[]> {
     const list = (await check.client('LIST')) as string;
     return list.split('\n').filter((line) => line.includes(`name=${poolName}`)).map((line) => /\bid=(\d+)/.exec(line)![1]!);
   }
-  async function untilBlocked(count = 1): Promise<void> {
-    while ((await blockedCount()) < count) await new Promise((resolve) => setTimeout(resolve, 10));
+  async function untilBlocked(count = 1, marker?: string): Promise<void> {
+    while ((await blockedCount(marker)) < count) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   beforeAll(async () => {
@@ -114,6 +114,20 @@ describe('BlockingPool', () => {
     } finally {
       limited.disconnect();
     }
+  });
+
+  it('serves waits for an ACL user that may not run CLIENT, cutting a cancelled wait instead of waking it', async () => {
+    await check.call('ACL', 'SETUSER', 'no-client', 'on', '>secret', '~*', '&*', '+@all', '-client');
+    const waiting = pool(1, shared, redis.url.replace('redis://', 'redis://no-client:secret@'));
+    await check.rpush('pool:acl-pool', 'served');
+    expect(await waiting.run((c) => c.blpop('pool:acl-pool', longWaitSeconds), options())).toEqual(['pool:acl-pool', 'served']);
+    const controller = new AbortController();
+    const answer = waiting.run((c) => c.blpop('pool:acl-pool', longWaitSeconds), options(controller.signal));
+    // Such a user cannot name its connection either.
+    await untilBlocked(1, 'user=no-client');
+    controller.abort();
+    await expect(answer).rejects.toThrow();
+    expect(waiting.stats.open).toBe(0);
   });
 
   it('gives a slot freed by a lost connection to a call waiting for one', async () => {
