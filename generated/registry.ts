@@ -4858,7 +4858,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
         },
         "withscores": {
           "default": false,
-          "description": "Include each member's score.",
+          "description": "Include each member's score (not with by lex).",
           "type": "boolean"
         },
         "raw": {

@@ -195,7 +195,7 @@ export const redis_zrange = defineTool({
     ...rangeFields,
     offset: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe('Members of the range to skip first.'),
     count: pageCount,
-    withscores: z.boolean().default(false).describe('Include each member\'s score.'),
+    withscores: z.boolean().default(false).describe('Include each member\'s score (not with by lex).'),
     raw,
   }),
   output: z.strictObject({
