@@ -726,14 +726,13 @@ export const restRoutes: readonly RestRoute[] = [
   {
     "tool": "redis_zrangestore",
     "method": "POST",
-    "path": "/v1/zsets/{source}/range/store",
-    "url": "/v1/zsets/:source/range/store",
-    "pathParams": [
-      "source"
-    ],
+    "path": "/v1/zsets/range/store",
+    "url": "/v1/zsets/range/store",
+    "pathParams": [],
     "queryParams": {},
     "bodyParams": [
       "destination",
+      "source",
       "by",
       "start",
       "stop",

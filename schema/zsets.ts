@@ -229,7 +229,7 @@ export const redis_zrangestore = defineTool({
     cardinality: z.number().int().describe('Members stored.'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
-  rest: { method: 'POST', path: '/v1/zsets/{source}/range/store' },
+  rest: { method: 'POST', path: '/v1/zsets/range/store' },
   errors: ['WRONG_TYPE'],
   example: { destination: 'leaderboard:top10', source: 'leaderboard', start: '0', stop: '9', rev: true },
 });

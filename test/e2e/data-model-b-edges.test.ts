@@ -166,6 +166,24 @@ describe('every tool of lists, sets and zsets', () => {
   });
 });
 
+describe('REST paths', () => {
+  // Keys named like the fixed segments beside {key} (/v1/lists/move, /v1/sets/inter/store,
+  // /v1/zsets/range/store) still reach their own routes.
+  it.each([
+    ['redis_rpush', { values: [1, 2] }, 'redis_rpop', {}, ['move', 'blpop', 'brpop', 'blmove']],
+    ['redis_sadd', { members: ['m'] }, 'redis_scard', {}, ['inter', 'union', 'diff']],
+    ['redis_zadd', { members: [{ member: 'm', score: 1 }] }, 'redis_zpopmin', {}, ['range']],
+  ])('%s and %s on keys named like fixed path segments', async (write, writeArgs, read, readArgs, names) => {
+    for (const key of names as string[]) {
+      const written = await rest.call(write, { ...writeArgs, key });
+      expect(written, `${write} ${key}`).toMatchObject({ ok: true, value: { key } });
+      const answer = await rest.call(read, { ...readArgs, key });
+      expect(answer, `${read} ${key}`).toMatchObject({ ok: true, value: { key } });
+      await check.del(full(key));
+    }
+  });
+});
+
 describe('answers cut by --max-response-bytes lose and repeat nothing', () => {
   const padding = 'p'.repeat(80);
   const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
