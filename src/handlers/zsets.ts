@@ -30,6 +30,9 @@ function pairs(reply: unknown[]): [member: string, score: string][] {
   return result;
 }
 
+// Longest member text used as the next lex bound; within the room elementBudget keeps free.
+const maxLexBound = 128;
+
 const decoder = (raw: boolean) => (text: string) => (raw ? text : decodeValue(text));
 
 /** The flag combinations ZADD refuses, refused here first, naming the field. */
@@ -140,7 +143,7 @@ export const zsetHandlers: ZsetHandlers = {
     const more = fetched.length > count;
     const page = fetched.slice(0, count);
     const members = page.map(([member, score]) => (withscores ? { member: decode(member), score: parseScore(score) } : { member: decode(member) }));
-    const { items, cut } = withinBudget(members, elementBudget(maxResponseBytes, key, start, stop));
+    const { items, cut } = withinBudget(members, elementBudget(maxResponseBytes, key, start));
     if (!more && !cut) return { key, members: items, next_start: null, next_offset: null, complete: true };
 
     const taken = items.length;
@@ -149,8 +152,9 @@ export const zsetHandlers: ZsetHandlers = {
     if (by === 'rank') {
       next = { start: String(from + taken), offset: 0 };
     } else if (by === 'lex') {
-      // Members are unique: everything after the last one answered.
-      next = { start: `(${lastMember}`, offset: 0 };
+      // Members are unique: everything after the last one answered. A long member would make a
+      // long next_start, outside the budget: then the next page keeps this start and moves the offset on.
+      next = lastMember.length <= maxLexBound ? { start: `(${lastMember}`, offset: 0 } : { start, offset: offset + taken };
     } else {
       // Scores may tie. Going on from the last score (inclusive) skips the members of that score
       // already answered; when every member answered has that score, some before them may have
