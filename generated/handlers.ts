@@ -17,6 +17,12 @@ export interface ToolHandlers<Ctx> {
   redis_bitfield(input: ToolInput<'redis_bitfield'>, ctx: Ctx): Promise<ToolOutput<'redis_bitfield'>>;
   /** Find first bit */
   redis_bitpos(input: ToolInput<'redis_bitpos'>, ctx: Ctx): Promise<ToolOutput<'redis_bitpos'>>;
+  /** Move list element, waiting */
+  redis_blmove(input: ToolInput<'redis_blmove'>, ctx: Ctx): Promise<ToolOutput<'redis_blmove'>>;
+  /** Pop from list front, waiting */
+  redis_blpop(input: ToolInput<'redis_blpop'>, ctx: Ctx): Promise<ToolOutput<'redis_blpop'>>;
+  /** Pop from list end, waiting */
+  redis_brpop(input: ToolInput<'redis_brpop'>, ctx: Ctx): Promise<ToolOutput<'redis_brpop'>>;
   /** Capabilities */
   redis_capabilities(input: ToolInput<'redis_capabilities'>, ctx: Ctx): Promise<ToolOutput<'redis_capabilities'>>;
   /** Connected clients */
@@ -95,6 +101,14 @@ export interface ToolHandlers<Ctx> {
   redis_keys(input: ToolInput<'redis_keys'>, ctx: Ctx): Promise<ToolOutput<'redis_keys'>>;
   /** Latest latency spikes */
   redis_latency_latest(input: ToolInput<'redis_latency_latest'>, ctx: Ctx): Promise<ToolOutput<'redis_latency_latest'>>;
+  /** Get list element */
+  redis_lindex(input: ToolInput<'redis_lindex'>, ctx: Ctx): Promise<ToolOutput<'redis_lindex'>>;
+  /** Insert into list */
+  redis_linsert(input: ToolInput<'redis_linsert'>, ctx: Ctx): Promise<ToolOutput<'redis_linsert'>>;
+  /** List length */
+  redis_llen(input: ToolInput<'redis_llen'>, ctx: Ctx): Promise<ToolOutput<'redis_llen'>>;
+  /** Move list element */
+  redis_lmove(input: ToolInput<'redis_lmove'>, ctx: Ctx): Promise<ToolOutput<'redis_lmove'>>;
   /** Acquire lock */
   redis_lock_acquire(input: ToolInput<'redis_lock_acquire'>, ctx: Ctx): Promise<ToolOutput<'redis_lock_acquire'>>;
   /** Release lock */
@@ -105,8 +119,18 @@ export interface ToolHandlers<Ctx> {
   redis_lock_status(input: ToolInput<'redis_lock_status'>, ctx: Ctx): Promise<ToolOutput<'redis_lock_status'>>;
   /** Pop from list front */
   redis_lpop(input: ToolInput<'redis_lpop'>, ctx: Ctx): Promise<ToolOutput<'redis_lpop'>>;
+  /** Find in list */
+  redis_lpos(input: ToolInput<'redis_lpos'>, ctx: Ctx): Promise<ToolOutput<'redis_lpos'>>;
   /** Push to list front */
   redis_lpush(input: ToolInput<'redis_lpush'>, ctx: Ctx): Promise<ToolOutput<'redis_lpush'>>;
+  /** Read list range */
+  redis_lrange(input: ToolInput<'redis_lrange'>, ctx: Ctx): Promise<ToolOutput<'redis_lrange'>>;
+  /** Remove list elements */
+  redis_lrem(input: ToolInput<'redis_lrem'>, ctx: Ctx): Promise<ToolOutput<'redis_lrem'>>;
+  /** Set list element */
+  redis_lset(input: ToolInput<'redis_lset'>, ctx: Ctx): Promise<ToolOutput<'redis_lset'>>;
+  /** Trim list */
+  redis_ltrim(input: ToolInput<'redis_ltrim'>, ctx: Ctx): Promise<ToolOutput<'redis_ltrim'>>;
   /** Memory stats */
   redis_memory_stats(input: ToolInput<'redis_memory_stats'>, ctx: Ctx): Promise<ToolOutput<'redis_memory_stats'>>;
   /** Key memory usage */
@@ -141,8 +165,18 @@ export interface ToolHandlers<Ctx> {
   redis_rate_limit(input: ToolInput<'redis_rate_limit'>, ctx: Ctx): Promise<ToolOutput<'redis_rate_limit'>>;
   /** Rename key */
   redis_rename(input: ToolInput<'redis_rename'>, ctx: Ctx): Promise<ToolOutput<'redis_rename'>>;
+  /** Pop from list end */
+  redis_rpop(input: ToolInput<'redis_rpop'>, ctx: Ctx): Promise<ToolOutput<'redis_rpop'>>;
   /** Push to list end */
   redis_rpush(input: ToolInput<'redis_rpush'>, ctx: Ctx): Promise<ToolOutput<'redis_rpush'>>;
+  /** Add set members */
+  redis_sadd(input: ToolInput<'redis_sadd'>, ctx: Ctx): Promise<ToolOutput<'redis_sadd'>>;
+  /** Set size */
+  redis_scard(input: ToolInput<'redis_scard'>, ctx: Ctx): Promise<ToolOutput<'redis_scard'>>;
+  /** Set difference */
+  redis_sdiff(input: ToolInput<'redis_sdiff'>, ctx: Ctx): Promise<ToolOutput<'redis_sdiff'>>;
+  /** Store set difference */
+  redis_sdiffstore(input: ToolInput<'redis_sdiffstore'>, ctx: Ctx): Promise<ToolOutput<'redis_sdiffstore'>>;
   /** Acquire semaphore slot */
   redis_semaphore_acquire(input: ToolInput<'redis_semaphore_acquire'>, ctx: Ctx): Promise<ToolOutput<'redis_semaphore_acquire'>>;
   /** Release semaphore slot */
@@ -161,10 +195,34 @@ export interface ToolHandlers<Ctx> {
   redis_setbit(input: ToolInput<'redis_setbit'>, ctx: Ctx): Promise<ToolOutput<'redis_setbit'>>;
   /** Overwrite bytes */
   redis_setrange(input: ToolInput<'redis_setrange'>, ctx: Ctx): Promise<ToolOutput<'redis_setrange'>>;
+  /** Set intersection */
+  redis_sinter(input: ToolInput<'redis_sinter'>, ctx: Ctx): Promise<ToolOutput<'redis_sinter'>>;
+  /** Store set intersection */
+  redis_sinterstore(input: ToolInput<'redis_sinterstore'>, ctx: Ctx): Promise<ToolOutput<'redis_sinterstore'>>;
+  /** Is set member */
+  redis_sismember(input: ToolInput<'redis_sismember'>, ctx: Ctx): Promise<ToolOutput<'redis_sismember'>>;
   /** Slow log */
   redis_slowlog_get(input: ToolInput<'redis_slowlog_get'>, ctx: Ctx): Promise<ToolOutput<'redis_slowlog_get'>>;
+  /** Set members */
+  redis_smembers(input: ToolInput<'redis_smembers'>, ctx: Ctx): Promise<ToolOutput<'redis_smembers'>>;
+  /** Are set members */
+  redis_smismember(input: ToolInput<'redis_smismember'>, ctx: Ctx): Promise<ToolOutput<'redis_smismember'>>;
+  /** Move set member */
+  redis_smove(input: ToolInput<'redis_smove'>, ctx: Ctx): Promise<ToolOutput<'redis_smove'>>;
+  /** Pop random set members */
+  redis_spop(input: ToolInput<'redis_spop'>, ctx: Ctx): Promise<ToolOutput<'redis_spop'>>;
+  /** Random set members */
+  redis_srandmember(input: ToolInput<'redis_srandmember'>, ctx: Ctx): Promise<ToolOutput<'redis_srandmember'>>;
+  /** Remove set members */
+  redis_srem(input: ToolInput<'redis_srem'>, ctx: Ctx): Promise<ToolOutput<'redis_srem'>>;
+  /** Scan set members */
+  redis_sscan(input: ToolInput<'redis_sscan'>, ctx: Ctx): Promise<ToolOutput<'redis_sscan'>>;
   /** Text length */
   redis_strlen(input: ToolInput<'redis_strlen'>, ctx: Ctx): Promise<ToolOutput<'redis_strlen'>>;
+  /** Set union */
+  redis_sunion(input: ToolInput<'redis_sunion'>, ctx: Ctx): Promise<ToolOutput<'redis_sunion'>>;
+  /** Store set union */
+  redis_sunionstore(input: ToolInput<'redis_sunionstore'>, ctx: Ctx): Promise<ToolOutput<'redis_sunionstore'>>;
   /** Server time */
   redis_time(input: ToolInput<'redis_time'>, ctx: Ctx): Promise<ToolOutput<'redis_time'>>;
   /** Touch keys */
@@ -215,4 +273,36 @@ export interface ToolHandlers<Ctx> {
   redis_xrevrange(input: ToolInput<'redis_xrevrange'>, ctx: Ctx): Promise<ToolOutput<'redis_xrevrange'>>;
   /** Trim stream */
   redis_xtrim(input: ToolInput<'redis_xtrim'>, ctx: Ctx): Promise<ToolOutput<'redis_xtrim'>>;
+  /** Add sorted set members */
+  redis_zadd(input: ToolInput<'redis_zadd'>, ctx: Ctx): Promise<ToolOutput<'redis_zadd'>>;
+  /** Sorted set size */
+  redis_zcard(input: ToolInput<'redis_zcard'>, ctx: Ctx): Promise<ToolOutput<'redis_zcard'>>;
+  /** Count members in score range */
+  redis_zcount(input: ToolInput<'redis_zcount'>, ctx: Ctx): Promise<ToolOutput<'redis_zcount'>>;
+  /** Increment member score */
+  redis_zincrby(input: ToolInput<'redis_zincrby'>, ctx: Ctx): Promise<ToolOutput<'redis_zincrby'>>;
+  /** Member scores */
+  redis_zmscore(input: ToolInput<'redis_zmscore'>, ctx: Ctx): Promise<ToolOutput<'redis_zmscore'>>;
+  /** Pop highest scores */
+  redis_zpopmax(input: ToolInput<'redis_zpopmax'>, ctx: Ctx): Promise<ToolOutput<'redis_zpopmax'>>;
+  /** Pop lowest scores */
+  redis_zpopmin(input: ToolInput<'redis_zpopmin'>, ctx: Ctx): Promise<ToolOutput<'redis_zpopmin'>>;
+  /** Read sorted set range */
+  redis_zrange(input: ToolInput<'redis_zrange'>, ctx: Ctx): Promise<ToolOutput<'redis_zrange'>>;
+  /** Store sorted set range */
+  redis_zrangestore(input: ToolInput<'redis_zrangestore'>, ctx: Ctx): Promise<ToolOutput<'redis_zrangestore'>>;
+  /** Member rank */
+  redis_zrank(input: ToolInput<'redis_zrank'>, ctx: Ctx): Promise<ToolOutput<'redis_zrank'>>;
+  /** Remove sorted set members */
+  redis_zrem(input: ToolInput<'redis_zrem'>, ctx: Ctx): Promise<ToolOutput<'redis_zrem'>>;
+  /** Remove members by rank */
+  redis_zremrangebyrank(input: ToolInput<'redis_zremrangebyrank'>, ctx: Ctx): Promise<ToolOutput<'redis_zremrangebyrank'>>;
+  /** Remove members by score */
+  redis_zremrangebyscore(input: ToolInput<'redis_zremrangebyscore'>, ctx: Ctx): Promise<ToolOutput<'redis_zremrangebyscore'>>;
+  /** Member rank from the top */
+  redis_zrevrank(input: ToolInput<'redis_zrevrank'>, ctx: Ctx): Promise<ToolOutput<'redis_zrevrank'>>;
+  /** Scan sorted set members */
+  redis_zscan(input: ToolInput<'redis_zscan'>, ctx: Ctx): Promise<ToolOutput<'redis_zscan'>>;
+  /** Member score */
+  redis_zscore(input: ToolInput<'redis_zscore'>, ctx: Ctx): Promise<ToolOutput<'redis_zscore'>>;
 }

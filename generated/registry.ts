@@ -11,8 +11,10 @@ import * as lists from '../schema/lists.js';
 import * as pubsub from '../schema/pubsub.js';
 import * as server from '../schema/server.js';
 import * as sessions from '../schema/sessions.js';
+import * as sets from '../schema/sets.js';
 import * as streams from '../schema/streams.js';
 import * as strings from '../schema/strings.js';
+import * as zsets from '../schema/zsets.js';
 
 /** Every tool, by name, sorted. */
 export const tools = {
@@ -20,6 +22,9 @@ export const tools = {
   redis_bitcount: bitmaps.redis_bitcount,
   redis_bitfield: bitmaps.redis_bitfield,
   redis_bitpos: bitmaps.redis_bitpos,
+  redis_blmove: lists.redis_blmove,
+  redis_blpop: lists.redis_blpop,
+  redis_brpop: lists.redis_brpop,
   redis_capabilities: server.redis_capabilities,
   redis_client_list: server.redis_client_list,
   redis_copy: keyspace.redis_copy,
@@ -59,12 +64,21 @@ export const tools = {
   redis_info: server.redis_info,
   redis_keys: keys.redis_keys,
   redis_latency_latest: server.redis_latency_latest,
+  redis_lindex: lists.redis_lindex,
+  redis_linsert: lists.redis_linsert,
+  redis_llen: lists.redis_llen,
+  redis_lmove: lists.redis_lmove,
   redis_lock_acquire: coordination.redis_lock_acquire,
   redis_lock_release: coordination.redis_lock_release,
   redis_lock_renew: coordination.redis_lock_renew,
   redis_lock_status: coordination.redis_lock_status,
   redis_lpop: lists.redis_lpop,
+  redis_lpos: lists.redis_lpos,
   redis_lpush: lists.redis_lpush,
+  redis_lrange: lists.redis_lrange,
+  redis_lrem: lists.redis_lrem,
+  redis_lset: lists.redis_lset,
+  redis_ltrim: lists.redis_ltrim,
   redis_memory_stats: server.redis_memory_stats,
   redis_memory_usage: keyspace.redis_memory_usage,
   redis_mget: strings.redis_mget,
@@ -82,7 +96,12 @@ export const tools = {
   redis_pubsub_numsub: pubsub.redis_pubsub_numsub,
   redis_rate_limit: coordination.redis_rate_limit,
   redis_rename: keyspace.redis_rename,
+  redis_rpop: lists.redis_rpop,
   redis_rpush: lists.redis_rpush,
+  redis_sadd: sets.redis_sadd,
+  redis_scard: sets.redis_scard,
+  redis_sdiff: sets.redis_sdiff,
+  redis_sdiffstore: sets.redis_sdiffstore,
   redis_semaphore_acquire: coordination.redis_semaphore_acquire,
   redis_semaphore_release: coordination.redis_semaphore_release,
   redis_session_create: sessions.redis_session_create,
@@ -92,8 +111,20 @@ export const tools = {
   redis_set: keys.redis_set,
   redis_setbit: bitmaps.redis_setbit,
   redis_setrange: strings.redis_setrange,
+  redis_sinter: sets.redis_sinter,
+  redis_sinterstore: sets.redis_sinterstore,
+  redis_sismember: sets.redis_sismember,
   redis_slowlog_get: server.redis_slowlog_get,
+  redis_smembers: sets.redis_smembers,
+  redis_smismember: sets.redis_smismember,
+  redis_smove: sets.redis_smove,
+  redis_spop: sets.redis_spop,
+  redis_srandmember: sets.redis_srandmember,
+  redis_srem: sets.redis_srem,
+  redis_sscan: sets.redis_sscan,
   redis_strlen: strings.redis_strlen,
+  redis_sunion: sets.redis_sunion,
+  redis_sunionstore: sets.redis_sunionstore,
   redis_time: server.redis_time,
   redis_touch: keyspace.redis_touch,
   redis_ttl: keys.redis_ttl,
@@ -119,6 +150,22 @@ export const tools = {
   redis_xreadgroup: streams.redis_xreadgroup,
   redis_xrevrange: streams.redis_xrevrange,
   redis_xtrim: streams.redis_xtrim,
+  redis_zadd: zsets.redis_zadd,
+  redis_zcard: zsets.redis_zcard,
+  redis_zcount: zsets.redis_zcount,
+  redis_zincrby: zsets.redis_zincrby,
+  redis_zmscore: zsets.redis_zmscore,
+  redis_zpopmax: zsets.redis_zpopmax,
+  redis_zpopmin: zsets.redis_zpopmin,
+  redis_zrange: zsets.redis_zrange,
+  redis_zrangestore: zsets.redis_zrangestore,
+  redis_zrank: zsets.redis_zrank,
+  redis_zrem: zsets.redis_zrem,
+  redis_zremrangebyrank: zsets.redis_zremrangebyrank,
+  redis_zremrangebyscore: zsets.redis_zremrangebyscore,
+  redis_zrevrank: zsets.redis_zrevrank,
+  redis_zscan: zsets.redis_zscan,
+  redis_zscore: zsets.redis_zscore,
 } as const;
 
 export type Tools = typeof tools;
@@ -129,6 +176,9 @@ export const toolNames: readonly ToolName[] = [
   "redis_bitcount",
   "redis_bitfield",
   "redis_bitpos",
+  "redis_blmove",
+  "redis_blpop",
+  "redis_brpop",
   "redis_capabilities",
   "redis_client_list",
   "redis_copy",
@@ -168,12 +218,21 @@ export const toolNames: readonly ToolName[] = [
   "redis_info",
   "redis_keys",
   "redis_latency_latest",
+  "redis_lindex",
+  "redis_linsert",
+  "redis_llen",
+  "redis_lmove",
   "redis_lock_acquire",
   "redis_lock_release",
   "redis_lock_renew",
   "redis_lock_status",
   "redis_lpop",
+  "redis_lpos",
   "redis_lpush",
+  "redis_lrange",
+  "redis_lrem",
+  "redis_lset",
+  "redis_ltrim",
   "redis_memory_stats",
   "redis_memory_usage",
   "redis_mget",
@@ -191,7 +250,12 @@ export const toolNames: readonly ToolName[] = [
   "redis_pubsub_numsub",
   "redis_rate_limit",
   "redis_rename",
+  "redis_rpop",
   "redis_rpush",
+  "redis_sadd",
+  "redis_scard",
+  "redis_sdiff",
+  "redis_sdiffstore",
   "redis_semaphore_acquire",
   "redis_semaphore_release",
   "redis_session_create",
@@ -201,8 +265,20 @@ export const toolNames: readonly ToolName[] = [
   "redis_set",
   "redis_setbit",
   "redis_setrange",
+  "redis_sinter",
+  "redis_sinterstore",
+  "redis_sismember",
   "redis_slowlog_get",
+  "redis_smembers",
+  "redis_smismember",
+  "redis_smove",
+  "redis_spop",
+  "redis_srandmember",
+  "redis_srem",
+  "redis_sscan",
   "redis_strlen",
+  "redis_sunion",
+  "redis_sunionstore",
   "redis_time",
   "redis_touch",
   "redis_ttl",
@@ -227,7 +303,23 @@ export const toolNames: readonly ToolName[] = [
   "redis_xread",
   "redis_xreadgroup",
   "redis_xrevrange",
-  "redis_xtrim"
+  "redis_xtrim",
+  "redis_zadd",
+  "redis_zcard",
+  "redis_zcount",
+  "redis_zincrby",
+  "redis_zmscore",
+  "redis_zpopmax",
+  "redis_zpopmin",
+  "redis_zrange",
+  "redis_zrangestore",
+  "redis_zrank",
+  "redis_zrem",
+  "redis_zremrangebyrank",
+  "redis_zremrangebyscore",
+  "redis_zrevrank",
+  "redis_zscan",
+  "redis_zscore"
 ];
 /** JSON Schemas for tools/list, computed once here rather than at every start. */
 export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>; output: Record<string, unknown> }> = {
@@ -592,6 +684,302 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "key",
             "found",
             "position"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_blmove: {
+    input: {
+      "type": "object",
+      "properties": {
+        "source": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list to take from."
+        },
+        "destination": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list to push to (may be the source: a rotation)."
+        },
+        "wherefrom": {
+          "type": "string",
+          "enum": [
+            "LEFT",
+            "RIGHT"
+          ],
+          "description": "Take from the LEFT (head) or RIGHT (tail) of the source."
+        },
+        "whereto": {
+          "type": "string",
+          "enum": [
+            "LEFT",
+            "RIGHT"
+          ],
+          "description": "Push to the LEFT (head) or RIGHT (tail) of the destination."
+        },
+        "timeout_ms": {
+          "default": 1000,
+          "description": "Longest wait in milliseconds (0 to 30000; 0 answers at once).",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 30000
+        }
+      },
+      "required": [
+        "source",
+        "destination",
+        "wherefrom",
+        "whereto"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "timed_out": {
+              "type": "boolean",
+              "description": "True when nothing arrived in time (or the call was cancelled)."
+            },
+            "value": {
+              "anyOf": [
+                {
+                  "description": "The element as JSON (the stored text with raw=true)."
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "The element moved; null when timed out."
+            }
+          },
+          "required": [
+            "timed_out",
+            "value"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_blpop: {
+    input: {
+      "type": "object",
+      "properties": {
+        "keys": {
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The list key."
+          },
+          "description": "Lists to pop from (1 to 100), checked in order."
+        },
+        "timeout_ms": {
+          "default": 1000,
+          "description": "Longest wait in milliseconds (0 to 30000; 0 answers at once).",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 30000
+        }
+      },
+      "required": [
+        "keys"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "timed_out": {
+              "type": "boolean",
+              "description": "True when no element arrived in time (or the call was cancelled)."
+            },
+            "key": {
+              "description": "The list the element came from; null when timed out.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "value": {
+              "anyOf": [
+                {
+                  "description": "The element as JSON (the stored text with raw=true)."
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "The element; null when timed out."
+            }
+          },
+          "required": [
+            "timed_out",
+            "key",
+            "value"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_brpop: {
+    input: {
+      "type": "object",
+      "properties": {
+        "keys": {
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The list key."
+          },
+          "description": "Lists to pop from (1 to 100), checked in order."
+        },
+        "timeout_ms": {
+          "default": 1000,
+          "description": "Longest wait in milliseconds (0 to 30000; 0 answers at once).",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 30000
+        }
+      },
+      "required": [
+        "keys"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "timed_out": {
+              "type": "boolean",
+              "description": "True when no element arrived in time (or the call was cancelled)."
+            },
+            "key": {
+              "description": "The list the element came from; null when timed out.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "value": {
+              "anyOf": [
+                {
+                  "description": "The element as JSON (the stored text with raw=true)."
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "The element; null when timed out."
+            }
+          },
+          "required": [
+            "timed_out",
+            "key",
+            "value"
           ],
           "additionalProperties": false
         },
@@ -4371,6 +4759,367 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
       ]
     }
   },
+  redis_lindex: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list key."
+        },
+        "index": {
+          "type": "integer",
+          "description": "Index from 0; negative counts from the end (-1 is the last)."
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key",
+        "index"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The list key."
+            },
+            "index": {
+              "type": "integer",
+              "description": "The index asked for."
+            },
+            "found": {
+              "type": "boolean",
+              "description": "Whether an element is at that index."
+            },
+            "value": {
+              "anyOf": [
+                {
+                  "description": "The element as JSON (the stored text with raw=true)."
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "The element; null when not found."
+            }
+          },
+          "required": [
+            "key",
+            "index",
+            "found",
+            "value"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_linsert: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list key."
+        },
+        "where": {
+          "type": "string",
+          "enum": [
+            "BEFORE",
+            "AFTER"
+          ],
+          "description": "Insert BEFORE or AFTER the pivot."
+        },
+        "pivot": {
+          "description": "The element to insert next to: any JSON."
+        },
+        "element": {
+          "description": "The element to insert: any JSON."
+        }
+      },
+      "required": [
+        "key",
+        "where",
+        "pivot",
+        "element"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The list key."
+            },
+            "inserted": {
+              "type": "boolean",
+              "description": "Whether the element was inserted."
+            },
+            "exists": {
+              "type": "boolean",
+              "description": "Whether the list exists."
+            },
+            "length": {
+              "anyOf": [
+                {
+                  "type": "integer"
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "The list length after the insert; null when nothing was inserted."
+            }
+          },
+          "required": [
+            "key",
+            "inserted",
+            "exists",
+            "length"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_llen: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list key."
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The list key."
+            },
+            "length": {
+              "type": "integer",
+              "description": "Elements in the list; 0 when missing."
+            }
+          },
+          "required": [
+            "key",
+            "length"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_lmove: {
+    input: {
+      "type": "object",
+      "properties": {
+        "source": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list to take from."
+        },
+        "destination": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list to push to (may be the source: a rotation)."
+        },
+        "wherefrom": {
+          "type": "string",
+          "enum": [
+            "LEFT",
+            "RIGHT"
+          ],
+          "description": "Take from the LEFT (head) or RIGHT (tail) of the source."
+        },
+        "whereto": {
+          "type": "string",
+          "enum": [
+            "LEFT",
+            "RIGHT"
+          ],
+          "description": "Push to the LEFT (head) or RIGHT (tail) of the destination."
+        }
+      },
+      "required": [
+        "source",
+        "destination",
+        "wherefrom",
+        "whereto"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "moved": {
+              "type": "boolean",
+              "description": "Whether an element was moved."
+            },
+            "value": {
+              "anyOf": [
+                {
+                  "description": "The element as JSON (the stored text with raw=true)."
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "The element moved; null when none."
+            }
+          },
+          "required": [
+            "moved",
+            "value"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
   redis_lock_acquire: {
     input: {
       "type": "object",
@@ -4889,6 +5638,99 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
       ]
     }
   },
+  redis_lpos: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list key."
+        },
+        "element": {
+          "description": "An element: any JSON, matched against what the push tools stored for it."
+        },
+        "rank": {
+          "description": "Start at the rank-th match (1 the first; -1 the last, searching from the tail).",
+          "type": "integer",
+          "minimum": -2147483648,
+          "maximum": 2147483647
+        },
+        "count": {
+          "default": 1,
+          "description": "Most matches to return (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "maxlen": {
+          "description": "Compare at most this many elements; omit to search the whole list.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 2147483647
+        }
+      },
+      "required": [
+        "key",
+        "element"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The list key."
+            },
+            "positions": {
+              "type": "array",
+              "items": {
+                "type": "integer"
+              },
+              "description": "Indexes of the matches (from the head), in search order; empty when none."
+            }
+          },
+          "required": [
+            "key",
+            "positions"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
   redis_lpush: {
     input: {
       "type": "object",
@@ -4927,6 +5769,356 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
             "length": {
               "type": "integer",
               "description": "The length of the list after the push."
+            }
+          },
+          "required": [
+            "key",
+            "length"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_lrange: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list key."
+        },
+        "start": {
+          "default": 0,
+          "description": "First index (0 is the head, -1 the tail).",
+          "type": "integer"
+        },
+        "stop": {
+          "default": -1,
+          "description": "Last index, inclusive (-1 is the tail).",
+          "type": "integer"
+        },
+        "count": {
+          "default": 100,
+          "description": "Most elements to return (1 to 1000); the response byte budget may cut the answer shorter.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The list key."
+            },
+            "values": {
+              "type": "array",
+              "items": {
+                "description": "The element as JSON (the stored text with raw=true)."
+              },
+              "description": "The elements, head first."
+            },
+            "next_start": {
+              "anyOf": [
+                {
+                  "type": "integer"
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "The index to continue from; null when complete."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when the range has been read to stop."
+            }
+          },
+          "required": [
+            "key",
+            "values",
+            "next_start",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_lrem: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list key."
+        },
+        "element": {
+          "description": "An element: any JSON, matched against what the push tools stored for it."
+        },
+        "count": {
+          "default": 0,
+          "description": "How many to remove: >0 from the head, <0 from the tail, 0 all.",
+          "type": "integer",
+          "minimum": -2147483648,
+          "maximum": 2147483647
+        }
+      },
+      "required": [
+        "key",
+        "element"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The list key."
+            },
+            "removed": {
+              "type": "integer",
+              "description": "How many elements were removed."
+            }
+          },
+          "required": [
+            "key",
+            "removed"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_lset: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list key."
+        },
+        "index": {
+          "type": "integer",
+          "description": "Index from 0; negative counts from the end (-1 is the last)."
+        },
+        "value": {
+          "description": "The new element: any JSON."
+        }
+      },
+      "required": [
+        "key",
+        "index",
+        "value"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The list key."
+            },
+            "index": {
+              "type": "integer",
+              "description": "The index asked for."
+            },
+            "set": {
+              "type": "boolean",
+              "description": "Whether the element was replaced."
+            },
+            "length": {
+              "type": "integer",
+              "description": "The list length (0 when missing)."
+            }
+          },
+          "required": [
+            "key",
+            "index",
+            "set",
+            "length"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_ltrim: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list key."
+        },
+        "start": {
+          "type": "integer",
+          "description": "First index to keep."
+        },
+        "stop": {
+          "type": "integer",
+          "description": "Last index to keep, inclusive (-1 is the tail)."
+        }
+      },
+      "required": [
+        "key",
+        "start",
+        "stop"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The list key."
+            },
+            "length": {
+              "type": "integer",
+              "description": "The list length after the trim (0: the list is gone)."
             }
           },
           "required": [
@@ -6342,6 +7534,83 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
       ]
     }
   },
+  redis_rpop: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The list key."
+        },
+        "count": {
+          "default": 1,
+          "description": "How many elements at most (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The list key."
+            },
+            "values": {
+              "type": "array",
+              "items": {
+                "description": "The element as JSON (the stored text with raw=true)."
+              },
+              "description": "The popped elements, tail first."
+            }
+          },
+          "required": [
+            "key",
+            "values"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
   redis_rpush: {
     input: {
       "type": "object",
@@ -6385,6 +7654,323 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "required": [
             "key",
             "length"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_sadd: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The set key."
+        },
+        "members": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "description": "A member: any JSON (strings stored as text, anything else as its JSON text)."
+          },
+          "description": "Members (1 to 1000), each any JSON."
+        }
+      },
+      "required": [
+        "key",
+        "members"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The set key."
+            },
+            "added": {
+              "type": "integer",
+              "description": "How many members were new."
+            }
+          },
+          "required": [
+            "key",
+            "added"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_scard: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The set key."
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The set key."
+            },
+            "cardinality": {
+              "type": "integer",
+              "description": "Members in the set; 0 when missing."
+            }
+          },
+          "required": [
+            "key",
+            "cardinality"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_sdiff: {
+    input: {
+      "type": "object",
+      "properties": {
+        "keys": {
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          },
+          "description": "The input sets (1 to 100); a missing key is an empty set."
+        },
+        "count": {
+          "default": 100,
+          "description": "Most elements to return (1 to 1000); the response byte budget may cut the answer shorter.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "keys"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "members": {
+              "type": "array",
+              "items": {
+                "description": "A member as JSON (the stored text with raw=true)."
+              },
+              "description": "Members of the result, in no particular order; at most count."
+            },
+            "cardinality": {
+              "type": "integer",
+              "description": "Members in the whole result."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when every member of the result is in members; otherwise store it (the *store tool) and page it with redis_sscan."
+            }
+          },
+          "required": [
+            "members",
+            "cardinality",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_sdiffstore: {
+    input: {
+      "type": "object",
+      "properties": {
+        "destination": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The key to store the result at."
+        },
+        "keys": {
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          },
+          "description": "The input sets (1 to 100); a missing key is an empty set."
+        }
+      },
+      "required": [
+        "destination",
+        "keys"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "destination": {
+              "type": "string",
+              "description": "The key written."
+            },
+            "cardinality": {
+              "type": "integer",
+              "description": "Members in the stored result."
+            }
+          },
+          "required": [
+            "destination",
+            "cardinality"
           ],
           "additionalProperties": false
         },
@@ -7301,6 +8887,250 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
       ]
     }
   },
+  redis_sinter: {
+    input: {
+      "type": "object",
+      "properties": {
+        "keys": {
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          },
+          "description": "The input sets (1 to 100); a missing key is an empty set."
+        },
+        "count": {
+          "default": 100,
+          "description": "Most elements to return (1 to 1000); the response byte budget may cut the answer shorter.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "keys"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "members": {
+              "type": "array",
+              "items": {
+                "description": "A member as JSON (the stored text with raw=true)."
+              },
+              "description": "Members of the result, in no particular order; at most count."
+            },
+            "cardinality": {
+              "type": "integer",
+              "description": "Members in the whole result."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when every member of the result is in members; otherwise store it (the *store tool) and page it with redis_sscan."
+            }
+          },
+          "required": [
+            "members",
+            "cardinality",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_sinterstore: {
+    input: {
+      "type": "object",
+      "properties": {
+        "destination": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The key to store the result at."
+        },
+        "keys": {
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          },
+          "description": "The input sets (1 to 100); a missing key is an empty set."
+        }
+      },
+      "required": [
+        "destination",
+        "keys"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "destination": {
+              "type": "string",
+              "description": "The key written."
+            },
+            "cardinality": {
+              "type": "integer",
+              "description": "Members in the stored result."
+            }
+          },
+          "required": [
+            "destination",
+            "cardinality"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_sismember: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The set key."
+        },
+        "member": {
+          "description": "A member: any JSON (strings stored as text, anything else as its JSON text)."
+        }
+      },
+      "required": [
+        "key",
+        "member"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The set key."
+            },
+            "is_member": {
+              "type": "boolean",
+              "description": "Whether the member is in the set."
+            }
+          },
+          "required": [
+            "key",
+            "is_member"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
   redis_slowlog_get: {
     input: {
       "type": "object",
@@ -7404,6 +9234,611 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
       ]
     }
   },
+  redis_smembers: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The set key."
+        },
+        "count": {
+          "default": 100,
+          "description": "Most elements to return (1 to 1000); the response byte budget may cut the answer shorter.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "cursor": {
+          "default": "0",
+          "description": "\"0\" starts; pass the cursor of the previous result to continue.",
+          "type": "string",
+          "pattern": "^(0|[1-9]\\d{0,19})(\\.\\d{1,6})?$"
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The set key."
+            },
+            "members": {
+              "type": "array",
+              "items": {
+                "description": "A member as JSON (the stored text with raw=true)."
+              },
+              "description": "Members of this page, in no particular order."
+            },
+            "cursor": {
+              "type": "string",
+              "description": "\"0\" when complete; otherwise pass it back to continue."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when the whole set has been scanned."
+            }
+          },
+          "required": [
+            "key",
+            "members",
+            "cursor",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_smismember: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The set key."
+        },
+        "members": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "description": "A member: any JSON (strings stored as text, anything else as its JSON text)."
+          },
+          "description": "Members (1 to 1000), each any JSON."
+        }
+      },
+      "required": [
+        "key",
+        "members"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The set key."
+            },
+            "results": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "member": {
+                    "description": "A member as JSON (the stored text with raw=true)."
+                  },
+                  "is_member": {
+                    "type": "boolean"
+                  }
+                },
+                "required": [
+                  "member",
+                  "is_member"
+                ],
+                "additionalProperties": false
+              },
+              "description": "One entry per given member, in the order given."
+            }
+          },
+          "required": [
+            "key",
+            "results"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_smove: {
+    input: {
+      "type": "object",
+      "properties": {
+        "source": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The set to take the member from."
+        },
+        "destination": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The set to add it to."
+        },
+        "member": {
+          "description": "A member: any JSON (strings stored as text, anything else as its JSON text)."
+        }
+      },
+      "required": [
+        "source",
+        "destination",
+        "member"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "moved": {
+              "type": "boolean",
+              "description": "Whether the member was moved."
+            }
+          },
+          "required": [
+            "moved"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_spop: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The set key."
+        },
+        "count": {
+          "default": 1,
+          "description": "How many elements at most (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The set key."
+            },
+            "members": {
+              "type": "array",
+              "items": {
+                "description": "A member as JSON (the stored text with raw=true)."
+              },
+              "description": "The removed members; empty when the set is empty or missing."
+            }
+          },
+          "required": [
+            "key",
+            "members"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_srandmember: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The set key."
+        },
+        "count": {
+          "default": 1,
+          "description": "How many elements at most (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The set key."
+            },
+            "members": {
+              "type": "array",
+              "items": {
+                "description": "A member as JSON (the stored text with raw=true)."
+              },
+              "description": "Distinct random members; empty when the set is empty or missing."
+            }
+          },
+          "required": [
+            "key",
+            "members"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_srem: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The set key."
+        },
+        "members": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "description": "A member: any JSON (strings stored as text, anything else as its JSON text)."
+          },
+          "description": "Members (1 to 1000), each any JSON."
+        }
+      },
+      "required": [
+        "key",
+        "members"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The set key."
+            },
+            "removed": {
+              "type": "integer",
+              "description": "How many members were removed."
+            }
+          },
+          "required": [
+            "key",
+            "removed"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_sscan: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The set key."
+        },
+        "pattern": {
+          "default": "*",
+          "description": "Glob matched against the stored text of each member: * any run, ? one character, [abc] a set, \\ escapes.",
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024
+        },
+        "count": {
+          "default": 100,
+          "description": "Most elements to return (1 to 1000); the response byte budget may cut the answer shorter.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "cursor": {
+          "default": "0",
+          "description": "\"0\" starts; pass the cursor of the previous result to continue.",
+          "type": "string",
+          "pattern": "^(0|[1-9]\\d{0,19})(\\.\\d{1,6})?$"
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The set key."
+            },
+            "members": {
+              "type": "array",
+              "items": {
+                "description": "A member as JSON (the stored text with raw=true)."
+              },
+              "description": "Members of this page, in no particular order."
+            },
+            "cursor": {
+              "type": "string",
+              "description": "\"0\" when complete; otherwise pass it back to continue."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when the whole set has been scanned."
+            }
+          },
+          "required": [
+            "key",
+            "members",
+            "cursor",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
   redis_strlen: {
     input: {
       "type": "object",
@@ -7437,6 +9872,179 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "required": [
             "key",
             "length"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_sunion: {
+    input: {
+      "type": "object",
+      "properties": {
+        "keys": {
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          },
+          "description": "The input sets (1 to 100); a missing key is an empty set."
+        },
+        "count": {
+          "default": 100,
+          "description": "Most elements to return (1 to 1000); the response byte budget may cut the answer shorter.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "keys"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "members": {
+              "type": "array",
+              "items": {
+                "description": "A member as JSON (the stored text with raw=true)."
+              },
+              "description": "Members of the result, in no particular order; at most count."
+            },
+            "cardinality": {
+              "type": "integer",
+              "description": "Members in the whole result."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when every member of the result is in members; otherwise store it (the *store tool) and page it with redis_sscan."
+            }
+          },
+          "required": [
+            "members",
+            "cardinality",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_sunionstore: {
+    input: {
+      "type": "object",
+      "properties": {
+        "destination": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The key to store the result at."
+        },
+        "keys": {
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          },
+          "description": "The input sets (1 to 100); a missing key is an empty set."
+        }
+      },
+      "required": [
+        "destination",
+        "keys"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "destination": {
+              "type": "string",
+              "description": "The key written."
+            },
+            "cardinality": {
+              "type": "integer",
+              "description": "Members in the stored result."
+            }
+          },
+          "required": [
+            "destination",
+            "cardinality"
           ],
           "additionalProperties": false
         },
@@ -10271,6 +12879,1630 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "required": [
             "key",
             "trimmed"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zadd: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "members": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "type": "object",
+            "properties": {
+              "member": {
+                "description": "A member: any JSON (strings stored as text, anything else as its JSON text)."
+              },
+              "score": {
+                "anyOf": [
+                  {
+                    "type": "number"
+                  },
+                  {
+                    "type": "string",
+                    "enum": [
+                      "inf",
+                      "+inf",
+                      "-inf"
+                    ]
+                  }
+                ],
+                "description": "A score: a number, or \"inf\" / \"-inf\"."
+              }
+            },
+            "required": [
+              "member",
+              "score"
+            ],
+            "additionalProperties": false
+          },
+          "description": "Members with their scores (1 to 1000)."
+        },
+        "nx": {
+          "default": false,
+          "description": "Only add new members; never update.",
+          "type": "boolean"
+        },
+        "xx": {
+          "default": false,
+          "description": "Only update existing members; never add.",
+          "type": "boolean"
+        },
+        "gt": {
+          "default": false,
+          "description": "Only update when the new score is greater.",
+          "type": "boolean"
+        },
+        "lt": {
+          "default": false,
+          "description": "Only update when the new score is less.",
+          "type": "boolean"
+        },
+        "ch": {
+          "default": false,
+          "description": "Count members whose score changed as well as those added.",
+          "type": "boolean"
+        },
+        "incr": {
+          "default": false,
+          "description": "Add the score to the member's (one member only), like redis_zincrby.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key",
+        "members"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "added": {
+              "anyOf": [
+                {
+                  "type": "integer"
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "Members added (with ch: added or changed); null with incr."
+            },
+            "score": {
+              "anyOf": [
+                {
+                  "anyOf": [
+                    {
+                      "type": "number"
+                    },
+                    {
+                      "type": "string",
+                      "enum": [
+                        "inf",
+                        "-inf"
+                      ]
+                    }
+                  ],
+                  "description": "The score: a number, or \"inf\" / \"-inf\" for an infinite one."
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "With incr: the new score, or null when nx/xx/gt/lt stopped it; null without incr."
+            }
+          },
+          "required": [
+            "key",
+            "added",
+            "score"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zcard: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "cardinality": {
+              "type": "integer",
+              "description": "Members in the set; 0 when missing."
+            }
+          },
+          "required": [
+            "key",
+            "cardinality"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zcount: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "min": {
+          "default": "-inf",
+          "description": "Lowest score: \"1.5\", \"(1.5\" (exclusive), \"-inf\".",
+          "type": "string",
+          "maxLength": 64,
+          "pattern": "^\\(?([+-]?inf|[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?)$"
+        },
+        "max": {
+          "default": "+inf",
+          "description": "Highest score: \"10\", \"(10\" (exclusive), \"+inf\".",
+          "type": "string",
+          "maxLength": 64,
+          "pattern": "^\\(?([+-]?inf|[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?)$"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "count": {
+              "type": "integer",
+              "description": "Members with a score in range."
+            }
+          },
+          "required": [
+            "key",
+            "count"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zincrby: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "increment": {
+          "type": "number",
+          "description": "The amount to add (negative subtracts)."
+        },
+        "member": {
+          "description": "A member: any JSON (strings stored as text, anything else as its JSON text)."
+        }
+      },
+      "required": [
+        "key",
+        "increment",
+        "member"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "score": {
+              "anyOf": [
+                {
+                  "type": "number"
+                },
+                {
+                  "type": "string",
+                  "enum": [
+                    "inf",
+                    "-inf"
+                  ]
+                }
+              ],
+              "description": "The new score."
+            }
+          },
+          "required": [
+            "key",
+            "score"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zmscore: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "members": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "description": "A member: any JSON (strings stored as text, anything else as its JSON text)."
+          },
+          "description": "Members (1 to 1000), each any JSON."
+        }
+      },
+      "required": [
+        "key",
+        "members"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "results": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "member": {
+                    "description": "The member as JSON (the stored text with raw=true)."
+                  },
+                  "found": {
+                    "type": "boolean"
+                  },
+                  "score": {
+                    "anyOf": [
+                      {
+                        "anyOf": [
+                          {
+                            "type": "number"
+                          },
+                          {
+                            "type": "string",
+                            "enum": [
+                              "inf",
+                              "-inf"
+                            ]
+                          }
+                        ],
+                        "description": "The score: a number, or \"inf\" / \"-inf\" for an infinite one."
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                },
+                "required": [
+                  "member",
+                  "found",
+                  "score"
+                ],
+                "additionalProperties": false
+              },
+              "description": "One entry per given member, in order; score null when not found."
+            }
+          },
+          "required": [
+            "key",
+            "results"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zpopmax: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "count": {
+          "default": 1,
+          "description": "How many elements at most (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "members": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "member": {
+                    "description": "The member as JSON (the stored text with raw=true)."
+                  },
+                  "score": {
+                    "anyOf": [
+                      {
+                        "type": "number"
+                      },
+                      {
+                        "type": "string",
+                        "enum": [
+                          "inf",
+                          "-inf"
+                        ]
+                      }
+                    ],
+                    "description": "The score: a number, or \"inf\" / \"-inf\" for an infinite one."
+                  }
+                },
+                "required": [
+                  "member",
+                  "score"
+                ],
+                "additionalProperties": false
+              },
+              "description": "The removed members with their scores; empty when the set is empty or missing."
+            }
+          },
+          "required": [
+            "key",
+            "members"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zpopmin: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "count": {
+          "default": 1,
+          "description": "How many elements at most (1 to 1000).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "members": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "member": {
+                    "description": "The member as JSON (the stored text with raw=true)."
+                  },
+                  "score": {
+                    "anyOf": [
+                      {
+                        "type": "number"
+                      },
+                      {
+                        "type": "string",
+                        "enum": [
+                          "inf",
+                          "-inf"
+                        ]
+                      }
+                    ],
+                    "description": "The score: a number, or \"inf\" / \"-inf\" for an infinite one."
+                  }
+                },
+                "required": [
+                  "member",
+                  "score"
+                ],
+                "additionalProperties": false
+              },
+              "description": "The removed members with their scores; empty when the set is empty or missing."
+            }
+          },
+          "required": [
+            "key",
+            "members"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zrange: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "by": {
+          "default": "rank",
+          "description": "What start and stop are: ranks (0 the lowest score), scores, or member text (all scores equal).",
+          "type": "string",
+          "enum": [
+            "rank",
+            "score",
+            "lex"
+          ]
+        },
+        "start": {
+          "description": "Range start as Redis writes it: a rank (\"0\", \"-1\"); a score (\"1.5\", \"(1.5\" exclusive, \"-inf\"); lex (\"[a\", \"(a\", \"-\"). With rev, the higher end. Default: the lowest (with rev, highest).",
+          "type": "string",
+          "minLength": 1
+        },
+        "stop": {
+          "description": "Range end, written like start, inclusive unless \"(\". Default: the highest (with rev, lowest).",
+          "type": "string",
+          "minLength": 1
+        },
+        "rev": {
+          "default": false,
+          "description": "Highest scores first.",
+          "type": "boolean"
+        },
+        "offset": {
+          "default": 0,
+          "description": "Members of the range to skip first.",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 2147483647
+        },
+        "count": {
+          "default": 100,
+          "description": "Most elements to return (1 to 1000); the response byte budget may cut the answer shorter.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "withscores": {
+          "default": false,
+          "description": "Include each member's score (not with by lex).",
+          "type": "boolean"
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "members": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "member": {
+                    "description": "The member as JSON (the stored text with raw=true)."
+                  },
+                  "score": {
+                    "anyOf": [
+                      {
+                        "type": "number"
+                      },
+                      {
+                        "type": "string",
+                        "enum": [
+                          "inf",
+                          "-inf"
+                        ]
+                      }
+                    ],
+                    "description": "The score: a number, or \"inf\" / \"-inf\" for an infinite one."
+                  }
+                },
+                "required": [
+                  "member"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Members in order; score only with withscores."
+            },
+            "next_start": {
+              "description": "start for the next call; null when complete.",
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "next_offset": {
+              "anyOf": [
+                {
+                  "type": "integer"
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "offset for the next call; null when complete."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when the range has been read to its end."
+            }
+          },
+          "required": [
+            "key",
+            "members",
+            "next_start",
+            "next_offset",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zrangestore: {
+    input: {
+      "type": "object",
+      "properties": {
+        "destination": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The key to store the range at."
+        },
+        "source": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set to read."
+        },
+        "by": {
+          "default": "rank",
+          "description": "What start and stop are: ranks (0 the lowest score), scores, or member text (all scores equal).",
+          "type": "string",
+          "enum": [
+            "rank",
+            "score",
+            "lex"
+          ]
+        },
+        "start": {
+          "description": "Range start as Redis writes it: a rank (\"0\", \"-1\"); a score (\"1.5\", \"(1.5\" exclusive, \"-inf\"); lex (\"[a\", \"(a\", \"-\"). With rev, the higher end. Default: the lowest (with rev, highest).",
+          "type": "string",
+          "minLength": 1
+        },
+        "stop": {
+          "description": "Range end, written like start, inclusive unless \"(\". Default: the highest (with rev, lowest).",
+          "type": "string",
+          "minLength": 1
+        },
+        "rev": {
+          "default": false,
+          "description": "Highest scores first.",
+          "type": "boolean"
+        },
+        "offset": {
+          "description": "By score or lex: members of the range to skip first.",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 2147483647
+        },
+        "count": {
+          "description": "By score or lex: most members to store; omit for all.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 2147483647
+        }
+      },
+      "required": [
+        "destination",
+        "source"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "destination": {
+              "type": "string",
+              "description": "The key written."
+            },
+            "cardinality": {
+              "type": "integer",
+              "description": "Members stored."
+            }
+          },
+          "required": [
+            "destination",
+            "cardinality"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zrank: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "member": {
+          "description": "A member: any JSON (strings stored as text, anything else as its JSON text)."
+        }
+      },
+      "required": [
+        "key",
+        "member"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "found": {
+              "type": "boolean",
+              "description": "Whether the member is in the set."
+            },
+            "rank": {
+              "anyOf": [
+                {
+                  "type": "integer"
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "Its rank from 0; null when not found."
+            }
+          },
+          "required": [
+            "key",
+            "found",
+            "rank"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zrem: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "members": {
+          "minItems": 1,
+          "maxItems": 1000,
+          "type": "array",
+          "items": {
+            "description": "A member: any JSON (strings stored as text, anything else as its JSON text)."
+          },
+          "description": "Members (1 to 1000), each any JSON."
+        }
+      },
+      "required": [
+        "key",
+        "members"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "removed": {
+              "type": "integer",
+              "description": "How many members were removed."
+            }
+          },
+          "required": [
+            "key",
+            "removed"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zremrangebyrank: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "start": {
+          "type": "integer",
+          "description": "First rank to remove (0 the lowest score)."
+        },
+        "stop": {
+          "type": "integer",
+          "description": "Last rank to remove, inclusive (-1 the highest score)."
+        }
+      },
+      "required": [
+        "key",
+        "start",
+        "stop"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "removed": {
+              "type": "integer",
+              "description": "How many members were removed."
+            }
+          },
+          "required": [
+            "key",
+            "removed"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zremrangebyscore: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "min": {
+          "type": "string",
+          "maxLength": 64,
+          "pattern": "^\\(?([+-]?inf|[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?)$",
+          "description": "Lowest score: \"1.5\", \"(1.5\" (exclusive), \"-inf\"."
+        },
+        "max": {
+          "type": "string",
+          "maxLength": 64,
+          "pattern": "^\\(?([+-]?inf|[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?)$",
+          "description": "Highest score: \"10\", \"(10\" (exclusive), \"+inf\"."
+        }
+      },
+      "required": [
+        "key",
+        "min",
+        "max"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "removed": {
+              "type": "integer",
+              "description": "How many members were removed."
+            }
+          },
+          "required": [
+            "key",
+            "removed"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zrevrank: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "member": {
+          "description": "A member: any JSON (strings stored as text, anything else as its JSON text)."
+        }
+      },
+      "required": [
+        "key",
+        "member"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "found": {
+              "type": "boolean",
+              "description": "Whether the member is in the set."
+            },
+            "rank": {
+              "anyOf": [
+                {
+                  "type": "integer"
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "Its rank from 0; null when not found."
+            }
+          },
+          "required": [
+            "key",
+            "found",
+            "rank"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zscan: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "pattern": {
+          "default": "*",
+          "description": "Glob matched against the stored text of each member: * any run, ? one character, [abc] a set, \\ escapes.",
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024
+        },
+        "count": {
+          "default": 100,
+          "description": "Most elements to return (1 to 1000); the response byte budget may cut the answer shorter.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "cursor": {
+          "default": "0",
+          "description": "\"0\" starts; pass the cursor of the previous result to continue.",
+          "type": "string",
+          "pattern": "^(0|[1-9]\\d{0,19})(\\.\\d{1,6})?$"
+        },
+        "raw": {
+          "default": false,
+          "description": "Return the stored text untouched instead of parsing JSON.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "key"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "members": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "member": {
+                    "description": "The member as JSON (the stored text with raw=true)."
+                  },
+                  "score": {
+                    "anyOf": [
+                      {
+                        "type": "number"
+                      },
+                      {
+                        "type": "string",
+                        "enum": [
+                          "inf",
+                          "-inf"
+                        ]
+                      }
+                    ],
+                    "description": "The score: a number, or \"inf\" / \"-inf\" for an infinite one."
+                  }
+                },
+                "required": [
+                  "member",
+                  "score"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Members of this page with their scores."
+            },
+            "cursor": {
+              "type": "string",
+              "description": "\"0\" when complete; otherwise pass it back to continue."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when the whole set has been scanned."
+            }
+          },
+          "required": [
+            "key",
+            "members",
+            "cursor",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_zscore: {
+    input: {
+      "type": "object",
+      "properties": {
+        "key": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The sorted set key."
+        },
+        "member": {
+          "description": "A member: any JSON (strings stored as text, anything else as its JSON text)."
+        }
+      },
+      "required": [
+        "key",
+        "member"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "key": {
+              "type": "string",
+              "description": "The sorted set key."
+            },
+            "found": {
+              "type": "boolean",
+              "description": "Whether the member is in the set."
+            },
+            "score": {
+              "anyOf": [
+                {
+                  "anyOf": [
+                    {
+                      "type": "number"
+                    },
+                    {
+                      "type": "string",
+                      "enum": [
+                        "inf",
+                        "-inf"
+                      ]
+                    }
+                  ],
+                  "description": "The score: a number, or \"inf\" / \"-inf\" for an infinite one."
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "Its score; null when not found."
+            }
+          },
+          "required": [
+            "key",
+            "found",
+            "score"
           ],
           "additionalProperties": false
         },

@@ -73,6 +73,45 @@ export const restRoutes: readonly RestRoute[] = [
     "bodyParams": []
   },
   {
+    "tool": "redis_blmove",
+    "method": "POST",
+    "path": "/v1/lists/blmove",
+    "url": "/v1/lists/blmove",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "source",
+      "destination",
+      "wherefrom",
+      "whereto",
+      "timeout_ms"
+    ]
+  },
+  {
+    "tool": "redis_blpop",
+    "method": "POST",
+    "path": "/v1/lists/blpop",
+    "url": "/v1/lists/blpop",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "keys",
+      "timeout_ms"
+    ]
+  },
+  {
+    "tool": "redis_brpop",
+    "method": "POST",
+    "path": "/v1/lists/brpop",
+    "url": "/v1/lists/brpop",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "keys",
+      "timeout_ms"
+    ]
+  },
+  {
     "tool": "redis_capabilities",
     "method": "GET",
     "path": "/v1/server/capabilities",
@@ -607,6 +646,60 @@ export const restRoutes: readonly RestRoute[] = [
     "bodyParams": []
   },
   {
+    "tool": "redis_lindex",
+    "method": "GET",
+    "path": "/v1/lists/{key}/element",
+    "url": "/v1/lists/:key/element",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "index": "integer",
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_linsert",
+    "method": "POST",
+    "path": "/v1/lists/{key}/insert",
+    "url": "/v1/lists/:key/insert",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "where",
+      "pivot",
+      "element"
+    ]
+  },
+  {
+    "tool": "redis_llen",
+    "method": "GET",
+    "path": "/v1/lists/{key}/length",
+    "url": "/v1/lists/:key/length",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_lmove",
+    "method": "POST",
+    "path": "/v1/lists/move",
+    "url": "/v1/lists/move",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "source",
+      "destination",
+      "wherefrom",
+      "whereto"
+    ]
+  },
+  {
     "tool": "redis_lock_acquire",
     "method": "POST",
     "path": "/v1/locks/{name}/acquire",
@@ -674,6 +767,22 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_lpos",
+    "method": "POST",
+    "path": "/v1/lists/{key}/positions",
+    "url": "/v1/lists/:key/positions",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "element",
+      "rank",
+      "count",
+      "maxlen"
+    ]
+  },
+  {
     "tool": "redis_lpush",
     "method": "POST",
     "path": "/v1/lists/{key}/lpush",
@@ -684,6 +793,64 @@ export const restRoutes: readonly RestRoute[] = [
     "queryParams": {},
     "bodyParams": [
       "values"
+    ]
+  },
+  {
+    "tool": "redis_lrange",
+    "method": "GET",
+    "path": "/v1/lists/{key}/range",
+    "url": "/v1/lists/:key/range",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "start": "integer",
+      "stop": "integer",
+      "count": "integer",
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_lrem",
+    "method": "POST",
+    "path": "/v1/lists/{key}/remove",
+    "url": "/v1/lists/:key/remove",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "element",
+      "count"
+    ]
+  },
+  {
+    "tool": "redis_lset",
+    "method": "PUT",
+    "path": "/v1/lists/{key}/element",
+    "url": "/v1/lists/:key/element",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "index",
+      "value"
+    ]
+  },
+  {
+    "tool": "redis_ltrim",
+    "method": "POST",
+    "path": "/v1/lists/{key}/trim",
+    "url": "/v1/lists/:key/trim",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "start",
+      "stop"
     ]
   },
   {
@@ -891,6 +1058,19 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_rpop",
+    "method": "POST",
+    "path": "/v1/lists/{key}/rpop",
+    "url": "/v1/lists/:key/rpop",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "count"
+    ]
+  },
+  {
     "tool": "redis_rpush",
     "method": "POST",
     "path": "/v1/lists/{key}/rpush",
@@ -901,6 +1081,55 @@ export const restRoutes: readonly RestRoute[] = [
     "queryParams": {},
     "bodyParams": [
       "values"
+    ]
+  },
+  {
+    "tool": "redis_sadd",
+    "method": "POST",
+    "path": "/v1/sets/{key}/add",
+    "url": "/v1/sets/:key/add",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "members"
+    ]
+  },
+  {
+    "tool": "redis_scard",
+    "method": "GET",
+    "path": "/v1/sets/{key}/cardinality",
+    "url": "/v1/sets/:key/cardinality",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_sdiff",
+    "method": "POST",
+    "path": "/v1/sets/diff",
+    "url": "/v1/sets/diff",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "keys",
+      "count",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_sdiffstore",
+    "method": "POST",
+    "path": "/v1/sets/diff/store",
+    "url": "/v1/sets/diff/store",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "destination",
+      "keys"
     ]
   },
   {
@@ -1027,6 +1256,44 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_sinter",
+    "method": "POST",
+    "path": "/v1/sets/inter",
+    "url": "/v1/sets/inter",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "keys",
+      "count",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_sinterstore",
+    "method": "POST",
+    "path": "/v1/sets/inter/store",
+    "url": "/v1/sets/inter/store",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "destination",
+      "keys"
+    ]
+  },
+  {
+    "tool": "redis_sismember",
+    "method": "POST",
+    "path": "/v1/sets/{key}/contains",
+    "url": "/v1/sets/:key/contains",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "member"
+    ]
+  },
+  {
     "tool": "redis_slowlog_get",
     "method": "GET",
     "path": "/v1/server/slowlog",
@@ -1034,6 +1301,103 @@ export const restRoutes: readonly RestRoute[] = [
     "pathParams": [],
     "queryParams": {
       "count": "integer"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_smembers",
+    "method": "GET",
+    "path": "/v1/sets/{key}/members",
+    "url": "/v1/sets/:key/members",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "count": "integer",
+      "cursor": "string",
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_smismember",
+    "method": "POST",
+    "path": "/v1/sets/{key}/contains-many",
+    "url": "/v1/sets/:key/contains-many",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "members"
+    ]
+  },
+  {
+    "tool": "redis_smove",
+    "method": "POST",
+    "path": "/v1/sets/move",
+    "url": "/v1/sets/move",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "source",
+      "destination",
+      "member"
+    ]
+  },
+  {
+    "tool": "redis_spop",
+    "method": "POST",
+    "path": "/v1/sets/{key}/pop",
+    "url": "/v1/sets/:key/pop",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "count"
+    ]
+  },
+  {
+    "tool": "redis_srandmember",
+    "method": "GET",
+    "path": "/v1/sets/{key}/random",
+    "url": "/v1/sets/:key/random",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "count": "integer",
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_srem",
+    "method": "POST",
+    "path": "/v1/sets/{key}/remove",
+    "url": "/v1/sets/:key/remove",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "members"
+    ]
+  },
+  {
+    "tool": "redis_sscan",
+    "method": "GET",
+    "path": "/v1/sets/{key}/scan",
+    "url": "/v1/sets/:key/scan",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "pattern": "string",
+      "count": "integer",
+      "cursor": "string",
+      "raw": "boolean"
     },
     "bodyParams": []
   },
@@ -1047,6 +1411,31 @@ export const restRoutes: readonly RestRoute[] = [
     ],
     "queryParams": {},
     "bodyParams": []
+  },
+  {
+    "tool": "redis_sunion",
+    "method": "POST",
+    "path": "/v1/sets/union",
+    "url": "/v1/sets/union",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "keys",
+      "count",
+      "raw"
+    ]
+  },
+  {
+    "tool": "redis_sunionstore",
+    "method": "POST",
+    "path": "/v1/sets/union/store",
+    "url": "/v1/sets/union/store",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "destination",
+      "keys"
+    ]
   },
   {
     "tool": "redis_time",
@@ -1398,6 +1787,237 @@ export const restRoutes: readonly RestRoute[] = [
       "maxlen",
       "minid",
       "approx"
+    ]
+  },
+  {
+    "tool": "redis_zadd",
+    "method": "POST",
+    "path": "/v1/zsets/{key}/add",
+    "url": "/v1/zsets/:key/add",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "members",
+      "nx",
+      "xx",
+      "gt",
+      "lt",
+      "ch",
+      "incr"
+    ]
+  },
+  {
+    "tool": "redis_zcard",
+    "method": "GET",
+    "path": "/v1/zsets/{key}/cardinality",
+    "url": "/v1/zsets/:key/cardinality",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_zcount",
+    "method": "GET",
+    "path": "/v1/zsets/{key}/count",
+    "url": "/v1/zsets/:key/count",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "min": "string",
+      "max": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_zincrby",
+    "method": "POST",
+    "path": "/v1/zsets/{key}/incrby",
+    "url": "/v1/zsets/:key/incrby",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "increment",
+      "member"
+    ]
+  },
+  {
+    "tool": "redis_zmscore",
+    "method": "POST",
+    "path": "/v1/zsets/{key}/scores",
+    "url": "/v1/zsets/:key/scores",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "members"
+    ]
+  },
+  {
+    "tool": "redis_zpopmax",
+    "method": "POST",
+    "path": "/v1/zsets/{key}/popmax",
+    "url": "/v1/zsets/:key/popmax",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "count"
+    ]
+  },
+  {
+    "tool": "redis_zpopmin",
+    "method": "POST",
+    "path": "/v1/zsets/{key}/popmin",
+    "url": "/v1/zsets/:key/popmin",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "count"
+    ]
+  },
+  {
+    "tool": "redis_zrange",
+    "method": "GET",
+    "path": "/v1/zsets/{key}/range",
+    "url": "/v1/zsets/:key/range",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "by": "string",
+      "start": "string",
+      "stop": "string",
+      "rev": "boolean",
+      "offset": "integer",
+      "count": "integer",
+      "withscores": "boolean",
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_zrangestore",
+    "method": "POST",
+    "path": "/v1/zsets/range/store",
+    "url": "/v1/zsets/range/store",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "destination",
+      "source",
+      "by",
+      "start",
+      "stop",
+      "rev",
+      "offset",
+      "count"
+    ]
+  },
+  {
+    "tool": "redis_zrank",
+    "method": "POST",
+    "path": "/v1/zsets/{key}/rank",
+    "url": "/v1/zsets/:key/rank",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "member"
+    ]
+  },
+  {
+    "tool": "redis_zrem",
+    "method": "POST",
+    "path": "/v1/zsets/{key}/remove",
+    "url": "/v1/zsets/:key/remove",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "members"
+    ]
+  },
+  {
+    "tool": "redis_zremrangebyrank",
+    "method": "POST",
+    "path": "/v1/zsets/{key}/remove-by-rank",
+    "url": "/v1/zsets/:key/remove-by-rank",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "start",
+      "stop"
+    ]
+  },
+  {
+    "tool": "redis_zremrangebyscore",
+    "method": "POST",
+    "path": "/v1/zsets/{key}/remove-by-score",
+    "url": "/v1/zsets/:key/remove-by-score",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "min",
+      "max"
+    ]
+  },
+  {
+    "tool": "redis_zrevrank",
+    "method": "POST",
+    "path": "/v1/zsets/{key}/revrank",
+    "url": "/v1/zsets/:key/revrank",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "member"
+    ]
+  },
+  {
+    "tool": "redis_zscan",
+    "method": "GET",
+    "path": "/v1/zsets/{key}/scan",
+    "url": "/v1/zsets/:key/scan",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {
+      "pattern": "string",
+      "count": "integer",
+      "cursor": "string",
+      "raw": "boolean"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_zscore",
+    "method": "POST",
+    "path": "/v1/zsets/{key}/score",
+    "url": "/v1/zsets/:key/score",
+    "pathParams": [
+      "key"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "member"
     ]
   }
 ];

@@ -12,3 +12,5 @@ export * as geo from './geo.js';
 export * as bitmaps from './bitmaps.js';
 export * as server from './server.js';
 export * as coordination from './coordination.js';
+export * as sets from './sets.js';
+export * as zsets from './zsets.js';

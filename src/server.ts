@@ -36,6 +36,7 @@ export class RedisMCPServer {
   private redisTarget?: ResolvedRedis;
   private client?: Redis;
   private toolRunner?: DrainingRunner;
+  private blockingPool?: BlockingPool;
   private toolMetrics?: Metrics;
   private httpApp?: FastifyInstance;
   private readonly closers: (() => Promise<void>)[] = [];
@@ -103,6 +104,7 @@ export class RedisMCPServer {
       Math.max(1, this.config.maxConnections - 1),
     );
     this.closers.unshift(() => blocking.close());
+    this.blockingPool = blocking;
     const context = {
       redis,
       keys: new KeySpace(this.config.keyPrefix),
@@ -143,6 +145,9 @@ export class RedisMCPServer {
    * gets a second before it is dropped), then Redis and any private redis-server. Safe to call twice.
    */
   async stop(): Promise<void> {
+    // First, waiting calls answer (as timed out): otherwise the transports, which let calls in
+    // flight finish before they close, would sit out waits of up to 30 s.
+    this.blockingPool?.stopWaiting();
     const closers = this.closers.splice(0);
     for (const close of closers) {
       try {

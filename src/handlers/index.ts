@@ -8,12 +8,16 @@ import { hashHandlers } from './hashes.js';
 import { hyperLogLogHandlers } from './hyperloglog.js';
 import { keyHandlers } from './keys.js';
 import { keyspaceHandlers } from './keyspace.js';
+import { listToolsetHandlers } from './list-toolset.js';
+import { listWaitHandlers } from './list-waits.js';
 import { listHandlers } from './lists.js';
 import { pubsubHandlers } from './pubsub.js';
 import { serverHandlers } from './server.js';
 import { sessionHandlers } from './sessions.js';
 import { stringHandlers } from './strings.js';
 import { streamHandlers } from './streams.js';
+import { setHandlers } from './sets.js';
+import { zsetHandlers } from './zsets.js';
 
 /** Every tool's handler; `satisfies` makes a missing one a compile error. */
 export const handlers = {
@@ -31,4 +35,8 @@ export const handlers = {
   ...bitmapHandlers,
   ...serverHandlers,
   ...coordinationHandlers,
+  ...listToolsetHandlers,
+  ...listWaitHandlers,
+  ...setHandlers,
+  ...zsetHandlers,
 } satisfies ToolHandlers<ToolContext>;

@@ -7,124 +7,269 @@ import { AppError } from '../errors.js';
  * connection: every call behind it would wait too. The pool holds at most `size` connections
  * (--max-connections less the shared one), opened on first use and kept for reuse.
  *
+ * A pooled connection never reconnects by itself (its client has no retry strategy): when its
+ * link drops (Redis restarted, a network fault), the command on it fails at once and the
+ * connection is thrown away; the next call opens a fresh one. So a connection handed out is
+ * always `ready`, and its CLIENT ID (used to wake it) can never be stale: after a restart Redis
+ * numbers clients from the start again, and an old id could name somebody else's connection.
+ *
  * Cancellation: a waiting call whose client gives up is woken with CLIENT UNBLOCK, sent on the
  * shared connection, so its command returns as if it had timed out and the connection is reused.
+ * The two connections are not ordered: the UNBLOCK can reach Redis before the command it is
+ * meant to wake (then it wakes nothing), so it is sent again until the work ends; if that does
+ * not end it soon, or UNBLOCK itself fails (an ACL without CLIENT, the shared link down), the
+ * connection is dropped instead, which fails its command.
  */
 export class BlockingPool {
   private readonly idle: PooledConnection[] = [];
-  private readonly waiters: ((connection: PooledConnection) => void)[] = [];
+  private readonly busy = new Set<PooledConnection>();
+  private readonly waiters: Waiter[] = [];
+  /** Connections open or being opened (idle, busy, connecting). */
   private opened = 0;
   private closed = false;
 
   constructor(
-    /** Opens a new connection (not yet connected: lazyConnect). */
+    /** Opens a new connection (not yet connected: lazyConnect; no retry strategy). */
     private readonly open: () => Redis,
     /** The shared connection, used to send CLIENT UNBLOCK. */
     private readonly shared: Redis,
     readonly size: number,
   ) {}
 
-  /** Connections open now, and how many are lent out. */
+  /** Connections open now, how many are lent out, and how many calls wait for one. */
   get stats(): { open: number; busy: number; waiting: number } {
-    return { open: this.opened, busy: this.opened - this.idle.length, waiting: this.waiters.length };
+    return { open: this.opened, busy: this.busy.size, waiting: this.waiters.length };
   }
 
   /**
-   * Runs `work` on a connection of its own. Waits at most `maxWaitMs` for one to be free; past
-   * that the call fails with RATE_LIMITED (retry later, or raise --max-connections). When `signal`
-   * aborts while the command waits, the command is unblocked and `work` sees its timeout answer.
-   * Work still running after `limitMs` (a frozen Redis, a dead link) has its connection dropped,
-   * which fails its command; the connection is not reused.
+   * Runs `work` on a connection of its own. Waits at most `maxWaitMs` for one to be free (or to
+   * be opened); past that the call fails with RATE_LIMITED (retry later, or raise
+   * --max-connections). When `signal` aborts while the command waits, the command is unblocked
+   * and `work` sees its timeout answer. A call whose signal aborted before its work started
+   * fails (nobody waits for its answer) and sends nothing. Work still running after `limitMs`
+   * (a frozen Redis, a dead link) has its connection dropped, which fails its command.
    */
   async run<T>(
     work: (connection: Redis) => Promise<T>,
     options: { signal?: AbortSignal | undefined; maxWaitMs: number; limitMs: number },
   ): Promise<T> {
-    const pooled = await this.acquire(options.maxWaitMs);
     const { signal } = options;
-    const unblock = () => {
-      if (pooled.id !== undefined) this.shared.client('UNBLOCK', pooled.id).catch(() => undefined);
-    };
-    signal?.addEventListener('abort', unblock, { once: true });
+    const pooled = await this.acquire(options.maxWaitMs, signal);
+    if (signal?.aborted) {
+      this.release(pooled);
+      throw cancelled();
+    }
+    const state = { settled: false };
+    const wake = () => void this.unblock(pooled, state);
+    signal?.addEventListener('abort', wake, { once: true });
     const overdue = setTimeout(() => pooled.redis.disconnect(), options.limitMs);
     try {
       return await work(pooled.redis);
     } finally {
+      state.settled = true;
       clearTimeout(overdue);
-      signal?.removeEventListener('abort', unblock);
+      signal?.removeEventListener('abort', wake);
       this.release(pooled);
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops lending: calls waiting for a connection fail, waiting commands are woken (they answer
+   * as timed out), and connections are closed as they come back. A graceful stop calls this
+   * first, so that no transport waits out a long wait before it can close.
+   */
+  stopWaiting(): void {
+    if (this.closed) return;
     this.closed = true;
-    const all = this.idle.splice(0);
-    await Promise.all(all.map((p) => p.redis.quit().catch(() => p.redis.disconnect())));
+    for (const waiter of this.waiters.splice(0)) waiter.fail(shuttingDown());
+    for (const pooled of this.busy) void this.unblock(pooled, { settled: false }, () => !this.busy.has(pooled));
+    for (const pooled of this.idle.splice(0)) this.drop(pooled);
   }
 
-  private async acquire(maxWaitMs: number): Promise<PooledConnection> {
-    if (this.closed) throw new AppError('REDIS_NOT_CONNECTED', 'The server is shutting down.');
-    const ready = this.idle.pop();
-    if (ready) return ready;
-    if (this.opened < this.size) {
-      this.opened++;
+  async close(): Promise<void> {
+    this.stopWaiting();
+    // Woken commands give their connections back within a round trip; one still busy after a
+    // moment (Redis frozen, UNBLOCK refused) is cut, so that close is bounded.
+    const deadline = Date.now() + 1000;
+    while (this.busy.size > 0 && Date.now() < deadline) await delay(10);
+    for (const pooled of this.busy) pooled.redis.disconnect();
+  }
+
+  /** Wakes the command waiting on `pooled`, retrying while it may not have reached Redis yet; else cuts its connection. */
+  private async unblock(pooled: PooledConnection, state: { settled: boolean }, done = () => state.settled): Promise<void> {
+    for (let attempt = 0; pooled.id !== undefined && attempt < unblockAttempts.length; attempt++) {
+      if (done()) return;
+      let woken: unknown;
       try {
-        return await this.connect();
-      } catch (error) {
-        this.opened--;
-        throw error;
+        woken = await this.shared.client('UNBLOCK', pooled.id);
+      } catch {
+        break;
+      }
+      if (woken === 1 || done()) return;
+      await delay(unblockAttempts[attempt]!);
+    }
+    if (!done()) pooled.redis.disconnect();
+  }
+
+  private async acquire(maxWaitMs: number, signal: AbortSignal | undefined): Promise<PooledConnection> {
+    const deadline = performance.now() + maxWaitMs;
+    for (;;) {
+      if (this.closed) throw shuttingDown();
+      if (signal?.aborted) throw cancelled();
+      const ready = this.takeIdle();
+      if (ready) return this.lend(ready);
+      if (this.opened < this.size) return this.lend(await this.connect(deadline - performance.now(), signal));
+      const granted = await this.waitForRelease(deadline - performance.now(), signal);
+      // Handed over directly; undefined means a connection was dropped, so one may be opened.
+      if (granted) {
+        if (signal?.aborted) {
+          this.release(granted);
+          throw cancelled();
+        }
+        return this.lend(granted);
       }
     }
-    return new Promise<PooledConnection>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const at = this.waiters.indexOf(take);
-        if (at >= 0) this.waiters.splice(at, 1);
-        reject(
-          new AppError('RATE_LIMITED', `All ${this.size} connections for waiting commands are busy; retry later, or raise --max-connections.`, {
-            pool_size: this.size,
-          }),
-        );
-      }, maxWaitMs);
-      const take = (connection: PooledConnection) => {
-        clearTimeout(timer);
-        resolve(connection);
-      };
-      this.waiters.push(take);
-    });
   }
 
-  private async connect(): Promise<PooledConnection> {
-    const redis = this.open();
-    const pooled: PooledConnection = { redis, id: undefined };
-    try {
-      await redis.connect();
-      pooled.id = String(await redis.client('ID'));
-    } catch (error) {
-      // Not kept: it would go on reconnecting in the background with nobody using it.
-      redis.disconnect();
-      throw error;
+  /** An idle connection that is still connected; the others (their link dropped) are thrown away. */
+  private takeIdle(): PooledConnection | undefined {
+    for (let pooled = this.idle.pop(); pooled; pooled = this.idle.pop()) {
+      if (pooled.redis.status === 'ready') return pooled;
+      this.drop(pooled);
     }
-    // After a reconnect the server gives the connection a new id.
-    redis.on('ready', () => {
-      redis.client('ID').then((id) => (pooled.id = String(id)), () => undefined);
-    });
+    return undefined;
+  }
+
+  private lend(pooled: PooledConnection): PooledConnection {
+    this.busy.add(pooled);
     return pooled;
   }
 
-  private release(pooled: PooledConnection): void {
-    if (this.closed || pooled.redis.status === 'end' || pooled.redis.status === 'close') {
+  private waitForRelease(timeoutMs: number, signal: AbortSignal | undefined): Promise<PooledConnection | undefined> {
+    return new Promise((resolve, reject) => {
+      const finish = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
+      };
+      const waiter: Waiter = {
+        grant: (connection) => (finish(), resolve(connection)),
+        fail: (error) => (finish(), reject(error)),
+      };
+      const onAbort = () => waiter.fail(cancelled());
+      const timer = setTimeout(
+        () =>
+          waiter.fail(
+            new AppError('RATE_LIMITED', `All ${this.size} connections for waiting commands are busy; retry later, or raise --max-connections.`, {
+              pool_size: this.size,
+            }),
+          ),
+        Math.max(0, timeoutMs),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Opens a connection, giving up (and closing it) after `timeoutMs` or when `signal` aborts. */
+  private async connect(timeoutMs: number, signal: AbortSignal | undefined): Promise<PooledConnection> {
+    this.opened++;
+    const redis = this.open();
+    const ready = (async () => {
+      await redis.connect();
+      return clientId(redis);
+    })();
+    // Lost races must not surface as unhandled rejections.
+    ready.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const givenUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new AppError('REDIS_NOT_CONNECTED', `Redis did not accept a connection for a waiting command within ${Math.round(timeoutMs)} ms; retry shortly.`)),
+        Math.max(0, timeoutMs),
+      );
+      onAbort = () => reject(cancelled());
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const id = await Promise.race([ready, givenUp]);
+      return { redis, id };
+    } catch (error) {
+      // Not kept: a half-open connection would only hold a slot.
+      redis.disconnect();
       this.opened--;
-      pooled.redis.disconnect();
+      this.offerSlot();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private release(pooled: PooledConnection): void {
+    this.busy.delete(pooled);
+    if (this.closed || pooled.redis.status !== 'ready') {
+      this.drop(pooled);
       return;
     }
     const next = this.waiters.shift();
-    if (next) next(pooled);
+    if (next) next.grant(pooled);
     else this.idle.push(pooled);
+  }
+
+  private drop(pooled: PooledConnection): void {
+    pooled.redis.disconnect();
+    this.opened--;
+    this.offerSlot();
+  }
+
+  /** A slot came free: the longest waiter may open a connection of its own. */
+  private offerSlot(): void {
+    if (this.closed) return;
+    this.waiters.shift()?.grant(undefined);
   }
 }
 
 interface PooledConnection {
   redis: Redis;
-  /** CLIENT ID, for CLIENT UNBLOCK. */
+  /**
+   * CLIENT ID, for CLIENT UNBLOCK; fixed for the connection's life (it never reconnects).
+   * Undefined when the ACL user may not run CLIENT: then a cancel cuts the connection instead.
+   */
   id: string | undefined;
+}
+
+/**
+ * The connection's CLIENT ID. A least-privilege ACL user often lacks CLIENT (it is in @admin and
+ * @dangerous); its connections still serve waits, they just cannot be woken, only cut.
+ */
+async function clientId(redis: Redis): Promise<string | undefined> {
+  try {
+    return String(await redis.client('ID'));
+  } catch (error) {
+    if ((error as Error).name === 'ReplyError') return undefined;
+    throw error;
+  }
+}
+
+interface Waiter {
+  /** A connection handed over, or undefined: a slot is free to open one. */
+  grant(connection: PooledConnection | undefined): void;
+  fail(error: Error): void;
+}
+
+// Pauses between CLIENT UNBLOCK attempts (about half a second in all) before the connection is cut.
+const unblockAttempts = [2, 5, 10, 20, 40, 80, 120, 200];
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function cancelled(): AppError {
+  return new AppError('REDIS_NOT_CONNECTED', 'The call was cancelled before its command was sent; nothing was changed.');
+}
+
+function shuttingDown(): AppError {
+  return new AppError('REDIS_NOT_CONNECTED', 'The server is shutting down.');
 }

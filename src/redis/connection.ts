@@ -11,7 +11,8 @@ export interface ConnectionSettings {
   connectionName?: string;
   /**
    * For the pool of waiting commands: no per-command timeout (a blocking command waits on
-   * purpose; the pool bounds the call) and no dead-link probe.
+   * purpose; the pool bounds the call), no dead-link probe, and no reconnecting (the pool drops
+   * a connection whose link broke and opens a new one when it needs one).
    */
   blocking?: boolean;
 }
@@ -54,6 +55,8 @@ export function createRedisClient(settings: ConnectionSettings): Redis {
   }
   if (settings.blocking) {
     delete options.commandTimeout;
+    // A reconnected pooled connection would get a new CLIENT ID behind the pool's back.
+    options.retryStrategy = () => null;
     const redis = new Redis(settings.url, options);
     // Told through the shared connection's log; an unheard 'error' event would throw.
     redis.on('error', () => undefined);

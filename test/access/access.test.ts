@@ -83,7 +83,7 @@ describe('--tools and --disable-tools', () => {
   it('reads the lists and read-only mode from the environment too', async () => {
     const mcp = await connectStdio(['--redis-url', redisUrl], { MCP_DISABLE_TOOLS: 'redis_keys', MCP_READ_ONLY: 'true' });
     try {
-      // No --toolsets: the default toolsets' read tools.
+      // Read-only narrows the default toolsets, it does not add tools from the others.
       const offered = readTools.filter((name) => defaultToolsets.includes(tools[name].toolset) && name !== 'redis_keys');
       expect(await listed(mcp)).toEqual(offered.sort());
     } finally {
@@ -105,8 +105,7 @@ describe('--tools and --disable-tools', () => {
     });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
-    expect(run.stderr).toMatch(/Known tools: (redis_\w+, )+redis_\w+\./);
-    expect(run.stderr).toContain(' redis_del,');
+    expect(run.stderr).toMatch(/Known tools: (redis_\w+, )*redis_del, /);
     expect(run.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
     expect(run.stdout).toBe('');
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -71,12 +71,27 @@ function argsFor(name: ToolName): fc.Arbitrary<Record<string, unknown>> {
   });
   const known = fc.record(Object.fromEntries(properties.map(([field, schema]) => [field, field === waitsFor ? fc.oneof(valueFor(field, schema), text) : plausible])), { requiredKeys: [] });
   const extra = fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), json, { maxKeys: 2 });
-  return fc.oneof(
-    { weight: 4, arbitrary: wellTyped },
-    { weight: 2, arbitrary: known },
-    { weight: 1, arbitrary: fc.tuple(known, extra).map(([a, b]) => ({ ...b, ...a })) },
-    { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), json, { maxKeys: 4 }) },
-  );
+  return fc
+    .oneof(
+      { weight: 4, arbitrary: wellTyped },
+      { weight: 2, arbitrary: known },
+      { weight: 1, arbitrary: fc.tuple(known, extra).map(([a, b]) => ({ ...b, ...a })) },
+      { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 12 }), json, { maxKeys: 4 }) },
+    )
+    .map((args) => shortWait(name, args));
+}
+
+/**
+ * A tool that waits (a blocking pop) would sit out the whole wait for most valid arguments, and
+ * the runs would take minutes: a valid wait is cut to at most 50 ms. Waits out of range are kept,
+ * so their refusal is still tried.
+ */
+function shortWait(name: ToolName, args: Record<string, unknown>): Record<string, unknown> {
+  const field = tools[name].waitsFor;
+  const wait = field === undefined ? undefined : args[field];
+  if (field === undefined || typeof wait !== 'number' || !Number.isInteger(wait) || wait <= 50) return args;
+  const maximum = (toolJsonSchemas[name].input as { properties: Record<string, PropertySchema> }).properties[field]?.maximum ?? Infinity;
+  return wait > maximum ? args : { ...args, [field]: wait % 50 };
 }
 
 describe.each(surfaces)('fuzzing every tool over $name', (surface) => {

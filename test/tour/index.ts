@@ -10,6 +10,9 @@ import { seedTour } from './seed.js';
 import { serverTour } from './server.js';
 import { streamsTour } from './streams.js';
 import { stringsTour } from './strings.js';
+import { listsTour } from './lists.js';
+import { setsTour } from './sets.js';
+import { zsetsTour } from './zsets.js';
 
 /**
  * Every toolset's tour, by toolset name. test/e2e/every-tool.test.ts runs each over every surface
@@ -28,4 +31,7 @@ export const tours: Record<string, FamilyTour> = {
   bitmaps: bitmapsTour,
   server: serverTour,
   coordination: coordinationTour,
+  lists: listsTour,
+  sets: setsTour,
+  zsets: zsetsTour,
 };

@@ -1,0 +1,227 @@
+import { z } from 'zod';
+import { member, members, pageCount, popCount, scanCursor, scanPattern } from './collection-fields.js';
+import { defineTool } from './define.js';
+import { jsonValue, key, raw } from './fields.js';
+
+// Members go through the value codec, like list values: JSON in, JSON out. Strings are stored as
+// their text, anything else as its JSON text, so an object matches only when written with the
+// same key order.
+
+const setKey = key.describe('The set key.');
+const memberOut = jsonValue.describe('A member as JSON (the stored text with raw=true).');
+/** Inputs of the set algebra tools: bounded, as each is O(N) in the sizes of the inputs. */
+const sourceKeys = z.array(key).min(1).max(100).describe('The input sets (1 to 100); a missing key is an empty set.');
+
+const scanOutput = z.strictObject({
+  key: z.string().describe('The set key.'),
+  members: z.array(memberOut).describe('Members of this page, in no particular order.'),
+  cursor: z.string().describe('"0" when complete; otherwise pass it back to continue.'),
+  complete: z.boolean().describe('True when the whole set has been scanned.'),
+});
+
+export const redis_sadd = defineTool({
+  name: 'redis_sadd',
+  toolset: 'sets',
+  title: 'Add set members',
+  description:
+    'Add members to a set, creating it if needed. Members are JSON (strings stored as text, other values as JSON text; objects match only with the same key order).',
+  input: z.strictObject({ key: setKey, members }),
+  output: z.strictObject({
+    key: z.string().describe('The set key.'),
+    added: z.number().int().describe('How many members were new.'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/sets/{key}/add' },
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  example: { key: 'tags:article:1', members: ['redis', 'agents', { lang: 'en' }] },
+});
+
+export const redis_srem = defineTool({
+  name: 'redis_srem',
+  toolset: 'sets',
+  title: 'Remove set members',
+  description: 'Remove members from a set; members not in it are ignored.',
+  input: z.strictObject({ key: setKey, members }),
+  output: z.strictObject({
+    key: z.string().describe('The set key.'),
+    removed: z.number().int().describe('How many members were removed.'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/sets/{key}/remove' },
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  example: { key: 'tags:article:1', members: ['agents'] },
+});
+
+export const redis_sismember = defineTool({
+  name: 'redis_sismember',
+  toolset: 'sets',
+  title: 'Is set member',
+  description: 'Whether a value is a member of a set (false when the set is missing).',
+  input: z.strictObject({ key: setKey, member }),
+  output: z.strictObject({
+    key: z.string().describe('The set key.'),
+    is_member: z.boolean().describe('Whether the member is in the set.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/sets/{key}/contains' },
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  example: { key: 'tags:article:1', member: 'redis' },
+});
+
+export const redis_smismember = defineTool({
+  name: 'redis_smismember',
+  toolset: 'sets',
+  title: 'Are set members',
+  description: 'For each value, whether it is a member of a set.',
+  input: z.strictObject({ key: setKey, members }),
+  output: z.strictObject({
+    key: z.string().describe('The set key.'),
+    results: z.array(z.strictObject({ member: memberOut, is_member: z.boolean() })).describe('One entry per given member, in the order given.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/sets/{key}/contains-many' },
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  example: { key: 'tags:article:1', members: ['redis', 'python'] },
+});
+
+export const redis_scard = defineTool({
+  name: 'redis_scard',
+  toolset: 'sets',
+  title: 'Set size',
+  description: 'The number of members of a set; 0 when it does not exist.',
+  input: z.strictObject({ key: setKey }),
+  output: z.strictObject({
+    key: z.string().describe('The set key.'),
+    cardinality: z.number().int().describe('Members in the set; 0 when missing.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'GET', path: '/v1/sets/{key}/cardinality' },
+  errors: ['WRONG_TYPE'],
+  example: { key: 'tags:article:1' },
+});
+
+export const redis_spop = defineTool({
+  name: 'redis_spop',
+  toolset: 'sets',
+  title: 'Pop random set members',
+  description: 'Remove and return up to count random members. Members that would overrun the response budget are put back and not returned.',
+  input: z.strictObject({ key: setKey, count: popCount }),
+  output: z.strictObject({
+    key: z.string().describe('The set key.'),
+    members: z.array(memberOut).describe('The removed members; empty when the set is empty or missing.'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
+  rest: { method: 'POST', path: '/v1/sets/{key}/pop' },
+  errors: ['WRONG_TYPE'],
+  example: { key: 'raffle:entries', count: 3 },
+});
+
+export const redis_srandmember = defineTool({
+  name: 'redis_srandmember',
+  toolset: 'sets',
+  title: 'Random set members',
+  description: 'Up to count distinct random members, without removing them; fewer when the response budget is reached.',
+  input: z.strictObject({ key: setKey, count: popCount, raw }),
+  output: z.strictObject({
+    key: z.string().describe('The set key.'),
+    members: z.array(memberOut).describe('Distinct random members; empty when the set is empty or missing.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false },
+  rest: { method: 'GET', path: '/v1/sets/{key}/random' },
+  errors: ['WRONG_TYPE'],
+  example: { key: 'raffle:entries', count: 3 },
+});
+
+export const redis_sscan = defineTool({
+  name: 'redis_sscan',
+  toolset: 'sets',
+  title: 'Scan set members',
+  description:
+    'Members of a set matching a glob pattern, a bounded page per call (SSCAN). When complete is false, call again with the returned cursor; a member changed during the scan may be missed or repeated.',
+  input: z.strictObject({ key: setKey, pattern: scanPattern, count: pageCount, cursor: scanCursor, raw }),
+  output: scanOutput,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'GET', path: '/v1/sets/{key}/scan' },
+  errors: ['WRONG_TYPE'],
+  example: { key: 'tags:article:1', pattern: 'red*', count: 100 },
+});
+
+export const redis_smembers = defineTool({
+  name: 'redis_smembers',
+  toolset: 'sets',
+  title: 'Set members',
+  description:
+    'The members of a set, a bounded page per call: read with SSCAN, never SMEMBERS, so a large set is never sent whole. When complete is false, call again with the returned cursor.',
+  input: z.strictObject({ key: setKey, count: pageCount, cursor: scanCursor, raw }),
+  output: scanOutput,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'GET', path: '/v1/sets/{key}/members' },
+  errors: ['WRONG_TYPE'],
+  example: { key: 'tags:article:1' },
+});
+
+const algebraOutput = z.strictObject({
+  members: z.array(memberOut).describe('Members of the result, in no particular order; at most count.'),
+  cardinality: z.number().int().describe('Members in the whole result.'),
+  complete: z.boolean().describe('True when every member of the result is in members; otherwise store it (the *store tool) and page it with redis_sscan.'),
+});
+
+function algebra(name: 'redis_sinter' | 'redis_sunion' | 'redis_sdiff', title: string, what: string, path: string) {
+  return defineTool({
+    name,
+    toolset: 'sets',
+    title,
+    description:
+      `${what} Computed whole in Redis, O(N) in the sizes of the inputs; the answer holds at most count members (and stays within the response budget), ` +
+      'with the cardinality of the whole result.',
+    input: z.strictObject({ keys: sourceKeys, count: pageCount, raw }),
+    output: algebraOutput,
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    rest: { method: 'POST', path },
+    errors: ['WRONG_TYPE'],
+    example: { keys: ['tags:article:1', 'tags:article:2'], count: 100 },
+  });
+}
+
+export const redis_sinter = algebra('redis_sinter', 'Set intersection', 'Members present in every input set.', '/v1/sets/inter');
+export const redis_sunion = algebra('redis_sunion', 'Set union', 'Members present in any input set.', '/v1/sets/union');
+export const redis_sdiff = algebra('redis_sdiff', 'Set difference', 'Members of the first set that are in none of the others.', '/v1/sets/diff');
+
+function algebraStore(name: 'redis_sinterstore' | 'redis_sunionstore' | 'redis_sdiffstore', title: string, what: string, path: string) {
+  return defineTool({
+    name,
+    toolset: 'sets',
+    title,
+    description: `Store ${what} in destination, replacing what it held (an empty result deletes it). O(N) in the sizes of the inputs.`,
+    input: z.strictObject({ destination: key.describe('The key to store the result at.'), keys: sourceKeys }),
+    output: z.strictObject({
+      destination: z.string().describe('The key written.'),
+      cardinality: z.number().int().describe('Members in the stored result.'),
+    }),
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+    rest: { method: 'POST', path },
+    errors: ['WRONG_TYPE'],
+    example: { destination: 'tags:common', keys: ['tags:article:1', 'tags:article:2'] },
+  });
+}
+
+export const redis_sinterstore = algebraStore('redis_sinterstore', 'Store set intersection', 'the members present in every input set', '/v1/sets/inter/store');
+export const redis_sunionstore = algebraStore('redis_sunionstore', 'Store set union', 'the members present in any input set', '/v1/sets/union/store');
+export const redis_sdiffstore = algebraStore('redis_sdiffstore', 'Store set difference', 'the members of the first set that are in none of the others', '/v1/sets/diff/store');
+
+export const redis_smove = defineTool({
+  name: 'redis_smove',
+  toolset: 'sets',
+  title: 'Move set member',
+  description: 'Atomically move a member from source to destination. moved=false when it is not in source.',
+  input: z.strictObject({
+    source: key.describe('The set to take the member from.'),
+    destination: key.describe('The set to add it to.'),
+    member,
+  }),
+  output: z.strictObject({ moved: z.boolean().describe('Whether the member was moved.') }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/sets/move' },
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  example: { source: 'tasks:pending', destination: 'tasks:done', member: 'task1' },
+});

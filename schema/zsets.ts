@@ -1,0 +1,315 @@
+import { z } from 'zod';
+import { index, member, members, pageCount, popCount, scanCursor, scanPattern, scoreBound, scoreIn, scoreOut } from './collection-fields.js';
+import { defineTool } from './define.js';
+import { jsonValue, key, raw } from './fields.js';
+
+// Members go through the value codec, like list values: JSON in, JSON out. Scores are JSON
+// numbers; Redis may also hold infinite scores, which JSON numbers cannot carry, so those travel
+// as the strings "inf" and "-inf" both ways (never as null).
+
+const zsetKey = key.describe('The sorted set key.');
+const memberOut = jsonValue.describe('The member as JSON (the stored text with raw=true).');
+const scoredMember = z.strictObject({ member: memberOut, score: scoreOut });
+
+const rangeFields = {
+  by: z.enum(['rank', 'score', 'lex']).default('rank').describe('What start and stop are: ranks (0 the lowest score), scores, or member text (all scores equal).'),
+  start: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Range start as Redis writes it: a rank ("0", "-1"); a score ("1.5", "(1.5" exclusive, "-inf"); lex ("[a", "(a", "-"). With rev, the higher end. Default: the lowest (with rev, highest).'),
+  stop: z.string().min(1).optional().describe('Range end, written like start, inclusive unless "(". Default: the highest (with rev, lowest).'),
+  rev: z.boolean().default(false).describe('Highest scores first.'),
+};
+
+export const redis_zadd = defineTool({
+  name: 'redis_zadd',
+  toolset: 'zsets',
+  title: 'Add sorted set members',
+  description:
+    'Add members with scores, or update their scores. Members are JSON (strings stored as text, other values as JSON text). ' +
+    'nx: only add; xx: only update; gt/lt: only raise/lower a score; ch: count changed too; incr: add the score to one member\'s and answer the new score.',
+  input: z.strictObject({
+    key: zsetKey,
+    members: z
+      .array(z.strictObject({ member, score: scoreIn }))
+      .min(1)
+      .max(1000)
+      .describe('Members with their scores (1 to 1000).'),
+    nx: z.boolean().default(false).describe('Only add new members; never update.'),
+    xx: z.boolean().default(false).describe('Only update existing members; never add.'),
+    gt: z.boolean().default(false).describe('Only update when the new score is greater.'),
+    lt: z.boolean().default(false).describe('Only update when the new score is less.'),
+    ch: z.boolean().default(false).describe('Count members whose score changed as well as those added.'),
+    incr: z.boolean().default(false).describe('Add the score to the member\'s (one member only), like redis_zincrby.'),
+  }),
+  output: z.strictObject({
+    key: z.string().describe('The sorted set key.'),
+    added: z.number().int().nullable().describe('Members added (with ch: added or changed); null with incr.'),
+    score: scoreOut.nullable().describe('With incr: the new score, or null when nx/xx/gt/lt stopped it; null without incr.'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  rest: { method: 'POST', path: '/v1/zsets/{key}/add' },
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  example: { key: 'leaderboard', members: [{ member: 'alice', score: 120 }, { member: 'bob', score: 95.5 }] },
+});
+
+export const redis_zrem = defineTool({
+  name: 'redis_zrem',
+  toolset: 'zsets',
+  title: 'Remove sorted set members',
+  description: 'Remove members from a sorted set; members not in it are ignored.',
+  input: z.strictObject({ key: zsetKey, members }),
+  output: z.strictObject({
+    key: z.string().describe('The sorted set key.'),
+    removed: z.number().int().describe('How many members were removed.'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/zsets/{key}/remove' },
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  example: { key: 'leaderboard', members: ['bob'] },
+});
+
+export const redis_zscore = defineTool({
+  name: 'redis_zscore',
+  toolset: 'zsets',
+  title: 'Member score',
+  description: 'The score of a member; found=false when the member or the set is missing.',
+  input: z.strictObject({ key: zsetKey, member }),
+  output: z.strictObject({
+    key: z.string().describe('The sorted set key.'),
+    found: z.boolean().describe('Whether the member is in the set.'),
+    score: scoreOut.nullable().describe('Its score; null when not found.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/zsets/{key}/score' },
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  example: { key: 'leaderboard', member: 'alice' },
+});
+
+export const redis_zmscore = defineTool({
+  name: 'redis_zmscore',
+  toolset: 'zsets',
+  title: 'Member scores',
+  description: 'The scores of several members, in the order given.',
+  input: z.strictObject({ key: zsetKey, members }),
+  output: z.strictObject({
+    key: z.string().describe('The sorted set key.'),
+    results: z
+      .array(z.strictObject({ member: memberOut, found: z.boolean(), score: scoreOut.nullable() }))
+      .describe('One entry per given member, in order; score null when not found.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/zsets/{key}/scores' },
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  example: { key: 'leaderboard', members: ['alice', 'carol'] },
+});
+
+export const redis_zincrby = defineTool({
+  name: 'redis_zincrby',
+  toolset: 'zsets',
+  title: 'Increment member score',
+  description: 'Add increment to a member\'s score (a missing member starts at 0) and answer the new score.',
+  input: z.strictObject({
+    key: zsetKey,
+    increment: z.number().describe('The amount to add (negative subtracts).'),
+    member,
+  }),
+  output: z.strictObject({
+    key: z.string().describe('The sorted set key.'),
+    score: scoreOut.describe('The new score.'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  rest: { method: 'POST', path: '/v1/zsets/{key}/incrby' },
+  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  example: { key: 'leaderboard', increment: 10, member: 'bob' },
+});
+
+export const redis_zcard = defineTool({
+  name: 'redis_zcard',
+  toolset: 'zsets',
+  title: 'Sorted set size',
+  description: 'The number of members of a sorted set; 0 when it does not exist.',
+  input: z.strictObject({ key: zsetKey }),
+  output: z.strictObject({
+    key: z.string().describe('The sorted set key.'),
+    cardinality: z.number().int().describe('Members in the set; 0 when missing.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'GET', path: '/v1/zsets/{key}/cardinality' },
+  errors: ['WRONG_TYPE'],
+  example: { key: 'leaderboard' },
+});
+
+export const redis_zcount = defineTool({
+  name: 'redis_zcount',
+  toolset: 'zsets',
+  title: 'Count members in score range',
+  description: 'How many members have a score between min and max. O(log N).',
+  input: z.strictObject({
+    key: zsetKey,
+    min: scoreBound.default('-inf').describe('Lowest score: "1.5", "(1.5" (exclusive), "-inf".'),
+    max: scoreBound.default('+inf').describe('Highest score: "10", "(10" (exclusive), "+inf".'),
+  }),
+  output: z.strictObject({
+    key: z.string().describe('The sorted set key.'),
+    count: z.number().int().describe('Members with a score in range.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'GET', path: '/v1/zsets/{key}/count' },
+  errors: ['WRONG_TYPE'],
+  example: { key: 'leaderboard', min: '100', max: '+inf' },
+});
+
+function rankTool(name: 'redis_zrank' | 'redis_zrevrank', title: string, order: string, path: string) {
+  return defineTool({
+    name,
+    toolset: 'zsets',
+    title,
+    description: `The rank of a member, ${order}; found=false when the member or the set is missing.`,
+    input: z.strictObject({ key: zsetKey, member }),
+    output: z.strictObject({
+    key: z.string().describe('The sorted set key.'),
+    found: z.boolean().describe('Whether the member is in the set.'),
+    rank: z.number().int().nullable().describe('Its rank from 0; null when not found.'),
+  }),
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+    rest: { method: 'POST', path },
+    errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+    example: { key: 'leaderboard', member: 'alice' },
+  });
+}
+
+export const redis_zrank = rankTool('redis_zrank', 'Member rank', '0 being the lowest score', '/v1/zsets/{key}/rank');
+export const redis_zrevrank = rankTool('redis_zrevrank', 'Member rank from the top', '0 being the highest score', '/v1/zsets/{key}/revrank');
+
+export const redis_zrange = defineTool({
+  name: 'redis_zrange',
+  toolset: 'zsets',
+  title: 'Read sorted set range',
+  description:
+    'Members in a range of ranks, scores or member text, at most count per call and within the response budget. ' +
+    'When complete is false, call again with start=next_start and offset=next_offset, the rest unchanged. O(log N + M).',
+  input: z.strictObject({
+    key: zsetKey,
+    ...rangeFields,
+    offset: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe('Members of the range to skip first.'),
+    count: pageCount,
+    withscores: z.boolean().default(false).describe('Include each member\'s score (not with by lex).'),
+    raw,
+  }),
+  output: z.strictObject({
+    key: z.string().describe('The sorted set key.'),
+    members: z.array(z.strictObject({ member: memberOut, score: scoreOut.optional() })).describe('Members in order; score only with withscores.'),
+    next_start: z.string().nullable().describe('start for the next call; null when complete.'),
+    next_offset: z.number().int().nullable().describe('offset for the next call; null when complete.'),
+    complete: z.boolean().describe('True when the range has been read to its end.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'GET', path: '/v1/zsets/{key}/range' },
+  errors: ['WRONG_TYPE'],
+  example: { key: 'leaderboard', by: 'score', start: '100', stop: '+inf', withscores: true, count: 10 },
+});
+
+export const redis_zrangestore = defineTool({
+  name: 'redis_zrangestore',
+  toolset: 'zsets',
+  title: 'Store sorted set range',
+  description:
+    'Store a range of source (as redis_zrange selects it) in destination, replacing what it held; an empty range deletes it. O(log N + M) for the M members stored.',
+  input: z.strictObject({
+    destination: key.describe('The key to store the range at.'),
+    source: key.describe('The sorted set to read.'),
+    ...rangeFields,
+    offset: z.number().int().min(0).max(2 ** 31 - 1).optional().describe('By score or lex: members of the range to skip first.'),
+    count: z.number().int().min(1).max(2 ** 31 - 1).optional().describe('By score or lex: most members to store; omit for all.'),
+  }),
+  output: z.strictObject({
+    destination: z.string().describe('The key written.'),
+    cardinality: z.number().int().describe('Members stored.'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/zsets/range/store' },
+  errors: ['WRONG_TYPE'],
+  example: { destination: 'leaderboard:top10', source: 'leaderboard', start: '0', stop: '9', rev: true },
+});
+
+function popTool(name: 'redis_zpopmin' | 'redis_zpopmax', title: string, which: string, path: string) {
+  return defineTool({
+    name,
+    toolset: 'zsets',
+    title,
+    description: `Remove and return up to count members with the ${which} scores, ${which} first. Members that would overrun the response budget are put back and not returned.`,
+    input: z.strictObject({ key: zsetKey, count: popCount }),
+    output: z.strictObject({
+      key: z.string().describe('The sorted set key.'),
+      members: z.array(scoredMember).describe('The removed members with their scores; empty when the set is empty or missing.'),
+    }),
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
+    rest: { method: 'POST', path },
+    errors: ['WRONG_TYPE'],
+    example: { key: 'jobs:by-priority', count: 1 },
+  });
+}
+
+export const redis_zpopmin = popTool('redis_zpopmin', 'Pop lowest scores', 'lowest', '/v1/zsets/{key}/popmin');
+export const redis_zpopmax = popTool('redis_zpopmax', 'Pop highest scores', 'highest', '/v1/zsets/{key}/popmax');
+
+export const redis_zremrangebyscore = defineTool({
+  name: 'redis_zremrangebyscore',
+  toolset: 'zsets',
+  title: 'Remove members by score',
+  description: 'Remove the members with a score between min and max. O(log N + M) for the M removed.',
+  input: z.strictObject({
+    key: zsetKey,
+    min: scoreBound.describe('Lowest score: "1.5", "(1.5" (exclusive), "-inf".'),
+    max: scoreBound.describe('Highest score: "10", "(10" (exclusive), "+inf".'),
+  }),
+  output: z.strictObject({
+    key: z.string().describe('The sorted set key.'),
+    removed: z.number().int().describe('How many members were removed.'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  rest: { method: 'POST', path: '/v1/zsets/{key}/remove-by-score' },
+  errors: ['WRONG_TYPE'],
+  example: { key: 'events:by-time', min: '-inf', max: '(1700000000' },
+});
+
+export const redis_zremrangebyrank = defineTool({
+  name: 'redis_zremrangebyrank',
+  toolset: 'zsets',
+  title: 'Remove members by rank',
+  description: 'Remove the members ranked start to stop (inclusive; 0 the lowest score, negative counts from the highest). O(log N + M) for the M removed.',
+  input: z.strictObject({
+    key: zsetKey,
+    start: index.describe('First rank to remove (0 the lowest score).'),
+    stop: index.describe('Last rank to remove, inclusive (-1 the highest score).'),
+  }),
+  output: z.strictObject({
+    key: z.string().describe('The sorted set key.'),
+    removed: z.number().int().describe('How many members were removed.'),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
+  rest: { method: 'POST', path: '/v1/zsets/{key}/remove-by-rank' },
+  errors: ['WRONG_TYPE'],
+  example: { key: 'leaderboard', start: 0, stop: -101 },
+});
+
+export const redis_zscan = defineTool({
+  name: 'redis_zscan',
+  toolset: 'zsets',
+  title: 'Scan sorted set members',
+  description:
+    'Members with their scores, matching a glob pattern, a bounded page per call (ZSCAN, in no particular order). When complete is false, call again with the returned cursor.',
+  input: z.strictObject({ key: zsetKey, pattern: scanPattern, count: pageCount, cursor: scanCursor, raw }),
+  output: z.strictObject({
+    key: z.string().describe('The sorted set key.'),
+    members: z.array(scoredMember).describe('Members of this page with their scores.'),
+    cursor: z.string().describe('"0" when complete; otherwise pass it back to continue.'),
+    complete: z.boolean().describe('True when the whole set has been scanned.'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  rest: { method: 'GET', path: '/v1/zsets/{key}/scan' },
+  errors: ['WRONG_TYPE'],
+  example: { key: 'leaderboard', count: 100 },
+});

@@ -1,0 +1,103 @@
+import type { ToolHandlers } from '../../generated/handlers.js';
+import { decodeValue } from '../redis/codec.js';
+import { boundedSetOperation, type SetOperation } from '../redis/set-algebra.js';
+import { withinBudget } from '../tools/budget.js';
+import type { ToolContext } from '../tools/context.js';
+import { scanBounded } from '../tools/scan-cursor.js';
+import { elementBudget } from './answer-budget.js';
+
+type SetHandlers = Pick<
+  ToolHandlers<ToolContext>,
+  | 'redis_sadd' | 'redis_srem' | 'redis_sismember' | 'redis_smismember' | 'redis_scard' | 'redis_spop' | 'redis_srandmember'
+  | 'redis_sscan' | 'redis_smembers' | 'redis_sinter' | 'redis_sunion' | 'redis_sdiff'
+  | 'redis_sinterstore' | 'redis_sunionstore' | 'redis_sdiffstore' | 'redis_smove'
+>;
+
+function encodeAll(members: unknown[], encode: ToolContext['encode']): string[] {
+  return members.map((member, i) => encode(member, `members[${i}]`));
+}
+
+const decoder = (raw: boolean) => (text: string) => (raw ? text : decodeValue(text));
+
+/** A bounded SSCAN page (with MATCH when a pattern other than "*" is given), cut where the count or budget ends. */
+async function scanMembers(
+  ctx: ToolContext,
+  input: { key: string; pattern?: string; count: number; cursor: string; raw: boolean },
+): Promise<{ key: string; members: unknown[]; cursor: string; complete: boolean }> {
+  const full = ctx.keys.key(input.key);
+  const match = input.pattern !== undefined && input.pattern !== '*' ? ['MATCH', input.pattern] : [];
+  const decode = decoder(input.raw);
+  const page = await scanBounded(input.cursor, input.count, elementBudget(ctx.maxResponseBytes, input.key), async (cursor, hint) => {
+    const [next, texts] = await ctx.redis.sscan(full, cursor, ...(match as ['MATCH', string]), 'COUNT', hint);
+    return [next, texts.map(decode)];
+  });
+  return { key: input.key, members: page.items, cursor: page.cursor, complete: page.complete };
+}
+
+async function algebra(operation: SetOperation, { keys: names, count, raw }: { keys: string[]; count: number; raw: boolean }, ctx: ToolContext) {
+  const { members, cardinality } = await boundedSetOperation(ctx.redis, operation, names.map((name) => ctx.keys.key(name)), count);
+  const { items } = withinBudget(members.map(decoder(raw)), elementBudget(ctx.maxResponseBytes));
+  return { members: items, cardinality, complete: items.length === cardinality };
+}
+
+export const setHandlers: SetHandlers = {
+  async redis_sadd({ key, members }, { redis, keys, encode }) {
+    return { key, added: await redis.sadd(keys.key(key), ...encodeAll(members, encode)) };
+  },
+
+  async redis_srem({ key, members }, { redis, keys, encode }) {
+    return { key, removed: await redis.srem(keys.key(key), ...encodeAll(members, encode)) };
+  },
+
+  async redis_sismember({ key, member }, { redis, keys, encode }) {
+    return { key, is_member: (await redis.sismember(keys.key(key), encode(member, 'member'))) === 1 };
+  },
+
+  async redis_smismember({ key, members }, { redis, keys, encode }) {
+    const flags = await redis.smismember(keys.key(key), ...encodeAll(members, encode));
+    return { key, results: members.map((member, i) => ({ member, is_member: flags[i] === 1 })) };
+  },
+
+  async redis_scard({ key }, { redis, keys }) {
+    return { key, cardinality: await redis.scard(keys.key(key)) };
+  },
+
+  async redis_spop({ key, count }, { redis, keys, maxResponseBytes }) {
+    const full = keys.key(key);
+    const popped = (await redis.spop(full, count)) ?? [];
+    const { items, cut } = withinBudget(popped.map(decodeValue), elementBudget(maxResponseBytes, key));
+    // Members that do not fit go back: nothing popped is lost.
+    if (cut) await redis.sadd(full, ...popped.slice(items.length));
+    return { key, members: items };
+  },
+
+  async redis_srandmember({ key, count, raw }, { redis, keys, maxResponseBytes }) {
+    const picked = (await redis.srandmember(keys.key(key), count)) ?? [];
+    return { key, members: withinBudget(picked.map(decoder(raw)), elementBudget(maxResponseBytes, key)).items };
+  },
+
+  redis_sscan: (input, ctx) => scanMembers(ctx, input),
+
+  // SSCAN, not SMEMBERS: a page at a time, whatever the size of the set.
+  redis_smembers: (input, ctx) => scanMembers(ctx, input),
+
+  redis_sinter: (input, ctx) => algebra('SINTER', input, ctx),
+  redis_sunion: (input, ctx) => algebra('SUNION', input, ctx),
+  redis_sdiff: (input, ctx) => algebra('SDIFF', input, ctx),
+
+  async redis_sinterstore({ destination, keys: names }, { redis, keys }) {
+    return { destination, cardinality: await redis.sinterstore(keys.key(destination), ...names.map((name) => keys.key(name))) };
+  },
+
+  async redis_sunionstore({ destination, keys: names }, { redis, keys }) {
+    return { destination, cardinality: await redis.sunionstore(keys.key(destination), ...names.map((name) => keys.key(name))) };
+  },
+
+  async redis_sdiffstore({ destination, keys: names }, { redis, keys }) {
+    return { destination, cardinality: await redis.sdiffstore(keys.key(destination), ...names.map((name) => keys.key(name))) };
+  },
+
+  async redis_smove({ source, destination, member }, { redis, keys, encode }) {
+    return { moved: (await redis.smove(keys.key(source), keys.key(destination), encode(member, 'member'))) === 1 };
+  },
+};
