@@ -112,7 +112,12 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
       if (transport.sessionId) forget(transport.sessionId);
     };
     opening.add(transport);
-    await server.connect(transport);
+    try {
+      await server.connect(transport);
+    } catch (error) {
+      opening.delete(transport);
+      throw error;
+    }
     return transport;
   }
 

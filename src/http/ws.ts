@@ -1,6 +1,7 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { WebSocket } from 'ws';
 import type { Metrics } from '../metrics.js';
 import { createMcpServer } from '../mcp/server-factory.js';
 import { closeCodes, WebSocketServerTransport, type FlowLimits } from '../mcp/ws-transport.js';
@@ -43,6 +44,15 @@ async function wsPlugin(app: FastifyInstance, { runner, metrics, maxPayload, flo
   await app.register(async (scope) => {
     await scope.register(websocket, {
       options: { maxPayload, handleProtocols: (protocols) => (protocols.has(subprotocol) ? subprotocol : false) },
+      // The plugin's default drops the connection on any socket error. For a protocol error (a
+      // frame over maxPayload: 1009, text that is not UTF-8: 1007) ws has already sent its close
+      // frame; dropping the connection while the rest of the client's frame is unread makes the
+      // kernel reset it, and the client never reads why. ws ends such a close after its close
+      // timeout at the latest, and a client that stops answering pings sooner (ws-liveness.ts).
+      errorHandler(error, socket, request) {
+        request.log.debug({ err: error.message }, 'WebSocket error');
+        if (socket.readyState !== WebSocket.CLOSING) socket.terminate();
+      },
       // On shutdown, tell clients we are going away (1001) rather than dropping them. One that does
       // not answer the close is dropped with the other connections still open (connections.ts).
       preClose(done) {

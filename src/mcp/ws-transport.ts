@@ -63,7 +63,10 @@ export class WebSocketServerTransport implements TextTransport {
   /** Requests read and not yet answered, by id (a client may reuse an id). */
   private readonly running = new Map<string, number>();
   private runningCount = 0;
-  /** Requests read while `maxCallsInFlight` were running, waiting for one to end. */
+  /**
+   * Messages read while the client was at its limit (a request with `maxCallsInFlight` running, or
+   * with answers it has not taken), and every one after them, to keep the order: waiting their turn.
+   */
   private readonly held: JSONRPCMessage[] = [];
   private readonly paused = new Set<PauseReason>();
   /** True while releaseHeld() runs (a released cancellation frees a place; the loop already goes on). */
