@@ -93,11 +93,11 @@ export class LinkLiveness {
   private declareDead(): void {
     this.stop();
     const silentMs = Math.round(performance.now() - this.lastProgressAt);
-    // Told like any other connection problem (only if someone listens: an unheard 'error' throws).
-    if (this.redis.listenerCount('error') > 0) {
-      this.redis.emit('error', new Error(`Redis sent nothing for ${silentMs} ms while replies were due; reconnecting`));
-    }
-    this.redis.disconnect(true);
+    // Destroyed, not ended: end() only half-closes, and the socket then stays open (its commands
+    // waiting) until the silent peer answers the FIN, which a frozen Redis does when it wakes up,
+    // after its replies. Destroying closes it at once: ioredis fails the commands in flight and
+    // reconnects, and tells of the error like any other connection problem.
+    this.stream?.destroy(new Error(`Redis sent nothing for ${silentMs} ms while replies were due; reconnecting`));
   }
 }
 

@@ -3,19 +3,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspector } from '../helpers/redis-client.js';
 import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { stdioSurface, websocketSurface, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
+import { sleep, timeUntilOk } from '../helpers/workload.js';
 
 /**
- * A busy link is not a dead one. Many large reads at once keep the one Redis connection
- * delivering for longer than the command timeout; the server must count the bytes arriving as
- * a sign of life and answer every call, not declare the connection dead and fail them with
- * REDIS_NOT_CONNECTED. (A link on which nothing arrives is still detected: redis-faults.test.ts.)
+ * A busy link is not a dead one, and a silent one is. Many large reads at once keep the one
+ * Redis connection delivering for longer than the command timeout; the server must count the
+ * bytes arriving as a sign of life and answer every call, not declare the connection dead and
+ * fail them with REDIS_NOT_CONNECTED. A frozen Redis sends nothing: the calls waiting on it must
+ * fail in about the timeout however long the freeze lasts, and calls work again once it thaws.
+ * (More faults, each for a shorter time: redis-faults.test.ts.)
  */
 const parallel = 150;
 const valueBytes = 1024 * 1024;
 /** Plain text (digits would be read as one huge JSON number). */
 const letter = (i: number) => String.fromCharCode(97 + (i % 26));
 
-describe.each([stdioSurface, websocketSurface])('many parallel large reads over $name', (surface) => {
+describe.each([stdioSurface, websocketSurface])('a busy link and a silent one, over $name', (surface) => {
   let redis: RedisProcess;
   let check: Redis;
   let server: ServerUnderTest;
@@ -47,7 +50,7 @@ describe.each([stdioSurface, websocketSurface])('many parallel large reads over 
       Array.from({ length: parallel }, (_, i) => client.call('redis_get', { key: `big:${i}` }, { timeoutMs: 110_000 })),
     );
     const failures = outcomes.flatMap((outcome) => (outcome.ok ? [] : [`${outcome.code}: ${outcome.message} ${JSON.stringify(outcome.details ?? '')}`]));
-    console.log(`[reliability] faults/busy-link ${surface.name}: ${parallel} x 1 MiB reads in ${Math.round(performance.now() - started)} ms, failed=${failures.length}`);
+    console.log(`[reliability] faults/link-liveness ${surface.name}: ${parallel} x 1 MiB reads in ${Math.round(performance.now() - started)} ms, failed=${failures.length}`);
     expect(failures).toEqual([]);
     outcomes.forEach((outcome, i) => {
       const value = outcome.ok ? (outcome.value.value as string) : '';
@@ -56,4 +59,23 @@ describe.each([stdioSurface, websocketSurface])('many parallel large reads over 
     });
     expect(server.crashed()).toEqual([]);
   }, 120_000);
+
+  it('fails the calls waiting on a frozen Redis in about the timeout, however long it stays frozen, and recovers', async () => {
+    redis.freeze();
+    try {
+      const started = performance.now();
+      const outcomes = await Promise.all(
+        Array.from({ length: 4 }, (_, i) => client.call('redis_set', { key: `frozen:${i}`, value: i }, { timeoutMs: 20_000 }).then((outcome) => ({ outcome, ms: performance.now() - started }))),
+      );
+      for (const { outcome, ms } of outcomes) {
+        expect(outcome).toMatchObject({ ok: false, code: 'REDIS_NOT_CONNECTED' });
+        // The command timeout is 1 s; the freeze lasts 6 s. Calls must not wait for it to end.
+        expect(ms).toBeLessThan(4000);
+      }
+      await sleep(Math.max(0, 6000 - (performance.now() - started)));
+    } finally {
+      redis.thaw();
+    }
+    expect(await timeUntilOk(client, 10_000)).toBeLessThan(10_000);
+  }, 60_000);
 });
