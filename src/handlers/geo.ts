@@ -3,7 +3,7 @@ import { decodeValue } from '../redis/codec.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { exactlyOne, invalidField } from '../tools/invalid-field.js';
-import { replyCode } from './stream-replies.js';
+import { replyCode } from '../redis/replies.js';
 
 type GeoHandlers = Pick<ToolHandlers<ToolContext>, 'redis_geoadd' | 'redis_geopos' | 'redis_geodist' | 'redis_geosearch' | 'redis_geosearchstore'>;
 

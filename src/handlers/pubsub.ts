@@ -1,7 +1,7 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
-import { compareBytes, mapPairs } from './stream-replies.js';
+import { compareBytes, mapPairs } from '../redis/replies.js';
 
 type PubSubHandlers = Pick<ToolHandlers<ToolContext>, 'redis_publish' | 'redis_pubsub_channels' | 'redis_pubsub_numsub' | 'redis_pubsub_numpat'>;
 

@@ -2,7 +2,8 @@ import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { invalidField } from '../tools/invalid-field.js';
 import { prevId } from './stream-ids.js';
-import { mapPairs, toEntry, type RawEntry, type StreamEntry } from './stream-replies.js';
+import { mapPairs } from '../redis/replies.js';
+import { toEntry, type RawEntry, type StreamEntry } from './stream-replies.js';
 
 export interface StreamsRead {
   streams: { key: string; entries: StreamEntry[]; next_id: string; complete: boolean }[];

@@ -6,7 +6,8 @@ import type { ToolContext } from '../tools/context.js';
 import { exactlyOne, invalidField } from '../tools/invalid-field.js';
 import { compareIds, nextId, prevId, rangeBound } from './stream-ids.js';
 import { readStreams } from './stream-read.js';
-import { compareBytes, mapObject, replyCode, toEntry, unlessStreamMissing, type RawEntry, type StreamEntry } from './stream-replies.js';
+import { compareBytes, mapObject, replyCode } from '../redis/replies.js';
+import { toEntry, unlessStreamMissing, type RawEntry, type StreamEntry } from './stream-replies.js';
 
 type StreamTools =
   | 'redis_xadd' | 'redis_xlen' | 'redis_xrange' | 'redis_xrevrange' | 'redis_xdel' | 'redis_xtrim' | 'redis_xread'

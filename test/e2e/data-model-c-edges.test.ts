@@ -6,6 +6,7 @@ import { inspector } from '../helpers/redis-client.js';
 import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { failure, ok } from '../helpers/results.js';
 import { connectStdio, uniqueKey, type StdioSession } from '../helpers/stdio-client.js';
+import { surfaces } from '../helpers/surfaces.js';
 
 /**
  * Edges of the streams, pubsub, hyperloglog, geo, bitmaps and server toolsets, against the built
@@ -386,6 +387,25 @@ describe('waiting reads', () => {
     // The pool holds one connection: the next wait gets it, and answers.
     const next: CallToolResult = await call(name, { ...args(key), block_ms: 100 });
     expect(ok(next)).toMatchObject({ timed_out: true });
+  });
+});
+
+// Every surface's way of giving up on a call (an MCP cancellation, a REST client closing its
+// connection) reaches the waiting command and unblocks it in Redis.
+describe.each(surfaces)('a wait given up over $name', (surface) => {
+  it('is unblocked in Redis long before its 30 s', async () => {
+    const server = await surface.start(['--redis-url', redisProcess.url, '--toolsets', 'streams']);
+    const client = await server.connect();
+    try {
+      const key = uniqueKey('edges:give-up');
+      const answer = client.call('redis_xread', { streams: [{ key, id: '$' }], block_ms: 30000 }, { timeoutMs: 1500 });
+      await expect.poll(blockedClients, { timeout: 10000 }).toBe(1);
+      expect(await answer).toMatchObject({ ok: false, code: 'PROTOCOL_ERROR' });
+      await expect.poll(blockedClients, { timeout: 10000 }).toBe(0);
+    } finally {
+      await client.close();
+      await server.stop();
+    }
   });
 });
 

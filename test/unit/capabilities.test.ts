@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toolNames, tools } from '../../generated/registry.js';
 import { meetsVersion } from '../../src/redis/capabilities.js';
-import { toolAccess, type AccessSettings } from '../../src/tools/access.js';
+import { toolAccess, withheldReasons, type AccessSettings } from '../../src/tools/access.js';
 import { ToolOffer } from '../../src/tools/offer.js';
 
 const all: AccessSettings = { toolsets: ['all'], readOnly: false, tools: [], disableTools: [] };
@@ -50,6 +50,11 @@ describe('capability discovery', () => {
     expect(prefixed.withheld.get('redis_dbsize')?.reason).toBe('key_prefix');
     expect(prefixed.withheld.get('redis_xadd')?.reason).toBe('read_only');
     expect(prefixed.withheld.get('redis_geosearch')?.reason).toBe('missing_command');
+  });
+
+  it('redis_capabilities documents every reason a tool can be withheld', () => {
+    const reason = tools.redis_capabilities.output.shape.toolsets.element.shape.withheld.element.shape.reason;
+    expect([...reason.options].sort()).toEqual(Object.keys(withheldReasons).sort());
   });
 
   it('a ToolOffer narrows when it learns what Redis offers, and names the tools it hid', () => {
