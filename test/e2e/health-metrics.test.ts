@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { version } from '../../src/version.js';
 import { cleanup, freePort, startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { connectStdio, uniqueKey } from '../helpers/stdio-client.js';
+import { defaultToolNames } from '../helpers/tool-tour.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
 
 // Against the built CLI (dist/src/cli.js), which loads the HTTP app and prom-client lazily from
@@ -87,7 +88,7 @@ describe('/metrics counts every call on every surface', () => {
   it('counts a known number of calls and errors exactly, per tool, as JSON and as Prometheus text', async () => {
     const key = uniqueKey('metrics');
     const before = (await getJson<{ total_requests: number }>(`${running.baseUrl}/metrics`)).body;
-    expect(before).toMatchObject({ total_requests: 0, total_errors: 0, registered_tools: 16, server_name: 'redis', version });
+    expect(before).toMatchObject({ total_requests: 0, total_errors: 0, registered_tools: defaultToolNames.length, server_name: 'redis', version });
 
     // 5 REST writes, 3 REST reads, 2 REST failures, 2 calls over MCP (Streamable HTTP).
     for (let i = 0; i < 5; i++) {
@@ -133,7 +134,7 @@ describe('/metrics counts every call on every surface', () => {
       expect(text).toContain('redis_mcp_tool_errors_total{tool="redis_keys",code="INVALID_PARAMS"} 1');
       expect(text).toContain('redis_mcp_tool_duration_seconds_count{tool="redis_set"} 5');
       expect(text).toContain('redis_mcp_active_sessions 1');
-      expect(text).toContain('redis_mcp_registered_tools 16');
+      expect(text).toContain(`redis_mcp_registered_tools ${defaultToolNames.length}`);
     }
     await client.close();
   });
