@@ -10,6 +10,7 @@ export const errorTable = {
   NOT_FOUND: { status: 404, meaning: 'No such route or tool.' },
   WRONG_TYPE: { status: 409, meaning: 'The key holds a different Redis type than the tool works on.' },
   SESSION_EXISTS: { status: 409, meaning: 'A session with this id already exists.' },
+  CONFLICT: { status: 409, meaning: 'The state changed under the call (a stale receipt, version or token); details say what is current.' },
   VALUE_UNDECODABLE: {
     status: 409,
     meaning: 'A stored value (written by another client) is JSON that cannot be answered exactly: nested deeper than 512 levels, or a number beyond ±(2^53−1) or infinite. The message names the key and field; tools that take raw: true return the stored text.',

@@ -3,3 +3,4 @@ export * as keys from './keys.js';
 export * as lists from './lists.js';
 export * as hashes from './hashes.js';
 export * as sessions from './sessions.js';
+export * as queue from './queue.js';

@@ -3,6 +3,7 @@ import type { ToolContext } from '../tools/context.js';
 import { hashHandlers } from './hashes.js';
 import { keyHandlers } from './keys.js';
 import { listHandlers } from './lists.js';
+import { queueHandlers } from './queue.js';
 import { sessionHandlers } from './sessions.js';
 
 /** Every tool's handler; `satisfies` makes a missing one a compile error. */
@@ -11,4 +12,5 @@ export const handlers = {
   ...listHandlers,
   ...hashHandlers,
   ...sessionHandlers,
+  ...queueHandlers,
 } satisfies ToolHandlers<ToolContext>;
