@@ -1,4 +1,5 @@
 import type { FamilyTour } from './harness.js';
+import { queueTour } from './queue.js';
 import { seedTour } from './seed.js';
 
 /**
@@ -8,4 +9,5 @@ import { seedTour } from './seed.js';
  */
 export const tours: Record<string, FamilyTour> = {
   seed: seedTour,
+  queue: queueTour,
 };
