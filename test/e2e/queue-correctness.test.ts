@@ -226,15 +226,18 @@ describe('work queue correctness', () => {
     const perJob = new Map<string, Claim[]>();
     for (const claim of claims) perJob.set(claim.jobId, [...(perJob.get(claim.jobId) ?? []), claim]);
     let redelivered = 0;
+    let unseen = 0;
     for (const [id, list] of perJob) {
       list.sort((a, b) => a.start - b.start);
       for (let i = 1; i < list.length; i++) {
         expect(list[i]!.start, `job ${id}: ${list[i]!.consumer} claimed while ${list[i - 1]!.consumer} held it: ${JSON.stringify(list)}`).toBeGreaterThanOrEqual(list[i - 1]!.end);
-        expect(list[i]!.attempt).toBe(list[i - 1]!.attempt + 1);
+        // Greater, not always by one: a claim whose answer was lost in the restart is a delivery no one saw.
+        expect(list[i]!.attempt).toBeGreaterThan(list[i - 1]!.attempt);
         expect(list[i]!.receipt).not.toBe(list[i - 1]!.receipt);
         redelivered++;
       }
-      expect(list[0]!.attempt).toBe(1);
+      expect(list[0]!.attempt).toBeGreaterThanOrEqual(1);
+      if (list.at(-1)!.attempt > list.length) unseen++;
       const job = jobs.get(id)!;
       if (job.delayMs) expect(list[0]!.start).toBeGreaterThanOrEqual(job.enqueuedAt! + job.delayMs - 50);
     }
@@ -246,7 +249,7 @@ describe('work queue correctness', () => {
     expect(staleAcks.refused).toBeGreaterThan(0);
     console.log(
       `[reliability] queue correctness: jobs=${jobs.size} claims=${claims.length} redelivered=${redelivered} stale acks refused=${staleAcks.refused} ` +
-        `calls retried over the restart=${retriedCalls} ` +
+        `calls retried over the restart=${retriedCalls} jobs with an unseen delivery=${unseen} ` +
         `victim held=${victimHeld} elapsed=${elapsed}ms`,
     );
   }, 90_000);
