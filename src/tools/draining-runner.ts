@@ -22,9 +22,10 @@ export class DrainingRunner extends ToolRunner {
     return this.running;
   }
 
-  override call(name: ToolName, args: unknown): Promise<CallOutcome> {
+  // The signal is passed on: without it a cancelled or abandoned wait would run its full length.
+  override call(name: ToolName, args: unknown, signal?: AbortSignal): Promise<CallOutcome> {
     this.running++;
-    return super.call(name, args);
+    return super.call(name, args, signal);
   }
 
   /**
