@@ -206,7 +206,7 @@ describe('work queue correctness', () => {
 
     // Every job acked exactly once, or dead with its attempts and last error.
     expect(jobs.size).toBe(jobCount + poisonCount);
-    const deadIds = new Set(await check.zrange(`q:{${queue}}:dead`, 0, -1));
+    const deadIds = new Set(await check.zrange(`q:{${queue}}:dead`, '0', '-1'));
     for (const [id, job] of jobs) {
       const tally = acks.get(id) ?? { confirmed: 0, ambiguous: 0 };
       if (job.poison) {
@@ -277,13 +277,15 @@ describe('work queue correctness', () => {
     const ids: string[] = [];
     for (const priority of priorities) {
       const outcome = await client.call('redis_queue_enqueue', { queue, payload: priority, priority });
-      ids.push((outcome as { value: { job_id: string } }).value.job_id);
+      if (!outcome.ok) throw new Error(outcome.message);
+      ids.push(outcome.value.job_id as string);
     }
     const expected = priorities.map((priority, i) => ({ priority, i })).sort((a, b) => b.priority - a.priority || a.i - b.i).map(({ i }) => ids[i]);
     const claimed: string[] = [];
     for (let i = 0; i < priorities.length; i++) {
       const outcome = await client.call('redis_queue_claim', { queue, consumer: 'order', count: 1 });
-      claimed.push(...((outcome as { value: { jobs: { job_id: string }[] } }).value.jobs.map((job) => job.job_id)));
+      if (!outcome.ok) throw new Error(outcome.message);
+      claimed.push(...(outcome.value.jobs as { job_id: string }[]).map((job) => job.job_id));
     }
     expect(claimed).toEqual(expected);
   }, 30_000);

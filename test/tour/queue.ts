@@ -15,8 +15,8 @@ export const queueTour: FamilyTour = async (t) => {
   const once = await t.ok('redis_queue_enqueue', { queue, payload: [1, 'once'], dedupe_key: 'once', max_attempts: 1 });
   expect(await t.ok('redis_queue_enqueue', { queue, payload: 'again', dedupe_key: 'once' })).toEqual({ queue, job_id: once.job_id, duplicate: true });
   const distant = await t.ok('redis_queue_enqueue', { queue, payload: { task: 'distant' }, delay_ms: 600_000 });
-  expect(await t.redis.zrange(key('ready'), 0, -1)).toEqual([high.job_id, low.job_id, once.job_id]);
-  expect(await t.redis.zrange(key('delayed'), 0, -1)).toEqual([distant.job_id]);
+  expect(await t.redis.zrange(key('ready'), '0', '-1')).toEqual([high.job_id, low.job_id, once.job_id]);
+  expect(await t.redis.zrange(key('delayed'), '0', '-1')).toEqual([distant.job_id]);
   expect(await t.redis.hget(key('payloads'), low.job_id)).toBe('{"task":"low"}');
 
   expect(await t.ok('redis_queue_stats', { queue })).toMatchObject({ queue, ready: 3, delayed: 1, in_flight: 0, dead: 0, delayed_due: 0, in_flight_expired: 0 });
@@ -39,7 +39,7 @@ export const queueTour: FamilyTour = async (t) => {
   expect(await t.ok('redis_queue_nack', { queue, job_id: low.job_id, receipt: pair[0]!.receipt, delay_ms: 0, error: 'try again' })).toEqual({ job_id: low.job_id, state: 'requeued' });
   expect(await t.ok('redis_queue_nack', { queue, job_id: once.job_id, receipt: pair[1]!.receipt, error: 'bad input' })).toEqual({ job_id: once.job_id, state: 'dead' });
   await t.fail('redis_queue_extend', { queue, job_id: once.job_id, receipt: pair[1]!.receipt, visibility_ms: 1000 }, 'CONFLICT');
-  expect(await t.redis.zrange(key('dead'), 0, -1)).toEqual([once.job_id]);
+  expect(await t.redis.zrange(key('dead'), '0', '-1')).toEqual([once.job_id]);
 
   const dead = await t.ok('redis_queue_dead', { queue, count: 10 });
   expect(dead).toMatchObject({ queue, complete: true, jobs: [{ job_id: once.job_id, payload: [1, 'once'], attempts: 1, max_attempts: 1, last_error: 'bad input' }] });
