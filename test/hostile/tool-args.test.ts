@@ -21,7 +21,7 @@ const stdioRuns = Number(process.env.FUZZ_RUNS ?? 60);
 const runsPerTool: Record<string, number> = { stdio: stdioRuns };
 const networkRuns = Math.max(1, Math.ceil(stdioRuns / 2));
 /** Errors a tool may answer with for well-formed but unlucky input. */
-const expectedCodes = new Set(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'VALUE_TOO_LARGE']);
+const expectedCodes = new Set(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'VALUE_TOO_LARGE', 'CONFLICT']);
 
 const json = fc.jsonValue({ maxDepth: 3 });
 const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '*', '\\', '[', '0', 'mcp_session:x', '__proto__'));
@@ -57,7 +57,12 @@ function typed(schema: PropertySchema): fc.Arbitrary<unknown> {
 function argsFor(name: ToolName): fc.Arbitrary<Record<string, unknown>> {
   const input = toolJsonSchemas[name].input as { properties?: Record<string, PropertySchema>; required?: string[] };
   const properties = Object.entries(input.properties ?? {});
-  const wellTyped = fc.record(Object.fromEntries(properties.map(([field, schema]) => [field, typed(schema)])), {
+  // A tool that waits would wait up to its cap (e.g. 30 s) on most valid calls: its wait field
+  // gets short waits and values just outside its bounds instead.
+  const waitField = tools[name].waitsFor;
+  const fieldValues = (field: string, schema: PropertySchema) =>
+    field === waitField ? fc.oneof(fc.integer({ min: -1, max: 50 }), fc.constant((schema.maximum ?? 0) + 1)) : typed(schema);
+  const wellTyped = fc.record(Object.fromEntries(properties.map(([field, schema]) => [field, fieldValues(field, schema)])), {
     requiredKeys: (input.required ?? []) as never[],
   });
   const known = fc.record(Object.fromEntries(properties.map(([field]) => [field, plausible])), { requiredKeys: [] });
