@@ -161,6 +161,24 @@ export interface ToolHandlers<Ctx> {
   redis_pubsub_numpat(input: ToolInput<'redis_pubsub_numpat'>, ctx: Ctx): Promise<ToolOutput<'redis_pubsub_numpat'>>;
   /** Count channel subscribers */
   redis_pubsub_numsub(input: ToolInput<'redis_pubsub_numsub'>, ctx: Ctx): Promise<ToolOutput<'redis_pubsub_numsub'>>;
+  /** Acknowledge job */
+  redis_queue_ack(input: ToolInput<'redis_queue_ack'>, ctx: Ctx): Promise<ToolOutput<'redis_queue_ack'>>;
+  /** Claim jobs */
+  redis_queue_claim(input: ToolInput<'redis_queue_claim'>, ctx: Ctx): Promise<ToolOutput<'redis_queue_claim'>>;
+  /** List dead jobs */
+  redis_queue_dead(input: ToolInput<'redis_queue_dead'>, ctx: Ctx): Promise<ToolOutput<'redis_queue_dead'>>;
+  /** Enqueue job */
+  redis_queue_enqueue(input: ToolInput<'redis_queue_enqueue'>, ctx: Ctx): Promise<ToolOutput<'redis_queue_enqueue'>>;
+  /** Extend job visibility */
+  redis_queue_extend(input: ToolInput<'redis_queue_extend'>, ctx: Ctx): Promise<ToolOutput<'redis_queue_extend'>>;
+  /** Give job back */
+  redis_queue_nack(input: ToolInput<'redis_queue_nack'>, ctx: Ctx): Promise<ToolOutput<'redis_queue_nack'>>;
+  /** Purge jobs */
+  redis_queue_purge(input: ToolInput<'redis_queue_purge'>, ctx: Ctx): Promise<ToolOutput<'redis_queue_purge'>>;
+  /** Retry dead jobs */
+  redis_queue_retry_dead(input: ToolInput<'redis_queue_retry_dead'>, ctx: Ctx): Promise<ToolOutput<'redis_queue_retry_dead'>>;
+  /** Queue statistics */
+  redis_queue_stats(input: ToolInput<'redis_queue_stats'>, ctx: Ctx): Promise<ToolOutput<'redis_queue_stats'>>;
   /** Check rate limit */
   redis_rate_limit(input: ToolInput<'redis_rate_limit'>, ctx: Ctx): Promise<ToolOutput<'redis_rate_limit'>>;
   /** Rename key */

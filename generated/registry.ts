@@ -9,6 +9,7 @@ import * as keys from '../schema/keys.js';
 import * as keyspace from '../schema/keyspace.js';
 import * as lists from '../schema/lists.js';
 import * as pubsub from '../schema/pubsub.js';
+import * as queue from '../schema/queue.js';
 import * as server from '../schema/server.js';
 import * as sessions from '../schema/sessions.js';
 import * as sets from '../schema/sets.js';
@@ -94,6 +95,15 @@ export const tools = {
   redis_pubsub_channels: pubsub.redis_pubsub_channels,
   redis_pubsub_numpat: pubsub.redis_pubsub_numpat,
   redis_pubsub_numsub: pubsub.redis_pubsub_numsub,
+  redis_queue_ack: queue.redis_queue_ack,
+  redis_queue_claim: queue.redis_queue_claim,
+  redis_queue_dead: queue.redis_queue_dead,
+  redis_queue_enqueue: queue.redis_queue_enqueue,
+  redis_queue_extend: queue.redis_queue_extend,
+  redis_queue_nack: queue.redis_queue_nack,
+  redis_queue_purge: queue.redis_queue_purge,
+  redis_queue_retry_dead: queue.redis_queue_retry_dead,
+  redis_queue_stats: queue.redis_queue_stats,
   redis_rate_limit: coordination.redis_rate_limit,
   redis_rename: keyspace.redis_rename,
   redis_rpop: lists.redis_rpop,
@@ -248,6 +258,15 @@ export const toolNames: readonly ToolName[] = [
   "redis_pubsub_channels",
   "redis_pubsub_numpat",
   "redis_pubsub_numsub",
+  "redis_queue_ack",
+  "redis_queue_claim",
+  "redis_queue_dead",
+  "redis_queue_enqueue",
+  "redis_queue_extend",
+  "redis_queue_nack",
+  "redis_queue_purge",
+  "redis_queue_retry_dead",
+  "redis_queue_stats",
   "redis_rate_limit",
   "redis_rename",
   "redis_rpop",
@@ -7302,6 +7321,973 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           },
           "required": [
             "channels"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_queue_ack: {
+    input: {
+      "type": "object",
+      "properties": {
+        "queue": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The queue name; its keys are q:{name}:* (one hash slot)."
+        },
+        "job_id": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 64,
+          "description": "The job id, as enqueue or claim gave it."
+        },
+        "receipt": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 128,
+          "description": "The receipt of your claim; a later claim of the same job gets a new one."
+        },
+        "result": {
+          "description": "The job's result, any JSON, kept 24 h. Numbers must be within ±(2^53−1) (send larger ones as strings); text must be well-formed Unicode; at most 512 levels of nesting."
+        }
+      },
+      "required": [
+        "queue",
+        "job_id",
+        "receipt"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "job_id": {
+              "type": "string",
+              "description": "The job id."
+            },
+            "acked": {
+              "type": "boolean",
+              "const": true,
+              "description": "Always true: the job is done and removed."
+            }
+          },
+          "required": [
+            "job_id",
+            "acked"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_queue_claim: {
+    input: {
+      "type": "object",
+      "properties": {
+        "queue": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The queue name; its keys are q:{name}:* (one hash slot)."
+        },
+        "consumer": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 128,
+          "description": "Who claims (kept with the job for diagnosis), e.g. \"agent-7\"."
+        },
+        "count": {
+          "default": 1,
+          "description": "Jobs to claim at most (1 to 100).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 100
+        },
+        "visibility_ms": {
+          "default": 30000,
+          "description": "How long the jobs stay yours, in ms (up to 12 h); extend to keep them longer.",
+          "type": "integer",
+          "minimum": 100,
+          "maximum": 43200000
+        },
+        "wait_ms": {
+          "default": 0,
+          "description": "Wait up to this long for a job when none is ready (0 to 30000 ms).",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 30000
+        }
+      },
+      "required": [
+        "queue",
+        "consumer"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "queue": {
+              "type": "string",
+              "description": "The queue name."
+            },
+            "jobs": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "job_id": {
+                    "type": "string",
+                    "description": "The job id."
+                  },
+                  "payload": {
+                    "description": "The payload as enqueued."
+                  },
+                  "attempt": {
+                    "type": "integer",
+                    "description": "Which delivery this is, from 1."
+                  },
+                  "receipt": {
+                    "type": "string",
+                    "description": "Pass to ack, nack or extend; valid only for this delivery."
+                  },
+                  "enqueued_at": {
+                    "type": "string",
+                    "description": "When the job was enqueued (ISO 8601, Redis clock)."
+                  },
+                  "visible_at": {
+                    "type": "string",
+                    "description": "When the job becomes claimable by others unless acked or extended (ISO 8601, Redis clock)."
+                  }
+                },
+                "required": [
+                  "job_id",
+                  "payload",
+                  "attempt",
+                  "receipt",
+                  "enqueued_at",
+                  "visible_at"
+                ],
+                "additionalProperties": false
+              },
+              "description": "The claimed jobs, in claim order; fewer than count when fewer were ready or the answer would exceed the response size limit."
+            },
+            "timed_out": {
+              "type": "boolean",
+              "description": "True when no job was claimed (none ready, and none came within wait_ms or the wait was cancelled)."
+            }
+          },
+          "required": [
+            "queue",
+            "jobs",
+            "timed_out"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_queue_dead: {
+    input: {
+      "type": "object",
+      "properties": {
+        "queue": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The queue name; its keys are q:{name}:* (one hash slot)."
+        },
+        "count": {
+          "default": 20,
+          "description": "Jobs to list at most (1 to 100).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 100
+        },
+        "cursor": {
+          "default": "0",
+          "description": "\"0\" to start, else the cursor of the previous page.",
+          "type": "string",
+          "pattern": "^\\d{1,15}$"
+        }
+      },
+      "required": [
+        "queue"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "queue": {
+              "type": "string",
+              "description": "The queue name."
+            },
+            "jobs": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "job_id": {
+                    "type": "string",
+                    "description": "The job id."
+                  },
+                  "payload": {
+                    "description": "The payload as enqueued."
+                  },
+                  "attempts": {
+                    "type": "integer",
+                    "description": "Deliveries made."
+                  },
+                  "max_attempts": {
+                    "type": "integer",
+                    "description": "Deliveries allowed."
+                  },
+                  "priority": {
+                    "type": "integer",
+                    "description": "The job's priority."
+                  },
+                  "last_error": {
+                    "description": "The last nack error, or why its visibility ended.",
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "enqueued_at": {
+                    "type": "string",
+                    "description": "When the job was enqueued (ISO 8601, Redis clock)."
+                  },
+                  "dead_at": {
+                    "anyOf": [
+                      {
+                        "type": "string",
+                        "description": "When it went dead (ISO 8601, Redis clock)."
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  }
+                },
+                "required": [
+                  "job_id",
+                  "payload",
+                  "attempts",
+                  "max_attempts",
+                  "priority",
+                  "last_error",
+                  "enqueued_at",
+                  "dead_at"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Dead jobs, oldest death first."
+            },
+            "cursor": {
+              "type": "string",
+              "description": "Pass back to list the jobs after these."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when no dead job follows these (as of this call)."
+            }
+          },
+          "required": [
+            "queue",
+            "jobs",
+            "cursor",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_queue_enqueue: {
+    input: {
+      "type": "object",
+      "properties": {
+        "queue": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The queue name; its keys are q:{name}:* (one hash slot)."
+        },
+        "payload": {
+          "description": "The job's payload, any JSON. Numbers must be within ±(2^53−1) (send larger ones as strings); text must be well-formed Unicode; at most 512 levels of nesting."
+        },
+        "priority": {
+          "default": 0,
+          "description": "-100 to 100; higher is claimed first.",
+          "type": "integer",
+          "minimum": -100,
+          "maximum": 100
+        },
+        "delay_ms": {
+          "default": 0,
+          "description": "Milliseconds before the job can be claimed (up to 30 days).",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 2592000000
+        },
+        "max_attempts": {
+          "default": 5,
+          "description": "Deliveries before the job goes to the dead-letter list.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 100
+        },
+        "dedupe_key": {
+          "description": "Idempotency key: the same key within 24 h gives back the first job.",
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 512
+        }
+      },
+      "required": [
+        "queue",
+        "payload"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "queue": {
+              "type": "string",
+              "description": "The queue name."
+            },
+            "job_id": {
+              "type": "string",
+              "description": "The job id (the first job's for a duplicate)."
+            },
+            "duplicate": {
+              "type": "boolean",
+              "description": "True when dedupe_key matched an earlier job and nothing was added."
+            }
+          },
+          "required": [
+            "queue",
+            "job_id",
+            "duplicate"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_queue_extend: {
+    input: {
+      "type": "object",
+      "properties": {
+        "queue": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The queue name; its keys are q:{name}:* (one hash slot)."
+        },
+        "job_id": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 64,
+          "description": "The job id, as enqueue or claim gave it."
+        },
+        "receipt": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 128,
+          "description": "The receipt of your claim; a later claim of the same job gets a new one."
+        },
+        "visibility_ms": {
+          "type": "integer",
+          "minimum": 100,
+          "maximum": 43200000,
+          "description": "New visibility from now, in ms (up to 12 h)."
+        }
+      },
+      "required": [
+        "queue",
+        "job_id",
+        "receipt",
+        "visibility_ms"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "job_id": {
+              "type": "string",
+              "description": "The job id."
+            },
+            "extended": {
+              "type": "boolean",
+              "const": true,
+              "description": "Always true: the job is still yours."
+            },
+            "visible_at": {
+              "type": "string",
+              "description": "When the job becomes claimable by others unless acked or extended again (ISO 8601, Redis clock)."
+            }
+          },
+          "required": [
+            "job_id",
+            "extended",
+            "visible_at"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_queue_nack: {
+    input: {
+      "type": "object",
+      "properties": {
+        "queue": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The queue name; its keys are q:{name}:* (one hash slot)."
+        },
+        "job_id": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 64,
+          "description": "The job id, as enqueue or claim gave it."
+        },
+        "receipt": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 128,
+          "description": "The receipt of your claim; a later claim of the same job gets a new one."
+        },
+        "delay_ms": {
+          "description": "Milliseconds before it can be claimed again; omit for the backoff.",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 2592000000
+        },
+        "error": {
+          "default": "nacked",
+          "description": "Why it failed; kept as the job's last error.",
+          "type": "string",
+          "maxLength": 4096
+        }
+      },
+      "required": [
+        "queue",
+        "job_id",
+        "receipt"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "job_id": {
+              "type": "string",
+              "description": "The job id."
+            },
+            "state": {
+              "type": "string",
+              "enum": [
+                "requeued",
+                "dead"
+              ],
+              "description": "requeued: it will be delivered again; dead: it is in the dead-letter list."
+            }
+          },
+          "required": [
+            "job_id",
+            "state"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_queue_purge: {
+    input: {
+      "type": "object",
+      "properties": {
+        "queue": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The queue name; its keys are q:{name}:* (one hash slot)."
+        },
+        "which": {
+          "type": "string",
+          "enum": [
+            "ready",
+            "delayed",
+            "dead",
+            "all"
+          ],
+          "description": "Which jobs to delete."
+        }
+      },
+      "required": [
+        "queue",
+        "which"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "queue": {
+              "type": "string",
+              "description": "The queue name."
+            },
+            "purged": {
+              "type": "integer",
+              "description": "Jobs deleted by this call."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "True when no job of that kind is left."
+            }
+          },
+          "required": [
+            "queue",
+            "purged",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_queue_retry_dead: {
+    input: {
+      "type": "object",
+      "properties": {
+        "queue": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The queue name; its keys are q:{name}:* (one hash slot)."
+        },
+        "job_ids": {
+          "description": "Dead jobs to retry (1 to 100); ids not dead are listed in not_dead.",
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "The job id, as enqueue or claim gave it."
+          }
+        },
+        "all": {
+          "default": false,
+          "description": "Retry the oldest dead jobs, up to 100; give this or job_ids.",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "queue"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "queue": {
+              "type": "string",
+              "description": "The queue name."
+            },
+            "retried": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              },
+              "description": "Ids made ready again."
+            },
+            "not_dead": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              },
+              "description": "Ids given that were not in the dead-letter list."
+            },
+            "dead_left": {
+              "type": "integer",
+              "description": "Jobs still dead."
+            },
+            "complete": {
+              "type": "boolean",
+              "description": "With all: true, whether the dead-letter list is now empty; else true."
+            }
+          },
+          "required": [
+            "queue",
+            "retried",
+            "not_dead",
+            "dead_left",
+            "complete"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_queue_stats: {
+    input: {
+      "type": "object",
+      "properties": {
+        "queue": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 1024,
+          "description": "The queue name; its keys are q:{name}:* (one hash slot)."
+        }
+      },
+      "required": [
+        "queue"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "queue": {
+              "type": "string",
+              "description": "The queue name."
+            },
+            "ready": {
+              "type": "integer",
+              "description": "Jobs claimable now."
+            },
+            "delayed": {
+              "type": "integer",
+              "description": "Jobs waiting for their delay or backoff."
+            },
+            "in_flight": {
+              "type": "integer",
+              "description": "Jobs claimed and not yet acked or given back."
+            },
+            "dead": {
+              "type": "integer",
+              "description": "Jobs in the dead-letter list."
+            },
+            "oldest_ready_age_ms": {
+              "anyOf": [
+                {
+                  "type": "integer"
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "Milliseconds since the oldest ready job was enqueued; null when none is ready."
+            },
+            "delayed_due": {
+              "type": "integer",
+              "description": "Delayed jobs already due (ready at the next claim)."
+            },
+            "in_flight_expired": {
+              "type": "integer",
+              "description": "Claimed jobs whose visibility ended (returned at the next claim)."
+            },
+            "next_delayed_in_ms": {
+              "anyOf": [
+                {
+                  "type": "integer"
+                },
+                {
+                  "type": "null"
+                }
+              ],
+              "description": "Milliseconds until the next delayed job is due; null when none."
+            }
+          },
+          "required": [
+            "queue",
+            "ready",
+            "delayed",
+            "in_flight",
+            "dead",
+            "oldest_ready_age_ms",
+            "delayed_due",
+            "in_flight_expired",
+            "next_delayed_in_ms"
           ],
           "additionalProperties": false
         },

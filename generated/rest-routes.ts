@@ -1029,6 +1029,137 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_queue_ack",
+    "method": "POST",
+    "path": "/v1/queues/{queue}/ack",
+    "url": "/v1/queues/:queue/ack",
+    "pathParams": [
+      "queue"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "job_id",
+      "receipt",
+      "result"
+    ]
+  },
+  {
+    "tool": "redis_queue_claim",
+    "method": "POST",
+    "path": "/v1/queues/{queue}/claim",
+    "url": "/v1/queues/:queue/claim",
+    "pathParams": [
+      "queue"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "consumer",
+      "count",
+      "visibility_ms",
+      "wait_ms"
+    ]
+  },
+  {
+    "tool": "redis_queue_dead",
+    "method": "GET",
+    "path": "/v1/queues/{queue}/dead",
+    "url": "/v1/queues/:queue/dead",
+    "pathParams": [
+      "queue"
+    ],
+    "queryParams": {
+      "count": "integer",
+      "cursor": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_queue_enqueue",
+    "method": "POST",
+    "path": "/v1/queues/{queue}/enqueue",
+    "url": "/v1/queues/:queue/enqueue",
+    "pathParams": [
+      "queue"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "payload",
+      "priority",
+      "delay_ms",
+      "max_attempts",
+      "dedupe_key"
+    ]
+  },
+  {
+    "tool": "redis_queue_extend",
+    "method": "POST",
+    "path": "/v1/queues/{queue}/extend",
+    "url": "/v1/queues/:queue/extend",
+    "pathParams": [
+      "queue"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "job_id",
+      "receipt",
+      "visibility_ms"
+    ]
+  },
+  {
+    "tool": "redis_queue_nack",
+    "method": "POST",
+    "path": "/v1/queues/{queue}/nack",
+    "url": "/v1/queues/:queue/nack",
+    "pathParams": [
+      "queue"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "job_id",
+      "receipt",
+      "delay_ms",
+      "error"
+    ]
+  },
+  {
+    "tool": "redis_queue_purge",
+    "method": "POST",
+    "path": "/v1/queues/{queue}/purge",
+    "url": "/v1/queues/:queue/purge",
+    "pathParams": [
+      "queue"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "which"
+    ]
+  },
+  {
+    "tool": "redis_queue_retry_dead",
+    "method": "POST",
+    "path": "/v1/queues/{queue}/retry-dead",
+    "url": "/v1/queues/:queue/retry-dead",
+    "pathParams": [
+      "queue"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "job_ids",
+      "all"
+    ]
+  },
+  {
+    "tool": "redis_queue_stats",
+    "method": "GET",
+    "path": "/v1/queues/{queue}/stats",
+    "url": "/v1/queues/:queue/stats",
+    "pathParams": [
+      "queue"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
     "tool": "redis_rate_limit",
     "method": "POST",
     "path": "/v1/rate-limits/{name}",

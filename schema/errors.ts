@@ -21,7 +21,7 @@ export const errorTable = {
   },
   CONFLICT: {
     status: 409,
-    meaning: 'A compare-and-set or fencing check failed, or an idempotency key was reused with other arguments; details carry the current version or state.',
+    meaning: 'The state changed under the call: a compare-and-set or fencing check failed, a queue receipt is stale, or an idempotency key was reused with other arguments; details carry the current version or state.',
   },
   IN_PROGRESS: { status: 409, meaning: 'A call with this idempotency key is still running; retry later to get its result.' },
   VALUE_TOO_LARGE: { status: 413, meaning: 'An encoded value is larger than the configured limit.' },

@@ -14,3 +14,4 @@ export * as server from './server.js';
 export * as coordination from './coordination.js';
 export * as sets from './sets.js';
 export * as zsets from './zsets.js';
+export * as queue from './queue.js';

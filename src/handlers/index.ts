@@ -13,6 +13,7 @@ import { listWaitHandlers } from './list-waits.js';
 import { listHandlers } from './lists.js';
 import { pubsubHandlers } from './pubsub.js';
 import { serverHandlers } from './server.js';
+import { queueHandlers } from './queue.js';
 import { sessionHandlers } from './sessions.js';
 import { stringHandlers } from './strings.js';
 import { streamHandlers } from './streams.js';
@@ -39,4 +40,5 @@ export const handlers = {
   ...listWaitHandlers,
   ...setHandlers,
   ...zsetHandlers,
+  ...queueHandlers,
 } satisfies ToolHandlers<ToolContext>;

@@ -6,6 +6,7 @@ import { hashesTour } from './hashes.js';
 import { hyperloglogTour } from './hyperloglog.js';
 import { keysTour } from './keys.js';
 import { pubsubTour } from './pubsub.js';
+import { queueTour } from './queue.js';
 import { seedTour } from './seed.js';
 import { serverTour } from './server.js';
 import { streamsTour } from './streams.js';
@@ -34,4 +35,5 @@ export const tours: Record<string, FamilyTour> = {
   lists: listsTour,
   sets: setsTour,
   zsets: zsetsTour,
+  queue: queueTour,
 };
