@@ -44,7 +44,7 @@ function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore'
     case 'get': case 'set': case 'ttl': case 'lpush': case 'rpush': case 'lpop':
     case 'hset': case 'hget': case 'hgetall': case 'expire': case 'hsetnx':
     case 'hmget': case 'pttl': case 'incr': case 'pexpire': case 'ltrim':
-    case 'zadd': case 'zrem': case 'zcard': case 'zcount': case 'zrange': case 'zremrangebyscore':
+    case 'zadd': case 'zrem': case 'zcard': case 'zcount': case 'zrange': case 'zrangebyscore': case 'zremrangebyscore':
       return { keys: [rest[0]!] };
     case 'blpop':
       return { keys: rest.slice(0, -1) };
