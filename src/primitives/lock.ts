@@ -151,6 +151,9 @@ export async function acquireLock(ctx: ToolContext, request: AcquireRequest): Pr
       await releaseLock(ctx.redis, keys, value.token!);
       return { acquired: false, token: null, fencing_token: null, ttl_ms: null, holder: null };
     },
+    async leave() {
+      await ctx.redis.zrem(keys.waiters, token);
+    },
     async passOn() {
       await passOnScript.run(ctx.redis, allKeys(keys));
     },

@@ -115,6 +115,9 @@ export async function acquireSemaphore(ctx: ToolContext, request: SemaphoreReque
       const [, holders] = await releaseScript.run(ctx.redis, allKeys(keys), [token]);
       return { acquired: false, token: null, holders, ttl_ms: null };
     },
+    async leave() {
+      await ctx.redis.zrem(keys.waiters, token);
+    },
     async passOn() {
       await passOnScript.run(ctx.redis, allKeys(keys), [request.limit]);
     },

@@ -10,13 +10,15 @@ import type { ToolContext } from '../tools/context.js';
  * A holder may also vanish without releasing: its lease expires and nobody pushes. So each BLPOP
  * is bounded by the time the slot frees by itself at the latest (the holder's lease end), and the
  * waiter tries again then. That bound goes stale when the slot changes hands to a holder with a
- * shorter lease while the waiter sleeps. Waiters therefore register, in a sorted set beside the
- * wake list, when they will wake (`waiter token -> wake time`, Redis clock); whenever a slot is
- * taken, or a waiter registers, and some registered waiter would sleep past the moment the slot
- * frees by itself, one wake-up is pushed. The waiter it reaches tries again, registers with a
- * fresh bound, and so pushes again if others are still late: the wake-ups run down the line of
- * waiters until none is late. In the usual case (leases of one length) nobody is late and no
- * extra wake-up is sent.
+ * shorter lease while the waiter sleeps, or the lease is renewed shorter. Waiters therefore
+ * register, in a sorted set beside the wake list, when they will wake (`waiter token -> wake
+ * time`, Redis clock). A script that takes a slot or shortens a lease checks that set: if some
+ * waiter would sleep past the moment the slot frees by itself, it pushes one wake-up per
+ * registered waiter, so every blocked one looks again and sleeps anew with a fresh bound, and it
+ * moves the late ones' wake time to that moment, so a waiter that is gone cannot set it off again.
+ * In the usual case (leases of one length) nobody is late and nothing extra is sent. A waiter
+ * that stops waiting takes its entry out; one that crashed leaves an entry that lapses at its
+ * wake time.
  */
 export type Attempt<T> =
   | { done: true; value: T }
@@ -37,15 +39,20 @@ export interface WaitPlan<T> {
   undo(value: T): Promise<T>;
   /** Called when the client gave up holding a wake-up it took: hand it on to the next waiter. */
   passOn(): Promise<void>;
+  /** Called when the caller stops waiting without the slot: take its entry out of the waiter set. */
+  leave(): Promise<void>;
 }
 
 /** How long an unclaimed wake-up, and the register of waiters, is kept after its last use. */
 export const wakeRetentionMs = 60_000;
 
+/** Most wake-ups one script pushes for late waiters (and most late waiters it moves). */
+const maxBroadcast = 1000;
+
 /**
  * Lua shared by the scripts of a primitive: `wake_one()` pushes a wake-up (at most `keep` are
- * kept), `register_waiter(id, at)` records a waiter, `wake_late(frees_at)` wakes one waiter if any
- * would sleep past `frees_at`. Expects `now` (see luaNowMs) and the wake list and waiter set keys.
+ * kept), `register_waiter(id, at)` records a waiter, `wake_late(frees_at)` wakes every waiter if
+ * any would sleep past `frees_at` (see above). Expects `now` (see luaNowMs) and the two keys.
  */
 export function luaWaiting(wakeKey: string, waitersKey: string, keep: number): string {
   return `local function wake_one()
@@ -58,7 +65,13 @@ local function register_waiter(id, at)
   redis.call('PEXPIRE', ${waitersKey}, ${wakeRetentionMs})
 end
 local function wake_late(frees_at)
-  if redis.call('ZCOUNT', ${waitersKey}, string.format('(%.0f', frees_at), '+inf') > 0 then wake_one() end
+  local late = redis.call('ZRANGEBYSCORE', ${waitersKey}, string.format('(%.0f', frees_at), '+inf', 'LIMIT', 0, ${maxBroadcast})
+  if #late == 0 then return end
+  local everyone = math.min(redis.call('ZCARD', ${waitersKey}), ${maxBroadcast})
+  for _ = 1, everyone do redis.call('LPUSH', ${wakeKey}, '1') end
+  redis.call('LTRIM', ${wakeKey}, 0, math.max(everyone, ${keep}) - 1)
+  redis.call('PEXPIRE', ${wakeKey}, ${wakeRetentionMs})
+  for _, id in ipairs(late) do redis.call('ZADD', ${waitersKey}, 'XX', frees_at, id) end
 end
 redis.call('ZREMRANGEBYSCORE', ${waitersKey}, '-inf', now)`;
 }
@@ -67,8 +80,18 @@ redis.call('ZREMRANGEBYSCORE', ${waitersKey}, '-inf', now)`;
 const shortestBlockMs = 5;
 
 export async function tryOrWait<T>(ctx: ToolContext, plan: WaitPlan<T>): Promise<T> {
-  let result = await plan.attempt(plan.waitMs);
-  if (result.done || plan.waitMs <= 0) return result.value;
+  const first = await plan.attempt(plan.waitMs);
+  if (first.done || plan.waitMs <= 0) return first.value;
+  let acquired = false;
+  try {
+    return await waitFor(ctx, plan, first, () => (acquired = true));
+  } finally {
+    if (!acquired) await plan.leave().catch(() => undefined);
+  }
+}
+
+async function waitFor<T>(ctx: ToolContext, plan: WaitPlan<T>, first: Attempt<T>, gotIt: () => void): Promise<T> {
+  let result = first;
   const deadline = performance.now() + plan.waitMs;
   const remaining = () => Math.max(0, Math.ceil(deadline - performance.now()));
   const cancelled = () => ctx.signal?.aborted === true;
@@ -86,8 +109,11 @@ export async function tryOrWait<T>(ctx: ToolContext, plan: WaitPlan<T>): Promise
           }
         }
         result = await plan.attempt(remaining());
-        // The client went away while the try ran: nobody would ever use or release what it got.
-        if (result.done) return cancelled() ? plan.undo(result.value) : result.value;
+        if (result.done) {
+          gotIt();
+          // The client went away while the try ran: nobody would ever use or release what it got.
+          return cancelled() ? plan.undo(result.value) : result.value;
+        }
         if (remaining() <= 0) return result.value;
       }
     },

@@ -50,7 +50,7 @@ function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore'
     case 'type': case 'pexpire': case 'persist': case 'pttl': case 'incrby': case 'incrbyfloat': case 'getdel': case 'getex':
     case 'setrange': case 'getrange': case 'strlen': case 'append': case 'hdel': case 'hmget': case 'hexists': case 'hlen':
     case 'hincrby': case 'hincrbyfloat': case 'hscan':
-    case 'incr': case 'ltrim': case 'zadd': case 'zrem': case 'zcard': case 'zcount': case 'zrange': case 'zremrangebyscore':
+    case 'incr': case 'ltrim': case 'zadd': case 'zrem': case 'zcard': case 'zcount': case 'zrange': case 'zrangebyscore': case 'zremrangebyscore':
       return { keys: [rest[0]!] };
     case 'rename': case 'renamenx': case 'copy':
       return { keys: [rest[0]!, rest[1]!] };

@@ -58,6 +58,12 @@ function failure(outcome: ToolOutcome): Extract<ToolOutcome, { ok: false }> {
   return outcome;
 }
 
+/** Scripts Redis has run so far (EVAL and EVALSHA). */
+const scriptCalls = async () => {
+  const stats = await check.info('commandstats');
+  return [...stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+};
+
 const blockedClients = async () => Number(/blocked_clients:(\d+)/.exec(await check.info('clients'))![1]);
 
 describe('keys of another type', () => {
@@ -172,6 +178,9 @@ describe('waits', () => {
     await ok('redis_semaphore_acquire', { name, limit: 1, ttl_ms: 60_000 });
     expect(await ok('redis_semaphore_acquire', { name, limit: 1, wait_ms: 200 })).toMatchObject({ acquired: false, holders: 1 });
     expect(await blockedClients()).toBe(0);
+    // A waiter that stops waiting takes its entry out of the register of waiters.
+    expect(await check.zcard(`lock:{${name}}:waiters`)).toBe(0);
+    expect(await check.zcard(`semaphore:{${name}}:waiters`)).toBe(0);
   });
 
   /** A waiting tool, its arguments, and how to take its slot first: returns what frees it and what tells it is free. */
@@ -268,6 +277,22 @@ describe('waits', () => {
     expect(await ok('redis_lock_renew', { name, token, ttl_ms: 200 })).toMatchObject({ renewed: true });
     await waitUntil(async () => (await ok('redis_lock_status', { name })).owner === 'waiter', 'the waiter takes the lock', sleepsOut);
     expect(await waiter).toMatchObject({ acquired: true, fencing_token: 2 });
+  });
+
+  it('a waiter that vanished without leaving its entry does not keep the others busy', async () => {
+    const name = uniqueKey('ghost');
+    const token = await holdLock(name);
+    // What a server that crashed mid-wait leaves: an entry saying it sleeps another 20 s.
+    const [seconds] = await check.time();
+    await check.zadd(`lock:{${name}}:waiters`, Number(seconds) * 1000 + 20_000, 'ghost');
+    const waiter = ok('redis_lock_acquire', { name, wait_ms: 10_000, owner: 'waiter' });
+    await waitUntil(async () => (await blockedClients()) === 1, 'the waiter blocks');
+    const scriptsBefore = await scriptCalls();
+    // The lease is renewed shorter: the ghost looks late, every waiter is told once, and the ghost is not counted again.
+    expect(await ok('redis_lock_renew', { name, token, ttl_ms: 300 })).toMatchObject({ renewed: true });
+    expect(await waiter).toMatchObject({ acquired: true, fencing_token: 2 });
+    // A handful of tries (renew, wake-ups, the acquire), not one per round trip for 300 ms.
+    expect((await scriptCalls()) - scriptsBefore).toBeLessThan(15);
   });
 
   it('a semaphore waiter is woken when a slot passes to a shorter lease that then ends unreleased', async () => {
