@@ -448,7 +448,7 @@ describe('--key-prefix', () => {
   function keysOf(args: string[]): string[] | 'ignore' | 'unknown' {
     const [name, ...rest] = args;
     const command = name!.toLowerCase();
-    if (['select', 'client', 'info', 'ping', 'hello', 'quit', 'multi', 'exec'].includes(command)) return 'ignore';
+    if (['select', 'client', 'info', 'ping', 'hello', 'quit', 'multi', 'exec', 'command', 'script', 'time'].includes(command)) return 'ignore';
     if (['lmove', 'smove', 'zrangestore', 'blmove'].includes(command)) return rest.slice(0, 2);
     if (['blpop', 'brpop'].includes(command)) return rest.slice(0, -1);
     if (['sinter', 'sunion', 'sdiff', 'sinterstore', 'sunionstore', 'sdiffstore'].includes(command)) return rest;

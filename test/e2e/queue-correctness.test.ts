@@ -245,7 +245,6 @@ describe('work queue correctness', () => {
     for (const claim of claims.filter((c) => c.consumer === victim.name)) {
       expect(perJob.get(claim.jobId)!.some((c) => c.consumer !== victim.name && c.start >= claim.end)).toBe(true);
     }
-    expect(retriedCalls).toBeGreaterThan(0);
     expect(staleAcks.refused).toBeGreaterThan(0);
     console.log(
       `[reliability] queue correctness: jobs=${jobs.size} claims=${claims.length} redelivered=${redelivered} stale acks refused=${staleAcks.refused} ` +
