@@ -1,5 +1,5 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
-import { decodeValue } from '../redis/codec.js';
+import { decoderFor } from '../redis/codec.js';
 import { addToCounter } from '../redis/counter.js';
 import type { ToolContext } from '../tools/context.js';
 import { itemBudget, RunningBudget } from '../tools/running-budget.js';
@@ -50,7 +50,6 @@ function mapped<T, U>(step: ScanStep<T>, map: (item: T) => U): ScanStep<U> {
   };
 }
 
-const decode = (raw: boolean) => (text: string) => (raw ? text : decodeValue(text));
 
 export const hashFieldHandlers: HashFieldHandlers = {
   async redis_hdel({ key, fields }, { redis, keys }) {
@@ -65,7 +64,7 @@ export const hashFieldHandlers: HashFieldHandlers = {
       const texts = await redis.hmget(keys.key(key), ...batch);
       for (let i = 0; i < batch.length; i++) {
         const text = texts[i] ?? null;
-        const result = text === null ? { field: batch[i]!, found: false, value: null } : { field: batch[i]!, found: true, value: decode(raw)(text) };
+        const result = text === null ? { field: batch[i]!, found: false, value: null } : { field: batch[i]!, found: true, value: decoderFor(raw)(text) };
         if (!budget.take(result)) return { key, results, complete: false };
         results.push(result);
       }
@@ -102,14 +101,14 @@ export const hashFieldHandlers: HashFieldHandlers = {
 
   async redis_hvals({ key, count, cursor, raw }, { redis, keys, maxResponseBytes }) {
     const budget = itemBudget(maxResponseBytes, { key, values: [], cursor: largestCursor, complete: false });
-    const step = mapped(hashPages(redis, keys.key(key), '*'), ([, text]) => decode(raw)(text));
+    const step = mapped(hashPages(redis, keys.key(key), '*'), ([, text]) => decoderFor(raw)(text));
     const page = await scanBounded(cursor, count, budget, step);
     return { key, values: page.items, cursor: page.cursor, complete: page.complete };
   },
 
   async redis_hscan({ key, pattern, count, cursor, raw }, { redis, keys, maxResponseBytes }) {
     const budget = itemBudget(maxResponseBytes, { key, entries: [], cursor: largestCursor, complete: false });
-    const step = mapped(hashPages(redis, keys.key(key), pattern), ([field, text]) => ({ field, value: decode(raw)(text) }));
+    const step = mapped(hashPages(redis, keys.key(key), pattern), ([field, text]) => ({ field, value: decoderFor(raw)(text) }));
     const page = await scanBounded(cursor, count, budget, step);
     return { key, entries: page.items, cursor: page.cursor, complete: page.complete };
   },

@@ -1,5 +1,5 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
-import { decodeValue } from '../redis/codec.js';
+import { decodeValue, decoderFor } from '../redis/codec.js';
 import { boundedSetOperation, type SetOperation } from '../redis/set-algebra.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
@@ -17,7 +17,6 @@ function encodeAll(members: unknown[], encode: ToolContext['encode']): string[] 
   return members.map((member, i) => encode(member, `members[${i}]`));
 }
 
-const decoder = (raw: boolean) => (text: string) => (raw ? text : decodeValue(text));
 
 /** A bounded SSCAN page (with MATCH when a pattern other than "*" is given), cut where the count or budget ends. */
 async function scanMembers(
@@ -26,7 +25,7 @@ async function scanMembers(
 ): Promise<{ key: string; members: unknown[]; cursor: string; complete: boolean }> {
   const full = ctx.keys.key(input.key);
   const match = input.pattern !== undefined && input.pattern !== '*' ? ['MATCH', input.pattern] : [];
-  const decode = decoder(input.raw);
+  const decode = decoderFor(input.raw);
   const page = await scanBounded(input.cursor, input.count, elementBudget(ctx.maxResponseBytes, input.key), async (cursor, hint) => {
     const [next, texts] = await ctx.redis.sscan(full, cursor, ...(match as ['MATCH', string]), 'COUNT', hint);
     return [next, texts.map(decode)];
@@ -36,7 +35,7 @@ async function scanMembers(
 
 async function algebra(operation: SetOperation, { keys: names, count, raw }: { keys: string[]; count: number; raw: boolean }, ctx: ToolContext) {
   const { members, cardinality } = await boundedSetOperation(ctx.redis, operation, names.map((name) => ctx.keys.key(name)), count);
-  const { items } = withinBudget(members.map(decoder(raw)), elementBudget(ctx.maxResponseBytes));
+  const { items } = withinBudget(members.map(decoderFor(raw)), elementBudget(ctx.maxResponseBytes));
   return { members: items, cardinality, complete: items.length === cardinality };
 }
 
@@ -73,7 +72,7 @@ export const setHandlers: SetHandlers = {
 
   async redis_srandmember({ key, count, raw }, { redis, keys, maxResponseBytes }) {
     const picked = (await redis.srandmember(keys.key(key), count)) ?? [];
-    return { key, members: withinBudget(picked.map(decoder(raw)), elementBudget(maxResponseBytes, key)).items };
+    return { key, members: withinBudget(picked.map(decoderFor(raw)), elementBudget(maxResponseBytes, key)).items };
   },
 
   redis_sscan: (input, ctx) => scanMembers(ctx, input),

@@ -1,5 +1,5 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
-import { decodeValue } from '../redis/codec.js';
+import { decodeValue, decoderFor } from '../redis/codec.js';
 import { parseScore, scoreArgument } from '../redis/scores.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
@@ -33,7 +33,6 @@ function pairs(reply: unknown[]): [member: string, score: string][] {
 // Longest member text used as the next lex bound; within the room elementBudget keeps free.
 const maxLexBound = 128;
 
-const decoder = (raw: boolean) => (text: string) => (raw ? text : decodeValue(text));
 
 /** The flag combinations ZADD refuses, refused here first, naming the field. */
 function checkZaddFlags(input: { members: { score: unknown }[]; nx: boolean; xx: boolean; gt: boolean; lt: boolean; incr: boolean }): void {
@@ -121,7 +120,7 @@ export const zsetHandlers: ZsetHandlers = {
     // Redis answers lex ranges without scores.
     if (by === 'lex' && withscores) throw invalidArgument('withscores', 'not with by lex (lex ranges are for members of equal score)');
     const full = keys.key(key);
-    const decode = decoder(raw);
+    const decode = decoderFor(raw);
     const done = { key, members: [], next_start: null, next_offset: null, complete: true };
 
     // Each page asks for one member past count, to know whether the range goes on.
@@ -192,7 +191,7 @@ export const zsetHandlers: ZsetHandlers = {
   async redis_zscan({ key, pattern, count, cursor, raw }, { redis, keys, maxResponseBytes }) {
     const full = keys.key(key);
     const match = pattern !== '*' ? ['MATCH', pattern] : [];
-    const decode = decoder(raw);
+    const decode = decoderFor(raw);
     const page = await scanBounded(cursor, count, elementBudget(maxResponseBytes, key), async (at, hint) => {
       const [next, flat] = await redis.zscan(full, at, ...(match as ['MATCH', string]), 'COUNT', hint);
       return [next, pairs(flat).map(([member, score]) => ({ member: decode(member), score: parseScore(score) }))];

@@ -137,6 +137,11 @@ export function encodeValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A reader of stored text: the text untouched for tools called with raw: true, else decodeValue. */
+export function decoderFor(raw: boolean): (text: string) => unknown {
+  return raw ? (text) => text : decodeValue;
+}
+
 /** The value stored as `text`; throws UndecodableValueError for JSON text that cannot be answered exactly. */
 export function decodeValue(text: string): unknown {
   if (!jsonStart.test(text)) return text;
