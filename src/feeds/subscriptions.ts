@@ -29,6 +29,8 @@ export interface ReadResult {
   /** Events dropped (buffer full) since the previous read, all older than these. */
   dropped: number;
   droppedTotal: number;
+  /** More events are buffered now. */
+  more: boolean;
 }
 
 class Subscription {
@@ -121,7 +123,7 @@ export class Subscriptions {
         if (this.byId.get(id) !== subscription) throw notFound();
       }
       const { events, dropped } = subscription.buffer.take(options.max, options.budgetBytes);
-      return { events, dropped, droppedTotal: subscription.buffer.droppedTotal };
+      return { events, dropped, droppedTotal: subscription.buffer.droppedTotal, more: subscription.buffer.length > 0 };
     } finally {
       subscription.readers--;
       subscription.lastUsed = performance.now();
