@@ -130,6 +130,19 @@ export class Subscriptions {
     }
   }
 
+  /** Marks the subscription in use (an open event stream) until the returned function is called. */
+  attach(id: string): () => void {
+    const subscription = this.get(id);
+    subscription.readers++;
+    let detached = false;
+    return () => {
+      if (detached) return;
+      detached = true;
+      subscription.readers--;
+      subscription.lastUsed = performance.now();
+    };
+  }
+
   /** Frees a subscription; false when there was none with this id. */
   async remove(id: string): Promise<boolean> {
     const subscription = this.byId.get(id);
