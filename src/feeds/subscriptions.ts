@@ -121,6 +121,8 @@ export class Subscriptions {
         await this.arrival(subscription, left, options.signal);
         // Unsubscribed (or expired) while waiting.
         if (this.byId.get(id) !== subscription) throw notFound();
+        // Events that arrived together (one read from the socket) are answered together.
+        if (subscription.buffer.length > 0) await new Promise((resolve) => setImmediate(resolve));
       }
       const { events, dropped } = subscription.buffer.take(options.max, options.budgetBytes);
       return { events, dropped, droppedTotal: subscription.buffer.droppedTotal, more: subscription.buffer.length > 0 };

@@ -69,6 +69,12 @@ async function feedStreamsPlugin(app: FastifyInstance, options: FeedStreamsOptio
         if (!runner.enabled.has(tool)) {
           return sendError(reply, new AppError('FORBIDDEN', `${definition.path} is disabled on this server: ${tool} is not offered.`, { tool }));
         }
+        // As on the tools' routes, a query parameter the route does not take is refused by name.
+        const allowed = Object.keys(definition.query?.shape ?? {});
+        const unknown = Object.keys((request.query ?? {}) as object).find((name) => !allowed.includes(name));
+        if (unknown !== undefined) {
+          return sendError(reply, new AppError('INVALID_PARAMS', `Invalid arguments: ${unknown}: unknown query parameter (${allowed.length ? `expected ${allowed.join(', ')}` : 'none are accepted'}).`, { issues: [{ field: unknown, message: 'unknown query parameter' }] }));
+        }
         serve(request, reply).catch((error: unknown) => {
           if (!reply.sent && !reply.raw.headersSent) sendError(reply, toAppError(error));
         });
