@@ -237,6 +237,10 @@ export interface ToolHandlers<Ctx> {
   redis_sscan(input: ToolInput<'redis_sscan'>, ctx: Ctx): Promise<ToolOutput<'redis_sscan'>>;
   /** Text length */
   redis_strlen(input: ToolInput<'redis_strlen'>, ctx: Ctx): Promise<ToolOutput<'redis_strlen'>>;
+  /** Subscribe to channels and key changes */
+  redis_subscribe(input: ToolInput<'redis_subscribe'>, ctx: Ctx): Promise<ToolOutput<'redis_subscribe'>>;
+  /** Read subscription events */
+  redis_subscription_read(input: ToolInput<'redis_subscription_read'>, ctx: Ctx): Promise<ToolOutput<'redis_subscription_read'>>;
   /** Set union */
   redis_sunion(input: ToolInput<'redis_sunion'>, ctx: Ctx): Promise<ToolOutput<'redis_sunion'>>;
   /** Store set union */
@@ -251,6 +255,10 @@ export interface ToolHandlers<Ctx> {
   redis_type(input: ToolInput<'redis_type'>, ctx: Ctx): Promise<ToolOutput<'redis_type'>>;
   /** Unlink keys */
   redis_unlink(input: ToolInput<'redis_unlink'>, ctx: Ctx): Promise<ToolOutput<'redis_unlink'>>;
+  /** Unsubscribe */
+  redis_unsubscribe(input: ToolInput<'redis_unsubscribe'>, ctx: Ctx): Promise<ToolOutput<'redis_unsubscribe'>>;
+  /** Wait for a key change */
+  redis_watch(input: ToolInput<'redis_watch'>, ctx: Ctx): Promise<ToolOutput<'redis_watch'>>;
   /** Acknowledge entries */
   redis_xack(input: ToolInput<'redis_xack'>, ctx: Ctx): Promise<ToolOutput<'redis_xack'>>;
   /** Append stream entry */

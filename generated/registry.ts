@@ -2,6 +2,7 @@
 
 import * as bitmaps from '../schema/bitmaps.js';
 import * as coordination from '../schema/coordination.js';
+import * as feeds from '../schema/feeds.js';
 import * as geo from '../schema/geo.js';
 import * as hashes from '../schema/hashes.js';
 import * as hyperloglog from '../schema/hyperloglog.js';
@@ -133,6 +134,8 @@ export const tools = {
   redis_srem: sets.redis_srem,
   redis_sscan: sets.redis_sscan,
   redis_strlen: strings.redis_strlen,
+  redis_subscribe: feeds.redis_subscribe,
+  redis_subscription_read: feeds.redis_subscription_read,
   redis_sunion: sets.redis_sunion,
   redis_sunionstore: sets.redis_sunionstore,
   redis_time: server.redis_time,
@@ -140,6 +143,8 @@ export const tools = {
   redis_ttl: keys.redis_ttl,
   redis_type: keyspace.redis_type,
   redis_unlink: keyspace.redis_unlink,
+  redis_unsubscribe: feeds.redis_unsubscribe,
+  redis_watch: feeds.redis_watch,
   redis_xack: streams.redis_xack,
   redis_xadd: streams.redis_xadd,
   redis_xautoclaim: streams.redis_xautoclaim,
@@ -296,6 +301,8 @@ export const toolNames: readonly ToolName[] = [
   "redis_srem",
   "redis_sscan",
   "redis_strlen",
+  "redis_subscribe",
+  "redis_subscription_read",
   "redis_sunion",
   "redis_sunionstore",
   "redis_time",
@@ -303,6 +310,8 @@ export const toolNames: readonly ToolName[] = [
   "redis_ttl",
   "redis_type",
   "redis_unlink",
+  "redis_unsubscribe",
+  "redis_watch",
   "redis_xack",
   "redis_xadd",
   "redis_xautoclaim",
@@ -10892,6 +10901,249 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
       ]
     }
   },
+  redis_subscribe: {
+    input: {
+      "type": "object",
+      "properties": {
+        "channels": {
+          "description": "Channels to hear, by exact name (1 to 100).",
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "A channel name."
+          }
+        },
+        "patterns": {
+          "description": "Channel patterns to hear (1 to 100).",
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "A channel pattern (glob: * any run, ? one character, [abc] a set, \\ escapes)."
+          }
+        },
+        "keys": {
+          "description": "Keys whose changes to hear (1 to 100).",
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          }
+        },
+        "key_patterns": {
+          "description": "Key patterns whose changes to hear (1 to 100).",
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "A key pattern (glob: * any run, ? one character, [abc] a set, \\ escapes)."
+          }
+        }
+      },
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "subscription_id": {
+              "type": "string",
+              "description": "Pass to redis_subscription_read and redis_unsubscribe; 128 random bits."
+            },
+            "buffer": {
+              "type": "integer",
+              "description": "Unread events kept at most; beyond, the oldest are dropped and counted."
+            },
+            "idle_timeout_ms": {
+              "type": "integer",
+              "description": "The subscription is freed after going unread this long."
+            }
+          },
+          "required": [
+            "subscription_id",
+            "buffer",
+            "idle_timeout_ms"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_subscription_read: {
+    input: {
+      "type": "object",
+      "properties": {
+        "subscription_id": {
+          "type": "string",
+          "pattern": "^[A-Za-z0-9_-]{22}$",
+          "description": "The subscription id redis_subscribe gave (holding it is owning the subscription)."
+        },
+        "max": {
+          "default": 100,
+          "description": "Events to take at most (1 to 1000); fewer when the answer would exceed the response size limit.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "wait_ms": {
+          "default": 0,
+          "description": "Wait up to this long for an event when none is buffered (0 to 30000 ms).",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 30000
+        }
+      },
+      "required": [
+        "subscription_id"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "events": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "type": "string",
+                    "enum": [
+                      "message",
+                      "key",
+                      "gap"
+                    ],
+                    "description": "message: published on a channel; key: a key changed; gap: the link to Redis dropped and events sent meanwhile are lost."
+                  },
+                  "channel": {
+                    "description": "The channel a message was published on.",
+                    "type": "string"
+                  },
+                  "pattern": {
+                    "description": "The subscribed pattern that matched, when one did.",
+                    "type": "string"
+                  },
+                  "key": {
+                    "description": "The key that changed.",
+                    "type": "string"
+                  },
+                  "message": {
+                    "description": "The message: JSON as published with redis_publish, other text as a string."
+                  },
+                  "event": {
+                    "description": "What happened to the key, as Redis names it: set, del, expire, expired, evicted, lpush, hset, rename_from, ...",
+                    "type": "string"
+                  },
+                  "at": {
+                    "type": "string",
+                    "description": "When this server received it (ISO 8601)."
+                  }
+                },
+                "required": [
+                  "type",
+                  "at"
+                ],
+                "additionalProperties": false
+              },
+              "description": "Events in the order this server received them (so in order per channel and per key)."
+            },
+            "dropped": {
+              "type": "integer",
+              "description": "Events dropped (buffer full, oldest first) since the previous read; all were older than these."
+            },
+            "dropped_total": {
+              "type": "integer",
+              "description": "Events dropped over the subscription's life."
+            },
+            "more": {
+              "type": "boolean",
+              "description": "True when more events are buffered now."
+            }
+          },
+          "required": [
+            "events",
+            "dropped",
+            "dropped_total",
+            "more"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
   redis_sunion: {
     input: {
       "type": "object",
@@ -11383,6 +11635,165 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           },
           "required": [
             "unlinked"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_unsubscribe: {
+    input: {
+      "type": "object",
+      "properties": {
+        "subscription_id": {
+          "type": "string",
+          "pattern": "^[A-Za-z0-9_-]{22}$",
+          "description": "The subscription id redis_subscribe gave (holding it is owning the subscription)."
+        }
+      },
+      "required": [
+        "subscription_id"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "unsubscribed": {
+              "type": "boolean",
+              "description": "True when a subscription was freed."
+            }
+          },
+          "required": [
+            "unsubscribed"
+          ],
+          "additionalProperties": false
+        },
+        {
+          "type": "object",
+          "properties": {
+            "error": {
+              "type": "object",
+              "properties": {
+                "code": {
+                  "type": "string",
+                  "description": "A code from the error table, e.g. SESSION_NOT_FOUND."
+                },
+                "message": {
+                  "type": "string",
+                  "description": "What went wrong, naming the field for bad input."
+                },
+                "details": {
+                  "description": "Extra facts about the failure, when there are any."
+                }
+              },
+              "required": [
+                "code",
+                "message"
+              ]
+            }
+          },
+          "required": [
+            "error"
+          ]
+        }
+      ]
+    }
+  },
+  redis_watch: {
+    input: {
+      "type": "object",
+      "properties": {
+        "keys": {
+          "minItems": 1,
+          "maxItems": 100,
+          "type": "array",
+          "items": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The Redis key. Any well-formed Unicode text up to 1024 characters; use \":\" to build namespaces, e.g. \"task:queue\"."
+          },
+          "description": "Keys to watch (1 to 100)."
+        },
+        "wait_ms": {
+          "default": 10000,
+          "description": "Longest wait (0 to 30000 ms).",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 30000
+        }
+      },
+      "required": [
+        "keys"
+      ],
+      "additionalProperties": false
+    }, output: {
+      "type": "object",
+      "anyOf": [
+        {
+          "type": "object",
+          "properties": {
+            "changed": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "key": {
+                    "type": "string",
+                    "description": "The key."
+                  },
+                  "event": {
+                    "type": "string",
+                    "description": "What happened, as Redis names it (set, del, expired, ...)."
+                  }
+                },
+                "required": [
+                  "key",
+                  "event"
+                ],
+                "additionalProperties": false
+              },
+              "description": "The changes that woke the call, in order."
+            },
+            "timed_out": {
+              "type": "boolean",
+              "description": "True when no key changed within wait_ms (or the wait was cancelled)."
+            }
+          },
+          "required": [
+            "changed",
+            "timed_out"
           ],
           "additionalProperties": false
         },

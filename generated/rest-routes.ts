@@ -1544,6 +1544,34 @@ export const restRoutes: readonly RestRoute[] = [
     "bodyParams": []
   },
   {
+    "tool": "redis_subscribe",
+    "method": "POST",
+    "path": "/v1/subscriptions",
+    "url": "/v1/subscriptions",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "channels",
+      "patterns",
+      "keys",
+      "key_patterns"
+    ]
+  },
+  {
+    "tool": "redis_subscription_read",
+    "method": "POST",
+    "path": "/v1/subscriptions/{subscription_id}/read",
+    "url": "/v1/subscriptions/:subscription_id/read",
+    "pathParams": [
+      "subscription_id"
+    ],
+    "queryParams": {},
+    "bodyParams": [
+      "max",
+      "wait_ms"
+    ]
+  },
+  {
     "tool": "redis_sunion",
     "method": "POST",
     "path": "/v1/sets/union",
@@ -1619,6 +1647,29 @@ export const restRoutes: readonly RestRoute[] = [
     "queryParams": {},
     "bodyParams": [
       "keys"
+    ]
+  },
+  {
+    "tool": "redis_unsubscribe",
+    "method": "DELETE",
+    "path": "/v1/subscriptions/{subscription_id}",
+    "url": "/v1/subscriptions/:subscription_id",
+    "pathParams": [
+      "subscription_id"
+    ],
+    "queryParams": {},
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_watch",
+    "method": "POST",
+    "path": "/v1/watch",
+    "url": "/v1/watch",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "keys",
+      "wait_ms"
     ]
   },
   {

@@ -8,6 +8,7 @@ export const errorTable = {
   FORBIDDEN: { status: 403, meaning: 'The tool is not offered here (toolset not chosen, read-only mode, allow/deny lists, --key-prefix for server-wide tools, or a command the connected Redis lacks; the message says which), or the origin is not allowed.' },
   SESSION_NOT_FOUND: { status: 404, meaning: 'The session does not exist, has expired, or its key no longer holds a valid session (details.reason says what is wrong); delete it to reuse the id.' },
   NOT_FOUND: { status: 404, meaning: 'No such route or tool.' },
+  SUBSCRIPTION_NOT_FOUND: { status: 404, meaning: 'No subscription has this id in this server process: it was never made here, was unsubscribed, or expired after going unread (see --subscription-idle-timeout). Subscribe again.' },
   GROUP_NOT_FOUND: { status: 404, meaning: 'The stream or its consumer group does not exist.' },
   WRONG_TYPE: { status: 409, meaning: 'The key holds a different Redis type than the tool works on.' },
   SESSION_EXISTS: { status: 409, meaning: 'A session with this id already exists.' },
@@ -24,11 +25,15 @@ export const errorTable = {
     meaning: 'The state changed under the call: a compare-and-set or fencing check failed, a queue receipt is stale, or an idempotency key was reused with other arguments; details carry the current version or state.',
   },
   IN_PROGRESS: { status: 409, meaning: 'A call with this idempotency key is still running; retry later to get its result.' },
+  NOTIFICATIONS_OFF: {
+    status: 409,
+    meaning: 'Watching keys needs Redis keyspace notifications (notify-keyspace-events with K and A), which are off, and this server may not turn them on (CONFIG refused); the message says what to set. Channel subscriptions work without them.',
+  },
   VALUE_TOO_LARGE: { status: 413, meaning: 'An encoded value is larger than the configured limit.' },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests from this client; retry later.' },
   REDIS_ERROR: { status: 500, meaning: 'Redis rejected the operation.' },
   REDIS_NOT_CONNECTED: { status: 503, meaning: 'Redis is not reachable or did not answer in time; nothing was changed that was reported.' },
-  SERVER_BUSY: { status: 503, meaning: 'The server is at its limit of client connections or sessions; retry later.' },
+  SERVER_BUSY: { status: 503, meaning: 'The server is at its limit of client connections, sessions or subscriptions; retry later.' },
   INTERNAL_ERROR: { status: 500, meaning: 'An unexpected server fault.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

@@ -15,3 +15,4 @@ export * as coordination from './coordination.js';
 export * as sets from './sets.js';
 export * as zsets from './zsets.js';
 export * as queue from './queue.js';
+export * as feeds from './feeds.js';

@@ -67,6 +67,12 @@ export interface Config {
   shutdownTimeoutSec: number;
   /** Seconds the outcome of a call made with an idempotency key is kept. */
   idempotencyTtlSec: number;
+  /** Seconds a subscription (redis_subscribe) may go unread before it is freed. */
+  subscriptionIdleTimeoutSec: number;
+  /** Most subscriptions this process holds at once. */
+  maxSubscriptions: number;
+  /** Unread events kept per subscription; older ones are dropped and counted. */
+  subscriptionBuffer: number;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +137,9 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'maxCallsInFlight', flag: 'max-calls-in-flight', env: 'MCP_MAX_CALLS_IN_FLIGHT', kind: 'integer', min: 1, max: 100_000, default: 64, help: 'Requests one WebSocket client may have running at once; beyond it the server reads its next request only when one is answered.' },
   { key: 'shutdownTimeoutSec', flag: 'shutdown-timeout', env: 'MCP_SHUTDOWN_TIMEOUT', kind: 'integer', min: 1, max: 3600, default: 10, help: 'Seconds a shutdown (SIGTERM) waits for calls in flight to answer; then every connection still open is closed.' },
   { key: 'idempotencyTtlSec', flag: 'idempotency-ttl', env: 'MCP_IDEMPOTENCY_TTL', kind: 'integer', min: 1, max: 30 * 24 * 3600, default: 86_400, help: 'Seconds the outcome of a call made with an idempotency key (MCP _meta.idempotency_key, REST Idempotency-Key) is kept; a retry within it gets the same result without running again.' },
+  { key: 'subscriptionIdleTimeoutSec', flag: 'subscription-idle-timeout', env: 'MCP_SUBSCRIPTION_IDLE_TIMEOUT', kind: 'integer', min: 1, max: 7 * 24 * 3600, default: 300, help: 'Seconds a subscription (redis_subscribe) may go unread before it is freed; a read or an open event stream keeps it.' },
+  { key: 'maxSubscriptions', flag: 'max-subscriptions', env: 'MCP_MAX_SUBSCRIPTIONS', kind: 'integer', min: 1, max: 100_000, default: 1000, help: 'Most subscriptions (and REST watch streams) this process holds at once; beyond it redis_subscribe answers SERVER_BUSY.' },
+  { key: 'subscriptionBuffer', flag: 'subscription-buffer', env: 'MCP_SUBSCRIPTION_BUFFER', kind: 'integer', min: 1, max: 100_000, default: 1000, help: 'Unread events kept per subscription (and at most 1 MiB of them); when full the oldest are dropped and counted in dropped.' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'choice', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'Least severe log level written to stderr.' },
 ];
 

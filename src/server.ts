@@ -13,6 +13,8 @@ import { KeySpace } from './redis/keyspace.js';
 import { SessionStore } from './redis/session-store.js';
 import { readCapabilities } from './redis/capabilities.js';
 import { ToolOffer } from './tools/offer.js';
+import { ChangeHub } from './feeds/hub.js';
+import { Subscriptions } from './feeds/subscriptions.js';
 import { BlockingPool } from './redis/blocking-pool.js';
 import { valueEncoder } from './tools/context.js';
 import { DrainingRunner } from './tools/draining-runner.js';
@@ -38,6 +40,7 @@ export class RedisMCPServer {
   private toolRunner?: DrainingRunner;
   private blockingPool?: BlockingPool;
   private toolMetrics?: Metrics;
+  private subscriptionRegistry?: Subscriptions;
   private httpApp?: FastifyInstance;
   private readonly closers: (() => Promise<void>)[] = [];
   private closedResolve!: () => void;
@@ -105,9 +108,31 @@ export class RedisMCPServer {
     );
     this.closers.unshift(() => blocking.close());
     this.blockingPool = blocking;
+    const keys = new KeySpace(this.config.keyPrefix);
+    // One subscriber connection for every change feed of the process (made when first needed).
+    const feeds = new ChangeHub({
+      connect: () => createRedisClient({ ...connection, connectionName: 'redis-mcp-server:feeds', subscriber: true }),
+      redis,
+      keys,
+      db: this.config.db,
+      log: this.log,
+    });
+    const subscriptions = new Subscriptions(feeds, {
+      maxSubscriptions: this.config.maxSubscriptions,
+      idleMs: this.config.subscriptionIdleTimeoutSec * 1000,
+      bufferEvents: this.config.subscriptionBuffer,
+      bufferBytes: subscriptionBufferBytes,
+    }, this.log);
+    this.closers.unshift(async () => {
+      await subscriptions.close();
+      await feeds.close();
+    });
+    this.subscriptionRegistry = subscriptions;
     const context = {
       redis,
-      keys: new KeySpace(this.config.keyPrefix),
+      keys,
+      feeds,
+      subscriptions,
       sessions: new SessionStore(redis),
       log: this.log,
       encode: valueEncoder(this.config.maxValueBytes),
@@ -148,6 +173,7 @@ export class RedisMCPServer {
     // First, waiting calls answer (as timed out): otherwise the transports, which let calls in
     // flight finish before they close, would sit out waits of up to 30 s.
     this.blockingPool?.stopWaiting();
+    this.subscriptionRegistry?.stopWaiting();
     const closers = this.closers.splice(0);
     for (const close of closers) {
       try {
@@ -267,6 +293,9 @@ export class RedisMCPServer {
     });
   }
 }
+
+/** Unread bytes kept per subscription, beside the event count (--subscription-buffer). */
+const subscriptionBufferBytes = 1024 * 1024;
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;

@@ -2,6 +2,7 @@ import type { ToolHandlers } from '../../generated/handlers.js';
 import type { ToolContext } from '../tools/context.js';
 import { bitmapHandlers } from './bitmaps.js';
 import { coordinationHandlers } from './coordination.js';
+import { feedHandlers } from './feeds.js';
 import { geoHandlers } from './geo.js';
 import { hashFieldHandlers } from './hash-fields.js';
 import { hashHandlers } from './hashes.js';
@@ -41,4 +42,5 @@ export const handlers = {
   ...setHandlers,
   ...zsetHandlers,
   ...queueHandlers,
+  ...feedHandlers,
 } satisfies ToolHandlers<ToolContext>;

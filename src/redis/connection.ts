@@ -15,6 +15,11 @@ export interface ConnectionSettings {
    * a connection whose link broke and opens a new one when it needs one).
    */
   blocking?: boolean;
+  /**
+   * For the change feeds' subscriber connection: it reconnects like the shared one, but
+   * subscribes again itself (src/feeds/hub.ts) so that it can tell listeners of the gap.
+   */
+  subscriber?: boolean;
 }
 
 /**
@@ -61,6 +66,10 @@ export function createRedisClient(settings: ConnectionSettings): Redis {
     // Told through the shared connection's log; an unheard 'error' event would throw.
     redis.on('error', () => undefined);
     return redis;
+  }
+  if (settings.subscriber) {
+    // The hub re-subscribes after a reconnect, after telling its listeners of the gap.
+    options.autoResubscribe = false;
   }
   const redis = new Redis(settings.url, options);
   watchLinkLiveness(redis, settings.commandTimeoutMs);

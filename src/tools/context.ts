@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import type { ChangeHub } from '../feeds/hub.js';
+import type { Subscriptions } from '../feeds/subscriptions.js';
 import type { BlockingPool } from '../redis/blocking-pool.js';
 import { encodeValue, UnstorableValueError } from '../redis/codec.js';
 import type { KeySpace } from '../redis/keyspace.js';
@@ -26,6 +28,10 @@ export interface ToolContext {
   maxResponseBytes: number;
   /** Usual time a call may take (twice the command timeout), beside any wait it asks for. */
   callLimitMs: number;
+  /** The process's change feeds: channel messages and key changes over one subscriber connection. */
+  feeds: ChangeHub;
+  /** Buffered subscriptions read by id (redis_subscribe and the REST event streams). */
+  subscriptions: Subscriptions;
   /** The tools offered and why others are not (for redis_capabilities). */
   offer: ToolOffer;
   /**

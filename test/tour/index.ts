@@ -1,6 +1,7 @@
 import { bitmapsTour } from './bitmaps.js';
 import { geoTour } from './geo.js';
 import { coordinationTour } from './coordination.js';
+import { feedsTour } from './feeds.js';
 import type { FamilyTour } from './harness.js';
 import { hashesTour } from './hashes.js';
 import { hyperloglogTour } from './hyperloglog.js';
@@ -36,4 +37,5 @@ export const tours: Record<string, FamilyTour> = {
   sets: setsTour,
   zsets: zsetsTour,
   queue: queueTour,
+  feeds: feedsTour,
 };
