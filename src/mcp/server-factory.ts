@@ -20,7 +20,6 @@ import { invalidParams } from './request-params.js';
 import { idempotencyMetaKey, onlyIdempotencyKey } from './jsonrpc.js';
 import { toCallToolResult, toolResponse, toolResponseText } from './tool-response.js';
 import { resourceCapabilities, serveResourcesAndPrompts } from './resources/register.js';
-import type { KeyChanges } from './resources/subscriptions.js';
 
 export { toCallToolResult } from './tool-response.js';
 
@@ -73,7 +72,7 @@ const lazyValidator: jsonSchemaValidator = {
 export function createMcpServer(runner: ToolRunner): ToolServer {
   const capabilities = { tools: { listChanged: false }, ...resourceCapabilities };
   const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities, instructions: instructionsFor(runner.enabled), jsonSchemaValidator: lazyValidator });
-  serveResourcesAndPrompts(server, runner, (runner.context as { feeds?: KeyChanges }).feeds);
+  serveResourcesAndPrompts(server, runner, runner.context.feeds);
   const listing = listedTools(runner.enabled);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
