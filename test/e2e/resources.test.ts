@@ -42,7 +42,7 @@ async function read(client: Client, uri: string): Promise<Record<string, any>> {
   const { contents } = await client.readResource({ uri });
   expect(contents).toHaveLength(1);
   expect(contents[0]).toMatchObject({ uri, mimeType: 'application/json' });
-  return JSON.parse(contents[0]!.text as string);
+  return JSON.parse((contents[0] as { text: string }).text);
 }
 
 async function readError(client: Client, uri: string): Promise<McpError> {
@@ -162,7 +162,7 @@ describe.each(mcpSurfaces)('resources over %s', (surface) => {
 
   it('cuts a large value to the response budget and names the tool that reads on', async () => {
     const { contents } = await mcp.client.readResource({ uri: 'redis://key/big-list' });
-    const text = contents[0]!.text as string;
+    const text = (contents[0] as { text: string }).text;
     const value = JSON.parse(text);
     expect(value).toMatchObject({ type: 'list', complete: false, continue_with: 'redis_lrange' });
     expect(value.values.length).toBeGreaterThan(0);
