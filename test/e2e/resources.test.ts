@@ -180,13 +180,15 @@ describe.each(mcpSurfaces)('resources over %s', (surface) => {
     expect(await read(mcp.client, 'redis://lock/never-taken')).toEqual({ name: 'never-taken', held: false, ttl_ms: null, fencing_token: null, owner: null });
   });
 
-  it('answers a missing key or session with -32002 and a malformed URI with -32602', async () => {
+  it('answers a missing key or session with -32002, and a malformed URI or name with -32602 (read and subscribe)', async () => {
     expect(await readError(mcp.client, 'redis://key/missing')).toMatchObject({ code: -32002 });
     expect(await readError(mcp.client, 'redis://session/sess_missing')).toMatchObject({ code: -32002, data: { code: 'SESSION_NOT_FOUND' } });
     expect(await readError(mcp.client, 'redis://session/sess_outside')).toMatchObject({ code: -32002 });
     expect(await readError(mcp.client, 'redis://elsewhere/x')).toMatchObject({ code: -32602 });
     expect(await readError(mcp.client, 'redis://key/%E0%A4%A')).toMatchObject({ code: -32602 });
     expect(await readError(mcp.client, 'redis://lock/a%7Bb%7D')).toMatchObject({ code: -32602, data: { code: 'INVALID_PARAMS' } });
+    await expect(mcp.client.subscribeResource({ uri: 'redis://lock/a%7Bb%7D' })).rejects.toMatchObject({ code: -32602 });
+    await expect(mcp.client.subscribeResource({ uri: 'redis://elsewhere/x' })).rejects.toMatchObject({ code: -32602 });
   });
 
   it('sees only its own namespace', async () => {

@@ -1,6 +1,7 @@
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolName } from '../../../generated/registry.js';
+import { tools, type ToolName } from '../../../generated/registry.js';
+import { invalidParams } from '../../tools/runner.js';
 import type { ToolContext } from '../../tools/context.js';
 import { notFound, toMcpError } from './errors.js';
 import { specOf, type TemplateSpec } from './templates.js';
@@ -14,6 +15,9 @@ export function resolveUri(uri: string, enabled: ReadonlySet<ToolName>): { spec:
   if (!enabled.has(spec.tool)) {
     throw new McpError(ErrorCode.InvalidParams, `${address.kind} resources are not offered on this server (they go with the tool ${spec.tool}, which is not offered)`, { uri, code: 'FORBIDDEN' });
   }
+  // The name as the tool itself would take it (the template variable is the tool's parameter).
+  const parsed = tools[spec.tool].input.safeParse({ [spec.variable]: address.name });
+  if (!parsed.success) throw toMcpError(invalidParams(parsed.error), uri);
   return { spec, address };
 }
 

@@ -13,7 +13,7 @@ import type { ResourceKind } from './uri.js';
  */
 export interface TemplateSpec {
   kind: ResourceKind;
-  /** The template's one variable, as in its URI template. */
+  /** The template's one variable, as in its URI template: the name of the tool's parameter it fills. */
   variable: string;
   title: string;
   description: string;
