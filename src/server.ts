@@ -70,6 +70,12 @@ export class RedisMCPServer {
     return this.toolMetrics;
   }
 
+  /** Buffered subscriptions of the change feeds (redis_subscribe, the REST event streams). */
+  get subscriptions(): Subscriptions {
+    if (!this.subscriptionRegistry) throw new Error('Call setupTools() or start() first.');
+    return this.subscriptionRegistry;
+  }
+
   /** The HTTP app once start() has it listening (websocket/http transports, or --health-port). */
   get app(): FastifyInstance | undefined {
     return this.httpApp;
@@ -226,6 +232,7 @@ export class RedisMCPServer {
       redis: this.redis,
       metrics: this.metrics,
       logger: this.log,
+      subscriptions: this.subscriptionRegistry,
       maxValueBytes: this.config.maxValueBytes,
       maxMessageBytes: this.config.maxMessageBytes,
       sessionIdleTimeoutSec: this.config.sessionIdleTimeoutSec,

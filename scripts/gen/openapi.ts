@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import { documentedErrors } from '../../schema/define.js';
 import { errorTable, type ErrorCode } from '../../schema/errors.js';
+import { streamRoutes, type StreamRoute } from '../../schema/event-streams.js';
 import { toolsetNames, toolsetTable } from '../../schema/toolsets.js';
 import type { CollectedTool } from './collect.js';
 
@@ -90,7 +91,33 @@ function routeConfig(tool: CollectedTool): RouteConfig {
   };
 }
 
-/** openapi.yaml: one operation per tool, OpenAPI 3.1. */
+/** A Server-Sent Events route of the change feeds (schema/event-streams.ts). */
+function streamRouteConfig(route: StreamRoute): RouteConfig {
+  const request: RouteConfig['request'] = {};
+  if (route.params) request.params = route.params;
+  if (route.query) request.query = route.query;
+  return {
+    method: 'get',
+    path: route.path,
+    operationId: route.operationId,
+    tags: [route.toolset],
+    summary: route.title,
+    description: `${route.description}\n\n${route.events}`,
+    request,
+    responses: {
+      200: {
+        description: 'A stream of Server-Sent Events, open until the client goes or the server stops.',
+        content: { 'text/event-stream': { schema: z.string().describe(route.events) } },
+      },
+      ...errorResponses([...commonRouteErrors, ...route.errors, ...surfaceErrors]),
+    },
+  };
+}
+
+/** Errors a stream route can answer before its stream starts: bad arguments, Redis unreachable. */
+const commonRouteErrors = ['INVALID_PARAMS', 'REDIS_ERROR', 'REDIS_NOT_CONNECTED'] as const satisfies readonly ErrorCode[];
+
+/** openapi.yaml: one operation per tool, and the event streams, OpenAPI 3.1. */
 export function renderOpenApi(tools: CollectedTool[], version: string): string {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -99,6 +126,7 @@ export function renderOpenApi(tools: CollectedTool[], version: string): string {
     description: 'Required when the server is started with --auth-token.',
   });
   for (const tool of tools) registry.registerPath(routeConfig(tool));
+  for (const route of streamRoutes) registry.registerPath(streamRouteConfig(route));
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

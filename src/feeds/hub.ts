@@ -89,6 +89,7 @@ export class ChangeHub {
   private pingTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private lastError = '';
+  private firstConnect: Promise<void> | undefined;
 
   constructor(private readonly options: ChangeHubOptions) {}
 
@@ -188,7 +189,15 @@ export class ChangeHub {
       this.subscriber = subscriber;
       this.watch(subscriber);
     }
-    if (subscriber.status === 'wait') await subscriber.connect();
+    // The first listeners may arrive together: they share one connect.
+    if (subscriber.status === 'wait') this.firstConnect ??= subscriber.connect();
+    if (this.firstConnect) {
+      try {
+        await this.firstConnect;
+      } finally {
+        this.firstConnect = undefined;
+      }
+    }
     if (subscriber.status !== 'ready') throw notConnected(subscriber.status);
     return subscriber;
   }

@@ -121,6 +121,8 @@ export class Subscriptions {
         await this.arrival(subscription, left, options.signal);
         // Unsubscribed (or expired) while waiting.
         if (this.byId.get(id) !== subscription) throw notFound();
+        // Events that arrived together (one read from the socket) are answered together.
+        if (subscription.buffer.length > 0) await new Promise((resolve) => setImmediate(resolve));
       }
       const { events, dropped } = subscription.buffer.take(options.max, options.budgetBytes);
       return { events, dropped, droppedTotal: subscription.buffer.droppedTotal, more: subscription.buffer.length > 0 };
@@ -128,6 +130,19 @@ export class Subscriptions {
       subscription.readers--;
       subscription.lastUsed = performance.now();
     }
+  }
+
+  /** Marks the subscription in use (an open event stream) until the returned function is called. */
+  attach(id: string): () => void {
+    const subscription = this.get(id);
+    subscription.readers++;
+    let detached = false;
+    return () => {
+      if (detached) return;
+      detached = true;
+      subscription.readers--;
+      subscription.lastUsed = performance.now();
+    };
   }
 
   /** Frees a subscription; false when there was none with this id. */

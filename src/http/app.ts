@@ -9,6 +9,8 @@ import auth from './auth.js';
 import connections from './connections.js';
 import cors from './cors.js';
 import docs from './docs.js';
+import type { Subscriptions } from '../feeds/subscriptions.js';
+import feedStreams from './feed-streams.js';
 import errorEnvelope, { clientErrorHandler, closeConnectionAfter, isUpgrade, sendError, toAppError } from './errors.js';
 import health from './health.js';
 import mcpHttp from './mcp-http.js';
@@ -45,6 +47,8 @@ export interface AppOptions {
   authTokens?: readonly string[];
   /** Requests per minute per client on /mcp, /ws and /v1; undefined: no limit. */
   rateLimitPerMinute?: number;
+  /** The process's subscriptions, streamed as Server-Sent Events under /v1 (see feed-streams.ts). */
+  subscriptions?: Subscriptions;
   /** The edges: time, connection, session and per-client limits (defaults: those of src/config.ts). */
   edges?: Partial<EdgeLimits>;
 }
@@ -173,6 +177,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(health, { redis, metrics });
   if (surfaces === 'all') {
     await app.register(rest, { runner });
+    await app.register(feedStreams, { runner, subscriptions: options.subscriptions });
     await app.register(mcpHttp, { runner, metrics, idleTimeoutMs: options.sessionIdleTimeoutSec * 1000, maxSessions: edges.maxSessions, bindToToken: (options.authTokens ?? []).length > 0 });
     await app.register(ws, {
       runner,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { restRoutes } from '../../generated/rest-routes.js';
 import { toolNames } from '../../generated/registry.js';
+import { streamRoutes } from '../../schema/event-streams.js';
 
 const document = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
 
@@ -14,12 +15,12 @@ describe('openapi.yaml', () => {
     expect(result.valid ? [] : result.errors).toEqual([]);
   });
 
-  it('has one operation per tool, matching the REST route table', () => {
+  it('has one operation per tool, matching the REST route table, and one per event stream', () => {
     const operations: string[] = [];
     for (const [path, methods] of Object.entries(document.paths as Record<string, Record<string, { operationId: string }>>)) {
       for (const [method, operation] of Object.entries(methods)) operations.push(`${method.toUpperCase()} ${path} ${operation.operationId}`);
     }
-    const routes = restRoutes.map((r) => `${r.method} ${r.path} ${r.tool}`);
+    const routes = [...restRoutes.map((r) => `${r.method} ${r.path} ${r.tool}`), ...streamRoutes.map((r) => `${r.method} ${r.path} ${r.operationId}`)];
     expect(operations.sort()).toEqual(routes.sort());
     expect(restRoutes.map((r) => r.tool).sort()).toEqual([...toolNames].sort());
   });

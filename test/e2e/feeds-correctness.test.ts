@@ -1,0 +1,208 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ok, patternSubscriptions, readUntil, subscribersOf, type FeedEvent } from '../helpers/feed-reader.js';
+import { inspector } from '../helpers/redis-client.js';
+import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
+import { restSurface, surfaces, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { uniqueKey } from '../helpers/stdio-client.js';
+
+/**
+ * The change feeds' promises, against the built CLI on every surface: each subscriber gets every
+ * published message and key change within its buffer once, in order per channel and key; drops
+ * are counted exactly; unread subscriptions are freed; --key-prefix confines what is heard;
+ * CONFIG refused is said plainly; a cut link is reported as a gap.
+ */
+
+const started: ServerUnderTest[] = [];
+const clients: ToolClient[] = [];
+const redises: RedisProcess[] = [];
+const inspectors: Redis[] = [];
+
+async function ownRedis(args: string[] = []): Promise<{ process: RedisProcess; redis: Redis }> {
+  const process = await startRedis({ args });
+  redises.push(process);
+  const redis = inspector(process.url);
+  inspectors.push(redis);
+  return { process, redis };
+}
+
+async function serve(surface: (typeof surfaces)[number], redisUrl: string, args: string[] = []): Promise<ToolClient> {
+  const server = await surface.start(['--redis-url', redisUrl, '--log-level', 'warn', ...args]);
+  started.push(server);
+  const client = await server.connect();
+  clients.push(client);
+  return client;
+}
+
+let main: { process: RedisProcess; redis: Redis };
+
+beforeAll(async () => {
+  // Notifications of expired keys (E, x) are set already: the server must add to them, not replace them.
+  main = await ownRedis(['--notify-keyspace-events', 'Ex']);
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
+  await Promise.all(started.map((server) => server.stop()));
+  for (const redis of inspectors) redis.disconnect();
+  for (const process of redises) {
+    await process.stop();
+    cleanup(process);
+  }
+});
+
+const strip = (events: FeedEvent[]) => events.map(({ at: _at, ...rest }) => rest);
+
+describe('change feeds', () => {
+  it('deliver every message and key change once to each subscriber on every surface, in order per channel and key', async () => {
+    const subscribers = await Promise.all(surfaces.map((surface) => serve(surface, main.process.url)));
+    const base = uniqueKey('feeds');
+    const ids = await Promise.all(
+      subscribers.map(async (client) => (await ok(client, 'redis_subscribe', { patterns: [`${base}:ch:*`], key_patterns: [`${base}:k:*`] })).subscription_id as string),
+    );
+    const publishers = 3;
+    const messages = 60;
+    const changes = 20;
+    // Readers read while the publishers publish.
+    const expected = publishers * (messages + changes);
+    const reading = subscribers.map((client, i) => readUntil(client, ids[i]!, (read) => read.events.length >= expected, 30_000));
+    await Promise.all(
+      Array.from({ length: publishers }, async (_, p) => {
+        const redis = main.redis.duplicate();
+        try {
+          for (let i = 0; i < Math.max(messages, changes); i++) {
+            if (i < messages) await redis.publish(`${base}:ch:${p}`, JSON.stringify({ p, i }));
+            if (i < changes) await redis.set(`${base}:k:${p}`, String(i));
+          }
+        } finally {
+          redis.disconnect();
+        }
+      }),
+    );
+    // The keyspace notifications turned on were added to those set before.
+    const flags = ((await main.redis.config('GET', 'notify-keyspace-events')) as string[])[1]!;
+    // Redis writes the classes back canonically: A stands for every class, x (expired) included.
+    for (const flag of ['E', 'K', 'A']) expect(flags).toContain(flag);
+
+    for (const read of await Promise.all(reading)) {
+      expect(read.events).toHaveLength(expected);
+      expect(read.dropped).toBe(0);
+      for (let p = 0; p < publishers; p++) {
+        const heard = read.events.filter((event) => event.channel === `${base}:ch:${p}`);
+        expect(heard.map((event) => event.message)).toEqual(Array.from({ length: messages }, (_, i) => ({ p, i })));
+        expect(heard.every((event) => event.type === 'message' && event.pattern === `${base}:ch:*`)).toBe(true);
+        const changed = read.events.filter((event) => event.key === `${base}:k:${p}`);
+        expect(changed.map((event) => event.event)).toEqual(Array(changes).fill('set'));
+      }
+    }
+    await Promise.all(subscribers.map((client, i) => ok(client, 'redis_unsubscribe', { subscription_id: ids[i] })));
+    await patternSubscriptions(main.redis, 0);
+  });
+
+  describe('with a small buffer and a short idle timeout', () => {
+    let client: ToolClient;
+    beforeAll(async () => {
+      client = await serve(restSurface, main.process.url, ['--subscription-buffer', '50', '--subscription-idle-timeout', '1']);
+    });
+
+    it('count an overflowing subscriber\'s drops exactly: published - delivered = dropped, the newest kept in order', async () => {
+      const channel = uniqueKey('feeds:overflow');
+      const { subscription_id } = await ok(client, 'redis_subscribe', { channels: [channel] });
+      const published = 500;
+      const pipeline = main.redis.pipeline();
+      for (let i = 0; i < published; i++) pipeline.publish(channel, String(i));
+      pipeline.publish(channel, '"last"');
+      await pipeline.exec();
+      const read = await readUntil(client, subscription_id, (r) => r.events.some((event) => event.message === 'last'));
+      const delivered = read.events.filter((event) => event.message !== 'last');
+      expect(delivered.length + read.dropped).toBe(published);
+      expect(read.droppedTotal).toBe(read.dropped);
+      expect(read.dropped).toBeGreaterThan(0);
+      // What was kept is the newest, in order, without holes.
+      const numbers = delivered.map((event) => event.message as number);
+      expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => published - numbers.length + i));
+      await ok(client, 'redis_unsubscribe', { subscription_id });
+    });
+
+    it('free a subscription nobody reads, and its Redis subscription with it', async () => {
+      const channel = uniqueKey('feeds:idle');
+      const { subscription_id } = await ok(client, 'redis_subscribe', { channels: [channel] });
+      await subscribersOf(main.redis, channel, 1);
+      await subscribersOf(main.redis, channel, 0);
+      const outcome = await client.call('redis_subscription_read', { subscription_id });
+      expect(outcome).toMatchObject({ ok: false, code: 'SUBSCRIPTION_NOT_FOUND' });
+    });
+  });
+
+  it('with --key-prefix, hear only channels and keys inside the prefix, named without it', async () => {
+    // A prefix holding glob characters: its patterns must match it literally.
+    const prefix = `${uniqueKey('feeds:tenant')}*A:`;
+    const client = await serve(restSurface, main.process.url, ['--key-prefix', prefix]);
+    const { subscription_id } = await ok(client, 'redis_subscribe', { channels: ['news'], patterns: ['*'], keys: ['k'], key_patterns: ['*'] });
+    const other = prefix.replace('*A:', 'XA:');
+    for (const outside of ['news', `${other}news`]) await main.redis.publish(outside, 'outside');
+    for (const outside of ['k', `${other}k`]) await main.redis.set(outside, 'outside');
+    await main.redis.publish(`${prefix}news`, 'inside');
+    await main.redis.set(`${prefix}k`, 'inside');
+    const read = await readUntil(client, subscription_id, (r) => r.events.length >= 4);
+    expect(strip(read.events)).toEqual([
+      { type: 'message', channel: 'news', message: 'inside' },
+      { type: 'message', channel: 'news', pattern: '*', message: 'inside' },
+      { type: 'key', key: 'k', event: 'set' },
+      { type: 'key', key: 'k', pattern: '*', event: 'set' },
+    ]);
+    // Nothing else arrives: the outside changes came first, so they would have been read first.
+    expect((await ok(client, 'redis_subscription_read', { subscription_id, wait_ms: 100 })).events).toEqual([]);
+    await main.redis.del('k', `${other}k`, `${prefix}k`);
+  });
+
+  describe('where CONFIG is refused', () => {
+    it('answer key feeds with what to set, and still serve channels', async () => {
+      const refused = await ownRedis(['--rename-command', 'CONFIG', '']);
+      const client = await serve(restSurface, refused.process.url);
+      for (const [tool, args] of [
+        ['redis_subscribe', { keys: ['k'] }],
+        ['redis_watch', { keys: ['k'], wait_ms: 100 }],
+      ] as const) {
+        const outcome = await client.call(tool, args);
+        expect(outcome).toMatchObject({ ok: false, code: 'NOTIFICATIONS_OFF' });
+        expect(outcome.ok ? '' : outcome.message).toContain('notify-keyspace-events');
+      }
+      const { subscription_id } = await ok(client, 'redis_subscribe', { channels: ['c'] });
+      await subscribersOf(refused.redis, 'c', 1);
+      await refused.redis.publish('c', '{"n":1}');
+      expect(strip((await readUntil(client, subscription_id, (r) => r.events.length > 0)).events)).toEqual([{ type: 'message', channel: 'c', message: { n: 1 } }]);
+    });
+
+    it('serve key feeds when the operator turned notifications on', async () => {
+      const preset = await ownRedis(['--rename-command', 'CONFIG', '', '--notify-keyspace-events', 'KA']);
+      const client = await serve(restSurface, preset.process.url);
+      const { subscription_id } = await ok(client, 'redis_subscribe', { keys: ['k'] });
+      await preset.redis.set('k', 'v');
+      expect(strip((await readUntil(client, subscription_id, (r) => r.events.length > 0)).events)).toEqual([{ type: 'key', key: 'k', event: 'set' }]);
+    });
+  });
+
+  it('report a cut subscriber link as a gap, and hear again after it', async () => {
+    const proxy: TcpProxy = await startTcpProxy(main.process);
+    try {
+      const client = await serve(restSurface, proxy.url);
+      const channel = uniqueKey('feeds:cut');
+      const { subscription_id } = await ok(client, 'redis_subscribe', { channels: [channel] });
+      await main.redis.publish(channel, 'before');
+      expect(strip((await readUntil(client, subscription_id, (r) => r.events.length > 0)).events)).toEqual([{ type: 'message', channel, message: 'before' }]);
+      proxy.cut();
+      await subscribersOf(main.redis, channel, 0);
+      // Lost: nobody listens for the server now.
+      await main.redis.publish(channel, 'lost');
+      await subscribersOf(main.redis, channel, 1);
+      await main.redis.publish(channel, 'after');
+      const read = await readUntil(client, subscription_id, (r) => r.events.some((event) => event.message === 'after'));
+      expect(read.events.map((event) => event.type)).toEqual(['gap', 'message']);
+      expect(read.events[1]).toMatchObject({ channel, message: 'after' });
+    } finally {
+      await proxy.close();
+    }
+  });
+});
