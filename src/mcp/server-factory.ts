@@ -19,6 +19,7 @@ import { trimInitialize } from './client-declaration.js';
 import { invalidParams } from './request-params.js';
 import { idempotencyMetaKey, onlyIdempotencyKey } from './jsonrpc.js';
 import { toCallToolResult, toolResponse, toolResponseText } from './tool-response.js';
+import { resourceCapabilities, serveResourcesAndPrompts } from './resources/register.js';
 
 export { toCallToolResult } from './tool-response.js';
 
@@ -66,9 +67,12 @@ const lazyValidator: jsonSchemaValidator = {
 /**
  * A new MCP server for one connection (the SDK refuses a second connect on one instance).
  * Tools come from the generated registry; every call goes through the shared ToolRunner.
+ * Resources, prompts and completions are served beside them (resources/register.ts).
  */
 export function createMcpServer(runner: ToolRunner): ToolServer {
-  const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities: { tools: { listChanged: false } }, instructions: instructionsFor(runner.enabled), jsonSchemaValidator: lazyValidator });
+  const capabilities = { tools: { listChanged: false }, ...resourceCapabilities };
+  const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities, instructions: instructionsFor(runner.enabled), jsonSchemaValidator: lazyValidator });
+  serveResourcesAndPrompts(server, runner, runner.context.feeds);
   const listing = listedTools(runner.enabled);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {

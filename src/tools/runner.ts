@@ -46,7 +46,8 @@ export class ToolRunner {
 
   constructor(
     private readonly handlers: ToolHandlers<ToolContext>,
-    private readonly context: ToolContext,
+    /** What handlers get; MCP resources read through the same handlers with it. */
+    readonly context: ToolContext,
     /** The tools offered here; the others answer FORBIDDEN, saying why. */
     readonly offer: ToolOffer,
     options: RunnerOptions = {},

@@ -1,0 +1,53 @@
+import type { ToolContext } from '../../tools/context.js';
+import { scanBounded, type ScanResult } from '../../tools/scan-cursor.js';
+import type { ResourceKind } from './uri.js';
+
+/**
+ * Where the things each template names live in Redis, for listing and completion: a SCAN MATCH
+ * pattern around a glob of the name, the Redis type to ask SCAN for, and how to read the name back
+ * from a key (undefined for a key that only looks like one).
+ */
+interface NameLayout {
+  before: string;
+  after: string;
+  type?: 'hash' | 'string';
+  valid?: (name: string) => boolean;
+}
+
+const noBraces = (name: string) => !/[{}]/.test(name);
+
+const layouts: Record<ResourceKind, NameLayout> = {
+  key: { before: '', after: '' },
+  // A session is a hash under mcp_session:<id> (session-store.ts).
+  session: { before: 'mcp_session:', after: '', type: 'hash', valid: (id) => /^[A-Za-z0-9._:-]{1,128}$/.test(id) },
+  // A queue's meta hash lives from its first job until it is purged empty (queue-scripts.ts).
+  queue: { before: 'q:{', after: '}:meta', type: 'hash', valid: noBraces },
+  // A lock's fencing counter never expires once the lock was first taken (lock.ts).
+  lock: { before: 'lock:{', after: '}:fence', type: 'string', valid: noBraces },
+};
+
+/** A glob matching exactly the text given, then anything. */
+export function prefixGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&') + '*';
+}
+
+/**
+ * Names of one kind whose name matches `glob`, from `cursor` on: bounded in count, bytes and
+ * SCAN steps (scan-cursor.ts), with a cursor to go on from.
+ */
+export function scanNames(ctx: ToolContext, kind: ResourceKind, glob: string, cursor: string, count: number): Promise<ScanResult<string>> {
+  const layout = layouts[kind];
+  const match = ctx.keys.pattern(layout.before + glob + layout.after);
+  const nameOf = (fullKey: string): string | undefined => {
+    const key = ctx.keys.strip(fullKey);
+    if (!key.startsWith(layout.before) || !key.endsWith(layout.after)) return undefined;
+    const name = key.slice(layout.before.length, key.length - layout.after.length);
+    return name.length > 0 && (layout.valid?.(name) ?? true) ? name : undefined;
+  };
+  return scanBounded(cursor, count, ctx.maxResponseBytes, async (at, hint) => {
+    const [next, found] = layout.type
+      ? await ctx.redis.scan(at, 'MATCH', match, 'COUNT', hint, 'TYPE', layout.type)
+      : await ctx.redis.scan(at, 'MATCH', match, 'COUNT', hint);
+    return [next, found.map(nameOf).filter((name): name is string => name !== undefined)];
+  });
+}

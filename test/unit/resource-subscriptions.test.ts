@@ -1,0 +1,80 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ResourceSubscriptions, type KeyChanges } from '../../src/mcp/resources/subscriptions.js';
+
+/** A change hub in memory: which keys are listened to, and a way to change one. */
+class FakeHub implements KeyChanges {
+  readonly listening = new Map<number, { keys: string[]; onEvent: () => void }>();
+  private next = 0;
+  gate: Promise<void> = Promise.resolve();
+
+  async listen(filter: { keys: string[] }, onEvent: () => void): Promise<() => Promise<void>> {
+    await this.gate;
+    const id = this.next++;
+    this.listening.set(id, { keys: filter.keys, onEvent });
+    return async () => void this.listening.delete(id);
+  }
+
+  change(key: string): void {
+    for (const listener of this.listening.values()) if (listener.keys.includes(key)) listener.onEvent();
+  }
+}
+
+describe('resource subscriptions of one connection', () => {
+  let hub: FakeHub;
+  let told: string[];
+  let subscriptions: ResourceSubscriptions;
+  beforeEach(() => {
+    vi.useFakeTimers();
+    hub = new FakeHub();
+    told = [];
+    subscriptions = new ResourceSubscriptions(hub, (uri) => told.push(uri), { limit: 3, coalesceMs: 100 });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('tells the first change at once and a burst once more at the end of the window', async () => {
+    await subscriptions.subscribe('u', ['k']);
+    for (let i = 0; i < 50; i++) hub.change('k');
+    expect(told).toEqual(['u']);
+    vi.advanceTimersByTime(100);
+    expect(told).toEqual(['u', 'u']);
+    vi.advanceTimersByTime(1000);
+    expect(told).toEqual(['u', 'u']);
+    hub.change('k');
+    expect(told).toEqual(['u', 'u', 'u']);
+  });
+
+  it('holds one listen per URI, up to the limit, and releases it on unsubscribe', async () => {
+    await subscriptions.subscribe('a', ['ka']);
+    await subscriptions.subscribe('a', ['ka']);
+    await subscriptions.subscribe('b', ['kb']);
+    await subscriptions.subscribe('c', ['kc']);
+    expect(hub.listening.size).toBe(3);
+    await expect(subscriptions.subscribe('d', ['kd'])).rejects.toMatchObject({ code: -32600 });
+    expect(await subscriptions.unsubscribe('a')).toBe(true);
+    expect(await subscriptions.unsubscribe('a')).toBe(false);
+    expect(hub.listening.size).toBe(2);
+    hub.change('ka');
+    expect(told).toEqual([]);
+  });
+
+  it('tells nothing after an unsubscribe, even a change pending in the window', async () => {
+    await subscriptions.subscribe('u', ['k']);
+    hub.change('k');
+    hub.change('k');
+    await subscriptions.unsubscribe('u');
+    vi.advanceTimersByTime(1000);
+    expect(told).toEqual(['u']);
+  });
+
+  it('releases a listen still being set up when the connection closes meanwhile', async () => {
+    let open!: () => void;
+    hub.gate = new Promise((resolve) => (open = resolve));
+    const subscribing = subscriptions.subscribe('u', ['k']);
+    const closing = subscriptions.close();
+    open();
+    await subscribing;
+    await closing;
+    expect(hub.listening.size).toBe(0);
+    await expect(subscriptions.subscribe('v', ['k'])).rejects.toBeDefined();
+  });
+});
