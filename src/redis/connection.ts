@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import { watchLinkLiveness } from './link-liveness.js';
+import { sentinelOptions, type SentinelSettings } from './sentinel.js';
 import { batchWritesPerTurn } from './turn-batching.js';
 
 export interface ConnectionSettings {
@@ -15,6 +16,12 @@ export interface ConnectionSettings {
    * a connection whose link broke and opens a new one when it needs one).
    */
   blocking?: boolean;
+  /**
+   * Sentinel mode: the master is found through the sentinels (and followed after a failover);
+   * `url` then gives only credentials and scheme. The blocking pool's connections ask the
+   * sentinels too, so they always open to the current master.
+   */
+  sentinel?: SentinelSettings | undefined;
 }
 
 /**
@@ -50,20 +57,28 @@ export function createRedisClient(settings: ConnectionSettings): Redis {
     // Connect when start() asks, so construction never throws and never blocks.
     lazyConnect: true,
   };
-  if (settings.tlsCaFile) {
-    options.tls = { ca: readFileSync(settings.tlsCaFile) };
+  const ca = settings.tlsCaFile ? readFileSync(settings.tlsCaFile) : undefined;
+  if (ca) options.tls = { ca };
+  if (settings.sentinel) {
+    const dataNodesTls = settings.url.startsWith('rediss:') ? (options.tls ?? {}) : undefined;
+    Object.assign(options, sentinelOptions(settings.sentinel, dataNodesTls, ca ? { ca } : undefined, !settings.blocking));
   }
   if (settings.blocking) {
     delete options.commandTimeout;
     // A reconnected pooled connection would get a new CLIENT ID behind the pool's back.
     options.retryStrategy = () => null;
-    const redis = new Redis(settings.url, options);
+    const redis = open(settings.url, options);
     // Told through the shared connection's log; an unheard 'error' event would throw.
     redis.on('error', () => undefined);
     return redis;
   }
-  const redis = new Redis(settings.url, options);
+  const redis = open(settings.url, options);
   watchLinkLiveness(redis, settings.commandTimeoutMs);
   batchWritesPerTurn(redis);
   return redis;
+}
+
+/** In sentinel mode the URL may be empty: the sentinels give the address. */
+function open(url: string, options: RedisOptions): Redis {
+  return url ? new Redis(url, options) : new Redis(options);
 }
