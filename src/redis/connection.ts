@@ -61,7 +61,7 @@ export function createRedisClient(settings: ConnectionSettings): Redis {
   if (ca) options.tls = { ca };
   if (settings.sentinel) {
     const dataNodesTls = settings.url.startsWith('rediss:') ? (options.tls ?? {}) : undefined;
-    Object.assign(options, sentinelOptions(settings.sentinel, dataNodesTls, ca ? { ca } : undefined, !settings.blocking));
+    Object.assign(options, sentinelOptions(settings.sentinel, dataNodesTls, ca ? { ca } : undefined));
   }
   if (settings.blocking) {
     delete options.commandTimeout;

@@ -15,15 +15,22 @@ export interface SentinelReport {
 }
 
 /**
- * Watches a sentinel group for /health and /metrics: which master the shared connection is on
- * (and how often that changed: failovers followed), and which sentinels answer. It keeps one
- * small connection per sentinel, opened on the first health check; a sentinel that is down costs
- * a failed connect, never a hung probe.
+ * Watches a sentinel group: which master the shared connection is on (and how often that
+ * changed: failovers followed), and which sentinels answer, for /health and /metrics.
+ *
+ * It also moves the shared connection on a failover the link does not show: a demoted master
+ * that stays reachable keeps the connection open (its writes answer READONLY). Each sentinel's
+ * +switch-master announcement is heard on a subscription; when it names another master than the
+ * one the connection is on, the connection is dropped and ioredis asks the sentinels again.
+ *
+ * Probes use one small connection per sentinel, opened on the first health check; a sentinel
+ * that is down costs a failed connect, never a hung probe.
  */
 export class SentinelWatch {
   failoversSeen = 0;
   private currentMaster: string | null = null;
   private clients: { address: string; redis: Redis }[] | undefined;
+  private readonly subscribers: Redis[];
 
   constructor(
     private readonly settings: SentinelSettings,
@@ -41,6 +48,23 @@ export class SentinelWatch {
       this.currentMaster = address;
     });
     shared.on('close', () => (this.currentMaster = null));
+    this.subscribers = settings.sentinels.map(({ host, port }) => {
+      const subscriber = this.connect(host, port, 1000, true);
+      subscriber.subscribe('+switch-master').catch(() => undefined);
+      subscriber.on('message', (_channel: string, message: string) => this.switched(message, log));
+      return subscriber;
+    });
+  }
+
+  /** "<name> <old-ip> <old-port> <new-ip> <new-port>", published by each sentinel as it learns of a failover. */
+  private switched(message: string, log: Logger): void {
+    const [name, , , host, port] = message.split(' ');
+    if (name !== this.settings.masterName || !host || !port) return;
+    const next = `${host}:${port}`;
+    if (this.shared.status !== 'ready' || this.currentMaster === next) return;
+    log.warn({ from: this.currentMaster, to: next, master: name }, 'the sentinels switched the master; reconnecting');
+    // Reconnect: ioredis asks the sentinels for the master again. Commands in flight fail (not resent).
+    this.shared.disconnect(true);
   }
 
   /** The master last connected to, kept across reconnects to tell a failover from a reconnect. */
@@ -48,7 +72,7 @@ export class SentinelWatch {
 
   /** What each sentinel says the master is, asked in parallel, each within `timeoutMs`. */
   async report(timeoutMs: number): Promise<SentinelReport> {
-    this.clients ??= this.settings.sentinels.map(({ host, port }) => ({ address: `${host}:${port}`, redis: this.connect(host, port, timeoutMs) }));
+    this.clients ??= this.settings.sentinels.map(({ host, port }) => ({ address: `${host}:${port}`, redis: this.connect(host, port, timeoutMs, false) }));
     const sentinels = await Promise.all(
       this.clients.map(async ({ address, redis }) => {
         try {
@@ -71,18 +95,21 @@ export class SentinelWatch {
 
   async close(): Promise<void> {
     for (const { redis } of this.clients ?? []) redis.disconnect();
+    for (const subscriber of this.subscribers) subscriber.disconnect();
   }
 
-  private connect(host: string, port: number, timeoutMs: number): Redis {
+  /** A connection to one sentinel: a probe's (answers now or fails), or a subscriber's (kept up). */
+  private connect(host: string, port: number, timeoutMs: number, subscriber: boolean): Redis {
     const redis = new Redis({
       host,
       port,
       username: this.settings.username,
       password: this.settings.password,
       ...(this.settings.tls ? { tls: this.tlsCaFile ? { ca: readFileSync(this.tlsCaFile) } : {} } : {}),
-      connectionName: 'redis-mcp-server:health',
       // A probe answers now or says the sentinel is unreachable: no queueing, no retried commands.
-      enableOfflineQueue: false,
+      // A subscription is asked for once, queued until the sentinel answers; ioredis subscribes
+      // again by itself after a reconnect.
+      enableOfflineQueue: subscriber,
       maxRetriesPerRequest: 0,
       connectTimeout: timeoutMs,
       // Reconnect in the background, so the next probe finds the sentinel as soon as it is back.

@@ -32,17 +32,8 @@ function parseAddress(text: string): { host: string; port: number } {
   return { host: match[1]!, port };
 }
 
-/**
- * ioredis options that make a client find the master through the sentinels and follow it.
- * `watchFailovers` only for the long-lived shared connection: the failover detector holds a
- * subscription to every sentinel, which pooled connections must not multiply.
- */
-export function sentinelOptions(
-  settings: SentinelSettings,
-  dataNodesTls: RedisOptions['tls'] | undefined,
-  sentinelTls: RedisOptions['tls'] | undefined,
-  watchFailovers: boolean,
-): RedisOptions {
+/** ioredis options that make a client find the master through the sentinels and follow it. */
+export function sentinelOptions(settings: SentinelSettings, dataNodesTls: RedisOptions['tls'] | undefined, sentinelTls: RedisOptions['tls'] | undefined): RedisOptions {
   return {
     sentinels: settings.sentinels,
     name: settings.masterName,
@@ -64,10 +55,11 @@ export function sentinelOptions(
     sentinelCommandTimeout: 1000,
     // Sentinels announced by the ones we know are asked too, so one removed from the list keeps working.
     updateSentinels: true,
-    // Subscribe to +switch-master on the sentinels and leave the old master at once on a
-    // failover, rather than waiting for its link to break (a demoted master stays reachable).
-    failoverDetector: watchFailovers,
-    sentinelMaxConnections: 3,
+    // Not ioredis's failover detector: it drops the connection on every +switch-master message,
+    // and the sentinels publish one each as they learn of the switch, up to seconds apart, so a
+    // connection already on the new master was dropped again. SentinelWatch (sentinel-health.ts)
+    // listens instead and leaves only a master that is no longer the master.
+    failoverDetector: false,
     // After a demotion the old master answers writes with READONLY. Reconnecting (through the
     // sentinels, to the new master) without resending the command: it fails (nothing was written)
     // and the next call goes to the new master.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { answersPing } from '../../src/redis/embedded.js';
 import { cleanup, freePort, startRedis, type RedisProcess } from './redis-server.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { waitUntil } from './wait-until.js';
 
 export interface Address {
@@ -24,6 +25,12 @@ export interface SentinelGroup {
   sentinelList: string;
   /** Every data node started (the first was the master at start). */
   nodes: RedisProcess[];
+  /**
+   * With `replicationProxy`: the link the replicas replicate the first master through. Stalling
+   * it makes replication lag at will (writes the master acknowledges reach no replica), which
+   * loopback otherwise never shows. After a failover the replicas follow the new master directly.
+   */
+  replicationLink: TcpProxy | undefined;
   /** The master as a majority of the sentinels names it now. */
   master(): Promise<Address>;
   /** The data node that is the master now. */
@@ -39,14 +46,18 @@ export interface SentinelOptions {
   sentinels?: number;
   downAfterMs?: number;
   failoverTimeoutMs?: number;
+  /** Replicas replicate the first master through a TCP proxy the test can stall (see replicationLink). */
+  replicationProxy?: boolean;
 }
 
 export async function startSentinelGroup(options: SentinelOptions = {}): Promise<SentinelGroup> {
   const masterName = options.masterName ?? 'mymaster';
   const master = await startRedis();
   const nodes = [master];
+  const replicationLink = options.replicationProxy ? await startTcpProxy(master) : undefined;
+  const upstream = replicationLink ? { host: '127.0.0.1', port: replicationLink.port } : master;
   for (let i = 0; i < (options.replicas ?? 2); i++) {
-    nodes.push(await startRedis({ args: ['--replicaof', master.host, String(master.port)] }));
+    nodes.push(await startRedis({ args: ['--replicaof', upstream.host, String(upstream.port)] }));
   }
   const quorum = Math.floor((options.sentinels ?? 3) / 2) + 1;
   const sentinelProcesses: SentinelProcess[] = [];
@@ -55,7 +66,10 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
       await startSentinel([
         `sentinel monitor ${masterName} ${master.host} ${master.port} ${quorum}`,
         `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
-        `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 3000}`,
+        // Sentinel points a replica that replicates from another address than the master's back at
+        // the master after failover-timeout ("+fix-slave-config"): long enough, with a replication
+        // proxy, that the proxy stays in place for the test.
+        `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? (options.replicationProxy ? 120_000 : 3000)}`,
         `sentinel parallel-syncs ${masterName} 1`,
       ]),
     );
@@ -91,18 +105,21 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
   }, 'the sentinels know each other and the replicas', 20_000);
   await waitUntil(async () => (await Promise.all(nodes.slice(1).map((node) => linkUp(node.port)))).every(Boolean), 'the replicas are in sync', 20_000);
 
+  const currentMaster = async (): Promise<Address> => {
+    const address = await majorityMaster();
+    if (!address) throw new Error('the sentinels do not agree on a master');
+    return address;
+  };
+
   return {
     masterName,
     sentinels,
     sentinelList: sentinels.map(({ host, port }) => `${host}:${port}`).join(','),
     nodes,
-    async master() {
-      const address = await majorityMaster();
-      if (!address) throw new Error('the sentinels do not agree on a master');
-      return address;
-    },
+    replicationLink,
+    master: currentMaster,
     async masterNode() {
-      const { port } = await this.master();
+      const { port } = await currentMaster();
       const node = nodes.find((candidate) => candidate.port === port);
       if (!node) throw new Error(`no data node on port ${port}`);
       return node;
@@ -122,6 +139,7 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
     async stop() {
       for (const client of clients) client.disconnect();
       for (const sentinel of sentinelProcesses) await sentinel.stop();
+      await replicationLink?.close();
       for (const node of nodes) {
         await node.stop();
         cleanup(node);
