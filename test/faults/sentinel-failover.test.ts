@@ -122,3 +122,37 @@ describe('sentinel failover under a write load', () => {
     expect(run.lost).toBe(0);
   }, 90_000);
 });
+
+describe('a switch with the old master alive (SENTINEL FAILOVER)', () => {
+  it('moves to the promoted master: writes succeed there again, failing only as REDIS_NOT_CONNECTED meanwhile', async () => {
+    const group = await startSentinelGroup();
+    groups.push(group);
+    const cli = await startHttpCli(['--sentinels', group.sentinelList, '--sentinel-master', group.masterName, '--log-level', 'warn']);
+    const server = httpServerUnderTest('rest', cli, connectRest);
+    servers.push(server);
+    const client = await server.connect();
+    expect((await client.call('redis_set', { key: 'before-switch', value: 1 })).ok).toBe(true);
+
+    const old = await group.master();
+    await group.failover();
+    const promoted = await group.waitForNewMaster(old);
+    // The old master still answers, as a replica: a client left on it would get READONLY for every write.
+    const failures = new Set<string>();
+    let written = '';
+    await waitUntil(
+      async () => {
+        written = `after-switch:${Date.now()}`;
+        const outcome = await client.call('redis_set', { key: written, value: 2 });
+        if (!outcome.ok) failures.add(outcome.code);
+        return outcome.ok;
+      },
+      'a write succeeds after the switch',
+      15_000,
+    );
+    const onPromoted = inspector(`redis://${promoted.host}:${promoted.port}`);
+    expect(await onPromoted.get(written)).toBe('2');
+    expect(await onPromoted.get('before-switch')).toBe('1');
+    onPromoted.disconnect();
+    for (const code of failures) expect(['REDIS_NOT_CONNECTED']).toContain(code);
+  }, 90_000);
+});

@@ -35,6 +35,8 @@ export interface SentinelGroup {
   master(): Promise<Address>;
   /** The data node that is the master now. */
   masterNode(): Promise<RedisProcess>;
+  /** SENTINEL FAILOVER: a switch with the old master alive; it stays up, as a replica of the new one. */
+  failover(): Promise<void>;
   /** Waits until the sentinels name a master other than `old` and it answers as a master. */
   waitForNewMaster(old: Address, timeoutMs?: number): Promise<Address>;
   stop(): Promise<void>;
@@ -123,6 +125,9 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
       const node = nodes.find((candidate) => candidate.port === port);
       if (!node) throw new Error(`no data node on port ${port}`);
       return node;
+    },
+    async failover() {
+      await clients[0]!.call('SENTINEL', 'FAILOVER', masterName);
     },
     async waitForNewMaster(old, timeoutMs = 30_000) {
       let found: Address | undefined;
