@@ -23,13 +23,13 @@ export interface SentinelReport {
  * +switch-master announcement is heard on a subscription; when it names another master than the
  * one the connection is on, the connection is dropped and ioredis asks the sentinels again.
  *
- * Probes use one small connection per sentinel, opened on the first health check; a sentinel
- * that is down costs a failed connect, never a hung probe.
+ * Probes use one small connection per sentinel, opened at startup; a sentinel that is down
+ * answers a probe as unreachable within its timeout, never hangs it.
  */
 export class SentinelWatch {
   failoversSeen = 0;
   private currentMaster: string | null = null;
-  private clients: { address: string; redis: Redis }[] | undefined;
+  private readonly clients: { address: string; redis: Redis }[];
   private readonly subscribers: Redis[];
 
   constructor(
@@ -48,8 +48,9 @@ export class SentinelWatch {
       this.currentMaster = address;
     });
     shared.on('close', () => (this.currentMaster = null));
+    this.clients = settings.sentinels.map(({ host, port }) => ({ address: `${host}:${port}`, redis: this.connect(host, port) }));
     this.subscribers = settings.sentinels.map(({ host, port }) => {
-      const subscriber = this.connect(host, port, 1000, true);
+      const subscriber = this.connect(host, port);
       subscriber.subscribe('+switch-master').catch(() => undefined);
       subscriber.on('message', (_channel: string, message: string) => this.switched(message, log));
       return subscriber;
@@ -72,7 +73,6 @@ export class SentinelWatch {
 
   /** What each sentinel says the master is, asked in parallel, each within `timeoutMs`. */
   async report(timeoutMs: number): Promise<SentinelReport> {
-    this.clients ??= this.settings.sentinels.map(({ host, port }) => ({ address: `${host}:${port}`, redis: this.connect(host, port, timeoutMs, false) }));
     const sentinels = await Promise.all(
       this.clients.map(async ({ address, redis }) => {
         try {
@@ -94,24 +94,24 @@ export class SentinelWatch {
   }
 
   async close(): Promise<void> {
-    for (const { redis } of this.clients ?? []) redis.disconnect();
+    for (const { redis } of this.clients) redis.disconnect();
     for (const subscriber of this.subscribers) subscriber.disconnect();
   }
 
-  /** A connection to one sentinel: a probe's (answers now or fails), or a subscriber's (kept up). */
-  private connect(host: string, port: number, timeoutMs: number, subscriber: boolean): Redis {
+  /** A connection to one sentinel, kept up (reconnecting in the background) for probes or a subscription. */
+  private connect(host: string, port: number): Redis {
     const redis = new Redis({
       host,
       port,
       username: this.settings.username,
       password: this.settings.password,
       ...(this.settings.tls ? { tls: this.tlsCaFile ? { ca: readFileSync(this.tlsCaFile) } : {} } : {}),
-      // A probe answers now or says the sentinel is unreachable: no queueing, no retried commands.
-      // A subscription is asked for once, queued until the sentinel answers; ioredis subscribes
-      // again by itself after a reconnect.
-      enableOfflineQueue: subscriber,
+      // A command sent while the sentinel is not connected waits for it (a probe bounds its wait;
+      // the subscription is asked for once, and ioredis subscribes again after a reconnect), but
+      // is failed rather than kept when a connection attempt fails: nothing piles up.
+      enableOfflineQueue: true,
       maxRetriesPerRequest: 0,
-      connectTimeout: timeoutMs,
+      connectTimeout: 1000,
       // Reconnect in the background, so the next probe finds the sentinel as soon as it is back.
       retryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
       // Sentinels answer no INFO-based ready check worth waiting for.
