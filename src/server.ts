@@ -138,6 +138,8 @@ export class RedisMCPServer {
     });
     // Each time Redis (re)connects, ask what it offers: after a failover it may be another version.
     redis.on('ready', () => void this.learnCapabilities());
+    const acks = this.replicaAcks;
+    if (acks) redis.on('ready', () => void acks.warnIfTooFew(redis, this.log));
     const runner = this.toolRunner;
     this.toolMetrics = new Metrics(() => runner.enabled.size, {
       replicaAcks: this.replicaAcks?.stats,

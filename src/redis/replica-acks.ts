@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { linkLivenessOf } from './link-liveness.js';
 
@@ -71,6 +72,25 @@ export class ReplicaAcks {
         `${acknowledged} acknowledged it within ${timeoutMs} ms. A failover now could lose it; check it, or retry once replicas are back.`,
       { replicas_required: replicas, replicas_acknowledged: acknowledged, timeout_ms: timeoutMs },
     );
+  }
+
+  /**
+   * Says so in the log when the master has fewer replicas connected than asked for: every write
+   * would then answer REPLICATION_TIMEOUT, which is better learnt at startup than from the calls.
+   */
+  async warnIfTooFew(connection: Redis, log: Logger): Promise<void> {
+    try {
+      const info = await connection.info('replication');
+      const connected = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
+      if (connected < this.settings.replicas) {
+        log.warn(
+          { replicas_connected: connected, wait_replicas: this.settings.replicas },
+          'fewer replicas are connected to the master than --wait-replicas asks for: writes will answer REPLICATION_TIMEOUT until enough are',
+        );
+      }
+    } catch {
+      // Only advice; an ACL without INFO, or a connection gone again, is no reason to fail.
+    }
   }
 
   private async wait(connection: Redis): Promise<number> {
