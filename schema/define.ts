@@ -61,10 +61,16 @@ export const commonErrors = ['INVALID_PARAMS', 'REDIS_ERROR', 'REDIS_NOT_CONNECT
  */
 export const idempotencyErrors = ['CONFLICT', 'IN_PROGRESS'] as const satisfies readonly ErrorCode[];
 
-/** Every code a tool documents: the common ones, the idempotency ones if it writes, and its own; sorted. */
+/**
+ * Codes any tool that changes Redis can return on a server started with --wait-replicas: the
+ * write happened but too few replicas acknowledged it in time.
+ */
+export const replicationErrors = ['REPLICATION_TIMEOUT'] as const satisfies readonly ErrorCode[];
+
+/** Every code a tool documents: the common ones, those of writes if it writes, and its own; sorted. */
 export function documentedErrors(definition: Pick<ToolDefinition, 'errors' | 'annotations'>): ErrorCode[] {
   const writes = !definition.annotations.readOnlyHint;
-  return [...new Set<ErrorCode>([...commonErrors, ...(writes ? idempotencyErrors : []), ...definition.errors])].sort();
+  return [...new Set<ErrorCode>([...commonErrors, ...(writes ? [...idempotencyErrors, ...replicationErrors] : []), ...definition.errors])].sort();
 }
 
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(

@@ -34,6 +34,11 @@ export const errorTable = {
   REDIS_ERROR: { status: 500, meaning: 'Redis rejected the operation.' },
   REDIS_NOT_CONNECTED: { status: 503, meaning: 'Redis is not reachable or did not answer in time; nothing was changed that was reported.' },
   SERVER_BUSY: { status: 503, meaning: 'The server is at its limit of client connections, sessions or subscriptions; retry later.' },
+  REPLICATION_TIMEOUT: {
+    status: 503,
+    meaning:
+      'With --wait-replicas: the write happened on the master but is not known to be on the required number of replicas within --wait-timeout-ms (details say how many acknowledged). A failover now could lose it; it is not undone. Check the state, or retry once replicas are back.',
+  },
   INTERNAL_ERROR: { status: 500, meaning: 'An unexpected server fault.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

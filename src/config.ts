@@ -73,6 +73,18 @@ export interface Config {
   maxSubscriptions: number;
   /** Unread events kept per subscription; older ones are dropped and counted. */
   subscriptionBuffer: number;
+  /** Sentinels (host:port) that name the master; non-empty: sentinel mode, --redis-url gives only credentials and scheme. */
+  sentinels: string[];
+  /** The master's name as the sentinels know it (`sentinel monitor <name> ...`). */
+  sentinelMaster: string;
+  sentinelUsername: string | undefined;
+  sentinelPassword: string | undefined;
+  /** Speak TLS to the sentinels too (with --redis-tls-ca-file when their CA is private). */
+  sentinelTls: boolean;
+  /** Replicas that must acknowledge each write (Redis WAIT) before the call answers success; 0: no waiting. */
+  waitReplicas: number;
+  /** Longest a write call waits for --wait-replicas acknowledgements, in milliseconds. */
+  waitTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -136,6 +148,13 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'maxQueuedBytes', flag: 'max-queued-bytes', env: 'MCP_MAX_QUEUED_BYTES', kind: 'integer', min: 64 * 1024, max: 1024 * 1024 * 1024, default: 8 * 1024 * 1024, help: 'Bytes of answers a WebSocket client may leave unread; beyond it the server stops reading that client until it catches up.' },
   { key: 'maxCallsInFlight', flag: 'max-calls-in-flight', env: 'MCP_MAX_CALLS_IN_FLIGHT', kind: 'integer', min: 1, max: 100_000, default: 64, help: 'Requests one WebSocket client may have running at once; beyond it the server reads its next request only when one is answered.' },
   { key: 'shutdownTimeoutSec', flag: 'shutdown-timeout', env: 'MCP_SHUTDOWN_TIMEOUT', kind: 'integer', min: 1, max: 3600, default: 10, help: 'Seconds a shutdown (SIGTERM) waits for calls in flight to answer; then every connection still open is closed.' },
+  { key: 'sentinels', flag: 'sentinels', env: 'REDIS_SENTINELS', kind: 'list', default: [], emptyMeans: 'no sentinel is asked (standalone mode)', help: 'Comma-separated host:port of Redis Sentinels; the server asks them for the current master of --sentinel-master and follows it after a failover. --redis-url then gives only the data nodes\' credentials and scheme (rediss:// for TLS), not their address.' },
+  { key: 'sentinelMaster', flag: 'sentinel-master', env: 'REDIS_SENTINEL_MASTER', kind: 'string', default: 'mymaster', help: 'Name of the master the sentinels monitor (sentinel monitor <name> ...).' },
+  { key: 'sentinelUsername', flag: 'sentinel-username', env: 'REDIS_SENTINEL_USERNAME', kind: 'string', default: undefined, help: 'ACL user for the sentinels (when they require one).' },
+  { key: 'sentinelPassword', flag: 'sentinel-password', env: 'REDIS_SENTINEL_PASSWORD', kind: 'string', default: undefined, help: 'Password for the sentinels (sentinel requirepass, or the ACL user\'s); the data nodes take theirs from --redis-url.' },
+  { key: 'sentinelTls', flag: 'sentinel-tls', env: 'REDIS_SENTINEL_TLS', kind: 'boolean', default: false, help: 'Connect to the sentinels over TLS (with --redis-tls-ca-file for a private CA).' },
+  { key: 'waitReplicas', flag: 'wait-replicas', env: 'REDIS_WAIT_REPLICAS', kind: 'integer', min: 0, max: 100, default: 0, help: 'After each call of a tool that writes, wait (Redis WAIT) until this many replicas hold the write; when fewer do within --wait-timeout-ms the call answers REPLICATION_TIMEOUT instead of success. 0: no waiting.' },
+  { key: 'waitTimeoutMs', flag: 'wait-timeout-ms', env: 'REDIS_WAIT_TIMEOUT_MS', kind: 'integer', min: 1, max: 60_000, default: 1000, help: 'Milliseconds a write call waits for the --wait-replicas acknowledgements.' },
   { key: 'idempotencyTtlSec', flag: 'idempotency-ttl', env: 'MCP_IDEMPOTENCY_TTL', kind: 'integer', min: 1, max: 30 * 24 * 3600, default: 86_400, help: 'Seconds the outcome of a call made with an idempotency key (MCP _meta.idempotency_key, REST Idempotency-Key) is kept; a retry within it gets the same result without running again.' },
   { key: 'subscriptionIdleTimeoutSec', flag: 'subscription-idle-timeout', env: 'MCP_SUBSCRIPTION_IDLE_TIMEOUT', kind: 'integer', min: 1, max: 7 * 24 * 3600, default: 300, help: 'Seconds a subscription (redis_subscribe) may go unread before it is freed; a read or an open event stream keeps it.' },
   { key: 'maxSubscriptions', flag: 'max-subscriptions', env: 'MCP_MAX_SUBSCRIPTIONS', kind: 'integer', min: 1, max: 100_000, default: 1000, help: 'Most subscriptions (and REST watch streams) this process holds at once; beyond it redis_subscribe answers SERVER_BUSY.' },

@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import { toolNames, type ToolName } from '../generated/registry.js';
 import type { AppError } from './errors.js';
 import { LatencyHistogram } from './metrics-histogram.js';
+import type { ReplicaAckStats } from './redis/replica-acks.js';
 import type { ToolRunner } from './tools/runner.js';
 import { serverName, version } from './version.js';
 
@@ -24,6 +25,16 @@ export interface MetricsSnapshot {
   version: string;
   timestamp: string;
   tools: Record<string, { calls: number; errors: number; avg_ms: number; max_ms: number; errors_by_code: Record<string, number> }>;
+  /** With --wait-replicas: WAITs sent, and those that saw fewer replicas than asked. */
+  replica_waits?: { waits: number; shortfalls: number };
+  /** In sentinel mode: master switches this server followed since it started. */
+  sentinel_failovers_seen?: number;
+}
+
+/** Figures of the Redis topology, where the server runs one. */
+export interface TopologyFigures {
+  replicaAcks?: ReplicaAckStats | undefined;
+  failovers?: (() => number) | undefined;
 }
 
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -51,7 +62,10 @@ export class Metrics {
   );
   private registry?: Promise<Registry>;
 
-  constructor(private readonly registeredTools: () => number) {
+  constructor(
+    private readonly registeredTools: () => number,
+    private readonly topology: TopologyFigures = {},
+  ) {
     for (const name of toolNames) this.stats.set(name, { calls: 0, errors: 0, totalMs: 0, maxMs: 0, codes: {} });
   }
 
@@ -102,6 +116,8 @@ export class Metrics {
       version,
       timestamp: new Date().toISOString(),
       tools,
+      ...(this.topology.replicaAcks ? { replica_waits: { ...this.topology.replicaAcks } } : {}),
+      ...(this.topology.failovers ? { sentinel_failovers_seen: this.topology.failovers() } : {}),
     };
   }
 
@@ -167,7 +183,43 @@ export class Metrics {
         this.set(self.uptimeSeconds());
       },
     });
+    this.registerTopology(Counter, registry);
     return registry;
+  }
+
+  private registerTopology(Counter: typeof import('prom-client').Counter, registry: Registry): void {
+    const { replicaAcks, failovers } = this.topology;
+    if (replicaAcks) {
+      new Counter({
+        name: 'redis_mcp_replica_waits_total',
+        help: 'Redis WAITs sent after writes (--wait-replicas); calls finishing together share one.',
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(replicaAcks.waits);
+        },
+      });
+      new Counter({
+        name: 'redis_mcp_replica_wait_shortfalls_total',
+        help: 'WAITs that saw fewer replicas than --wait-replicas within --wait-timeout-ms (their calls answered REPLICATION_TIMEOUT).',
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(replicaAcks.shortfalls);
+        },
+      });
+    }
+    if (failovers) {
+      new Counter({
+        name: 'redis_mcp_sentinel_failovers_total',
+        help: 'Master switches followed in sentinel mode since the server started.',
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(failovers());
+        },
+      });
+    }
   }
 }
 

@@ -16,6 +16,9 @@ import { ToolOffer } from './tools/offer.js';
 import { ChangeHub } from './feeds/hub.js';
 import { Subscriptions } from './feeds/subscriptions.js';
 import { BlockingPool } from './redis/blocking-pool.js';
+import { ReplicaAcks } from './redis/replica-acks.js';
+import { sentinelSettings } from './redis/sentinel.js';
+import { SentinelWatch } from './redis/sentinel-health.js';
 import { valueEncoder } from './tools/context.js';
 import { DrainingRunner } from './tools/draining-runner.js';
 import type { ToolRunner } from './tools/runner.js';
@@ -41,6 +44,8 @@ export class RedisMCPServer {
   private blockingPool?: BlockingPool;
   private toolMetrics?: Metrics;
   private subscriptionRegistry?: Subscriptions;
+  private replicaAcks?: ReplicaAcks;
+  private sentinelWatch?: SentinelWatch;
   private httpApp?: FastifyInstance;
   private readonly closers: (() => Promise<void>)[] = [];
   private closedResolve!: () => void;
@@ -94,6 +99,7 @@ export class RedisMCPServer {
     if (this.toolRunner) return;
     // First: an unknown tool name is a configuration error, found before any Redis is started.
     const offer = new ToolOffer(this.config);
+    const sentinel = sentinelSettings(this.config);
     this.redisTarget = await resolveRedis(this.config, this.log);
     if (this.redisTarget.stop) this.closers.push(this.redisTarget.stop);
     const connection = {
@@ -101,8 +107,14 @@ export class RedisMCPServer {
       db: this.config.db,
       commandTimeoutMs: this.config.commandTimeoutMs,
       tlsCaFile: this.config.redisTlsCaFile,
+      sentinel,
     };
     const redis = createRedisClient(connection);
+    if (sentinel) {
+      this.sentinelWatch = new SentinelWatch(sentinel, redis, this.log, this.config.redisTlsCaFile);
+      const watch = this.sentinelWatch;
+      this.closers.push(() => watch.close());
+    }
     this.watchConnection(redis);
     this.client = redis;
     this.closers.unshift(() => closeRedis(redis));
@@ -148,11 +160,22 @@ export class RedisMCPServer {
       callLimitMs: 2 * this.config.commandTimeoutMs,
       offer,
     };
-    this.toolRunner = new DrainingRunner(handlers, context, offer, { idempotencyTtlMs: this.config.idempotencyTtlSec * 1000 });
+    if (this.config.waitReplicas > 0) {
+      this.replicaAcks = new ReplicaAcks({ replicas: this.config.waitReplicas, timeoutMs: this.config.waitTimeoutMs });
+    }
+    this.toolRunner = new DrainingRunner(handlers, context, offer, {
+      idempotencyTtlMs: this.config.idempotencyTtlSec * 1000,
+      replicaAcks: this.replicaAcks,
+    });
     // Each time Redis (re)connects, ask what it offers: after a failover it may be another version.
     redis.on('ready', () => void this.learnCapabilities());
+    const acks = this.replicaAcks;
+    if (acks) redis.on('ready', () => void acks.warnIfTooFew(redis, this.log));
     const runner = this.toolRunner;
-    this.toolMetrics = new Metrics(() => runner.enabled.size).attach(runner);
+    this.toolMetrics = new Metrics(() => runner.enabled.size, {
+      replicaAcks: this.replicaAcks?.stats,
+      failovers: this.sentinelWatch ? () => this.sentinelWatch!.failoversSeen : undefined,
+    }).attach(runner);
     const logCall = toolCallLog(this.log);
     runner.observe((tool, ms, error) => logCall(tool, round(ms), error?.code));
   }
@@ -231,6 +254,7 @@ export class RedisMCPServer {
       runner: this.runner,
       redis: this.redis,
       metrics: this.metrics,
+      sentinel: this.sentinelWatch,
       logger: this.log,
       subscriptions: this.subscriptionRegistry,
       maxValueBytes: this.config.maxValueBytes,
@@ -286,11 +310,15 @@ export class RedisMCPServer {
   }
 
   private watchConnection(redis: Redis): void {
-    const target = this.redisTarget!.url.startsWith('/') ? this.redisTarget!.url : redactUrl(this.redisTarget!.url);
+    const url = this.redisTarget!.url;
+    const sentinel = this.config.sentinels.length > 0;
+    const target = sentinel ? `sentinel master ${this.config.sentinelMaster}` : url.startsWith('/') ? url : redactUrl(url);
     let lastError = '';
     redis.on('ready', () => {
       lastError = '';
-      this.log.info({ redis: target, db: this.config.db }, 'Redis connected');
+      // In sentinel mode, say which node the sentinels named: after a failover it is another one.
+      const master = sentinel ? `${redis.stream?.remoteAddress}:${redis.stream?.remotePort}` : undefined;
+      this.log.info({ redis: target, master, db: this.config.db }, 'Redis connected');
     });
     // Log each distinct failure once, not on every reconnect attempt.
     redis.on('error', (error: Error) => {

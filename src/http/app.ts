@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { requestLog, type RequestLog } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { SentinelWatch } from '../redis/sentinel-health.js';
 import { DrainingRunner } from '../tools/draining-runner.js';
 import type { ToolRunner } from '../tools/runner.js';
 import auth from './auth.js';
@@ -26,6 +27,8 @@ export interface AppOptions {
   runner: ToolRunner;
   redis: Redis;
   metrics: Metrics;
+  /** In sentinel mode, for /health. */
+  sentinel?: SentinelWatch | undefined;
   logger: Logger;
   /** Largest value a write may store. */
   maxValueBytes: number;
@@ -174,7 +177,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cors, { host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
   await app.register(rateLimit, { perMinute: options.rateLimitPerMinute });
   await app.register(auth, { tokens: options.authTokens ?? [] });
-  await app.register(health, { redis, metrics });
+  await app.register(health, { redis, metrics, sentinel: options.sentinel });
   if (surfaces === 'all') {
     await app.register(rest, { runner });
     await app.register(feedStreams, { runner, subscriptions: options.subscriptions });

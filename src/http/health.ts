@@ -2,11 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Metrics } from '../metrics.js';
+import type { SentinelWatch } from '../redis/sentinel-health.js';
 import { serverName, version } from '../version.js';
 
 export interface HealthOptions {
   redis: Redis;
   metrics: Metrics;
+  /** In sentinel mode: the current master and the sentinels that answer, reported under `sentinel`. */
+  sentinel?: Pick<SentinelWatch, 'report'> | undefined;
   /** Longest a health check waits for PING, in milliseconds. */
   pingTimeoutMs?: number;
 }
@@ -51,7 +54,9 @@ async function healthPlugin(app: FastifyInstance, options: HealthOptions): Promi
   const pingTimeoutMs = options.pingTimeoutMs ?? 1000;
 
   app.get('/health', { exposeHeadRoute: false }, async (_request, reply) => {
-    const health = await pingRedis(redis, pingTimeoutMs);
+    // Asked side by side; the status is the master's answer alone: with no sentinel reachable the
+    // server still serves as long as its master does (it just could not follow a failover).
+    const [health, sentinel] = await Promise.all([pingRedis(redis, pingTimeoutMs), options.sentinel?.report(pingTimeoutMs)]);
     return reply.code(health.connected ? 200 : 503).send({
       status: health.connected ? 'healthy' : 'unhealthy',
       timestamp: new Date().toISOString(),
@@ -59,6 +64,7 @@ async function healthPlugin(app: FastifyInstance, options: HealthOptions): Promi
       version,
       server_name: serverName,
       redis: health,
+      ...(sentinel ? { sentinel } : {}),
     });
   });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import { watchLinkLiveness } from './link-liveness.js';
+import { sentinelOptions, type SentinelSettings } from './sentinel.js';
 import { batchWritesPerTurn } from './turn-batching.js';
 
 export interface ConnectionSettings {
@@ -20,6 +21,12 @@ export interface ConnectionSettings {
    * subscribes again itself (src/feeds/hub.ts) so that it can tell listeners of the gap.
    */
   subscriber?: boolean;
+  /**
+   * Sentinel mode: the master is found through the sentinels (and followed after a failover);
+   * `url` then gives only credentials and scheme. The blocking pool's connections ask the
+   * sentinels too, so they always open to the current master.
+   */
+  sentinel?: SentinelSettings | undefined;
 }
 
 /**
@@ -55,14 +62,17 @@ export function createRedisClient(settings: ConnectionSettings): Redis {
     // Connect when start() asks, so construction never throws and never blocks.
     lazyConnect: true,
   };
-  if (settings.tlsCaFile) {
-    options.tls = { ca: readFileSync(settings.tlsCaFile) };
+  const ca = settings.tlsCaFile ? readFileSync(settings.tlsCaFile) : undefined;
+  if (ca) options.tls = { ca };
+  if (settings.sentinel) {
+    const dataNodesTls = settings.url.startsWith('rediss:') ? (options.tls ?? {}) : undefined;
+    Object.assign(options, sentinelOptions(settings.sentinel, dataNodesTls, ca ? { ca } : undefined));
   }
   if (settings.blocking) {
     delete options.commandTimeout;
     // A reconnected pooled connection would get a new CLIENT ID behind the pool's back.
     options.retryStrategy = () => null;
-    const redis = new Redis(settings.url, options);
+    const redis = open(settings.url, options);
     // Told through the shared connection's log; an unheard 'error' event would throw.
     redis.on('error', () => undefined);
     return redis;
@@ -71,8 +81,13 @@ export function createRedisClient(settings: ConnectionSettings): Redis {
     // The hub re-subscribes after a reconnect, after telling its listeners of the gap.
     options.autoResubscribe = false;
   }
-  const redis = new Redis(settings.url, options);
+  const redis = open(settings.url, options);
   watchLinkLiveness(redis, settings.commandTimeoutMs);
   batchWritesPerTurn(redis);
   return redis;
+}
+
+/** In sentinel mode the URL may be empty: the sentinels give the address. */
+function open(url: string, options: RedisOptions): Redis {
+  return url ? new Redis(url, options) : new Redis(options);
 }

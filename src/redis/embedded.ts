@@ -12,7 +12,7 @@ export { answersPing } from './ping.js';
 export const defaultRedisUrl = 'redis://127.0.0.1:6379';
 
 export interface ResolvedRedis {
-  /** A redis:// URL, or the path of a Unix socket. */
+  /** A redis:// URL, or the path of a Unix socket; in sentinel mode only credentials and scheme, maybe empty. */
   url: string;
   /** Leaves the private redis-server, when one is used (stopping it if no other instance uses it). */
   stop?: () => Promise<void>;
@@ -29,6 +29,8 @@ const noRedisHelp =
  * instances using that directory (private-redis.ts).
  */
 export async function resolveRedis(config: Config, log: Logger): Promise<ResolvedRedis> {
+  // Sentinel mode: the sentinels name the master; a private redis-server would be nobody's master.
+  if (config.sentinels.length > 0) return { url: config.redisUrl ?? '' };
   if (config.redisUrl) return { url: config.redisUrl };
   if (config.embeddedRedis === 'never') return { url: defaultRedisUrl };
   if (config.embeddedRedis === 'auto' && (await answersPing({ host: '127.0.0.1', port: 6379 }))) {

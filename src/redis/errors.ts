@@ -21,6 +21,10 @@ export function toAppError(error: unknown): AppError {
     if (code === 'WRONGTYPE') {
       return new AppError('WRONG_TYPE', 'The key holds a different Redis type than this tool works on.', { redis: error.message });
     }
+    if (code === 'READONLY') {
+      // A master demoted by a failover: the write was refused, and the connection moves to the new master.
+      return new AppError('REDIS_NOT_CONNECTED', 'The Redis node is a replica now (a failover is under way); nothing was written. Retry shortly.', { redis: error.message });
+    }
     if (code === 'NOGROUP') {
       return new AppError('GROUP_NOT_FOUND', 'The stream or its consumer group does not exist.', { redis: error.message });
     }

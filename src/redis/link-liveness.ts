@@ -22,6 +22,8 @@ export class LinkLiveness {
   /** When the link last showed life: bytes arrived, or a command was sent on an idle link. */
   private lastProgressAt = 0;
   private lastBytes = 0;
+  /** Until then the link may be silent on purpose (a WAIT for replicas); see expectSilence. */
+  private quietUntil = 0;
   private stream: Socket | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly sampleMs: number;
@@ -42,10 +44,22 @@ export class LinkLiveness {
     this.timer.unref();
   }
 
+  /**
+   * A command was sent that Redis answers only after up to `ms` (WAIT): silence until then is no
+   * sign of a dead link, so the timeout counts from its end.
+   */
+  expectSilence(ms: number): void {
+    this.quietUntil = Math.max(this.quietUntil, performance.now() + ms);
+  }
+
   /** True while replies are due and arriving: something came within the timeout. */
   isDelivering(): boolean {
     if (this.timer === undefined || this.redis.commandQueue.length === 0) return false;
-    return this.progressed() || performance.now() - this.lastProgressAt < this.timeoutMs;
+    return this.progressed() || this.withinTimeout();
+  }
+
+  private withinTimeout(): boolean {
+    return performance.now() - Math.max(this.lastProgressAt, this.quietUntil) < this.timeoutMs;
   }
 
   stop(): void {
@@ -77,7 +91,7 @@ export class LinkLiveness {
   private readonly sample = (): void => {
     // Nothing due (or the connection is being replaced: ioredis fails or resends what was due).
     if (this.redis.commandQueue.length === 0 || this.redis.status !== 'ready') return this.stop();
-    if (this.progressed() || performance.now() - this.lastProgressAt < this.timeoutMs) return;
+    if (this.progressed() || this.withinTimeout()) return;
     // Silent for the whole timeout, as far as this timer can tell. But timers run before the
     // event loop reads sockets: after a long stretch of our own work (serialising large answers)
     // bytes may be waiting unread. Judge after the loop has read them (setImmediate runs after

@@ -23,7 +23,7 @@ export interface ToolContext {
   /** Largest value a tool may store, in bytes (--max-value-bytes); also bounds strings grown by offset writes. */
   maxValueBytes: number;
   /** Connections for commands that wait; see BlockingPool.run. */
-  blocking: BlockingPool;
+  blocking: Pick<BlockingPool, 'run'>;
   /** Byte budget of one collection answer (--max-response-bytes); see tools/budget.ts. */
   maxResponseBytes: number;
   /** Usual time a call may take (twice the command timeout), beside any wait it asks for. */

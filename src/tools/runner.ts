@@ -10,6 +10,8 @@ import { SharedDeadline } from './deadline.js';
 import type { ToolOffer } from './offer.js';
 import { checkIdempotencyKey, IdempotentCalls } from './idempotent-calls.js';
 import { IdempotencyStore } from '../primitives/idempotency.js';
+import type { ReplicaAcks } from '../redis/replica-acks.js';
+import { ReplicatedCall } from './replicated-call.js';
 
 export type CallOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; error: AppError };
 
@@ -21,6 +23,8 @@ type Handler = (input: unknown, ctx: ToolContext) => Promise<Record<string, unkn
 export interface RunnerOptions {
   /** How long the outcome of a call made with an idempotency key is kept (--idempotency-ttl). */
   idempotencyTtlMs?: number;
+  /** With --wait-replicas: every call of a tool that writes waits for the replicas to hold its write. */
+  replicaAcks?: ReplicaAcks | undefined;
 }
 
 const defaultIdempotencyTtlMs = 24 * 3600 * 1000;
@@ -43,6 +47,7 @@ export class ToolRunner {
    */
   private readonly deadline: SharedDeadline | undefined;
   private readonly idempotent: IdempotentCalls;
+  private readonly replicaAcks: ReplicaAcks | undefined;
 
   constructor(
     private readonly handlers: ToolHandlers<ToolContext>,
@@ -59,6 +64,7 @@ export class ToolRunner {
     }
     const store = new IdempotencyStore(context.redis, context.keys, options.idempotencyTtlMs ?? defaultIdempotencyTtlMs);
     this.idempotent = new IdempotentCalls(store, context.log);
+    this.replicaAcks = options.replicaAcks;
   }
 
   /** The tools offered now (narrowed once Redis is known). */
@@ -110,14 +116,45 @@ export class ToolRunner {
     const key = once ? checkIdempotencyKey(idempotencyKey) : undefined;
     const status = this.context.redis.status;
     if (status !== 'ready') throw notConnected(status);
-    if (key === undefined) return this.execute(name, input, started, signal);
-    return this.idempotent.run(name, input, key, this.longestRunMs(name, input), () => this.execute(name, input, performance.now(), signal));
+    if (this.replicaAcks && !tools[name].annotations.readOnlyHint) return this.replicated(this.replicaAcks, name, input, started, signal, key);
+    if (key === undefined) return this.execute(name, input, started, signal, this.context);
+    return this.idempotent.run(name, input, key, this.longestRunMs(name, input), () => this.execute(name, input, performance.now(), signal, this.context));
   }
 
-  private execute(name: ToolName, input: Record<string, unknown>, started: number, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
+  /**
+   * A write under --wait-replicas: the call runs as usual, then waits for the replicas. The wait
+   * comes after the idempotency record is settled: the write happened whatever the replicas say,
+   * so a retry with the same key must not run it again; it gets the kept result, after a new wait.
+   */
+  private async replicated(
+    acks: ReplicaAcks,
+    name: ToolName,
+    input: Record<string, unknown>,
+    started: number,
+    signal: AbortSignal | undefined,
+    key: string | undefined,
+  ): Promise<Record<string, unknown>> {
+    const call = new ReplicatedCall(acks, this.context);
+    const value =
+      key === undefined
+        ? await this.execute(name, input, started, signal, call.context)
+        : await this.idempotent.run(name, input, key, this.longestRunMs(name, input) + acks.settings.timeoutMs, () =>
+            this.execute(name, input, performance.now(), signal, call.context),
+          );
+    await call.confirm();
+    return value;
+  }
+
+  private execute(
+    name: ToolName,
+    input: Record<string, unknown>,
+    started: number,
+    signal: AbortSignal | undefined,
+    context: ToolContext,
+  ): Promise<Record<string, unknown>> {
     const waitsFor = tools[name].waitsFor;
-    if (waitsFor !== undefined) return this.startWaiting(name, input, waitsFor, signal);
-    const answer = (this.handlers[name] as Handler)(input, this.context);
+    if (waitsFor !== undefined) return this.startWaiting(name, input, waitsFor, signal, context);
+    const answer = (this.handlers[name] as Handler)(input, context);
     return this.deadline ? this.deadline.bound(answer, started) : answer;
   }
 
@@ -132,7 +169,13 @@ export class ToolRunner {
    * A call that may wait gets its own deadline (its wait plus the usual call time) and a signal
    * that aborts when the client cancels, or when the deadline passes.
    */
-  private async startWaiting(name: ToolName, input: Record<string, unknown>, waitsFor: string, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
+  private async startWaiting(
+    name: ToolName,
+    input: Record<string, unknown>,
+    waitsFor: string,
+    signal: AbortSignal | undefined,
+    context: ToolContext,
+  ): Promise<Record<string, unknown>> {
     const waitMs = typeof input[waitsFor] === 'number' ? (input[waitsFor] as number) : 0;
     const controller = new AbortController();
     const abort = () => controller.abort();
@@ -142,10 +185,10 @@ export class ToolRunner {
       timer = setTimeout(() => {
         controller.abort();
         reject(new Error('Command timed out'));
-      }, waitMs + this.context.callLimitMs);
+      }, waitMs + context.callLimitMs);
     });
     try {
-      const answer = (this.handlers[name] as Handler)(input, { ...this.context, signal: controller.signal });
+      const answer = (this.handlers[name] as Handler)(input, { ...context, signal: controller.signal });
       return await Promise.race([answer, overdue]);
     } finally {
       clearTimeout(timer);

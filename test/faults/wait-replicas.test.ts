@@ -1,0 +1,113 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspector } from '../helpers/redis-client.js';
+import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
+import { mixedSurface, type ServerUnderTest, type ToolClient, type ToolOutcome } from '../helpers/surfaces.js';
+import { uniqueKey } from '../helpers/stdio-client.js';
+import { waitUntil } from '../helpers/wait-until.js';
+
+/**
+ * --wait-replicas on a standalone master with one replica, through every surface (one client
+ * each of stdio, WebSocket, Streamable HTTP and REST). With the replica up, a write that answers
+ * success is already on the replica (WAIT: the replica acknowledged it). With the replica
+ * stopped, writes answer REPLICATION_TIMEOUT (REST 503), not success, although the master holds
+ * them; reads are untouched. A write retried with its idempotency key once the replica is back
+ * answers success without running twice.
+ */
+const waitTimeoutMs = 300;
+let master: RedisProcess;
+let replica: RedisProcess;
+let server: ServerUnderTest;
+let clients: ToolClient[];
+let onMaster: Redis;
+
+async function replicaInSync(): Promise<boolean> {
+  const probe = inspector(replica.url);
+  probe.on('error', () => undefined);
+  try {
+    return (await probe.info('replication')).includes('master_link_status:up');
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+beforeAll(async () => {
+  master = await startRedis();
+  replica = await startRedis({ args: ['--replicaof', master.host, String(master.port)] });
+  await waitUntil(replicaInSync, 'the replica is in sync', 10_000);
+  server = await mixedSurface.start(['--redis-url', master.url, '--toolsets', 'all', '--wait-replicas', '1', '--wait-timeout-ms', String(waitTimeoutMs)]);
+  clients = await Promise.all([0, 1, 2, 3].map(() => server.connect()));
+  expect(clients.map((c) => c.surface).sort()).toEqual(['http', 'rest', 'stdio', 'websocket']);
+  onMaster = inspector(master.url);
+}, 30_000);
+
+afterAll(async () => {
+  await server?.stop();
+  onMaster?.disconnect();
+  for (const node of [replica, master]) {
+    if (!node) continue;
+    await node.stop();
+    cleanup(node);
+  }
+});
+
+function expectReplicationTimeout(outcome: ToolOutcome, surface: string): void {
+  expect(outcome.ok, `${surface}: ${JSON.stringify(outcome)}`).toBe(false);
+  if (outcome.ok) return;
+  expect(outcome.code).toBe('REPLICATION_TIMEOUT');
+  expect(outcome.details).toEqual({ replicas_required: 1, replicas_acknowledged: 0, timeout_ms: waitTimeoutMs });
+  if (surface === 'rest') expect(outcome.httpStatus).toBe(503);
+}
+
+describe('--wait-replicas 1 on a master with one replica', () => {
+  const retried = new Map<string, { key: string; idempotencyKey: string }>();
+
+  it('a write that answers success is already on the replica', async () => {
+    const onReplica = inspector(replica.url);
+    try {
+      for (const client of clients) {
+        const key = uniqueKey(`acked:${client.surface}`);
+        const outcome = await client.call('redis_set', { key, value: { surface: client.surface } });
+        expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
+        // No polling: WAIT returned only once the replica had it.
+        expect(await onReplica.get(key)).toBe(JSON.stringify({ surface: client.surface }));
+      }
+    } finally {
+      onReplica.disconnect();
+    }
+  });
+
+  it('with the replica stopped, writes answer REPLICATION_TIMEOUT; the master holds them; reads still answer', async () => {
+    await replica.stop();
+    for (const client of clients) {
+      const key = uniqueKey(`unreplicated:${client.surface}`);
+      expectReplicationTimeout(await client.call('redis_set', { key, value: 1 }), client.surface);
+      expect(await onMaster.get(key)).toBe('1');
+      // A read does not wait for replicas.
+      expect(await client.call('redis_get', { key })).toMatchObject({ ok: true, value: { found: true, value: 1 } });
+      // A waiting tool's write happens on a pooled connection; it is checked there too.
+      const list = uniqueKey(`popped:${client.surface}`);
+      await onMaster.rpush(list, 'a');
+      expectReplicationTimeout(await client.call('redis_blpop', { keys: [list], timeout_ms: 1000 }), client.surface);
+      expect(await onMaster.exists(list)).toBe(0);
+      // Kept for the retry below: pushed once, under an idempotency key.
+      const pushed = uniqueKey(`retried:${client.surface}`);
+      const idempotencyKey = `wait-replicas-${pushed}`;
+      expectReplicationTimeout(await client.call('redis_rpush', { key: pushed, values: ['x'] }, { idempotencyKey }), client.surface);
+      retried.set(client.surface, { key: pushed, idempotencyKey });
+    }
+  });
+
+  it('once the replica is back, a retry with the idempotency key answers success without pushing again', async () => {
+    await replica.restart();
+    await waitUntil(replicaInSync, 'the replica is in sync again', 10_000);
+    for (const client of clients) {
+      const { key, idempotencyKey } = retried.get(client.surface)!;
+      const outcome = await client.call('redis_rpush', { key, values: ['x'] }, { idempotencyKey });
+      expect(outcome, client.surface).toMatchObject({ ok: true, value: { length: 1 } });
+      expect(await onMaster.lrange(key, 0, -1)).toEqual(['x']);
+    }
+  });
+});
