@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { assertSafeExposure, redactUrl, resolveConfig, type Config, type Transport } from './config.js';
+import { assertSafeExposure, resolveConfig, type Config, type Transport } from './config.js';
 import { handlers } from './handlers/index.js';
 import { createLogger, toolCallLog } from './log.js';
 import { createMcpServer } from './mcp/server-factory.js';
 import { StdioTransport } from './mcp/stdio-transport.js';
 import { Metrics } from './metrics.js';
-import { createRedisClient } from './redis/connection.js';
+import type { RedisClient } from './redis/client.js';
+import { connectTopology, type Topology } from './redis/topology.js';
 import { resolveRedis, type ResolvedRedis } from './redis/embedded.js';
 import { KeySpace } from './redis/keyspace.js';
 import { SessionStore } from './redis/session-store.js';
@@ -34,7 +34,8 @@ export class RedisMCPServer {
   transportType: Transport;
 
   private redisTarget?: ResolvedRedis;
-  private client?: Redis;
+  private client?: RedisClient;
+  private topology?: Topology;
   private toolRunner?: DrainingRunner;
   private blockingPool?: BlockingPool;
   private toolMetrics?: Metrics;
@@ -51,7 +52,7 @@ export class RedisMCPServer {
     this.log = logger ?? createLogger(this.config.logLevel);
   }
 
-  get redis(): Redis {
+  get redis(): RedisClient {
     if (!this.client) throw new Error('Call setupTools() or start() first.');
     return this.client;
   }
@@ -85,24 +86,17 @@ export class RedisMCPServer {
     if (this.toolRunner) return;
     // First: an unknown tool name is a configuration error, found before any Redis is started.
     const offer = new ToolOffer(this.config);
-    this.redisTarget = await resolveRedis(this.config, this.log);
+    // A cluster is reached through its seeds: no embedded Redis, no default address.
+    this.redisTarget = this.config.clusterNodes.length > 0 ? { url: this.config.redisUrl ?? '' } : await resolveRedis(this.config, this.log);
     if (this.redisTarget.stop) this.closers.push(this.redisTarget.stop);
-    const connection = {
-      url: this.redisTarget.url,
-      db: this.config.db,
-      commandTimeoutMs: this.config.commandTimeoutMs,
-      tlsCaFile: this.config.redisTlsCaFile,
-    };
-    const redis = createRedisClient(connection);
+    const topology = connectTopology(this.config, this.redisTarget.url);
+    const redis = topology.client;
+    this.topology = topology;
     this.watchConnection(redis);
     this.client = redis;
     this.closers.unshift(() => closeRedis(redis));
     // The shared connection counts as one of --max-connections; the rest may serve waiting commands.
-    const blocking = new BlockingPool(
-      () => createRedisClient({ ...connection, connectionName: 'redis-mcp-server:wait', blocking: true }),
-      redis,
-      Math.max(1, this.config.maxConnections - 1),
-    );
+    const blocking = new BlockingPool(topology.openWaitConnection, redis, Math.max(1, this.config.maxConnections - 1), topology.route);
     this.closers.unshift(() => blocking.close());
     this.blockingPool = blocking;
     const context = {
@@ -252,8 +246,8 @@ export class RedisMCPServer {
     return Math.max(5000, 2 * this.config.commandTimeoutMs + 1000);
   }
 
-  private watchConnection(redis: Redis): void {
-    const target = this.redisTarget!.url.startsWith('/') ? this.redisTarget!.url : redactUrl(this.redisTarget!.url);
+  private watchConnection(redis: RedisClient): void {
+    const target = this.topology!.describe();
     let lastError = '';
     redis.on('ready', () => {
       lastError = '';
@@ -272,7 +266,7 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-async function closeRedis(redis: Redis): Promise<void> {
+async function closeRedis(redis: RedisClient): Promise<void> {
   if (redis.status === 'end') return;
   // Bounded: a client that never connected may not announce its end.
   const ended = new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { Logger } from 'pino';
 import { requestLog, type RequestLog } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -22,7 +22,7 @@ import ws from './ws.js';
 
 export interface AppOptions {
   runner: ToolRunner;
-  redis: Redis;
+  redis: RedisClient;
   metrics: Metrics;
   logger: Logger;
   /** Largest value a write may store. */

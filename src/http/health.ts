@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { Metrics } from '../metrics.js';
 import { serverName, version } from '../version.js';
 
 export interface HealthOptions {
-  redis: Redis;
+  redis: RedisClient;
   metrics: Metrics;
   /** Longest a health check waits for PING, in milliseconds. */
   pingTimeoutMs?: number;
@@ -20,7 +20,7 @@ export interface RedisHealth {
 }
 
 /** PINGs Redis, never waiting longer than `timeoutMs` (a frozen Redis must not hang a probe). */
-export async function pingRedis(redis: Redis, timeoutMs: number): Promise<RedisHealth> {
+export async function pingRedis(redis: RedisClient, timeoutMs: number): Promise<RedisHealth> {
   const state = redis.status;
   if (state !== 'ready') return { connected: false, state, latency_ms: null, error: `Redis connection is ${state}` };
   const started = performance.now();

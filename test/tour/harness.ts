@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis/client.js';
 import { expect } from 'vitest';
 import { documentedErrors } from '../../schema/define.js';
 import { tools, type ToolName } from '../../generated/registry.js';
@@ -16,8 +16,13 @@ export type ToolError = { code: string; message: string; details?: unknown };
 export interface Tour {
   /** The surface the calls travel over. */
   surface: string;
-  /** Redis as another client sees it (the server's database). */
-  redis: Redis;
+  /** Redis as another client sees it (the server's database; a cluster client on a cluster). */
+  redis: RedisClient;
+  /**
+   * What the server under test talks to. On a cluster, tours assert the clear refusal of what a
+   * cluster cannot do (other databases, FLUSHDB of one node, keys of different slots together).
+   */
+  topology: 'standalone' | 'cluster';
   /** A key no other test uses. */
   key(label: string): string;
   call(name: string, args: Record<string, unknown>, options?: CallOptions): Promise<ToolOutcome>;
@@ -33,7 +38,7 @@ export type FamilyTour = (tour: Tour) => Promise<void>;
 // Codes any surface can add: a hidden tool, a token or origin refused, a rate limit.
 const surfaceCodes = ['FORBIDDEN', 'UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL_ERROR'];
 
-export function makeTour(client: ToolClient, redis: Redis, called: Set<string>): Tour {
+export function makeTour(client: ToolClient, redis: RedisClient, called: Set<string>, topology: Tour['topology'] = 'standalone'): Tour {
   const call = (name: string, args: Record<string, unknown>, options?: CallOptions) => {
     called.add(name);
     return client.call(name, args, options);
@@ -41,6 +46,7 @@ export function makeTour(client: ToolClient, redis: Redis, called: Set<string>):
   return {
     surface: client.surface,
     redis,
+    topology,
     key: (label) => uniqueKey(`tour:${label}`),
     call,
     async ok(name, args, options) {

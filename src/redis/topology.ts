@@ -1,0 +1,51 @@
+import type { Redis } from 'ioredis';
+import { redactUrl, type Config } from '../config.js';
+import type { RedisClient } from './client.js';
+import { createClusterClient, createNodeConnection } from './cluster-client.js';
+import { createRedisClient } from './connection.js';
+import { slotOf } from './slots.js';
+import { notConnected } from './errors.js';
+
+/** How the server reaches Redis: the shared client, and where connections for waiting commands go. */
+export interface Topology {
+  mode: 'standalone' | 'cluster';
+  client: RedisClient;
+  /** A new connection for a waiting command, to `node` ("host:port") on a cluster. */
+  openWaitConnection(node: string): Redis;
+  /** On a cluster: the master serving a key now. Undefined standalone (one Redis serves all). */
+  route?: (key: string | undefined) => string;
+  /** Where Redis is, fit for logs (no password). */
+  describe(): string;
+}
+
+const waitConnectionName = 'redis-mcp-server:wait';
+
+/** Builds the clients for the configured topology: --cluster-nodes, else one Redis at `url`. */
+export function connectTopology(config: Config, url: string): Topology {
+  if (config.clusterNodes.length > 0) {
+    const settings = { nodes: config.clusterNodes, url: config.redisUrl, commandTimeoutMs: config.commandTimeoutMs, tlsCaFile: config.redisTlsCaFile };
+    const cluster = createClusterClient(settings);
+    return {
+      mode: 'cluster',
+      client: cluster,
+      openWaitConnection: (node) => {
+        const at = node.lastIndexOf(':');
+        return createNodeConnection(settings, { host: node.slice(0, at), port: Number(node.slice(at + 1)) }, waitConnectionName);
+      },
+      route: (key) => {
+        // The slot map ioredis keeps (refreshed on MOVED and on a timer); any master for a wait on no key.
+        const node = key === undefined ? cluster.slots.find((owners) => owners?.length)?.[0] : cluster.slots[slotOf(key)]?.[0];
+        if (!node) throw notConnected(cluster.status);
+        return node;
+      },
+      describe: () => `cluster ${config.clusterNodes.join(',')}`,
+    };
+  }
+  const connection = { url, db: config.db, commandTimeoutMs: config.commandTimeoutMs, tlsCaFile: config.redisTlsCaFile };
+  return {
+    mode: 'standalone',
+    client: createRedisClient(connection),
+    openWaitConnection: () => createRedisClient({ ...connection, connectionName: waitConnectionName, blocking: true }),
+    describe: () => (url.startsWith('/') ? url : redactUrl(url)),
+  };
+}
