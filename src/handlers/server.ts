@@ -1,6 +1,7 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { toolNames, tools } from '../../generated/registry.js';
 import { toolsetNames } from '../../schema/toolsets.js';
+import { onEveryNode } from '../redis/every-node.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { selectedToolsets } from '../tools/access.js';
@@ -21,7 +22,9 @@ export const serverHandlers: ServerHandlers = {
   },
 
   async redis_dbsize(_input, { redis }) {
-    return { keys: await redis.dbsize() };
+    // On a cluster: the keys of every master (each key lives on one master).
+    const perMaster = await onEveryNode(redis, 'master', (node) => node.dbsize());
+    return { keys: perMaster.reduce((sum, count) => sum + count, 0) };
   },
 
   async redis_time(_input, { redis }) {

@@ -44,3 +44,27 @@ export function groupBySlot(redis: RedisClient, fullKeys: readonly string[]): nu
   });
   return [...groups.values()];
 }
+
+/**
+ * Runs a multi-key command once per slot (one command standalone) and sums the replies, for
+ * commands whose answer is a count over independent keys (DEL, UNLINK, TOUCH). Not atomic across
+ * slots: on a cluster each slot's keys are handled by their own node.
+ */
+export async function sumPerSlot(redis: RedisClient, fullKeys: readonly string[], run: (keys: string[]) => Promise<number>): Promise<number> {
+  const counts = await Promise.all(groupBySlot(redis, fullKeys).map((group) => run(group.map((i) => fullKeys[i]!))));
+  return counts.reduce((sum, count) => sum + count, 0);
+}
+
+/** MGET split per slot on a cluster (one MGET standalone), the values answered in the order of `fullKeys`. */
+export async function mgetPerSlot(redis: RedisClient, fullKeys: readonly string[]): Promise<(string | null)[]> {
+  const groups = groupBySlot(redis, fullKeys);
+  if (groups.length === 1) return redis.mget(...fullKeys);
+  const values: (string | null)[] = new Array(fullKeys.length).fill(null);
+  await Promise.all(
+    groups.map(async (group) => {
+      const texts = await redis.mget(...group.map((i) => fullKeys[i]!));
+      group.forEach((i, at) => (values[i] = texts[at] ?? null));
+    }),
+  );
+  return values;
+}

@@ -39,6 +39,7 @@ export type FamilyTour = (tour: Tour) => Promise<void>;
 const surfaceCodes = ['FORBIDDEN', 'UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL_ERROR'];
 
 export function makeTour(client: ToolClient, redis: RedisClient, called: Set<string>, topology: Tour['topology'] = 'standalone'): Tour {
+  const tag = uniqueKey('tour');
   const call = (name: string, args: Record<string, unknown>, options?: CallOptions) => {
     called.add(name);
     return client.call(name, args, options);
@@ -47,7 +48,9 @@ export function makeTour(client: ToolClient, redis: RedisClient, called: Set<str
     surface: client.surface,
     redis,
     topology,
-    key: (label) => uniqueKey(`tour:${label}`),
+    // On a cluster every key of one tour shares a hash slot, as an application would arrange with
+    // a {tag}: multi-key tools then work; their refusal of keys of different slots is tested apart.
+    key: topology === 'cluster' ? (label) => `{${tag}}:${uniqueKey(`tour:${label}`)}` : (label) => uniqueKey(`tour:${label}`),
     call,
     async ok(name, args, options) {
       const outcome = await call(name, args, options);
