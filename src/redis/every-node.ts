@@ -14,3 +14,16 @@ export async function onEveryNode<T>(redis: RedisClient, role: 'master' | 'all',
   if (nodes.length === 0) throw notConnected(redis.status);
   return Promise.all(nodes.map(run));
 }
+
+/**
+ * The connection for node-local diagnostics (INFO, SLOWLOG, CLIENT LIST, ...): the Redis itself,
+ * or on a cluster one master, the same one each time while the topology holds (the one serving
+ * slot 0), so that answers of consecutive calls describe one node.
+ */
+export function oneMaster(redis: RedisClient): Redis {
+  if (!isCluster(redis)) return redis;
+  const node = redis.slots[0]?.[0];
+  const master = redis.nodes('master').find((candidate) => `${candidate.options.host}:${candidate.options.port}` === node) ?? redis.nodes('master')[0];
+  if (!master) throw notConnected(redis.status);
+  return master;
+}

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { RedisClient } from '../../src/redis/client.js';
 import { expect } from 'vitest';
 import { documentedErrors } from '../../schema/define.js';
@@ -25,6 +26,8 @@ export interface Tour {
   topology: 'standalone' | 'cluster';
   /** A key no other test uses. */
   key(label: string): string;
+  /** A name for a primitive (lock, semaphore, rate limit) no other test uses; primitives put their own {tag} around it. */
+  name(label: string): string;
   call(name: string, args: Record<string, unknown>, options?: CallOptions): Promise<ToolOutcome>;
   /** Calls and expects success; returns the result. */
   ok<T = Record<string, any>>(name: string, args: Record<string, unknown>, options?: CallOptions): Promise<T>;
@@ -37,6 +40,11 @@ export type FamilyTour = (tour: Tour) => Promise<void>;
 
 // Codes any surface can add: a hidden tool, a token or origin refused, a rate limit.
 const surfaceCodes = ['FORBIDDEN', 'UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL_ERROR'];
+
+/** The connections to run node-local commands on: every master of a cluster, or the one Redis. */
+export function everyMaster(redis: RedisClient): Redis[] {
+  return 'nodes' in redis ? redis.nodes('master') : [redis];
+}
 
 export function makeTour(client: ToolClient, redis: RedisClient, called: Set<string>, topology: Tour['topology'] = 'standalone'): Tour {
   const tag = uniqueKey('tour');
@@ -51,6 +59,7 @@ export function makeTour(client: ToolClient, redis: RedisClient, called: Set<str
     // On a cluster every key of one tour shares a hash slot, as an application would arrange with
     // a {tag}: multi-key tools then work; their refusal of keys of different slots is tested apart.
     key: topology === 'cluster' ? (label) => `{${tag}}:${uniqueKey(`tour:${label}`)}` : (label) => uniqueKey(`tour:${label}`),
+    name: (label) => uniqueKey(`tour:${label}`),
     call,
     async ok(name, args, options) {
       const outcome = await call(name, args, options);
