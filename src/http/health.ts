@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { RedisClient } from '../redis/client.js';
+import { isCluster, type RedisClient } from '../redis/client.js';
+import { clusterTopologyHealth } from '../redis/cluster-health.js';
 import type { Metrics } from '../metrics.js';
 import { serverName, version } from '../version.js';
 
@@ -51,14 +52,20 @@ async function healthPlugin(app: FastifyInstance, options: HealthOptions): Promi
   const pingTimeoutMs = options.pingTimeoutMs ?? 1000;
 
   app.get('/health', { exposeHeadRoute: false }, async (_request, reply) => {
-    const health = await pingRedis(redis, pingTimeoutMs);
-    return reply.code(health.connected ? 200 : 503).send({
-      status: health.connected ? 'healthy' : 'unhealthy',
+    // On a cluster, the topology too: unhealthy only when some keys cannot be served.
+    const [health, topology] = await Promise.all([
+      pingRedis(redis, pingTimeoutMs),
+      isCluster(redis) && redis.status === 'ready' ? clusterTopologyHealth(redis, pingTimeoutMs) : undefined,
+    ]);
+    const healthy = health.connected && topology?.serving !== false;
+    return reply.code(healthy ? 200 : 503).send({
+      status: healthy ? 'healthy' : 'unhealthy',
       timestamp: new Date().toISOString(),
       uptime_seconds: metrics.uptimeSeconds(),
       version,
       server_name: serverName,
       redis: health,
+      topology: topology ?? { mode: isCluster(redis) ? 'cluster' : 'standalone' },
     });
   });
 
