@@ -23,7 +23,7 @@ export interface RedisCluster {
   restart(node: RedisProcess): Promise<void>;
   /** Waits until a replica has taken over the killed `master`'s slots and every live node says cluster_state:ok. */
   waitForPromotion(master: RedisProcess, timeoutMs?: number): Promise<RedisProcess>;
-  /** Waits until every live node says cluster_state:ok and all slots are served. */
+  /** Waits until every live node says cluster_state:ok, all slots are served, and every replica is in sync. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** FLUSHALL on every master, so suites start from an empty keyspace. */
   flushAll(): Promise<void>;
@@ -107,6 +107,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
     // Tests kill masters on purpose: a replica must take over even if it lagged for a moment.
     '--cluster-replica-validity-factor',
     '0',
+    // Replicas sync at once, not after the default 5 s wait for more replicas to join: until
+    // their first sync a failover would lose everything.
+    '--repl-diskless-sync-delay',
+    '0',
     ...(options.args ?? []),
   ];
   const total = masterCount * (1 + replicasPerMaster);
@@ -143,7 +147,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
       const ok = await withNode(node, async (c) => {
         const info = String(await c.call('CLUSTER', 'INFO'));
         const view = parseNodes(String(await c.call('CLUSTER', 'NODES')));
+        const replication = String(await c.info('replication'));
         return (
+          // A replica counts only once its first sync is done (otherwise a failover loses all).
+          (!/role:slave/.test(replication) || /master_link_status:up/.test(replication)) &&
           /cluster_state:ok/.test(info) &&
           /cluster_slots_ok:16384/.test(info) &&
           // Every node must know every live node with its role, or ioredis may be handed a stale map.
