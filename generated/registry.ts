@@ -4634,7 +4634,7 @@ export const toolJsonSchemas: Record<ToolName, { input: Record<string, unknown>;
           "default": "0",
           "description": "Where to continue: \"0\" starts a new scan; pass the cursor of the previous result to continue.",
           "type": "string",
-          "pattern": "^\\d{1,20}$"
+          "pattern": "^(\\d{1,5}-)?\\d{1,20}$"
         },
         "type": {
           "description": "List only keys holding this type.",

@@ -89,14 +89,18 @@ export const redis_keys = defineTool({
   title: 'List keys',
   description:
     'List keys matching a glob pattern, using SCAN with a bounded amount of work per call (never KEYS). ' +
-    'When "cursor" in the result is not "0", call again with that cursor to continue.',
+    'When "cursor" in the result is not "0", call again with that cursor to continue. ' +
+    'On a Redis Cluster every master is scanned in turn, under one cursor.',
   input: z.strictObject({
     pattern: redisName().default('*').describe('Glob pattern: * any run, ? one character, [abc] a set, \\ escapes.'),
     count: z.number().int().min(1).max(1000).default(100).describe('Most keys to return (1 to 1000).'),
     cursor: z
       .string()
-      .regex(/^\d{1,20}$/, 'must be a cursor returned by an earlier call, or "0" to start')
-      .refine(withinRedisCursors, { message: beyondRedisCursors })
+      // On a cluster: "<slot>-<cursor>", the SCAN cursor on the master serving that slot.
+      .regex(/^(\d{1,5}-)?\d{1,20}$/, 'must be a cursor returned by an earlier call, or "0" to start')
+      .refine((text) => withinRedisCursors(text.split('-').pop()!) && Number(text.split('-').length > 1 ? text.split('-')[0] : 0) < 16384, {
+        message: beyondRedisCursors,
+      })
       .default('0')
       .describe('Where to continue: "0" starts a new scan; pass the cursor of the previous result to continue.'),
     type: z.enum(['string', 'list', 'set', 'zset', 'hash', 'stream']).optional().describe('List only keys holding this type.'),

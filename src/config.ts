@@ -13,6 +13,11 @@ export interface Config {
   transport: Transport;
   /** Undefined when neither flag nor environment names one: then the embedded default applies. */
   redisUrl: string | undefined;
+  /**
+   * Seed nodes (host:port) of a Redis Cluster; non-empty means cluster mode. --redis-url then
+   * only supplies TLS (rediss://) and ACL credentials for every node.
+   */
+  clusterNodes: string[];
   db: number;
   keyPrefix: string;
   maxConnections: number;
@@ -117,6 +122,7 @@ export interface OptionSpec {
 export const optionSpecs: readonly OptionSpec[] = [
   { key: 'transport', flag: 'transport', env: 'MCP_TRANSPORT', kind: 'choice', choices: ['stdio', 'websocket', 'http'], default: 'stdio', help: 'How MCP clients connect: stdio, or websocket / http (both start the HTTP server with /ws, /mcp and /v1).' },
   { key: 'redisUrl', flag: 'redis-url', env: 'REDIS_URL', kind: 'string', default: undefined, help: 'Redis to use, e.g. redis://user:pass@host:6379 or rediss:// for TLS. Unset: redis://127.0.0.1:6379, or a private redis-server when none answers there.' },
+  { key: 'clusterNodes', flag: 'cluster-nodes', env: 'REDIS_CLUSTER_NODES', kind: 'list', default: [], help: 'Seed nodes of a Redis Cluster, e.g. 10.0.0.1:7000,10.0.0.2:7000; the rest of the cluster is discovered. --redis-url, if set, gives the scheme (rediss:// for TLS) and user:password used for every node. --db must be 0 (the default in cluster mode).' },
   { key: 'db', flag: 'db', env: 'REDIS_DB', kind: 'integer', min: 0, max: 15, default: 1, help: 'Redis database number; 1 keeps agent data apart from business data in 0.' },
   { key: 'keyPrefix', flag: 'key-prefix', env: 'REDIS_KEY_PREFIX', kind: 'string', default: '', help: 'Namespace put in front of every key; tools never see or reach keys outside it.' },
   { key: 'maxConnections', flag: 'max-connections', env: 'REDIS_MAX_CONNECTIONS', kind: 'integer', min: 1, max: 1000, default: 10, help: 'Most Redis connections held open; ordinary commands share one pipelined connection.' },
@@ -219,7 +225,25 @@ export function resolveConfig(
     else if (fromEnv !== undefined && (fromEnv !== '' || spec.emptyEnvRefused)) config[spec.key] = parseValue(spec, fromEnv, spec.env!);
     else config[spec.key] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
   }
-  return { ...(config as unknown as Config), ...definedOnly(overrides) };
+  const resolved = { ...(config as unknown as Config), ...definedOnly(overrides) };
+  if (resolved.clusterNodes.length > 0) {
+    // A cluster has only database 0: the standalone default of 1 yields to it, an explicit choice is refused.
+    const dbGiven = flags.db !== undefined || (env.REDIS_DB !== undefined && env.REDIS_DB !== '') || overrides.db !== undefined;
+    if (dbGiven && resolved.db !== 0) {
+      throw new ConfigError(`--db ${resolved.db} cannot be used with --cluster-nodes: a Redis Cluster has only database 0. Use --key-prefix to keep agent data apart.`);
+    }
+    resolved.db = 0;
+    for (const node of resolved.clusterNodes) parseClusterNode(node);
+  }
+  return resolved;
+}
+
+/** A seed of --cluster-nodes: host:port (IPv6 in brackets), port required. */
+export function parseClusterNode(node: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(node);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65535) throw new ConfigError(`--cluster-nodes: "${node}" is not host:port.`);
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {

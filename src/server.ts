@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { assertSafeExposure, redactUrl, resolveConfig, type Config, type Transport } from './config.js';
+import { assertSafeExposure, resolveConfig, type Config, type Transport } from './config.js';
 import { handlers } from './handlers/index.js';
 import { createLogger, toolCallLog } from './log.js';
 import { createMcpServer } from './mcp/server-factory.js';
 import { StdioTransport } from './mcp/stdio-transport.js';
 import { Metrics } from './metrics.js';
-import { createRedisClient } from './redis/connection.js';
+import { isCluster, type RedisClient } from './redis/client.js';
+import { connectTopology, type Topology } from './redis/topology.js';
 import { resolveRedis, type ResolvedRedis } from './redis/embedded.js';
 import { KeySpace } from './redis/keyspace.js';
 import { SessionStore } from './redis/session-store.js';
@@ -17,7 +17,6 @@ import { ChangeHub } from './feeds/hub.js';
 import { Subscriptions } from './feeds/subscriptions.js';
 import { BlockingPool } from './redis/blocking-pool.js';
 import { ReplicaAcks } from './redis/replica-acks.js';
-import { sentinelSettings } from './redis/sentinel.js';
 import { SentinelWatch } from './redis/sentinel-health.js';
 import { valueEncoder } from './tools/context.js';
 import { DrainingRunner } from './tools/draining-runner.js';
@@ -39,7 +38,8 @@ export class RedisMCPServer {
   transportType: Transport;
 
   private redisTarget?: ResolvedRedis;
-  private client?: Redis;
+  private client?: RedisClient;
+  private topology?: Topology;
   private toolRunner?: DrainingRunner;
   private blockingPool?: BlockingPool;
   private toolMetrics?: Metrics;
@@ -59,7 +59,7 @@ export class RedisMCPServer {
     this.log = logger ?? createLogger(this.config.logLevel);
   }
 
-  get redis(): Redis {
+  get redis(): RedisClient {
     if (!this.client) throw new Error('Call setupTools() or start() first.');
     return this.client;
   }
@@ -99,19 +99,14 @@ export class RedisMCPServer {
     if (this.toolRunner) return;
     // First: an unknown tool name is a configuration error, found before any Redis is started.
     const offer = new ToolOffer(this.config);
-    const sentinel = sentinelSettings(this.config);
-    this.redisTarget = await resolveRedis(this.config, this.log);
+    // A cluster is reached through its seeds: no embedded Redis, no default address.
+    this.redisTarget = this.config.clusterNodes.length > 0 ? { url: this.config.redisUrl ?? '' } : await resolveRedis(this.config, this.log);
     if (this.redisTarget.stop) this.closers.push(this.redisTarget.stop);
-    const connection = {
-      url: this.redisTarget.url,
-      db: this.config.db,
-      commandTimeoutMs: this.config.commandTimeoutMs,
-      tlsCaFile: this.config.redisTlsCaFile,
-      sentinel,
-    };
-    const redis = createRedisClient(connection);
-    if (sentinel) {
-      this.sentinelWatch = new SentinelWatch(sentinel, redis, this.log, this.config.redisTlsCaFile);
+    const topology = connectTopology(this.config, this.redisTarget.url);
+    const redis = topology.client;
+    this.topology = topology;
+    if (topology.sentinel && !isCluster(redis)) {
+      this.sentinelWatch = new SentinelWatch(topology.sentinel, redis, this.log, this.config.redisTlsCaFile);
       const watch = this.sentinelWatch;
       this.closers.push(() => watch.close());
     }
@@ -119,17 +114,14 @@ export class RedisMCPServer {
     this.client = redis;
     this.closers.unshift(() => closeRedis(redis));
     // The shared connection counts as one of --max-connections; the rest may serve waiting commands.
-    const blocking = new BlockingPool(
-      () => createRedisClient({ ...connection, connectionName: 'redis-mcp-server:wait', blocking: true }),
-      redis,
-      Math.max(1, this.config.maxConnections - 1),
-    );
+    const blocking = new BlockingPool(topology.openWaitConnection, redis, Math.max(1, this.config.maxConnections - 1), topology.route);
     this.closers.unshift(() => blocking.close());
     this.blockingPool = blocking;
     const keys = new KeySpace(this.config.keyPrefix);
     // One subscriber connection for every change feed of the process (made when first needed).
     const feeds = new ChangeHub({
-      connect: () => createRedisClient({ ...connection, connectionName: 'redis-mcp-server:feeds', subscriber: true }),
+      connect: topology.openSubscriber,
+      keyEventsUnavailable: topology.mode === 'cluster' ? 'on a Redis Cluster, key change feeds are not offered yet: each node announces only its own keys' : undefined,
       redis,
       keys,
       db: this.config.db,
@@ -170,7 +162,7 @@ export class RedisMCPServer {
     // Each time Redis (re)connects, ask what it offers: after a failover it may be another version.
     redis.on('ready', () => void this.learnCapabilities());
     const acks = this.replicaAcks;
-    if (acks) redis.on('ready', () => void acks.warnIfTooFew(redis, this.log));
+    if (acks && !isCluster(redis)) redis.on('ready', () => void acks.warnIfTooFew(redis, this.log));
     const runner = this.toolRunner;
     this.toolMetrics = new Metrics(() => runner.enabled.size, {
       replicaAcks: this.replicaAcks?.stats,
@@ -309,15 +301,14 @@ export class RedisMCPServer {
     return Math.max(5000, 2 * this.config.commandTimeoutMs + 1000);
   }
 
-  private watchConnection(redis: Redis): void {
-    const url = this.redisTarget!.url;
-    const sentinel = this.config.sentinels.length > 0;
-    const target = sentinel ? `sentinel master ${this.config.sentinelMaster}` : url.startsWith('/') ? url : redactUrl(url);
+  private watchConnection(redis: RedisClient): void {
+    const target = this.topology!.describe();
+    const sentinel = this.topology!.sentinel !== undefined;
     let lastError = '';
     redis.on('ready', () => {
       lastError = '';
       // In sentinel mode, say which node the sentinels named: after a failover it is another one.
-      const master = sentinel ? `${redis.stream?.remoteAddress}:${redis.stream?.remotePort}` : undefined;
+      const master = sentinel && !isCluster(redis) ? `${redis.stream?.remoteAddress}:${redis.stream?.remotePort}` : undefined;
       this.log.info({ redis: target, master, db: this.config.db }, 'Redis connected');
     });
     // Log each distinct failure once, not on every reconnect attempt.
@@ -336,7 +327,7 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-async function closeRedis(redis: Redis): Promise<void> {
+async function closeRedis(redis: RedisClient): Promise<void> {
   if (redis.status === 'end') return;
   // Bounded: a client that never connected may not announce its end.
   const ended = new Promise<void>((resolve) => {

@@ -3,9 +3,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { notConnected, toAppError } from '../redis/errors.js';
+import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import { toFeedEvent } from './decode-event.js';
-import { ensureKeyspaceEvents } from './keyspace-events.js';
+import { ensureKeyspaceEvents, notificationsOff } from './keyspace-events.js';
 import { keyspaceChannelPrefix, targetId, targetsOf, type Target } from './targets.js';
 
 /** What to hear: published channels and patterns, changed keys and key patterns, named as the caller knows them. */
@@ -45,7 +46,13 @@ export interface ChangeHubOptions {
   /** Makes the one subscriber connection (reconnecting; see redis/connection.ts). */
   connect: () => Redis;
   /** The shared connection: CONFIG for keyspace notifications, and the probe's write. */
-  redis: Redis;
+  redis: RedisClient;
+  /**
+   * Why key changes cannot be heard here, if they cannot (on a Redis Cluster each node announces
+   * only its own keys, and this hub listens on one connection): key feeds then answer
+   * NOTIFICATIONS_OFF with this reason, and channel feeds work as usual.
+   */
+  keyEventsUnavailable?: string | undefined;
   keys: KeySpace;
   /** The database whose keyspace notifications are heard (__keyspace@<db>__). */
   db: number;
@@ -276,6 +283,7 @@ export class ChangeHub {
   /** Keyspace notifications on (merged with what is set), once per connection; see keyspace-events.ts. */
   private async turnOnKeyEvents(): Promise<void> {
     if (this.keyEventsOn) return;
+    if (this.options.keyEventsUnavailable) throw notificationsOff(this.options.keyEventsUnavailable);
     this.keyEvents ??= ensureKeyspaceEvents(this.options.redis, () => this.probe()).finally(() => (this.keyEvents = undefined));
     await this.keyEvents;
     this.keyEventsOn = true;

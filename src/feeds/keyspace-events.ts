@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -33,7 +33,7 @@ export function notificationsOff(reason: string, current?: string): AppError {
  * is refused (an ACL without +config, a managed Redis that renames it), `probe` finds out whether
  * notifications are on anyway (set by the operator); if not, the answer says what to set.
  */
-export async function ensureKeyspaceEvents(redis: Redis, probe: () => Promise<boolean>): Promise<void> {
+export async function ensureKeyspaceEvents(redis: RedisClient, probe: () => Promise<boolean>): Promise<void> {
   let current: string;
   try {
     const reply = (await redis.call('CONFIG', 'GET', 'notify-keyspace-events')) as string[];

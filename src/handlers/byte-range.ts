@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import { jsonBytes } from '../tools/budget.js';
 import { replyOf, transaction } from '../redis/transaction.js';
 
@@ -44,7 +44,7 @@ function cutAt(bytes: Buffer, most: number): Buffer {
   return whole > 0 ? head.subarray(0, whole) : head;
 }
 
-export async function readByteRange(redis: Redis, fullKey: string, start: number, count: number, budgetBytes: number): Promise<ByteRange> {
+export async function readByteRange(redis: RedisClient, fullKey: string, start: number, count: number, budgetBytes: number): Promise<ByteRange> {
   // Redis reads a negative start from the end. A range wholly before the start of the string is
   // clamped by Redis to its first byte; it is told apart below, once the length is known.
   const end = start < 0 && start + count - 1 >= 0 ? -1 : start + count - 1;

@@ -4,6 +4,7 @@ import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { exactlyOne, invalidField } from '../tools/invalid-field.js';
 import { replyCode } from '../redis/replies.js';
+import { requireOneSlot } from '../redis/slots.js';
 
 type GeoHandlers = Pick<ToolHandlers<ToolContext>, 'redis_geoadd' | 'redis_geopos' | 'redis_geodist' | 'redis_geosearch' | 'redis_geosearchstore'>;
 
@@ -102,6 +103,7 @@ export const geoHandlers: GeoHandlers = {
 
   async redis_geosearchstore({ destination, source, order, count, storedist, ...area }, ctx) {
     const fullSource = ctx.keys.key(source);
+    requireOneSlot(ctx.redis, [ctx.keys.key(destination), fullSource], ['destination', 'source']);
     const args: (string | number)[] = [ctx.keys.key(destination), fullSource, ...areaArgs(area, ctx.encode), order.toUpperCase()];
     if (count !== undefined) args.push('COUNT', count);
     if (storedist) args.push('STOREDIST');

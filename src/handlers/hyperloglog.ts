@@ -1,5 +1,6 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import type { ToolContext } from '../tools/context.js';
+import { requireOneSlot } from '../redis/slots.js';
 
 type HyperLogLogHandlers = Pick<ToolHandlers<ToolContext>, 'redis_pfadd' | 'redis_pfcount' | 'redis_pfmerge'>;
 
@@ -11,11 +12,16 @@ export const hyperLogLogHandlers: HyperLogLogHandlers = {
   },
 
   async redis_pfcount({ keys: names }, { redis, keys }) {
-    return { count: await redis.pfcount(...names.map((name) => keys.key(name))) };
+    const fullKeys = names.map((name) => keys.key(name));
+    // The count of a union: one command must see every HyperLogLog.
+    requireOneSlot(redis, fullKeys, names.map((_, i) => `keys[${i}]`));
+    return { count: await redis.pfcount(...fullKeys) };
   },
 
   async redis_pfmerge({ destination, sources }, { redis, keys }) {
-    await redis.pfmerge(keys.key(destination), ...sources.map((name) => keys.key(name)));
+    const fullKeys = [keys.key(destination), ...sources.map((name) => keys.key(name))];
+    requireOneSlot(redis, fullKeys, ['destination', ...sources.map((_, i) => `sources[${i}]`)]);
+    await redis.pfmerge(fullKeys[0]!, ...fullKeys.slice(1));
     return { destination, merged: true as const };
   },
 };

@@ -2,6 +2,12 @@ import type { ToolHandlers } from '../../generated/handlers.js';
 import type { ToolContext } from '../tools/context.js';
 import { decodeStored } from './stored-values.js';
 import { setWithOptions } from './set-options.js';
+import { sumPerSlot } from '../redis/slots.js';
+import type { Cluster } from 'ioredis';
+import { isCluster } from '../redis/client.js';
+import { clusterScanStep, formatClusterCursor, parseClusterCursor } from '../redis/cluster-scan.js';
+import type { KeySpace } from '../redis/keyspace.js';
+import { invalidField } from '../tools/invalid-field.js';
 
 type KeyHandlers = Pick<
   ToolHandlers<ToolContext>,
@@ -15,6 +21,23 @@ const maxScanCount = 1000;
 // No further SCAN step starts after this long: on a slow link the call answers in time with a
 // cursor to continue from, rather than late or not at all.
 const scanTimeBudgetMs = 1000;
+
+/** redis_keys on a cluster: the same bounds, over every master in turn (cluster-scan.ts). */
+async function scanCluster(cluster: Cluster, start: string, match: string, count: number, type: string | undefined, keys: KeySpace) {
+  const found: string[] = [];
+  let position = parseClusterCursor(start);
+  const started = performance.now();
+  for (let step = 0; step < maxScanSteps; step++) {
+    const scanCount = Math.min(maxScanCount, Math.max(count - found.length, 10));
+    const args = type === undefined ? ['MATCH', match, 'COUNT', scanCount] : ['MATCH', match, 'COUNT', scanCount, 'TYPE', type];
+    const { keys: batch, next } = await clusterScanStep(cluster, position, args);
+    for (const fullKey of batch) found.push(keys.strip(fullKey));
+    position = next;
+    if (position === undefined || found.length >= count || performance.now() - started >= scanTimeBudgetMs) break;
+  }
+  const cursor = formatClusterCursor(position);
+  return { keys: found, cursor, complete: cursor === '0' };
+}
 
 export const keyHandlers: KeyHandlers = {
   async redis_get({ key, raw }, { redis, keys }) {
@@ -32,7 +55,8 @@ export const keyHandlers: KeyHandlers = {
   },
 
   async redis_del({ keys: names }, { redis, keys }) {
-    const deleted = await redis.del(...names.map((name) => keys.key(name)));
+    // Split per slot on a cluster (not atomic across slots), one DEL standalone.
+    const deleted = await sumPerSlot(redis, names.map((name) => keys.key(name)), (group) => redis.del(...group));
     return { deleted };
   },
 
@@ -44,6 +68,8 @@ export const keyHandlers: KeyHandlers = {
 
   async redis_keys({ pattern, count, cursor: start, type }, { redis, keys }) {
     const match = keys.pattern(pattern);
+    if (isCluster(redis)) return scanCluster(redis, start, match, count, type, keys);
+    if (start.includes('-')) throw invalidField('cursor', 'is a cluster scan cursor; this server does not talk to a cluster. Pass "0" to start');
     const found: string[] = [];
     let cursor = start;
     const started = performance.now();

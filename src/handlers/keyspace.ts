@@ -1,6 +1,7 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { replyOf, transaction } from '../redis/transaction.js';
 import type { ToolContext } from '../tools/context.js';
+import { requireOneSlot, sumPerSlot } from '../redis/slots.js';
 
 type KeyspaceHandlers = Pick<
   ToolHandlers<ToolContext>,
@@ -47,6 +48,7 @@ export const keyspaceHandlers: KeyspaceHandlers = {
 
   async redis_rename({ key, new_key, nx }, { redis, keys }) {
     const [from, to] = [keys.key(key), keys.key(new_key)];
+    requireOneSlot(redis, [from, to], ['key', 'new_key']);
     // RENAME of a missing key is an error reply; EXISTS in the same transaction tells that case apart.
     const [exists, renamed] = await transaction(redis.multi().exists(from).call(nx ? 'RENAMENX' : 'RENAME', from, to));
     if (replyOf<number>(exists) === 0) return { key, new_key, exists: false, renamed: false };
@@ -56,13 +58,14 @@ export const keyspaceHandlers: KeyspaceHandlers = {
 
   async redis_copy({ key, destination, replace }, { redis, keys }) {
     const [from, to] = [keys.key(key), keys.key(destination)];
+    requireOneSlot(redis, [from, to], ['key', 'destination']);
     const args = replace ? [from, to, 'REPLACE'] : [from, to];
     const [exists, copied] = await transaction(redis.multi().exists(from).call('COPY', ...args));
     return { key, destination, exists: replyOf<number>(exists) === 1, copied: replyOf<number>(copied) === 1 };
   },
 
   async redis_unlink({ keys: names }, { redis, keys }) {
-    return { unlinked: await redis.unlink(...names.map((name) => keys.key(name))) };
+    return { unlinked: await sumPerSlot(redis, names.map((name) => keys.key(name)), (group) => redis.unlink(...group)) };
   },
 
   async redis_pttl({ key }, { redis, keys }) {
@@ -73,7 +76,7 @@ export const keyspaceHandlers: KeyspaceHandlers = {
   },
 
   async redis_touch({ keys: names }, { redis, keys }) {
-    return { touched: await redis.touch(...names.map((name) => keys.key(name))) };
+    return { touched: await sumPerSlot(redis, names.map((name) => keys.key(name)), (group) => redis.touch(...group)) };
   },
 
   async redis_memory_usage({ key, samples }, { redis, keys }) {

@@ -3,6 +3,7 @@ import { decodeValue } from '../redis/codec.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { elementBudget } from './answer-budget.js';
+import { requireOneSlot } from '../redis/slots.js';
 
 type ListToolsetHandlers = Pick<
   ToolHandlers<ToolContext>,
@@ -99,7 +100,9 @@ export const listToolsetHandlers: ListToolsetHandlers = {
   },
 
   async redis_lmove({ source, destination, wherefrom, whereto }, { redis, keys }) {
-    const text = (await redis.call('LMOVE', keys.key(source), keys.key(destination), wherefrom, whereto)) as string | null;
+    const [from, to] = [keys.key(source), keys.key(destination)];
+    requireOneSlot(redis, [from, to], ['source', 'destination']);
+    const text = (await redis.call('LMOVE', from, to, wherefrom, whereto)) as string | null;
     if (text === null) return { moved: false, value: null };
     return { moved: true, value: decodeValue(text) };
   },

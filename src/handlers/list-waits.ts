@@ -1,5 +1,6 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { decodeValue } from '../redis/codec.js';
+import { requireOneSlot } from '../redis/slots.js';
 import type { ToolContext } from '../tools/context.js';
 import { abandoned, blockingSeconds, waitOnPool } from './waiting.js';
 
@@ -13,7 +14,9 @@ const timedOut = { timed_out: true, key: null, value: null } as const;
  */
 async function blockingPop(end: 'left' | 'right', names: string[], timeoutMs: number, ctx: ToolContext) {
   const fullKeys = names.map((name) => ctx.keys.key(name));
-  const popped = await waitOnPool(ctx, timeoutMs, (connection, remainingMs) =>
+  // One blocking command waits on all the keys: on a cluster they must live on one node, in one slot.
+  requireOneSlot(ctx.redis, fullKeys, names.map((_, i) => `keys[${i}]`));
+  const popped = await waitOnPool(ctx, timeoutMs, fullKeys[0]!, (connection, remainingMs) =>
     end === 'left' ? connection.blpop(...fullKeys, blockingSeconds(remainingMs)) : connection.brpop(...fullKeys, blockingSeconds(remainingMs)),
   );
   if (popped === null) return timedOut;
@@ -32,8 +35,11 @@ export const listWaitHandlers: ListWaitHandlers = {
 
   // A value moved as the caller gave up is not lost: it is in the destination.
   async redis_blmove({ source, destination, wherefrom, whereto, timeout_ms }, ctx) {
-    const text = (await waitOnPool(ctx, timeout_ms, (connection, remainingMs) =>
-      connection.call('BLMOVE', ctx.keys.key(source), ctx.keys.key(destination), wherefrom, whereto, blockingSeconds(remainingMs)),
+    const from = ctx.keys.key(source);
+    const to = ctx.keys.key(destination);
+    requireOneSlot(ctx.redis, [from, to], ['source', 'destination']);
+    const text = (await waitOnPool(ctx, timeout_ms, from, (connection, remainingMs) =>
+      connection.call('BLMOVE', from, to, wherefrom, whereto, blockingSeconds(remainingMs)),
     )) as string | null;
     if (text === null) return { timed_out: true, value: null };
     return { timed_out: false, value: decodeValue(text) };

@@ -2,10 +2,15 @@ import type { ToolHandlers } from '../../generated/handlers.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { compareBytes, mapPairs } from '../redis/replies.js';
+import { onEveryNode } from '../redis/every-node.js';
 
 type PubSubHandlers = Pick<ToolHandlers<ToolContext>, 'redis_publish' | 'redis_pubsub_channels' | 'redis_pubsub_numsub' | 'redis_pubsub_numpat'>;
 
-/** Channel names go through the key namespace (--key-prefix), as keys do. */
+/**
+ * Channel names go through the key namespace (--key-prefix), as keys do. On a cluster a message
+ * reaches subscribers on every node, but each node knows only its own subscribers: the PUBSUB
+ * counts are summed over all nodes, and PUBLISH's receivers counts those of the node that took it.
+ */
 export const pubsubHandlers: PubSubHandlers = {
   async redis_publish({ channel, message }, { redis, keys, encode }) {
     const receivers = await redis.publish(keys.key(channel), encode(message, 'message'));
@@ -14,7 +19,8 @@ export const pubsubHandlers: PubSubHandlers = {
 
   async redis_pubsub_channels({ pattern, count, after }, { redis, keys, maxResponseBytes }) {
     // PUBSUB CHANNELS cannot page: the whole list is read, sorted, and answered a page at a time.
-    const all = ((await redis.call('PUBSUB', 'CHANNELS', keys.pattern(pattern))) as string[])
+    const perNode = await onEveryNode(redis, 'all', (node) => node.call('PUBSUB', 'CHANNELS', keys.pattern(pattern)) as Promise<string[]>);
+    const all = [...new Set(perNode.flat())]
       .map((name) => keys.strip(name))
       .filter((name) => after === undefined || compareBytes(name, after) > 0)
       .sort(compareBytes);
@@ -24,13 +30,15 @@ export const pubsubHandlers: PubSubHandlers = {
   },
 
   async redis_pubsub_numsub({ channels }, { redis, keys }) {
-    const reply = await redis.call('PUBSUB', 'NUMSUB', ...channels.map((name) => keys.key(name)));
+    const replies = await onEveryNode(redis, 'all', (node) => node.call('PUBSUB', 'NUMSUB', ...channels.map((name) => keys.key(name))));
     // Read by position: a channel given twice is answered twice.
-    const counts = mapPairs<number | string>(reply).map(([, subscribers]) => Number(subscribers));
+    const counts = channels.map(() => 0);
+    for (const reply of replies) mapPairs<number | string>(reply).forEach(([, subscribers], i) => (counts[i]! += Number(subscribers)));
     return { channels: channels.map((channel, i) => ({ channel, subscribers: counts[i] ?? 0 })) };
   },
 
   async redis_pubsub_numpat(_input, { redis }) {
-    return { patterns: (await redis.call('PUBSUB', 'NUMPAT')) as number };
+    const perNode = await onEveryNode(redis, 'all', (node) => node.call('PUBSUB', 'NUMPAT') as Promise<number>);
+    return { patterns: perNode.reduce((sum, count) => sum + count, 0) };
   },
 };

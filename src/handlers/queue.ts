@@ -82,7 +82,7 @@ export const queueHandlers: QueueHandlers = {
           nextDueMs = next.nextDueMs;
         }
       },
-      { signal: ctx.signal, maxWaitMs: wait_ms, limitMs: wait_ms + ctx.callLimitMs },
+      { key: q.wakeKey, signal: ctx.signal, maxWaitMs: wait_ms, limitMs: wait_ms + ctx.callLimitMs },
     );
   },
 

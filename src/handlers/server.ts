@@ -1,6 +1,7 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { toolNames, tools } from '../../generated/registry.js';
 import { toolsetNames } from '../../schema/toolsets.js';
+import { onEveryNode, oneMaster } from '../redis/every-node.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { selectedToolsets } from '../tools/access.js';
@@ -13,15 +14,20 @@ type ServerHandlers = Pick<ToolHandlers<ToolContext>, ServerTools>;
 
 const isoFromSeconds = (seconds: number | string) => new Date(Number(seconds) * 1000).toISOString();
 
+/** On a cluster the diagnostics (INFO, SLOWLOG, MEMORY STATS, LATENCY, CLIENT LIST) describe one master (every-node.ts); DBSIZE counts all. */
 export const serverHandlers: ServerHandlers = {
-  async redis_info({ section }, { redis, maxResponseBytes }) {
+  async redis_info({ section }, ctx) {
+    const { maxResponseBytes } = ctx;
+    const redis = oneMaster(ctx.redis);
     const fields = parseInfo(await redis.info(section));
     const { items, cut } = withinBudget(fields, maxResponseBytes);
     return { sections: groupInfo(items), complete: !cut };
   },
 
   async redis_dbsize(_input, { redis }) {
-    return { keys: await redis.dbsize() };
+    // On a cluster: the keys of every master (each key lives on one master).
+    const perMaster = await onEveryNode(redis, 'master', (node) => node.dbsize());
+    return { keys: perMaster.reduce((sum, count) => sum + count, 0) };
   },
 
   async redis_time(_input, { redis }) {
@@ -36,7 +42,9 @@ export const serverHandlers: ServerHandlers = {
     return { reply, latency_ms: Math.round((performance.now() - started) * 1000) / 1000 };
   },
 
-  async redis_slowlog_get({ count }, { redis, maxResponseBytes }) {
+  async redis_slowlog_get({ count }, ctx) {
+    const { maxResponseBytes } = ctx;
+    const redis = oneMaster(ctx.redis);
     const reply = (await redis.call('SLOWLOG', 'GET', count)) as [number, number, number, string[], string?, string?][];
     const entries = reply.map(([id, time, duration, args, addr, name]) => ({
       id,
@@ -50,16 +58,21 @@ export const serverHandlers: ServerHandlers = {
     return { entries: items, complete: !cut };
   },
 
-  async redis_memory_stats(_input, { redis }) {
+  async redis_memory_stats(_input, ctx) {
+    const redis = oneMaster(ctx.redis);
     return { stats: parseStats((await redis.call('MEMORY', 'STATS')) as unknown[]) as never };
   },
 
-  async redis_latency_latest(_input, { redis }) {
+  async redis_latency_latest(_input, ctx) {
+    const redis = oneMaster(ctx.redis);
     const reply = (await redis.call('LATENCY', 'LATEST')) as [string, number, number, number][];
     return { events: reply.map(([event, time, latest, max]) => ({ event, time: isoFromSeconds(time), latest_ms: latest, max_ms: max })) };
   },
 
-  async redis_client_list({ type, count, after_id }, { redis, maxResponseBytes }) {
+  async redis_client_list({ type, count, after_id }, ctx) {
+    const { maxResponseBytes } = ctx;
+    // On a cluster: the clients of one master, CLIENT ID asked of the same node so `self` holds.
+    const redis = oneMaster(ctx.redis);
     const [text, ownId] = await Promise.all([
       (type === undefined ? redis.call('CLIENT', 'LIST') : redis.call('CLIENT', 'LIST', 'TYPE', type)) as Promise<string>,
       redis.client('ID') as Promise<number>,

@@ -5,6 +5,7 @@ import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { scanBounded } from '../tools/scan-cursor.js';
 import { elementBudget } from './answer-budget.js';
+import { requireOneSlot } from '../redis/slots.js';
 
 type SetHandlers = Pick<
   ToolHandlers<ToolContext>,
@@ -34,9 +35,17 @@ async function scanMembers(
 }
 
 async function algebra(operation: SetOperation, { keys: names, count, raw }: { keys: string[]; count: number; raw: boolean }, ctx: ToolContext) {
-  const { members, cardinality } = await boundedSetOperation(ctx.redis, operation, names.map((name) => ctx.keys.key(name)), count);
+  const fullKeys = names.map((name) => ctx.keys.key(name));
+  requireOneSlot(ctx.redis, fullKeys, names.map((_, i) => `keys[${i}]`));
+  const { members, cardinality } = await boundedSetOperation(ctx.redis, operation, fullKeys, count);
   const { items } = withinBudget(members.map(decoderFor(raw)), elementBudget(ctx.maxResponseBytes));
   return { members: items, cardinality, complete: items.length === cardinality };
+}
+
+/** Destination then sources, refused on a cluster unless all share one slot (the result is stored atomically). */
+function storeKeys(redis: ToolContext['redis'], destination: string, sources: string[]): [string, ...string[]] {
+  requireOneSlot(redis, [destination, ...sources], ['destination', ...sources.map((_, i) => `keys[${i}]`)]);
+  return [destination, ...sources];
 }
 
 export const setHandlers: SetHandlers = {
@@ -85,18 +94,20 @@ export const setHandlers: SetHandlers = {
   redis_sdiff: (input, ctx) => algebra('SDIFF', input, ctx),
 
   async redis_sinterstore({ destination, keys: names }, { redis, keys }) {
-    return { destination, cardinality: await redis.sinterstore(keys.key(destination), ...names.map((name) => keys.key(name))) };
+    return { destination, cardinality: await redis.sinterstore(...storeKeys(redis, keys.key(destination), names.map((name) => keys.key(name)))) };
   },
 
   async redis_sunionstore({ destination, keys: names }, { redis, keys }) {
-    return { destination, cardinality: await redis.sunionstore(keys.key(destination), ...names.map((name) => keys.key(name))) };
+    return { destination, cardinality: await redis.sunionstore(...storeKeys(redis, keys.key(destination), names.map((name) => keys.key(name)))) };
   },
 
   async redis_sdiffstore({ destination, keys: names }, { redis, keys }) {
-    return { destination, cardinality: await redis.sdiffstore(keys.key(destination), ...names.map((name) => keys.key(name))) };
+    return { destination, cardinality: await redis.sdiffstore(...storeKeys(redis, keys.key(destination), names.map((name) => keys.key(name)))) };
   },
 
   async redis_smove({ source, destination, member }, { redis, keys, encode }) {
-    return { moved: (await redis.smove(keys.key(source), keys.key(destination), encode(member, 'member'))) === 1 };
+    const [from, to] = [keys.key(source), keys.key(destination)];
+    requireOneSlot(redis, [from, to], ['source', 'destination']);
+    return { moved: (await redis.smove(from, to, encode(member, 'member'))) === 1 };
   },
 };

@@ -1,3 +1,4 @@
+import { requireOneSlot } from '../redis/slots.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { invalidField } from '../tools/invalid-field.js';
@@ -33,6 +34,8 @@ export async function readStreams(ctx: ToolContext, request: ReadRequest): Promi
     if (seen.has(key)) throw invalidField(`streams[${i}].key`, 'is given twice');
     seen.add(key);
   });
+  // One XREAD reads all the streams at once: on a cluster they must share a slot.
+  requireOneSlot(ctx.redis, fullKeys, fullKeys.map((_, i) => `streams[${i}].key`));
   const command = request.group ? 'XREADGROUP' : 'XREAD';
   const args: (string | number)[] = request.group ? ['GROUP', request.group.name, request.group.consumer] : [];
   args.push('COUNT', request.count);
@@ -42,6 +45,7 @@ export async function readStreams(ctx: ToolContext, request: ReadRequest): Promi
   const reply =
     request.blockMs > 0
       ? await ctx.blocking.run((connection) => connection.call(command, ...args), {
+          key: fullKeys[0],
           signal: ctx.signal,
           maxWaitMs: ctx.callLimitMs,
           limitMs: request.blockMs + ctx.callLimitMs,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import { decodeValue } from '../redis/codec.js';
 import { replyCode } from '../redis/replies.js';
 
@@ -33,7 +33,7 @@ export function toEntry([id, flat]: RawEntry, raw: boolean): StreamEntry {
  * `onMissing()` instead. Stream subcommands (XINFO, XGROUP) fail with a plain ERR on a missing key;
  * checking the key, rather than the error text, tells that case from any other.
  */
-export async function unlessStreamMissing<T>(redis: Redis, key: string, work: () => Promise<T>, onMissing: () => T): Promise<T> {
+export async function unlessStreamMissing<T>(redis: RedisClient, key: string, work: () => Promise<T>, onMissing: () => T): Promise<T> {
   try {
     return await work();
   } catch (error) {

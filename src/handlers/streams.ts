@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { AppError } from '../errors.js';
 import { withinBudget } from '../tools/budget.js';
@@ -80,7 +80,7 @@ const nullableNumber = (value: unknown): number | null => (typeof value === 'num
 const nullableText = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /** An XGROUP subcommand on a stream that must exist: a missing stream is GROUP_NOT_FOUND. */
-function onExistingStream<T>(redis: Redis, key: string, work: () => Promise<T>): Promise<T> {
+function onExistingStream<T>(redis: RedisClient, key: string, work: () => Promise<T>): Promise<T> {
   return unlessStreamMissing(redis, key, work, () => {
     throw new AppError('GROUP_NOT_FOUND', 'The stream does not exist.', { key });
   });

@@ -5,6 +5,7 @@ import { addToCounter } from '../redis/counter.js';
 import type { ToolContext } from '../tools/context.js';
 import { itemBudget, RunningBudget } from '../tools/running-budget.js';
 import { readByteRange } from './byte-range.js';
+import { mgetPerSlot, requireOneSlot } from '../redis/slots.js';
 
 type StringHandlers = Pick<
   ToolHandlers<ToolContext>,
@@ -48,7 +49,7 @@ export const stringHandlers: StringHandlers = {
     const results: ReturnType<typeof read>[] = [];
     for (let at = 0; at < names.length; at += mgetChunk) {
       const batch = names.slice(at, at + mgetChunk);
-      const texts = await redis.mget(...batch.map((name) => keys.key(name)));
+      const texts = await mgetPerSlot(redis, batch.map((name) => keys.key(name)));
       for (let i = 0; i < batch.length; i++) {
         const result = read(batch[i]!, texts[i] ?? null, raw);
         if (!budget.take(result)) return { results, complete: false };
@@ -62,6 +63,9 @@ export const stringHandlers: StringHandlers = {
     // Own entries only, in the order given; a key named "__proto__" is refused by the runner.
     const pairs = Object.entries(values).flatMap(([name, value]) => [keys.key(name), encode(value, `values.${name}`)]);
     const count = pairs.length / 2;
+    // MSET and MSETNX promise all or nothing: on a cluster only within one slot.
+    const names = Object.keys(values);
+    requireOneSlot(redis, names.map((name) => keys.key(name)), names.map((name) => `values.${name}`));
     if (!nx) {
       await redis.mset(...pairs);
       return { stored: true, count };

@@ -7,11 +7,13 @@ import type { ToolContext } from '../tools/context.js';
  * wait asked for: `work` gets what is left of it, so the call as a whole waits no longer than
  * asked (and ends before the runner's deadline for it). The command is cut if it runs past its
  * wait plus the usual call time (a frozen Redis). Cancelling the call wakes the command, which
- * then answers as a timeout would.
+ * then answers as a timeout would. `key` (a full name) is one the command waits on: on a cluster
+ * the command runs on that key's node.
  */
-export function waitOnPool<T>(ctx: ToolContext, timeoutMs: number, work: (connection: Redis, remainingMs: number) => Promise<T>): Promise<T> {
+export function waitOnPool<T>(ctx: ToolContext, timeoutMs: number, key: string, work: (connection: Redis, remainingMs: number) => Promise<T>): Promise<T> {
   const started = performance.now();
   return ctx.blocking.run((connection) => work(connection, Math.max(0, timeoutMs - (performance.now() - started))), {
+    key,
     signal: ctx.signal,
     maxWaitMs: ctx.callLimitMs / 2,
     limitMs: timeoutMs + ctx.callLimitMs,

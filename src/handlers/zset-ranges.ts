@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import { isLexBound, isScoreBound } from '../../schema/collection-fields.js';
 import { invalidArgument } from './invalid-argument.js';
 
@@ -52,7 +52,7 @@ export function rangeWords(input: RangeInput): string[] {
  * A rank range made absolute (ZCARD is asked only when an index counts from the end), so that
  * a page can be cut out of it and the next page start where this one stopped.
  */
-export async function absoluteRanks(redis: Redis, fullKey: string, start: number, stop: number): Promise<{ from: number; to: number | undefined }> {
+export async function absoluteRanks(redis: RedisClient, fullKey: string, start: number, stop: number): Promise<{ from: number; to: number | undefined }> {
   let from = start;
   let to: number | undefined = stop === -1 ? undefined : stop;
   if (from < 0 || (to !== undefined && to < 0)) {

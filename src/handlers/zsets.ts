@@ -7,6 +7,7 @@ import { scanBounded } from '../tools/scan-cursor.js';
 import { elementBudget } from './answer-budget.js';
 import { invalidArgument } from './invalid-argument.js';
 import { absoluteRanks, rangeWords, resolveRange } from './zset-ranges.js';
+import { requireOneSlot } from '../redis/slots.js';
 
 type ZsetHandlers = Pick<
   ToolHandlers<ToolContext>,
@@ -173,7 +174,9 @@ export const zsetHandlers: ZsetHandlers = {
     }
     // A negative LIMIT count means "all the rest".
     const limit = offset !== undefined || count !== undefined ? ['LIMIT', offset ?? 0, count ?? -1] : [];
-    const stored = (await redis.call('ZRANGESTORE', keys.key(destination), keys.key(source), start, stop, ...rangeWords(input), ...limit)) as number;
+    const [to, from] = [keys.key(destination), keys.key(source)];
+    requireOneSlot(redis, [to, from], ['destination', 'source']);
+    const stored = (await redis.call('ZRANGESTORE', to, from, start, stop, ...rangeWords(input), ...limit)) as number;
     return { destination, cardinality: stored };
   },
 

@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { Logger } from 'pino';
 import { requestLog, type RequestLog } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -25,7 +25,7 @@ import ws from './ws.js';
 
 export interface AppOptions {
   runner: ToolRunner;
-  redis: Redis;
+  redis: RedisClient;
   metrics: Metrics;
   /** In sentinel mode, for /health. */
   sentinel?: SentinelWatch | undefined;

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from '../redis/client.js';
+import { clusterTopologyHealth } from '../redis/cluster-health.js';
 import type { Metrics } from '../metrics.js';
 import type { SentinelWatch } from '../redis/sentinel-health.js';
 import { serverName, version } from '../version.js';
 
 export interface HealthOptions {
-  redis: Redis;
+  redis: RedisClient;
   metrics: Metrics;
   /** In sentinel mode: the current master and the sentinels that answer, reported under `sentinel`. */
   sentinel?: Pick<SentinelWatch, 'report'> | undefined;
@@ -23,7 +24,7 @@ export interface RedisHealth {
 }
 
 /** PINGs Redis, never waiting longer than `timeoutMs` (a frozen Redis must not hang a probe). */
-export async function pingRedis(redis: Redis, timeoutMs: number): Promise<RedisHealth> {
+export async function pingRedis(redis: RedisClient, timeoutMs: number): Promise<RedisHealth> {
   const state = redis.status;
   if (state !== 'ready') return { connected: false, state, latency_ms: null, error: `Redis connection is ${state}` };
   const started = performance.now();
@@ -54,16 +55,23 @@ async function healthPlugin(app: FastifyInstance, options: HealthOptions): Promi
   const pingTimeoutMs = options.pingTimeoutMs ?? 1000;
 
   app.get('/health', { exposeHeadRoute: false }, async (_request, reply) => {
-    // Asked side by side; the status is the master's answer alone: with no sentinel reachable the
-    // server still serves as long as its master does (it just could not follow a failover).
-    const [health, sentinel] = await Promise.all([pingRedis(redis, pingTimeoutMs), options.sentinel?.report(pingTimeoutMs)]);
-    return reply.code(health.connected ? 200 : 503).send({
-      status: health.connected ? 'healthy' : 'unhealthy',
+    // Asked side by side. The status is the master's answer (with no sentinel reachable the server
+    // still serves as long as its master does; it just could not follow a failover), and on a
+    // cluster the topology's: unhealthy only when some keys cannot be served.
+    const [health, sentinel, topology] = await Promise.all([
+      pingRedis(redis, pingTimeoutMs),
+      options.sentinel?.report(pingTimeoutMs),
+      isCluster(redis) && redis.status === 'ready' ? clusterTopologyHealth(redis, pingTimeoutMs) : undefined,
+    ]);
+    const healthy = health.connected && topology?.serving !== false;
+    return reply.code(healthy ? 200 : 503).send({
+      status: healthy ? 'healthy' : 'unhealthy',
       timestamp: new Date().toISOString(),
       uptime_seconds: metrics.uptimeSeconds(),
       version,
       server_name: serverName,
       redis: health,
+      topology: topology ?? { mode: isCluster(redis) ? 'cluster' : sentinel ? 'sentinel' : 'standalone' },
       ...(sentinel ? { sentinel } : {}),
     });
   });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import { AppError } from '../errors.js';
 import { decodeValue } from '../redis/codec.js';
 import type { ToolContext } from '../tools/context.js';
@@ -38,9 +38,9 @@ const longestBackoffMs = 32;
  * would mostly fail their version check and go round again. Patches from other processes still
  * race, and the version check settles them. Only documents being patched have an entry.
  */
-const patchQueues = new WeakMap<Redis, Map<string, Promise<unknown>>>();
+const patchQueues = new WeakMap<RedisClient, Map<string, Promise<unknown>>>();
 
-function oneAtATime<T>(redis: Redis, fullKey: string, work: () => Promise<T>): Promise<T> {
+function oneAtATime<T>(redis: RedisClient, fullKey: string, work: () => Promise<T>): Promise<T> {
   let queues = patchQueues.get(redis);
   if (!queues) patchQueues.set(redis, (queues = new Map()));
   const run = (queues.get(fullKey) ?? Promise.resolve()).then(work, work);
@@ -110,7 +110,7 @@ function notDocument(key: string): AppError {
   return new AppError('WRONG_TYPE', `Key "${key}" holds something other than a versioned document.`, { key });
 }
 
-export async function readDocument(redis: Redis, fullKey: string, key: string): Promise<StoredDocument | null> {
+export async function readDocument(redis: RedisClient, fullKey: string, key: string): Promise<StoredDocument | null> {
   const reply = await readScript.run(redis, [fullKey]);
   if (reply[0] === 0) return null;
   if (reply[0] < 0) throw notDocument(key);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import { LuaScript, luaNowMs } from './script.js';
 
@@ -57,7 +57,7 @@ return 1`,
 
 export class IdempotencyStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySpace,
     /** How long a record is kept (--idempotency-ttl). */
     readonly retentionMs: number,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import type { ToolContext } from '../tools/context.js';
 import { LuaScript, luaNowMs } from './script.js';
@@ -160,11 +160,11 @@ export async function acquireLock(ctx: ToolContext, request: AcquireRequest): Pr
   });
 }
 
-export async function renewLock(redis: Redis, keys: LockKeys, token: string, ttlMs: number): Promise<boolean> {
+export async function renewLock(redis: RedisClient, keys: LockKeys, token: string, ttlMs: number): Promise<boolean> {
   return (await renewScript.run(redis, allKeys(keys), [token, ttlMs])) === 1;
 }
 
-export async function releaseLock(redis: Redis, keys: LockKeys, token: string): Promise<boolean> {
+export async function releaseLock(redis: RedisClient, keys: LockKeys, token: string): Promise<boolean> {
   return (await releaseScript.run(redis, allKeys(keys), [token])) === 1;
 }
 
@@ -180,7 +180,7 @@ export interface LockStatus {
 }
 
 /** The lease as anyone may see it: never its token. When free, fencing_token is the last one issued. */
-export async function lockStatus(redis: Redis, keys: LockKeys): Promise<LockStatus> {
+export async function lockStatus(redis: RedisClient, keys: LockKeys): Promise<LockStatus> {
   const [held, pttl, fence, owner] = await statusScript.run(redis, [keys.lease, keys.fence]);
   return { held: held === 1, ttl_ms: held === 1 ? remaining(pttl) : null, fencing_token: toNumber(fence), owner: owner || null };
 }

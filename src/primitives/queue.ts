@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import { randomBytes } from 'node:crypto';
 import type { KeySpace } from '../redis/keyspace.js';
 import {
@@ -37,7 +37,7 @@ const scripts = {
 } as const;
 
 type ScriptName = keyof typeof scripts;
-const prepared = new WeakSet<Redis>();
+const prepared = new WeakSet<RedisClient>();
 
 /** The state of a job a call found instead of the delivery its receipt names. */
 export type JobState = 'ready' | 'delayed' | 'in_flight' | 'dead' | 'gone';
@@ -76,7 +76,7 @@ export class Queue {
   private readonly keyList: string[];
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keys: KeySpace,
     readonly name: string,
   ) {

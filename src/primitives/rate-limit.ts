@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import { LuaScript } from './script.js';
 
@@ -42,7 +42,7 @@ export function rateLimitKey(keys: KeySpace, name: string): string {
   return keys.key(`ratelimit:{${name}}`);
 }
 
-export async function checkRateLimit(redis: Redis, key: string, limit: number, windowMs: number, cost: number): Promise<RateLimitResult> {
+export async function checkRateLimit(redis: RedisClient, key: string, limit: number, windowMs: number, cost: number): Promise<RateLimitResult> {
   const [allowed, remaining, retryAfterMs, resetMs] = await checkScript.run(redis, [key], [limit, windowMs, cost]);
   return { allowed: allowed === 1, remaining: Math.min(remaining, limit), retry_after_ms: retryAfterMs, reset_ms: resetMs };
 }

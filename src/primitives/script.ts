@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 
 type Arg = string | number;
 
@@ -16,7 +16,7 @@ export class LuaScript<Reply = unknown> {
     readonly lua: string,
   ) {}
 
-  run(redis: Redis, keys: readonly string[], args: readonly Arg[] = []): Promise<Reply> {
+  run(redis: RedisClient, keys: readonly string[], args: readonly Arg[] = []): Promise<Reply> {
     const commands = redis as unknown as Record<string, ((...a: Arg[]) => Promise<Reply>) | undefined>;
     if (typeof commands[this.name] !== 'function') redis.defineCommand(this.name, { lua: this.lua });
     return commands[this.name]!.call(redis, keys.length, ...keys, ...args);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import type { ToolContext } from '../tools/context.js';
 import { newToken } from './lock.js';
@@ -125,7 +125,7 @@ export async function acquireSemaphore(ctx: ToolContext, request: SemaphoreReque
 }
 
 /** False when the token holds no slot (never did, released already, or its lease expired). */
-export async function releaseSemaphore(redis: Redis, keys: SemaphoreKeys, token: string): Promise<{ released: boolean; holders: number }> {
+export async function releaseSemaphore(redis: RedisClient, keys: SemaphoreKeys, token: string): Promise<{ released: boolean; holders: number }> {
   const [released, holders] = await releaseScript.run(redis, allKeys(keys), [token]);
   return { released: released === 1, holders };
 }

@@ -117,6 +117,6 @@ async function waitFor<T>(ctx: ToolContext, plan: WaitPlan<T>, first: Attempt<T>
         if (remaining() <= 0) return result.value;
       }
     },
-    { signal: ctx.signal, maxWaitMs: plan.waitMs, limitMs: plan.waitMs + ctx.callLimitMs },
+    { key: plan.wakeKey, signal: ctx.signal, maxWaitMs: plan.waitMs, limitMs: plan.waitMs + ctx.callLimitMs },
   );
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.js';
+import type { RedisClient } from './client.js';
 
 /**
  * Connections for commands that wait (BLPOP, XREAD BLOCK, lock and queue waits). A blocked
@@ -19,6 +20,9 @@ import { AppError } from '../errors.js';
  * meant to wake (then it wakes nothing), so it is sent again until the work ends; if that does
  * not end it soon, or UNBLOCK itself fails (an ACL without CLIENT, the shared link down), the
  * connection is dropped instead, which fails its command.
+ *
+ * On a cluster a blocking command must run on a connection to the master of its key's slot:
+ * `route` names that node, connections are kept per node, and the UNBLOCK goes to that node too.
  */
 export class BlockingPool {
   private readonly idle: PooledConnection[] = [];
@@ -29,11 +33,13 @@ export class BlockingPool {
   private closed = false;
 
   constructor(
-    /** Opens a new connection (not yet connected: lazyConnect; no retry strategy). */
-    private readonly open: () => Redis,
-    /** The shared connection, used to send CLIENT UNBLOCK. */
-    private readonly shared: Redis,
+    /** Opens a new connection (not yet connected: lazyConnect; no retry strategy), to `node` on a cluster. */
+    private readonly open: (node: string) => Redis,
+    /** The shared client, used to send CLIENT UNBLOCK (on a cluster: its connection to the node). */
+    private readonly shared: RedisClient,
     readonly size: number,
+    /** On a cluster: the node ("host:port") serving a key now. Standalone: every wait runs on the one Redis (""). */
+    private readonly route?: (key: string | undefined) => string,
   ) {}
 
   /** Connections open now, how many are lent out, and how many calls wait for one. */
@@ -51,10 +57,11 @@ export class BlockingPool {
    */
   async run<T>(
     work: (connection: Redis) => Promise<T>,
-    options: { signal?: AbortSignal | undefined; maxWaitMs: number; limitMs: number },
+    options: { signal?: AbortSignal | undefined; maxWaitMs: number; limitMs: number; /** The key waited on (full name), which decides the node on a cluster. */ key?: string },
   ): Promise<T> {
     const { signal } = options;
-    const pooled = await this.acquire(options.maxWaitMs, signal);
+    const node = this.route ? this.route(options.key) : '';
+    const pooled = await this.acquire(node, options.maxWaitMs, signal);
     if (signal?.aborted) {
       this.release(pooled);
       throw cancelled();
@@ -101,7 +108,7 @@ export class BlockingPool {
       if (done()) return;
       let woken: unknown;
       try {
-        woken = await this.shared.client('UNBLOCK', pooled.id);
+        woken = await this.unblocker(pooled.node).client('UNBLOCK', pooled.id);
       } catch {
         break;
       }
@@ -111,14 +118,27 @@ export class BlockingPool {
     if (!done()) pooled.redis.disconnect();
   }
 
-  private async acquire(maxWaitMs: number, signal: AbortSignal | undefined): Promise<PooledConnection> {
+  /** Where CLIENT UNBLOCK for a connection to `node` must be sent: that very node. */
+  private unblocker(node: string): Pick<Redis, 'client'> {
+    if (!node || !('nodes' in this.shared)) return this.shared as Redis;
+    const target = this.shared.nodes('master').find((redis) => `${redis.options.host}:${redis.options.port}` === node);
+    if (!target) throw new Error(`no connection to ${node}`);
+    return target;
+  }
+
+  private async acquire(node: string, maxWaitMs: number, signal: AbortSignal | undefined): Promise<PooledConnection> {
     const deadline = performance.now() + maxWaitMs;
     for (;;) {
       if (this.closed) throw shuttingDown();
       if (signal?.aborted) throw cancelled();
-      const ready = this.takeIdle();
+      const ready = this.takeIdle(node);
       if (ready) return this.lend(ready);
-      if (this.opened < this.size) return this.lend(await this.connect(deadline - performance.now(), signal));
+      // All slots taken, some by idle connections to other nodes: give one of those up for this node.
+      if (this.opened >= this.size && this.idle.length > 0) {
+        this.idle.shift()!.redis.disconnect();
+        this.opened--;
+      }
+      if (this.opened < this.size) return this.lend(await this.connect(node, deadline - performance.now(), signal));
       const granted = await this.waitForRelease(deadline - performance.now(), signal);
       // Handed over directly; undefined means a connection was dropped, so one may be opened.
       if (granted) {
@@ -126,16 +146,25 @@ export class BlockingPool {
           this.release(granted);
           throw cancelled();
         }
-        return this.lend(granted);
+        if (granted.node === node) return this.lend(granted);
+        // A connection to another node was handed over: its place is used for one to this node instead.
+        granted.redis.disconnect();
+        this.opened--;
       }
     }
   }
 
-  /** An idle connection that is still connected; the others (their link dropped) are thrown away. */
-  private takeIdle(): PooledConnection | undefined {
-    for (let pooled = this.idle.pop(); pooled; pooled = this.idle.pop()) {
-      if (pooled.redis.status === 'ready') return pooled;
-      this.drop(pooled);
+  /** An idle connection to `node` that is still connected; those whose link dropped are thrown away. */
+  private takeIdle(node: string): PooledConnection | undefined {
+    for (let at = this.idle.length - 1; at >= 0; at--) {
+      const pooled = this.idle[at]!;
+      if (pooled.redis.status !== 'ready') {
+        this.idle.splice(at, 1);
+        this.drop(pooled);
+      } else if (pooled.node === node) {
+        this.idle.splice(at, 1);
+        return pooled;
+      }
     }
     return undefined;
   }
@@ -173,9 +202,9 @@ export class BlockingPool {
   }
 
   /** Opens a connection, giving up (and closing it) after `timeoutMs` or when `signal` aborts. */
-  private async connect(timeoutMs: number, signal: AbortSignal | undefined): Promise<PooledConnection> {
+  private async connect(node: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<PooledConnection> {
     this.opened++;
-    const redis = this.open();
+    const redis = this.open(node);
     const ready = (async () => {
       await redis.connect();
       return clientId(redis);
@@ -194,7 +223,7 @@ export class BlockingPool {
     });
     try {
       const id = await Promise.race([ready, givenUp]);
-      return { redis, id };
+      return { redis, id, node };
     } catch (error) {
       // Not kept: a half-open connection would only hold a slot.
       redis.disconnect();
@@ -233,6 +262,8 @@ export class BlockingPool {
 
 interface PooledConnection {
   redis: Redis;
+  /** The cluster node it is connected to ("host:port"); "" standalone. */
+  node: string;
   /**
    * CLIENT ID, for CLIENT UNBLOCK; fixed for the connection's life (it never reconnects).
    * Undefined when the ACL user may not run CLIENT: then a cancel cuts the connection instead.

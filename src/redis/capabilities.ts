@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 
 /**
  * What the connected Redis offers, as far as tools need to know. A field left undefined is
@@ -33,7 +33,7 @@ function infoField(info: string, name: string): string | undefined {
  * Reads the version and mode (INFO server) and which of `commands` exist (one COMMAND INFO for
  * them all: a nil reply is a command this Redis lacks, a module not loaded or a version too old).
  */
-export async function readCapabilities(redis: Redis, commands: readonly string[]): Promise<RedisCapabilities> {
+export async function readCapabilities(redis: RedisClient, commands: readonly string[]): Promise<RedisCapabilities> {
   const capabilities: RedisCapabilities = {};
   const [info, described] = await Promise.allSettled([
     redis.info('server'),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -42,9 +42,9 @@ if type(result) == 'number' then return string.format('%d', result) end
 return result`;
 
 const scriptName = 'mcpCounterAdd';
-const prepared = new WeakSet<Redis>();
+const prepared = new WeakSet<RedisClient>();
 
-function prepare(redis: Redis): void {
+function prepare(redis: RedisClient): void {
   if (prepared.has(redis)) return;
   redis.defineCommand(scriptName, { numberOfKeys: 1, lua: counterScript });
   prepared.add(redis);
@@ -60,7 +60,7 @@ export interface CounterAt {
  * Adds `by` and answers the new value as a JSON number. `fullKey` is the Redis key (prefix
  * applied); `at` names it as the caller knows it.
  */
-export async function addToCounter(redis: Redis, command: CounterCommand, fullKey: string, by: number, at: CounterAt): Promise<number> {
+export async function addToCounter(redis: RedisClient, command: CounterCommand, fullKey: string, by: number, at: CounterAt): Promise<number> {
   prepare(redis);
   const args = [fullKey, command, String(by), ...(at.field === undefined ? [] : [at.field])];
   let reply: unknown;

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import { UndecodableValueError } from './codec.js';
+import { crossSlotError } from './slots.js';
 
 /**
  * Maps whatever a Redis call threw to an AppError. Redis's own error replies carry their code
@@ -24,6 +25,12 @@ export function toAppError(error: unknown): AppError {
     if (code === 'READONLY') {
       // A master demoted by a failover: the write was refused, and the connection moves to the new master.
       return new AppError('REDIS_NOT_CONNECTED', 'The Redis node is a replica now (a failover is under way); nothing was written. Retry shortly.', { redis: error.message });
+    }
+    // Keys of different slots that slipped past the client-side check (e.g. named inside a script's arguments).
+    if (code === 'CROSSSLOT') return crossSlotError(['keys'], error.message);
+    // The cluster is failing over or moving slots: the command was not applied; retrying soon will work.
+    if (code === 'CLUSTERDOWN' || code === 'TRYAGAIN' || code === 'MASTERDOWN') {
+      return new AppError('REDIS_NOT_CONNECTED', 'The Redis Cluster cannot serve this key right now (failover or resharding under way); retry shortly.', { redis: error.message });
     }
     if (code === 'NOGROUP') {
       return new AppError('GROUP_NOT_FOUND', 'The stream or its consumer group does not exist.', { redis: error.message });

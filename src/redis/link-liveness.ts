@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './client.js';
 
 /**
  * Tells a dead Redis connection from a busy one.
@@ -131,7 +132,34 @@ export function watchLinkLiveness(redis: Redis, timeoutMs: number): LinkLiveness
   return liveness;
 }
 
-/** The liveness watch of a client made by createRedisClient, if any. */
-export function linkLivenessOf(redis: Redis): LinkLiveness | undefined {
+/** The liveness watch of one connection (a standalone client, or one node's of a cluster), if it is watched. */
+export function connectionLiveness(redis: Redis): LinkLiveness | undefined {
   return watched.get(redis);
+}
+
+/** What the runner needs to know of a client's links: their timeout, and whether replies are arriving. */
+export interface LinksLiveness {
+  readonly timeoutMs: number;
+  isDelivering(): boolean;
+}
+
+const watchedClusters = new WeakMap<Cluster, number>();
+
+/** Notes the liveness timeout of a cluster client whose node connections are each watched (cluster-client.ts). */
+export function watchClusterLiveness(cluster: Cluster, timeoutMs: number): void {
+  watchedClusters.set(cluster, timeoutMs);
+}
+
+/**
+ * The liveness watch of a client made by createRedisClient, if any. For a cluster: delivering
+ * while any node connection is, since one call may wait on several nodes.
+ */
+export function linkLivenessOf(redis: RedisClient): LinksLiveness | undefined {
+  if (!isCluster(redis)) return watched.get(redis);
+  const timeoutMs = watchedClusters.get(redis);
+  if (timeoutMs === undefined) return undefined;
+  return {
+    timeoutMs,
+    isDelivering: () => redis.nodes().some((node) => watched.get(node)?.isDelivering() === true),
+  };
 }

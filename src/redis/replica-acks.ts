@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import { linkLivenessOf } from './link-liveness.js';
+import { connectionLiveness } from './link-liveness.js';
 
 export interface ReplicaAckSettings {
   /** Replicas that must hold a write before its call answers success (--wait-replicas). */
@@ -27,8 +27,8 @@ export interface ReplicaAckStats {
  * (normally one replica round trip, at most the timeout), so while replicas lag, the shared
  * connection's other commands wait behind it: that is the price of the guarantee.
  *
- * On a Redis Cluster the same holds per master: WAIT goes on the connection to the master that
- * took the write (the node serving the written key's slot), which is what `connection` names.
+ * On a Redis Cluster the same holds per master: WAIT goes on the connection to each master (the
+ * cluster client keeps one per node), covering whatever this server wrote through it.
  */
 export class ReplicaAcks {
   readonly stats: ReplicaAckStats = { waits: 0, shortfalls: 0 };
@@ -97,7 +97,7 @@ export class ReplicaAcks {
     const { replicas, timeoutMs } = this.settings;
     this.stats.waits++;
     // A WAIT is silent until the replicas answer: the dead-link watch must not take that for a dead link.
-    linkLivenessOf(connection)?.expectSilence(timeoutMs);
+    connectionLiveness(connection)?.expectSilence(timeoutMs);
     const acknowledged = Number(await connection.wait(replicas, timeoutMs));
     if (acknowledged < replicas) this.stats.shortfalls++;
     return acknowledged;

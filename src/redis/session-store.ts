@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 
 /**
  * A session is one Redis hash under mcp_session:{id}. Each top-level data field is its own hash
@@ -97,7 +97,7 @@ export type SessionCreation = { state: 'created'; session: StoredSession } | { s
 type ScriptReply = [string[], number] | [number] | string | null;
 
 export class SessionStore {
-  constructor(private readonly redis: Redis) {
+  constructor(private readonly redis: RedisClient) {
     redis.defineCommand('mcpSessionCreate', { numberOfKeys: 1, lua: createScript });
     redis.defineCommand('mcpSessionUpdate', { numberOfKeys: 1, lua: updateScript });
     redis.defineCommand('mcpSessionRead', { numberOfKeys: 1, lua: readScript });

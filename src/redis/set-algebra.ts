@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 
 /**
  * SINTER, SUNION or SDIFF with a bounded answer. The whole result is computed in Redis (there is
@@ -14,7 +14,7 @@ return answer`;
 
 export type SetOperation = 'SINTER' | 'SUNION' | 'SDIFF';
 
-export async function boundedSetOperation(redis: Redis, operation: SetOperation, fullKeys: string[], limit: number): Promise<{ members: string[]; cardinality: number }> {
+export async function boundedSetOperation(redis: RedisClient, operation: SetOperation, fullKeys: string[], limit: number): Promise<{ members: string[]; cardinality: number }> {
   const [cardinality, ...members] = (await redis.eval(script, fullKeys.length, ...fullKeys, operation, limit)) as [number, ...string[]];
   return { members, cardinality };
 }

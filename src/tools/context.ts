@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import type { ChangeHub } from '../feeds/hub.js';
@@ -11,7 +11,7 @@ import type { ToolOffer } from './offer.js';
 
 /** What a handler gets besides its input. Handlers know nothing of transports. */
 export interface ToolContext {
-  redis: Redis;
+  redis: RedisClient;
   keys: KeySpace;
   sessions: SessionStore;
   log: Logger;

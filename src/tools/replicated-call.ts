@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { isCluster } from '../redis/client.js';
 import type { ReplicaAcks } from '../redis/replica-acks.js';
 import type { ToolContext } from './context.js';
 
@@ -33,7 +34,11 @@ export class ReplicatedCall {
 
   /** Waits for the replicas to hold what the shared connection wrote; REPLICATION_TIMEOUT when too few do. */
   async confirm(): Promise<void> {
-    const acknowledged = await this.acks.acknowledged(this.shared.redis);
-    this.acks.check(Math.min(acknowledged, this.pooledAcknowledged));
+    // On a cluster the write went to the master of its key's slot; which one is not known here,
+    // so every master's connection WAITs (one that took no write answers at once).
+    const redis = this.shared.redis;
+    const connections = isCluster(redis) ? redis.nodes('master') : [redis];
+    const acknowledged = await Promise.all(connections.map((connection) => this.acks.acknowledged(connection)));
+    this.acks.check(Math.min(...acknowledged, this.pooledAcknowledged));
   }
 }

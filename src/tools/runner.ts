@@ -58,7 +58,7 @@ export class ToolRunner {
     options: RunnerOptions = {},
   ) {
     const liveness = linkLivenessOf(context.redis);
-    const timeoutMs = liveness?.timeoutMs ?? context.redis.options?.commandTimeout;
+    const timeoutMs = liveness?.timeoutMs ?? (context.redis.options as { commandTimeout?: number } | undefined)?.commandTimeout;
     if (typeof timeoutMs === 'number') {
       this.deadline = new SharedDeadline(2 * timeoutMs, () => new Error('Command timed out'), liveness && (() => liveness.isDelivering()));
     }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis/client.js';
 import type { ToolClient, ToolOutcome } from './surfaces.js';
 
 /**
@@ -115,7 +115,7 @@ export class Workload {
   }
 
   /** Reads Redis directly (db and prefix as the server under test sees them). */
-  async verify(redis: Redis, keyPrefix = ''): Promise<Verification> {
+  async verify(redis: RedisClient, keyPrefix = ''): Promise<Verification> {
     const list = await redis.lrange(keyPrefix + this.listKey, 0, -1);
     const seen = new Map<string, number>();
     for (const value of list) seen.set(value, (seen.get(value) ?? 0) + 1);
@@ -125,7 +125,8 @@ export class Workload {
     const keys = [...this.setsAcked.keys()];
     for (let i = 0; i < keys.length; i += 500) {
       const batch = keys.slice(i, i + 500);
-      const stored = await redis.mget(...batch.map((key) => keyPrefix + key));
+      // One GET per key (pipelined by the client): on a cluster the keys live in different slots.
+      const stored = await Promise.all(batch.map((key) => redis.get(keyPrefix + key)));
       batch.forEach((key, j) => {
         if (stored[j] !== String(this.setsAcked.get(key))) lost.push(key);
       });

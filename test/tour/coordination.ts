@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { someClientBlocked, waitUntil } from '../helpers/wait-until.js';
-import type { FamilyTour } from './harness.js';
+import { everyMaster, type FamilyTour } from './harness.js';
 
 /** Leases, semaphores, versioned documents, rate limits, session versions and idempotency keys. */
 export const coordinationTour: FamilyTour = async (t) => {
   // --- Locks: acquire, a refused second acquire, status, renew, release, a waiter woken by the release.
-  const lock = t.key('lock');
+  const lock = t.name('lock');
   const lease = `lock:{${lock}}`;
   const a = await t.ok('redis_lock_acquire', { name: lock, ttl_ms: 10_000, owner: 'agent-a' });
   expect(a).toMatchObject({ name: lock, acquired: true, ttl_ms: 10_000, holder: null });
@@ -31,7 +31,7 @@ export const coordinationTour: FamilyTour = async (t) => {
 
   const waiter = t.ok('redis_lock_acquire', { name: lock, wait_ms: 10_000, owner: 'agent-b' });
   // Released once the waiter blocks (or, were it slower, before: the wake-up waits for it in a list).
-  await waitUntil(async () => someClientBlocked(await t.redis.client('LIST')), 'a waiter blocks');
+  await waitUntil(async () => (await Promise.all(everyMaster(t.redis).map((node) => node.client('LIST')))).some(someClientBlocked), 'a waiter blocks');
   expect(await t.ok('redis_lock_release', { name: lock, token: a.token })).toEqual({ name: lock, released: true });
   const b = await waiter;
   expect(b).toMatchObject({ acquired: true, holder: null });
@@ -48,7 +48,7 @@ export const coordinationTour: FamilyTour = async (t) => {
   expect(await t.ok('redis_lock_status', { name: lock })).toEqual({ name: lock, held: false, ttl_ms: null, fencing_token: b.fencing_token, owner: null });
 
   // --- Semaphores: two slots, a third refused, a release, an expired holder reclaimed for a waiter.
-  const sem = t.key('sem');
+  const sem = t.name('sem');
   const s1 = await t.ok('redis_semaphore_acquire', { name: sem, limit: 2, ttl_ms: 10_000 });
   expect(s1).toMatchObject({ acquired: true, holders: 1, ttl_ms: 10_000 });
   const s2 = await t.ok('redis_semaphore_acquire', { name: sem, limit: 2, ttl_ms: 500 });
@@ -82,7 +82,7 @@ export const coordinationTour: FamilyTour = async (t) => {
   expect(await t.redis.exists(doc)).toBe(0);
 
   // --- Rate limit: three per minute, the fourth refused with a retry time.
-  const limit = t.key('rate');
+  const limit = t.name('rate');
   for (const remaining of [2, 1, 0]) {
     expect(await t.ok('redis_rate_limit', { name: limit, limit: 3, window_ms: 60_000 })).toMatchObject({ allowed: true, remaining, retry_after_ms: 0, limit: 3 });
   }
@@ -93,7 +93,7 @@ export const coordinationTour: FamilyTour = async (t) => {
   expect((await t.fail('redis_rate_limit', { name: limit, limit: 3, window_ms: 1000, cost: 4 }, 'INVALID_PARAMS')).message).toContain('cost');
 
   // --- WRONG_TYPE where a key of another type is in the way.
-  const plain = t.key('plain');
+  const plain = t.name('plain');
   await t.redis.set(plain, 'x');
   await t.redis.set(`lock:{${plain}}`, 'x');
   await t.fail('redis_doc_get', { key: plain }, 'WRONG_TYPE');
@@ -117,12 +117,13 @@ export const coordinationTour: FamilyTour = async (t) => {
   expect(reused.details).toMatchObject({ reason: 'different_arguments' });
   // A retried acquire whose answer was lost gets the same lease, not a second one.
   const lockKey = `tour-${randomBytes(8).toString('hex')}`;
-  const leased = await t.ok('redis_lock_acquire', { name: t.key('idem:lock') }, { idempotencyKey: lockKey });
+  const leased = await t.ok('redis_lock_acquire', { name: t.name('idem:lock') }, { idempotencyKey: lockKey });
   expect(await t.ok('redis_lock_acquire', { name: leased.name }, { idempotencyKey: lockKey })).toEqual(leased);
   // Read-only tools ignore the key; a malformed key is refused.
   await t.ok('redis_doc_get', { key: doc }, { idempotencyKey });
   expect((await t.fail('redis_rpush', { key: list, values: ['x'] }, 'INVALID_PARAMS', { idempotencyKey: 'has space' })).message).toContain('idempotency_key');
 
-  await t.redis.del(fencedDoc, plain, `lock:{${plain}}`, list, `lock:{${leased.name}}`, `lock:{${leased.name}}:fence`, `lock:{${lock}}:fence`);
+  // One DEL per key: on a cluster they live in different slots.
+  for (const key of [fencedDoc, plain, `lock:{${plain}}`, list, `lock:{${leased.name}}`, `lock:{${leased.name}}:fence`, `lock:{${lock}}:fence`]) await t.redis.del(key);
   await t.ok('redis_session_delete', { session_id: session.session_id });
 };

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import type { FamilyTour, Tour } from './harness.js';
 
@@ -6,7 +5,7 @@ type Event = { type: string; channel?: string; pattern?: string; key?: string; m
 type Read = { events: Event[]; dropped: number; dropped_total: number; more: boolean };
 
 /** Resolves once the server under test listens on this keyspace or published channel. */
-export async function heardBy(redis: Redis, channel: string): Promise<void> {
+export async function heardBy(redis: Tour['redis'], channel: string): Promise<void> {
   await expect.poll(async () => ((await redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1], { timeout: 5000 }).toBeGreaterThan(0);
 }
 
@@ -23,6 +22,7 @@ async function readAll(t: Tour, subscription_id: string, count: number): Promise
 
 /** Subscriptions to channels and key changes read by long poll, unsubscribing, and one-shot watches. */
 export const feedsTour: FamilyTour = async (t) => {
+  if (t.topology === 'cluster') return clusterFeedsTour(t);
   const channel = t.key('feed-channel');
   const key = t.key('feed-key');
   const { subscription_id: id, buffer, idle_timeout_ms } = await t.ok('redis_subscribe', { channels: [channel], patterns: [`${channel}:*`], keys: [key], key_patterns: [`${key}:*`] });
@@ -66,3 +66,19 @@ export const feedsTour: FamilyTour = async (t) => {
   expect(await t.ok('redis_watch', { keys: [key], wait_ms: 50 })).toEqual({ changed: [], timed_out: true });
   await t.redis.del(`${key}:h`, `${key}:other`);
 };
+
+/**
+ * On a cluster: channels work (a message published on any node reaches every node), key changes
+ * are refused plainly, since each node announces only its own keys.
+ */
+async function clusterFeedsTour(t: Tour): Promise<void> {
+  const channel = t.key('feed-channel');
+  await t.fail('redis_subscribe', { channels: [channel], keys: [t.key('feed-key')] }, 'NOTIFICATIONS_OFF');
+  await t.fail('redis_watch', { keys: [t.key('feed-key')], wait_ms: 50 }, 'NOTIFICATIONS_OFF');
+  const { subscription_id: id } = await t.ok('redis_subscribe', { channels: [channel] });
+  await t.ok('redis_publish', { channel, message: { deploy: 'api' } });
+  await t.redis.publish(channel, 'plain text');
+  expect((await readAll(t, id, 2)).map((event) => event.message)).toEqual([{ deploy: 'api' }, 'plain text']);
+  expect(await t.ok('redis_unsubscribe', { subscription_id: id })).toEqual({ unsubscribed: true });
+  await t.fail('redis_subscription_read', { subscription_id: id }, 'SUBSCRIPTION_NOT_FOUND');
+}

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis/client.js';
 import { expect } from 'vitest';
 import { documentedErrors } from '../../schema/define.js';
 import { tools, type ToolName } from '../../generated/registry.js';
@@ -16,10 +17,17 @@ export type ToolError = { code: string; message: string; details?: unknown };
 export interface Tour {
   /** The surface the calls travel over. */
   surface: string;
-  /** Redis as another client sees it (the server's database). */
-  redis: Redis;
+  /** Redis as another client sees it (the server's database; a cluster client on a cluster). */
+  redis: RedisClient;
+  /**
+   * What the server under test talks to. On a cluster, tours assert the clear refusal of what a
+   * cluster cannot do (other databases, FLUSHDB of one node, keys of different slots together).
+   */
+  topology: 'standalone' | 'cluster';
   /** A key no other test uses. */
   key(label: string): string;
+  /** A name for a primitive (lock, semaphore, rate limit) no other test uses; primitives put their own {tag} around it. */
+  name(label: string): string;
   call(name: string, args: Record<string, unknown>, options?: CallOptions): Promise<ToolOutcome>;
   /** Calls and expects success; returns the result. */
   ok<T = Record<string, any>>(name: string, args: Record<string, unknown>, options?: CallOptions): Promise<T>;
@@ -33,7 +41,13 @@ export type FamilyTour = (tour: Tour) => Promise<void>;
 // Codes any surface can add: a hidden tool, a token or origin refused, a rate limit.
 const surfaceCodes = ['FORBIDDEN', 'UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL_ERROR'];
 
-export function makeTour(client: ToolClient, redis: Redis, called: Set<string>): Tour {
+/** The connections to run node-local commands on: every master of a cluster, or the one Redis. */
+export function everyMaster(redis: RedisClient): Redis[] {
+  return 'nodes' in redis ? redis.nodes('master') : [redis];
+}
+
+export function makeTour(client: ToolClient, redis: RedisClient, called: Set<string>, topology: Tour['topology'] = 'standalone'): Tour {
+  const tag = uniqueKey('tour');
   const call = (name: string, args: Record<string, unknown>, options?: CallOptions) => {
     called.add(name);
     return client.call(name, args, options);
@@ -41,7 +55,11 @@ export function makeTour(client: ToolClient, redis: Redis, called: Set<string>):
   return {
     surface: client.surface,
     redis,
-    key: (label) => uniqueKey(`tour:${label}`),
+    topology,
+    // On a cluster every key of one tour shares a hash slot, as an application would arrange with
+    // a {tag}: multi-key tools then work; their refusal of keys of different slots is tested apart.
+    key: topology === 'cluster' ? (label) => `{${tag}}:${uniqueKey(`tour:${label}`)}` : (label) => uniqueKey(`tour:${label}`),
+    name: (label) => uniqueKey(`tour:${label}`),
     call,
     async ok(name, args, options) {
       const outcome = await call(name, args, options);

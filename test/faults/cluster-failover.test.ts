@@ -1,0 +1,95 @@
+import type { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterInspector } from '../helpers/cluster-client.js';
+import { startCluster, type RedisCluster } from '../helpers/redis-cluster.js';
+import { restSurface, stdioSurface, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
+import { sleep, Workload } from '../helpers/workload.js';
+
+/**
+ * A master SIGKILLed under a write load, its replica promoted by the cluster: every call answers
+ * within a bound (a hang detector, not a speed claim), failures say REDIS_NOT_CONNECTED, writes
+ * to the failed master's slots succeed again once the replica has taken over, with the same
+ * server processes, and no write is applied twice. Replication is asynchronous, so a write
+ * acknowledged just before the kill can be lost: counted and printed, not asserted.
+ */
+
+const answerBoundMs = 5000;
+const allowedFailures = new Set(['REDIS_NOT_CONNECTED']);
+
+describe('cluster failover under load', () => {
+  let cluster: RedisCluster;
+  let check: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster();
+    check = clusterInspector(cluster.seeds);
+    check.on('error', () => undefined);
+  });
+
+  afterAll(async () => {
+    check?.disconnect();
+    await cluster?.stop();
+  });
+
+  for (const surface of [stdioSurface, restSurface]) {
+    it(`a master killed under load over ${surface.name}`, async () => {
+      let server: ServerUnderTest | undefined;
+      const clients: ToolClient[] = [];
+      try {
+        server = await surface.start(['--cluster-nodes', cluster.seeds, '--log-level', 'error']);
+        clients.push(await server.connect(), await server.connect());
+        const workload = new Workload(`failover:${surface.name}:${Date.now()}`);
+        // The list every worker pushes to lives on the master that is killed.
+        const victim = await cluster.masterOf(workload.listKey);
+        const pids = server.pids();
+
+        workload.start(clients, 2);
+        await sleep(500);
+        workload.phase = 'failover';
+        const killedAt = performance.now();
+        await cluster.kill(victim);
+        await cluster.waitForPromotion(victim);
+        const promotionMs = performance.now() - killedAt;
+        workload.phase = 'promoted';
+        // Time for the server to learn the new map (a MOVED reply or its periodic refresh) and serve on.
+        await sleep(2500);
+        await workload.stop();
+
+        const figures = workload.figures();
+        const pushesAfter = workload.records.filter((r) => r.phase === 'promoted' && r.tool === 'redis_rpush');
+        const firstOkAfter = pushesAfter.findIndex((r) => r.outcome.ok);
+        const verification = await workload.verify(check);
+        console.log(
+          `cluster failover over ${surface.name}: promotion took ${Math.round(promotionMs)} ms; ` +
+            `${figures.calls} calls, ${figures.ok} ok, failures ${JSON.stringify(figures.failuresByCode)}, slowest ${figures.maxMs} ms; ` +
+            `acknowledged writes checked ${verification.acknowledgedChecked}, lost ${verification.lost.length}, duplicated ${verification.duplicated.length}`,
+        );
+
+        // Never a hang: every call answered within the bound, and failed only as "not connected".
+        expect(figures.maxMs, figures.slowest.join('; ')).toBeLessThan(answerBoundMs);
+        for (const record of workload.records) {
+          if (!record.outcome.ok) expect(allowedFailures, `${record.tool}: ${record.outcome.code} ${record.outcome.message}`).toContain(record.outcome.code);
+        }
+        // Served again after the promotion, by the same processes, on the failed master's slots.
+        expect(firstOkAfter, 'a push to the promoted replica succeeded').toBeGreaterThanOrEqual(0);
+        expect(pushesAfter.slice(-4).every((r) => r.outcome.ok), 'the last pushes succeeded').toBe(true);
+        expect(server.pids()).toEqual(pids);
+        expect(server.crashed()).toEqual([]);
+        // No write applied twice, nothing nobody wrote.
+        expect(verification.duplicated).toEqual([]);
+        expect(verification.strangers).toEqual([]);
+      } finally {
+        await Promise.all(clients.map((client) => client.close()));
+        await server?.stop();
+      }
+      // The killed node comes back as a replica, ready for the next surface.
+      for (const node of cluster.nodes) if (node.pid === undefined || !(await isUp(node))) await cluster.restart(node);
+      await cluster.waitHealthy();
+    });
+  }
+});
+
+async function isUp(node: { host: string; port: number }): Promise<boolean> {
+  const { answersPing } = await import('../../src/redis/embedded.js');
+  return answersPing(node);
+}

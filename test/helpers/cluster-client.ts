@@ -1,0 +1,10 @@
+import { Cluster } from 'ioredis';
+
+/** A plain cluster client, separate from the server under test, to check what really is in the cluster. */
+export function clusterInspector(seeds: string): Cluster {
+  const nodes = seeds.split(',').map((seed) => {
+    const at = seed.lastIndexOf(':');
+    return { host: seed.slice(0, at), port: Number(seed.slice(at + 1)) };
+  });
+  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+}
