@@ -200,6 +200,7 @@ export class RedisMCPServer {
       redis: this.redis,
       metrics: this.metrics,
       logger: this.log,
+      keys: new KeySpace(this.config.keyPrefix),
       maxValueBytes: this.config.maxValueBytes,
       maxMessageBytes: this.config.maxMessageBytes,
       sessionIdleTimeoutSec: this.config.sessionIdleTimeoutSec,

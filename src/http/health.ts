@@ -59,6 +59,8 @@ async function healthPlugin(app: FastifyInstance, options: HealthOptions): Promi
       version,
       server_name: serverName,
       redis: health,
+      // Streamable HTTP sessions live in Redis; these are the copies this instance holds, and where they came from.
+      mcp_http_sessions: metrics.httpSessionFigures(),
     });
   });
 

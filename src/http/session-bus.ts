@@ -1,0 +1,91 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+type Listener = (text: string) => void;
+
+/**
+ * The pub/sub link between server instances for Streamable HTTP sessions, on one subscriber
+ * connection per instance (made on first use): the channel on which ended sessions are announced
+ * (so every instance drops its copy), and the event channels of the sessions whose GET stream this
+ * instance holds (subscribed while it holds one). With one instance running, it costs one idle
+ * connection and a PUBLISH per ended session.
+ */
+export class SessionBus {
+  private subscriber: Redis | undefined;
+  private readonly listeners = new Map<string, Set<Listener>>();
+  /** The SUBSCRIBE of each channel listened on: later listeners wait for it too. */
+  private readonly subscribed = new Map<string, Promise<unknown>>();
+  private closed = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: Logger,
+    /** Called after the subscriber reconnected: announcements sent meanwhile were missed. */
+    private readonly onReconnected: () => void,
+  ) {}
+
+  private connection(): Redis {
+    if (this.subscriber) return this.subscriber;
+    const subscriber = this.redis.duplicate({
+      connectionName: 'redis-mcp-server:sessions',
+      // Subscriptions asked for while (re)connecting are sent once connected, and renewed after a reconnect.
+      enableOfflineQueue: true,
+      autoResubscribe: true,
+      lazyConnect: false,
+    });
+    let wasReady = false;
+    subscriber.on('ready', () => {
+      if (wasReady) this.onReconnected();
+      wasReady = true;
+    });
+    // Told through the shared connection's log.
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (channel: string, text: string) => {
+      for (const listener of this.listeners.get(channel) ?? []) {
+        try {
+          listener(text);
+        } catch (error) {
+          this.log.warn({ err: error }, 'a session channel listener failed');
+        }
+      }
+    });
+    this.subscriber = subscriber;
+    return subscriber;
+  }
+
+  /** Listens on a channel until the returned function is called; resolves once subscribed. */
+  async listen(channel: string, listener: Listener): Promise<() => void> {
+    if (this.closed) throw new Error('the session bus is closed');
+    let set = this.listeners.get(channel);
+    const first = !set;
+    if (!set) this.listeners.set(channel, (set = new Set()));
+    set.add(listener);
+    const stop = () => {
+      const current = this.listeners.get(channel);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.listeners.delete(channel);
+      this.subscribed.delete(channel);
+      if (!this.closed) void this.subscriber?.unsubscribe(channel).catch(() => undefined);
+    };
+    if (first) this.subscribed.set(channel, this.connection().subscribe(channel));
+    try {
+      await this.subscribed.get(channel);
+    } catch (error) {
+      stop();
+      throw error;
+    }
+    return stop;
+  }
+
+  async publish(channel: string, text: string): Promise<void> {
+    await this.redis.publish(channel, text);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.listeners.clear();
+    this.subscribed.clear();
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+  }
+}
