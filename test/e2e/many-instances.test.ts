@@ -7,7 +7,7 @@ import { RedisEventStore } from '../../src/http/redis-event-store.js';
 import { sessionDigest } from '../../src/http/session-records.js';
 import { KeySpace } from '../../src/redis/keyspace.js';
 import { freshConnectionFetch, freshRequest, sseEvents } from '../helpers/fresh-connection-http.js';
-import { inspector } from '../helpers/redis-client.js';
+import { deleteMatching, inspector } from '../helpers/redis-client.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
 
@@ -20,7 +20,7 @@ import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-
 const redisUrl = inject('redisUrl');
 const prefix = `mi-${randomUUID().slice(0, 8)}:`;
 const keys = new KeySpace(prefix);
-const instanceArgs = ['--redis-url', redisUrl, '--key-prefix', prefix, '--toolsets', 'seed,lists'];
+const instanceArgs = ['--redis-url', redisUrl, '--key-prefix', prefix, '--toolsets', 'seed,lists,hashes,coordination,messaging'];
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
 
 let instances: HttpCliProcess[] = [];
@@ -38,6 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.close();
   await Promise.all(instances.map((instance) => instance.stop()));
+  if (redis) await deleteMatching(redis, `${prefix}*`);
   redis?.disconnect();
 });
 
@@ -165,6 +166,50 @@ describe('event streams resume on any instance', () => {
       { id: missed[1], data: note(4) },
     ]);
     await freshRequest(`${a.baseUrl}/mcp`, { method: 'DELETE', headers: withoutBody(session) });
+  });
+});
+
+describe('handles minted on one instance', () => {
+  /** A REST call to one instance (not through the proxy): which instance serves it is chosen here. */
+  async function rest(instance: HttpCliProcess, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+    const answer = await freshRequest(`${instance.baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    expect(answer.status, answer.text).toBe(200);
+    return JSON.parse(answer.text) as Record<string, unknown>;
+  }
+
+  it('are honoured on every other: lock tokens, queue receipts, scan cursors', async () => {
+    const [a, b, c] = instances as [HttpCliProcess, HttpCliProcess, HttpCliProcess];
+    const name = `lock-${randomUUID()}`;
+    const lock = await rest(a, 'POST', `/v1/locks/${name}/acquire`, { ttl_ms: 30_000 });
+    expect(lock).toMatchObject({ acquired: true, token: expect.any(String) });
+    expect(await rest(b, 'POST', `/v1/locks/${name}/release`, { token: lock.token })).toMatchObject({ released: true });
+
+    const queue = `queue-${randomUUID()}`;
+    const { job_id } = await rest(a, 'POST', `/v1/queues/${queue}/enqueue`, { payload: { n: 1 } });
+    const claimed = (await rest(b, 'POST', `/v1/queues/${queue}/claim`, { consumer: 'agent-b' })) as { jobs: { job_id: string; receipt: string }[] };
+    expect(claimed.jobs).toHaveLength(1);
+    expect(await rest(c, 'POST', `/v1/queues/${queue}/ack`, { job_id, receipt: claimed.jobs[0]!.receipt })).toMatchObject({ acked: true });
+
+    const hash = `hash-${randomUUID()}`;
+    const fields = Array.from({ length: 300 }, (_, i) => `f${i}`);
+    await redis.hset(`${prefix}${hash}`, Object.fromEntries(fields.map((field) => [field, '1'])));
+    const seen: string[] = [];
+    let cursor = '0';
+    let page = 0;
+    do {
+      // Each page from the next instance, continuing the cursor the previous one handed out.
+      const answer = (await rest(instances[page++ % 3]!, 'GET', `/v1/hashes/${hash}/scan?count=40&cursor=${cursor}`)) as { entries: { field: string }[]; cursor: string };
+      seen.push(...answer.entries.map((entry) => entry.field));
+      cursor = answer.cursor;
+    } while (cursor !== '0' && page < 100);
+    expect(page).toBeGreaterThan(3);
+    expect(seen.sort()).toEqual([...fields].sort());
+    await redis.del(`${prefix}${hash}`, `${prefix}${name}`);
+    await deleteMatching(redis, `${prefix}q:{${queue}}*`);
   });
 });
 
