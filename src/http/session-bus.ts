@@ -53,8 +53,12 @@ export class SessionBus {
     return subscriber;
   }
 
-  /** Listens on a channel until the returned function is called; resolves once subscribed. */
-  async listen(channel: string, listener: Listener): Promise<() => void> {
+  /**
+   * Listens on a channel until the returned function is called; resolves once subscribed, and
+   * throws when that does not happen within `timeoutMs` (Redis unreachable: the subscriber would
+   * otherwise wait for it).
+   */
+  async listen(channel: string, listener: Listener, timeoutMs = 2000): Promise<() => void> {
     if (this.closed) throw new Error('the session bus is closed');
     let set = this.listeners.get(channel);
     const first = !set;
@@ -68,11 +72,17 @@ export class SessionBus {
       if (!this.closed) void this.subscriber?.unsubscribe(channel).catch(() => undefined);
     };
     if (first) this.subscribed.set(channel, this.connection().subscribe(channel));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`not subscribed to a session channel within ${timeoutMs} ms`)), timeoutMs);
+    });
     try {
-      await this.subscribed.get(channel);
+      await Promise.race([this.subscribed.get(channel), late]);
     } catch (error) {
       stop();
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     return stop;
   }
