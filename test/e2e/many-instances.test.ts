@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisEventStore } from '../../src/http/redis-event-store.js';
 import { sessionDigest } from '../../src/http/session-records.js';
 import { KeySpace } from '../../src/redis/keyspace.js';
-import { freshConnectionFetch, freshRequest, sseEvents } from '../helpers/fresh-connection-http.js';
+import { freshConnectionFetch, freshRequest, readEvents, sseEvents } from '../helpers/fresh-connection-http.js';
 import { deleteMatching, inspector } from '../helpers/redis-client.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
@@ -145,12 +145,16 @@ describe('event streams resume on any instance', () => {
     const producer = new RedisEventStore(redis, keys.mcpSessionEvents(sessionDigest(sessionId)), { maxEvents: 64, ttlMs: 60_000 });
     const note = (n: number) => ({ jsonrpc: '2.0' as const, method: 'notifications/message', params: { level: 'info', data: `note ${n}` } });
 
-    // The GET stream is held by B; the notifications come from elsewhere while it is open.
-    const live = freshRequest(`${b.baseUrl}/mcp`, { method: 'GET', headers: session, abortAfterMs: 1500 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The GET stream is held by B; once it is open (its priming event came), notifications come from elsewhere.
+    const controller = new AbortController();
+    const live = await freshConnectionFetch(`${b.baseUrl}/mcp`, { method: 'GET', headers: session, signal: controller.signal });
+    expect(live.status).toBe(200);
+    const reading = readEvents(live, 3);
+    await expect.poll(() => redis.pubsub('NUMSUB', keys.mcpSessionEvents(sessionDigest(sessionId))).then((reply) => Number((reply as unknown[])[1])), { timeout: 5000, interval: 20 }).toBe(1);
     const first = await producer.storeEvent('_GET_stream', note(1));
     await producer.storeEvent('_GET_stream', note(2));
-    const seen = sseEvents((await live).text);
+    const seen = await reading;
+    controller.abort();
     expect(seen[0]).toMatchObject({ data: undefined });
     expect(seen.slice(1)).toEqual([
       { id: first, data: note(1) },
@@ -160,8 +164,8 @@ describe('event streams resume on any instance', () => {
 
     // While the client is away, two more; it comes back through C with the last id it saw.
     const missed = [await producer.storeEvent('_GET_stream', note(3)), await producer.storeEvent('_GET_stream', note(4))];
-    const back = await freshRequest(`${c.baseUrl}/mcp`, { method: 'GET', headers: { ...session, 'last-event-id': lastSeen }, abortAfterMs: 1000 });
-    expect(sseEvents(back.text)).toEqual([
+    const back = await freshConnectionFetch(`${c.baseUrl}/mcp`, { method: 'GET', headers: { ...session, 'last-event-id': lastSeen } });
+    expect(await readEvents(back, 2)).toEqual([
       { id: missed[0], data: note(3) },
       { id: missed[1], data: note(4) },
     ]);

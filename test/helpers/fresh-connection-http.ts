@@ -77,3 +77,21 @@ export const freshConnectionFetch: typeof fetch = (input, init = {}) =>
     req.on('error', reject);
     req.end(body);
   });
+
+/** Reads an event stream until `count` events arrived (then cancels it), or fails after `timeoutMs`. */
+export async function readEvents(response: Response, count: number, timeoutMs = 5000): Promise<{ id?: string; data?: unknown }[]> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const timer = setTimeout(() => void reader.cancel(), timeoutMs);
+  let text = '';
+  try {
+    while (sseEvents(text.slice(0, text.lastIndexOf('\n\n') + 2)).length < count) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended after ${sseEvents(text).length} of ${count} events`);
+      text += value;
+    }
+    return sseEvents(text.slice(0, text.lastIndexOf('\n\n') + 2));
+  } finally {
+    clearTimeout(timer);
+    void reader.cancel().catch(() => undefined);
+  }
+}
