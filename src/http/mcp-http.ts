@@ -17,6 +17,7 @@ import { serveEventStream } from './event-stream.js';
 import { directToolCall } from './mcp-direct.js';
 import { RedisEventStore } from './redis-event-store.js';
 import { SessionBus } from './session-bus.js';
+import { recordTtlMs, SessionCache, type Session } from './session-cache.js';
 import { sessionLabel } from './session-label.js';
 import { sessionDigest, SessionRecords, type SessionRecord } from './session-records.js';
 
@@ -37,37 +38,6 @@ export interface McpHttpOptions {
   /** SSE keep-alive comment period on GET streams. */
   keepAliveMs?: number;
 }
-
-interface Session {
-  id: string;
-  /** Names the session's keys and channels (see session-records.ts). */
-  digest: string;
-  transport: StreamableHTTPServerTransport;
-  server: ToolServer;
-  store: RedisEventStore;
-  /** What other instances need to serve it; kept to write it again if the first write failed. */
-  record: SessionRecord;
-  lastSeen: number;
-  /** Requests (including an open GET stream) being served now; a busy session is never idle. */
-  active: number;
-  /** SHA-256 of the bearer token that opened it (with tokens asked for), else undefined. */
-  owner: Buffer | undefined;
-  /** Whether its record is in Redis (false while Redis could not be written). */
-  saved: boolean;
-  /** When this instance last pushed back its expiry in Redis (0: at its next use). */
-  refreshedAt: number;
-  /** The stamp of that refresh; undefined while this instance has written none. */
-  stamp: string | undefined;
-  /** Loaded from Redis (opened by another instance, or by this one before it let the copy go). */
-  loaded: boolean;
-  /** GET streams of this session held here: each ends with the session's copy. */
-  streams: Set<() => void>;
-  /** Whether one of those is the standalone stream (one per session per instance). */
-  standaloneOpen: boolean;
-}
-
-/** How much of the idle timeout may pass between two refreshes of a session's record by one instance. */
-const refreshFraction = 0.1;
 
 /** A JSON-RPC error written on a hijacked reply. */
 function rawRpcError(res: ServerResponse, status: number, code: number, message: string): void {
@@ -126,140 +96,19 @@ function sameOwner(session: Buffer | undefined, presented: Buffer | undefined): 
 async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Promise<void> {
   const { runner, metrics, idleTimeoutMs, maxSessions, bindToToken, redis } = options;
   const keys = options.keys ?? new KeySpace();
-  const refreshEveryMs = Math.max(20, Math.floor(idleTimeoutMs * refreshFraction));
-  const sweepEveryMs = Math.max(20, Math.min(refreshEveryMs, 30_000));
-  // A record outlives the idle timeout by what one instance may leave between two refreshes of a busy session.
-  const recordTtlMs = idleTimeoutMs + refreshEveryMs + 2 * sweepEveryMs;
-  const records = new SessionRecords(redis, keys, recordTtlMs);
+  const ttlMs = recordTtlMs(idleTimeoutMs);
+  const records = new SessionRecords(redis, keys, ttlMs);
   const maxEvents = options.maxEventsPerSession ?? 64;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
-  /** Tells this instance's refreshes from every other's (see SessionRecords.release). */
-  const instance = randomUUID().slice(0, 8);
-  let stamps = 0;
-  const nextStamp = () => `${instance}:${++stamps}`;
-
-  const sessions = new Map<string, Session>();
-  const byDigest = new Map<string, Session>();
-  metrics.heldHttpSessions = () => sessions.size;
-  /** Sessions whose initialize is being answered: they count against maxSessions already. */
-  const opening = new Set<StreamableHTTPServerTransport>();
+  const bus = new SessionBus(redis, app.log as never, () => sessions.checkAllAgain());
+  const sessions = new SessionCache({ records, bus, keys, metrics, log: app.log, idleTimeoutMs, maxSessions });
   /** Sessions being loaded from Redis, by id: concurrent requests wait for the same load. */
   const loading = new Map<string, Promise<Session | undefined>>();
-
-  const bus = new SessionBus(redis, app.log as never, () => {
-    // Announcements of ended sessions may have been missed: every copy checks Redis at its next use.
-    for (const session of sessions.values()) session.refreshedAt = 0;
-  });
-  let closedListener: Promise<unknown> | undefined;
-  const listenForClosed = () => {
-    closedListener ??= bus
-      .listen(keys.mcpSessionsClosed(), (digest) => {
-        const session = byDigest.get(digest);
-        if (session) dropLocal(session, 'ended through another instance');
-      })
-      .catch(() => (closedListener = undefined));
-  };
-
-  const add = (session: Session) => {
-    sessions.set(session.id, session);
-    byDigest.set(session.digest, session);
-    metrics.activeSessions++;
-    if (session.loaded) metrics.httpSessions.loaded++;
-    else metrics.httpSessions.opened++;
-    listenForClosed();
-  };
-
-  const forget = (id: string) => {
-    const session = sessions.get(id);
-    if (!session) return;
-    sessions.delete(id);
-    byDigest.delete(session.digest);
-    metrics.activeSessions--;
-    for (const end of [...session.streams]) end();
-  };
-
-  /** Lets this instance's copy go; the session itself lives on in Redis. */
-  const dropLocal = (session: Session, reason: string) => {
-    if (sessions.get(session.id) !== session) return;
-    app.log.debug({ mcpSession: sessionLabel(session.id), reason }, 'dropped the local copy of an MCP session');
-    forget(session.id);
-    // Closing the server closes its transport, which ends any open streams of the session.
-    void session.server.close().catch(() => undefined);
-  };
-
-  /** Makes room for one more session by letting the least recently used idle copy go (loaded ones only, unless `any`). */
-  const makeRoom = (any: boolean): boolean => {
-    if (sessions.size + opening.size < maxSessions) return true;
-    let oldest: Session | undefined;
-    for (const session of sessions.values()) {
-      if (session.active > 0 || !session.saved || (!any && !session.loaded)) continue;
-      if (!oldest || session.lastSeen < oldest.lastSeen) oldest = session;
-    }
-    if (!oldest) return false;
-    metrics.httpSessions.evicted++;
-    dropLocal(oldest, 'room for another session');
-    return true;
-  };
-
-  /** Pushes the session's expiry back in Redis, at most once per refresh period (never on every call). */
-  const refresh = (session: Session, now: number) => {
-    if (now - session.refreshedAt < refreshEveryMs) return;
-    session.refreshedAt = now;
-    const stamp = nextStamp();
-    const written = session.saved
-      ? records.refresh(session.digest, stamp).then((alive) => {
-          if (alive) session.stamp = stamp;
-          // Deleted through another instance, or expired: no instance serves it any more.
-          else dropLocal(session, 'its record is gone');
-        })
-      : records.save(session.digest, session.record, stamp).then(() => {
-          session.saved = true;
-          session.stamp = stamp;
-        });
-    written.catch((error: unknown) => {
-      // Tried again at the next use.
-      session.refreshedAt = 0;
-      app.log.debug({ err: error, mcpSession: sessionLabel(session.id) }, 'could not refresh an MCP session in Redis');
-    });
-  };
-
-  const touch = (session: Session) => {
-    const now = Date.now();
-    session.lastSeen = now;
-    refresh(session, now);
-  };
-
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const session of sessions.values()) {
-      if (session.active === 0 && now - session.lastSeen >= idleTimeoutMs) {
-        app.log.info({ mcpSession: sessionLabel(session.id), idleMs: now - session.lastSeen }, 'closing idle MCP session');
-        dropLocal(session, 'idle');
-        // Idle here; ended everywhere if no other instance refreshed it since this one did.
-        if (session.saved && session.stamp) {
-          const stamp = session.stamp;
-          void records
-            .release(session.digest, stamp)
-            .then((released) => (released ? bus.publish(keys.mcpSessionsClosed(), session.digest) : undefined))
-            .catch(() => undefined);
-        }
-      } else if (session.active > 0 || session.lastSeen > session.refreshedAt || !session.saved) {
-        refresh(session, now);
-      }
-    }
-  }, sweepEveryMs);
-  sweep.unref();
 
   // Runs after in-flight calls have drained (see app.ts): close every session copy and its streams.
   // The sessions themselves live on in Redis, for the other instances (or this one, restarted).
   app.addHook('preClose', async () => {
-    clearInterval(sweep);
-    await Promise.all(
-      [...sessions.values()].map((session) => {
-        forget(session.id);
-        return session.server.close().catch(() => undefined);
-      }),
-    );
+    await sessions.closeAll();
     bus.close();
   });
 
@@ -268,7 +117,7 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     const server = createMcpServer(runner);
     const store = new RedisEventStore(redis, keys.mcpSessionEvents(digest), {
       maxEvents,
-      ttlMs: recordTtlMs,
+      ttlMs,
       onStoreError: (error) => app.log.warn({ err: error.message, mcpSession: sessionLabel(id) }, 'could not store an SSE event in Redis; it cannot be replayed'),
     });
     return { server, store };
@@ -286,7 +135,7 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
       onsessioninitialized: async () => {
         const session: Session = { id, digest, transport, server, store, record, lastSeen: Date.now(), active: 1, owner, saved: false, refreshedAt: Date.now(), stamp: undefined, loaded: false, streams: new Set(), standaloneOpen: false };
         // In Redis before the client learns the id, so its next request may go to any instance.
-        const stamp = nextStamp();
+        const stamp = sessions.nextStamp();
         try {
           await records.save(digest, record, stamp);
           session.saved = true;
@@ -296,21 +145,21 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
           session.refreshedAt = 0;
           app.log.warn({ err: (error as Error).message, mcpSession: sessionLabel(id) }, 'could not keep an MCP session in Redis; only this instance serves it until Redis answers');
         }
-        opening.delete(transport);
-        add(session);
+        sessions.opening.delete(transport);
+        sessions.add(session);
         app.log.info({ mcpSession: sessionLabel(id), transport: 'http' }, 'MCP session opened');
       },
       onsessionclosed: (id) => endEverywhere(id),
     });
     transport.onclose = () => {
-      opening.delete(transport);
-      if (transport.sessionId) forget(transport.sessionId);
+      sessions.opening.delete(transport);
+      if (transport.sessionId) sessions.forget(transport.sessionId);
     };
-    opening.add(transport);
+    sessions.opening.add(transport);
     try {
       await server.connect(transport);
     } catch (error) {
-      opening.delete(transport);
+      sessions.opening.delete(transport);
       throw error;
     }
     return transport;
@@ -335,10 +184,10 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     if (!record) return undefined;
     const existing = sessions.get(id);
     if (existing) return existing;
-    if (!makeRoom(true)) throw new SessionsFull();
+    if (!sessions.makeRoom(true)) throw new SessionsFull();
     const { server, store } = sessionParts(id, digest);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id, eventStore: store, onsessionclosed: (id) => endEverywhere(id) });
-    transport.onclose = () => forget(id);
+    transport.onclose = () => sessions.forget(id);
     await server.connect(transport);
     store.muted = true;
     try {
@@ -351,7 +200,7 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     }
     const owner = record.owner ? Buffer.from(record.owner, 'hex') : undefined;
     const session: Session = { id, digest, transport, server, store, record, lastSeen: Date.now(), active: 0, owner, saved: true, refreshedAt: 0, stamp: undefined, loaded: true, streams: new Set(), standaloneOpen: false };
-    add(session);
+    sessions.add(session);
     app.log.debug({ mcpSession: sessionLabel(id) }, 'MCP session loaded from Redis');
     return session;
   }
@@ -373,7 +222,7 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
   // one) costs two more promise jobs per call.
   async function answerDirectly(reply: FastifyReply, sessionId: string, session: Session, call: PlainToolCall): Promise<void> {
     session.active++;
-    touch(session);
+    sessions.touch(session);
     try {
       const answer = await session.server.answer(call);
       reply.code(200).header('mcp-session-id', sessionId);
@@ -412,7 +261,7 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
       if (standalone) session.standaloneOpen = false;
       if (end) session.streams.delete(end);
     });
-    touch(session);
+    sessions.touch(session);
     try {
       end = await serveEventStream(res, {
         sessionId: session.id,
@@ -462,7 +311,7 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
       }
       transport = session.transport;
     } else if (request.method === 'POST' && isInitializeRequest(request.body)) {
-      if (!makeRoom(false)) return void busy(request, reply, requestIdOf(request.body));
+      if (!sessions.makeRoom(false)) return void busy(request, reply, requestIdOf(request.body));
       transport = await newSession(presented, declaredBy(request.body, presented));
     } else {
       return void rpcError(reply, 400, -32000, 'Bad Request: no valid Mcp-Session-Id header; send initialize first.');
@@ -471,7 +320,7 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     reply.hijack();
     if (session) {
       session.active++;
-      touch(session);
+      sessions.touch(session);
     }
     const started = performance.now();
     reply.raw.once('close', () => {
@@ -482,7 +331,7 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
         current.lastSeen = Date.now();
       } else if (!transport.sessionId) {
         // initialize failed: nothing refers to this server any more.
-        opening.delete(transport);
+        sessions.opening.delete(transport);
         void transport.close();
       }
       // A response that finished has its line from Fastify; a stream the client cut (a GET stream, a
