@@ -230,6 +230,7 @@ describe('a mixed workload while an instance is killed and restarted', () => {
     const writesPerClient = 40;
     const afterRestart = 90;
     const initializeBefore = proxy.initializeRequests;
+    const resumesBefore = proxy.resumeRequests;
     const figures = { acked: 0, transportRetries: 0, inProgressRetries: 0, outcomeUnknown: 0, busyRetries: 0, killedAt: 0, restartedAt: 0 };
     const acked: string[] = [];
 
@@ -346,7 +347,7 @@ describe('a mixed workload while an instance is killed and restarted', () => {
         `instance 2 SIGKILLed after ${figures.killedAt} acks, back after ${figures.restartedAt}, then served ${servedAfterRestart} connections; acknowledged=${acked.length} stored=${stored.length} ` +
         `lost=${lost} doubled=${doubled} unacknowledged-but-stored=${unacknowledged}; retries: lost answer=${figures.transportRetries} ` +
         `in-progress=${figures.inProgressRetries} outcome-unknown=${figures.outcomeUnknown} other=${figures.busyRetries}; ` +
-        `initialize requests=${proxy.initializeRequests - initializeBefore} (re-initializations=${reinitialized}); sessions loaded from Redis per instance now=${loads.join(',')}`,
+        `initialize requests=${proxy.initializeRequests - initializeBefore} (re-initializations=${reinitialized}); event streams resumed with Last-Event-ID=${proxy.resumeRequests - resumesBefore}; sessions loaded from Redis per instance now=${loads.join(',')}`,
     );
     expect(total).toBeGreaterThanOrEqual((sdkClients + restClients) * writesPerClient);
     expect(new Set(acked).size).toBe(total);

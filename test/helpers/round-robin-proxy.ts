@@ -12,7 +12,8 @@ export interface Backend {
  * one backend; a client wanting each request elsewhere opens a connection per request.
  *
  * It also counts MCP initialize requests passing through (by the text `"method":"initialize"` in
- * what clients send), so a test can tell whether any client had to start its session again.
+ * what clients send), so a test can tell whether any client had to start its session again, and
+ * requests resuming an event stream (a `last-event-id` header).
  */
 export interface RoundRobinProxy {
   port: number;
@@ -22,12 +23,18 @@ export interface RoundRobinProxy {
   readonly accepted: number[];
   /** initialize requests seen in client traffic. */
   readonly initializeRequests: number;
+  /** Requests carrying Last-Event-ID (event streams resumed), seen in client traffic. */
+  readonly resumeRequests: number;
   /** Replace backend i (e.g. an instance restarted on a new port). */
   setBackend(index: number, backend: Backend): void;
   close(): Promise<void>;
 }
 
 const initializeMarker = Buffer.from('"method":"initialize"');
+// Node's HTTP client sends header names as given; fetch implementations send them in lower case.
+const resumeMarker = Buffer.from('\r\nlast-event-id:');
+/** Bytes of one chunk kept to find a marker that continues in the next. */
+const carryBytes = Math.max(initializeMarker.length, resumeMarker.length) - 1;
 
 export async function startRoundRobinProxy(backends: Backend[]): Promise<RoundRobinProxy> {
   const targets = [...backends];
@@ -35,6 +42,7 @@ export async function startRoundRobinProxy(backends: Backend[]): Promise<RoundRo
   const sockets = new Set<Socket>();
   let next = 0;
   let initializeRequests = 0;
+  let resumeRequests = 0;
 
   /** Connects to the next backend that accepts, trying each at most once. */
   const connectUpstream = (tries: number): Promise<{ socket: Socket; index: number }> =>
@@ -58,12 +66,19 @@ export async function startRoundRobinProxy(backends: Backend[]): Promise<RoundRo
     client.pause();
     // The tail of the previous chunk, so a marker split across two chunks is still seen.
     let carry = Buffer.alloc(0);
+    const occurrences = (seen: Buffer, marker: Buffer) => {
+      let found = 0;
+      for (let at = seen.indexOf(marker); at !== -1; at = seen.indexOf(marker, at + 1)) {
+        // Not one seen already, wholly inside the previous chunk's tail.
+        if (at + marker.length > carry.length) found++;
+      }
+      return found;
+    };
     const count = (chunk: Buffer) => {
       const seen = Buffer.concat([carry, chunk]);
-      for (let at = seen.indexOf(initializeMarker); at !== -1; at = seen.indexOf(initializeMarker, at + 1)) {
-        if (at + initializeMarker.length > carry.length) initializeRequests++;
-      }
-      carry = seen.subarray(Math.max(0, seen.length - initializeMarker.length + 1));
+      initializeRequests += occurrences(seen, initializeMarker);
+      resumeRequests += occurrences(seen, resumeMarker);
+      carry = seen.subarray(Math.max(0, seen.length - carryBytes));
     };
     client.on('error', () => client.destroy());
     connectUpstream(targets.length).then(
@@ -106,6 +121,9 @@ export async function startRoundRobinProxy(backends: Backend[]): Promise<RoundRo
     accepted,
     get initializeRequests() {
       return initializeRequests;
+    },
+    get resumeRequests() {
+      return resumeRequests;
     },
     setBackend(index, backend) {
       targets[index] = backend;
