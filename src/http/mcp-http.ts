@@ -100,7 +100,7 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
   const records = new SessionRecords(redis, keys, ttlMs);
   const maxEvents = options.maxEventsPerSession ?? 64;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
-  const bus = new SessionBus(redis, app.log as never, () => sessions.checkAllAgain());
+  const bus = new SessionBus(redis, app.log, () => sessions.checkAllAgain());
   const sessions = new SessionCache({ records, bus, keys, metrics, log: app.log, idleTimeoutMs, maxSessions });
   /** Sessions being loaded from Redis, by id: concurrent requests wait for the same load. */
   const loading = new Map<string, Promise<Session | undefined>>();
@@ -153,7 +153,7 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     });
     transport.onclose = () => {
       sessions.opening.delete(transport);
-      if (transport.sessionId) sessions.forget(transport.sessionId);
+      if (transport.sessionId) sessions.forget(transport.sessionId, transport);
     };
     sessions.opening.add(transport);
     try {
@@ -187,7 +187,8 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     if (!sessions.makeRoom(true)) throw new SessionsFull();
     const { server, store } = sessionParts(id, digest);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id, eventStore: store, onsessionclosed: (id) => endEverywhere(id) });
-    transport.onclose = () => sessions.forget(id);
+    // A later copy of the same session (loaded after this one was let go) is not this transport's to forget.
+    transport.onclose = () => sessions.forget(id, transport);
     await server.connect(transport);
     store.muted = true;
     try {

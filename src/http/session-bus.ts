@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
 
 type Listener = (text: string) => void;
 
@@ -19,7 +19,7 @@ export class SessionBus {
 
   constructor(
     private readonly redis: Redis,
-    private readonly log: Logger,
+    private readonly log: Pick<FastifyBaseLogger, 'warn'>,
     /** Called after the subscriber reconnected: announcements sent meanwhile were missed. */
     private readonly onReconnected: () => void,
   ) {}

@@ -107,10 +107,10 @@ export class SessionCache {
     this.listenForEnded();
   }
 
-  /** Forgets the copy (its transport closed); its GET streams end. */
-  forget(id: string): void {
+  /** Forgets the copy (its transport closed; only the copy of that transport, when given); its GET streams end. */
+  forget(id: string, transport?: StreamableHTTPServerTransport): void {
     const session = this.sessions.get(id);
-    if (!session) return;
+    if (!session || (transport && session.transport !== transport)) return;
     this.sessions.delete(id);
     this.byDigest.delete(session.digest);
     this.options.metrics.activeSessions--;
