@@ -32,20 +32,20 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-async function start(options: { maxSessions?: number; sessionIdleTimeoutSec?: number } = {}): Promise<RunningHttpServer> {
+async function start(options: { maxSessions?: number; sessionIdleTimeoutSec?: number; authTokens?: string[] } = {}): Promise<RunningHttpServer> {
   const server = await startHttpServer(redisUrl, { keyPrefix: prefix, ...options });
   servers.push(server);
   return server;
 }
 
-async function open(server: RunningHttpServer): Promise<string> {
-  const answer = await freshRequest(`${server.url}/mcp`, { method: 'POST', headers, body: initialize });
+async function open(server: RunningHttpServer, extra: Record<string, string> = {}): Promise<string> {
+  const answer = await freshRequest(`${server.url}/mcp`, { method: 'POST', headers: { ...headers, ...extra }, body: initialize });
   expect(answer.status, answer.text).toBe(200);
   return answer.headers['mcp-session-id'] as string;
 }
 
-async function use(server: RunningHttpServer, sessionId: string): Promise<number> {
-  return (await freshRequest(`${server.url}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-session-id': sessionId }, body: call(2) })).status;
+async function use(server: RunningHttpServer, sessionId: string, extra: Record<string, string> = {}): Promise<number> {
+  return (await freshRequest(`${server.url}/mcp`, { method: 'POST', headers: { ...headers, ...extra, 'mcp-session-id': sessionId }, body: call(2) })).status;
 }
 
 const figures = (server: RunningHttpServer) => server.server.metrics.httpSessionFigures();
@@ -88,5 +88,20 @@ describe('the sessions one instance holds', () => {
     await expect.poll(() => redis.exists(record), { timeout: 5000, interval: 100 }).toBe(0);
     expect(await use(a, sessionId)).toBe(404);
     expect(await use(b, sessionId)).toBe(404);
+  });
+
+  it('answer, on every instance, only to the bearer token that opened the session', async () => {
+    const tokens = ['token-of-agent-one', 'token-of-agent-two'];
+    const a = await start({ authTokens: tokens });
+    const b = await start({ authTokens: tokens });
+    const sessionId = await open(a, { authorization: `Bearer ${tokens[0]}` });
+    // Another valid token is no way into it, on the instance that loads it either.
+    expect(await use(b, sessionId, { authorization: `Bearer ${tokens[1]}` })).toBe(404);
+    expect(await use(b, sessionId, { authorization: `Bearer ${tokens[0]}` })).toBe(200);
+    expect(await use(a, sessionId, { authorization: `Bearer ${tokens[1]}` })).toBe(404);
+    // The record holds a digest of the token, never the token.
+    const record = await redis.hgetall(keys.mcpSession(sessionDigest(sessionId)));
+    expect(JSON.stringify(record)).not.toContain(tokens[0]);
+    expect(record.owner).toMatch(/^[0-9a-f]{64}$/);
   });
 });
