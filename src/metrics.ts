@@ -20,6 +20,8 @@ export interface MetricsSnapshot {
   total_requests: number;
   total_errors: number;
   active_sessions: number;
+  /** Streamable HTTP sessions: held by this instance now, opened here, loaded from Redis (opened elsewhere, or let go and used again), and copies let go to make room. */
+  mcp_http_sessions: { held: number; opened_here: number; loaded_from_redis: number; evicted: number };
   registered_tools: number;
   server_name: string;
   version: string;
@@ -52,6 +54,8 @@ export class Metrics {
   readonly started = Date.now();
   /** Open MCP connections over /mcp and /ws; the transports keep it current. */
   activeSessions = 0;
+  /** Streamable HTTP sessions held here come from these: opened here, or loaded from Redis; `evicted` copies were let go for room. */
+  readonly httpSessions = { opened: 0, loaded: 0, evicted: 0 };
   private totalCalls = 0;
   private totalErrors = 0;
   private readonly stats = new Map<ToolName, ToolStats>();
@@ -111,6 +115,7 @@ export class Metrics {
       total_requests: this.totalCalls,
       total_errors: this.totalErrors,
       active_sessions: this.activeSessions,
+      mcp_http_sessions: this.httpSessionFigures(),
       registered_tools: this.registeredTools(),
       server_name: serverName,
       version,
@@ -120,6 +125,15 @@ export class Metrics {
       ...(this.topology.failovers ? { sentinel_failovers_seen: this.topology.failovers() } : {}),
     };
   }
+
+  /** Held now: every HTTP session copy held here is one opened or loaded and not yet let go. */
+  httpSessionFigures(): MetricsSnapshot['mcp_http_sessions'] {
+    const { opened, loaded, evicted } = this.httpSessions;
+    return { held: this.heldHttpSessions(), opened_here: opened, loaded_from_redis: loaded, evicted };
+  }
+
+  /** Set by the Streamable HTTP surface: how many session copies it holds now. */
+  heldHttpSessions: () => number = () => 0;
 
   /** Prometheus text exposition. */
   async prometheus(): Promise<string> {
@@ -165,6 +179,25 @@ export class Metrics {
       registers: [registry],
       collect() {
         this.set(self.activeSessions);
+      },
+    });
+    new Gauge({
+      name: 'redis_mcp_http_sessions_held',
+      help: 'Streamable HTTP sessions held by this instance now (a cache of those kept in Redis).',
+      registers: [registry],
+      collect() {
+        this.set(self.heldHttpSessions());
+      },
+    });
+    new Counter({
+      name: 'redis_mcp_http_sessions_total',
+      help: 'Streamable HTTP session copies this instance took on, by origin: opened here, or loaded from Redis.',
+      labelNames: ['origin'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ origin: 'opened' }, self.httpSessions.opened);
+        this.inc({ origin: 'loaded' }, self.httpSessions.loaded);
       },
     });
     new Gauge({

@@ -249,6 +249,7 @@ export class RedisMCPServer {
       sentinel: this.sentinelWatch,
       logger: this.log,
       subscriptions: this.subscriptionRegistry,
+      keys: new KeySpace(this.config.keyPrefix),
       maxValueBytes: this.config.maxValueBytes,
       maxMessageBytes: this.config.maxMessageBytes,
       sessionIdleTimeoutSec: this.config.sessionIdleTimeoutSec,

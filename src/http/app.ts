@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { requestLog, type RequestLog } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { SentinelWatch } from '../redis/sentinel-health.js';
+import type { KeySpace } from '../redis/keyspace.js';
 import { DrainingRunner } from '../tools/draining-runner.js';
 import type { ToolRunner } from '../tools/runner.js';
 import auth from './auth.js';
@@ -30,6 +31,8 @@ export interface AppOptions {
   /** In sentinel mode, for /health. */
   sentinel?: SentinelWatch | undefined;
   logger: Logger;
+  /** Names the keys the app keeps of its own (Streamable HTTP sessions); default: no --key-prefix. */
+  keys?: KeySpace;
   /** Largest value a write may store. */
   maxValueBytes: number;
   /** Largest request body or WebSocket frame (--max-message-bytes); default: maxValueBytes plus 1 MiB for the rest. */
@@ -181,7 +184,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (surfaces === 'all') {
     await app.register(rest, { runner });
     await app.register(feedStreams, { runner, subscriptions: options.subscriptions });
-    await app.register(mcpHttp, { runner, metrics, idleTimeoutMs: options.sessionIdleTimeoutSec * 1000, maxSessions: edges.maxSessions, bindToToken: (options.authTokens ?? []).length > 0 });
+    await app.register(mcpHttp, { runner, metrics, redis, keys: options.keys, idleTimeoutMs: options.sessionIdleTimeoutSec * 1000, maxSessions: edges.maxSessions, bindToToken: (options.authTokens ?? []).length > 0 });
     await app.register(ws, {
       runner,
       metrics,

@@ -73,6 +73,8 @@ async function healthPlugin(app: FastifyInstance, options: HealthOptions): Promi
       redis: health,
       topology: topology ?? { mode: isCluster(redis) ? 'cluster' : sentinel ? 'sentinel' : 'standalone' },
       ...(sentinel ? { sentinel } : {}),
+      // Streamable HTTP sessions live in Redis; these are the copies this instance holds, and where they came from.
+      mcp_http_sessions: metrics.httpSessionFigures(),
     });
   });
 

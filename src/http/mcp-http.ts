@@ -1,15 +1,25 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { ErrorCode, isInitializeRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { RedisClient } from '../redis/client.js';
 import type { Metrics } from '../metrics.js';
+import { trimInitialize } from '../mcp/client-declaration.js';
 import { errorAnswer, readParsed, requestIdOf, type JSONRPCErrorAnswer } from '../mcp/jsonrpc.js';
+import { replayInitialize } from '../mcp/revive-transport.js';
 import { answerText, createMcpServer, type PlainToolCall, type ToolServer } from '../mcp/server-factory.js';
+import { KeySpace } from '../redis/keyspace.js';
 import type { ToolRunner } from '../tools/runner.js';
 import { tokenDigest } from './auth.js';
+import { serveEventStream } from './event-stream.js';
 import { directToolCall } from './mcp-direct.js';
+import { RedisEventStore } from './redis-event-store.js';
+import { SessionBus } from './session-bus.js';
+import { recordTtlMs, SessionCache, type Session } from './session-cache.js';
 import { sessionLabel } from './session-label.js';
+import { sessionDigest, SessionRecords, type SessionRecord } from './session-records.js';
 
 export interface McpHttpOptions {
   runner: ToolRunner;
@@ -20,16 +30,20 @@ export interface McpHttpOptions {
   maxSessions: number;
   /** Bearer tokens are asked for: a session answers only to the token that opened it. */
   bindToToken: boolean;
+  /** Where sessions and their events are kept, so that every server instance can serve every session. */
+  redis: RedisClient;
+  keys?: KeySpace;
+  /** Most SSE events kept per session for clients that resume (approximately). */
+  maxEventsPerSession?: number;
+  /** SSE keep-alive comment period on GET streams. */
+  keepAliveMs?: number;
 }
 
-interface Session {
-  transport: StreamableHTTPServerTransport;
-  server: ToolServer;
-  lastSeen: number;
-  /** Requests (including an open GET stream) being served now; a busy session is never idle. */
-  active: number;
-  /** SHA-256 of the bearer token that opened it (with tokens asked for), else undefined. */
-  owner: Buffer | undefined;
+/** A JSON-RPC error written on a hijacked reply. */
+function rawRpcError(res: ServerResponse, status: number, code: number, message: string): void {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
 
 /** A JSON-RPC error sent as plain JSON, as the Streamable HTTP spec expects outside a session stream. */
@@ -47,6 +61,18 @@ function invalidMessage(body: unknown): JSONRPCErrorAnswer | undefined {
   return undefined;
 }
 
+/** Every session this instance may hold is busy. */
+class SessionsFull extends Error {
+  override name = 'SessionsFull';
+}
+
+/** What a session's record keeps of its initialize: small (see client-declaration.ts), and no reference to the request. */
+function declaredBy(body: unknown, owner: Buffer | undefined): SessionRecord {
+  const trimmed = trimInitialize(body as never) as unknown as { params: { protocolVersion: string; capabilities?: Record<string, unknown>; clientInfo?: Record<string, unknown> } };
+  const { protocolVersion, capabilities = {}, clientInfo = {} } = trimmed.params;
+  return { protocolVersion, capabilities: structuredClone(capabilities), clientInfo: structuredClone(clientInfo), owner: owner?.toString('hex') ?? '' };
+}
+
 /** Whether a request presents the credential a session was opened with (compared in constant time). */
 function sameOwner(session: Buffer | undefined, presented: Buffer | undefined): boolean {
   if (session === undefined || presented === undefined) return session === presented;
@@ -55,70 +81,141 @@ function sameOwner(session: Buffer | undefined, presented: Buffer | undefined): 
 
 /**
  * MCP Streamable HTTP at /mcp (POST messages, GET stream, DELETE session), one MCP server and SDK
- * transport per session. The SDK transport checks Accept, Content-Type and MCP-Protocol-Version;
- * here we route requests to their session, create sessions on `initialize`, and free sessions
- * that clients abandon.
+ * transport per session held here. The SDK transport checks Accept, Content-Type and
+ * MCP-Protocol-Version; here we route requests to their session, create sessions on
+ * `initialize`, and free sessions that clients abandon.
+ *
+ * Any server instance serves any session: each session's record (what its initialize said, its
+ * owner) is kept in Redis, and an instance that gets a request for a session it does not hold
+ * loads the record and rebuilds the session's server as initialized (revive-transport.ts). What
+ * an instance holds is a cache, bounded by maxSessions; the session ends when its record expires
+ * (idle everywhere for the idle timeout) or on DELETE through any instance. GET event streams are
+ * fed from Redis (event-stream.ts), so they carry events produced on any instance and resume
+ * with Last-Event-ID on any instance.
  */
-async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeoutMs, maxSessions, bindToToken }: McpHttpOptions): Promise<void> {
-  const sessions = new Map<string, Session>();
-  /** Sessions whose initialize is being answered: they count against maxSessions already. */
-  const opening = new Set<StreamableHTTPServerTransport>();
+async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Promise<void> {
+  const { runner, metrics, idleTimeoutMs, maxSessions, bindToToken, redis } = options;
+  const keys = options.keys ?? new KeySpace();
+  const ttlMs = recordTtlMs(idleTimeoutMs);
+  const records = new SessionRecords(redis, keys, ttlMs);
+  const maxEvents = options.maxEventsPerSession ?? 64;
+  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const bus = new SessionBus(redis, app.log, () => sessions.checkAllAgain());
+  const sessions = new SessionCache({ records, bus, keys, metrics, log: app.log, idleTimeoutMs, maxSessions });
+  /** Sessions being loaded from Redis, by id: concurrent requests wait for the same load. */
+  const loading = new Map<string, Promise<Session | undefined>>();
 
-  const forget = (id: string) => {
-    if (sessions.delete(id)) metrics.activeSessions--;
-  };
-
-  const closeSession = async (id: string, session: Session) => {
-    forget(id);
-    // Closing the server closes its transport, which ends any open streams of the session.
-    await session.server.close().catch(() => undefined);
-  };
-
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [id, session] of sessions) {
-      if (session.active === 0 && now - session.lastSeen >= idleTimeoutMs) {
-        app.log.info({ mcpSession: sessionLabel(id), idleMs: now - session.lastSeen }, 'closing idle MCP session');
-        void closeSession(id, session);
-      }
-    }
-  }, Math.max(50, Math.min(idleTimeoutMs / 2, 30_000)));
-  sweep.unref();
-
-  // Runs after in-flight calls have drained (see app.ts): close every session and its streams.
+  // Runs after in-flight calls have drained (see app.ts): close every session copy and its streams.
+  // The sessions themselves live on in Redis, for the other instances (or this one, restarted).
   app.addHook('preClose', async () => {
-    clearInterval(sweep);
-    await Promise.all([...sessions].map(([id, session]) => closeSession(id, session)));
+    await sessions.closeAll();
+    bus.close();
   });
+
+  /** The transport, server and event store of one session, not yet connected. */
+  function sessionParts(id: string, digest: string) {
+    const server = createMcpServer(runner);
+    const store = new RedisEventStore(redis, keys.mcpSessionEvents(digest), {
+      maxEvents,
+      ttlMs,
+      onStoreError: (error) => app.log.warn({ err: error.message, mcpSession: sessionLabel(id) }, 'could not store an SSE event in Redis; it cannot be replayed'),
+    });
+    return { server, store };
+  }
 
   // Nothing here may refer to the initialize request: what these closures hold lives as long as
   // the session, and the request holds its whole body.
-  async function newSession(owner: Buffer | undefined): Promise<StreamableHTTPServerTransport> {
-    const server = createMcpServer(runner);
+  async function newSession(owner: Buffer | undefined, record: SessionRecord): Promise<StreamableHTTPServerTransport> {
+    const id = randomUUID();
+    const digest = sessionDigest(id);
+    const { server, store } = sessionParts(id, digest);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server, lastSeen: Date.now(), active: 1, owner });
-        opening.delete(transport);
-        metrics.activeSessions++;
+      sessionIdGenerator: () => id,
+      eventStore: store,
+      onsessioninitialized: async () => {
+        const session: Session = { id, digest, transport, server, store, record, lastSeen: Date.now(), active: 1, owner, saved: false, refreshedAt: Date.now(), stamp: undefined, loaded: false, streams: new Set(), standaloneOpen: false };
+        // In Redis before the client learns the id, so its next request may go to any instance.
+        const stamp = sessions.nextStamp();
+        try {
+          await records.save(digest, record, stamp);
+          session.saved = true;
+          session.stamp = stamp;
+        } catch (error) {
+          // Served here meanwhile; written at its next use (see refresh).
+          session.refreshedAt = 0;
+          app.log.warn({ err: (error as Error).message, mcpSession: sessionLabel(id) }, 'could not keep an MCP session in Redis; only this instance serves it until Redis answers');
+        }
+        sessions.opening.delete(transport);
+        sessions.add(session);
         app.log.info({ mcpSession: sessionLabel(id), transport: 'http' }, 'MCP session opened');
       },
-      onsessionclosed: (id) => {
-        app.log.info({ mcpSession: sessionLabel(id) }, 'MCP session closed by the client');
-      },
+      onsessionclosed: (id) => endEverywhere(id),
     });
     transport.onclose = () => {
-      opening.delete(transport);
-      if (transport.sessionId) forget(transport.sessionId);
+      sessions.opening.delete(transport);
+      if (transport.sessionId) sessions.forget(transport.sessionId, transport);
     };
-    opening.add(transport);
+    sessions.opening.add(transport);
     try {
       await server.connect(transport);
     } catch (error) {
-      opening.delete(transport);
+      sessions.opening.delete(transport);
       throw error;
     }
     return transport;
+  }
+
+  /** DELETE: the record goes, and every instance is told to drop its copy. */
+  async function endEverywhere(id: string): Promise<void> {
+    app.log.info({ mcpSession: sessionLabel(id) }, 'MCP session closed by the client');
+    const digest = sessionDigest(id);
+    try {
+      await records.delete(digest);
+      await bus.publish(keys.mcpSessionsClosed(), digest);
+    } catch (error) {
+      app.log.warn({ err: (error as Error).message, mcpSession: sessionLabel(id) }, 'could not remove a closed MCP session from Redis; it expires there after the idle timeout');
+    }
+  }
+
+  /** A session another instance opened (or this one let go): rebuilt from its record, or undefined when there is none. */
+  async function loadSession(id: string): Promise<Session | undefined> {
+    const digest = sessionDigest(id);
+    const record = await records.load(digest);
+    if (!record) return undefined;
+    const existing = sessions.get(id);
+    if (existing) return existing;
+    if (!sessions.makeRoom(true)) throw new SessionsFull();
+    const { server, store } = sessionParts(id, digest);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id, eventStore: store, onsessionclosed: (id) => endEverywhere(id) });
+    // A later copy of the same session (loaded after this one was let go) is not this transport's to forget.
+    transport.onclose = () => sessions.forget(id, transport);
+    await server.connect(transport);
+    store.muted = true;
+    try {
+      await replayInitialize(transport, record);
+    } catch (error) {
+      await server.close().catch(() => undefined);
+      throw error;
+    } finally {
+      store.muted = false;
+    }
+    const owner = record.owner ? Buffer.from(record.owner, 'hex') : undefined;
+    const session: Session = { id, digest, transport, server, store, record, lastSeen: Date.now(), active: 0, owner, saved: true, refreshedAt: 0, stamp: undefined, loaded: true, streams: new Set(), standaloneOpen: false };
+    sessions.add(session);
+    app.log.debug({ mcpSession: sessionLabel(id) }, 'MCP session loaded from Redis');
+    return session;
+  }
+
+  /** The session with this id, held here or loaded; undefined when it does not exist. */
+  async function findSession(id: string): Promise<Session | undefined> {
+    const held = sessions.get(id);
+    if (held) return held;
+    let load = loading.get(id);
+    if (!load) {
+      load = loadSession(id).finally(() => loading.delete(id));
+      loading.set(id, load);
+    }
+    return load;
   }
 
   /** One plain tool call, answered as JSON without the SDK transport (see mcp-direct.ts). */
@@ -126,7 +223,7 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
   // one) costs two more promise jobs per call.
   async function answerDirectly(reply: FastifyReply, sessionId: string, session: Session, call: PlainToolCall): Promise<void> {
     session.active++;
-    session.lastSeen = Date.now();
+    sessions.touch(session);
     try {
       const answer = await session.server.answer(call);
       reply.code(200).header('mcp-session-id', sessionId);
@@ -139,6 +236,52 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
     }
   }
 
+  /** GET: the session's event stream, fed from Redis (see event-stream.ts). */
+  async function openEventStream(request: FastifyRequest, reply: FastifyReply, session: Session): Promise<void> {
+    if (!request.headers.accept?.includes('text/event-stream')) {
+      return void rpcError(reply, 406, -32000, 'Not Acceptable: Client must accept text/event-stream');
+    }
+    const version = request.headers['mcp-protocol-version'];
+    if (version !== undefined && (typeof version !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(version))) {
+      return void rpcError(reply, 400, -32000, `Bad Request: Unsupported protocol version: ${String(version)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
+    }
+    const header = request.headers['last-event-id'];
+    const lastEventId = Array.isArray(header) ? header[0] : header;
+    if (lastEventId === undefined && session.standaloneOpen) {
+      return void rpcError(reply, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
+    }
+    reply.hijack();
+    const res = reply.raw;
+    const standalone = lastEventId === undefined;
+    session.active++;
+    if (standalone) session.standaloneOpen = true;
+    let end: (() => void) | undefined;
+    res.once('close', () => {
+      session.active--;
+      session.lastSeen = Date.now();
+      if (standalone) session.standaloneOpen = false;
+      if (end) session.streams.delete(end);
+    });
+    sessions.touch(session);
+    try {
+      end = await serveEventStream(res, {
+        sessionId: session.id,
+        store: session.store,
+        bus,
+        channel: keys.mcpSessionEvents(session.digest),
+        lastEventId,
+        priming: (typeof version === 'string' ? version : session.record.protocolVersion) >= '2025-11-25',
+        keepAliveMs,
+      });
+      if (res.destroyed || res.writableEnded || sessions.get(session.id) !== session) end();
+      else session.streams.add(end);
+    } catch (error) {
+      if (error instanceof RangeError) return void rawRpcError(res, 400, -32000, 'Invalid event ID format');
+      request.log.warn({ err: (error as Error).message }, 'could not open an MCP event stream');
+      rawRpcError(res, 503, -32000, 'Service Unavailable: the event stream cannot be read from Redis now; retry later.');
+    }
+  }
+
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const header = request.headers['mcp-session-id'];
     const sessionId = Array.isArray(header) ? header[0] : header;
@@ -146,11 +289,19 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
     let session: Session | undefined;
     let transport: StreamableHTTPServerTransport;
     if (sessionId) {
-      session = sessions.get(sessionId);
+      try {
+        session = await findSession(sessionId);
+      } catch (error) {
+        if (error instanceof SessionsFull) return void busy(request, reply, requestIdOf(request.body));
+        request.log.warn({ err: (error as Error).message, mcpSession: sessionLabel(sessionId) }, 'could not load an MCP session from Redis');
+        reply.header('retry-after', '1');
+        return void rpcError(reply, 503, -32000, 'Service Unavailable: the session cannot be read from Redis now; retry later.', requestIdOf(request.body));
+      }
       // Another token's session is answered as if it did not exist: its id is no way in.
       if (!session || !sameOwner(session.owner, presented)) {
         return void rpcError(reply, 404, -32001, 'Session not found: it expired or was closed; initialize a new one.');
       }
+      if (request.method === 'GET') return openEventStream(request, reply, session);
       if (request.method === 'POST') {
         const call = directToolCall(request, session.server);
         if (call) return void (await answerDirectly(reply, sessionId, session, call));
@@ -161,13 +312,8 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
       }
       transport = session.transport;
     } else if (request.method === 'POST' && isInitializeRequest(request.body)) {
-      if (sessions.size + opening.size >= maxSessions) {
-        request.log.warn({ maxSessions }, 'refused an MCP session: too many open');
-        reply.header('retry-after', '5');
-        const message = `Server busy: ${maxSessions} MCP sessions are open, its limit (--max-sessions); close one (DELETE /mcp) or retry later.`;
-        return void rpcError(reply, 503, -32000, message, requestIdOf(request.body));
-      }
-      transport = await newSession(presented);
+      if (!sessions.makeRoom(false)) return void busy(request, reply, requestIdOf(request.body));
+      transport = await newSession(presented, declaredBy(request.body, presented));
     } else {
       return void rpcError(reply, 400, -32000, 'Bad Request: no valid Mcp-Session-Id header; send initialize first.');
     }
@@ -175,7 +321,7 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
     reply.hijack();
     if (session) {
       session.active++;
-      session.lastSeen = Date.now();
+      sessions.touch(session);
     }
     const started = performance.now();
     reply.raw.once('close', () => {
@@ -186,7 +332,7 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
         current.lastSeen = Date.now();
       } else if (!transport.sessionId) {
         // initialize failed: nothing refers to this server any more.
-        opening.delete(transport);
+        sessions.opening.delete(transport);
         void transport.close();
       }
       // A response that finished has its line from Fastify; a stream the client cut (a GET stream, a
@@ -199,6 +345,13 @@ async function mcpHttpPlugin(app: FastifyInstance, { runner, metrics, idleTimeou
       }
     });
     await transport.handleRequest(request.raw, reply.raw, request.body);
+  }
+
+  function busy(request: FastifyRequest, reply: FastifyReply, id: RequestId | null): void {
+    request.log.warn({ maxSessions }, 'refused an MCP session: too many open');
+    reply.header('retry-after', '5');
+    const message = `Server busy: ${maxSessions} MCP sessions are open, its limit (--max-sessions); close one (DELETE /mcp) or retry later.`;
+    rpcError(reply, 503, -32000, message, id);
   }
 
   // Encapsulated so that body errors here answer in JSON-RPC, not in the REST envelope.

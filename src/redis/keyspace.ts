@@ -17,6 +17,25 @@ export class KeySpace {
     return `${this.prefix}mcp_session:${id}`;
   }
 
+  /**
+   * The record of one Streamable HTTP (/mcp) session, shared by every server instance. Named by
+   * a digest of the session id, never the id itself: the id is the session's credential, and key
+   * names are listed by the key tools. The braces keep the record and its events in one hash slot.
+   */
+  mcpSession(digest: string): string {
+    return `${this.prefix}mcp_http_session:{${digest}}`;
+  }
+
+  /** The stored SSE events of that session (a Redis stream); also the name of the channel that announces new ones. */
+  mcpSessionEvents(digest: string): string {
+    return `${this.prefix}mcp_http_events:{${digest}}`;
+  }
+
+  /** The channel on which an instance that ends a session tells the others to drop their copy. */
+  mcpSessionsClosed(): string {
+    return `${this.prefix}mcp_http_sessions_closed`;
+  }
+
   /** A SCAN MATCH pattern that can only match keys inside the prefix. */
   pattern(glob: string): string {
     return this.globPrefix + glob;
