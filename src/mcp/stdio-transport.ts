@@ -1,6 +1,7 @@
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Readable, Writable } from 'node:stream';
 import { flushOutputAtEndOfTurn } from '../end-of-turn.js';
+import { maxWaitingCallsPerConnection } from '../tools/waiting-calls.js';
 import { errorAnswer, readFrame, type JSONRPCErrorAnswer } from './jsonrpc.js';
 import type { TextTransport } from './server-factory.js';
 
@@ -14,9 +15,11 @@ export const defaultMaxCallsInFlight = 32;
 /** How long close() waits for stdout to take more of the queued output before giving it up. */
 export const defaultOutputStallMs = 5000;
 
-/** What the transport needs to know of the calls it started: how many run, and when one ends. */
+/** What the transport needs to know of the calls it started: how many run, how many of them wait, and when one ends. */
 export interface CallGauge {
   readonly inFlight: number;
+  /** Calls of tools that wait, counted apart (see tools/waiting-calls.ts). */
+  readonly waiting: number;
   observe(listener: () => void): void;
 }
 
@@ -203,7 +206,9 @@ export class StdioTransport implements TextTransport {
   }
 
   private heldBack(): boolean {
-    return this.outputBlocked || (this.calls !== undefined && this.calls.inFlight >= this.maxCallsInFlight);
+    if (this.outputBlocked) return true;
+    const calls = this.calls;
+    return calls !== undefined && (calls.inFlight - calls.waiting >= this.maxCallsInFlight || calls.waiting >= maxWaitingCallsPerConnection);
   }
 
   private readonly scheduleResume = (): void => {
