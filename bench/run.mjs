@@ -1,32 +1,45 @@
 #!/usr/bin/env node
-// Benchmarks every surface of the built server (dist/src/cli.js, as users run it) against raw
-// ioredis on the same private redis-server, and prints one table with the ratios to raw.
+// Benchmarks this server as users run it (dist/src/cli.js) on every surface, next to raw ioredis and
+// the two published Redis MCP servers (installed into bench/peers, never our dependencies), with
+// the same client and workload in the same run, and prints one table with ratios to raw and to the
+// best peer, and the targets met or missed.
 //
-//   npm run bench                 # default run, about two minutes
+//   npm run bench                 # default run: raw, this server on every surface, the peers, the SDK client
+//   npm run bench -- --curves     # also the cost curves of queues, locks, documents, feeds, tools/list
 //   npm run bench -- --scale      # also the scale curves (keyspace size, value size, sessions)
-//   npm run bench -- --profile    # also write .cpuprofile files of the servers to bench/results/profiles
-//                                 # (one server per network surface then, so each profile is one surface's)
-//   npm run bench -- --surfaces raw,stdio   # only some surfaces
+//   npm run bench -- --profile    # also write .cpuprofile files of our servers to bench/results/profiles
+//   npm run bench -- --surfaces raw,stdio,peers   # only some rows (raw, stdio, sdk, peers, websocket, http, rest)
 //   npm run bench -- --seconds 1  # shorter measured phases
-//   npm run bench -- --node-flags=--max-semi-space-size=2   # node flags for the servers under test
+//   npm run bench -- --busy       # run even though the load average says the machine is busy (flagged)
+//   npm run bench -- --node-flags=--max-semi-space-size=2   # node flags for our servers under test
 //   BENCH_CLI=/path/to/other/dist/src/cli.js node bench/run.mjs # compare another build
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus, loadavg } from 'node:os';
+import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { HttpMcpClient, RawClient, RestClient, StdioClient, WsClient } from './lib/clients.mjs';
+import { HttpMcpClient, RawClient, RestClient, SdkStdioClient, StdioClient, WsClient } from './lib/clients.mjs';
+import { measureSurface, percentile } from './lib/measure.mjs';
+import { installPeers } from './lib/peers.mjs';
 import { cliPath, cpuMicros, freePort, logTail, peakRssMiB, spawnServer, startRedis, stopChild, waitForHttp } from './lib/procs.mjs';
+import { describeQuiet, watchQuiet } from './lib/quiet.mjs';
+import { printTable, targets } from './lib/report.mjs';
 import { runScale } from './lib/scale.mjs';
+import { runCurves } from './lib/curves.mjs';
 
 const { values: flags } = parseArgs({
   options: {
     scale: { type: 'boolean', default: false },
+    curves: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    busy: { type: 'boolean', default: false },
+    'max-load': { type: 'string', default: String(cpus().length / 2) },
     seconds: { type: 'string', default: '2.5' },
-    surfaces: { type: 'string', default: 'raw,stdio,websocket,http,rest' },
+    surfaces: { type: 'string', default: 'raw,stdio,peers,sdk,websocket,http,rest' },
+    // The servers under test offer every toolset, as the targets ask (RSS and startup grow with tools).
+    toolsets: { type: 'string', default: 'all' },
     'startup-runs': { type: 'string', default: '7' },
-    // Extra flags for the server's node, e.g. --node-flags=--max-semi-space-size=2
+    // Extra flags for our server's node, e.g. --node-flags=--max-semi-space-size=2
     'node-flags': { type: 'string', default: '' },
   },
 });
@@ -39,87 +52,20 @@ const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const profileDir = join(resultsDir, 'profiles');
 const logDir = mkdtempSync(join(tmpdir(), 'redis-mcp-bench-logs-'));
 const extraNodeArgs = flags['node-flags'].split(' ').filter(Boolean);
-/** Node flags for one server under test; with --profile its profile is named after what it serves. */
+const ourArgs = ['--db', String(db), '--toolsets', flags.toolsets];
+/** Node flags for one of our servers; with --profile its profile is named after what it serves. */
 function nodeArgsFor(name) {
   const profiling = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
   return [...profiling, ...extraNodeArgs];
 }
-// A typical agent value: a small JSON object (about 100 bytes encoded).
-const benchValue = { user: 'u-4711', prefs: { theme: 'dark', lang: 'en' }, recent: [1, 2, 3, 5, 8], note: 'benchmark value' };
+// A typical agent value, about 100 bytes. A string, because the peers store strings only: every
+// server and raw ioredis store and return the same bytes.
+const benchValue = JSON.stringify({ user: 'u-4711', prefs: { theme: 'dark', lang: 'en' }, recent: [1, 2, 3, 5, 8], note: 'benchmark value' });
+const print = (line) => process.stderr.write(line);
 
 const started = new Set();
 const children = new Set();
 let redis;
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/**
- * Runs `op` with `inFlight` concurrent callers for `durationMs`, reading the server's and
- * redis-server's CPU time from /proc before and after and the client's own from process.cpuUsage().
- */
-async function phase(client, op, { inFlight, durationMs, serverPid, keyPrefix }) {
-  const latencies = [];
-  let calls = 0;
-  let errors = 0;
-  const keyOf = (i) => `${keyPrefix}${i % 1000}`;
-  const server0 = serverPid ? cpuMicros(serverPid) : 0;
-  const redis0 = cpuMicros(redis.pid);
-  const client0 = process.cpuUsage();
-  const t0 = performance.now();
-  const end = t0 + durationMs;
-  const worker = async (w) => {
-    let i = w;
-    while (performance.now() < end) {
-      const t = performance.now();
-      const ok = op === 'set' ? await client.set(keyOf(i), benchValue) : await client.get(keyOf(i));
-      latencies.push(performance.now() - t);
-      calls++;
-      if (!ok) errors++;
-      i += inFlight;
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, (_, w) => worker(w)));
-  const elapsedMs = performance.now() - t0;
-  const client1 = process.cpuUsage(client0);
-  latencies.sort((a, b) => a - b);
-  return {
-    calls,
-    errors,
-    elapsedMs,
-    opsPerSec: (calls / elapsedMs) * 1000,
-    p50Us: percentile(latencies, 50) * 1000,
-    p95Us: percentile(latencies, 95) * 1000,
-    p99Us: percentile(latencies, 99) * 1000,
-    serverCpuUsPerCall: serverPid ? (cpuMicros(serverPid) - server0) / calls : null,
-    redisCpuUsPerCall: (cpuMicros(redis.pid) - redis0) / calls,
-    clientCpuUsPerCall: (client1.user + client1.system) / calls,
-  };
-}
-
-/** Warm-up, then the sequential phase (latency percentiles, 1 in flight) and 16 in flight, for set and get. */
-async function measureSurface(name, client, serverPid) {
-  const rows = [];
-  for (const op of ['set', 'get']) {
-    const keyPrefix = `bench:${name}:`;
-    // Warm-up at both concurrency levels, so the JIT has compiled both paths before measuring.
-    await phase(client, op, { inFlight: 16, durationMs: warmupMs, serverPid, keyPrefix });
-    await phase(client, op, { inFlight: 1, durationMs: warmupMs / 2, serverPid, keyPrefix });
-    const c1 = await phase(client, op, { inFlight: 1, durationMs: phaseMs, serverPid, keyPrefix });
-    const c16 = await phase(client, op, { inFlight: 16, durationMs: phaseMs, serverPid, keyPrefix });
-    const row = { surface: name, op, c1, c16 };
-    rows.push(row);
-    process.stderr.write(
-      `  ${name.padEnd(9)} ${op}: p50 ${c1.p50Us.toFixed(0)} µs, ${c1.opsPerSec.toFixed(0)}/s (1), ${c16.opsPerSec.toFixed(0)}/s (16)` +
-        (serverPid ? `, server ${c1.serverCpuUsPerCall.toFixed(1)} / ${c16.serverCpuUsPerCall.toFixed(1)} µs/call` : '') +
-        (c1.errors + c16.errors ? `  ERRORS: ${c1.errors + c16.errors}` : '') +
-        '\n',
-    );
-  }
-  return rows;
-}
 
 function track(child) {
   children.add(child);
@@ -127,12 +73,16 @@ function track(child) {
   return child;
 }
 
+function measure(row, client, serverPid) {
+  return measureSurface(row, client, { serverPid, redisPid: redis.pid, phaseMs, warmupMs, value: benchValue, print });
+}
+
 /** Spawn → initialize → tools/list answered over stdio, `runs` times; the server connects to Redis first. */
-async function measureStartup(runs) {
+async function measureStartup(runs, spawn) {
   const times = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const child = track(spawnServer(['--redis-url', redis.url, '--db', String(db)], { logDir }));
+    const child = track(spawn());
     const client = new StdioClient(child);
     await client.initialize();
     const listed = await client.listTools();
@@ -144,18 +94,29 @@ async function measureStartup(runs) {
   return { runs, medianMs: percentile(sorted, 50), minMs: sorted[0], maxMs: sorted.at(-1), timesMs: times };
 }
 
-async function benchStdio() {
-  const child = track(spawnServer(['--redis-url', redis.url, '--db', String(db)], { logDir, nodeArgs: nodeArgsFor('stdio') }));
-  const client = new StdioClient(child);
+/** A stdio server (ours or a peer) driven by the lean client. */
+async function benchStdioServer(row, spawn, tools) {
+  const child = track(spawn());
+  const client = new StdioClient(child, tools);
   try {
     await client.initialize();
-    const rows = await measureSurface('stdio', client, child.pid);
+    const rows = await measure(row, client, child.pid);
     return { rows, peakRssMiB: peakRssMiB(child.pid) };
   } catch (error) {
-    throw new Error(`${error.message}\n${logTail(child)}`);
+    throw new Error(`${row.label}: ${error.message}\n${logTail(child)}`);
   } finally {
     await client.close();
     await stopChild(child);
+  }
+}
+
+/** A stdio server (ours or a peer) driven by the stock SDK client, which spawns it. */
+async function benchSdk(row, { script, args, tools }) {
+  const client = await SdkStdioClient.connect({ command: process.execPath, args: [script, ...args], env: { PATH: process.env.PATH ?? '' }, tools });
+  try {
+    return await measure(row, client, client.pid);
+  } finally {
+    await client.close();
   }
 }
 
@@ -175,9 +136,7 @@ async function benchNetwork() {
 
 async function benchNetworkServer(names, label) {
   const port = await freePort();
-  const child = track(
-    spawnServer(['--transport', 'http', '--host', '127.0.0.1', '--port', String(port), '--redis-url', redis.url, '--db', String(db)], { logDir, nodeArgs: nodeArgsFor(label) }),
-  );
+  const child = track(spawnServer(['--transport', 'http', '--host', '127.0.0.1', '--port', String(port), '--redis-url', redis.url, ...ourArgs], { logDir, nodeArgs: nodeArgsFor(label) }));
   const base = `http://127.0.0.1:${port}`;
   const rows = [];
   try {
@@ -190,7 +149,7 @@ async function benchNetworkServer(names, label) {
     for (const name of names) {
       const client = await clients[name]();
       await client.initialize();
-      rows.push(...(await measureSurface(name, client, child.pid)));
+      rows.push(...(await measure({ label: name, kind: 'ours', surface: name, client: 'lean' }, client, child.pid)));
       await client.close();
     }
     return { rows, peakRssMiB: peakRssMiB(child.pid) };
@@ -205,97 +164,48 @@ async function benchRaw() {
   const client = new RawClient(redis.url, db);
   await client.initialize();
   try {
-    return await measureSurface('raw', client, undefined);
+    return await measure({ label: 'raw ioredis', kind: 'raw', surface: 'raw', client: 'lean' }, client, undefined);
   } finally {
     await client.close();
   }
 }
 
-function fmt(value, digits = 0) {
-  return value === null || value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits);
-}
-
-function printTable(rows, extra) {
-  const raw = Object.fromEntries(rows.filter((r) => r.surface === 'raw').map((r) => [r.op, r]));
-  const header = ['surface', 'op', 'p50 µs', 'p95 µs', 'p99 µs', 'p50 ×raw', 'ops/s 1', 'ops/s 16', '16 ×raw', 'srv µs/call 1', 'srv µs/call 16', 'redis µs/call', 'client µs/call'];
-  const lines = rows.map((r) => {
-    const base = raw[r.op];
-    return [
-      r.surface,
-      r.op,
-      fmt(r.c1.p50Us),
-      fmt(r.c1.p95Us),
-      fmt(r.c1.p99Us),
-      base ? fmt(r.c1.p50Us / base.c1.p50Us, 2) : '-',
-      fmt(r.c1.opsPerSec),
-      fmt(r.c16.opsPerSec),
-      base ? fmt(r.c16.opsPerSec / base.c16.opsPerSec, 2) : '-',
-      fmt(r.c1.serverCpuUsPerCall, 1),
-      fmt(r.c16.serverCpuUsPerCall, 1),
-      fmt(r.c16.redisCpuUsPerCall, 1),
-      fmt(r.c16.clientCpuUsPerCall, 1),
-    ];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells) => '| ' + cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-  console.log(row(header));
-  console.log('|' + widths.map((w, i) => (i < 2 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');
-  for (const l of lines) console.log(row(l));
-  console.log('');
-  for (const line of extra) console.log(line);
-}
-
-function targets(rows, startup, rss) {
-  const find = (surface, op) => rows.find((r) => r.surface === surface && r.op === op);
-  const out = [];
-  const check = (label, ok, detail) => out.push(`${ok ? 'met   ' : 'MISSED'}  ${label}: ${detail}`);
-  const cpuLimit = { stdio: 12, websocket: 12, rest: 30, http: 60 };
-  for (const [surface, limit] of Object.entries(cpuLimit)) {
-    for (const op of ['set', 'get']) {
-      const r = find(surface, op);
-      if (!r) continue;
-      const worst = Math.max(r.c1.serverCpuUsPerCall, r.c16.serverCpuUsPerCall);
-      const c16 = r.c16.serverCpuUsPerCall;
-      check(`server CPU/call ${surface} ${op} ≤ ${limit} µs`, c16 <= limit, `${c16.toFixed(1)} µs with 16 in flight, ${r.c1.serverCpuUsPerCall.toFixed(1)} µs sequential${worst > limit && c16 <= limit ? ' (sequential over)' : ''}`);
-    }
-  }
-  for (const surface of ['stdio', 'websocket']) {
-    for (const op of ['set', 'get']) {
-      const r = find(surface, op);
-      const raw = find('raw', op);
-      if (!r || !raw) continue;
-      const share = r.c16.opsPerSec / raw.c16.opsPerSec;
-      check(`16 in flight ${surface} ${op} ≥ 0.5× raw`, share >= 0.5, `${share.toFixed(2)}× (${r.c16.opsPerSec.toFixed(0)} vs ${raw.c16.opsPerSec.toFixed(0)} ops/s)`);
-      const ratio = r.c1.p50Us / raw.c1.p50Us;
-      check(`sequential p50 ${surface} ${op} ≤ 2.5× raw`, ratio <= 2.5, `${ratio.toFixed(2)}× (${r.c1.p50Us.toFixed(0)} vs ${raw.c1.p50Us.toFixed(0)} µs)`);
-    }
-  }
-  if (rss.stdio !== undefined) check('peak RSS stdio ≤ 80 MiB', rss.stdio <= 80, `${rss.stdio.toFixed(1)} MiB`);
-  if (rss.network !== undefined) check('peak RSS HTTP/WebSocket ≤ 100 MiB', rss.network <= 100, `${rss.network.toFixed(1)} MiB`);
-  if (startup) check('startup to first tools/list ≤ 300 ms', startup.medianMs <= 300, `median ${startup.medianMs.toFixed(0)} ms of ${startup.runs}`);
-  return out;
-}
-
 async function main() {
   const began = Date.now();
+  // Refuses a busy machine before anything is spent (unless --busy).
+  const finishQuiet = watchQuiet({ maxLoad: Number(flags['max-load']), allowBusy: flags.busy });
   mkdirSync(resultsDir, { recursive: true });
   if (flags.profile) mkdirSync(profileDir, { recursive: true });
-  const load = loadavg();
-  process.stderr.write(`node ${process.version}, ${cpus().length} cores, load average ${load.map((l) => l.toFixed(2)).join(' ')}\n`);
+  const peers = surfaces.has('peers') ? installPeers(print) : [];
   redis = await startRedis();
   started.add(redis);
-  process.stderr.write(`redis-server on port ${redis.port}; phases of ${phaseMs} ms after ${warmupMs} ms warm-up\n`);
+  print(`node ${process.version}, ${cpus().length} cores; redis-server on port ${redis.port}; phases of ${phaseMs} ms after ${warmupMs} ms warm-up\n`);
+  const peerUrl = `${redis.url}/${db}`;
+  const ourStdio = () => spawnServer(['--redis-url', redis.url, ...ourArgs], { logDir, nodeArgs: nodeArgsFor('stdio') });
 
   const rows = [];
   const rss = {};
-  let startup;
+  const startup = {};
   if (surfaces.has('raw')) rows.push(...(await benchRaw()));
   if (surfaces.has('stdio')) {
-    process.stderr.write('  startup (spawn → tools/list answered over stdio)...\n');
-    startup = await measureStartup(Number(flags['startup-runs']));
-    const stdio = await benchStdio();
+    print('  startup (spawn → tools/list answered over stdio)...\n');
+    startup.ours = await measureStartup(Number(flags['startup-runs']), ourStdio);
+    const stdio = await benchStdioServer({ label: 'stdio', kind: 'ours', surface: 'stdio', client: 'lean' }, ourStdio);
     rows.push(...stdio.rows);
     rss.stdio = stdio.peakRssMiB;
+  }
+  for (const peer of peers) {
+    const spawnPeer = () => spawnServer([peerUrl], { logDir, script: peer.script });
+    startup[peer.name] = await measureStartup(Number(flags['startup-runs']), spawnPeer);
+    const measured = await benchStdioServer({ label: `peer ${peer.name} stdio`, kind: 'peer', surface: 'stdio', client: 'lean', peer: peer.label }, spawnPeer, peer.tools);
+    rows.push(...measured.rows);
+    rss[`peer ${peer.name}`] = measured.peakRssMiB;
+  }
+  if (surfaces.has('sdk')) {
+    rows.push(...(await benchSdk({ label: 'stdio (SDK client)', kind: 'ours', surface: 'stdio', client: 'sdk' }, { script: cliPath, args: ['--redis-url', redis.url, ...ourArgs] })));
+    for (const peer of peers) {
+      rows.push(...(await benchSdk({ label: `peer ${peer.name} (SDK client)`, kind: 'peer', surface: 'stdio', client: 'sdk', peer: peer.label }, { script: peer.script, args: [peerUrl], tools: peer.tools })));
+    }
   }
   if (['websocket', 'http', 'rest'].some((s) => surfaces.has(s))) {
     const network = await benchNetwork();
@@ -304,30 +214,38 @@ async function main() {
   }
 
   const extra = [];
-  if (startup) extra.push(`startup to first tools/list over stdio: median ${startup.medianMs.toFixed(0)} ms (min ${startup.minMs.toFixed(0)}, max ${startup.maxMs.toFixed(0)}, ${startup.runs} runs)`);
-  if (rss.stdio !== undefined) extra.push(`peak RSS (VmHWM): stdio server ${rss.stdio.toFixed(1)} MiB`);
-  if (rss.network !== undefined) extra.push(`peak RSS (VmHWM): HTTP/WebSocket server ${rss.network.toFixed(1)} MiB (after WebSocket, Streamable HTTP and REST phases)`);
+  for (const [name, s] of Object.entries(startup)) {
+    extra.push(`startup to first tools/list over stdio, ${name === 'ours' ? `this server (--toolsets ${flags.toolsets})` : `peer ${name}`}: median ${s.medianMs.toFixed(0)} ms (min ${s.minMs.toFixed(0)}, max ${s.maxMs.toFixed(0)}, ${s.runs} runs)`);
+  }
+  for (const [name, mib] of Object.entries(rss)) extra.push(`peak RSS (VmHWM): ${name === 'network' ? 'HTTP/WebSocket server (after its three surfaces)' : name === 'stdio' ? 'stdio server' : name} ${mib.toFixed(1)} MiB`);
   extra.push('');
   extra.push('Columns: p50/p95/p99 and "ops/s 1" with one call in flight (sequential); "ops/s 16" with 16 in flight;');
-  extra.push('"srv µs/call" is the server process CPU time (utime+stime from /proc) per call; "redis" and "client" CPU per call with 16 in flight.');
-  const targetLines = targets(rows, startup, rss);
+  extra.push('"×peer": against the best published peer measured with the same client over stdio;');
+  extra.push('"srv µs/call" is the server process CPU time (utime+stime from /proc) per call; "srv cores 16" its CPU time over wall time at 16 in flight;');
+  extra.push('"redis" and "client" CPU per call with 16 in flight.');
+  const targetLines = targets(rows, startup.ours, rss);
+  // redis-server is still running, so its CPU time is not yet in this process's reaped-children figures.
+  const quiet = finishQuiet(cpuMicros(redis.pid) / 1e6);
   console.log('');
   printTable(rows, extra);
   console.log('');
   console.log('Targets:');
   for (const line of targetLines) console.log('  ' + line);
+  console.log('');
+  console.log(describeQuiet(quiet));
 
   const result = {
     date: new Date().toISOString(),
     node: process.version,
     cores: cpus().length,
     cpu: cpus()[0]?.model,
-    loadAverageAtStart: load,
-    loadAverageAtEnd: loadavg(),
+    quiet,
     phaseMs,
     warmupMs,
+    toolsets: flags.toolsets,
     serverNodeFlags: extraNodeArgs,
     cli: cliPath,
+    peers: peers.map((p) => p.label),
     value: benchValue,
     rows,
     startup,
@@ -335,8 +253,15 @@ async function main() {
     targets: targetLines,
   };
 
+  if (flags.curves) {
+    result.curves = await runCurves({ redis, db, logDir, track, print: (line) => print(line + '\n') });
+  }
   if (flags.scale) {
-    result.scale = await runScale({ redis, db, logDir, track, print: (line) => process.stderr.write(line + '\n') });
+    result.scale = await runScale({ redis, db, logDir, track, print: (line) => print(line + '\n') });
+  }
+  if (flags.curves || flags.scale) {
+    result.quietAfterCurves = finishQuiet(cpuMicros(redis.pid) / 1e6);
+    console.log(describeQuiet(result.quietAfterCurves) + ' (whole run, curves included)');
   }
 
   const file = join(resultsDir, `bench-${result.date.replace(/[:.]/g, '-')}.json`);
@@ -360,7 +285,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 main()
   .then(cleanupAll)
   .catch(async (error) => {
-    console.error(error);
+    console.error(error.message ?? error);
     await cleanupAll();
     process.exitCode = 1;
   });

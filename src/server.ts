@@ -280,7 +280,7 @@ export class RedisMCPServer {
   private async startStdio(): Promise<void> {
     const runner = this.toolRunner!;
     const server = createMcpServer(runner);
-    const transport = new StdioTransport(process.stdin, process.stdout, { maxMessageBytes: this.config.maxMessageBytes, calls: runner });
+    const transport = new StdioTransport(process.stdin, process.stdout, { maxMessageBytes: this.config.maxMessageBytes, calls: runner, maxCallsInFlight: this.config.maxCallsInFlight });
     // The SDK does not watch for the client going away: a client that is gone must not leave us running.
     transport.onhangup = (reason) => {
       this.log.info({ reason }, 'the stdio client hung up');

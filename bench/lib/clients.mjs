@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 
 const protocolVersion = '2025-06-18';
 const clientInfo = { name: 'redis-mcp-bench', version: '1.0.0' };
+export const ourTools = { set: 'redis_set', get: 'redis_get' };
 
 /** Matches JSON-RPC answers to requests by id. */
 class Pending {
@@ -40,6 +41,8 @@ function rpcFailure(message) {
 /** The part every MCP client shares: initialize, tools/list, tools/call over some `send`. */
 class McpClient {
   pending = new Pending();
+  /** The set and get tools of the server spoken to (a peer's are named differently). */
+  tools = ourTools;
 
   async request(method, params) {
     const { id, promise } = this.pending.add();
@@ -69,12 +72,12 @@ class McpClient {
   }
 
   async set(key, value) {
-    const result = await this.callTool('redis_set', { key, value });
+    const result = await this.callTool(this.tools.set, { key, value });
     return result.isError !== true;
   }
 
   async get(key) {
-    const result = await this.callTool('redis_get', { key });
+    const result = await this.callTool(this.tools.get, { key });
     return result.isError !== true;
   }
 }
@@ -83,8 +86,9 @@ class McpClient {
 export class StdioClient extends McpClient {
   parts = [];
 
-  constructor(child) {
+  constructor(child, tools = ourTools) {
     super();
+    this.tools = tools;
     this.child = child;
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk) => this.receive(chunk));
@@ -274,5 +278,46 @@ export class RawClient {
 
   async close() {
     await this.redis.quit();
+  }
+}
+
+/**
+ * The stock SDK client, as agents use it: `Client.callTool` over `StdioClientTransport`, which
+ * spawns the server itself. Slower than the lean client (it validates every message and result
+ * with zod), so its rows show what an agent sees rather than what the server can do.
+ */
+export class SdkStdioClient {
+  static async connect({ command, args, env, tools = ourTools }) {
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+    const transport = new StdioClientTransport({ command, args, env, stderr: 'ignore' });
+    const client = new Client(clientInfo, { capabilities: {} });
+    await client.connect(transport);
+    return new SdkStdioClient(client, transport, tools);
+  }
+
+  constructor(client, transport, tools) {
+    this.client = client;
+    this.transport = transport;
+    this.tools = tools;
+  }
+
+  /** The server process the transport spawned, for its CPU and memory readings. */
+  get pid() {
+    return this.transport.pid;
+  }
+
+  async initialize() {}
+
+  async set(key, value) {
+    return (await this.client.callTool({ name: this.tools.set, arguments: { key, value } })).isError !== true;
+  }
+
+  async get(key) {
+    return (await this.client.callTool({ name: this.tools.get, arguments: { key } })).isError !== true;
+  }
+
+  async close() {
+    await this.client.close();
   }
 }

@@ -100,10 +100,10 @@ export function rssMiB(pid) {
  * The built CLI as a child process, as users run it. stdin/stdout are pipes (stdio transport);
  * stderr (logs) goes to a file, so the benchmark never spends time reading log lines.
  */
-export function spawnServer(args, { logDir, nodeArgs = [], env = {} }) {
+export function spawnServer(args, { logDir, nodeArgs = [], env = {}, script = cliPath }) {
   const logFile = join(logDir, `server-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [...nodeArgs, cliPath, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     stdio: ['pipe', 'pipe', fd],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
   });

@@ -55,6 +55,36 @@ export function listedTools(enabled: ReadonlySet<ToolName>): Tool[] {
     });
 }
 
+/** A tools/list answer: the result, and the same as UTF-8 JSON for transports that take bytes. */
+interface Listing {
+  result: { tools: Tool[] };
+  bytes: Buffer;
+}
+
+/**
+ * The tools/list answer of a runner's tools, built once: it never changes while the server runs,
+ * and every connection (every HTTP session) would otherwise build and serialise it anew.
+ */
+const listings = new WeakMap<ToolRunner, Listing>();
+
+function listingFor(runner: ToolRunner): Listing {
+  let listing = listings.get(runner);
+  if (!listing) {
+    const result = { tools: listedTools(runner.enabled) };
+    listing = { result, bytes: Buffer.from(JSON.stringify(result)) };
+    listings.set(runner, listing);
+  }
+  return listing;
+}
+
+/** A tools/list request with no parameters but maybe an empty object (no cursor: there is one page). */
+function plainToolsList(message: JSONRPCMessage): (JSONRPCRequest & { id: RequestId }) | undefined {
+  if (!('method' in message) || message.method !== 'tools/list' || !('id' in message)) return undefined;
+  const params = message.params;
+  if (params !== undefined && !(isPlainObject(params) && Object.keys(params).length === 0)) return undefined;
+  return message as JSONRPCRequest & { id: RequestId };
+}
+
 /**
  * The SDK's JSON Schema validator (Ajv), used only to check elicitation answers, built on first
  * use and shared: otherwise every connection would build its own Ajv instance, at every start.
@@ -73,8 +103,8 @@ export function createMcpServer(runner: ToolRunner): ToolServer {
   const capabilities = { tools: { listChanged: false }, ...resourceCapabilities };
   const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities, instructions: instructionsFor(runner.enabled), jsonSchemaValidator: lazyValidator });
   serveResourcesAndPrompts(server, runner, runner.context.feeds);
-  const listing = listedTools(runner.enabled);
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
+  const { result } = listingFor(runner);
+  server.setRequestHandler(ListToolsRequestSchema, () => result);
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const name = request.params.name;
     // A tool this build does not have is a protocol error; one switched off here (--read-only,
@@ -97,6 +127,17 @@ export interface TextTransport extends Transport {
   /** @param answers the id of the request this text answers, if it is an answer */
   sendText(text: string, answers?: RequestId): void;
 }
+
+/** A transport that also takes a message already encoded as UTF-8 JSON, with its line end (stdio). */
+interface BytesTransport extends Transport {
+  sendBytes(bytes: Buffer): void;
+}
+
+function takesBytes(transport: Transport): transport is BytesTransport {
+  return typeof (transport as Partial<BytesTransport>).sendBytes === 'function';
+}
+
+const closingBrace = Buffer.from('}\n');
 
 function takesText(transport: Transport): transport is TextTransport {
   return typeof (transport as Partial<TextTransport>).sendText === 'function';
@@ -207,6 +248,8 @@ export class ToolServer extends Server {
     transport.onmessage = (message, extra) => {
       const call = plainToolCall(message, this.runner.enabled);
       if (call) return void this.callTool(call, transport);
+      const list = plainToolsList(message);
+      if (list) return void this.sendListing(list.id, transport);
       const problem = invalidParams(message);
       if (problem !== undefined) return void this.refuseParams(message as JSONRPCRequest, problem, transport);
       if ('method' in message && message.method === 'notifications/cancelled' && isPlainObject(message.params)) {
@@ -222,6 +265,22 @@ export class ToolServer extends Server {
       for (const controller of this.waiting.values()) controller.abort();
       onclose?.();
     };
+  }
+
+  /**
+   * tools/list answered from the answer built once: the SDK would check the request and the
+   * 70-270 KB result against its zod schemas, and a transport that takes bytes (stdio) is spared
+   * encoding it again (a string holding any non-ASCII character costs several times as much to
+   * write as its bytes): milliseconds of CPU for every agent that starts a conversation.
+   */
+  private sendListing(id: RequestId, transport: Transport): void {
+    const listing = listingFor(this.runner);
+    try {
+      if (takesBytes(transport)) transport.sendBytes(Buffer.concat([Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`), listing.bytes, closingBrace]));
+      else void transport.send({ jsonrpc: '2.0', id, result: listing.result }).catch((error: unknown) => this.onerror?.(new Error(`Failed to send response: ${String(error)}`)));
+    } catch (error) {
+      this.onerror?.(new Error(`Failed to send response: ${String(error)}`));
+    }
   }
 
   private refuseParams(request: JSONRPCRequest, problem: string, transport: Transport): void {

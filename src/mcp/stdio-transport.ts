@@ -1,6 +1,7 @@
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Readable, Writable } from 'node:stream';
 import { flushOutputAtEndOfTurn } from '../end-of-turn.js';
+import { maxWaitingCallsPerConnection } from '../tools/waiting-calls.js';
 import { errorAnswer, readFrame, type JSONRPCErrorAnswer } from './jsonrpc.js';
 import type { TextTransport } from './server-factory.js';
 
@@ -14,9 +15,11 @@ export const defaultMaxCallsInFlight = 32;
 /** How long close() waits for stdout to take more of the queued output before giving it up. */
 export const defaultOutputStallMs = 5000;
 
-/** What the transport needs to know of the calls it started: how many run, and when one ends. */
+/** What the transport needs to know of the calls it started: how many run, how many of them wait, and when one ends. */
 export interface CallGauge {
   readonly inFlight: number;
+  /** Calls of tools that wait, counted apart (see tools/waiting-calls.ts). */
+  readonly waiting: number;
   observe(listener: () => void): void;
 }
 
@@ -93,7 +96,8 @@ export class StdioTransport implements TextTransport {
   /** Bytes of output given up at close(), because stdout stopped taking them. */
   unwrittenBytes = 0;
 
-  private queue: string[] = [];
+  /** Messages to write at the end of this turn, each with its line end; bytes for a message kept encoded (tools/list). */
+  private queue: (string | Buffer)[] = [];
   /** send() calls whose message is queued, and those whose message waits in stdout for 'drain'. */
   private waiters: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
@@ -131,7 +135,17 @@ export class StdioTransport implements TextTransport {
   /** Queues a message already serialised as JSON; it is written at the end of this turn. */
   sendText(text: string): void {
     if (this.outputBroken) return;
-    this.queue.push(text + '\n');
+    this.enqueue(text + '\n');
+  }
+
+  /** Queues a message already encoded as UTF-8 JSON, line end included; written at the end of this turn. */
+  sendBytes(bytes: Buffer): void {
+    if (this.outputBroken) return;
+    this.enqueue(bytes);
+  }
+
+  private enqueue(output: string | Buffer): void {
+    this.queue.push(output);
     if (!this.scheduled) {
       this.scheduled = true;
       flushOutputAtEndOfTurn(this.flush);
@@ -203,7 +217,9 @@ export class StdioTransport implements TextTransport {
   }
 
   private heldBack(): boolean {
-    return this.outputBlocked || (this.calls !== undefined && this.calls.inFlight >= this.maxCallsInFlight);
+    if (this.outputBlocked) return true;
+    const calls = this.calls;
+    return calls !== undefined && (calls.inFlight - calls.waiting >= this.maxCallsInFlight || calls.waiting >= maxWaitingCallsPerConnection);
   }
 
   private readonly scheduleResume = (): void => {
@@ -289,8 +305,9 @@ export class StdioTransport implements TextTransport {
   private readonly flush = (): void => {
     this.scheduled = false;
     if (this.queue.length === 0 || this.outputBroken) return;
-    const text = this.queue.length === 1 ? this.queue[0]! : this.queue.join('');
+    const queue = this.queue;
     this.queue = [];
+    const text = queue.length === 1 ? queue[0]! : joined(queue);
     // While stdout is backed up, each write reports when it is done, so that reading resumes
     // once half the queue is written, not only when all of it is: the next calls then run
     // while the client still reads the answers before them.
@@ -348,4 +365,10 @@ export class StdioTransport implements TextTransport {
       this.stdout.on('close', check);
     });
   }
+}
+
+/** The messages of a turn as one chunk: a string, unless one of them is kept encoded. */
+function joined(queue: (string | Buffer)[]): string | Buffer {
+  if (queue.every((output) => typeof output === 'string')) return queue.join('');
+  return Buffer.concat(queue.map((output) => (typeof output === 'string' ? Buffer.from(output) : output)));
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { WebSocket, type RawData } from 'ws';
 import { flushOutputAtEndOfTurn } from '../end-of-turn.js';
+import { isWaitingCall, maxWaitingCallsPerConnection } from '../tools/waiting-calls.js';
 import { readFrame } from './jsonrpc.js';
 import type { TextTransport } from './server-factory.js';
 
@@ -63,6 +64,9 @@ export class WebSocketServerTransport implements TextTransport {
   /** Requests read and not yet answered, by id (a client may reuse an id). */
   private readonly running = new Map<string, number>();
   private runningCount = 0;
+  /** Of those, the ids of calls of tools that wait, bounded apart (see tools/waiting-calls.ts). */
+  private readonly waiting = new Map<string, number>();
+  private waitingCount = 0;
   /**
    * Messages read while the client was at its limit (a request with `maxCallsInFlight` running, or
    * with answers it has not taken), and every one after them, to keep the order: waiting their turn.
@@ -190,7 +194,7 @@ export class WebSocketServerTransport implements TextTransport {
     if (this.releasing) return;
     this.releasing = true;
     while (this.held.length > 0 && !this.paused.has('bytes') && !this.closed) {
-      if (isRequest(this.held[0]!) && this.runningCount >= this.limits.maxCallsInFlight) break;
+      if (this.atLimit(this.held[0]!)) break;
       this.accept(this.held.shift()!);
     }
     this.releasing = false;
@@ -213,7 +217,7 @@ export class WebSocketServerTransport implements TextTransport {
       return;
     }
     // Once one message waits, the ones after it wait too: they stay in order.
-    if (this.held.length > 0 || (isRequest(message) && (this.runningCount >= this.limits.maxCallsInFlight || this.paused.has('bytes')))) {
+    if (this.held.length > 0 || (isRequest(message) && (this.atLimit(message) || this.paused.has('bytes')))) {
       this.held.push(message);
       this.pause('calls');
       return;
@@ -221,8 +225,15 @@ export class WebSocketServerTransport implements TextTransport {
     this.accept(message);
   }
 
+  /** Whether a request must wait for a place: calls that wait and other requests each have their own bound. */
+  private atLimit(message: JSONRPCMessage): boolean {
+    if (!isRequest(message)) return false;
+    if (isWaitingCall(message)) return this.waitingCount >= maxWaitingCallsPerConnection;
+    return this.runningCount - this.waitingCount >= this.limits.maxCallsInFlight;
+  }
+
   private accept(message: JSONRPCMessage): void {
-    if (isRequest(message)) this.track(message.id);
+    if (isRequest(message)) this.track(message.id, isWaitingCall(message));
     // A cancelled call is not answered; it no longer counts as waiting for one.
     else if (isCancellation(message)) this.answered(message.params.requestId);
     this.deliver(message);
@@ -233,10 +244,14 @@ export class WebSocketServerTransport implements TextTransport {
     else this.early.push(message);
   }
 
-  private track(id: RequestId): void {
+  private track(id: RequestId, waits: boolean): void {
     const key = idKey(id);
     this.running.set(key, (this.running.get(key) ?? 0) + 1);
     this.runningCount++;
+    if (waits) {
+      this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
+      this.waitingCount++;
+    }
   }
 
   /** A request was answered (or cancelled): its place is free for the next. */
@@ -247,6 +262,13 @@ export class WebSocketServerTransport implements TextTransport {
     if (count > 1) this.running.set(key, count - 1);
     else this.running.delete(key);
     this.runningCount--;
+    // An id used by a waiting call and another request at once is counted as waiting first: at worst one place is freed early.
+    const waits = this.waiting.get(key);
+    if (waits !== undefined) {
+      if (waits > 1) this.waiting.set(key, waits - 1);
+      else this.waiting.delete(key);
+      this.waitingCount--;
+    }
     if (this.held.length > 0) this.releaseHeld();
   }
 

@@ -1,5 +1,6 @@
 import type { ToolName } from '../../generated/registry.js';
 import { ToolRunner, type CallOutcome } from './runner.js';
+import { isWaitingTool } from './waiting-calls.js';
 
 /**
  * A ToolRunner that knows how many calls are running, so a graceful stop can let them finish
@@ -7,13 +8,16 @@ import { ToolRunner, type CallOutcome } from './runner.js';
  */
 export class DrainingRunner extends ToolRunner {
   private running = 0;
+  /** Of those, calls of tools that wait (see waiting-calls.ts). */
+  private waitingCalls = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(...args: ConstructorParameters<typeof ToolRunner>) {
     super(...args);
     // The first observer: a finished call is counted out before anyone else hears of it. Counting
     // this way, rather than wrapping call() in another async function, costs no promise per call.
-    this.observe(() => {
+    this.observe((name) => {
+      if (isWaitingTool(name)) this.waitingCalls--;
       if (--this.running === 0 && this.idleWaiters.length > 0) for (const wake of this.idleWaiters.splice(0)) wake();
     });
   }
@@ -22,9 +26,14 @@ export class DrainingRunner extends ToolRunner {
     return this.running;
   }
 
+  get waiting(): number {
+    return this.waitingCalls;
+  }
+
   // The signal is passed on: without it a waiting call could not be cancelled.
   override call(name: ToolName, args: unknown, signal?: AbortSignal, idempotencyKey?: unknown): Promise<CallOutcome> {
     this.running++;
+    if (isWaitingTool(name)) this.waitingCalls++;
     return super.call(name, args, signal, idempotencyKey);
   }
 

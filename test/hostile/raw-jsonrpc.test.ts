@@ -167,6 +167,19 @@ describe('raw JSON-RPC lines on stdin', () => {
     await stillServes();
   });
 
+  it('answers tools/list the same on its direct path (no params, {}) as on the SDK path (a cursor), with odd ids echoed', async () => {
+    const bySdk = await raw.request('sdk', 'tools/list', { cursor: 'ignored' });
+    const tools = bySdk.result?.tools as { name: string }[];
+    expect(tools.length).toBeGreaterThan(10);
+    for (const [id, params] of [[7, undefined], ['ü"🙂\u0000', {}], [Number.MAX_SAFE_INTEGER, {}]] as const) {
+      figures.lines++;
+      const direct = await raw.request(id, 'tools/list', params);
+      figures.answered++;
+      expect(direct.result).toEqual(bySdk.result);
+    }
+    await stillServes();
+  });
+
   it('answers deep nesting: INVALID_PARAMS naming the value, not a crash', async () => {
     figures.lines += 2;
     const depth = 100_000;

@@ -1,0 +1,24 @@
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { tools, type ToolName } from '../../generated/registry.js';
+
+/**
+ * Calls of tools that wait (a lock, a queue claim, a blocking pop) are bounded apart from other
+ * calls. A connection stops reading while `maxCallsInFlight` calls run, to bound what it holds;
+ * if waiting calls counted there, a client with that many agents waiting for a lock could never
+ * send the release they wait for: the release would sit unread behind them until their waits
+ * ended. So waiting calls have a bound of their own, and the next request is read as long as
+ * both bounds leave room. A waiting call holds little (no answer yet), and the connections it
+ * blocks on are bounded again by the pool (--max-connections).
+ */
+export const maxWaitingCallsPerConnection = 1000;
+
+export function isWaitingTool(name: string): boolean {
+  return Object.hasOwn(tools, name) && tools[name as ToolName].waitsFor !== undefined;
+}
+
+/** Whether a message is a tools/call of a tool that waits. */
+export function isWaitingCall(message: JSONRPCMessage): boolean {
+  if (!('method' in message) || message.method !== 'tools/call') return false;
+  const name = (message.params as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && isWaitingTool(name);
+}
