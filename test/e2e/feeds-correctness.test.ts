@@ -76,6 +76,7 @@ describe('change feeds', () => {
     const changes = 20;
     // Readers read while the publishers publish.
     const expected = publishers * (messages + changes);
+    const startedAt = performance.now();
     const reading = subscribers.map((client, i) => readUntil(client, ids[i]!, (read) => read.events.length >= expected, 30_000));
     await Promise.all(
       Array.from({ length: publishers }, async (_, p) => {
@@ -95,7 +96,9 @@ describe('change feeds', () => {
     // Redis writes the classes back canonically: A stands for every class, x (expired) included.
     for (const flag of ['E', 'K', 'A']) expect(flags).toContain(flag);
 
-    for (const read of await Promise.all(reading)) {
+    const reads = await Promise.all(reading);
+    console.log(`${expected} events (${publishers} publishers) delivered to ${subscribers.length} subscribers (${surfaces.map((s) => s.name).join(', ')}) in ${Math.round(performance.now() - startedAt)} ms`);
+    for (const read of reads) {
       expect(read.events).toHaveLength(expected);
       expect(read.dropped).toBe(0);
       for (let p = 0; p < publishers; p++) {
@@ -147,6 +150,25 @@ describe('change feeds', () => {
       await ok(client, 'redis_unsubscribe', { subscription_id: second });
       await subscribersOf(main.redis, channel, 0);
       await subscribersOf(main.redis, `__keyspace@1__:${channel}`, 0);
+    });
+
+    it('wake a waiting read when a message comes (figure: publish to answer, over REST)', async () => {
+      const channel = uniqueKey('feeds:wake');
+      const { subscription_id } = await ok(client, 'redis_subscribe', { channels: [channel] });
+      const latencies: number[] = [];
+      for (let round = 0; round < 30; round++) {
+        const waiting = ok<{ events: FeedEvent[] }>(client, 'redis_subscription_read', { subscription_id, wait_ms: 10_000 });
+        // The read is waiting once the server holds it; publishing earlier would only make it answer at once.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const sent = performance.now();
+        await main.redis.publish(channel, String(round));
+        const { events } = await waiting;
+        latencies.push(performance.now() - sent);
+        expect(events.map((event) => event.message)).toEqual([round]);
+      }
+      latencies.sort((a, b) => a - b);
+      console.log(`long-poll wake-up, publish to answer over REST: median ${latencies[15]!.toFixed(1)} ms, max ${latencies[29]!.toFixed(1)} ms (30 rounds)`);
+      await ok(client, 'redis_unsubscribe', { subscription_id });
     });
 
     it('free a subscription nobody reads, and its Redis subscription with it', async () => {
