@@ -46,6 +46,7 @@ export class RedisMCPServer {
   private subscriptionRegistry?: Subscriptions;
   private replicaAcks?: ReplicaAcks;
   private sentinelWatch?: SentinelWatch;
+  private changeHub?: ChangeHub;
   private httpApp?: FastifyInstance;
   private readonly closers: (() => Promise<void>)[] = [];
   private closedResolve!: () => void;
@@ -73,6 +74,12 @@ export class RedisMCPServer {
   get metrics(): Metrics {
     if (!this.toolMetrics) throw new Error('Call setupTools() or start() first.');
     return this.toolMetrics;
+  }
+
+  /** The change feeds of this process (one subscriber connection); see src/feeds/hub.ts. */
+  get feeds(): ChangeHub {
+    if (!this.changeHub) throw new Error('Call setupTools() or start() first.');
+    return this.changeHub;
   }
 
   /** Buffered subscriptions of the change feeds (redis_subscribe, the REST event streams). */
@@ -126,6 +133,8 @@ export class RedisMCPServer {
       keys,
       db: this.config.db,
       log: this.log,
+      // A silent link is noticed within about two command timeouts (PING, then link-liveness).
+      pingIntervalMs: Math.min(5000, Math.max(500, this.config.commandTimeoutMs)),
     });
     const subscriptions = new Subscriptions(feeds, {
       maxSubscriptions: this.config.maxSubscriptions,
@@ -138,6 +147,7 @@ export class RedisMCPServer {
       await feeds.close();
     });
     this.subscriptionRegistry = subscriptions;
+    this.changeHub = feeds;
     const context = {
       redis,
       keys,

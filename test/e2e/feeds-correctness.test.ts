@@ -6,6 +6,7 @@ import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.
 import { restSurface, surfaces, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /**
  * The change feeds' promises, against the built CLI on every surface: each subscriber gets every
@@ -52,6 +53,15 @@ afterAll(async () => {
   }
 });
 
+/** Ids of the change-feed connections subscribed to something (CLIENT LIST TYPE pubsub). */
+async function feedConnections(redis: Redis): Promise<string[]> {
+  const list = (await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+  return list
+    .split('\n')
+    .filter((line) => line.includes('name=redis-mcp-server:feeds') && !/ sub=0 /.test(line))
+    .map((line) => /id=(\d+)/.exec(line)![1]!);
+}
+
 const strip = (events: FeedEvent[]) => events.map(({ at: _at, ...rest }) => rest);
 
 describe('change feeds', () => {
@@ -66,6 +76,7 @@ describe('change feeds', () => {
     const changes = 20;
     // Readers read while the publishers publish.
     const expected = publishers * (messages + changes);
+    const startedAt = performance.now();
     const reading = subscribers.map((client, i) => readUntil(client, ids[i]!, (read) => read.events.length >= expected, 30_000));
     await Promise.all(
       Array.from({ length: publishers }, async (_, p) => {
@@ -85,7 +96,9 @@ describe('change feeds', () => {
     // Redis writes the classes back canonically: A stands for every class, x (expired) included.
     for (const flag of ['E', 'K', 'A']) expect(flags).toContain(flag);
 
-    for (const read of await Promise.all(reading)) {
+    const reads = await Promise.all(reading);
+    console.log(`${expected} events (${publishers} publishers) delivered to ${subscribers.length} subscribers (${surfaces.map((s) => s.name).join(', ')}) in ${Math.round(performance.now() - startedAt)} ms`);
+    for (const read of reads) {
       expect(read.events).toHaveLength(expected);
       expect(read.dropped).toBe(0);
       for (let p = 0; p < publishers; p++) {
@@ -122,6 +135,39 @@ describe('change feeds', () => {
       // What was kept is the newest, in order, without holes.
       const numbers = delivered.map((event) => event.message as number);
       expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => published - numbers.length + i));
+      await ok(client, 'redis_unsubscribe', { subscription_id });
+    });
+
+    it('share one Redis subscription among subscribers of a channel, dropped with the last of them', async () => {
+      const channel = uniqueKey('feeds:shared');
+      const first = (await ok(client, 'redis_subscribe', { channels: [channel] })).subscription_id;
+      const second = (await ok(client, 'redis_subscribe', { channels: [channel], keys: [channel] })).subscription_id;
+      await subscribersOf(main.redis, channel, 1);
+      await subscribersOf(main.redis, `__keyspace@1__:${channel}`, 1);
+      await ok(client, 'redis_unsubscribe', { subscription_id: first });
+      await main.redis.publish(channel, 'still heard');
+      expect(strip((await readUntil(client, second, (r) => r.events.length > 0)).events)).toEqual([{ type: 'message', channel, message: 'still heard' }]);
+      await ok(client, 'redis_unsubscribe', { subscription_id: second });
+      await subscribersOf(main.redis, channel, 0);
+      await subscribersOf(main.redis, `__keyspace@1__:${channel}`, 0);
+    });
+
+    it('wake a waiting read when a message comes (figure: publish to answer, over REST)', async () => {
+      const channel = uniqueKey('feeds:wake');
+      const { subscription_id } = await ok(client, 'redis_subscribe', { channels: [channel] });
+      const latencies: number[] = [];
+      for (let round = 0; round < 30; round++) {
+        const waiting = ok<{ events: FeedEvent[] }>(client, 'redis_subscription_read', { subscription_id, wait_ms: 10_000 });
+        // The read is waiting once the server holds it; publishing earlier would only make it answer at once.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const sent = performance.now();
+        await main.redis.publish(channel, String(round));
+        const { events } = await waiting;
+        latencies.push(performance.now() - sent);
+        expect(events.map((event) => event.message)).toEqual([round]);
+      }
+      latencies.sort((a, b) => a - b);
+      console.log(`long-poll wake-up, publish to answer over REST: median ${latencies[15]!.toFixed(1)} ms, max ${latencies[29]!.toFixed(1)} ms (30 rounds)`);
       await ok(client, 'redis_unsubscribe', { subscription_id });
     });
 
@@ -182,6 +228,27 @@ describe('change feeds', () => {
       await preset.redis.set('k', 'v');
       expect(strip((await readUntil(client, subscription_id, (r) => r.events.length > 0)).events)).toEqual([{ type: 'key', key: 'k', event: 'set' }]);
     });
+  });
+
+  it('notice a link that went silent, and report it as a gap', async () => {
+    const proxy: TcpProxy = await startTcpProxy(main.process);
+    try {
+      const client = await serve(restSurface, proxy.url, ['--command-timeout', '200']);
+      const channel = uniqueKey('feeds:silent');
+      const { subscription_id } = await ok(client, 'redis_subscribe', { channels: [channel] });
+      await subscribersOf(main.redis, channel, 1);
+      const before = await feedConnections(main.redis);
+      // Packets vanish on the open connections (a NAT forgot them): nothing closes, nothing arrives.
+      proxy.blackholeExisting();
+      await main.redis.publish(channel, 'lost');
+      // The server notices (its PING goes unanswered) and subscribes again on a new connection.
+      await waitUntil(async () => (await feedConnections(main.redis)).some((id) => !before.includes(id)), 'a new subscriber connection');
+      await main.redis.publish(channel, 'after');
+      const read = await readUntil(client, subscription_id, (r) => r.events.some((event) => event.message === 'after'));
+      expect(read.events.map((event) => event.type)).toEqual(['gap', 'message']);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('report a cut subscriber link as a gap, and hear again after it', async () => {
