@@ -101,6 +101,7 @@ beforeAll(async () => {
   await redis.sadd(`${prefix}s`, 'm1', 'm2');
   await redis.zadd(`${prefix}z`, 1, 'low', 2, 'high');
   await redis.xadd(`${prefix}x`, '1-1', 'field', 'value');
+  await redis.set(`${prefix}bigint`, '12345678901234567890');
   // Outside the namespace: a session, a queue and a key no resource of these servers may show.
   await redis.hset('mcp_session:sess_outside', { __created_at: new Date().toISOString() });
   await redis.hset('q:{outside}:meta', { seq: '1' });
@@ -158,6 +159,8 @@ describe.each(mcpSurfaces)('resources over %s', (surface) => {
     expect([...set.members].sort()).toEqual(['m1', 'm2']);
     expect(await read(mcp.client, 'redis://key/z')).toMatchObject({ type: 'zset', members: [{ member: 'low', score: 1 }, { member: 'high', score: 2 }], complete: true });
     expect(await read(mcp.client, 'redis://key/x')).toMatchObject({ type: 'stream', entries: [{ id: '1-1' }], complete: true });
+    // Not exact JSON (beyond 2^53): the stored text, marked raw, rather than an altered number or no answer.
+    expect(await read(mcp.client, 'redis://key/bigint')).toEqual({ key: 'bigint', type: 'string', raw: true, value: '12345678901234567890' });
   });
 
   it('cuts a large value to the response budget and names the tool that reads on', async () => {
