@@ -41,6 +41,7 @@ export class RedisMCPServer {
   private blockingPool?: BlockingPool;
   private toolMetrics?: Metrics;
   private subscriptionRegistry?: Subscriptions;
+  private changeHub?: ChangeHub;
   private httpApp?: FastifyInstance;
   private readonly closers: (() => Promise<void>)[] = [];
   private closedResolve!: () => void;
@@ -68,6 +69,12 @@ export class RedisMCPServer {
   get metrics(): Metrics {
     if (!this.toolMetrics) throw new Error('Call setupTools() or start() first.');
     return this.toolMetrics;
+  }
+
+  /** The change feeds of this process (one subscriber connection); see src/feeds/hub.ts. */
+  get feeds(): ChangeHub {
+    if (!this.changeHub) throw new Error('Call setupTools() or start() first.');
+    return this.changeHub;
   }
 
   /** Buffered subscriptions of the change feeds (redis_subscribe, the REST event streams). */
@@ -122,6 +129,8 @@ export class RedisMCPServer {
       keys,
       db: this.config.db,
       log: this.log,
+      // A silent link is noticed within about two command timeouts (PING, then link-liveness).
+      pingIntervalMs: Math.min(5000, Math.max(500, this.config.commandTimeoutMs)),
     });
     const subscriptions = new Subscriptions(feeds, {
       maxSubscriptions: this.config.maxSubscriptions,
@@ -134,6 +143,7 @@ export class RedisMCPServer {
       await feeds.close();
     });
     this.subscriptionRegistry = subscriptions;
+    this.changeHub = feeds;
     const context = {
       redis,
       keys,

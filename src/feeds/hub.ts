@@ -50,6 +50,12 @@ export interface ChangeHubOptions {
   /** The database whose keyspace notifications are heard (__keyspace@<db>__). */
   db: number;
   log: Logger;
+  /**
+   * How often the subscriber link is pinged while anything is subscribed. A link can die without
+   * closing (a NAT forgetting the flow, a frozen Redis); the unanswered PING lets link-liveness.ts
+   * notice, and the reconnect reports the gap. Default 5 s.
+   */
+  pingIntervalMs?: number;
 }
 
 interface Listener {
@@ -58,8 +64,6 @@ interface Listener {
   targets: Target[];
 }
 
-/** How often a quiet subscriber link is pinged, so that a dead one is noticed (link-liveness.ts) and replaced. */
-const pingIntervalMs = 5000;
 /** Before a failed re-subscription after a reconnect is tried again. */
 const retryMs = 500;
 /** How long the probe for notifications set by an operator waits for its own change to be announced. */
@@ -219,7 +223,7 @@ export class ChangeHub {
     this.pingTimer = setInterval(() => {
       // The link-liveness watch drops a connection whose PING goes unanswered; ioredis reconnects.
       if (subscriber.status === 'ready' && this.wanted.size > 0) subscriber.ping().catch(() => undefined);
-    }, pingIntervalMs);
+    }, this.options.pingIntervalMs ?? 5000);
     this.pingTimer.unref();
   }
 

@@ -6,6 +6,7 @@ import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.
 import { restSurface, surfaces, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /**
  * The change feeds' promises, against the built CLI on every surface: each subscriber gets every
@@ -51,6 +52,15 @@ afterAll(async () => {
     cleanup(process);
   }
 });
+
+/** Ids of the change-feed connections subscribed to something (CLIENT LIST TYPE pubsub). */
+async function feedConnections(redis: Redis): Promise<string[]> {
+  const list = (await redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+  return list
+    .split('\n')
+    .filter((line) => line.includes('name=redis-mcp-server:feeds') && !/ sub=0 /.test(line))
+    .map((line) => /id=(\d+)/.exec(line)![1]!);
+}
 
 const strip = (events: FeedEvent[]) => events.map(({ at: _at, ...rest }) => rest);
 
@@ -125,6 +135,20 @@ describe('change feeds', () => {
       await ok(client, 'redis_unsubscribe', { subscription_id });
     });
 
+    it('share one Redis subscription among subscribers of a channel, dropped with the last of them', async () => {
+      const channel = uniqueKey('feeds:shared');
+      const first = (await ok(client, 'redis_subscribe', { channels: [channel] })).subscription_id;
+      const second = (await ok(client, 'redis_subscribe', { channels: [channel], keys: [channel] })).subscription_id;
+      await subscribersOf(main.redis, channel, 1);
+      await subscribersOf(main.redis, `__keyspace@1__:${channel}`, 1);
+      await ok(client, 'redis_unsubscribe', { subscription_id: first });
+      await main.redis.publish(channel, 'still heard');
+      expect(strip((await readUntil(client, second, (r) => r.events.length > 0)).events)).toEqual([{ type: 'message', channel, message: 'still heard' }]);
+      await ok(client, 'redis_unsubscribe', { subscription_id: second });
+      await subscribersOf(main.redis, channel, 0);
+      await subscribersOf(main.redis, `__keyspace@1__:${channel}`, 0);
+    });
+
     it('free a subscription nobody reads, and its Redis subscription with it', async () => {
       const channel = uniqueKey('feeds:idle');
       const { subscription_id } = await ok(client, 'redis_subscribe', { channels: [channel] });
@@ -182,6 +206,27 @@ describe('change feeds', () => {
       await preset.redis.set('k', 'v');
       expect(strip((await readUntil(client, subscription_id, (r) => r.events.length > 0)).events)).toEqual([{ type: 'key', key: 'k', event: 'set' }]);
     });
+  });
+
+  it('notice a link that went silent, and report it as a gap', async () => {
+    const proxy: TcpProxy = await startTcpProxy(main.process);
+    try {
+      const client = await serve(restSurface, proxy.url, ['--command-timeout', '200']);
+      const channel = uniqueKey('feeds:silent');
+      const { subscription_id } = await ok(client, 'redis_subscribe', { channels: [channel] });
+      await subscribersOf(main.redis, channel, 1);
+      const before = await feedConnections(main.redis);
+      // Packets vanish on the open connections (a NAT forgot them): nothing closes, nothing arrives.
+      proxy.blackholeExisting();
+      await main.redis.publish(channel, 'lost');
+      // The server notices (its PING goes unanswered) and subscribes again on a new connection.
+      await waitUntil(async () => (await feedConnections(main.redis)).some((id) => !before.includes(id)), 'a new subscriber connection');
+      await main.redis.publish(channel, 'after');
+      const read = await readUntil(client, subscription_id, (r) => r.events.some((event) => event.message === 'after'));
+      expect(read.events.map((event) => event.type)).toEqual(['gap', 'message']);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('report a cut subscriber link as a gap, and hear again after it', async () => {

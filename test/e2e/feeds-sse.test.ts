@@ -138,6 +138,21 @@ describe('event streams at shutdown', () => {
     expect(stream.ended).toBe(true);
   });
 
+  it('answer a long poll waiting at shutdown at once, rather than holding the shutdown for its wait', async () => {
+    const own = await startHttpCli(['--redis-url', redisUrl, '--shutdown-timeout', '20']);
+    const created = await fetch(`${own.baseUrl}/v1/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channels: [uniqueKey('sse:stop')] }) });
+    const { subscription_id } = (await created.json()) as { subscription_id: string };
+    const waiting = fetch(`${own.baseUrl}/v1/subscriptions/${subscription_id}/read`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ wait_ms: 30_000 }) });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stopping = own.stop();
+    const answer = await waiting;
+    // The wait (30 s) and the drain (20 s) are both longer than the helper's 10 s before SIGKILL.
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ events: [], dropped: 0, dropped_total: 0, more: false });
+    await stopping;
+    expect(own.crashed).toBe(false);
+  });
+
   it('are offered only with the tools they mirror', async () => {
     const own = await startHttpCli(['--redis-url', redisUrl, '--toolsets', 'seed']);
     try {
