@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspector } from '../helpers/redis-client.js';
 import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { connectMcp, mcpSurfaces, type McpConnection, type McpTarget } from '../helpers/surfaces/mcp-clients.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -302,6 +303,31 @@ describe('subscriptions and connections', () => {
     await mcp.client.subscribeResource({ uri: 'redis://key/many-100' });
     expect(await listeners('many-0')).toBe(0);
     await mcp.close();
+  });
+});
+
+describe('a cut link to Redis', () => {
+  it('notifies every subscription at once, and changes after the server subscribed again are notified', async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: redisProcess.port });
+    const server = await startHttpCli(['--redis-url', proxy.url, '--key-prefix', prefix]);
+    try {
+      const mcp = await connectMcp('websocket', { stdioArgs: [], baseUrl: server.baseUrl });
+      open.push(mcp);
+      const seen = updates(mcp.client);
+      const uri = 'redis://key/across-cut';
+      await mcp.client.subscribeResource({ uri });
+      expect(await listeners('across-cut')).toBe(1);
+      proxy.cut();
+      // Nothing was written: this notification says changes may have been missed.
+      await waitUntil(() => seen.includes(uri), 'the gap is notified');
+      await waitUntil(async () => (await listeners('across-cut')) === 1, 'the server subscribes again');
+      const before = seen.length;
+      await redis.set(`${prefix}across-cut`, 'after');
+      await waitUntil(() => seen.length > before, 'the change after the cut is notified');
+    } finally {
+      await server.stop();
+      await proxy.close();
+    }
   });
 });
 
