@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspector } from '../helpers/redis-client.js';
 import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { connectMcp, mcpSurfaces, type McpConnection, type McpTarget } from '../helpers/surfaces/mcp-clients.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -101,6 +102,7 @@ beforeAll(async () => {
   await redis.sadd(`${prefix}s`, 'm1', 'm2');
   await redis.zadd(`${prefix}z`, 1, 'low', 2, 'high');
   await redis.xadd(`${prefix}x`, '1-1', 'field', 'value');
+  await redis.set(`${prefix}bigint`, '12345678901234567890');
   // Outside the namespace: a session, a queue and a key no resource of these servers may show.
   await redis.hset('mcp_session:sess_outside', { __created_at: new Date().toISOString() });
   await redis.hset('q:{outside}:meta', { seq: '1' });
@@ -158,6 +160,8 @@ describe.each(mcpSurfaces)('resources over %s', (surface) => {
     expect([...set.members].sort()).toEqual(['m1', 'm2']);
     expect(await read(mcp.client, 'redis://key/z')).toMatchObject({ type: 'zset', members: [{ member: 'low', score: 1 }, { member: 'high', score: 2 }], complete: true });
     expect(await read(mcp.client, 'redis://key/x')).toMatchObject({ type: 'stream', entries: [{ id: '1-1' }], complete: true });
+    // Not exact JSON (beyond 2^53): the stored text, marked raw, rather than an altered number or no answer.
+    expect(await read(mcp.client, 'redis://key/bigint')).toEqual({ key: 'bigint', type: 'string', raw: true, value: '12345678901234567890' });
   });
 
   it('cuts a large value to the response budget and names the tool that reads on', async () => {
@@ -299,6 +303,31 @@ describe('subscriptions and connections', () => {
     await mcp.client.subscribeResource({ uri: 'redis://key/many-100' });
     expect(await listeners('many-0')).toBe(0);
     await mcp.close();
+  });
+});
+
+describe('a cut link to Redis', () => {
+  it('notifies every subscription at once, and changes after the server subscribed again are notified', async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: redisProcess.port });
+    const server = await startHttpCli(['--redis-url', proxy.url, '--key-prefix', prefix]);
+    try {
+      const mcp = await connectMcp('websocket', { stdioArgs: [], baseUrl: server.baseUrl });
+      open.push(mcp);
+      const seen = updates(mcp.client);
+      const uri = 'redis://key/across-cut';
+      await mcp.client.subscribeResource({ uri });
+      expect(await listeners('across-cut')).toBe(1);
+      proxy.cut();
+      // Nothing was written: this notification says changes may have been missed.
+      await waitUntil(() => seen.includes(uri), 'the gap is notified');
+      await waitUntil(async () => (await listeners('across-cut')) === 1, 'the server subscribes again');
+      const before = seen.length;
+      await redis.set(`${prefix}across-cut`, 'after');
+      await waitUntil(() => seen.length > before, 'the change after the cut is notified');
+    } finally {
+      await server.stop();
+      await proxy.close();
+    }
   });
 });
 

@@ -26,6 +26,12 @@ describe('prompts', () => {
     expect(argsText({ n: { placeholder: 'n from x', sample: 1 }, s: 'plain' })).toBe('{"n":<n from x>,"s":"plain"}');
   });
 
+  it('refuse arguments the tools would refuse, naming the parameter', () => {
+    const spec = promptSpecs.find((prompt) => prompt.name === 'coordinate_with_lock')!;
+    expect(() => renderPrompt(spec, { lock: 'a{b}', document: 'doc' })).toThrow(/redis_lock_acquire would refuse name: must not contain/);
+    expect(() => renderPrompt(spec, { document: 'doc' })).toThrow(/needs the argument lock/);
+  });
+
   it('are offered only with every tool they name', () => {
     expect(offeredPrompts(new Set(toolNames)).map((spec) => spec.name)).toEqual(promptSpecs.map((spec) => spec.name));
     const withoutAck = new Set(toolNames.filter((name) => name !== 'redis_queue_ack'));

@@ -36,7 +36,7 @@ const handOff: PromptSpec = {
   ],
   goal: ({ queue, task }) => `Hand this task to another agent through the work queue "${queue}": ${task}`,
   steps: ({ queue, task, consumer = 'worker-1' }) => [
-    { tool: 'redis_queue_enqueue', args: { queue, payload: { task }, dedupe_key: 'task-1' }, why: 'The giving agent adds the job. A retry with the same dedupe_key within 24 h gives back the first job instead of a second one.' },
+    { tool: 'redis_queue_enqueue', args: { queue, payload: { task }, dedupe_key: from('an id of this task, e.g. its ticket number', 'pr-42') }, why: 'The giving agent adds the job. A retry with the same dedupe_key within 24 h gives back the first job instead of adding a second one, so give each task its own.' },
     { tool: 'redis_queue_claim', args: { queue, consumer, count: 1, visibility_ms: 60_000, wait_ms: 10_000 }, why: 'The working agent takes the job; it stays invisible to others for visibility_ms. timed_out: true means nothing came within wait_ms: claim again.' },
     { tool: 'redis_queue_extend', args: { queue, job_id: from('job_id from the claim', 'Jx3q9v0aLw2kM1cT'), receipt: from('receipt from the claim', 'r5Yc0e0ZlN8wq3HcUd1bS2kx'), visibility_ms: 60_000 }, why: 'If the work takes longer than the visibility, keep the job yours before it ends.' },
     { tool: 'redis_queue_ack', args: { queue, job_id: from('job_id', 'Jx3q9v0aLw2kM1cT'), receipt: from('receipt', 'r5Yc0e0ZlN8wq3HcUd1bS2kx'), result: { done: true } }, why: `When done: the job is removed, and its result is kept 24 h at key q:{${queue}}:result:<job_id> for the giver (redis_get).` },

@@ -1,8 +1,8 @@
 import type { GetPromptResult, Prompt } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolName } from '../../../generated/registry.js';
+import { tools, type ToolName } from '../../../generated/registry.js';
 import { promptSpecs, type PromptArgs, type PromptSpec } from './catalog.js';
-import { argsText } from './step.js';
+import { argsText, sampleArgs } from './step.js';
 
 /** Sample arguments, only to learn which tools a prompt names. */
 function toolsOf(spec: PromptSpec): ToolName[] {
@@ -41,7 +41,16 @@ export function renderPrompt(spec: PromptSpec, given: Record<string, string> | u
     }
     args[arg.name] = value;
   }
-  const steps = spec.steps(args).map((step, i) => `${i + 1}. ${step.tool} ${argsText(step.args)}\n   ${step.why}`);
+  const calls = spec.steps(args);
+  // An argument the tools would refuse (a lock name with braces, say) is refused here, not taught.
+  for (const step of calls) {
+    const parsed = tools[step.tool].input.safeParse(sampleArgs(step.args));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new McpError(ErrorCode.InvalidParams, `Prompt ${spec.name}: ${step.tool} would refuse ${issue.path.join('.') || 'its arguments'}: ${issue.message}`);
+    }
+  }
+  const steps = calls.map((step, i) => `${i + 1}. ${step.tool} ${argsText(step.args)}\n   ${step.why}`);
   const text = [spec.goal(args), '', 'Calls, in order (<...> is a value an earlier call returned):', ...steps, '', ...spec.notes(args)].join('\n');
   return { description: spec.title, messages: [{ role: 'user', content: { type: 'text', text } }] };
 }

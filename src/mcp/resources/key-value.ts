@@ -1,4 +1,5 @@
 import type { ToolName } from '../../../generated/registry.js';
+import { AppError } from '../../errors.js';
 import type { ToolContext } from '../../tools/context.js';
 import { runReader } from './run-reader.js';
 
@@ -25,9 +26,20 @@ export async function readKey(key: string, ctx: ToolContext): Promise<Record<str
   const reader = readers[type];
   // A module type (JSON, vector sets, ...): named, not read.
   if (!reader) return { key, type, readable: false };
-  const { key: _key, found, ...answer } = await runReader(reader.tool, { key, ...reader.args }, ctx);
+  let raw = false;
+  let reply: Record<string, unknown>;
+  try {
+    reply = await runReader(reader.tool, { key, ...reader.args }, ctx);
+  } catch (error) {
+    // Text another client stored that is not exact JSON (a 20-digit number, say): a resource has
+    // no raw flag to ask with, so it answers the stored text, and says so.
+    if (!(error instanceof AppError) || error.code !== 'VALUE_UNDECODABLE') throw error;
+    raw = true;
+    reply = await runReader(reader.tool, { key, ...reader.args, raw }, ctx);
+  }
+  const { key: _key, found, ...answer } = reply;
   // The key may have gone between TYPE and the read.
   if (found === false) return undefined;
   const more = answer.complete === false ? { continue_with: reader.tool } : {};
-  return { key, type, ...answer, ...more };
+  return { key, type, ...(raw ? { raw } : {}), ...answer, ...more };
 }

@@ -23,7 +23,7 @@ import { ResourceSubscriptions, type KeyChanges } from './subscriptions.js';
 import { listedTemplate, offeredTemplates, uriTemplate } from './templates.js';
 
 /** What a server declares for what this file serves. */
-export const resourceCapabilities = { resources: { subscribe: true, listChanged: false }, prompts: { listChanged: false }, completions: {} };
+export const resourceCapabilities = { resources: { subscribe: true, listChanged: false }, prompts: {}, completions: {} };
 
 const nothing: CompleteResult = { completion: { values: [] } };
 
