@@ -6,6 +6,7 @@ import { KeySpace } from '../../src/redis/keyspace.js';
 import { freshRequest } from '../helpers/fresh-connection-http.js';
 import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
 import { deleteMatching, inspector } from '../helpers/redis-client.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 /**
  * What one instance holds of the sessions kept in Redis is a bounded cache: --max-sessions bounds
@@ -32,8 +33,8 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-async function start(options: { maxSessions?: number; sessionIdleTimeoutSec?: number; authTokens?: string[] } = {}): Promise<RunningHttpServer> {
-  const server = await startHttpServer(redisUrl, { keyPrefix: prefix, ...options });
+async function start(options: { maxSessions?: number; sessionIdleTimeoutSec?: number; authTokens?: string[] } = {}, url = redisUrl): Promise<RunningHttpServer> {
+  const server = await startHttpServer(url, { keyPrefix: prefix, ...options });
   servers.push(server);
   return server;
 }
@@ -103,5 +104,26 @@ describe('the sessions one instance holds', () => {
     const record = await redis.hgetall(keys.mcpSession(sessionDigest(sessionId)));
     expect(JSON.stringify(record)).not.toContain(tokens[0]);
     expect(record.owner).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('open while Redis cannot be written: served by the instance that opened it, kept in Redis at its first use after', async () => {
+    const { hostname, port } = new URL(redisUrl);
+    const link = await startTcpProxy({ host: hostname, port: Number(port) });
+    try {
+      const a = await start({}, link.url);
+      const b = await start();
+      link.refuse(true);
+      link.cut();
+      const sessionId = await open(a);
+      expect(await redis.exists(keys.mcpSession(sessionDigest(sessionId)))).toBe(0);
+      expect(await use(b, sessionId)).toBe(404);
+      link.refuse(false);
+      await expect.poll(() => a.server.redis.status, { timeout: 5000, interval: 50 }).toBe('ready');
+      expect(await use(a, sessionId)).toBe(200);
+      await expect.poll(() => redis.exists(keys.mcpSession(sessionDigest(sessionId))), { timeout: 5000, interval: 50 }).toBe(1);
+      expect(await use(b, sessionId)).toBe(200);
+    } finally {
+      await link.close();
+    }
   });
 });
