@@ -65,6 +65,12 @@ describe('the sessions one instance holds', () => {
     // The first is still a session (in Redis): used again, it is loaded again.
     expect(await use(small, ids[0]!)).toBe(200);
     expect(figures(small)).toMatchObject({ held: 2, loaded_from_redis: 4, evicted: 2 });
+    // The same figures for scrapers and probes.
+    const scraped = await (await fetch(`${small.url}/metrics?format=prometheus`)).text();
+    expect(scraped).toContain('redis_mcp_http_sessions_held 2');
+    expect(scraped).toContain('redis_mcp_http_sessions_total{origin="loaded"} 4');
+    const health = (await (await fetch(`${small.url}/health`)).json()) as { mcp_http_sessions: unknown };
+    expect(health.mcp_http_sessions).toEqual({ held: 2, opened_here: 0, loaded_from_redis: 4, evicted: 2 });
     // An initialize here makes room by letting a loaded copy go too.
     const own = await open(small);
     expect(figures(small)).toMatchObject({ held: 2, opened_here: 1, evicted: 3 });
