@@ -30,14 +30,16 @@ let redis: Redis;
 const port = (instance: HttpCliProcess) => Number(new URL(instance.baseUrl).port);
 
 beforeAll(async () => {
-  instances = await Promise.all([0, 1, 2].map(() => startHttpCli(instanceArgs)));
+  // Each kept as it starts, so that afterAll stops those that did when another fails to.
+  const started = await Promise.allSettled([0, 1, 2].map(async (i) => (instances[i] = await startHttpCli(instanceArgs))));
+  for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
   proxy = await startRoundRobinProxy(instances.map((instance) => ({ host: '127.0.0.1', port: port(instance) })));
   redis = inspector(redisUrl);
 });
 
 afterAll(async () => {
   await proxy?.close();
-  await Promise.all(instances.map((instance) => instance.stop()));
+  await Promise.all(instances.filter(Boolean).map((instance) => instance.stop()));
   if (redis) await deleteMatching(redis, `${prefix}*`);
   redis?.disconnect();
 });

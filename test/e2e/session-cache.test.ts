@@ -6,6 +6,7 @@ import { KeySpace } from '../../src/redis/keyspace.js';
 import { freshRequest } from '../helpers/fresh-connection-http.js';
 import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
 import { deleteMatching, inspector } from '../helpers/redis-client.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 /**
  * What one instance holds of the sessions kept in Redis is a bounded cache: --max-sessions bounds
@@ -32,8 +33,8 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-async function start(options: { maxSessions?: number; sessionIdleTimeoutSec?: number; authTokens?: string[] } = {}): Promise<RunningHttpServer> {
-  const server = await startHttpServer(redisUrl, { keyPrefix: prefix, ...options });
+async function start(options: { maxSessions?: number; sessionIdleTimeoutSec?: number; authTokens?: string[] } = {}, url = redisUrl): Promise<RunningHttpServer> {
+  const server = await startHttpServer(url, { keyPrefix: prefix, ...options });
   servers.push(server);
   return server;
 }
@@ -64,6 +65,12 @@ describe('the sessions one instance holds', () => {
     // The first is still a session (in Redis): used again, it is loaded again.
     expect(await use(small, ids[0]!)).toBe(200);
     expect(figures(small)).toMatchObject({ held: 2, loaded_from_redis: 4, evicted: 2 });
+    // The same figures for scrapers and probes.
+    const scraped = await (await fetch(`${small.url}/metrics?format=prometheus`)).text();
+    expect(scraped).toContain('redis_mcp_http_sessions_held 2');
+    expect(scraped).toContain('redis_mcp_http_sessions_total{origin="loaded"} 4');
+    const health = (await (await fetch(`${small.url}/health`)).json()) as { mcp_http_sessions: unknown };
+    expect(health.mcp_http_sessions).toEqual({ held: 2, opened_here: 0, loaded_from_redis: 4, evicted: 2 });
     // An initialize here makes room by letting a loaded copy go too.
     const own = await open(small);
     expect(figures(small)).toMatchObject({ held: 2, opened_here: 1, evicted: 3 });
@@ -103,5 +110,26 @@ describe('the sessions one instance holds', () => {
     const record = await redis.hgetall(keys.mcpSession(sessionDigest(sessionId)));
     expect(JSON.stringify(record)).not.toContain(tokens[0]);
     expect(record.owner).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('open while Redis cannot be written: served by the instance that opened it, kept in Redis at its first use after', async () => {
+    const { hostname, port } = new URL(redisUrl);
+    const link = await startTcpProxy({ host: hostname, port: Number(port) });
+    try {
+      const a = await start({}, link.url);
+      const b = await start();
+      link.refuse(true);
+      link.cut();
+      const sessionId = await open(a);
+      expect(await redis.exists(keys.mcpSession(sessionDigest(sessionId)))).toBe(0);
+      expect(await use(b, sessionId)).toBe(404);
+      link.refuse(false);
+      await expect.poll(() => a.server.redis.status, { timeout: 5000, interval: 50 }).toBe('ready');
+      expect(await use(a, sessionId)).toBe(200);
+      await expect.poll(() => redis.exists(keys.mcpSession(sessionDigest(sessionId))), { timeout: 5000, interval: 50 }).toBe(1);
+      expect(await use(b, sessionId)).toBe(200);
+    } finally {
+      await link.close();
+    }
   });
 });
