@@ -8,6 +8,11 @@ import type { ToolContext } from './context.js';
  * back to the pool (WAIT covers the writes of the connection it is sent on, and a pooled
  * connection may have taken the write: BLMOVE, XREADGROUP). `confirm()` then WAITs on the shared
  * connection and fails with REPLICATION_TIMEOUT when either saw too few replicas.
+ *
+ * On a Redis Cluster the shared client is not one connection, and its WAIT would reach any node:
+ * there `confirm` must WAIT on the connection of each master the call wrote to (ioredis keeps one
+ * per node; the master of a key's slot is `cluster.slots[slot][0]`), which ReplicaAcks already
+ * does per connection.
  */
 export class ReplicatedCall {
   readonly context: ToolContext;
