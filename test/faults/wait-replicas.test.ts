@@ -38,7 +38,16 @@ beforeAll(async () => {
   master = await startRedis();
   replica = await startRedis({ args: ['--replicaof', master.host, String(master.port)] });
   await waitUntil(replicaInSync, 'the replica is in sync', 10_000);
-  server = await mixedSurface.start(['--redis-url', master.url, '--toolsets', 'all', '--wait-replicas', '1', '--wait-timeout-ms', String(waitTimeoutMs)]);
+  // A command timeout below the wait: a WAIT (or several queued on the shared connection, each
+  // waiting its turn) is silent for longer than the dead-link watch allows other commands, and
+  // must not be taken for a dead link.
+  server = await mixedSurface.start([
+    '--redis-url', master.url,
+    '--toolsets', 'all',
+    '--wait-replicas', '1',
+    '--wait-timeout-ms', String(waitTimeoutMs),
+    '--command-timeout', String(waitTimeoutMs / 2),
+  ]);
   clients = await Promise.all([0, 1, 2, 3].map(() => server.connect()));
   expect(clients.map((c) => c.surface).sort()).toEqual(['http', 'rest', 'stdio', 'websocket']);
   onMaster = inspector(master.url);
