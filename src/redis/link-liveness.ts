@@ -25,6 +25,8 @@ export class LinkLiveness {
   private lastBytes = 0;
   /** Until then the link may be silent on purpose (a WAIT for replicas); see expectSilence. */
   private quietUntil = 0;
+  /** WAITs sent and not yet answered. */
+  private silentCommands = 0;
   private stream: Socket | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly sampleMs: number;
@@ -47,10 +49,19 @@ export class LinkLiveness {
 
   /**
    * A command was sent that Redis answers only after up to `ms` (WAIT): silence until then is no
-   * sign of a dead link, so the timeout counts from its end.
+   * sign of a dead link, so the timeout counts from its end. Such commands on one connection run
+   * one after another, each up to `ms` after the one before answered; call the returned function
+   * when this one is answered (or failed).
    */
-  expectSilence(ms: number): void {
-    this.quietUntil = Math.max(this.quietUntil, performance.now() + ms);
+  expectSilence(ms: number): () => void {
+    if (this.silentCommands++ === 0) this.quietUntil = performance.now() + ms;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      // The next one queued behind it starts now, and may be silent as long.
+      this.quietUntil = --this.silentCommands > 0 ? performance.now() + ms : 0;
+    };
   }
 
   /** True while replies are due and arriving: something came within the timeout. */

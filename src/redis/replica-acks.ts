@@ -97,9 +97,13 @@ export class ReplicaAcks {
     const { replicas, timeoutMs } = this.settings;
     this.stats.waits++;
     // A WAIT is silent until the replicas answer: the dead-link watch must not take that for a dead link.
-    connectionLiveness(connection)?.expectSilence(timeoutMs);
-    const acknowledged = Number(await connection.wait(replicas, timeoutMs));
-    if (acknowledged < replicas) this.stats.shortfalls++;
-    return acknowledged;
+    const answered = connectionLiveness(connection)?.expectSilence(timeoutMs);
+    try {
+      const acknowledged = Number(await connection.wait(replicas, timeoutMs));
+      if (acknowledged < replicas) this.stats.shortfalls++;
+      return acknowledged;
+    } finally {
+      answered?.();
+    }
   }
 }

@@ -28,7 +28,10 @@ export interface SentinelReport {
  */
 export class SentinelWatch {
   failoversSeen = 0;
+  /** host:port of the master the shared connection is on; null while it is not connected. */
   private currentMaster: string | null = null;
+  /** The master last connected to, kept across reconnects to tell a failover from a reconnect. */
+  private lastMaster: string | undefined;
   private readonly clients: { address: string; redis: Redis }[];
   private readonly subscribers: Redis[];
 
@@ -67,9 +70,6 @@ export class SentinelWatch {
     // Reconnect: ioredis asks the sentinels for the master again. Commands in flight fail (not resent).
     this.shared.disconnect(true);
   }
-
-  /** The master last connected to, kept across reconnects to tell a failover from a reconnect. */
-  private lastMaster: string | undefined;
 
   /** What each sentinel says the master is, asked in parallel, each within `timeoutMs`. */
   async report(timeoutMs: number): Promise<SentinelReport> {

@@ -9,6 +9,10 @@ import type { ToolContext } from './context.js';
  * back to the pool (WAIT covers the writes of the connection it is sent on, and a pooled
  * connection may have taken the write: BLMOVE, XREADGROUP). `confirm()` then WAITs on the shared
  * connection and fails with REPLICATION_TIMEOUT when either saw too few replicas.
+ *
+ * On a Redis Cluster the shared client is not one connection, and its WAIT would reach any node:
+ * there `confirm` WAITs on the connection to every master (ioredis keeps one per node), which
+ * covers whichever took the call's writes; a master that took none answers at once.
  */
 export class ReplicatedCall {
   readonly context: ToolContext;

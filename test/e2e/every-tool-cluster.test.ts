@@ -8,7 +8,11 @@ import { tours } from '../tour/index.js';
 
 const seeds = inject('clusterSeeds');
 
-/** Every tool of every toolset, through a real client of each surface, against the built CLI on a Redis Cluster. */
+/**
+ * Every tool of every toolset, through a real client of each surface, against the built CLI on a
+ * Redis Cluster, with --wait-replicas 1: every write call also waits for its master's replica
+ * (each master has one), so a WAIT sent to the wrong node would show as REPLICATION_TIMEOUT.
+ */
 describe.each(surfaces)('every tool on a cluster over $name', (surface) => {
   let server: ServerUnderTest;
   let client: ToolClient;
@@ -16,7 +20,7 @@ describe.each(surfaces)('every tool on a cluster over $name', (surface) => {
   const called = new Set<string>();
 
   beforeAll(async () => {
-    server = await surface.start(['--cluster-nodes', seeds, '--toolsets', 'all', '--log-level', 'warn']);
+    server = await surface.start(['--cluster-nodes', seeds, '--toolsets', 'all', '--wait-replicas', '1', '--log-level', 'warn']);
     client = await server.connect();
     redis = clusterInspector(seeds);
   });

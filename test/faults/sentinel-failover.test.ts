@@ -69,6 +69,9 @@ async function failoverUnderLoad(label: string, extraArgs: string[]): Promise<Ru
   workload.phase = 'failover';
   const killedAt = performance.now();
   await oldNode.kill();
+  // No master until the sentinels promote one (at least down-after-milliseconds): the server cannot serve.
+  const whileNoMaster = await fetch(`${cli.baseUrl}/health`);
+  expect(whileNoMaster.status).toBe(503);
   const promoted = await group.waitForNewMaster(old);
   const failoverMs = performance.now() - killedAt;
   // The server finds the new master by itself: no restart, no new client.
@@ -154,5 +157,13 @@ describe('a switch with the old master alive (SENTINEL FAILOVER)', () => {
     expect(await onPromoted.get('before-switch')).toBe('1');
     onPromoted.disconnect();
     for (const code of failures) expect(['REDIS_NOT_CONNECTED']).toContain(code);
+
+    // With every sentinel gone the master still serves, and /health says so (200), naming none reachable.
+    await group.stopSentinels();
+    const health = await fetch(`${cli.baseUrl}/health`);
+    const body = (await health.json()) as { status: string; sentinel: { sentinels_reachable: number; master: string } };
+    expect(health.status, JSON.stringify(body)).toBe(200);
+    expect(body.sentinel).toMatchObject({ sentinels_reachable: 0, master: `${promoted.host}:${promoted.port}` });
+    expect((await client.call('redis_set', { key: 'without-sentinels', value: 3 })).ok).toBe(true);
   }, 90_000);
 });

@@ -14,7 +14,8 @@ import { waitUntil } from '../helpers/wait-until.js';
  * them; reads are untouched. A write retried with its idempotency key once the replica is back
  * answers success without running twice.
  */
-const waitTimeoutMs = 300;
+// Long enough that a loaded machine's replica answers in time; the calls that must time out run side by side.
+const waitTimeoutMs = 1000;
 let master: RedisProcess;
 let replica: RedisProcess;
 let server: ServerUnderTest;
@@ -37,7 +38,16 @@ beforeAll(async () => {
   master = await startRedis();
   replica = await startRedis({ args: ['--replicaof', master.host, String(master.port)] });
   await waitUntil(replicaInSync, 'the replica is in sync', 10_000);
-  server = await mixedSurface.start(['--redis-url', master.url, '--toolsets', 'all', '--wait-replicas', '1', '--wait-timeout-ms', String(waitTimeoutMs)]);
+  // A command timeout below the wait: a WAIT (or several queued on the shared connection, each
+  // waiting its turn) is silent for longer than the dead-link watch allows other commands, and
+  // must not be taken for a dead link.
+  server = await mixedSurface.start([
+    '--redis-url', master.url,
+    '--toolsets', 'all',
+    '--wait-replicas', '1',
+    '--wait-timeout-ms', String(waitTimeoutMs),
+    '--command-timeout', String(waitTimeoutMs / 2),
+  ]);
   clients = await Promise.all([0, 1, 2, 3].map(() => server.connect()));
   expect(clients.map((c) => c.surface).sort()).toEqual(['http', 'rest', 'stdio', 'websocket']);
   onMaster = inspector(master.url);
@@ -81,7 +91,8 @@ describe('--wait-replicas 1 on a master with one replica', () => {
 
   it('with the replica stopped, writes answer REPLICATION_TIMEOUT; the master holds them; reads still answer', async () => {
     await replica.stop();
-    for (const client of clients) {
+    // One client of each surface at once: each waits out the timeout, side by side.
+    await Promise.all(clients.map(async (client) => {
       const key = uniqueKey(`unreplicated:${client.surface}`);
       expectReplicationTimeout(await client.call('redis_set', { key, value: 1 }), client.surface);
       expect(await onMaster.get(key)).toBe('1');
@@ -97,7 +108,7 @@ describe('--wait-replicas 1 on a master with one replica', () => {
       const idempotencyKey = `wait-replicas-${pushed}`;
       expectReplicationTimeout(await client.call('redis_rpush', { key: pushed, values: ['x'] }, { idempotencyKey }), client.surface);
       retried.set(client.surface, { key: pushed, idempotencyKey });
-    }
+    }));
   });
 
   it('once the replica is back, a retry with the idempotency key answers success without pushing again', async () => {

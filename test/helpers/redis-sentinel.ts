@@ -35,6 +35,8 @@ export interface SentinelGroup {
   master(): Promise<Address>;
   /** The data node that is the master now. */
   masterNode(): Promise<RedisProcess>;
+  /** Stops every sentinel (the data nodes go on serving; nobody could fail over now). */
+  stopSentinels(): Promise<void>;
   /** SENTINEL FAILOVER: a switch with the old master alive; it stays up, as a replica of the new one. */
   failover(): Promise<void>;
   /** Waits until the sentinels name a master other than `old` and it answers as a master. */
@@ -126,6 +128,9 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
       if (!node) throw new Error(`no data node on port ${port}`);
       return node;
     },
+    async stopSentinels() {
+      for (const sentinel of sentinelProcesses) await sentinel.stop();
+    },
     async failover() {
       await clients[0]!.call('SENTINEL', 'FAILOVER', masterName);
     },
@@ -172,7 +177,7 @@ async function startSentinel(lines: string[]): Promise<SentinelProcess> {
   return {
     port,
     async stop() {
-      child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited(child);
       rmSync(dir, { recursive: true, force: true });
     },
