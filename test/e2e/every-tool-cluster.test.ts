@@ -10,8 +10,8 @@ const seeds = inject('clusterSeeds');
 
 /**
  * Every tool of every toolset, through a real client of each surface, against the built CLI on a
- * Redis Cluster, with --wait-replicas 1: every write call also waits for its master's replica
- * (each master has one), so a WAIT sent to the wrong node would show as REPLICATION_TIMEOUT.
+ * Redis Cluster, with --wait-replicas 1: every write call also WAITs on each master for its
+ * replica (each master has one), so every tour also shows those waits answer on a cluster.
  */
 describe.each(surfaces)('every tool on a cluster over $name', (surface) => {
   let server: ServerUnderTest;
