@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { redactUrl, type Config } from '../config.js';
 import type { RedisClient } from './client.js';
-import { createClusterClient, createNodeConnection } from './cluster-client.js';
+import { createClusterClient, createNodeConnection, settleClusterConnections } from './cluster-client.js';
 import { createRedisClient } from './connection.js';
 import { slotOf } from './slots.js';
 import { notConnected } from './errors.js';
@@ -16,6 +16,8 @@ export interface Topology {
   route?: (key: string | undefined) => string;
   /** Where Redis is, fit for logs (no password). */
   describe(): string;
+  /** After connecting: waits briefly until every connection the first calls need is ready. */
+  settle?: () => Promise<void>;
 }
 
 const waitConnectionName = 'redis-mcp-server:wait';
@@ -39,6 +41,7 @@ export function connectTopology(config: Config, url: string): Topology {
         return node;
       },
       describe: () => `cluster ${config.clusterNodes.join(',')}`,
+      settle: () => settleClusterConnections(cluster, Math.max(1000, config.commandTimeoutMs)),
     };
   }
   const connection = { url, db: config.db, commandTimeoutMs: config.commandTimeoutMs, tlsCaFile: config.redisTlsCaFile };

@@ -94,6 +94,17 @@ async function withNode<T>(node: RedisProcess, use: (client: Redis) => Promise<T
   }
 }
 
+/** A node on a free port; tried again when another process took that port before redis-server bound it. */
+async function startNode(args: string[]): Promise<RedisProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedis({ args });
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
 async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -120,7 +131,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
     ...(options.args ?? []),
   ];
   const total = masterCount * (1 + replicasPerMaster);
-  const nodes = await Promise.all(Array.from({ length: total }, () => startRedis({ args })));
+  const nodes = await Promise.all(Array.from({ length: total }, () => startNode(args)));
   const killed = new Set<RedisProcess>();
   const live = () => nodes.filter((node) => !killed.has(node));
 
