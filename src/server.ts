@@ -226,6 +226,8 @@ export class RedisMCPServer {
       this.log.warn({ err: (error as Error).message }, 'Redis is not reachable yet; retrying in the background');
       return;
     }
+    // On a cluster: the connections to every master are made before the first call.
+    await this.topology?.settle?.();
     // Before any client lists tools: those whose command this Redis lacks are not offered.
     await this.learnCapabilities();
   }

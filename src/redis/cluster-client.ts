@@ -37,7 +37,9 @@ export function createClusterClient(settings: ClusterSettings): Cluster {
   const options: ClusterOptions = {
     // Reaching no seed at all: try again forever, quickly, as the standalone client does.
     clusterRetryStrategy: (attempt: number) => Math.min(50 * attempt, 500),
-    // No queueing while the cluster is not ready: a call then fails at once with REDIS_NOT_CONNECTED.
+    // No queueing: a call while the cluster is not ready, or while its node's connection is not
+    // (a node that died, a new connection still being made), fails at once with REDIS_NOT_CONNECTED.
+    // At startup the connections to the masters are made before the first call (settleClusterConnections).
     enableOfflineQueue: false,
     // A node whose connection closed with commands in flight: ioredis would send those commands
     // again after this delay, possibly applying a write twice. 0: they fail instead.
@@ -142,4 +144,15 @@ export function createNodeSubscriber(settings: ClusterSettings, node: { host: st
   });
   watchLinkLiveness(redis, settings.commandTimeoutMs);
   return redis;
+}
+
+/**
+ * Opens the connections to the masters (a PING each, waited for at most `timeoutMs`), so that
+ * concurrent first calls do not meet a connection still being made, which would fail them.
+ */
+export async function settleClusterConnections(cluster: Cluster, timeoutMs: number): Promise<void> {
+  const pings = Promise.all(cluster.nodes('master').map((node) => node.ping().catch(() => undefined)));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([pings, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
 }

@@ -163,7 +163,8 @@ export function watchClusterLiveness(cluster: Cluster, timeoutMs: number): void 
 
 /**
  * The liveness watch of a client made by createRedisClient, if any. For a cluster: delivering
- * while any node connection is, since one call may wait on several nodes.
+ * only while every node connection with replies due is delivering. One busy healthy node must
+ * not spare the calls stuck on a frozen one (or on a connection to it still waiting to be ready).
  */
 export function linkLivenessOf(redis: RedisClient): LinksLiveness | undefined {
   if (!isCluster(redis)) return watched.get(redis);
@@ -171,6 +172,14 @@ export function linkLivenessOf(redis: RedisClient): LinksLiveness | undefined {
   if (timeoutMs === undefined) return undefined;
   return {
     timeoutMs,
-    isDelivering: () => redis.nodes().some((node) => watched.get(node)?.isDelivering() === true),
+    isDelivering: () => {
+      const due = redis.nodes().filter((node) => node.commandQueue.length > 0 || queuedOffline(node) > 0);
+      return due.length > 0 && due.every((node) => queuedOffline(node) === 0 && watched.get(node)?.isDelivering() === true);
+    },
   };
+}
+
+/** Commands a node connection holds until it is ready (ioredis's offline queue, always on for cluster nodes). */
+function queuedOffline(node: Redis): number {
+  return (node as unknown as { offlineQueue?: { length: number } }).offlineQueue?.length ?? 0;
 }

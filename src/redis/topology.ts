@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { parseClusterNode, redactUrl, type Config } from '../config.js';
 import type { RedisClient } from './client.js';
-import { createClusterClient, createNodeConnection, createNodeSubscriber } from './cluster-client.js';
+import { createClusterClient, createNodeConnection, createNodeSubscriber, settleClusterConnections } from './cluster-client.js';
 import { createRedisClient } from './connection.js';
 import { slotOf } from './slots.js';
 import { notConnected } from './errors.js';
@@ -21,6 +21,8 @@ export interface Topology {
   sentinel?: SentinelSettings | undefined;
   /** Where Redis is, fit for logs (no password). */
   describe(): string;
+  /** After connecting: waits briefly until every connection the first calls need is ready. */
+  settle?: () => Promise<void>;
 }
 
 const waitConnectionName = 'redis-mcp-server:wait';
@@ -44,6 +46,7 @@ export function connectTopology(config: Config, url: string): Topology {
       // Channel messages reach every node of a cluster, so one reconnecting connection to a seed hears them all.
       openSubscriber: () => createNodeSubscriber(settings, parseClusterNode(config.clusterNodes[0]!), feedsConnectionName),
       describe: () => `cluster ${config.clusterNodes.join(',')}`,
+      settle: () => settleClusterConnections(cluster, Math.max(1000, config.commandTimeoutMs)),
     };
   }
   const sentinel = sentinelSettings(config);

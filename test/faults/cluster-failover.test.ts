@@ -31,8 +31,14 @@ describe('cluster failover under load', () => {
     await cluster?.stop();
   });
 
-  for (const surface of [stdioSurface, restSurface]) {
-    it(`a master killed under load over ${surface.name}`, async () => {
+  const faults = [
+    { surface: stdioSurface, fault: 'killed' as const },
+    { surface: restSurface, fault: 'killed' as const },
+    // Frozen: the node keeps its sockets and answers nothing; only the dead-link detection ends the calls on it.
+    { surface: restSurface, fault: 'frozen' as const },
+  ];
+  for (const { surface, fault } of faults) {
+    it(`a master ${fault} under load over ${surface.name}`, async () => {
       let server: ServerUnderTest | undefined;
       const clients: ToolClient[] = [];
       try {
@@ -47,20 +53,26 @@ describe('cluster failover under load', () => {
         await sleep(500);
         workload.phase = 'failover';
         const killedAt = performance.now();
-        await cluster.kill(victim);
+        if (fault === 'killed') await cluster.kill(victim);
+        else cluster.freeze(victim);
         await cluster.waitForPromotion(victim);
         const promotionMs = performance.now() - killedAt;
-        workload.phase = 'promoted';
+        workload.phase = "promoted";
         // Time for the server to learn the new map (a MOVED reply or its periodic refresh) and serve on.
         await sleep(2500);
         await workload.stop();
+        // A frozen node wakes up as a replica; the checking client may still send it reads, which it now redirects.
+        if (fault === 'frozen') {
+          cluster.thaw(victim);
+          await cluster.waitHealthy();
+        }
 
         const figures = workload.figures();
         const pushesAfter = workload.records.filter((r) => r.phase === 'promoted' && r.tool === 'redis_rpush');
         const firstOkAfter = pushesAfter.findIndex((r) => r.outcome.ok);
         const verification = await workload.verify(check);
         console.log(
-          `cluster failover over ${surface.name}: promotion took ${Math.round(promotionMs)} ms; ` +
+          `cluster failover (master ${fault}) over ${surface.name}: promotion took ${Math.round(promotionMs)} ms; ` +
             `${figures.calls} calls, ${figures.ok} ok, failures ${JSON.stringify(figures.failuresByCode)}, slowest ${figures.maxMs} ms; ` +
             `acknowledged writes checked ${verification.acknowledgedChecked}, lost ${verification.lost.length}, duplicated ${verification.duplicated.length}`,
         );
@@ -82,8 +94,9 @@ describe('cluster failover under load', () => {
         await Promise.all(clients.map((client) => client.close()));
         await server?.stop();
       }
-      // The killed node comes back as a replica, ready for the next surface.
-      for (const node of cluster.nodes) if (node.pid === undefined || !(await isUp(node))) await cluster.restart(node);
+      // The failed node comes back as a replica, ready for the next case.
+      if (fault === 'frozen') for (const node of cluster.nodes) cluster.thaw(node);
+      for (const node of cluster.nodes) if (!(await isUp(node))) await cluster.restart(node);
       await cluster.waitHealthy();
     });
   }

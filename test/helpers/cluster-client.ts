@@ -6,5 +6,6 @@ export function clusterInspector(seeds: string): Cluster {
     const at = seed.lastIndexOf(':');
     return { host: seed.slice(0, at), port: Number(seed.slice(at + 1)) };
   });
-  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+  // A command timeout, so that a check reaching a frozen node fails instead of hanging the test.
+  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1, commandTimeout: 3000 } });
 }

@@ -21,6 +21,10 @@ export interface RedisCluster {
   kill(node: RedisProcess): Promise<void>;
   /** Start a killed node again on its port and data dir (it rejoins with its nodes.conf). */
   restart(node: RedisProcess): Promise<void>;
+  /** SIGSTOP one node: it keeps its sockets but answers nothing (the cluster fails it over all the same). */
+  freeze(node: RedisProcess): void;
+  /** SIGCONT a frozen node; a master that lost its slots meanwhile rejoins as a replica. */
+  thaw(node: RedisProcess): void;
   /** Waits until a replica has taken over the killed `master`'s slots and every live node says cluster_state:ok. */
   waitForPromotion(master: RedisProcess, timeoutMs?: number): Promise<RedisProcess>;
   /** Waits until every live node says cluster_state:ok, all slots are served, and every replica is in sync. */
@@ -78,6 +82,8 @@ async function withNode<T>(node: RedisProcess, use: (client: Redis) => Promise<T
     enableOfflineQueue: true,
     retryStrategy: () => null,
     connectTimeout: 1000,
+    // A frozen node accepts the connection but never answers.
+    commandTimeout: 1000,
   });
   client.on('error', () => {});
   try {
@@ -85,6 +91,17 @@ async function withNode<T>(node: RedisProcess, use: (client: Redis) => Promise<T
     return await use(client);
   } finally {
     client.disconnect();
+  }
+}
+
+/** A node on a free port; tried again when another process took that port before redis-server bound it. */
+async function startNode(args: string[]): Promise<RedisProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedis({ args });
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
   }
 }
 
@@ -114,7 +131,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
     ...(options.args ?? []),
   ];
   const total = masterCount * (1 + replicasPerMaster);
-  const nodes = await Promise.all(Array.from({ length: total }, () => startRedis({ args })));
+  const nodes = await Promise.all(Array.from({ length: total }, () => startNode(args)));
   const killed = new Set<RedisProcess>();
   const live = () => nodes.filter((node) => !killed.has(node));
 
@@ -210,6 +227,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
     },
     async restart(node) {
       await node.restart();
+      killed.delete(node);
+    },
+    freeze(node) {
+      killed.add(node);
+      node.freeze();
+    },
+    thaw(node) {
+      node.thaw();
       killed.delete(node);
     },
     async waitForPromotion(master, timeoutMs = 20_000) {
