@@ -4,6 +4,7 @@ import { slotOf } from '../../src/redis/slots.js';
 import { clusterInspector } from '../helpers/cluster-client.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
 import { restSurface, type ToolClient } from '../helpers/surfaces.js';
+import { connectMcp } from '../helpers/surfaces/mcp-clients.js';
 import type { HttpServerUnderTest } from '../helpers/surfaces/network.js';
 
 /**
@@ -130,6 +131,27 @@ describe('multi-key tools on a cluster', () => {
     expect(seen.length).toBe(new Set(seen).size);
     expect(new Set(seen)).toEqual(new Set(written));
     for (let i = 0; i < total; i += 500) await Promise.all(written.slice(i, i + 500).map((key) => redis.del(prefix + key)));
+  });
+
+  it('lists the sessions of every master as MCP resources, page by page', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `${uniqueKey('res')}-${i}`);
+    expect(new Set(ids.map((id) => redis.slots[slotOf(`${prefix}mcp_session:${id}`)]?.[0])).size).toBe(3);
+    await Promise.all(ids.map((session_id) => ok('redis_session_create', { session_id, data: { n: 1 }, ttl: 600 })));
+    const mcp = await connectMcp('websocket', { stdioArgs: [], baseUrl });
+    try {
+      const listed: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await mcp.client.listResources(cursor === undefined ? {} : { cursor });
+        listed.push(...page.resources.map((resource) => resource.uri));
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      expect(listed.length).toBe(new Set(listed).size);
+      for (const id of ids) expect(listed).toContain(`redis://session/${encodeURIComponent(id)}`);
+    } finally {
+      await mcp.close();
+      await Promise.all(ids.map((session_id) => ok('redis_session_delete', { session_id })));
+    }
   });
 
   it('refuses a standalone cursor on a cluster', async () => {

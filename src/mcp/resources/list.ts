@@ -2,9 +2,8 @@ import type { ListResourcesResult, Resource } from '@modelcontextprotocol/sdk/ty
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolName } from '../../../generated/registry.js';
 import type { ToolContext } from '../../tools/context.js';
-import { scanCursorPattern } from '../../tools/scan-cursor.js';
 import { toMcpError } from './errors.js';
-import { scanNames } from './scan-names.js';
+import { nameCursorPattern, scanNames } from './scan-names.js';
 import { offeredTemplates } from './templates.js';
 import { resourceUri, type ResourceKind } from './uri.js';
 
@@ -24,7 +23,7 @@ function parseCursor(cursor: string | undefined, kinds: readonly ResourceKind[])
   if (cursor === undefined) return { index: 0, scan: '0' };
   const [kind, scan] = [cursor.slice(0, cursor.indexOf(':')), cursor.slice(cursor.indexOf(':') + 1)];
   const index = kinds.indexOf(kind as ResourceKind);
-  if (index < 0 || !scanCursorPattern.test(scan)) throw new McpError(ErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor)} (pass back the nextCursor of the previous page)`);
+  if (index < 0 || !nameCursorPattern.test(scan)) throw new McpError(ErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor)} (pass back the nextCursor of the previous page)`);
   return { index, scan };
 }
 

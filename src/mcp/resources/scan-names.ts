@@ -1,5 +1,7 @@
 import type { ToolContext } from '../../tools/context.js';
 import { scanBounded, type ScanResult } from '../../tools/scan-cursor.js';
+import { isCluster } from '../../redis/client.js';
+import { clusterScanStep, formatClusterCursor, parseClusterCursor } from '../../redis/cluster-scan.js';
 import type { ResourceKind } from './uri.js';
 
 /**
@@ -44,10 +46,17 @@ export function scanNames(ctx: ToolContext, kind: ResourceKind, glob: string, cu
     const name = key.slice(layout.before.length, key.length - layout.after.length);
     return name.length > 0 && (layout.valid?.(name) ?? true) ? name : undefined;
   };
+  const typeArgs = layout.type ? ['TYPE', layout.type] : [];
+  const redis = ctx.redis;
   return scanBounded(cursor, count, ctx.maxResponseBytes, async (at, hint) => {
-    const [next, found] = layout.type
-      ? await ctx.redis.scan(at, 'MATCH', match, 'COUNT', hint, 'TYPE', layout.type)
-      : await ctx.redis.scan(at, 'MATCH', match, 'COUNT', hint);
+    const scanArgs = ['MATCH', match, 'COUNT', hint, ...typeArgs];
+    // On a cluster every master is scanned in turn, under one cursor (cluster-scan.ts).
+    const [next, found] = isCluster(redis)
+      ? await clusterScanStep(redis, parseClusterCursor(at), scanArgs).then(({ keys, next }) => [formatClusterCursor(next), keys] as const)
+      : ((await redis.call('SCAN', at, ...scanArgs)) as [string, string[]]);
     return [next, found.map(nameOf).filter((name): name is string => name !== undefined)];
   });
 }
+
+/** A cursor of scanNames: a Redis cursor, or on a cluster "<slot>-<cursor>", maybe with ".<skip>". */
+export const nameCursorPattern = /^(0|[1-9]\d{0,19}|\d{1,5}-\d{1,20})(\.\d{1,6})?$/;
