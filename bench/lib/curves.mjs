@@ -150,6 +150,34 @@ async function casCurve(client, print, ms) {
   return out;
 }
 
+/**
+ * One channel with `subscribers` subscriptions on the server: the time from redis_publish to the
+ * message being read by one of them (a read waiting for it), and what a publish costs, as the
+ * number of subscribers grows (each buffers its own copy).
+ */
+async function subscribersCurve(client, print) {
+  print('\nCurve: publish and read with subscribers of one channel');
+  const out = [];
+  for (const subscribers of [1, 1000]) {
+    const channel = `bench-feed-${subscribers}`;
+    const ids = [];
+    for (let i = 0; i < subscribers; i++) ids.push((await call(client, 'redis_subscribe', { channels: [channel] })).subscription_id);
+    const watcher = ids[0];
+    const delivery = await timed(300, async (n) => {
+      const read = call(client, 'redis_subscription_read', { subscription_id: watcher, max: 10, wait_ms: 5000 });
+      await call(client, 'redis_publish', { channel, message: { n } });
+      const { events } = await read;
+      if (events.length === 0) throw new Error('a published message was not delivered');
+    });
+    out.push({ subscribers, ...delivery });
+    print(`    ${String(subscribers).padStart(5)} subscribers: publish → read p50 ${delivery.p50Us.toFixed(0)} µs, p95 ${delivery.p95Us.toFixed(0)} µs`);
+    for (const subscription_id of ids) await call(client, 'redis_unsubscribe', { subscription_id });
+  }
+  const r = ratio(out[1].p50Us, out[0].p50Us);
+  print(`  feeds: 1000/1 subscribers p50 ratio ${r.toFixed(2)}× (${flat(r)})`);
+  return out;
+}
+
 /** tools/list size and time, for the default toolsets and for all. */
 async function toolsListCurve(redisUrl, db, logDir, track, print) {
   print('\nCurve: tools/list, default toolsets and all');
@@ -174,8 +202,8 @@ async function toolsListCurve(redisUrl, db, logDir, track, print) {
 }
 
 export async function runCurves({ redis: redisServer, db, logDir, track, print, seconds = 3 }) {
-  // Enough connections for 50 waiting lock acquires at once.
-  const child = track(spawnServer(['--redis-url', redisServer.url, '--db', String(db), '--toolsets', 'all', '--max-connections', '64'], { logDir }));
+  // Enough connections for 50 waiting lock acquires at once, and room for 1000 subscriptions.
+  const child = track(spawnServer(['--redis-url', redisServer.url, '--db', String(db), '--toolsets', 'all', '--max-connections', '64', '--max-subscriptions', '2000'], { logDir }));
   const client = new StdioClient(child);
   await client.initialize();
   try {
@@ -183,6 +211,7 @@ export async function runCurves({ redis: redisServer, db, logDir, track, print, 
       queue: await queueCurve(client, redisServer, db, print),
       lock: await lockCurve(client, print, seconds * 1000),
       cas: await casCurve(client, print, seconds * 1000),
+      subscribers: await subscribersCurve(client, print),
       toolsList: await toolsListCurve(redisServer.url, db, logDir, track, print),
     };
   } finally {

@@ -50,6 +50,8 @@ function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore'
     case 'type': case 'pexpire': case 'persist': case 'pttl': case 'incrby': case 'incrbyfloat': case 'getdel': case 'getex':
     case 'setrange': case 'getrange': case 'strlen': case 'append': case 'hdel': case 'hmget': case 'hexists': case 'hlen':
     case 'hincrby': case 'hincrbyfloat': case 'hscan':
+    // The Streamable HTTP session's events (src/http/redis-event-store.ts) and the channels announcing them.
+    case 'xadd': case 'xrange': case 'xrevrange': case 'publish':
     case 'incr': case 'ltrim': case 'zadd': case 'zrem': case 'zcard': case 'zcount': case 'zrange': case 'zrangebyscore': case 'zremrangebyscore':
       return { keys: [rest[0]!] };
     case 'rename': case 'renamenx': case 'copy':
@@ -58,7 +60,7 @@ function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore'
       return { keys: [rest[1]!] };
     case 'blpop':
       return { keys: rest.slice(0, -1) };
-    case 'del': case 'exists': case 'unlink': case 'touch': case 'mget':
+    case 'del': case 'exists': case 'unlink': case 'touch': case 'mget': case 'subscribe': case 'unsubscribe':
       return { keys: rest };
     case 'mset': case 'msetnx':
       return { keys: rest.filter((_, i) => i % 2 === 0) };

@@ -21,7 +21,7 @@ const stdioRuns = Number(process.env.FUZZ_RUNS ?? 60);
 const runsPerTool: Record<string, number> = { stdio: stdioRuns };
 const networkRuns = Math.max(1, Math.ceil(stdioRuns / 2));
 /** Errors a tool may answer with for well-formed but unlucky input. */
-const expectedCodes = new Set(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'VALUE_TOO_LARGE', 'GROUP_NOT_FOUND', 'VALUE_NOT_NUMERIC', 'CONFLICT']);
+const expectedCodes = new Set(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'VALUE_TOO_LARGE', 'GROUP_NOT_FOUND', 'VALUE_NOT_NUMERIC', 'CONFLICT', 'SUBSCRIPTION_NOT_FOUND']);
 /**
  * Tools that see the whole server are not offered under --key-prefix (which keeps the random
  * writes here away from other tests' data); they are read-only, so they are fuzzed on a server of
@@ -88,10 +88,13 @@ function argsFor(name: ToolName): fc.Arbitrary<Record<string, unknown>> {
  */
 function shortWait(name: ToolName, args: Record<string, unknown>): Record<string, unknown> {
   const field = tools[name].waitsFor;
-  const wait = field === undefined ? undefined : args[field];
-  if (field === undefined || typeof wait !== 'number' || !Number.isInteger(wait) || wait <= 50) return args;
-  const maximum = (toolJsonSchemas[name].input as { properties: Record<string, PropertySchema> }).properties[field]?.maximum ?? Infinity;
-  return wait > maximum ? args : { ...args, [field]: wait % 50 };
+  if (field === undefined) return args;
+  const wait = args[field];
+  const schema = (toolJsonSchemas[name].input as { properties: Record<string, PropertySchema & { default?: unknown }> }).properties[field];
+  // Left out, the wait is the tool's default, which may be seconds (redis_watch waits 10 s).
+  if (wait === undefined) return typeof schema?.default === 'number' && schema.default > 50 ? { ...args, [field]: 20 } : args;
+  if (typeof wait !== 'number' || !Number.isInteger(wait) || wait <= 50) return args;
+  return wait > (schema?.maximum ?? Infinity) ? args : { ...args, [field]: wait % 50 };
 }
 
 describe.each(surfaces)('fuzzing every tool over $name', (surface) => {
