@@ -3,23 +3,8 @@
 // A curve is "flat" when the large case costs at most 2× the small one.
 import { Redis } from 'ioredis';
 import { StdioClient } from './clients.mjs';
-import { percentile } from './measure.mjs';
+import { timed } from './measure.mjs';
 import { spawnServer, stopChild } from './procs.mjs';
-
-let serial = 0;
-
-/** p50/p95 in µs of `calls` sequential runs of `fn(n)`, after a short warm-up; n never repeats. */
-async function timed(calls, fn) {
-  for (let i = 0; i < Math.min(50, calls); i++) await fn(serial++);
-  const latencies = [];
-  for (let i = 0; i < calls; i++) {
-    const t = performance.now();
-    await fn(serial++);
-    latencies.push((performance.now() - t) * 1000);
-  }
-  latencies.sort((a, b) => a - b);
-  return { calls, p50Us: percentile(latencies, 50), p95Us: percentile(latencies, 95) };
-}
 
 function structured(result, name) {
   if (result.isError) throw new Error(`${name} failed: ${result.content?.[0]?.text}`);

@@ -76,3 +76,18 @@ export async function measureSurface(row, client, { serverPid, redisPid, phaseMs
   }
   return rows;
 }
+
+let serial = 0;
+
+/** p50/p95 in µs of `calls` sequential runs of `fn(n)`, after a short warm-up; n never repeats within a run. */
+export async function timed(calls, fn) {
+  for (let i = 0; i < Math.min(50, calls); i++) await fn(serial++);
+  const latencies = [];
+  for (let i = 0; i < calls; i++) {
+    const t = performance.now();
+    await fn(serial++);
+    latencies.push((performance.now() - t) * 1000);
+  }
+  latencies.sort((a, b) => a - b);
+  return { calls, p50Us: percentile(latencies, 50), p95Us: percentile(latencies, 95) };
+}

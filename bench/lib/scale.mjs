@@ -3,26 +3,8 @@
 // stdio against the built CLI, with raw ioredis beside them where there is a raw equivalent.
 import { Redis } from 'ioredis';
 import { StdioClient } from './clients.mjs';
+import { timed } from './measure.mjs';
 import { peakRssMiB, spawnServer, stopChild } from './procs.mjs';
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-let serial = 0;
-
-/** p50/p95 in µs of `calls` sequential runs of `fn(n)`, after a short warm-up; n never repeats. */
-async function timed(calls, fn) {
-  for (let i = 0; i < Math.min(50, calls); i++) await fn(serial++);
-  const latencies = [];
-  for (let i = 0; i < calls; i++) {
-    const t = performance.now();
-    await fn(serial++);
-    latencies.push((performance.now() - t) * 1000);
-  }
-  latencies.sort((a, b) => a - b);
-  return { calls, p50Us: percentile(latencies, 50), p95Us: percentile(latencies, 95) };
-}
 
 async function ok(promise) {
   const result = await promise;

@@ -97,12 +97,9 @@ export function createClusterClient(settings: ClusterSettings): Cluster {
   return cluster;
 }
 
-/**
- * A plain connection to one node of the cluster, with the same TLS and credentials, for commands
- * that must run on a connection of their own there (blocking waits).
- */
-export function createNodeConnection(settings: ClusterSettings, node: { host: string; port: number }, connectionName: string): Redis {
-  const redis = new Redis({
+/** Options of a connection of our own to one node: the cluster's TLS and credentials, failing fast as the shared client does. */
+function nodeOptions(settings: ClusterSettings, node: { host: string; port: number }, connectionName: string): RedisOptions {
+  return {
     ...nodeAuthOptions(settings),
     host: node.host,
     port: node.port,
@@ -111,36 +108,33 @@ export function createNodeConnection(settings: ClusterSettings, node: { host: st
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
-    // A pooled connection is dropped, never reconnected, when its link breaks (blocking-pool.ts).
-    retryStrategy: () => null,
     maxLoadingRetryTime: 100,
     disableClientInfo: true,
     lazyConnect: true,
-  });
+  };
+}
+
+/**
+ * A plain connection to one node of the cluster, with the same TLS and credentials, for commands
+ * that must run on a connection of their own there (blocking waits).
+ */
+export function createNodeConnection(settings: ClusterSettings, node: { host: string; port: number }, connectionName: string): Redis {
+  // A pooled connection is dropped, never reconnected, when its link breaks (blocking-pool.ts).
+  const redis = new Redis({ ...nodeOptions(settings, node, connectionName), retryStrategy: () => null });
   redis.on('error', () => undefined);
   return redis;
 }
 
 /**
  * A reconnecting connection to one node, for the change feeds' subscriptions (pub/sub messages
- * reach every node of a cluster). Like the shared connection it fails fast and never queues
- * offline; the hub subscribes again itself after a reconnect, to report the gap.
+ * reach every node of a cluster). The hub subscribes again itself after a reconnect, to report
+ * the gap, and pings it so that a dead link is noticed.
  */
 export function createNodeSubscriber(settings: ClusterSettings, node: { host: string; port: number }, connectionName: string): Redis {
   const redis = new Redis({
-    ...nodeAuthOptions(settings),
-    host: node.host,
-    port: node.port,
-    connectionName,
-    connectTimeout: Math.max(settings.commandTimeoutMs, 2000),
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    autoResendUnfulfilledCommands: false,
+    ...nodeOptions(settings, node, connectionName),
     autoResubscribe: false,
     retryStrategy: (attempt: number) => Math.min(50 * attempt, 500),
-    maxLoadingRetryTime: 100,
-    disableClientInfo: true,
-    lazyConnect: true,
   });
   watchLinkLiveness(redis, settings.commandTimeoutMs);
   return redis;
