@@ -12,6 +12,10 @@ const queue = redisName().describe('The queue name; its keys are q:{name}:* (one
 const jobId = z.string().min(1).max(64).describe('The job id, as enqueue or claim gave it.');
 const receipt = z.string().min(1).max(128).describe('The receipt of your claim; a later claim of the same job gets a new one.');
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601, Redis clock).`);
+/** Output fields every queue answer shares, and those of a job as claim and dead list it. */
+const queueOut = z.string().describe('The queue name.');
+const jobIdOut = z.string().describe('The job id.');
+const payloadOut = jsonValue.describe('The payload as enqueued.');
 const staleReceipt = 'A receipt that is no longer the job\'s current one (the visibility ended and it was claimed again, or it was acked, nacked or purged) is CONFLICT, with details.state.';
 
 export const redis_queue_enqueue = defineTool({
@@ -29,7 +33,7 @@ export const redis_queue_enqueue = defineTool({
     dedupe_key: redisName().max(512).optional().describe('Idempotency key: the same key within 24 h gives back the first job.'),
   }),
   output: z.strictObject({
-    queue: z.string().describe('The queue name.'),
+    queue: queueOut,
     job_id: z.string().describe('The job id (the first job\'s for a duplicate).'),
     duplicate: z.boolean().describe('True when dedupe_key matched an earlier job and nothing was added.'),
   }),
@@ -54,12 +58,12 @@ export const redis_queue_claim = defineTool({
     wait_ms: z.number().int().min(0).max(30_000).default(0).describe('Wait up to this long for a job when none is ready (0 to 30000 ms).'),
   }),
   output: z.strictObject({
-    queue: z.string().describe('The queue name.'),
+    queue: queueOut,
     jobs: z
       .array(
         z.strictObject({
-          job_id: z.string().describe('The job id.'),
-          payload: jsonValue.describe('The payload as enqueued.'),
+          job_id: jobIdOut,
+          payload: payloadOut,
           attempt: z.number().int().describe('Which delivery this is, from 1.'),
           receipt: z.string().describe('Pass to ack, nack or extend; valid only for this delivery.'),
           enqueued_at: isoTime('When the job was enqueued'),
@@ -88,7 +92,7 @@ export const redis_queue_ack = defineTool({
     result: jsonValue.optional().describe(`The job's result, any JSON, kept 24 h. ${exactJsonRule}`),
   }),
   output: z.strictObject({
-    job_id: z.string().describe('The job id.'),
+    job_id: jobIdOut,
     acked: z.literal(true).describe('Always true: the job is done and removed.'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
@@ -111,7 +115,7 @@ export const redis_queue_nack = defineTool({
     error: z.string().max(4096).default('nacked').describe('Why it failed; kept as the job\'s last error.'),
   }),
   output: z.strictObject({
-    job_id: z.string().describe('The job id.'),
+    job_id: jobIdOut,
     state: z.enum(['requeued', 'dead']).describe('requeued: it will be delivered again; dead: it is in the dead-letter list.'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
@@ -132,7 +136,7 @@ export const redis_queue_extend = defineTool({
     visibility_ms: z.number().int().min(100).max(43_200_000).describe('New visibility from now, in ms (up to 12 h).'),
   }),
   output: z.strictObject({
-    job_id: z.string().describe('The job id.'),
+    job_id: jobIdOut,
     extended: z.literal(true).describe('Always true: the job is still yours.'),
     visible_at: isoTime('When the job becomes claimable by others unless acked or extended again'),
   }),
@@ -149,7 +153,7 @@ export const redis_queue_stats = defineTool({
   description: 'Count a queue\'s jobs by state, and how long the oldest ready job has waited. O(log N) per priority in use.',
   input: z.strictObject({ queue }),
   output: z.strictObject({
-    queue: z.string().describe('The queue name.'),
+    queue: queueOut,
     ready: z.number().int().describe('Jobs claimable now.'),
     delayed: z.number().int().describe('Jobs waiting for their delay or backoff.'),
     in_flight: z.number().int().describe('Jobs claimed and not yet acked or given back.'),
@@ -176,12 +180,12 @@ export const redis_queue_dead = defineTool({
     cursor: z.string().regex(/^\d{1,15}$/, 'must be a cursor from an earlier answer, or "0"').default('0').describe('"0" to start, else the cursor of the previous page.'),
   }),
   output: z.strictObject({
-    queue: z.string().describe('The queue name.'),
+    queue: queueOut,
     jobs: z
       .array(
         z.strictObject({
-          job_id: z.string().describe('The job id.'),
-          payload: jsonValue.describe('The payload as enqueued.'),
+          job_id: jobIdOut,
+          payload: payloadOut,
           attempts: z.number().int().describe('Deliveries made.'),
           max_attempts: z.number().int().describe('Deliveries allowed.'),
           priority: z.number().int().describe('The job\'s priority.'),
@@ -211,7 +215,7 @@ export const redis_queue_retry_dead = defineTool({
     all: z.boolean().default(false).describe('Retry the oldest dead jobs, up to 100; give this or job_ids.'),
   }),
   output: z.strictObject({
-    queue: z.string().describe('The queue name.'),
+    queue: queueOut,
     retried: z.array(z.string()).describe('Ids made ready again.'),
     not_dead: z.array(z.string()).describe('Ids given that were not in the dead-letter list.'),
     dead_left: z.number().int().describe('Jobs still dead.'),
@@ -233,7 +237,7 @@ export const redis_queue_purge = defineTool({
     which: z.enum(['ready', 'delayed', 'dead', 'all']).describe('Which jobs to delete.'),
   }),
   output: z.strictObject({
-    queue: z.string().describe('The queue name.'),
+    queue: queueOut,
     purged: z.number().int().describe('Jobs deleted by this call.'),
     complete: z.boolean().describe('True when no job of that kind is left.'),
   }),
