@@ -53,11 +53,12 @@ export async function stopChild(child, graceMs = 3000) {
 }
 
 /** A redis-server of our own on a free loopback port (never the one on 6379), no persistence. */
-export async function startRedis() {
+export async function startRedis(extraArgs = []) {
   const port = await freePort();
   if (port === 6379) throw new Error('refusing to use port 6379');
   const dir = mkdtempSync(join(tmpdir(), 'redis-mcp-bench-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', '', '--enable-debug-command', 'local'], {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', '', '--enable-debug-command', 'local', ...extraArgs];
+  const child = spawn('redis-server', args, {
     stdio: 'ignore',
   });
   const deadline = Date.now() + 10_000;

@@ -17,6 +17,15 @@ export interface Buffered {
   bytes: number;
 }
 
+/** JSON sizes of events, measured once: one event is shared by every subscription it reaches. */
+const sizes = new WeakMap<SubscriptionEvent, number>();
+
+function sizeOf(event: SubscriptionEvent): number {
+  let size = sizes.get(event);
+  if (size === undefined) sizes.set(event, (size = jsonBytes(event)));
+  return size;
+}
+
 /**
  * A subscription's unread events, bounded by count and bytes: when full, the oldest are dropped
  * first and counted, so a reader learns how many it missed (never silently).
@@ -41,7 +50,7 @@ export class EventBuffer {
   }
 
   push(event: SubscriptionEvent): void {
-    const entry: Buffered = { seq: this.nextSeq++, event, bytes: jsonBytes(event) };
+    const entry: Buffered = { seq: this.nextSeq++, event, bytes: sizeOf(event) };
     // The newest event is always kept, even one larger than the byte bound on its own.
     while (this.length > 0 && (this.length + 1 > this.maxEvents || this.bytes + entry.bytes > this.maxBytes)) {
       this.dropOldest();

@@ -238,8 +238,14 @@ export class ChangeHub {
     const listeners = this.wanted.get(id);
     if (!listeners) return;
     const { keys, db, log } = this.options;
+    // Listeners of one Redis subscription see the same event (unless the same channel name is
+    // wanted both as a channel and as a key's notifications, or under another pattern): it is
+    // decoded once and shared, so a thousand subscribers cost a thousand pushes, not decodes.
+    const made = new Map<string, FeedEvent | undefined>();
     for (const [listener, target] of listeners) {
-      const event = toFeedEvent(target, channel, message, keys, db);
+      const shape = `${target.kind} ${target.pattern ?? ''}`;
+      let event = made.get(shape);
+      if (!made.has(shape)) made.set(shape, (event = toFeedEvent(target, channel, message, keys, db)));
       if (!event) continue;
       try {
         listener.onEvent(event);

@@ -49,6 +49,7 @@ class Subscription {
   }
 
   wake(): void {
+    if (this.waiters.size === 0) return;
     for (const waiter of [...this.waiters]) waiter();
   }
 }

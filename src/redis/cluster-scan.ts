@@ -25,10 +25,17 @@ interface MasterShard {
 /** The masters serving slots now, ordered by the first slot each serves. */
 function shards(cluster: Cluster): MasterShard[] {
   const firstSlots = new Map<string, number>();
-  cluster.slots.forEach((owners, slot) => {
+  // ioredis gives every slot of a range the same owners array, so a run of slots costs one
+  // comparison each and the map is consulted once per range (this runs on every SCAN step).
+  const slots = cluster.slots;
+  let previous: string[] | undefined;
+  for (let slot = 0; slot < slots.length; slot++) {
+    const owners = slots[slot];
+    if (owners === previous) continue;
+    previous = owners;
     const node = owners?.[0];
     if (node !== undefined && !firstSlots.has(node)) firstSlots.set(node, slot);
-  });
+  }
   return [...firstSlots].map(([node, firstSlot]) => ({ node, firstSlot })).sort((a, b) => a.firstSlot - b.firstSlot);
 }
 
