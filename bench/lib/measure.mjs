@@ -1,6 +1,6 @@
 // One measured phase: N callers keep `inFlight` calls going for a while; latency percentiles,
 // throughput, and the CPU time the server, redis-server and the client spent per call.
-import { cpuMicros } from './procs.mjs';
+import { cpuMicros, syscalls } from './procs.mjs';
 
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -17,6 +17,7 @@ export async function phase(client, op, { inFlight, durationMs, serverPid, redis
   let errors = 0;
   const keyOf = (i) => `${keyPrefix}${i % 1000}`;
   const server0 = serverPid ? cpuMicros(serverPid) : 0;
+  const serverIo0 = serverPid ? syscalls(serverPid) : 0;
   const redis0 = cpuMicros(redisPid);
   const client0 = process.cpuUsage();
   const t0 = performance.now();
@@ -48,6 +49,8 @@ export async function phase(client, op, { inFlight, durationMs, serverPid, redis
     serverCpuUsPerCall: serverPid ? serverCpu / calls : null,
     // How busy the server process was: CPU time over wall time (1 = one core all the time).
     serverBusyCores: serverPid ? serverCpu / (elapsedMs * 1000) : null,
+    // read and write system calls per call: what batching of Redis commands and answers saves.
+    serverSyscallsPerCall: serverPid ? (syscalls(serverPid) - serverIo0) / calls : null,
     redisCpuUsPerCall: (cpuMicros(redisPid) - redis0) / calls,
     clientCpuUsPerCall: (client1.user + client1.system) / calls,
   };
@@ -69,7 +72,10 @@ export async function measureSurface(row, client, { serverPid, redisPid, phaseMs
     rows.push({ ...row, op, c1, c16 });
     print(
       `  ${row.label.padEnd(22)} ${op}: p50 ${c1.p50Us.toFixed(0)} µs, ${c1.opsPerSec.toFixed(0)}/s (1), ${c16.opsPerSec.toFixed(0)}/s (16)` +
-        (serverPid ? `, server ${c1.serverCpuUsPerCall.toFixed(1)} / ${c16.serverCpuUsPerCall.toFixed(1)} µs/call, ${c16.serverBusyCores.toFixed(2)} cores busy at 16` : '') +
+        (serverPid
+          ? `, server ${c1.serverCpuUsPerCall.toFixed(1)} / ${c16.serverCpuUsPerCall.toFixed(1)} µs/call, ${c16.serverBusyCores.toFixed(2)} cores busy at 16, ` +
+            `${c1.serverSyscallsPerCall.toFixed(2)} / ${c16.serverSyscallsPerCall.toFixed(2)} read+write syscalls/call`
+          : '') +
         (c1.errors + c16.errors ? `  ERRORS: ${c1.errors + c16.errors}` : '') +
         '\n',
     );

@@ -78,6 +78,12 @@ export async function startRedis(extraArgs = []) {
   };
 }
 
+/** read and write system calls a process has made (all threads), from /proc/<pid>/io. */
+export function syscalls(pid) {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  return Number(/syscr: (\d+)/.exec(io)[1]) + Number(/syscw: (\d+)/.exec(io)[1]);
+}
+
 /** utime+stime of a process, all threads, in microseconds. */
 export function cpuMicros(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
