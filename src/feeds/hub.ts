@@ -238,14 +238,16 @@ export class ChangeHub {
     const listeners = this.wanted.get(id);
     if (!listeners) return;
     const { keys, db, log } = this.options;
-    // Listeners of one Redis subscription see the same event (unless the same channel name is
-    // wanted both as a channel and as a key's notifications, or under another pattern): it is
-    // decoded once and shared, so a thousand subscribers cost a thousand pushes, not decodes.
-    const made = new Map<string, FeedEvent | undefined>();
+    // Listeners of one Redis subscription see the same event, decoded once and shared, so a
+    // thousand subscribers cost a thousand pushes, not a thousand decodes. It is made anew only
+    // for a target of another kind or pattern (one name wanted both as a channel and as a key's
+    // notifications).
+    let made: { kind: string; pattern: string | undefined; event: FeedEvent | undefined } | undefined;
     for (const [listener, target] of listeners) {
-      const shape = `${target.kind} ${target.pattern ?? ''}`;
-      let event = made.get(shape);
-      if (!made.has(shape)) made.set(shape, (event = toFeedEvent(target, channel, message, keys, db)));
+      if (made === undefined || made.kind !== target.kind || made.pattern !== target.pattern) {
+        made = { kind: target.kind, pattern: target.pattern, event: toFeedEvent(target, channel, message, keys, db) };
+      }
+      const event = made.event;
       if (!event) continue;
       try {
         listener.onEvent(event);
