@@ -29,12 +29,17 @@ function sizeOf(event: SubscriptionEvent): number {
 /**
  * A subscription's unread events, bounded by count and bytes: when full, the oldest are dropped
  * first and counted, so a reader learns how many it missed (never silently).
+ *
+ * Only the event itself is kept per entry (its size is looked up, its position follows from the
+ * head's): an event published to a thousand subscriptions is one object with a thousand
+ * references to it, not a thousand entries for the garbage collector to trace and move.
  */
 export class EventBuffer {
-  private items: Buffered[] = [];
+  private events: (SubscriptionEvent | undefined)[] = [];
   private head = 0;
+  /** Position of the event at the head, from 1. */
+  private headSeq = 1;
   private bytes = 0;
-  private nextSeq = 1;
   /** Dropped since the last take. */
   private droppedSinceTake = 0;
   /** Dropped over the subscription's life. */
@@ -46,17 +51,17 @@ export class EventBuffer {
   ) {}
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.events.length - this.head;
   }
 
   push(event: SubscriptionEvent): void {
-    const entry: Buffered = { seq: this.nextSeq++, event, bytes: sizeOf(event) };
+    const size = sizeOf(event);
     // The newest event is always kept, even one larger than the byte bound on its own.
-    while (this.length > 0 && (this.length + 1 > this.maxEvents || this.bytes + entry.bytes > this.maxBytes)) {
+    while (this.length > 0 && (this.length + 1 > this.maxEvents || this.bytes + size > this.maxBytes)) {
       this.dropOldest();
     }
-    this.items.push(entry);
-    this.bytes += entry.bytes;
+    this.events.push(event);
+    this.bytes += size;
   }
 
   /**
@@ -64,26 +69,30 @@ export class EventBuffer {
    * reader always progresses), and how many were dropped before them since the last take.
    */
   take(max: number, budgetBytes: number): { events: Buffered[]; dropped: number } {
-    const events: Buffered[] = [];
+    const taken: Buffered[] = [];
     let used = 0;
-    while (events.length < max && this.length > 0) {
-      const next = this.items[this.head]!;
-      used += next.bytes + 1;
-      if (used > budgetBytes && events.length > 0) break;
-      events.push(next);
-      this.items[this.head++] = undefined as never;
-      this.bytes -= next.bytes;
+    while (taken.length < max && this.length > 0) {
+      const event = this.events[this.head]!;
+      const bytes = sizeOf(event);
+      used += bytes + 1;
+      if (used > budgetBytes && taken.length > 0) break;
+      taken.push({ seq: this.headSeq, event, bytes });
+      this.removeHead(bytes);
     }
     this.compact();
     const dropped = this.droppedSinceTake;
     this.droppedSinceTake = 0;
-    return { events, dropped };
+    return { events: taken, dropped };
+  }
+
+  private removeHead(bytes: number): void {
+    this.events[this.head++] = undefined;
+    this.headSeq++;
+    this.bytes -= bytes;
   }
 
   private dropOldest(): void {
-    const oldest = this.items[this.head]!;
-    this.items[this.head++] = undefined as never;
-    this.bytes -= oldest.bytes;
+    this.removeHead(sizeOf(this.events[this.head]!));
     this.droppedSinceTake++;
     this.droppedTotal++;
     this.compact();
@@ -91,8 +100,8 @@ export class EventBuffer {
 
   /** Frees the taken part of the array once it is the larger part. */
   private compact(): void {
-    if (this.head > 64 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+    if (this.head > 64 && this.head * 2 > this.events.length) {
+      this.events = this.events.slice(this.head);
       this.head = 0;
     }
   }
