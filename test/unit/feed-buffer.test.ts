@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EventBuffer } from '../../src/feeds/event-buffer.js';
+import { EventBuffer, type Buffered } from '../../src/feeds/event-buffer.js';
+import { jsonBytes } from '../../src/tools/budget.js';
 import { hasNeededFlags, mergedFlags } from '../../src/feeds/keyspace-events.js';
 import { targetsOf } from '../../src/feeds/targets.js';
 import { KeySpace } from '../../src/redis/keyspace.js';
@@ -7,6 +9,50 @@ import { KeySpace } from '../../src/redis/keyspace.js';
 const message = (n: number) => ({ type: 'message' as const, channel: 'c', message: n, at: '2026-01-01T00:00:00.000Z' });
 
 describe('EventBuffer', () => {
+  it('behaves like a plain list of entries under any pushes and takes, with events shared between buffers', () => {
+    const op = fc.oneof(
+      fc.record({ push: fc.string({ maxLength: 40 }) }),
+      fc.record({ take: fc.integer({ min: 1, max: 5 }), budget: fc.integer({ min: 1, max: 400 }) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 60, max: 300 }), fc.array(op, { maxLength: 60 }), (maxEvents, maxBytes, ops) => {
+        // Two buffers receive the same event objects, as subscriptions of one channel do.
+        const buffers = [new EventBuffer(maxEvents, maxBytes), new EventBuffer(maxEvents, maxBytes)];
+        const models = buffers.map(() => ({ items: [] as Buffered[], nextSeq: 1, dropped: 0 }));
+        for (const step of ops) {
+          if ('push' in step) {
+            const event = { type: 'message' as const, channel: 'c', message: step.push, at: '2026-01-01T00:00:00.000Z' };
+            buffers.forEach((buffer) => buffer.push(event));
+            for (const model of models) {
+              const entry = { seq: model.nextSeq++, event, bytes: jsonBytes(event) };
+              const held = () => model.items.reduce((sum, item) => sum + item.bytes, 0);
+              while (model.items.length > 0 && (model.items.length + 1 > maxEvents || held() + entry.bytes > maxBytes)) {
+                model.items.shift();
+                model.dropped++;
+              }
+              model.items.push(entry);
+            }
+          } else {
+            buffers.forEach((buffer, i) => {
+              const model = models[i]!;
+              const expected: Buffered[] = [];
+              let used = 0;
+              while (expected.length < step.take && model.items.length > 0) {
+                used += model.items[0]!.bytes + 1;
+                if (used > step.budget && expected.length > 0) break;
+                expected.push(model.items.shift()!);
+              }
+              expect(buffer.take(step.take, step.budget)).toEqual({ events: expected, dropped: model.dropped });
+              model.dropped = 0;
+            });
+          }
+          buffers.forEach((buffer, i) => expect(buffer.length).toBe(models[i]!.items.length));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('drops the oldest first when full, and counts each drop once', () => {
     const buffer = new EventBuffer(3, 1024 * 1024);
     for (let n = 1; n <= 10; n++) buffer.push(message(n));
