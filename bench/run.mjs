@@ -5,7 +5,7 @@
 // best peer, and the targets met or missed.
 //
 //   npm run bench                 # default run: raw, this server on every surface, the peers, the SDK client
-//   npm run bench -- --curves     # also the cost curves of queues, locks, documents, feeds, tools/list
+//   npm run bench -- --curves     # also the cost curves of queues, locks, documents, feeds, tools/list, redis_keys on a cluster
 //   npm run bench -- --scale      # also the scale curves (keyspace size, value size, sessions)
 //   npm run bench -- --profile    # also write .cpuprofile files of our servers to bench/results/profiles
 //   npm run bench -- --surfaces raw,stdio,peers   # only some rows (raw, stdio, sdk, peers, websocket, http, rest)

@@ -10,11 +10,19 @@ import { readFileSync } from 'node:fs';
 
 const ticksPerSecond = 100; // USER_HZ on Linux
 
+function machineTicks() {
+  return readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+}
+
 /** CPU seconds spent by the whole machine (all cores), excluding idle and iowait. */
 function machineBusySeconds() {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = fields;
+  const [user, nice, system, , , irq, softirq, steal] = machineTicks();
   return (user + nice + system + irq + softirq + steal) / ticksPerSecond;
+}
+
+/** CPU seconds a hypervisor gave to others while this machine wanted them (steal). */
+function stolenSeconds() {
+  return machineTicks()[7] / ticksPerSecond;
 }
 
 /** CPU seconds of this process and its reaped children. */
@@ -32,6 +40,7 @@ function ownSeconds() {
 export function watchQuiet({ maxLoad, allowBusy }) {
   const before = loadavg();
   const busy0 = machineBusySeconds();
+  const stolen0 = stolenSeconds();
   const own0 = ownSeconds();
   const t0 = performance.now();
   const loudStart = before[0] > maxLoad;
@@ -47,7 +56,9 @@ export function watchQuiet({ maxLoad, allowBusy }) {
     const othersCores = Math.max(0, others) / seconds;
     // Others using more than a fifth of a core on average is enough to move sequential latencies.
     const quiet = !loudStart && othersCores <= 0.2;
-    return { cores: cpus().length, loadBefore: before, loadAfter: loadavg(), othersCores, seconds, quiet };
+    // Counted in othersCores too; shown apart, since it is the host, not this machine, that was busy.
+    const stolenCores = (stolenSeconds() - stolen0) / seconds;
+    return { cores: cpus().length, loadBefore: before, loadAfter: loadavg(), othersCores, stolenCores, seconds, quiet };
   };
 }
 
@@ -55,7 +66,8 @@ export function describeQuiet(verdict) {
   const load = (l) => l.map((x) => x.toFixed(2)).join(' ');
   return (
     `load average before ${load(verdict.loadBefore)}, after ${load(verdict.loadAfter)}; ` +
-    `other processes used ${verdict.othersCores.toFixed(2)} cores on average during the run` +
+    `other processes used ${verdict.othersCores.toFixed(2)} cores on average during the run ` +
+    `(of which the hypervisor took ${verdict.stolenCores.toFixed(2)}, as steal time)` +
     (verdict.quiet ? ' (quiet)' : ' — BUSY: these figures were taken on a busy machine and are inflated')
   );
 }
