@@ -18,8 +18,8 @@ export const redis_setbit = defineTool({
   toolset: 'bitmaps',
   title: 'Set bit',
   description: 'Set or clear one bit, growing the string with zero bytes as needed; returns the previous bit.',
-  input: z.strictObject({ key: bitmapKey, offset: bitOffset, value: bit.describe('The new bit.') }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: bitmapKey, offset: bitOffset, value: bit.describe('The new bit.') }),
+  output: () => z.strictObject({
     key: z.string().describe('The key.'),
     offset: z.number().int().describe('The bit offset.'),
     previous: z.number().int().describe('The bit before (0 when it did not exist).'),
@@ -35,8 +35,8 @@ export const redis_getbit = defineTool({
   toolset: 'bitmaps',
   title: 'Get bit',
   description: 'Read one bit; bits past the end, and of a missing key, are 0.',
-  input: z.strictObject({ key: bitmapKey, offset: bitOffset }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: bitmapKey, offset: bitOffset }),
+  output: () => z.strictObject({
     key: z.string().describe('The key.'),
     offset: z.number().int().describe('The bit offset.'),
     value: z.number().int().describe('The bit, 0 or 1.'),
@@ -52,8 +52,8 @@ export const redis_bitcount = defineTool({
   toolset: 'bitmaps',
   title: 'Count set bits',
   description: 'Count the bits set to 1, in the whole string or a byte/bit range (O(N) in the range\'s bytes).',
-  input: z.strictObject({ key: bitmapKey, ...range }),
-  output: z.strictObject({ key: z.string().describe('The key.'), count: z.number().int().describe('Bits set to 1.') }),
+  input: () => z.strictObject({ key: bitmapKey, ...range }),
+  output: () => z.strictObject({ key: z.string().describe('The key.'), count: z.number().int().describe('Bits set to 1.') }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/bitmaps/{key}/count' },
   errors: ['WRONG_TYPE'],
@@ -65,8 +65,8 @@ export const redis_bitpos = defineTool({
   toolset: 'bitmaps',
   title: 'Find first bit',
   description: 'Position of the first bit set to 0 or 1, in the whole string or a byte/bit range; found=false when there is none.',
-  input: z.strictObject({ key: bitmapKey, bit: bit.describe('The bit to look for.'), ...range }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: bitmapKey, bit: bit.describe('The bit to look for.'), ...range }),
+  output: () => z.strictObject({
     key: z.string().describe('The key.'),
     found: z.boolean().describe('Whether such a bit was found.'),
     position: z.number().int().nullable().describe('Its bit offset from the start of the string; null when not found.'),
@@ -93,7 +93,7 @@ export const redis_bitfield = defineTool({
   toolset: 'bitmaps',
   title: 'Bitfield operations',
   description: 'Run up to 32 GET/SET/INCRBY operations on integers packed in a string, in order, atomically.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: bitmapKey,
     operations: z
       .array(
@@ -109,7 +109,7 @@ export const redis_bitfield = defineTool({
       .max(32)
       .describe('Operations (1 to 32).'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The key.'),
     results: z
       .array(z.number().int().nullable())

@@ -70,13 +70,13 @@ export const redis_lock_acquire = defineTool({
   description:
     'Take an exclusive lease on a name, waiting up to wait_ms for it. Returns a secret token (for renew/release) and a ' +
     'fencing token that increases with every acquire of the name: pass it with writes so a stale holder is refused.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     name,
     ttl_ms: ttlMs,
     wait_ms: waitMs,
     owner: z.string().min(1).max(256).optional().describe('Who holds it, shown to others (free text, e.g. an agent id).'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     name: z.string().describe('The lock name.'),
     acquired: z.boolean().describe('Whether the lease is now yours; false when the wait ended first.'),
     token: z.string().nullable().describe('Secret proof of ownership for renew and release; null when not acquired.'),
@@ -98,8 +98,8 @@ export const redis_lock_renew = defineTool({
   description:
     'Extend your lease to ttl_ms from now. renewed=false means the token no longer holds the lock (it expired or was ' +
     'released): stop work done under it.',
-  input: z.strictObject({ name, token, ttl_ms: ttlMs }),
-  output: z.strictObject({
+  input: () => z.strictObject({ name, token, ttl_ms: ttlMs }),
+  output: () => z.strictObject({
     name: z.string().describe('The lock name.'),
     renewed: z.boolean().describe('True when the lease was extended; false when this token does not hold the lock.'),
     ttl_ms: z.number().int().nullable().describe('The new lease length in milliseconds; null when not renewed.'),
@@ -117,8 +117,8 @@ export const redis_lock_release = defineTool({
   description:
     'Release your lease and wake one waiter. Only the holder\'s token works: released=false when it does not hold the lock, ' +
     'and nothing is changed.',
-  input: z.strictObject({ name, token }),
-  output: z.strictObject({
+  input: () => z.strictObject({ name, token }),
+  output: () => z.strictObject({
     name: z.string().describe('The lock name.'),
     released: z.boolean().describe('True when this token held the lock and it is now free.'),
   }),
@@ -133,8 +133,8 @@ export const redis_lock_status = defineTool({
   toolset: 'coordination',
   title: 'Lock status',
   description: 'Whether a lock is held, for how much longer, by whom, and its latest fencing token (never the secret token).',
-  input: z.strictObject({ name }),
-  output: z.strictObject({
+  input: () => z.strictObject({ name }),
+  output: () => z.strictObject({
     name: z.string().describe('The lock name.'),
     held: z.boolean().describe('Whether someone holds the lease now.'),
     ttl_ms: z.number().int().nullable().describe('Milliseconds until the lease ends; null when not held.'),
@@ -154,13 +154,13 @@ export const redis_semaphore_acquire = defineTool({
   description:
     'Take one of `limit` slots of a named semaphore, waiting up to wait_ms for one. Slots whose lease ended are reclaimed. ' +
     'Everyone using the name should pass the same limit.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     name,
     limit: z.number().int().min(1).max(10_000).describe('Most holders at once (1-10000).'),
     ttl_ms: ttlMs,
     wait_ms: waitMs,
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     name: z.string().describe('The semaphore name.'),
     acquired: z.boolean().describe('Whether a slot is now yours; false when the wait ended first.'),
     token: z.string().nullable().describe('Secret token of your slot, for release; null when not acquired.'),
@@ -179,8 +179,8 @@ export const redis_semaphore_release = defineTool({
   toolset: 'coordination',
   title: 'Release semaphore slot',
   description: 'Give back your slot and wake one waiter. released=false when the token holds no slot (released already, or its lease ended).',
-  input: z.strictObject({ name, token }),
-  output: z.strictObject({
+  input: () => z.strictObject({ name, token }),
+  output: () => z.strictObject({
     name: z.string().describe('The semaphore name.'),
     released: z.boolean().describe('True when the token held a slot and it is now free.'),
     holders: z.number().int().describe('Slots held now.'),
@@ -198,8 +198,8 @@ export const redis_doc_get = defineTool({
   toolset: 'coordination',
   title: 'Get document',
   description: 'Read a versioned document: its value and version (pass the version as expected_version to write only over it).',
-  input: z.strictObject({ key: docKey }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: docKey }),
+  output: () => z.strictObject({
     key: z.string().describe('The document key.'),
     found: z.boolean().describe('Whether the document exists.'),
     value: jsonValue.nullable().describe('The document (any JSON); null when not found.'),
@@ -218,14 +218,14 @@ export const redis_doc_set = defineTool({
   description:
     'Write a versioned document (any JSON) and get its new version. With expected_version it is a compare-and-set: ' +
     'CONFLICT (with the current version and value) if another write came first.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: docKey,
     value: jsonValue.describe('The whole new document: any JSON.'),
     ttl: docTtl,
     expected_version: expectedVersion,
     fence: fence.optional(),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The document key.'),
     version: z.number().int().describe('The version just written.'),
   }),
@@ -242,14 +242,14 @@ export const redis_doc_patch = defineTool({
   description:
     'Change part of a versioned document with a JSON Merge Patch (RFC 7396: members set, null removes, objects merge). ' +
     'Concurrent patches never lose each other; a missing document is patched from {}. Returns the new value and version.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: docKey,
     patch: jsonValue.describe('A JSON Merge Patch, e.g. {"status": "done", "error": null}; a non-object replaces the document.'),
     expected_version: expectedVersion,
     ttl: docTtl,
     fence: fence.optional(),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The document key.'),
     version: z.number().int().describe('The version just written.'),
     value: jsonValue.describe('The whole document after the patch.'),
@@ -265,12 +265,12 @@ export const redis_doc_delete = defineTool({
   toolset: 'coordination',
   title: 'Delete document',
   description: 'Delete a versioned document, only at expected_version when given (else CONFLICT). deleted=false when it did not exist.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: docKey,
     expected_version: expectedVersion,
     fence: fence.optional(),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The document key.'),
     deleted: z.boolean().describe('True when the document existed and is gone.'),
   }),
@@ -287,13 +287,13 @@ export const redis_rate_limit = defineTool({
   description:
     'Spend `cost` units of a named limit of `limit` units per window_ms (a burst of up to `limit`, refilling evenly; GCRA on ' +
     'Redis\'s clock). allowed=false spends nothing and says when to retry.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     name,
     limit: z.number().int().min(1).max(1_000_000).describe('Units allowed per window (1-1000000).'),
     window_ms: z.number().int().min(1).max(86_400_000).describe('The window in milliseconds (up to a day).'),
     cost: z.number().int().min(1).max(1_000_000).default(1).describe('Units this action spends (at most limit).'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     name: z.string().describe('The limit\'s name.'),
     allowed: z.boolean().describe('Whether the units were spent: go ahead.'),
     remaining: z.number().int().describe('Units that could be spent right now after this call.'),

@@ -73,8 +73,24 @@ export function documentedErrors(definition: Pick<ToolDefinition, 'errors' | 'an
   return [...new Set<ErrorCode>([...commonErrors, ...(writes ? [...idempotencyErrors, ...replicationErrors] : []), ...definition.errors])].sort();
 }
 
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
-  definition: ToolDefinition<I, O>,
-): ToolDefinition<I, O> {
-  return definition;
+/** A tool as a schema file writes it: its input and output schemas as functions that build them. */
+export type ToolSpec<I extends z.ZodObject, O extends z.ZodObject> = Omit<ToolDefinition<I, O>, 'input' | 'output'> & {
+  input: () => I;
+  output: () => O;
+};
+
+/**
+ * A tool whose schemas are built when first used. Building the zod schemas of every tool took
+ * about a quarter of the server's startup, while a call needs only its own tool's input schema
+ * (the tools/list answer comes from the generated JSON Schemas): each is built on its first
+ * call, once, and is the same object afterwards.
+ */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolDefinition<I, O> {
+  const { input, output, ...rest } = spec;
+  let builtInput: I | undefined;
+  let builtOutput: O | undefined;
+  return Object.defineProperties(rest, {
+    input: { get: () => (builtInput ??= input()), enumerable: true },
+    output: { get: () => (builtOutput ??= output()), enumerable: true },
+  }) as unknown as ToolDefinition<I, O>;
 }

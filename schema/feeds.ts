@@ -26,13 +26,13 @@ export const redis_subscribe = defineTool({
     'Start buffering messages published on channels or patterns, and changes to keys or key patterns (set, del, expired, lpush, ...), for redis_subscription_read. ' +
     'Give at least one list. The buffer keeps the newest events (oldest dropped first, counted); a subscription unread for a while is freed. ' +
     'Key changes need Redis keyspace notifications: the server turns them on where CONFIG is allowed, else says what to set.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     channels: names(channelName, 'Channels to hear, by exact name'),
     patterns: names(redisName().describe(`A channel pattern (${glob}).`), 'Channel patterns to hear'),
     keys: names(key, 'Keys whose changes to hear'),
     key_patterns: names(redisName().describe(`A key pattern (${glob}).`), 'Key patterns whose changes to hear'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     subscription_id: z.string().describe('Pass to redis_subscription_read and redis_unsubscribe; 128 random bits.'),
     buffer: z.number().int().describe('Unread events kept at most; beyond, the oldest are dropped and counted.'),
     idle_timeout_ms: z.number().int().describe('The subscription is freed after going unread this long.'),
@@ -60,12 +60,12 @@ export const redis_subscription_read = defineTool({
   description:
     'Take the oldest unread events of a subscription, in order; with none buffered, wait up to wait_ms for one (answers as soon as one arrives). ' +
     'dropped counts events lost since the previous read because the buffer was full.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     subscription_id: subscriptionId,
     max: z.number().int().min(1).max(1000).default(100).describe('Events to take at most (1 to 1000); fewer when the answer would exceed the response size limit.'),
     wait_ms: z.number().int().min(0).max(30_000).default(0).describe('Wait up to this long for an event when none is buffered (0 to 30000 ms).'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     events: z.array(eventSchema).describe('Events in the order this server received them (so in order per channel and per key).'),
     dropped: z.number().int().describe('Events dropped (buffer full, oldest first) since the previous read; all were older than these.'),
     dropped_total: z.number().int().describe('Events dropped over the subscription\'s life.'),
@@ -83,8 +83,8 @@ export const redis_unsubscribe = defineTool({
   toolset: 'messaging',
   title: 'Unsubscribe',
   description: 'Free a subscription and its unread events. Answers unsubscribed: false when there was none (already freed or expired).',
-  input: z.strictObject({ subscription_id: subscriptionId }),
-  output: z.strictObject({ unsubscribed: z.boolean().describe('True when a subscription was freed.') }),
+  input: () => z.strictObject({ subscription_id: subscriptionId }),
+  output: () => z.strictObject({ unsubscribed: z.boolean().describe('True when a subscription was freed.') }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'DELETE', path: '/v1/subscriptions/{subscription_id}' },
   errors: [],
@@ -99,11 +99,11 @@ export const redis_watch = defineTool({
     'Wait until any of the keys changes (set, deleted, expired, ...), up to wait_ms; answers the changes seen at that moment. Only changes after the call starts count. ' +
     'If the link to Redis drops meanwhile, every key is answered with event "gap" (it may have changed unseen). ' +
     'Needs keyspace notifications (see redis_subscribe).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     keys: z.array(key).min(1).max(maxNames).describe(`Keys to watch (1 to ${maxNames}).`),
     wait_ms: z.number().int().min(0).max(30_000).default(10_000).describe('Longest wait (0 to 30000 ms).'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     changed: z
       .array(z.strictObject({ key: z.string().describe('The key.'), event: z.string().describe('What happened, as Redis names it (set, del, expired, ...).') }))
       .describe('The changes that woke the call, in order.'),

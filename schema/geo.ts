@@ -25,7 +25,7 @@ export const redis_geoadd = defineTool({
   toolset: 'geo',
   title: 'Add locations',
   description: 'Add or move members at longitude/latitude in a geospatial index, creating it if needed.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: geoKey,
     members: z
       .array(z.strictObject({ longitude, latitude, member: jsonValue.describe('The member: any JSON (strings verbatim).') }))
@@ -36,7 +36,7 @@ export const redis_geoadd = defineTool({
     xx: z.boolean().default(false).describe('Only move existing members, never add.'),
     ch: z.boolean().default(false).describe('Count moved members as well as added ones.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The index key.'),
     count: z.number().int().describe('Members added (with ch: added or moved).'),
   }),
@@ -51,8 +51,8 @@ export const redis_geopos = defineTool({
   toolset: 'geo',
   title: 'Get locations',
   description: 'Longitude and latitude of each given member; found=false for a missing one.',
-  input: z.strictObject({ key: geoKey, members: z.array(member).min(1).max(1000).describe('Members (1 to 1000).') }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: geoKey, members: z.array(member).min(1).max(1000).describe('Members (1 to 1000).') }),
+  output: () => z.strictObject({
     key: z.string().describe('The index key.'),
     positions: z
       .array(z.strictObject({ member: jsonValue, found: z.boolean(), longitude: z.number().nullable(), latitude: z.number().nullable() }))
@@ -69,8 +69,8 @@ export const redis_geodist = defineTool({
   toolset: 'geo',
   title: 'Distance between members',
   description: 'Distance between two members; found=false when either is missing.',
-  input: z.strictObject({ key: geoKey, member1: member, member2: member, unit }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: geoKey, member1: member, member2: member, unit }),
+  output: () => z.strictObject({
     key: z.string().describe('The index key.'),
     found: z.boolean().describe('Whether both members exist.'),
     distance: z.number().nullable().describe('The distance in unit; null when not found.'),
@@ -89,7 +89,7 @@ export const redis_geosearch = defineTool({
   description:
     'Members within a circle or box around a member or point, nearest first (or farthest), up to count. ' +
     'Redis examines every member in the area (O(N)); count bounds the answer.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: geoKey,
     ...area,
     order: z.enum(['asc', 'desc']).default('asc').describe('asc: nearest first; desc: farthest first.'),
@@ -97,7 +97,7 @@ export const redis_geosearch = defineTool({
     withcoord: z.boolean().default(false).describe('Include each member\'s longitude and latitude.'),
     withdist: z.boolean().default(false).describe('Include each member\'s distance from the centre.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The index key.'),
     results: z
       .array(
@@ -123,7 +123,7 @@ export const redis_geosearchstore = defineTool({
   toolset: 'geo',
   title: 'Store an area search',
   description: 'Store the members within a circle or box (nearest first, up to count if given) in destination, replacing it.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     destination: key.describe('The key that receives the result, replaced.'),
     source: geoKey,
     ...area,
@@ -131,7 +131,7 @@ export const redis_geosearchstore = defineTool({
     count: z.number().int().min(1).max(1_000_000).optional().describe('Keep at most this many; omit for all.'),
     storedist: z.boolean().default(false).describe('Store distances as scores instead of positions.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     destination: z.string().describe('The destination key.'),
     stored: z.number().int().describe('Members stored.'),
   }),

@@ -28,7 +28,7 @@ export const redis_hset = defineTool({
   toolset: 'seed',
   title: 'Set hash field',
   description: 'Set one field of a hash to any JSON value (field and value), or several at once (fields), creating the hash if needed.',
-  input: z
+  input: () => z
     .strictObject({
       key: key.describe('The hash key.'),
       field: field.optional().describe('The field name within the hash (with value).'),
@@ -36,7 +36,7 @@ export const redis_hset = defineTool({
       fields: hashFields.optional().describe('Instead of field and value: an object of fields (1 to 1000) to set, each to any JSON.'),
     })
     .superRefine(oneFieldOrMany),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The hash key.'),
     field: z.string().optional().describe('The field that was set (field and value form).'),
     created: z.boolean().optional().describe('True when the field is new, false when an existing value was replaced (field and value form).'),
@@ -53,8 +53,8 @@ export const redis_hget = defineTool({
   toolset: 'seed',
   title: 'Get hash field',
   description: 'Get one field of a hash. Returns found=false and value=null when the hash or the field does not exist.',
-  input: z.strictObject({ key: key.describe('The hash key.'), field, raw }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: key.describe('The hash key.'), field, raw }),
+  output: () => z.strictObject({
     key: z.string().describe('The hash key.'),
     field: z.string().describe('The field that was read.'),
     found: z.boolean().describe('Whether the field exists.'),
@@ -71,8 +71,8 @@ export const redis_hgetall = defineTool({
   toolset: 'seed',
   title: 'Get whole hash',
   description: 'Get every field of a hash as an object. A missing hash gives found=false and an empty object.',
-  input: z.strictObject({ key: key.describe('The hash key.'), raw }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: key.describe('The hash key.'), raw }),
+  output: () => z.strictObject({
     key: z.string().describe('The hash key.'),
     found: z.boolean().describe('Whether the hash exists.'),
     fields: z.record(z.string(), jsonValue).describe('Every field with its JSON value.'),
@@ -103,8 +103,8 @@ export const redis_hdel = defineTool({
   toolset: 'hashes',
   title: 'Delete hash fields',
   description: 'Delete fields of a hash; missing fields are ignored, and the hash goes when its last field does.',
-  input: z.strictObject({ key: hashKey, fields: fieldList.describe('The fields to delete (1 to 1000).') }),
-  output: z.strictObject({ key: hashKeyOut, deleted: z.number().int().describe('How many of the fields existed and were deleted.') }),
+  input: () => z.strictObject({ key: hashKey, fields: fieldList.describe('The fields to delete (1 to 1000).') }),
+  output: () => z.strictObject({ key: hashKeyOut, deleted: z.number().int().describe('How many of the fields existed and were deleted.') }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   rest: { method: 'POST', path: '/v1/hashes/{key}/delete' },
   errors: ['WRONG_TYPE'],
@@ -118,8 +118,8 @@ export const redis_hmget = defineTool({
   description:
     'Get several fields of a hash at once (HMGET). When complete is false the answer was cut to fit the response size: ' +
     'call again with the fields after the last one answered.',
-  input: z.strictObject({ key: hashKey, fields: fieldList.describe('The fields to read (1 to 1000), answered in this order.'), raw }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: hashKey, fields: fieldList.describe('The fields to read (1 to 1000), answered in this order.'), raw }),
+  output: () => z.strictObject({
     key: hashKeyOut,
     results: z
       .array(z.strictObject({ field: z.string(), found: z.boolean(), value: storedValue.nullable().describe('The stored JSON value; null when not found.') }))
@@ -137,8 +137,8 @@ export const redis_hexists = defineTool({
   toolset: 'hashes',
   title: 'Check hash field exists',
   description: 'Check whether a hash has a field.',
-  input: z.strictObject({ key: hashKey, field }),
-  output: z.strictObject({ key: hashKeyOut, field: fieldOut, exists: z.boolean().describe('Whether the hash exists and has the field.') }),
+  input: () => z.strictObject({ key: hashKey, field }),
+  output: () => z.strictObject({ key: hashKeyOut, field: fieldOut, exists: z.boolean().describe('Whether the hash exists and has the field.') }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/hashes/{key}/fields/{field}/exists' },
   errors: ['WRONG_TYPE'],
@@ -150,8 +150,8 @@ export const redis_hlen = defineTool({
   toolset: 'hashes',
   title: 'Count hash fields',
   description: 'Count the fields of a hash; 0 when the hash does not exist.',
-  input: z.strictObject({ key: hashKey }),
-  output: z.strictObject({ key: hashKeyOut, length: z.number().int().describe('How many fields the hash has.') }),
+  input: () => z.strictObject({ key: hashKey }),
+  output: () => z.strictObject({ key: hashKeyOut, length: z.number().int().describe('How many fields the hash has.') }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/hashes/{key}/length' },
   errors: ['WRONG_TYPE'],
@@ -165,12 +165,12 @@ export const redis_hincrby = defineTool({
   description:
     'Add an integer to the integer in a hash field (HINCRBY; a negative by decrements), starting from 0 when missing. ' +
     'Refused with VALUE_NOT_NUMERIC, changing nothing, when the field is not an integer or the result would pass ±(2^53−1).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: hashKey,
     field,
     by: z.number().int().min(-exactMagnitude).max(exactMagnitude).default(1).describe('The integer to add; negative to decrement.'),
   }),
-  output: z.strictObject({ key: hashKeyOut, field: fieldOut, value: z.number().int().describe('The value after the increment.') }),
+  output: () => z.strictObject({ key: hashKeyOut, field: fieldOut, value: z.number().int().describe('The value after the increment.') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/hashes/{key}/fields/{field}/incr' },
   errors: ['WRONG_TYPE', 'VALUE_NOT_NUMERIC'],
@@ -184,12 +184,12 @@ export const redis_hincrbyfloat = defineTool({
   description:
     'Add a number to the number in a hash field (HINCRBYFLOAT), starting from 0 when missing. ' +
     'Refused with VALUE_NOT_NUMERIC, changing nothing, when the field is not a number or the result would pass ±(2^53−1).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: hashKey,
     field,
     by: z.number().min(-exactMagnitude).max(exactMagnitude).describe('The number to add; negative to subtract.'),
   }),
-  output: z.strictObject({ key: hashKeyOut, field: fieldOut, value: z.number().describe('The value after the increment, as stored.') }),
+  output: () => z.strictObject({ key: hashKeyOut, field: fieldOut, value: z.number().describe('The value after the increment, as stored.') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/hashes/{key}/fields/{field}/incrbyfloat' },
   errors: ['WRONG_TYPE', 'VALUE_NOT_NUMERIC'],
@@ -201,8 +201,8 @@ export const redis_hsetnx = defineTool({
   toolset: 'hashes',
   title: 'Set hash field if new',
   description: 'Set a hash field to any JSON value only if the field does not exist yet (HSETNX).',
-  input: z.strictObject({ key: hashKey, field, value: jsonValue.describe('The value to store: any JSON.') }),
-  output: z.strictObject({ key: hashKeyOut, field: fieldOut, created: z.boolean().describe('True when set; false when the field existed and was kept.') }),
+  input: () => z.strictObject({ key: hashKey, field, value: jsonValue.describe('The value to store: any JSON.') }),
+  output: () => z.strictObject({ key: hashKeyOut, field: fieldOut, created: z.boolean().describe('True when set; false when the field existed and was kept.') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   rest: { method: 'POST', path: '/v1/hashes/{key}/fields/{field}/setnx' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
@@ -214,8 +214,8 @@ export const redis_hkeys = defineTool({
   toolset: 'hashes',
   title: 'List hash fields',
   description: `List the field names of a hash, a page at a time. ${scanNote}`,
-  input: z.strictObject({ key: hashKey, count: scanCount('fields'), cursor: scanCursor }),
-  output: z.strictObject({ key: hashKeyOut, fields: z.array(z.string()).describe('Field names, in no particular order.'), ...scanOutput }),
+  input: () => z.strictObject({ key: hashKey, count: scanCount('fields'), cursor: scanCursor }),
+  output: () => z.strictObject({ key: hashKeyOut, fields: z.array(z.string()).describe('Field names, in no particular order.'), ...scanOutput }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/hashes/{key}/fields' },
   errors: ['WRONG_TYPE'],
@@ -227,8 +227,8 @@ export const redis_hvals = defineTool({
   toolset: 'hashes',
   title: 'List hash values',
   description: `List the values of a hash, a page at a time. ${scanNote}`,
-  input: z.strictObject({ key: hashKey, count: scanCount('values'), cursor: scanCursor, raw }),
-  output: z.strictObject({ key: hashKeyOut, values: z.array(storedValue).describe('Values, in no particular order.'), ...scanOutput }),
+  input: () => z.strictObject({ key: hashKey, count: scanCount('values'), cursor: scanCursor, raw }),
+  output: () => z.strictObject({ key: hashKeyOut, values: z.array(storedValue).describe('Values, in no particular order.'), ...scanOutput }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/hashes/{key}/values' },
   errors: ['WRONG_TYPE'],
@@ -240,8 +240,8 @@ export const redis_hscan = defineTool({
   toolset: 'hashes',
   title: 'Scan hash fields',
   description: `List fields of a hash whose names match a pattern, with their values, a page at a time. ${scanNote}`,
-  input: z.strictObject({ key: hashKey, pattern: scanMatch, count: scanCount('fields'), cursor: scanCursor, raw }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: hashKey, pattern: scanMatch, count: scanCount('fields'), cursor: scanCursor, raw }),
+  output: () => z.strictObject({
     key: hashKeyOut,
     entries: z.array(z.strictObject({ field: z.string(), value: storedValue })).describe('Matching fields with their values, in no particular order.'),
     ...scanOutput,

@@ -10,11 +10,11 @@ export const redis_pfadd = defineTool({
   toolset: 'hyperloglog',
   title: 'Add to HyperLogLog',
   description: 'Add elements to a HyperLogLog (approximate distinct count), creating it if needed. Elements are JSON: 1 and "1" are distinct.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: hllKey,
     elements: z.array(jsonValue.describe('Any JSON value.')).min(1).max(1000).describe('Elements to add (1 to 1000).'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The HyperLogLog key.'),
     changed: z.boolean().describe('True when the estimate may have changed.'),
   }),
@@ -29,8 +29,8 @@ export const redis_pfcount = defineTool({
   toolset: 'hyperloglog',
   title: 'Count distinct',
   description: 'Approximate distinct elements (0.81% standard error) of one HyperLogLog, or of the union of several; missing keys count as empty.',
-  input: z.strictObject({ keys: hllKeys }),
-  output: z.strictObject({ count: z.number().int().describe('Estimated distinct elements.') }),
+  input: () => z.strictObject({ keys: hllKeys }),
+  output: () => z.strictObject({ count: z.number().int().describe('Estimated distinct elements.') }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'POST', path: '/v1/hyperloglogs/count' },
   errors: ['WRONG_TYPE'],
@@ -42,11 +42,11 @@ export const redis_pfmerge = defineTool({
   toolset: 'hyperloglog',
   title: 'Merge HyperLogLogs',
   description: 'Merge HyperLogLogs into destination (its own elements are kept), creating it if needed.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     destination: key.describe('The HyperLogLog that receives the union.'),
     sources: hllKeys.describe('HyperLogLogs to merge in (1 to 100).'),
   }),
-  output: z.strictObject({ destination: z.string().describe('The destination key.'), merged: z.literal(true).describe('Always true.') }),
+  output: () => z.strictObject({ destination: z.string().describe('The destination key.'), merged: z.literal(true).describe('Always true.') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   rest: { method: 'POST', path: '/v1/hyperloglogs/merge' },
   errors: ['WRONG_TYPE'],

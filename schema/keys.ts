@@ -8,8 +8,8 @@ export const redis_get = defineTool({
   toolset: 'seed',
   title: 'Get value',
   description: 'Get the value stored at a key. Returns found=false and value=null when the key does not exist.',
-  input: z.strictObject({ key, raw }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key, raw }),
+  output: () => z.strictObject({
     key: z.string().describe('The key that was read.'),
     found: z.boolean().describe('Whether the key exists.'),
     value: jsonValue.nullable().describe('The stored JSON value (or stored text with raw=true); null when not found.'),
@@ -25,7 +25,7 @@ export const redis_set = defineTool({
   toolset: 'seed',
   title: 'Set value',
   description: 'Store any JSON value at a key, replacing what was there, with an optional time to live.',
-  input: z
+  input: () => z
     .strictObject({
       key,
       value: jsonValue.describe(`The value to store: any JSON. Strings are stored verbatim, anything else as JSON text. ${exactJsonRule}`),
@@ -35,7 +35,7 @@ export const redis_set = defineTool({
       keep_ttl: z.boolean().default(false).describe('Keep the key\'s current time to live instead of removing it.'),
     })
     .refine((input) => !(input.keep_ttl && input.ttl !== undefined), { path: ['keep_ttl'], message: 'cannot be combined with ttl' }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The key that was written.'),
     stored: z.boolean().describe('True when the value was stored; false when the condition (nx/xx) was not met.'),
     ttl: z.number().int().nullable().describe('The time to live that was set (with keep_ttl: kept), in seconds; null when the key does not expire or nothing was stored.'),
@@ -55,8 +55,8 @@ export const redis_del = defineTool({
   toolset: 'seed',
   title: 'Delete keys',
   description: 'Delete one or more keys of any type. Keys that do not exist are ignored.',
-  input: z.strictObject({ keys: keyList.describe('The keys to delete (1 to 1000).') }),
-  output: z.strictObject({
+  input: () => z.strictObject({ keys: keyList.describe('The keys to delete (1 to 1000).') }),
+  output: () => z.strictObject({
     deleted: z.number().int().describe('How many of the keys existed and were deleted.'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
@@ -70,8 +70,8 @@ export const redis_exists = defineTool({
   toolset: 'seed',
   title: 'Check keys exist',
   description: 'Check which of the given keys exist.',
-  input: z.strictObject({ keys: keyList.describe('The keys to check (1 to 1000).') }),
-  output: z.strictObject({
+  input: () => z.strictObject({ keys: keyList.describe('The keys to check (1 to 1000).') }),
+  output: () => z.strictObject({
     count: z.number().int().describe('How many of the given keys exist (a key given twice counts twice, as in Redis).'),
     results: z
       .array(z.strictObject({ key: z.string(), exists: z.boolean() }))
@@ -91,7 +91,7 @@ export const redis_keys = defineTool({
     'List keys matching a glob pattern, using SCAN with a bounded amount of work per call (never KEYS). ' +
     'When "cursor" in the result is not "0", call again with that cursor to continue. ' +
     'On a Redis Cluster every master is scanned in turn, under one cursor.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     pattern: redisName().default('*').describe('Glob pattern: * any run, ? one character, [abc] a set, \\ escapes.'),
     count: z.number().int().min(1).max(1000).default(100).describe('Most keys to return (1 to 1000).'),
     cursor: z
@@ -105,7 +105,7 @@ export const redis_keys = defineTool({
       .describe('Where to continue: "0" starts a new scan; pass the cursor of the previous result to continue.'),
     type: z.enum(['string', 'list', 'set', 'zset', 'hash', 'stream']).optional().describe('List only keys holding this type.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     keys: z.array(z.string()).describe('Matching keys, in no particular order; a key may repeat across pages, as with SCAN.'),
     cursor: z.string().describe('"0" when the scan is complete; otherwise pass it back to continue.'),
     complete: z.boolean().describe('True when the whole keyspace has been scanned.'),
@@ -121,8 +121,8 @@ export const redis_ttl = defineTool({
   toolset: 'seed',
   title: 'Get time to live',
   description: 'Get the remaining time to live of a key.',
-  input: z.strictObject({ key }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key }),
+  output: () => z.strictObject({
     key: z.string().describe('The key that was checked.'),
     exists: z.boolean().describe('Whether the key exists.'),
     persistent: z.boolean().describe('True when the key exists and never expires.'),

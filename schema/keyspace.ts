@@ -23,8 +23,8 @@ export const redis_type = defineTool({
   toolset: 'keys',
   title: 'Get key type',
   description: 'Get the Redis type of the value at a key.',
-  input: z.strictObject({ key }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key }),
+  output: () => z.strictObject({
     key: keyOut,
     exists,
     type: z.string().nullable().describe('string, list, set, zset, hash or stream (or a module\'s type); null when the key does not exist.'),
@@ -40,12 +40,12 @@ export const redis_expire = defineTool({
   toolset: 'keys',
   title: 'Set expiry (seconds)',
   description: 'Set a key\'s time to live in seconds, optionally only under a condition.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key,
     ttl: z.number().int().min(1).max(315_360_000).describe('Time to live in seconds (1 to 10 years).'),
     condition: expiryCondition,
   }),
-  output: expiryOutput,
+  output: () => expiryOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   rest: { method: 'POST', path: '/v1/keys/{key}/expire' },
   errors: [],
@@ -57,12 +57,12 @@ export const redis_pexpire = defineTool({
   toolset: 'keys',
   title: 'Set expiry (milliseconds)',
   description: 'Set a key\'s time to live in milliseconds, optionally only under a condition.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key,
     ttl_ms: z.number().int().min(1).max(315_360_000_000).describe('Time to live in milliseconds (1 ms to 10 years).'),
     condition: expiryCondition,
   }),
-  output: expiryOutput,
+  output: () => expiryOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   rest: { method: 'POST', path: '/v1/keys/{key}/pexpire' },
   errors: [],
@@ -74,8 +74,8 @@ export const redis_persist = defineTool({
   toolset: 'keys',
   title: 'Remove expiry',
   description: 'Remove a key\'s time to live, so it is kept until deleted.',
-  input: z.strictObject({ key }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key }),
+  output: () => z.strictObject({
     key: keyOut,
     exists,
     persisted: z.boolean().describe('True when an expiry was removed; false when the key does not exist or had none.'),
@@ -91,12 +91,12 @@ export const redis_rename = defineTool({
   toolset: 'keys',
   title: 'Rename key',
   description: 'Rename a key, keeping its value and expiry. Replaces a key already named new_key unless nx is true (RENAMENX).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: key.describe('The key to rename.'),
     new_key: key.describe('The new name.'),
     nx: z.boolean().default(false).describe('Rename only if new_key does not exist.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: keyOut,
     new_key: z.string().describe('The new name.'),
     exists: z.boolean().describe('Whether the key existed.'),
@@ -113,14 +113,14 @@ export const redis_copy = defineTool({
   toolset: 'keys',
   title: 'Copy key',
   description: 'Copy a key\'s value and expiry to another key in the same database. An existing destination is kept unless replace is true.',
-  input: z
+  input: () => z
     .strictObject({
       key: key.describe('The key to copy.'),
       destination: key.describe('The key to copy to; must differ from key.'),
       replace: z.boolean().default(false).describe('Overwrite the destination if it exists.'),
     })
     .refine((input) => input.key !== input.destination, { path: ['destination'], message: 'must differ from key' }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: keyOut,
     destination: z.string().describe('The destination key.'),
     exists: z.boolean().describe('Whether the key existed.'),
@@ -137,8 +137,8 @@ export const redis_unlink = defineTool({
   toolset: 'keys',
   title: 'Unlink keys',
   description: 'Delete keys of any type, freeing their memory in the background (for large values). Missing keys are ignored.',
-  input: z.strictObject({ keys: keyList.describe('The keys to unlink (1 to 1000).') }),
-  output: z.strictObject({ unlinked: z.number().int().describe('How many of the keys existed and were removed.') }),
+  input: () => z.strictObject({ keys: keyList.describe('The keys to unlink (1 to 1000).') }),
+  output: () => z.strictObject({ unlinked: z.number().int().describe('How many of the keys existed and were removed.') }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   rest: { method: 'POST', path: '/v1/keys/unlink' },
   errors: [],
@@ -150,8 +150,8 @@ export const redis_pttl = defineTool({
   toolset: 'keys',
   title: 'Get time to live (ms)',
   description: 'Get the remaining time to live of a key in milliseconds.',
-  input: z.strictObject({ key }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key }),
+  output: () => z.strictObject({
     key: keyOut,
     exists,
     persistent: z.boolean().describe('True when the key exists and never expires.'),
@@ -168,8 +168,8 @@ export const redis_touch = defineTool({
   toolset: 'keys',
   title: 'Touch keys',
   description: 'Mark keys as just used (their idle time restarts, which matters to LRU eviction); values are not changed.',
-  input: z.strictObject({ keys: keyList.describe('The keys to touch (1 to 1000).') }),
-  output: z.strictObject({ touched: z.number().int().describe('How many of the keys exist.') }),
+  input: () => z.strictObject({ keys: keyList.describe('The keys to touch (1 to 1000).') }),
+  output: () => z.strictObject({ touched: z.number().int().describe('How many of the keys exist.') }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'POST', path: '/v1/keys/touch' },
   errors: [],
@@ -181,11 +181,11 @@ export const redis_memory_usage = defineTool({
   toolset: 'keys',
   title: 'Key memory usage',
   description: 'Estimate the bytes a key and its value take in memory. For collections Redis measures "samples" elements and extrapolates.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key,
     samples: z.number().int().min(1).max(1000).default(5).describe('Elements of a collection to measure (1 to 1000); more is slower and closer.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: keyOut,
     exists,
     bytes: z.number().int().nullable().describe('Estimated bytes; null when the key does not exist.'),

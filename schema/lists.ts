@@ -22,8 +22,8 @@ export const redis_lpush = defineTool({
   toolset: 'seed',
   title: 'Push to list front',
   description: 'Push values to the front (head) of a list, creating it if needed. Values are pushed one after another, so the last one given ends up first.',
-  input: pushInput,
-  output: pushOutput,
+  input: () => pushInput,
+  output: () => pushOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/lists/{key}/lpush' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
@@ -35,8 +35,8 @@ export const redis_rpush = defineTool({
   toolset: 'seed',
   title: 'Push to list end',
   description: 'Push values to the end (tail) of a list, creating it if needed; with redis_lpop this makes a FIFO queue.',
-  input: pushInput,
-  output: pushOutput,
+  input: () => pushInput,
+  output: () => pushOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/lists/{key}/rpush' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
@@ -49,12 +49,12 @@ export const redis_lpop = defineTool({
   title: 'Pop from list front',
   description: 'Remove and return up to "count" values from the front of a list. An empty or missing list gives an empty array. ' +
     'Should a popped value be one another client stored that cannot be answered as JSON (VALUE_UNDECODABLE), the values are put back; raw=true pops the stored text.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: key.describe('The list key.'),
     count: z.number().int().min(1).max(1000).default(1).describe('How many values to pop at most (1 to 1000).'),
     raw,
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The list key.'),
     values: z.array(jsonValue).describe('The popped values (their stored text with raw=true), front first; empty when the list was empty or missing.'),
   }),
@@ -78,14 +78,14 @@ export const redis_lrange = defineTool({
   description:
     'Read the elements from index start to stop (inclusive; negative counts from the end), at most count per call and within the response budget. ' +
     'When complete is false, call again with start=next_start. O(S+N): S the start offset, N the elements read.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: listKey,
     start: index.default(0).describe('First index (0 is the head, -1 the tail).'),
     stop: index.default(-1).describe('Last index, inclusive (-1 is the tail).'),
     count: pageCount,
     raw,
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The list key.'),
     values: z.array(valueOut).describe('The elements, head first.'),
     next_start: z.number().int().nullable().describe('The index to continue from; null when complete.'),
@@ -102,8 +102,8 @@ export const redis_llen = defineTool({
   toolset: 'lists',
   title: 'List length',
   description: 'The number of elements in a list; 0 when it does not exist.',
-  input: z.strictObject({ key: listKey }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: listKey }),
+  output: () => z.strictObject({
     key: z.string().describe('The list key.'),
     length: z.number().int().describe('Elements in the list; 0 when missing.'),
   }),
@@ -120,8 +120,8 @@ export const redis_rpop = defineTool({
   description:
     'Remove and return up to count elements from the tail of a list, tail first; empty when the list is empty or missing. ' +
     'Elements that would overrun the response budget are put back and not returned.',
-  input: z.strictObject({ key: listKey, count: popCount }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: listKey, count: popCount }),
+  output: () => z.strictObject({
     key: z.string().describe('The list key.'),
     values: z.array(valueOut).describe('The popped elements, tail first.'),
   }),
@@ -136,8 +136,8 @@ export const redis_lindex = defineTool({
   toolset: 'lists',
   title: 'Get list element',
   description: 'Get the element at an index (negative counts from the end). found=false when the list is missing or the index outside it. O(N) in the index.',
-  input: z.strictObject({ key: listKey, index, raw }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: listKey, index, raw }),
+  output: () => z.strictObject({
     key: z.string().describe('The list key.'),
     index: z.number().int().describe('The index asked for.'),
     found: z.boolean().describe('Whether an element is at that index.'),
@@ -154,12 +154,12 @@ export const redis_lset = defineTool({
   toolset: 'lists',
   title: 'Set list element',
   description: 'Replace the element at an index. set=false (nothing changed) when the list is missing or the index is outside it; length says how long it is.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: listKey,
     index,
     value: jsonValue.describe('The new element: any JSON.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The list key.'),
     index: z.number().int().describe('The index asked for.'),
     set: z.boolean().describe('Whether the element was replaced.'),
@@ -176,12 +176,12 @@ export const redis_lrem = defineTool({
   toolset: 'lists',
   title: 'Remove list elements',
   description: 'Remove elements equal to element: count>0 the first count from the head, count<0 from the tail, 0 all. O(N) in the list length.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: listKey,
     element,
     count: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1).default(0).describe('How many to remove: >0 from the head, <0 from the tail, 0 all.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The list key.'),
     removed: z.number().int().describe('How many elements were removed.'),
   }),
@@ -196,12 +196,12 @@ export const redis_ltrim = defineTool({
   toolset: 'lists',
   title: 'Trim list',
   description: 'Keep only the elements from start to stop (inclusive; negative counts from the end) and delete the rest. O(N) in the elements removed.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: listKey,
     start: index.describe('First index to keep.'),
     stop: index.describe('Last index to keep, inclusive (-1 is the tail).'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The list key.'),
     length: z.number().int().describe('The list length after the trim (0: the list is gone).'),
   }),
@@ -216,13 +216,13 @@ export const redis_linsert = defineTool({
   toolset: 'lists',
   title: 'Insert into list',
   description: 'Insert element before or after the first element equal to pivot. inserted=false when the list is missing or holds no pivot. O(N) to the pivot.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: listKey,
     where: z.enum(['BEFORE', 'AFTER']).describe('Insert BEFORE or AFTER the pivot.'),
     pivot: jsonValue.describe('The element to insert next to: any JSON.'),
     element: jsonValue.describe('The element to insert: any JSON.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The list key.'),
     inserted: z.boolean().describe('Whether the element was inserted.'),
     exists: z.boolean().describe('Whether the list exists.'),
@@ -239,7 +239,7 @@ export const redis_lpos = defineTool({
   toolset: 'lists',
   title: 'Find in list',
   description: 'The indexes of elements equal to element, head first (tail first with a negative rank). O(N), bounded by maxlen when given.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: listKey,
     element,
     rank: z
@@ -253,7 +253,7 @@ export const redis_lpos = defineTool({
     count: popCount.describe('Most matches to return (1 to 1000).'),
     maxlen: z.number().int().min(1).max(2 ** 31 - 1).optional().describe('Compare at most this many elements; omit to search the whole list.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The list key.'),
     positions: z.array(z.number().int()).describe('Indexes of the matches (from the head), in search order; empty when none.'),
   }),
@@ -275,8 +275,8 @@ export const redis_lmove = defineTool({
   toolset: 'lists',
   title: 'Move list element',
   description: 'Atomically take an element from one end of source and push it to one end of destination. moved=false when source is empty or missing.',
-  input: z.strictObject(moveEnds),
-  output: z.strictObject({
+  input: () => z.strictObject(moveEnds),
+  output: () => z.strictObject({
     moved: z.boolean().describe('Whether an element was moved.'),
     value: valueOut.nullable().describe('The element moved; null when none.'),
   }),
@@ -304,8 +304,8 @@ export const redis_blpop = defineTool({
   description:
     'Pop the head element of the first non-empty list, waiting up to timeout_ms for one to arrive. ' +
     'Waits on a pooled connection, so other calls are not held up; cancellable.',
-  input: blockingPopInput,
-  output: blockingPopOutput,
+  input: () => blockingPopInput,
+  output: () => blockingPopOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/lists/blpop' },
   errors: ['WRONG_TYPE', 'RATE_LIMITED'],
@@ -320,8 +320,8 @@ export const redis_brpop = defineTool({
   description:
     'Pop the tail element of the first non-empty list, waiting up to timeout_ms for one to arrive. ' +
     'Waits on a pooled connection, so other calls are not held up; cancellable.',
-  input: blockingPopInput,
-  output: blockingPopOutput,
+  input: () => blockingPopInput,
+  output: () => blockingPopOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/lists/brpop' },
   errors: ['WRONG_TYPE', 'RATE_LIMITED'],
@@ -336,8 +336,8 @@ export const redis_blmove = defineTool({
   description:
     'Like redis_lmove, but wait up to timeout_ms for source to get an element. ' +
     'Waits on a pooled connection, so other calls are not held up; cancellable.',
-  input: z.strictObject({ ...moveEnds, timeout_ms: timeoutMs }),
-  output: z.strictObject({
+  input: () => z.strictObject({ ...moveEnds, timeout_ms: timeoutMs }),
+  output: () => z.strictObject({
     timed_out: z.boolean().describe('True when nothing arrived in time (or the call was cancelled).'),
     value: valueOut.nullable().describe('The element moved; null when timed out.'),
   }),

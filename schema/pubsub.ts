@@ -13,11 +13,11 @@ export const redis_publish = defineTool({
   toolset: 'pubsub',
   title: 'Publish message',
   description: 'Publish a JSON message on a channel (strings verbatim); says how many subscribers got it. Nothing is kept for later subscribers.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     channel,
     message: jsonValue.describe('The message: any JSON.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     channel: z.string().describe('The channel.'),
     receivers: z.number().int().describe('Subscribers (on this node) that received it.'),
   }),
@@ -32,12 +32,12 @@ export const redis_pubsub_channels = defineTool({
   toolset: 'pubsub',
   title: 'List active channels',
   description: 'Channels with at least one subscriber matching a glob pattern, by name, up to count. Redis walks every active channel (O(N)).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     pattern: z.string().min(1).max(1024).default('*').describe('Glob pattern: * any run, ? one character, [abc] a set, \\ escapes.'),
     count: z.number().int().min(1).max(1000).default(100).describe('Most channels to return (1 to 1000).'),
     after: channel.optional().describe('Continue after this channel (from "next_after").'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     channels: z.array(z.string()).describe('Channel names in byte order.'),
     next_after: z.string().nullable().describe('Pass as "after" to continue; null when complete.'),
     complete: z.boolean().describe('True when every matching channel was returned.'),
@@ -53,8 +53,8 @@ export const redis_pubsub_numsub = defineTool({
   toolset: 'pubsub',
   title: 'Count channel subscribers',
   description: 'Subscribers of each given channel (pattern subscriptions not counted).',
-  input: z.strictObject({ channels: z.array(channel).min(1).max(1000).describe('Channels (1 to 1000).') }),
-  output: z.strictObject({
+  input: () => z.strictObject({ channels: z.array(channel).min(1).max(1000).describe('Channels (1 to 1000).') }),
+  output: () => z.strictObject({
     channels: z
       .array(z.strictObject({ channel: z.string(), subscribers: z.number().int() }))
       .describe('One entry per given channel, in order.'),
@@ -70,8 +70,8 @@ export const redis_pubsub_numpat = defineTool({
   toolset: 'pubsub',
   title: 'Count pattern subscriptions',
   description: 'Pattern subscriptions of all clients on the server (not offered with --key-prefix).',
-  input: z.strictObject({}),
-  output: z.strictObject({ patterns: z.number().int().describe('Pattern subscriptions on the server.') }),
+  input: () => z.strictObject({}),
+  output: () => z.strictObject({ patterns: z.number().int().describe('Pattern subscriptions on the server.') }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/pubsub/numpat' },
   errors: [],

@@ -24,7 +24,7 @@ export const redis_queue_enqueue = defineTool({
   title: 'Enqueue job',
   description:
     'Add a job to a work queue. Higher priority is claimed first, then older. With dedupe_key, a repeat within 24 h answers the first job (duplicate: true) instead of adding one.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     queue,
     payload: jsonValue.describe(`The job's payload, any JSON. ${exactJsonRule}`),
     priority: z.number().int().min(-100).max(100).default(0).describe('-100 to 100; higher is claimed first.'),
@@ -32,7 +32,7 @@ export const redis_queue_enqueue = defineTool({
     max_attempts: z.number().int().min(1).max(100).default(5).describe('Deliveries before the job goes to the dead-letter list.'),
     dedupe_key: redisName().max(512).optional().describe('Idempotency key: the same key within 24 h gives back the first job.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     queue: queueOut,
     job_id: z.string().describe('The job id (the first job\'s for a duplicate).'),
     duplicate: z.boolean().describe('True when dedupe_key matched an earlier job and nothing was added.'),
@@ -50,14 +50,14 @@ export const redis_queue_claim = defineTool({
   description:
     'Claim up to count ready jobs; each stays invisible to others for visibility_ms and must be acked, nacked or extended with its receipt. ' +
     'A job not acked in time comes back after a backoff (1 s doubling, max 5 min), or goes dead after max_attempts. wait_ms waits for work.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     queue,
     consumer: redisName().max(128).describe('Who claims (kept with the job for diagnosis), e.g. "agent-7".'),
     count: z.number().int().min(1).max(100).default(1).describe('Jobs to claim at most (1 to 100).'),
     visibility_ms: z.number().int().min(100).max(43_200_000).default(30_000).describe('How long the jobs stay yours, in ms (up to 12 h); extend to keep them longer.'),
     wait_ms: z.number().int().min(0).max(30_000).default(0).describe('Wait up to this long for a job when none is ready (0 to 30000 ms).'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     queue: queueOut,
     jobs: z
       .array(
@@ -85,13 +85,13 @@ export const redis_queue_ack = defineTool({
   toolset: 'messaging',
   title: 'Acknowledge job',
   description: `Mark a claimed job done and remove it. An optional result is kept 24 h at key q:{queue}:result:<job_id> (read it with redis_get). ${staleReceipt}`,
-  input: z.strictObject({
+  input: () => z.strictObject({
     queue,
     job_id: jobId,
     receipt,
     result: jsonValue.optional().describe(`The job's result, any JSON, kept 24 h. ${exactJsonRule}`),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     job_id: jobIdOut,
     acked: z.literal(true).describe('Always true: the job is done and removed.'),
   }),
@@ -107,14 +107,14 @@ export const redis_queue_nack = defineTool({
   title: 'Give job back',
   description:
     `Give a claimed job back unfinished: it comes back after delay_ms (default: backoff 1 s doubling per delivery, max 5 min), or goes dead with the error once it has had max_attempts. ${staleReceipt}`,
-  input: z.strictObject({
+  input: () => z.strictObject({
     queue,
     job_id: jobId,
     receipt,
     delay_ms: z.number().int().min(0).max(2_592_000_000).optional().describe('Milliseconds before it can be claimed again; omit for the backoff.'),
     error: z.string().max(4096).default('nacked').describe('Why it failed; kept as the job\'s last error.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     job_id: jobIdOut,
     state: z.enum(['requeued', 'dead']).describe('requeued: it will be delivered again; dead: it is in the dead-letter list.'),
   }),
@@ -129,13 +129,13 @@ export const redis_queue_extend = defineTool({
   toolset: 'messaging',
   title: 'Extend job visibility',
   description: `Keep a claimed job yours for visibility_ms more from now (a heartbeat for long work). ${staleReceipt}`,
-  input: z.strictObject({
+  input: () => z.strictObject({
     queue,
     job_id: jobId,
     receipt,
     visibility_ms: z.number().int().min(100).max(43_200_000).describe('New visibility from now, in ms (up to 12 h).'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     job_id: jobIdOut,
     extended: z.literal(true).describe('Always true: the job is still yours.'),
     visible_at: isoTime('When the job becomes claimable by others unless acked or extended again'),
@@ -151,8 +151,8 @@ export const redis_queue_stats = defineTool({
   toolset: 'messaging',
   title: 'Queue statistics',
   description: 'Count a queue\'s jobs by state, and how long the oldest ready job has waited. O(log N) per priority in use.',
-  input: z.strictObject({ queue }),
-  output: z.strictObject({
+  input: () => z.strictObject({ queue }),
+  output: () => z.strictObject({
     queue: queueOut,
     ready: z.number().int().describe('Jobs claimable now.'),
     delayed: z.number().int().describe('Jobs waiting for their delay or backoff.'),
@@ -174,12 +174,12 @@ export const redis_queue_dead = defineTool({
   toolset: 'messaging',
   title: 'List dead jobs',
   description: 'List the dead-letter list, oldest death first, with each job\'s attempts and last error. Bounded by count and the response size; continue with cursor.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     queue,
     count: z.number().int().min(1).max(100).default(20).describe('Jobs to list at most (1 to 100).'),
     cursor: z.string().regex(/^\d{1,15}$/, 'must be a cursor from an earlier answer, or "0"').default('0').describe('"0" to start, else the cursor of the previous page.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     queue: queueOut,
     jobs: z
       .array(
@@ -209,12 +209,12 @@ export const redis_queue_retry_dead = defineTool({
   toolset: 'messaging',
   title: 'Retry dead jobs',
   description: 'Make dead jobs ready again with their attempts reset: the ones named in job_ids, or with all: true up to 100 per call (call again while complete is false).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     queue,
     job_ids: z.array(jobId).min(1).max(100).optional().describe('Dead jobs to retry (1 to 100); ids not dead are listed in not_dead.'),
     all: z.boolean().default(false).describe('Retry the oldest dead jobs, up to 100; give this or job_ids.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     queue: queueOut,
     retried: z.array(z.string()).describe('Ids made ready again.'),
     not_dead: z.array(z.string()).describe('Ids given that were not in the dead-letter list.'),
@@ -232,11 +232,11 @@ export const redis_queue_purge = defineTool({
   toolset: 'messaging',
   title: 'Purge jobs',
   description: 'Delete jobs in a state (all: every job, claimed ones too, whose acks then fail), with their dedupe keys. At most 1000 per call: call again while complete is false.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     queue,
     which: z.enum(['ready', 'delayed', 'dead', 'all']).describe('Which jobs to delete.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     queue: queueOut,
     purged: z.number().int().describe('Jobs deleted by this call.'),
     complete: z.boolean().describe('True when no job of that kind is left.'),

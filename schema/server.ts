@@ -10,13 +10,13 @@ export const redis_info = defineTool({
   toolset: 'server',
   title: 'Server info',
   description: 'INFO, parsed: one section or the default set, as {section: {field: value}}; numbers as numbers.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     section: z
       .enum(['default', 'all', 'everything', 'server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'commandstats', 'latencystats', 'errorstats', 'cluster', 'modules', 'keyspace'])
       .default('default')
       .describe('The section to read.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     sections: z.record(z.string(), z.record(z.string(), scalar)).describe('Fields by section (lower case names).'),
     complete: z.boolean().describe('False when the byte budget cut fields; ask for one section.'),
   }),
@@ -32,8 +32,8 @@ export const redis_dbsize = defineTool({
   toolset: 'server',
   title: 'Database size',
   description: 'Number of keys in the selected database.',
-  input: z.strictObject({}),
-  output: z.strictObject({ keys: z.number().int().describe('Keys in the database.') }),
+  input: () => z.strictObject({}),
+  output: () => z.strictObject({ keys: z.number().int().describe('Keys in the database.') }),
   annotations: readOnly,
   rest: { method: 'GET', path: '/v1/server/dbsize' },
   errors: [],
@@ -46,8 +46,8 @@ export const redis_time = defineTool({
   toolset: 'server',
   title: 'Server time',
   description: 'The Redis server\'s clock.',
-  input: z.strictObject({}),
-  output: z.strictObject({
+  input: () => z.strictObject({}),
+  output: () => z.strictObject({
     unix_ms: z.number().describe('Milliseconds since the Unix epoch (fractional).'),
     iso: z.string().describe('The same as ISO 8601.'),
   }),
@@ -62,8 +62,8 @@ export const redis_ping = defineTool({
   toolset: 'server',
   title: 'Ping',
   description: 'Check that Redis answers; returns its reply and the round trip time.',
-  input: z.strictObject({ message: z.string().max(1024).optional().describe('Text for Redis to echo instead of PONG.') }),
-  output: z.strictObject({
+  input: () => z.strictObject({ message: z.string().max(1024).optional().describe('Text for Redis to echo instead of PONG.') }),
+  output: () => z.strictObject({
     reply: z.string().describe('PONG, or the message echoed.'),
     latency_ms: z.number().describe('Round trip time in ms.'),
   }),
@@ -78,8 +78,8 @@ export const redis_slowlog_get = defineTool({
   toolset: 'server',
   title: 'Slow log',
   description: 'The latest slow commands, newest first, with arguments as Redis logged them (cut at 32 and 128 bytes each); credentials are redacted.',
-  input: z.strictObject({ count: z.number().int().min(1).max(128).default(10).describe('Most entries to return (1 to 128).') }),
-  output: z.strictObject({
+  input: () => z.strictObject({ count: z.number().int().min(1).max(128).default(10).describe('Most entries to return (1 to 128).') }),
+  output: () => z.strictObject({
     entries: z
       .array(
         z.strictObject({
@@ -106,8 +106,8 @@ export const redis_memory_stats = defineTool({
   toolset: 'server',
   title: 'Memory stats',
   description: 'MEMORY STATS, parsed: allocator figures, overheads, dataset size, per-database overhead.',
-  input: z.strictObject({}),
-  output: z.strictObject({
+  input: () => z.strictObject({}),
+  output: () => z.strictObject({
     stats: z.record(z.string(), z.union([scalar, z.null(), z.record(z.string(), z.union([scalar, z.null()]))])).describe('Figures by Redis\'s names (bytes, counts, ratios).'),
   }),
   annotations: readOnly,
@@ -122,8 +122,8 @@ export const redis_latency_latest = defineTool({
   toolset: 'server',
   title: 'Latest latency spikes',
   description: 'LATENCY LATEST: the latest and worst spike per event; empty unless latency-monitor-threshold is set.',
-  input: z.strictObject({}),
-  output: z.strictObject({
+  input: () => z.strictObject({}),
+  output: () => z.strictObject({
     events: z
       .array(z.strictObject({ event: z.string(), time: z.string().describe('ISO 8601.'), latest_ms: z.number().int(), max_ms: z.number().int() }))
       .describe('One per event.'),
@@ -142,12 +142,12 @@ export const redis_client_list = defineTool({
   description:
     'Connected clients by id, up to count: address, name, user, age, idle time, database, flags and the name of the last command ' +
     '(never its arguments). Redis lists every client (O(N)).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     type: z.enum(['normal', 'master', 'replica', 'pubsub']).optional().describe('Only clients of this type.'),
     count: z.number().int().min(1).max(1000).default(100).describe('Most clients to return (1 to 1000).'),
     after_id: z.number().int().min(0).optional().describe('Continue after this client id (from "next_after_id").'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     clients: z
       .array(
         z.strictObject({
@@ -185,8 +185,8 @@ export const redis_capabilities = defineTool({
   toolset: 'server',
   title: 'Capabilities',
   description: 'Which toolsets and tools this server offers, which not and why, and the Redis version and mode.',
-  input: z.strictObject({}),
-  output: z.strictObject({
+  input: () => z.strictObject({}),
+  output: () => z.strictObject({
     redis: z
       .strictObject({
         version: z.string().nullable().describe('redis_version; null when unknown.'),

@@ -18,12 +18,12 @@ export const redis_session_create = defineTool({
   description:
     'Create a session for agent state under mcp_session:{id}, with initial data and a time to live. ' +
     'The id is generated when omitted; creating an id that exists fails with SESSION_EXISTS.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     session_id: sessionId.optional().describe('The session id; generated ("sess_" + 32 hex digits) when omitted.'),
     data: sessionData.default({}).describe(`Initial session data (an object; field names are any well-formed text but "__proto__"). Values: ${exactJsonRule}`),
     ttl: ttlSeconds.default(3600).describe('Session time to live in seconds.'),
   }),
-  output: session,
+  output: () => session,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/sessions' },
   errors: ['SESSION_EXISTS', 'VALUE_TOO_LARGE'],
@@ -38,8 +38,8 @@ export const redis_session_get = defineTool({
   toolset: 'seed',
   title: 'Get session',
   description: 'Get a session\'s data, remaining time to live and timestamps. A key changed outside the session tools so that it holds no valid session is SESSION_NOT_FOUND, with the reason.',
-  input: z.strictObject({ session_id: sessionId }),
-  output: session,
+  input: () => z.strictObject({ session_id: sessionId }),
+  output: () => session,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/sessions/{session_id}' },
   errors: ['SESSION_NOT_FOUND', 'WRONG_TYPE', 'VALUE_UNDECODABLE'],
@@ -54,7 +54,7 @@ export const redis_session_update = defineTool({
     'Merge data into a session: each top-level field given replaces that field, and fields not given are kept. ' +
     'Updates of different fields by concurrent agents never overwrite each other. ' +
     'With expected_version the update applies only to that version (else CONFLICT with the current version).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     session_id: sessionId,
     data: sessionData.describe(`Fields to set; other fields are kept. Field names are any well-formed text but "__proto__". Values: ${exactJsonRule}`),
     extend_ttl: z.boolean().default(true).describe('Restart the session\'s time to live from now.'),
@@ -65,7 +65,7 @@ export const redis_session_update = defineTool({
       .optional()
       .describe('Update only if the session is at this version (from an earlier read); otherwise fail with CONFLICT.'),
   }),
-  output: session,
+  output: () => session,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   rest: { method: 'PATCH', path: '/v1/sessions/{session_id}' },
   errors: ['SESSION_NOT_FOUND', 'WRONG_TYPE', 'VALUE_TOO_LARGE', 'VALUE_UNDECODABLE', 'CONFLICT'],
@@ -77,8 +77,8 @@ export const redis_session_delete = defineTool({
   toolset: 'seed',
   title: 'Delete session',
   description: 'Delete a session and all its data.',
-  input: z.strictObject({ session_id: sessionId }),
-  output: z.strictObject({
+  input: () => z.strictObject({ session_id: sessionId }),
+  output: () => z.strictObject({
     session_id: z.string().describe('The session id.'),
     deleted: z.literal(true).describe('Always true: the session existed and is gone.'),
   }),

@@ -25,8 +25,8 @@ export const redis_sadd = defineTool({
   title: 'Add set members',
   description:
     'Add members to a set, creating it if needed. Members are JSON (strings stored as text, other values as JSON text; objects match only with the same key order).',
-  input: z.strictObject({ key: setKey, members }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: setKey, members }),
+  output: () => z.strictObject({
     key: z.string().describe('The set key.'),
     added: z.number().int().describe('How many members were new.'),
   }),
@@ -41,8 +41,8 @@ export const redis_srem = defineTool({
   toolset: 'sets',
   title: 'Remove set members',
   description: 'Remove members from a set; members not in it are ignored.',
-  input: z.strictObject({ key: setKey, members }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: setKey, members }),
+  output: () => z.strictObject({
     key: z.string().describe('The set key.'),
     removed: z.number().int().describe('How many members were removed.'),
   }),
@@ -57,8 +57,8 @@ export const redis_sismember = defineTool({
   toolset: 'sets',
   title: 'Is set member',
   description: 'Whether a value is a member of a set (false when the set is missing).',
-  input: z.strictObject({ key: setKey, member }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: setKey, member }),
+  output: () => z.strictObject({
     key: z.string().describe('The set key.'),
     is_member: z.boolean().describe('Whether the member is in the set.'),
   }),
@@ -73,8 +73,8 @@ export const redis_smismember = defineTool({
   toolset: 'sets',
   title: 'Are set members',
   description: 'For each value, whether it is a member of a set.',
-  input: z.strictObject({ key: setKey, members }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: setKey, members }),
+  output: () => z.strictObject({
     key: z.string().describe('The set key.'),
     results: z.array(z.strictObject({ member: memberOut, is_member: z.boolean() })).describe('One entry per given member, in the order given.'),
   }),
@@ -89,8 +89,8 @@ export const redis_scard = defineTool({
   toolset: 'sets',
   title: 'Set size',
   description: 'The number of members of a set; 0 when it does not exist.',
-  input: z.strictObject({ key: setKey }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: setKey }),
+  output: () => z.strictObject({
     key: z.string().describe('The set key.'),
     cardinality: z.number().int().describe('Members in the set; 0 when missing.'),
   }),
@@ -105,8 +105,8 @@ export const redis_spop = defineTool({
   toolset: 'sets',
   title: 'Pop random set members',
   description: 'Remove and return up to count random members. Members that would overrun the response budget are put back and not returned.',
-  input: z.strictObject({ key: setKey, count: popCount }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: setKey, count: popCount }),
+  output: () => z.strictObject({
     key: z.string().describe('The set key.'),
     members: z.array(memberOut).describe('The removed members; empty when the set is empty or missing.'),
   }),
@@ -121,8 +121,8 @@ export const redis_srandmember = defineTool({
   toolset: 'sets',
   title: 'Random set members',
   description: 'Up to count distinct random members, without removing them; fewer when the response budget is reached.',
-  input: z.strictObject({ key: setKey, count: popCount, raw }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: setKey, count: popCount, raw }),
+  output: () => z.strictObject({
     key: z.string().describe('The set key.'),
     members: z.array(memberOut).describe('Distinct random members; empty when the set is empty or missing.'),
   }),
@@ -138,8 +138,8 @@ export const redis_sscan = defineTool({
   title: 'Scan set members',
   description:
     'Members of a set matching a glob pattern, a bounded page per call (SSCAN). When complete is false, call again with the returned cursor; a member changed during the scan may be missed or repeated.',
-  input: z.strictObject({ key: setKey, pattern: scanPattern, count: pageCount, cursor: scanCursor, raw }),
-  output: scanOutput,
+  input: () => z.strictObject({ key: setKey, pattern: scanPattern, count: pageCount, cursor: scanCursor, raw }),
+  output: () => scanOutput,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/sets/{key}/scan' },
   errors: ['WRONG_TYPE'],
@@ -152,8 +152,8 @@ export const redis_smembers = defineTool({
   title: 'Set members',
   description:
     'The members of a set, a bounded page per call: read with SSCAN, never SMEMBERS, so a large set is never sent whole. When complete is false, call again with the returned cursor.',
-  input: z.strictObject({ key: setKey, count: pageCount, cursor: scanCursor, raw }),
-  output: scanOutput,
+  input: () => z.strictObject({ key: setKey, count: pageCount, cursor: scanCursor, raw }),
+  output: () => scanOutput,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/sets/{key}/members' },
   errors: ['WRONG_TYPE'],
@@ -174,8 +174,8 @@ function algebra(name: 'redis_sinter' | 'redis_sunion' | 'redis_sdiff', title: s
     description:
       `${what} Computed whole in Redis, O(N) in the sizes of the inputs; the answer holds at most count members (and stays within the response budget), ` +
       'with the cardinality of the whole result.',
-    input: z.strictObject({ keys: sourceKeys, count: pageCount, raw }),
-    output: algebraOutput,
+    input: () => z.strictObject({ keys: sourceKeys, count: pageCount, raw }),
+    output: () => algebraOutput,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
     rest: { method: 'POST', path },
     errors: ['WRONG_TYPE'],
@@ -193,8 +193,8 @@ function algebraStore(name: 'redis_sinterstore' | 'redis_sunionstore' | 'redis_s
     toolset: 'sets',
     title,
     description: `Store ${what} in destination, replacing what it held (an empty result deletes it). O(N) in the sizes of the inputs.`,
-    input: z.strictObject({ destination: key.describe('The key to store the result at.'), keys: sourceKeys }),
-    output: z.strictObject({
+    input: () => z.strictObject({ destination: key.describe('The key to store the result at.'), keys: sourceKeys }),
+    output: () => z.strictObject({
       destination: z.string().describe('The key written.'),
       cardinality: z.number().int().describe('Members in the stored result.'),
     }),
@@ -214,12 +214,12 @@ export const redis_smove = defineTool({
   toolset: 'sets',
   title: 'Move set member',
   description: 'Atomically move a member from source to destination. moved=false when it is not in source.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     source: key.describe('The set to take the member from.'),
     destination: key.describe('The set to add it to.'),
     member,
   }),
-  output: z.strictObject({ moved: z.boolean().describe('Whether the member was moved.') }),
+  output: () => z.strictObject({ moved: z.boolean().describe('Whether the member was moved.') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   rest: { method: 'POST', path: '/v1/sets/move' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],

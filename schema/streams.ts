@@ -60,7 +60,7 @@ export const redis_xadd = defineTool({
   toolset: 'streams',
   title: 'Append stream entry',
   description: 'Append an entry (field names and JSON values) to a stream, creating it unless nomkstream; optionally trim it in the same call.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: streamKey,
     fields: z
       .record(z.string().min(1).max(1024), jsonValue)
@@ -72,7 +72,7 @@ export const redis_xadd = defineTool({
     ...trimFields,
     nomkstream: z.boolean().default(false).describe('Do not create a missing stream (then added=false).'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     added: z.boolean().describe('False only with nomkstream when the stream does not exist.'),
     id: z.string().nullable().describe('The new entry ID; null when not added.'),
@@ -88,8 +88,8 @@ export const redis_xlen = defineTool({
   toolset: 'streams',
   title: 'Stream length',
   description: 'Number of entries in a stream; 0 for a missing one.',
-  input: z.strictObject({ key: streamKey }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: streamKey }),
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     length: z.number().int().describe('Entries in the stream.'),
   }),
@@ -111,14 +111,14 @@ export const redis_xrange = defineTool({
   toolset: 'streams',
   title: 'Read stream range',
   description: 'Read entries from start to end, oldest first, up to count and the byte budget; continue from "next" as start.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: streamKey,
     start: rangeStart.default('-').describe('First ID ("-" for the oldest); "(" before an ID excludes it.'),
     end: rangeStart.default('+').describe('Last ID ("+" for the newest).'),
     count: count('entries'),
     raw,
   }),
-  output: rangeOutput,
+  output: () => rangeOutput,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/streams/{key}/entries' },
   errors: ['WRONG_TYPE'],
@@ -130,14 +130,14 @@ export const redis_xrevrange = defineTool({
   toolset: 'streams',
   title: 'Read stream range backwards',
   description: 'Read entries from end down to start, newest first, up to count and the byte budget; continue from "next" as end.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: streamKey,
     end: rangeStart.default('+').describe('First ID read ("+" for the newest); "(" before an ID excludes it.'),
     start: rangeStart.default('-').describe('Last ID read ("-" for the oldest).'),
     count: count('entries'),
     raw,
   }),
-  output: rangeOutput,
+  output: () => rangeOutput,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/streams/{key}/entries/reverse' },
   errors: ['WRONG_TYPE'],
@@ -149,8 +149,8 @@ export const redis_xdel = defineTool({
   toolset: 'streams',
   title: 'Delete stream entries',
   description: 'Delete entries by ID; IDs not in the stream are ignored.',
-  input: z.strictObject({ key: streamKey, ids: idList }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: streamKey, ids: idList }),
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     deleted: z.number().int().describe('Entries deleted.'),
   }),
@@ -165,8 +165,8 @@ export const redis_xtrim = defineTool({
   toolset: 'streams',
   title: 'Trim stream',
   description: 'Trim a stream by length (maxlen) or by lowest ID (minid); give exactly one.',
-  input: z.strictObject({ key: streamKey, ...trimFields }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: streamKey, ...trimFields }),
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     trimmed: z.number().int().describe('Entries removed.'),
   }),
@@ -181,7 +181,7 @@ export const redis_xread = defineTool({
   toolset: 'streams',
   title: 'Read streams',
   description: 'Read entries after an ID from one or more streams, up to count per stream and the byte budget, optionally waiting block_ms for new ones.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     streams: z
       .array(z.strictObject({ key: streamKey, id: readId.describe('Read entries after this ID; "$" for only entries added from now.') }))
       .min(1)
@@ -191,7 +191,7 @@ export const redis_xread = defineTool({
     block_ms: blockMs,
     raw,
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     streams: z.array(streamRead).describe('One result per stream asked, in order.'),
     timed_out: z.boolean().describe('True when the wait ended (or was cancelled) with no entry.'),
   }),
@@ -207,13 +207,13 @@ export const redis_xgroup_create = defineTool({
   toolset: 'streams',
   title: 'Create consumer group',
   description: 'Create a consumer group on a stream, delivering entries after id; created=false when it exists.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: streamKey,
     group,
     id: groupStartId.default('$').describe('Deliver entries after this ID; "$" for only new ones, "0" for all.'),
     mkstream: z.boolean().default(false).describe('Create the stream (empty) if it does not exist.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     group: z.string().describe('The group name.'),
     created: z.boolean().describe('False when the group already existed (it is left as it was).'),
@@ -229,8 +229,8 @@ export const redis_xgroup_destroy = defineTool({
   toolset: 'streams',
   title: 'Destroy consumer group',
   description: 'Destroy a consumer group with its pending entries list; destroyed=false when there was none.',
-  input: z.strictObject({ key: streamKey, group }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: streamKey, group }),
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     group: z.string().describe('The group name.'),
     destroyed: z.boolean().describe('Whether the group existed.'),
@@ -246,12 +246,12 @@ export const redis_xgroup_setid = defineTool({
   toolset: 'streams',
   title: 'Set group position',
   description: 'Set the last delivered ID of a consumer group, to replay ("0") or skip ("$") entries.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: streamKey,
     group,
     id: groupStartId.describe('The new last delivered ID; "$" for the end of the stream.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     group: z.string().describe('The group name.'),
     id: z.string().describe('The ID that was set.'),
@@ -267,8 +267,8 @@ export const redis_xgroup_createconsumer = defineTool({
   toolset: 'streams',
   title: 'Create group consumer',
   description: 'Create a consumer in a group (reading creates one too); created=false when it exists.',
-  input: z.strictObject({ key: streamKey, group, consumer }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: streamKey, group, consumer }),
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     group: z.string().describe('The group name.'),
     consumer: z.string().describe('The consumer name.'),
@@ -286,8 +286,8 @@ export const redis_xgroup_delconsumer = defineTool({
   toolset: 'streams',
   title: 'Delete group consumer',
   description: 'Delete a consumer from a group; its pending entries are dropped from the group (not acknowledged).',
-  input: z.strictObject({ key: streamKey, group, consumer }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: streamKey, group, consumer }),
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     group: z.string().describe('The group name.'),
     consumer: z.string().describe('The consumer name.'),
@@ -306,7 +306,7 @@ export const redis_xreadgroup = defineTool({
   description:
     'Read entries as a consumer of a group: id ">" gets new entries (now pending until redis_xack), another id re-reads this consumer\'s pending ones. ' +
     'Up to count per stream and the byte budget; entries cut stay pending and come back with id=next_id.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     group,
     consumer,
     streams: z
@@ -319,7 +319,7 @@ export const redis_xreadgroup = defineTool({
     noack: z.boolean().default(false).describe('Acknowledge the entries returned at once (none stays pending).'),
     raw,
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     group: z.string().describe('The group name.'),
     consumer: z.string().describe('The consumer name.'),
     streams: z.array(streamRead).describe('One result per stream asked, in order.'),
@@ -337,8 +337,8 @@ export const redis_xack = defineTool({
   toolset: 'streams',
   title: 'Acknowledge entries',
   description: 'Acknowledge entries of a group, removing them from its pending entries list.',
-  input: z.strictObject({ key: streamKey, group, ids: idList }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: streamKey, group, ids: idList }),
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     group: z.string().describe('The group name.'),
     acknowledged: z.number().int().describe('Entries that were pending and are now acknowledged.'),
@@ -356,7 +356,7 @@ export const redis_xpending = defineTool({
   description:
     'Without start: a summary of the group\'s pending entries (total, ID range, per consumer). ' +
     'With start: the pending entries from start to end, up to count; continue from "next" as start.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: streamKey,
     group,
     start: rangeStart.optional().describe('First ID to list ("-" for the oldest); omit for the summary.'),
@@ -365,7 +365,7 @@ export const redis_xpending = defineTool({
     consumer: consumer.optional().describe('Only this consumer\'s entries.'),
     min_idle_ms: minIdleMs.optional(),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     group: z.string().describe('The group name.'),
     pending: z.number().int().nullable().describe('Summary: total pending entries; null when listing.'),
@@ -402,7 +402,7 @@ export const redis_xclaim = defineTool({
   toolset: 'streams',
   title: 'Claim pending entries',
   description: 'Take over pending entries idle at least min_idle_ms, giving them to this consumer.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: streamKey,
     group,
     consumer,
@@ -411,7 +411,7 @@ export const redis_xclaim = defineTool({
     justid: z.boolean().default(false).describe('Return IDs only (the delivery count is not raised).'),
     raw,
   }),
-  output: z.strictObject(claimOutput),
+  output: () => z.strictObject(claimOutput),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/streams/{key}/groups/{group}/claim' },
   errors: ['WRONG_TYPE', 'GROUP_NOT_FOUND'],
@@ -423,7 +423,7 @@ export const redis_xautoclaim = defineTool({
   toolset: 'streams',
   title: 'Claim idle entries',
   description: 'Scan the group\'s pending entries from start and claim up to count idle at least min_idle_ms; continue from next_start.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: streamKey,
     group,
     consumer,
@@ -433,7 +433,7 @@ export const redis_xautoclaim = defineTool({
     justid: z.boolean().default(false).describe('Return IDs only (the delivery count is not raised).'),
     raw,
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     ...claimOutput,
     deleted_ids: z.array(z.string()).describe('Pending IDs no longer in the stream; Redis dropped them from the pending list.'),
     next_start: z.string().describe('Pass as start to continue the scan; "0-0" when it reached the end.'),
@@ -451,8 +451,8 @@ export const redis_xinfo_stream = defineTool({
   toolset: 'streams',
   title: 'Stream info',
   description: 'Length, groups, last ID and the first and last entries of a stream (not the FULL form).',
-  input: z.strictObject({ key: streamKey, raw }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: streamKey, raw }),
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     exists: z.boolean().describe('Whether the stream exists.'),
     length: z.number().int().describe('Entries in the stream.'),
@@ -476,8 +476,8 @@ export const redis_xinfo_groups = defineTool({
   toolset: 'streams',
   title: 'Stream groups',
   description: 'The consumer groups of a stream with their position, pending count and lag, by name, up to count.',
-  input: z.strictObject({ key: streamKey, count: count('groups'), after: afterName }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: streamKey, count: count('groups'), after: afterName }),
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     exists: z.boolean().describe('Whether the stream exists.'),
     groups: z
@@ -506,8 +506,8 @@ export const redis_xinfo_consumers = defineTool({
   toolset: 'streams',
   title: 'Group consumers',
   description: 'The consumers of a group with their pending count and idle time, by name, up to count.',
-  input: z.strictObject({ key: streamKey, group, count: count('consumers'), after: afterName }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: streamKey, group, count: count('consumers'), after: afterName }),
+  output: () => z.strictObject({
     key: z.string().describe('The stream key.'),
     group: z.string().describe('The group name.'),
     consumers: z

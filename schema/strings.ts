@@ -33,11 +33,11 @@ export const redis_incr = defineTool({
     'Add an integer to the integer stored at a key (INCRBY; a negative by decrements), starting from 0 when the key is missing. ' +
     'A number written with redis_set counts; a string ("5") does not. Refused with VALUE_NOT_NUMERIC, changing nothing, ' +
     'when the value is not an integer or the result would pass ±(2^53−1).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key,
     by: z.number().int().min(-exactMagnitude).max(exactMagnitude).default(1).describe('The integer to add; negative to decrement.'),
   }),
-  output: z.strictObject({ key: keyOut, value: z.number().int().describe('The value after the increment.') }),
+  output: () => z.strictObject({ key: keyOut, value: z.number().int().describe('The value after the increment.') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/strings/{key}/incr' },
   errors: [...counterError],
@@ -51,11 +51,11 @@ export const redis_incrbyfloat = defineTool({
   description:
     'Add a number to the number stored at a key (INCRBYFLOAT), starting from 0 when the key is missing. ' +
     'Refused with VALUE_NOT_NUMERIC, changing nothing, when the value is not a number or the result would pass ±(2^53−1).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key,
     by: z.number().min(-exactMagnitude).max(exactMagnitude).describe('The number to add; negative to subtract.'),
   }),
-  output: z.strictObject({ key: keyOut, value: z.number().describe('The value after the increment, as stored (Redis computes in extended precision).') }),
+  output: () => z.strictObject({ key: keyOut, value: z.number().describe('The value after the increment, as stored (Redis computes in extended precision).') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/strings/{key}/incrbyfloat' },
   errors: [...counterError],
@@ -69,8 +69,8 @@ export const redis_mget = defineTool({
   description:
     'Get the values of several keys at once (MGET). A key that is missing or holds another type reads as found=false. ' +
     'When complete is false the answer was cut to fit the response size: call again with the keys after the last one answered.',
-  input: z.strictObject({ keys: keyList.describe('The keys to read (1 to 1000), answered in this order.'), raw }),
-  output: z.strictObject({
+  input: () => z.strictObject({ keys: keyList.describe('The keys to read (1 to 1000), answered in this order.'), raw }),
+  output: () => z.strictObject({
     results: z
       .array(
         z.strictObject({
@@ -95,7 +95,7 @@ export const redis_mset = defineTool({
   description:
     'Store several JSON values at once, atomically (MSET), replacing what the keys held. With nx=true nothing is stored ' +
     'if any of the keys exists (MSETNX).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     values: z
       .record(key, jsonValue)
       .refine((values) => Object.keys(values).length >= 1, { message: 'must hold at least one key' })
@@ -103,7 +103,7 @@ export const redis_mset = defineTool({
       .describe('An object mapping each key (1 to 1000) to the JSON value to store there.'),
     nx: z.boolean().default(false).describe('Store only if none of the keys exists.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     stored: z.boolean().describe('True when the values were stored; false when (nx) a key existed and nothing was stored.'),
     count: z.number().int().describe('How many keys were given.'),
   }),
@@ -124,8 +124,8 @@ export const redis_getdel = defineTool({
   toolset: 'strings',
   title: 'Get and delete',
   description: 'Get the value at a key and delete the key, atomically (GETDEL).',
-  input: z.strictObject({ key, raw }),
-  output: readOutput,
+  input: () => z.strictObject({ key, raw }),
+  output: () => readOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/strings/{key}/getdel' },
   errors: ['WRONG_TYPE'],
@@ -137,7 +137,7 @@ export const redis_getex = defineTool({
   toolset: 'strings',
   title: 'Get and set expiry',
   description: 'Get the value at a key and, atomically, set its time to live (ttl) or remove it (persist) (GETEX).',
-  input: z
+  input: () => z
     .strictObject({
       key,
       ttl: ttlSeconds.optional().describe('New time to live in seconds.'),
@@ -145,7 +145,7 @@ export const redis_getex = defineTool({
       raw,
     })
     .refine((input) => !(input.persist && input.ttl !== undefined), { path: ['persist'], message: 'cannot be combined with ttl' }),
-  output: readOutput,
+  output: () => readOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   rest: { method: 'POST', path: '/v1/strings/{key}/getex' },
   errors: ['WRONG_TYPE'],
@@ -159,12 +159,12 @@ export const redis_setrange = defineTool({
   description:
     'Overwrite part of the text at a key from a byte offset (SETRANGE), padding with zero bytes past its end. ' +
     'The text is written as is (UTF-8), not JSON-encoded; the result may not exceed the value size limit.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key,
     offset: z.number().int().min(0).max(512 * 1024 * 1024 - 1).describe('Byte offset to write at.'),
     value: storedText.describe('The text to write.'),
   }),
-  output: z.strictObject({ key: keyOut, length: z.number().int().describe('The length in bytes after the write.') }),
+  output: () => z.strictObject({ key: keyOut, length: z.number().int().describe('The length in bytes after the write.') }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   rest: { method: 'POST', path: '/v1/strings/{key}/setrange' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
@@ -178,12 +178,12 @@ export const redis_getrange = defineTool({
   description:
     'Read up to "count" bytes of the text at a key from a byte offset (GETRANGE); next_start says where to go on. ' +
     'Text comes back as UTF-8 (cut at a character boundary), bytes that are not UTF-8 as base64.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key,
     start: z.number().int().min(-(512 * 1024 * 1024)).max(512 * 1024 * 1024).default(0).describe('Byte offset; negative counts from the end (-1 is the last byte).'),
     count: z.number().int().min(1).max(1024 * 1024).default(65_536).describe('Most bytes to read (1 to 1 MiB).'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: keyOut,
     value: z.string().describe('The bytes read, as text or base64 (see encoding).'),
     encoding: z.enum(['utf8', 'base64']).describe('utf8 when the bytes are text, base64 otherwise.'),
@@ -203,8 +203,8 @@ export const redis_strlen = defineTool({
   toolset: 'strings',
   title: 'Text length',
   description: 'Get the length in bytes of the text stored at a key (STRLEN); 0 when the key does not exist.',
-  input: z.strictObject({ key }),
-  output: z.strictObject({ key: keyOut, length: z.number().int().describe('Length in bytes.') }),
+  input: () => z.strictObject({ key }),
+  output: () => z.strictObject({ key: keyOut, length: z.number().int().describe('Length in bytes.') }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/strings/{key}/length' },
   errors: ['WRONG_TYPE'],
@@ -216,8 +216,8 @@ export const redis_append = defineTool({
   toolset: 'strings',
   title: 'Append text',
   description: 'Append text to the text at a key, creating it if missing (APPEND). The text is written as is (UTF-8), not JSON-encoded.',
-  input: z.strictObject({ key, value: storedText.describe('The text to append.') }),
-  output: z.strictObject({ key: keyOut, length: z.number().int().describe('The length in bytes after the append.') }),
+  input: () => z.strictObject({ key, value: storedText.describe('The text to append.') }),
+  output: () => z.strictObject({ key: keyOut, length: z.number().int().describe('The length in bytes after the append.') }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/strings/{key}/append' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],

@@ -29,7 +29,7 @@ export const redis_zadd = defineTool({
   description:
     'Add members with scores, or update their scores. Members are JSON (strings stored as text, other values as JSON text). ' +
     'nx: only add; xx: only update; gt/lt: only raise/lower a score; ch: count changed too; incr: add the score to one member\'s and answer the new score.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: zsetKey,
     members: z
       .array(z.strictObject({ member, score: scoreIn }))
@@ -43,7 +43,7 @@ export const redis_zadd = defineTool({
     ch: z.boolean().default(false).describe('Count members whose score changed as well as those added.'),
     incr: z.boolean().default(false).describe('Add the score to the member\'s (one member only), like redis_zincrby.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The sorted set key.'),
     added: z.number().int().nullable().describe('Members added (with ch: added or changed); null with incr.'),
     score: scoreOut.nullable().describe('With incr: the new score, or null when nx/xx/gt/lt stopped it; null without incr.'),
@@ -59,8 +59,8 @@ export const redis_zrem = defineTool({
   toolset: 'zsets',
   title: 'Remove sorted set members',
   description: 'Remove members from a sorted set; members not in it are ignored.',
-  input: z.strictObject({ key: zsetKey, members }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: zsetKey, members }),
+  output: () => z.strictObject({
     key: z.string().describe('The sorted set key.'),
     removed: z.number().int().describe('How many members were removed.'),
   }),
@@ -75,8 +75,8 @@ export const redis_zscore = defineTool({
   toolset: 'zsets',
   title: 'Member score',
   description: 'The score of a member; found=false when the member or the set is missing.',
-  input: z.strictObject({ key: zsetKey, member }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: zsetKey, member }),
+  output: () => z.strictObject({
     key: z.string().describe('The sorted set key.'),
     found: z.boolean().describe('Whether the member is in the set.'),
     score: scoreOut.nullable().describe('Its score; null when not found.'),
@@ -92,8 +92,8 @@ export const redis_zmscore = defineTool({
   toolset: 'zsets',
   title: 'Member scores',
   description: 'The scores of several members, in the order given.',
-  input: z.strictObject({ key: zsetKey, members }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: zsetKey, members }),
+  output: () => z.strictObject({
     key: z.string().describe('The sorted set key.'),
     results: z
       .array(z.strictObject({ member: memberOut, found: z.boolean(), score: scoreOut.nullable() }))
@@ -110,12 +110,12 @@ export const redis_zincrby = defineTool({
   toolset: 'zsets',
   title: 'Increment member score',
   description: 'Add increment to a member\'s score (a missing member starts at 0) and answer the new score.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: zsetKey,
     increment: z.number().describe('The amount to add (negative subtracts).'),
     member,
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The sorted set key.'),
     score: scoreOut.describe('The new score.'),
   }),
@@ -130,8 +130,8 @@ export const redis_zcard = defineTool({
   toolset: 'zsets',
   title: 'Sorted set size',
   description: 'The number of members of a sorted set; 0 when it does not exist.',
-  input: z.strictObject({ key: zsetKey }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: zsetKey }),
+  output: () => z.strictObject({
     key: z.string().describe('The sorted set key.'),
     cardinality: z.number().int().describe('Members in the set; 0 when missing.'),
   }),
@@ -146,12 +146,12 @@ export const redis_zcount = defineTool({
   toolset: 'zsets',
   title: 'Count members in score range',
   description: 'How many members have a score between min and max. O(log N).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: zsetKey,
     min: scoreBound.default('-inf').describe('Lowest score: "1.5", "(1.5" (exclusive), "-inf".'),
     max: scoreBound.default('+inf').describe('Highest score: "10", "(10" (exclusive), "+inf".'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The sorted set key.'),
     count: z.number().int().describe('Members with a score in range.'),
   }),
@@ -167,8 +167,8 @@ function rankTool(name: 'redis_zrank' | 'redis_zrevrank', title: string, order: 
     toolset: 'zsets',
     title,
     description: `The rank of a member, ${order}; found=false when the member or the set is missing.`,
-    input: z.strictObject({ key: zsetKey, member }),
-    output: z.strictObject({
+    input: () => z.strictObject({ key: zsetKey, member }),
+    output: () => z.strictObject({
     key: z.string().describe('The sorted set key.'),
     found: z.boolean().describe('Whether the member is in the set.'),
     rank: z.number().int().nullable().describe('Its rank from 0; null when not found.'),
@@ -190,7 +190,7 @@ export const redis_zrange = defineTool({
   description:
     'Members in a range of ranks, scores or member text, at most count per call and within the response budget. ' +
     'When complete is false, call again with start=next_start and offset=next_offset, the rest unchanged. O(log N + M).',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: zsetKey,
     ...rangeFields,
     offset: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe('Members of the range to skip first.'),
@@ -198,7 +198,7 @@ export const redis_zrange = defineTool({
     withscores: z.boolean().default(false).describe('Include each member\'s score (not with by lex).'),
     raw,
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The sorted set key.'),
     members: z.array(z.strictObject({ member: memberOut, score: scoreOut.optional() })).describe('Members in order; score only with withscores.'),
     next_start: z.string().nullable().describe('start for the next call; null when complete.'),
@@ -217,14 +217,14 @@ export const redis_zrangestore = defineTool({
   title: 'Store sorted set range',
   description:
     'Store a range of source (as redis_zrange selects it) in destination, replacing what it held; an empty range deletes it. O(log N + M) for the M members stored.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     destination: key.describe('The key to store the range at.'),
     source: key.describe('The sorted set to read.'),
     ...rangeFields,
     offset: z.number().int().min(0).max(2 ** 31 - 1).optional().describe('By score or lex: members of the range to skip first.'),
     count: z.number().int().min(1).max(2 ** 31 - 1).optional().describe('By score or lex: most members to store; omit for all.'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     destination: z.string().describe('The key written.'),
     cardinality: z.number().int().describe('Members stored.'),
   }),
@@ -240,8 +240,8 @@ function popTool(name: 'redis_zpopmin' | 'redis_zpopmax', title: string, which: 
     toolset: 'zsets',
     title,
     description: `Remove and return up to count members with the ${which} scores, ${which} first. Members that would overrun the response budget are put back and not returned.`,
-    input: z.strictObject({ key: zsetKey, count: popCount }),
-    output: z.strictObject({
+    input: () => z.strictObject({ key: zsetKey, count: popCount }),
+    output: () => z.strictObject({
       key: z.string().describe('The sorted set key.'),
       members: z.array(scoredMember).describe('The removed members with their scores; empty when the set is empty or missing.'),
     }),
@@ -260,12 +260,12 @@ export const redis_zremrangebyscore = defineTool({
   toolset: 'zsets',
   title: 'Remove members by score',
   description: 'Remove the members with a score between min and max. O(log N + M) for the M removed.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: zsetKey,
     min: scoreBound.describe('Lowest score: "1.5", "(1.5" (exclusive), "-inf".'),
     max: scoreBound.describe('Highest score: "10", "(10" (exclusive), "+inf".'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The sorted set key.'),
     removed: z.number().int().describe('How many members were removed.'),
   }),
@@ -280,12 +280,12 @@ export const redis_zremrangebyrank = defineTool({
   toolset: 'zsets',
   title: 'Remove members by rank',
   description: 'Remove the members ranked start to stop (inclusive; 0 the lowest score, negative counts from the highest). O(log N + M) for the M removed.',
-  input: z.strictObject({
+  input: () => z.strictObject({
     key: zsetKey,
     start: index.describe('First rank to remove (0 the lowest score).'),
     stop: index.describe('Last rank to remove, inclusive (-1 the highest score).'),
   }),
-  output: z.strictObject({
+  output: () => z.strictObject({
     key: z.string().describe('The sorted set key.'),
     removed: z.number().int().describe('How many members were removed.'),
   }),
@@ -301,8 +301,8 @@ export const redis_zscan = defineTool({
   title: 'Scan sorted set members',
   description:
     'Members with their scores, matching a glob pattern, a bounded page per call (ZSCAN, in no particular order). When complete is false, call again with the returned cursor.',
-  input: z.strictObject({ key: zsetKey, pattern: scanPattern, count: pageCount, cursor: scanCursor, raw }),
-  output: z.strictObject({
+  input: () => z.strictObject({ key: zsetKey, pattern: scanPattern, count: pageCount, cursor: scanCursor, raw }),
+  output: () => z.strictObject({
     key: z.string().describe('The sorted set key.'),
     members: z.array(scoredMember).describe('Members of this page with their scores.'),
     cursor: z.string().describe('"0" when complete; otherwise pass it back to continue.'),
