@@ -5,6 +5,7 @@
 // for --transport websocket/http or --health-port; chunks share modules, so a class is one class.
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 /**
@@ -22,6 +23,17 @@ const englishOnlyZod = {
       contents: `export { default as en } from ${JSON.stringify(join(dirname(path), 'en.js'))};`,
       resolveDir: dirname(path),
     }));
+  },
+};
+
+/** The SDK's Ajv validator module, wherever it is imported from, replaced by one loading it on first use. */
+const ajvOnFirstUse = {
+  name: 'ajv-on-first-use',
+  setup(build) {
+    const stub = fileURLToPath(new URL('./bundle/ajv-on-first-use.mjs', import.meta.url));
+    build.onResolve({ filter: /(^@modelcontextprotocol\/sdk\/validation\/ajv$)|(\/validation\/ajv-provider\.js$)/ }, ({ path, importer }) =>
+      path.startsWith('@modelcontextprotocol/') || /[\\/]@modelcontextprotocol[\\/]sdk[\\/]/.test(importer) ? { path: stub } : undefined,
+    );
   },
 };
 
@@ -67,7 +79,7 @@ const { metafile } = await build({
   external: ['@fastify/swagger-ui', '@fastify/swagger', 'bufferutil', 'utf-8-validate'],
   // CommonJS dependencies call require() for Node's built-in modules.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
-  plugins: [englishOnlyZod],
+  plugins: [englishOnlyZod, ajvOnFirstUse],
   // Non-ASCII characters in strings, templates and regular expressions are written as escapes.
   charset: 'ascii',
   logLevel: 'warning',
