@@ -52,12 +52,15 @@ export function renderRegistry(tools: CollectedTool[]): string {
     file.addVariableStatement({
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
-      docs: ['JSON Schemas for tools/list, computed once here rather than at every start.'],
+      docs: [
+        'JSON Schemas for tools/list, computed once here rather than at every start, as JSON text: the',
+        'stdio answer is put together from it without building the objects, and text is cheaper to load.',
+      ],
       declarations: [{
-        name: 'toolJsonSchemas',
-        type: 'Record<ToolName, { input: Record<string, unknown>; output: Record<string, unknown> }>',
+        name: 'toolJsonSchemaTexts',
+        type: 'Record<ToolName, { input: string; output: string }>',
         initializer: `{\n${tools
-          .map((t) => `${t.definition.name}: { input: ${json(inputJsonSchema(t))}, output: ${json(outputJsonSchema(t))} },`)
+          .map((t) => `${t.definition.name}: {\n  input: ${JSON.stringify(JSON.stringify(inputJsonSchema(t)))},\n  output: ${JSON.stringify(JSON.stringify(outputJsonSchema(t)))},\n},`)
           .join('\n')}\n}`,
       }],
     });

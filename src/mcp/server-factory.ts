@@ -12,7 +12,7 @@ import {
   type RequestId,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { toolJsonSchemas, toolNames, tools, type ToolName } from '../../generated/registry.js';
+import { toolJsonSchemaTexts, toolNames, tools, type ToolName } from '../../generated/registry.js';
 import type { CallOutcome, ToolRunner } from '../tools/runner.js';
 import { serverName, version } from '../version.js';
 import { trimInitialize } from './client-declaration.js';
@@ -38,27 +38,34 @@ function instructionsFor(enabled: ReadonlySet<ToolName>): string {
   return [...enabled].some((name) => tools[name].toolset === 'coordination') ? instructions + coordinationInstructions : instructions;
 }
 
-/** The tools/list entries, for the tools this server offers. */
-export function listedTools(enabled: ReadonlySet<ToolName>): Tool[] {
-  return toolNames
+/**
+ * The tools/list answer for the tools this server offers, as JSON text: each entry is written
+ * around the generated JSON text of its schemas, so the schemas are never built as objects for
+ * a transport that takes bytes.
+ */
+function listingText(enabled: ReadonlySet<ToolName>): string {
+  const entries = toolNames
     .filter((name) => enabled.has(name))
     .map((name) => {
       const { title, description, annotations } = tools[name];
-      return {
-        name,
-        title,
-        description,
-        inputSchema: toolJsonSchemas[name].input as Tool['inputSchema'],
-        outputSchema: toolJsonSchemas[name].output as Tool['outputSchema'],
-        annotations: { title, ...annotations, openWorldHint: false },
-      };
+      const schemas = toolJsonSchemaTexts[name];
+      return (
+        `{"name":${JSON.stringify(name)},"title":${JSON.stringify(title)},"description":${JSON.stringify(description)},` +
+        `"inputSchema":${schemas.input},"outputSchema":${schemas.output},"annotations":${JSON.stringify({ title, ...annotations, openWorldHint: false })}}`
+      );
     });
+  return `{"tools":[${entries.join(',')}]}`;
 }
 
-/** A tools/list answer: the result, and the same as UTF-8 JSON for transports that take bytes. */
+/** The tools/list entries, for the tools this server offers. */
+export function listedTools(enabled: ReadonlySet<ToolName>): Tool[] {
+  return (JSON.parse(listingText(enabled)) as { tools: Tool[] }).tools;
+}
+
+/** A tools/list answer: as UTF-8 JSON for transports that take bytes, and the result (parsed when first asked for). */
 interface Listing {
-  result: { tools: Tool[] };
-  bytes: Buffer;
+  readonly result: { tools: Tool[] };
+  readonly bytes: Buffer;
 }
 
 /**
@@ -70,8 +77,14 @@ const listings = new WeakMap<ToolRunner, Listing>();
 function listingFor(runner: ToolRunner): Listing {
   let listing = listings.get(runner);
   if (!listing) {
-    const result = { tools: listedTools(runner.enabled) };
-    listing = { result, bytes: Buffer.from(JSON.stringify(result)) };
+    const text = listingText(runner.enabled);
+    let result: { tools: Tool[] } | undefined;
+    listing = {
+      bytes: Buffer.from(text),
+      get result() {
+        return (result ??= JSON.parse(text) as { tools: Tool[] });
+      },
+    };
     listings.set(runner, listing);
   }
   return listing;
@@ -103,8 +116,7 @@ export function createMcpServer(runner: ToolRunner): ToolServer {
   const capabilities = { tools: { listChanged: false }, ...resourceCapabilities };
   const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities, instructions: instructionsFor(runner.enabled), jsonSchemaValidator: lazyValidator });
   serveResourcesAndPrompts(server, runner, runner.context.feeds);
-  const { result } = listingFor(runner);
-  server.setRequestHandler(ListToolsRequestSchema, () => result);
+  server.setRequestHandler(ListToolsRequestSchema, () => listingFor(runner).result);
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const name = request.params.name;
     // A tool this build does not have is a protocol error; one switched off here (--read-only,

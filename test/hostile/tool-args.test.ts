@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { toolJsonSchemas, toolNames, tools, type ToolName } from '../../generated/registry.js';
+import { toolNames, tools, type ToolName } from '../../generated/registry.js';
+import { toolJsonSchemas } from '../helpers/tool-json-schemas.js';
 import { expectFieldsNamed } from '../helpers/expect-fields-named.js';
 import { isAlive, surfaces, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
 

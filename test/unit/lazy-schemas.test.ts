@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { toolJsonSchemas, toolNames, tools } from '../../generated/registry.js';
+import { toolNames, tools } from '../../generated/registry.js';
+import { toolJsonSchemas } from '../helpers/tool-json-schemas.js';
 
 describe('tool schemas built on first use', () => {
   it.each(toolNames)('%s: the same input and output schema on every access, and the published JSON Schema', (name) => {
