@@ -125,19 +125,43 @@ export function createNodeConnection(settings: ClusterSettings, node: { host: st
   return redis;
 }
 
+type NodeAddress = { host: string; port: number };
+
 /**
- * A reconnecting connection to one node, for the change feeds' subscriptions (pub/sub messages
- * reach every node of a cluster). The hub subscribes again itself after a reconnect, to report
- * the gap, and pings it so that a dead link is noticed.
+ * A reconnecting connection for the change feeds' subscriptions. Pub/sub messages reach every
+ * node of a cluster, so any live node will do: each attempt to reconnect goes to the next of the
+ * masters the cluster client knows now, then the seeds, so the feeds go on when the node they
+ * were on is down. The hub subscribes again itself after a reconnect, to report the gap, and
+ * pings it so that a dead link is noticed.
  */
-export function createNodeSubscriber(settings: ClusterSettings, node: { host: string; port: number }, connectionName: string): Redis {
-  const redis = new Redis({
-    ...nodeOptions(settings, node, connectionName),
+export function createNodeSubscriber(settings: ClusterSettings, candidates: () => NodeAddress[], connectionName: string): Redis {
+  const redis: Redis = new Redis({
+    ...nodeOptions(settings, candidates()[0]!, connectionName),
     autoResubscribe: false,
-    retryStrategy: (attempt: number) => Math.min(50 * attempt, 500),
+    retryStrategy: (attempt: number) => {
+      const nodes = candidates();
+      // ioredis reads host and port from its options at every connect.
+      const next = nodes[attempt % nodes.length]!;
+      redis.options.host = next.host;
+      redis.options.port = next.port;
+      return Math.min(50 * attempt, 500);
+    },
   });
   watchLinkLiveness(redis, settings.commandTimeoutMs);
   return redis;
+}
+
+/** The masters the cluster client knows now, then the seeds; each address once. */
+export function subscriberCandidates(cluster: Cluster, seeds: readonly string[]): NodeAddress[] {
+  const known = cluster.nodes('master').map((node) => ({ host: node.options.host ?? '127.0.0.1', port: node.options.port ?? 6379 }));
+  const all = [...known, ...seeds.map(parseClusterNode)];
+  const seen = new Set<string>();
+  return all.filter((node) => {
+    const key = `${node.host}:${node.port}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**

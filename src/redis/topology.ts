@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { parseClusterNode, redactUrl, type Config } from '../config.js';
+import { redactUrl, type Config } from '../config.js';
 import type { RedisClient } from './client.js';
-import { createClusterClient, createNodeConnection, createNodeSubscriber, settleClusterConnections } from './cluster-client.js';
+import { createClusterClient, createNodeConnection, createNodeSubscriber, settleClusterConnections, subscriberCandidates } from './cluster-client.js';
 import { createRedisClient } from './connection.js';
 import { slotOf } from './slots.js';
 import { notConnected } from './errors.js';
@@ -43,8 +43,8 @@ export function connectTopology(config: Config, url: string): Topology {
         if (!node) throw notConnected(cluster.status);
         return node;
       },
-      // Channel messages reach every node of a cluster, so one reconnecting connection to a seed hears them all.
-      openSubscriber: () => createNodeSubscriber(settings, parseClusterNode(config.clusterNodes[0]!), feedsConnectionName),
+      // Channel messages reach every node of a cluster, so one connection to any live node hears them all.
+      openSubscriber: () => createNodeSubscriber(settings, () => subscriberCandidates(cluster, config.clusterNodes), feedsConnectionName),
       describe: () => `cluster ${config.clusterNodes.join(',')}`,
       settle: () => settleClusterConnections(cluster, Math.max(1000, config.commandTimeoutMs)),
     };

@@ -1,4 +1,4 @@
-import type { Cluster } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterInspector } from '../helpers/cluster-client.js';
 import { startCluster, type RedisCluster } from '../helpers/redis-cluster.js';
@@ -100,7 +100,64 @@ describe('cluster failover under load', () => {
       await cluster.waitHealthy();
     });
   }
+
+  // The change feeds' subscriber connects to one node: when that node dies, it must go on
+  // through another, reporting the gap, not retry the dead one forever.
+  it('keeps a channel feed going when the node its subscriber is on dies', async () => {
+    const server = await stdioSurface.start(['--cluster-nodes', cluster.seeds, '--log-level', 'error', '--toolsets', 'all']);
+    const client = await server.connect();
+    let subscriberNode: (typeof cluster.nodes)[number] | undefined;
+    try {
+      const channel = `feed-failover-${Date.now()}`;
+      const subscribed = await client.call('redis_subscribe', { channels: [channel] });
+      if (!subscribed.ok) throw new Error(subscribed.message);
+      const id = subscribed.value.subscription_id;
+      const heard: { type: string; message?: unknown }[] = [];
+      const read = async (waitMs: number) => {
+        const answer = await client.call('redis_subscription_read', { subscription_id: id, max: 100, wait_ms: waitMs });
+        if (answer.ok) heard.push(...(answer.value.events as typeof heard));
+      };
+      expect((await client.call('redis_publish', { channel, message: 'before' })).ok).toBe(true);
+      await read(2000);
+      expect(heard.map((event) => event.message)).toContain('before');
+
+      subscriberNode = await nodeWithClient(cluster, 'redis-mcp-server:feeds');
+      const wasMaster = (await cluster.masters()).includes(subscriberNode);
+      await cluster.kill(subscriberNode);
+      if (wasMaster) await cluster.waitForPromotion(subscriberNode);
+      const heardAgain = () => heard.some((event) => typeof event.message === 'string' && event.message.startsWith('after'));
+      const deadline = performance.now() + 15_000;
+      for (let n = 0; !heardAgain() && performance.now() < deadline; n++) {
+        await client.call('redis_publish', { channel, message: `after-${n}` });
+        await read(300);
+      }
+      expect(heardAgain(), `events heard: ${JSON.stringify(heard)}`).toBe(true);
+      expect(heard.map((event) => event.type), 'the lost link is reported').toContain('gap');
+    } finally {
+      await client.close();
+      await server.stop();
+      if (subscriberNode && !(await isUp(subscriberNode))) await cluster.restart(subscriberNode);
+      await cluster.waitHealthy();
+    }
+  });
 });
+
+/** The node holding a client connection of this name (CLIENT LIST on each node). */
+async function nodeWithClient(cluster: RedisCluster, name: string) {
+  for (const node of cluster.nodes) {
+    const probe = new Redis({ host: node.host, port: node.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      if (((await probe.client('LIST')) as string).includes(`name=${name} `)) return node;
+    } catch {
+      // A node down is not the one.
+    } finally {
+      probe.disconnect();
+    }
+  }
+  throw new Error(`no node holds a connection named ${name}`);
+}
 
 async function isUp(node: { host: string; port: number }): Promise<boolean> {
   const { answersPing } = await import('../../src/redis/embedded.js');
