@@ -208,6 +208,18 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
       }),
       { numRuns: runs },
     );
+    // Random patterns, counts and cursors may list nothing in a run; one whole walk always lists
+    // the keys seeded inside the prefix (the ones no random call removed), each checked the same way.
+    let walkCursor = '0';
+    do {
+      const page = await client.call('redis_keys', { pattern: '*', count: 1000, cursor: walkCursor });
+      if (!page.ok) throw new Error(`redis_keys: ${page.code} ${page.message}`);
+      for (const key of page.value.keys as string[]) {
+        listed.push(key);
+        expect(await check.exists(prefix + key), `listed ${JSON.stringify(key)}`).toBe(1);
+      }
+      walkCursor = page.value.cursor as string;
+    } while (walkCursor !== '0');
     // Let the last commands reach the monitor.
     await check.ping();
     await new Promise((resolve) => setTimeout(resolve, 200));

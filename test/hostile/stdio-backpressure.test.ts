@@ -63,8 +63,10 @@ describe('stdio back-pressure', () => {
       }
       console.log(`[reliability] stdio back-pressure: ${requests} calls with 256 KiB answers sent, none read for ${Date.now() - started} ms: server RSS ${Math.round(baseline / 1024)} MiB before, peak ${Math.round(peak / 1024)} MiB (+${Math.round((peak - baseline) / 1024)} MiB)`);
       expect(answered.size, 'answers read while stdout was not read').toBe(6);
-      // Unbounded, the server would hold all 50 MiB of answers; bounded, about the calls in flight and 1 MiB of output.
-      expect(peak - baseline).toBeLessThan(32 * 1024);
+      // Unbounded, the server would hold all 50 MiB of answers and more; bounded, the answers of the
+      // calls in flight (64 × 256 KiB), the collector's headroom over them and 1 MiB of output:
+      // 26–33 MiB measured (a server that builds less at startup starts lower, not peaks higher).
+      expect(peak - baseline).toBeLessThan(40 * 1024);
 
       cli.read();
       await expect.poll(() => answered.size, { timeout: 20_000, interval: 100 }).toBe(requests + 6);
