@@ -4,13 +4,13 @@
  * for `all`, and per toolset. Run: `npx tsx scripts/tools-list-size.ts`.
  */
 import { defaultToolsets, toolsetNames } from '../schema/toolsets.js';
-import { listedTools } from '../src/mcp/server-factory.js';
+import { listingText } from '../src/mcp/server-factory.js';
 import { enabledTools } from '../src/tools/access.js';
 
 function measure(toolsets: readonly string[]): { tools: number; bytes: number; tokens: number } {
   const offered = enabledTools({ toolsets, readOnly: false, tools: [], disableTools: [] });
   // The JSON-RPC result of tools/list, as the server sends it.
-  const bytes = Buffer.byteLength(JSON.stringify({ tools: listedTools(offered) }));
+  const bytes = Buffer.byteLength(listingText(offered));
   return { tools: offered.size, bytes, tokens: Math.round(bytes / 4) };
 }
 

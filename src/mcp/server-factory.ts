@@ -43,7 +43,7 @@ function instructionsFor(enabled: ReadonlySet<ToolName>): string {
  * around the generated JSON text of its schemas, so the schemas are never built as objects for
  * a transport that takes bytes.
  */
-function listingText(enabled: ReadonlySet<ToolName>): string {
+export function listingText(enabled: ReadonlySet<ToolName>): string {
   const entries = toolNames
     .filter((name) => enabled.has(name))
     .map((name) => {
@@ -55,11 +55,6 @@ function listingText(enabled: ReadonlySet<ToolName>): string {
       );
     });
   return `{"tools":[${entries.join(',')}]}`;
-}
-
-/** The tools/list entries, for the tools this server offers. */
-export function listedTools(enabled: ReadonlySet<ToolName>): Tool[] {
-  return (JSON.parse(listingText(enabled)) as { tools: Tool[] }).tools;
 }
 
 /** A tools/list answer: as UTF-8 JSON for transports that take bytes, and the result (parsed when first asked for). */

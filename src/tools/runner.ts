@@ -31,6 +31,12 @@ const defaultIdempotencyTtlMs = 24 * 3600 * 1000;
 /** Beyond its deadline, time a running idempotent call's claim is still honoured (replies in flight). */
 const claimMarginMs = 1000;
 
+/** The wait a call asked for, in ms, from the input field its tool names (0 when absent). */
+function waitMsOf(input: Record<string, unknown>, waitsFor: string): number {
+  const waitMs = input[waitsFor];
+  return typeof waitMs === 'number' ? waitMs : 0;
+}
+
 /**
  * Runs a tool the same way for every surface: validate the arguments, fail fast when Redis is
  * not connected, call the handler, and turn any failure into an AppError.
@@ -161,8 +167,7 @@ export class ToolRunner {
   /** How long a call may run before it has surely answered: its wait, if any, plus the usual call time. */
   private longestRunMs(name: ToolName, input: Record<string, unknown>): number {
     const waitsFor = tools[name].waitsFor;
-    const waitMs = waitsFor !== undefined && typeof input[waitsFor] === 'number' ? (input[waitsFor] as number) : 0;
-    return waitMs + this.context.callLimitMs + claimMarginMs;
+    return (waitsFor === undefined ? 0 : waitMsOf(input, waitsFor)) + this.context.callLimitMs + claimMarginMs;
   }
 
   /**
@@ -176,7 +181,7 @@ export class ToolRunner {
     signal: AbortSignal | undefined,
     context: ToolContext,
   ): Promise<Record<string, unknown>> {
-    const waitMs = typeof input[waitsFor] === 'number' ? (input[waitsFor] as number) : 0;
+    const waitMs = waitMsOf(input, waitsFor);
     const controller = new AbortController();
     const abort = () => controller.abort();
     signal?.addEventListener('abort', abort, { once: true });
