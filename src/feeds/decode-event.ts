@@ -18,19 +18,20 @@ export function decodeMessage(text: string): unknown {
 }
 
 /**
- * The event a Redis message makes for one target, or undefined when its channel lies outside the
- * namespace (a safeguard: targets are built so that this cannot happen).
+ * The event a Redis message makes for one target, or undefined when its channel or key lies
+ * outside what the namespace may see: another prefix, the server's reserved namespace, or (for a
+ * pattern like "*" without a prefix) Redis's own notification channels of any database.
  */
 export function toFeedEvent(target: Target, channel: string, message: string, keys: KeySpace, db: number): FeedEvent | undefined {
   const at = new Date().toISOString();
   const pattern = target.pattern !== undefined ? { pattern: target.pattern } : {};
   if (target.kind === 'message') {
-    if (!channel.startsWith(keys.prefix)) return undefined;
+    if (!keys.isVisible(channel)) return undefined;
     return { type: 'message', channel: keys.strip(channel), ...pattern, message: decodeMessage(message), at };
   }
   const space = keyspaceChannelPrefix(db);
   if (!channel.startsWith(space)) return undefined;
   const key = channel.slice(space.length);
-  if (!key.startsWith(keys.prefix)) return undefined;
+  if (target.internal ? !key.startsWith(keys.reserved('')) : !keys.isVisible(key)) return undefined;
   return { type: 'key', key: keys.strip(key), ...pattern, event: message, at };
 }

@@ -306,10 +306,10 @@ export class ChangeHub {
    * own (inside the namespace, expiring in a second) and changes it.
    */
   private async probe(): Promise<boolean> {
-    const key = this.options.keys.key(`mcp:feeds:probe:${randomBytes(8).toString('hex')}`);
+    const key = this.options.keys.reserved(`feeds:probe:${randomBytes(8).toString('hex')}`);
     let heard!: () => void;
     const announced = new Promise<boolean>((resolve) => (heard = () => resolve(true)));
-    const target: Target = { command: 'subscribe', name: keyspaceChannelPrefix(this.options.db) + key, kind: 'key' };
+    const target: Target = { command: 'subscribe', name: keyspaceChannelPrefix(this.options.db) + key, kind: 'key', internal: true };
     const listener: Listener = { onEvent: () => heard(), onGap: undefined, targets: [target] };
     this.add(listener);
     let timer: NodeJS.Timeout | undefined;

@@ -10,6 +10,8 @@ export interface Target {
   kind: 'message' | 'key';
   /** The caller's pattern (without the prefix), for events that matched one. */
   pattern?: string;
+  /** A target of the server's own (in the reserved namespace), never one a caller named. */
+  internal?: true;
 }
 
 /** The channel Redis announces changes to a key on (keyspace notifications), database included. */
@@ -25,9 +27,9 @@ export function keyspaceChannelPrefix(db: number): string {
 export function targetsOf(filter: FeedFilter, keys: KeySpace, db: number): Target[] {
   const space = keyspaceChannelPrefix(db);
   return [
-    ...(filter.channels ?? []).map((name): Target => ({ command: 'subscribe', name: keys.key(name), kind: 'message' })),
+    ...(filter.channels ?? []).map((name, i): Target => ({ command: 'subscribe', name: keys.key(name, `channels[${i}]`), kind: 'message' })),
     ...(filter.patterns ?? []).map((pattern): Target => ({ command: 'psubscribe', name: keys.pattern(pattern), kind: 'message', pattern })),
-    ...(filter.keys ?? []).map((name): Target => ({ command: 'subscribe', name: space + keys.key(name), kind: 'key' })),
+    ...(filter.keys ?? []).map((name, i): Target => ({ command: 'subscribe', name: space + keys.key(name, `keys[${i}]`), kind: 'key' })),
     ...(filter.key_patterns ?? []).map((pattern): Target => ({ command: 'psubscribe', name: space + keys.pattern(pattern), kind: 'key', pattern })),
   ];
 }

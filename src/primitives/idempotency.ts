@@ -64,7 +64,7 @@ export class IdempotencyStore {
   ) {}
 
   recordKey(idempotencyKey: string): string {
-    return this.keys.key(`idem:{${idempotencyKey}}`);
+    return this.keys.reserved(`idem:{${idempotencyKey}}`);
   }
 
   /** Claims the key for a run that must answer within `runMs`, or says what the key already holds. */

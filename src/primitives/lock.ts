@@ -23,7 +23,7 @@ export interface LockKeys {
 }
 
 export function lockKeys(keys: KeySpace, name: string): LockKeys {
-  const lease = keys.key(`lock:{${name}}`);
+  const lease = keys.reserved(`lock:{${name}}`);
   return { lease, fence: `${lease}:fence`, wake: `${lease}:wake`, waiters: `${lease}:waiters` };
 }
 

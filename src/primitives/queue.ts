@@ -85,7 +85,7 @@ export class Queue {
       prepared.add(redis);
     }
     // The hash tag puts every key of the queue in one slot, so each script may touch them all.
-    this.base = keys.key(`q:{${name}}:`);
+    this.base = keys.reserved(`q:{${name}}:`);
     this.keyList = ['ready', 'delayed', 'in_flight', 'dead', 'jobs', 'payloads', 'meta', 'wake'].map((part) => this.base + part);
   }
 

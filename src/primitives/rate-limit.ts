@@ -39,7 +39,7 @@ export interface RateLimitResult {
 }
 
 export function rateLimitKey(keys: KeySpace, name: string): string {
-  return keys.key(`ratelimit:{${name}}`);
+  return keys.reserved(`ratelimit:{${name}}`);
 }
 
 export async function checkRateLimit(redis: RedisClient, key: string, limit: number, windowMs: number, cost: number): Promise<RateLimitResult> {

@@ -22,7 +22,7 @@ export interface SemaphoreKeys {
 }
 
 export function semaphoreKeys(keys: KeySpace, name: string): SemaphoreKeys {
-  const holders = keys.key(`semaphore:{${name}}`);
+  const holders = keys.reserved(`semaphore:{${name}}`);
   return { holders, wake: `${holders}:wake`, waiters: `${holders}:waiters` };
 }
 
