@@ -39,9 +39,10 @@ const fence = z
   .strictObject({
     lock: name.describe('The lock whose holder is writing.'),
     fencing_token: fencingToken,
+    token: token.describe('The secret token redis_lock_acquire returned with that fencing token: the write proves it holds the lease.'),
   })
   .describe(
-    'Refuse the write (CONFLICT) unless this is the newest fencing token issued for the lock. On a cluster the key must share ' +
+    'Refuse the write (CONFLICT) unless the lock is held right now with this secret token and this fencing token, the newest issued. On a cluster the key must share ' +
       'the lock\'s hash tag, e.g. key "{job-7}:state" with lock "job-7".',
   );
 

@@ -8,7 +8,9 @@ import { exactJsonRule, jsonValue, redisName } from './fields.js';
  * The Lua and keys are in src/primitives/queue-scripts.ts.
  */
 
-const queue = redisName().describe('The queue name; its keys are q:{name}:* (one hash slot).');
+const queue = redisName()
+  .regex(/^[^{}]+$/, 'must not contain "{" or "}"')
+  .describe('The queue name (no braces); its state is kept by the server, in one hash slot, and reached only through the queue tools.');
 const jobId = z.string().min(1).max(64).describe('The job id, as enqueue or claim gave it.');
 const receipt = z.string().min(1).max(128).describe('The receipt of your claim; a later claim of the same job gets a new one.');
 const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601, Redis clock).`);

@@ -31,7 +31,7 @@ async function scanCluster(cluster: Cluster, start: string, match: string, count
     const scanCount = Math.min(maxScanCount, Math.max(count - found.length, 10));
     const args = type === undefined ? ['MATCH', match, 'COUNT', scanCount] : ['MATCH', match, 'COUNT', scanCount, 'TYPE', type];
     const { keys: batch, next } = await clusterScanStep(cluster, position, args);
-    for (const fullKey of batch) found.push(keys.strip(fullKey));
+    for (const fullKey of batch) if (keys.isVisible(fullKey)) found.push(keys.strip(fullKey));
     position = next;
     if (position === undefined || found.length >= count || performance.now() - started >= scanTimeBudgetMs) break;
   }
@@ -79,7 +79,7 @@ export const keyHandlers: KeyHandlers = {
         type === undefined
           ? await redis.scan(cursor, 'MATCH', match, 'COUNT', scanCount)
           : await redis.scan(cursor, 'MATCH', match, 'COUNT', scanCount, 'TYPE', type);
-      for (const fullKey of batch) found.push(keys.strip(fullKey));
+      for (const fullKey of batch) if (keys.isVisible(fullKey)) found.push(keys.strip(fullKey));
       cursor = next;
       if (cursor === '0' || found.length >= count || performance.now() - started >= scanTimeBudgetMs) break;
     }

@@ -21,6 +21,7 @@ export const pubsubHandlers: PubSubHandlers = {
     // PUBSUB CHANNELS cannot page: the whole list is read, sorted, and answered a page at a time.
     const perNode = await onEveryNode(redis, 'all', (node) => node.call('PUBSUB', 'CHANNELS', keys.pattern(pattern)) as Promise<string[]>);
     const all = [...new Set(perNode.flat())]
+      .filter((name) => keys.isVisible(name))
       .map((name) => keys.strip(name))
       .filter((name) => after === undefined || compareBytes(name, after) > 0)
       .sort(compareBytes);

@@ -17,6 +17,8 @@ import { LuaScript } from './script.js';
 export interface Fence {
   lock: string;
   fencing_token: number;
+  /** The lease's secret token: a fenced write proves it holds the lease, not merely that it knows the number. */
+  token: string;
 }
 
 export interface WriteRequest {
@@ -69,11 +71,15 @@ return {version, doc[1]}`,
 );
 
 /**
+ * KEYS: the document, then for a fenced write the lock's fencing counter and its lease.
  * ARGV: mode (set | delete), value text, expected version ('' for any), ttl seconds ('' to keep),
- * fencing token ('' when KEYS[2] is absent), largest value returned with a conflict.
- * Replies: {'ok', version} | {'conflict', version, value or false} | {'fenced', issued} | {'notdoc'}.
+ * fencing token ('' when KEYS[2] is absent), largest value returned with a conflict, lease token.
+ * A fenced write goes ahead only while the lease is held with that token and that fencing token,
+ * which is then also the newest issued: knowing the number alone (anyone may read it with
+ * redis_lock_status) proves nothing.
+ * Replies: {'ok', version} | {'conflict', version, value or false} | {'fenced', issued, held} | {'notdoc'}.
  */
-const writeScript = new LuaScript<[string, number?, (string | null)?]>(
+const writeScript = new LuaScript<[string, number?, (string | number | null)?]>(
   'mcpDocWrite',
   `local doc = redis.call('HMGET', KEYS[1], 'v', 'ver')
 local version = 0
@@ -85,7 +91,9 @@ elseif redis.call('EXISTS', KEYS[1]) == 1 then
 end
 if KEYS[2] then
   local issued = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
-  if tonumber(ARGV[5]) ~= issued then return {'fenced', issued} end
+  local lease = redis.call('HMGET', KEYS[3], 'token', 'fence')
+  local held = lease[1] == ARGV[7] and tonumber(lease[2]) == tonumber(ARGV[5])
+  if tonumber(ARGV[5]) ~= issued or not held then return {'fenced', issued, held and 1 or 0} end
 end
 if ARGV[3] ~= '' and tonumber(ARGV[3]) ~= version then
   local value = doc[1]
@@ -132,7 +140,9 @@ function fenced(key: string, fence: Fence, issued: number): AppError {
   const why =
     fence.fencing_token < issued
       ? `a newer fencing token (${issued}) has been issued for lock "${fence.lock}": this holder's lease is stale`
-      : `fencing token ${fence.fencing_token} was never issued for lock "${fence.lock}" (the last is ${issued})`;
+      : fence.fencing_token > issued
+        ? `fencing token ${fence.fencing_token} was never issued for lock "${fence.lock}" (the last is ${issued})`
+        : `the lease of lock "${fence.lock}" with fencing token ${issued} is not held with this token (it expired, was released, or the token is wrong)`;
   return new AppError('CONFLICT', `Write to "${key}" refused: ${why}.`, { key, lock: fence.lock, fencing_token: fence.fencing_token, current_fencing_token: issued });
 }
 
@@ -140,7 +150,8 @@ type WriteOutcome = { ok: true; version: number } | { ok: false; conflict: AppEr
 
 async function write(ctx: ToolContext, key: string, mode: 'set' | 'delete', text: string, request: WriteRequest): Promise<WriteOutcome> {
   const fullKey = ctx.keys.key(key);
-  const keys = request.fence ? [fullKey, lockKeys(ctx.keys, request.fence.lock).fence] : [fullKey];
+  const lock = request.fence ? lockKeys(ctx.keys, request.fence.lock) : undefined;
+  const keys = lock ? [fullKey, lock.fence, lock.lease] : [fullKey];
   const args = [
     mode,
     text,
@@ -148,13 +159,14 @@ async function write(ctx: ToolContext, key: string, mode: 'set' | 'delete', text
     request.ttl === undefined ? '' : request.ttl,
     request.fence ? request.fence.fencing_token : '',
     conflictValueLimit,
+    request.fence ? request.fence.token : '',
   ];
   const [status, number, value] = await writeScript.run(ctx.redis, keys, args);
   switch (status) {
     case 'ok':
       return { ok: true, version: number! };
     case 'conflict':
-      return { ok: false, current: number!, conflict: versionConflict(key, request.expectedVersion!, number!, value) };
+      return { ok: false, current: number!, conflict: versionConflict(key, request.expectedVersion!, number!, value as string | null | undefined) };
     case 'fenced':
       throw fenced(key, request.fence!, number!);
     default:

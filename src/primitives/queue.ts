@@ -77,7 +77,7 @@ export class Queue {
 
   constructor(
     private readonly redis: RedisClient,
-    keys: KeySpace,
+    private readonly keys: KeySpace,
     readonly name: string,
   ) {
     if (!prepared.has(redis)) {
@@ -94,9 +94,12 @@ export class Queue {
     return this.base + 'wake';
   }
 
-  /** Where an ack's result is kept (readable with redis_get as `q:{name}:result:<job_id>`). */
+  /**
+   * Where an ack's result is kept: an ordinary key, readable with redis_get as
+   * `q:{name}:result:<job_id>`, in the slot of the queue's own keys (same `{name}` tag).
+   */
   resultKey(jobId: string): string {
-    return `${this.base}result:${jobId}`;
+    return this.keys.key(`q:{${this.name}}:result:${jobId}`);
   }
 
   private run(script: ScriptName, extraKeys: string[], args: (string | number)[]): Promise<unknown> {

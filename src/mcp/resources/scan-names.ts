@@ -41,6 +41,7 @@ export function scanNames(ctx: ToolContext, kind: ResourceKind, glob: string, cu
   const layout = layouts[kind];
   const match = ctx.keys.pattern(layout.before + glob + layout.after);
   const nameOf = (fullKey: string): string | undefined => {
+    if (!ctx.keys.isVisible(fullKey)) return undefined;
     const key = ctx.keys.strip(fullKey);
     if (!key.startsWith(layout.before) || !key.endsWith(layout.after)) return undefined;
     const name = key.slice(layout.before.length, key.length - layout.after.length);
