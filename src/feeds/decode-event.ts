@@ -1,5 +1,5 @@
 import { decodeValue, UndecodableValueError } from '../redis/codec.js';
-import type { KeySpace } from '../redis/keyspace.js';
+import { reservedRoot, type KeySpace } from '../redis/keyspace.js';
 import type { FeedEvent } from './hub.js';
 import { keyspaceChannelPrefix, type Target } from './targets.js';
 
@@ -26,6 +26,8 @@ export function toFeedEvent(target: Target, channel: string, message: string, ke
   const at = new Date().toISOString();
   const pattern = target.pattern !== undefined ? { pattern: target.pattern } : {};
   if (target.kind === 'message') {
+    // A channel of the server's own carries its text as sent (a wake-up), never decoded.
+    if (target.internal) return channel.startsWith(reservedRoot) ? { type: 'message', channel, message, at } : undefined;
     if (!keys.isVisible(channel)) return undefined;
     return { type: 'message', channel: keys.strip(channel), ...pattern, message: decodeMessage(message), at };
   }

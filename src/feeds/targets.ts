@@ -1,4 +1,4 @@
-import type { KeySpace } from '../redis/keyspace.js';
+import { reservedRoot, type KeySpace } from '../redis/keyspace.js';
 import type { FeedFilter } from './hub.js';
 
 /** One Redis subscription a filter needs: SUBSCRIBE or PSUBSCRIBE of a full (prefixed) name. */
@@ -31,10 +31,17 @@ export function targetsOf(filter: FeedFilter, keys: KeySpace, db: number): Targe
     ...(filter.patterns ?? []).map((pattern): Target => ({ command: 'psubscribe', name: keys.pattern(pattern), kind: 'message', pattern })),
     ...(filter.keys ?? []).map((name, i): Target => ({ command: 'subscribe', name: space + keys.key(name, `keys[${i}]`), kind: 'key' })),
     ...(filter.key_patterns ?? []).map((pattern): Target => ({ command: 'psubscribe', name: space + keys.pattern(pattern), kind: 'key', pattern })),
+    ...(filter.reserved_keys ?? []).map((name): Target => ({ command: 'subscribe', name: space + reservedOnly(name), kind: 'key', internal: true })),
   ];
 }
 
 /** A map key naming one Redis subscription (a channel and a pattern may be spelled alike). */
 export function targetId(target: Pick<Target, 'command' | 'name'>): string {
   return `${target.command} ${target.name}`;
+}
+
+/** A full name of the server's own; anything else is a programming error, never a caller's name. */
+function reservedOnly(name: string): string {
+  if (!name.startsWith(reservedRoot)) throw new Error(`not a key of the server's own: ${name}`);
+  return name;
 }

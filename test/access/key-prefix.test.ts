@@ -174,7 +174,7 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
     fc.record({ tool: fc.constant('redis_semaphore_acquire'), args: fc.record({ name, limit: fc.integer({ min: 1, max: 2 }), ttl_ms: fc.constant(600_000), wait_ms: fc.integer({ min: 0, max: 20 }) }) }),
     fc.record({ tool: fc.constant('redis_semaphore_release'), args: fc.record({ name, token: fc.constantFrom('t', hex) }) }),
     fc.record({ tool: fc.constant('redis_doc_get'), args: fc.record({ key: name }) }),
-    fc.record({ tool: fc.constant('redis_doc_set'), args: fc.record({ key: name, value, fence: fc.record({ lock: name, fencing_token: fc.integer({ min: 1, max: 3 }) }) }, { requiredKeys: ['key', 'value'] }) }),
+    fc.record({ tool: fc.constant('redis_doc_set'), args: fc.record({ key: name, value, fence: fc.record({ lock: name, fencing_token: fc.integer({ min: 1, max: 3 }), token: fc.constant('0123456789abcdef0123456789abcdef') }) }, { requiredKeys: ['key', 'value'] }) }),
     fc.record({ tool: fc.constant('redis_doc_patch'), args: fc.record({ key: name, patch: fc.dictionary(fc.string({ minLength: 1, maxLength: 3 }), value, { maxKeys: 2 }) }) }),
     fc.record({ tool: fc.constant('redis_doc_delete'), args: fc.record({ key: name }) }),
     fc.record({ tool: fc.constant('redis_rate_limit'), args: fc.record({ name, limit: fc.integer({ min: 1, max: 3 }), window_ms: fc.constant(600_000) }) }),

@@ -70,17 +70,17 @@ describe('keys of another type', () => {
   const name = uniqueKey('other-type');
   // Each tool with the key it touches first, already holding a string (or, for documents, a hash that is no document).
   const cases: [string, Record<string, unknown>, string][] = [
-    ['redis_lock_acquire', { name }, `lock:{${name}}`],
-    ['redis_lock_renew', { name, token: 't' }, `lock:{${name}}`],
-    ['redis_lock_release', { name, token: 't' }, `lock:{${name}}`],
-    ['redis_lock_status', { name }, `lock:{${name}}`],
-    ['redis_semaphore_acquire', { name, limit: 1 }, `semaphore:{${name}}`],
-    ['redis_semaphore_release', { name, token: 't' }, `semaphore:{${name}}`],
+    ['redis_lock_acquire', { name }, `__mcp:lock:{${name}}`],
+    ['redis_lock_renew', { name, token: 't' }, `__mcp:lock:{${name}}`],
+    ['redis_lock_release', { name, token: 't' }, `__mcp:lock:{${name}}`],
+    ['redis_lock_status', { name }, `__mcp:lock:{${name}}`],
+    ['redis_semaphore_acquire', { name, limit: 1 }, `__mcp:semaphore:{${name}}`],
+    ['redis_semaphore_release', { name, token: 't' }, `__mcp:semaphore:{${name}}`],
     ['redis_doc_get', { key: name }, name],
     ['redis_doc_set', { key: name, value: 1 }, name],
     ['redis_doc_patch', { key: name, patch: { a: 1 } }, name],
     ['redis_doc_delete', { key: name }, name],
-    ['redis_rate_limit', { name, limit: 1, window_ms: 1000 }, `ratelimit:{${name}}`],
+    ['redis_rate_limit', { name, limit: 1, window_ms: 1000 }, `__mcp:ratelimit:{${name}}`],
   ];
 
   it.each(cases)('%s answers WRONG_TYPE', async (tool, args, key) => {
@@ -179,8 +179,8 @@ describe('waits', () => {
     expect(await ok('redis_semaphore_acquire', { name, limit: 1, wait_ms: 200 })).toMatchObject({ acquired: false, holders: 1 });
     expect(await blockedClients()).toBe(0);
     // A waiter that stops waiting takes its entry out of the register of waiters.
-    expect(await check.zcard(`lock:{${name}}:waiters`)).toBe(0);
-    expect(await check.zcard(`semaphore:{${name}}:waiters`)).toBe(0);
+    expect(await check.zcard(`__mcp:lock:{${name}}:waiters`)).toBe(0);
+    expect(await check.zcard(`__mcp:semaphore:{${name}}:waiters`)).toBe(0);
   });
 
   /** A waiting tool, its arguments, and how to take its slot first: returns what frees it and what tells it is free. */
@@ -205,7 +205,7 @@ describe('waits', () => {
         args: (name) => ({ name, limit: 1, wait_ms: 20_000 }),
         async hold(name) {
           const { token } = await ok('redis_semaphore_acquire', { name, limit: 1, ttl_ms: 60_000 });
-          return { free: () => ok('redis_semaphore_release', { name, token }), isFree: async () => (await check.zcard(`semaphore:{${name}}`)) === 0 };
+          return { free: () => ok('redis_semaphore_release', { name, token }), isFree: async () => (await check.zcard(`__mcp:semaphore:{${name}}`)) === 0 };
         },
       },
     ],
@@ -284,7 +284,7 @@ describe('waits', () => {
     const token = await holdLock(name);
     // What a server that crashed mid-wait leaves: an entry saying it sleeps another 20 s.
     const [seconds] = await check.time();
-    await check.zadd(`lock:{${name}}:waiters`, Number(seconds) * 1000 + 20_000, 'ghost');
+    await check.zadd(`__mcp:lock:{${name}}:waiters`, Number(seconds) * 1000 + 20_000, 'ghost');
     const waiter = ok('redis_lock_acquire', { name, wait_ms: 10_000, owner: 'waiter' });
     await waitUntil(async () => (await blockedClients()) === 1, 'the waiter blocks');
     const scriptsBefore = await scriptCalls();

@@ -194,7 +194,7 @@ describe('work queue correctness', () => {
     // Done when every job is acked or dead.
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const dead = await check.zcard(`q:{${queue}}:dead`);
+      const dead = await check.zcard(`__mcp:q:{${queue}}:dead`);
       const ackedJobs = [...acks.values()].filter((a) => a.confirmed + a.ambiguous > 0).length;
       if (dead + ackedJobs >= jobs.size || Date.now() > deadline) break;
       await sleep(200);
@@ -206,13 +206,13 @@ describe('work queue correctness', () => {
 
     // Every job acked exactly once, or dead with its attempts and last error.
     expect(jobs.size).toBe(jobCount + poisonCount);
-    const deadIds = new Set(await check.zrange(`q:{${queue}}:dead`, '0', '-1'));
+    const deadIds = new Set(await check.zrange(`__mcp:q:{${queue}}:dead`, '0', '-1'));
     for (const [id, job] of jobs) {
       const tally = acks.get(id) ?? { confirmed: 0, ambiguous: 0 };
       if (job.poison) {
         expect(deadIds.has(id), `poison job ${job.n} dead`).toBe(true);
         expect(tally).toEqual({ confirmed: 0, ambiguous: 0 });
-        const record = JSON.parse((await check.hget(`q:{${queue}}:jobs`, id))!) as { a: number; x: string };
+        const record = JSON.parse((await check.hget(`__mcp:q:{${queue}}:jobs`, id))!) as { a: number; x: string };
         expect(record).toMatchObject({ a: 2, x: expect.stringMatching(/^(poison|visibility)/) });
       } else {
         expect(deadIds.has(id), `job ${job.n} should not be dead`).toBe(false);
@@ -266,7 +266,7 @@ describe('work queue correctness', () => {
       expect(ids.size).toBe(1);
       expect(round.filter((outcome) => outcome.ok && outcome.value.duplicate === false)).toHaveLength(1);
     }
-    expect(await check.zcard(`q:{${queue}}:ready`)).toBe(10);
+    expect(await check.zcard(`__mcp:q:{${queue}}:ready`)).toBe(10);
   }, 30_000);
 
   it('claims by priority, then age', async () => {

@@ -57,7 +57,7 @@ describe('queue edges', () => {
 
   it.each(calls)('%s answers WRONG_TYPE when the queue keys hold another type, and changes nothing', async (tool, args) => {
     const queue = uniqueKey('edge-type');
-    const keys = keyParts.map((part) => `q:{${queue}}:${part}`);
+    const keys = keyParts.map((part) => `__mcp:q:{${queue}}:${part}`);
     for (const key of keys) await redis.set(key, 'plain');
     expect(failure(await client.call(tool, args(queue))).code).toBe('WRONG_TYPE');
     for (const key of keys) expect(await redis.get(key)).toBe('plain');
@@ -77,7 +77,7 @@ describe('queue edges', () => {
       const args = { queue, job_id: 'x', receipt: 'r', ...(tool === 'redis_queue_extend' ? { visibility_ms: 1000 } : {}) };
       expect(failure(await client.call(tool, args)).details).toEqual({ job_id: 'x', state: 'gone' });
     }
-    expect(await redis.exists(...keyParts.map((part) => `q:{${queue}}:${part}`))).toBe(0);
+    expect(await redis.exists(...keyParts.map((part) => `__mcp:q:{${queue}}:${part}`))).toBe(0);
   });
 
   it('an expired delivery comes back after its backoff, then goes dead with why', async () => {

@@ -105,7 +105,7 @@ beforeAll(async () => {
   await redis.set(`${prefix}bigint`, '12345678901234567890');
   // Outside the namespace: a session, a queue and a key no resource of these servers may show.
   await redis.hset('mcp_session:sess_outside', { __created_at: new Date().toISOString() });
-  await redis.hset('q:{outside}:meta', { seq: '1' });
+  await redis.hset('__mcp:q:{outside}:meta', { seq: '1' });
   await redis.set('note', '"outside"');
 }, 60_000);
 
@@ -219,7 +219,7 @@ describe.each(mcpSurfaces)('resources over %s', (surface) => {
     const prompt = await mcp.client.getPrompt({ name: 'coordinate_with_lock', arguments: { lock: 'job-7', document: '{job-7}:plan' } });
     const text = (prompt.messages[0]!.content as { text: string }).text;
     expect(text).toContain('redis_lock_acquire {"name":"job-7","ttl_ms":30000,"wait_ms":10000,"owner":"agent-1"}');
-    expect(text).toContain('"fence":{"lock":"job-7","fencing_token":<fencing_token from the acquire>}');
+    expect(text).toContain('"fence":{"lock":"job-7","fencing_token":<fencing_token from the acquire>,"token":<token from the acquire>}');
     await expect(mcp.client.getPrompt({ name: 'resume_session', arguments: {} })).rejects.toMatchObject({ code: -32602 });
     await expect(mcp.client.getPrompt({ name: 'no_such_prompt' })).rejects.toMatchObject({ code: -32602 });
   });

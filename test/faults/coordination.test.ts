@@ -78,7 +78,7 @@ function expectExclusive(leases: Lease[]): void {
  * and whenever the lock is held its holder has the newest token (one holder, the latest).
  */
 function observeLock(redis: Redis, name: string) {
-  const lease = `lock:{${name}}`;
+  const lease = `__mcp:lock:{${name}}`;
   const violations: string[] = [];
   let observations = 0;
   let running = true;
@@ -127,10 +127,10 @@ describe('one lock, eight clients over four surfaces', () => {
         expect(acquired.acquired, `worker ${w} round ${round}`).toBe(true);
         const lease: Lease = { surface: client.surface, fence: acquired.fencing_token, start: performance.now(), stale };
         leases.push(lease);
-        const fence = { lock, fencing_token: lease.fence };
+        const fence = { lock, fencing_token: lease.fence, token: acquired.token };
         if (stale) {
-          await waitUntil(async () => Number(await check.get(`lock:{${lock}}:fence`)) > lease.fence || finished === clients.length - 1, 'someone takes the lock over');
-          lease.takenOver = Number(await check.get(`lock:{${lock}}:fence`)) > lease.fence;
+          await waitUntil(async () => Number(await check.get(`__mcp:lock:{${lock}}:fence`)) > lease.fence || finished === clients.length - 1, 'someone takes the lock over');
+          lease.takenOver = Number(await check.get(`__mcp:lock:{${lock}}:fence`)) > lease.fence;
           if (!lease.takenOver) continue;
           staleWrites.push({ fence: lease.fence, outcome: await client.call('redis_doc_set', { key: doc, value: { stale: lease.fence }, fence }) });
           expect(value(await client.call('redis_lock_renew', { name: lock, token: acquired.token, ttl_ms: 1000 }), 'renew').renewed).toBe(false);
@@ -244,7 +244,7 @@ describe('no lost update', () => {
     let most = 0;
     for (const [, change] of events) most = Math.max(most, (now += change));
     expect(most).toBeLessThanOrEqual(limit);
-    expect(await check.exists(`semaphore:{${name}}`)).toBe(0);
+    expect(await check.exists(`__mcp:semaphore:{${name}}`)).toBe(0);
   });
 
   it('a rate limit shared by every client allows exactly its limit', async () => {
@@ -283,7 +283,7 @@ describe('the lock under link faults', () => {
         leases.push(lease);
         const current = result(await client.call('redis_doc_get', { key: doc }));
         if (current) {
-          const fence = { lock, fencing_token: lease.fence };
+          const fence = { lock, fencing_token: lease.fence, token: acquired.token };
           const next = { count: (current.found ? current.value.count : 0) + 1 };
           const written = result(await client.call('redis_doc_set', { key: doc, value: next, expected_version: current.version, fence }));
           if (written) accepted.push({ version: written.version, fence: lease.fence });

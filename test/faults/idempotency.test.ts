@@ -69,7 +69,7 @@ describe('idempotency keys over every surface at once', () => {
       for (let i = 0; i < 4; i++) answers.push(value(await pushOnce(client, list, key)));
       expect(new Set(answers.map((a) => JSON.stringify(a))).size, client.surface).toBe(1);
       expect(await check.llen(list), client.surface).toBe(1);
-      const ttl = await check.pttl(`idem:{${key}}`);
+      const ttl = await check.pttl(`__mcp:idem:{${key}}`);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(retentionSec * 1000);
     }
@@ -107,7 +107,7 @@ describe('idempotency keys over every surface at once', () => {
     const lease = value(await first);
     expect(lease).toMatchObject({ acquired: true, fencing_token: 2 });
     for (const client of clients) expect(value(await client.call('redis_lock_acquire', { name, wait_ms: 10_000 }, { idempotencyKey: key }))).toEqual(lease);
-    expect(await check.get(`lock:{${name}}:fence`)).toBe('2');
+    expect(await check.get(`__mcp:lock:{${name}}:fence`)).toBe('2');
   });
 
   it('clients that time out and retry never make the call run twice', async () => {
@@ -172,7 +172,7 @@ describe('idempotency keys over every surface at once', () => {
       const list = uniqueKey(`idem:unknown:${client.surface}`);
       const key = newKey();
       // What a server that died mid-call leaves: a claim still "running" past its deadline.
-      await check.hset(`idem:{${key}}`, 'state', 'running', 'fp', callFingerprint('redis_rpush', { key: list, values: ['v'] }), 'claim', 'gone', 'deadline', '0');
+      await check.hset(`__mcp:idem:{${key}}`, 'state', 'running', 'fp', callFingerprint('redis_rpush', { key: list, values: ['v'] }), 'claim', 'gone', 'deadline', '0');
       const outcome = await pushOnce(client, list, key);
       expect(outcome).toMatchObject({ ok: false, code: 'CONFLICT', details: { reason: 'outcome_unknown' } });
       expect(await check.exists(list)).toBe(0);

@@ -7,7 +7,7 @@ import { everyMaster, type FamilyTour } from './harness.js';
 export const coordinationTour: FamilyTour = async (t) => {
   // --- Locks: acquire, a refused second acquire, status, renew, release, a waiter woken by the release.
   const lock = t.name('lock');
-  const lease = `lock:{${lock}}`;
+  const lease = `__mcp:lock:{${lock}}`;
   const a = await t.ok('redis_lock_acquire', { name: lock, ttl_ms: 10_000, owner: 'agent-a' });
   expect(a).toMatchObject({ name: lock, acquired: true, ttl_ms: 10_000, holder: null });
   expect(a.token).toMatch(/^[0-9a-f]{32}$/);
@@ -40,10 +40,10 @@ export const coordinationTour: FamilyTour = async (t) => {
 
   // --- Fenced document writes: the stale holder's token is refused, the current one accepted.
   const fencedDoc = `{${lock}}:state`;
-  const stale = await t.fail('redis_doc_set', { key: fencedDoc, value: { by: 'a' }, fence: { lock, fencing_token: first } }, 'CONFLICT');
+  const stale = await t.fail('redis_doc_set', { key: fencedDoc, value: { by: 'a' }, fence: { lock, fencing_token: first, token: a.token } }, 'CONFLICT');
   expect(stale.details).toMatchObject({ current_fencing_token: b.fencing_token });
   expect(await t.redis.exists(fencedDoc)).toBe(0);
-  expect(await t.ok('redis_doc_set', { key: fencedDoc, value: { by: 'b' }, fence: { lock, fencing_token: b.fencing_token } })).toEqual({ key: fencedDoc, version: 1 });
+  expect(await t.ok('redis_doc_set', { key: fencedDoc, value: { by: 'b' }, fence: { lock, fencing_token: b.fencing_token, token: b.token } })).toEqual({ key: fencedDoc, version: 1 });
   expect(await t.ok('redis_lock_release', { name: lock, token: b.token })).toEqual({ name: lock, released: true });
   expect(await t.ok('redis_lock_status', { name: lock })).toEqual({ name: lock, held: false, ttl_ms: null, fencing_token: b.fencing_token, owner: null });
 
@@ -54,12 +54,12 @@ export const coordinationTour: FamilyTour = async (t) => {
   const s2 = await t.ok('redis_semaphore_acquire', { name: sem, limit: 2, ttl_ms: 500 });
   expect(s2).toMatchObject({ acquired: true, holders: 2 });
   expect(await t.ok('redis_semaphore_acquire', { name: sem, limit: 2 })).toMatchObject({ acquired: false, token: null, holders: 2 });
-  expect(await t.redis.zcard(`semaphore:{${sem}}`)).toBe(2);
+  expect(await t.redis.zcard(`__mcp:semaphore:{${sem}}`)).toBe(2);
   // Nobody releases s2: its lease ends, and the waiter gets its slot.
   expect(await t.ok('redis_semaphore_acquire', { name: sem, limit: 2, wait_ms: 10_000 })).toMatchObject({ acquired: true, holders: 2 });
   expect(await t.ok('redis_semaphore_release', { name: sem, token: s2.token })).toMatchObject({ released: false });
   expect(await t.ok('redis_semaphore_release', { name: sem, token: s1.token })).toEqual({ name: sem, released: true, holders: 1 });
-  expect(await t.redis.zscore(`semaphore:{${sem}}`, s1.token)).toBeNull();
+  expect(await t.redis.zscore(`__mcp:semaphore:{${sem}}`, s1.token)).toBeNull();
 
   // --- Versioned documents: create-only, compare-and-set, merge patch, conflicts, delete.
   const doc = t.key('doc');
@@ -89,13 +89,13 @@ export const coordinationTour: FamilyTour = async (t) => {
   const over = await t.ok('redis_rate_limit', { name: limit, limit: 3, window_ms: 60_000 });
   expect(over).toMatchObject({ allowed: false, remaining: 0 });
   expect(over.retry_after_ms).toBeGreaterThan(0);
-  expect(await t.redis.pttl(`ratelimit:{${limit}}`)).toBeGreaterThan(0);
+  expect(await t.redis.pttl(`__mcp:ratelimit:{${limit}}`)).toBeGreaterThan(0);
   expect((await t.fail('redis_rate_limit', { name: limit, limit: 3, window_ms: 1000, cost: 4 }, 'INVALID_PARAMS')).message).toContain('cost');
 
   // --- WRONG_TYPE where a key of another type is in the way.
   const plain = t.name('plain');
   await t.redis.set(plain, 'x');
-  await t.redis.set(`lock:{${plain}}`, 'x');
+  await t.redis.set(`__mcp:lock:{${plain}}`, 'x');
   await t.fail('redis_doc_get', { key: plain }, 'WRONG_TYPE');
   await t.fail('redis_lock_acquire', { name: plain }, 'WRONG_TYPE');
 
@@ -124,6 +124,6 @@ export const coordinationTour: FamilyTour = async (t) => {
   expect((await t.fail('redis_rpush', { key: list, values: ['x'] }, 'INVALID_PARAMS', { idempotencyKey: 'has space' })).message).toContain('idempotency_key');
 
   // One DEL per key: on a cluster they live in different slots.
-  for (const key of [fencedDoc, plain, `lock:{${plain}}`, list, `lock:{${leased.name}}`, `lock:{${leased.name}}:fence`, `lock:{${lock}}:fence`]) await t.redis.del(key);
+  for (const key of [fencedDoc, plain, `__mcp:lock:{${plain}}`, list, `__mcp:lock:{${leased.name}}`, `__mcp:lock:{${leased.name}}:fence`, `__mcp:lock:{${lock}}:fence`]) await t.redis.del(key);
   await t.ok('redis_session_delete', { session_id: session.session_id });
 };

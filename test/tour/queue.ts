@@ -6,7 +6,7 @@ type Claimed = { job_id: string; payload: unknown; attempt: number; receipt: str
 /** The work queue: priorities, delays, dedupe, claims with a wait, ack/nack/extend, dead letters, purge. */
 export const queueTour: FamilyTour = async (t) => {
   const queue = t.key('queue');
-  const key = (part: string) => `q:{${queue}}:${part}`;
+  const key = (part: string) => `${part.startsWith('result:') ? '' : '__mcp:'}q:{${queue}}:${part}`;
   const claim = async (args: Record<string, unknown>) => (await t.ok<{ jobs: Claimed[]; timed_out: boolean }>('redis_queue_claim', { queue, consumer: `tour-${t.surface}`, ...args })).jobs;
 
   const low = await t.ok('redis_queue_enqueue', { queue, payload: { task: 'low' } });

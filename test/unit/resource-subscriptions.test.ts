@@ -32,7 +32,7 @@ describe('resource subscriptions of one connection', () => {
   afterEach(() => vi.useRealTimers());
 
   it('tells the first change at once and a burst once more at the end of the window', async () => {
-    await subscriptions.subscribe('u', ['k']);
+    await subscriptions.subscribe('u', { keys: ['k'] });
     for (let i = 0; i < 50; i++) hub.change('k');
     expect(told).toEqual(['u']);
     vi.advanceTimersByTime(100);
@@ -44,12 +44,12 @@ describe('resource subscriptions of one connection', () => {
   });
 
   it('holds one listen per URI, up to the limit, and releases it on unsubscribe', async () => {
-    await subscriptions.subscribe('a', ['ka']);
-    await subscriptions.subscribe('a', ['ka']);
-    await subscriptions.subscribe('b', ['kb']);
-    await subscriptions.subscribe('c', ['kc']);
+    await subscriptions.subscribe('a', { keys: ['ka'] });
+    await subscriptions.subscribe('a', { keys: ['ka'] });
+    await subscriptions.subscribe('b', { keys: ['kb'] });
+    await subscriptions.subscribe('c', { keys: ['kc'] });
     expect(hub.listening.size).toBe(3);
-    await expect(subscriptions.subscribe('d', ['kd'])).rejects.toMatchObject({ code: -32600 });
+    await expect(subscriptions.subscribe('d', { keys: ['kd'] })).rejects.toMatchObject({ code: -32600 });
     expect(await subscriptions.unsubscribe('a')).toBe(true);
     expect(await subscriptions.unsubscribe('a')).toBe(false);
     expect(hub.listening.size).toBe(2);
@@ -58,7 +58,7 @@ describe('resource subscriptions of one connection', () => {
   });
 
   it('tells nothing after an unsubscribe, even a change pending in the window', async () => {
-    await subscriptions.subscribe('u', ['k']);
+    await subscriptions.subscribe('u', { keys: ['k'] });
     hub.change('k');
     hub.change('k');
     await subscriptions.unsubscribe('u');
@@ -69,12 +69,12 @@ describe('resource subscriptions of one connection', () => {
   it('releases a listen still being set up when the connection closes meanwhile', async () => {
     let open!: () => void;
     hub.gate = new Promise((resolve) => (open = resolve));
-    const subscribing = subscriptions.subscribe('u', ['k']);
+    const subscribing = subscriptions.subscribe('u', { keys: ['k'] });
     const closing = subscriptions.close();
     open();
     await subscribing;
     await closing;
     expect(hub.listening.size).toBe(0);
-    await expect(subscriptions.subscribe('v', ['k'])).rejects.toBeDefined();
+    await expect(subscriptions.subscribe('v', { keys: ['k'] })).rejects.toBeDefined();
   });
 });

@@ -43,7 +43,7 @@ export function serveResourcesAndPrompts(server: Server, runner: ToolRunner, cha
     const { spec, address } = resolveUri(request.params.uri, runner.enabled);
     if (!subscriptions) throw new McpError(ErrorCode.MethodNotFound, 'Resource subscriptions are not available on this server.');
     try {
-      await subscriptions.subscribe(request.params.uri, spec.watchedKeys(address.name));
+      await subscriptions.subscribe(request.params.uri, spec.watchedKeys(address.name, ctx.keys));
     } catch (error) {
       throw toMcpError(error, request.params.uri);
     }

@@ -12,6 +12,8 @@ import type { ResourceKind } from './uri.js';
 interface NameLayout {
   before: string;
   after: string;
+  /** In the server's reserved namespace (a primitive's state), not among the keys callers name. */
+  reserved?: true;
   type?: 'hash' | 'string';
   valid?: (name: string) => boolean;
 }
@@ -23,14 +25,19 @@ const layouts: Record<ResourceKind, NameLayout> = {
   // A session is a hash under mcp_session:<id> (session-store.ts).
   session: { before: 'mcp_session:', after: '', type: 'hash', valid: (id) => /^[A-Za-z0-9._:-]{1,128}$/.test(id) },
   // A queue's meta hash lives from its first job until it is purged empty (queue-scripts.ts).
-  queue: { before: 'q:{', after: '}:meta', type: 'hash', valid: noBraces },
+  queue: { before: 'q:{', after: '}:meta', type: 'hash', valid: noBraces, reserved: true },
   // A lock's fencing counter never expires once the lock was first taken (lock.ts).
-  lock: { before: 'lock:{', after: '}:fence', type: 'string', valid: noBraces },
+  lock: { before: 'lock:{', after: '}:fence', type: 'string', valid: noBraces, reserved: true },
 };
+
+/** A glob matching exactly the text given. */
+function globText(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
 
 /** A glob matching exactly the text given, then anything. */
 export function prefixGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&') + '*';
+  return globText(text) + '*';
 }
 
 /**
@@ -39,10 +46,12 @@ export function prefixGlob(text: string): string {
  */
 export function scanNames(ctx: ToolContext, kind: ResourceKind, glob: string, cursor: string, count: number): Promise<ScanResult<string>> {
   const layout = layouts[kind];
-  const match = ctx.keys.pattern(layout.before + glob + layout.after);
+  const { keys } = ctx;
+  const base = layout.reserved ? keys.reserved('') : keys.prefix;
+  const match = globText(base) + layout.before + glob + layout.after;
   const nameOf = (fullKey: string): string | undefined => {
-    if (!ctx.keys.isVisible(fullKey)) return undefined;
-    const key = ctx.keys.strip(fullKey);
+    if (layout.reserved ? !fullKey.startsWith(base) : !keys.isVisible(fullKey)) return undefined;
+    const key = fullKey.slice(base.length);
     if (!key.startsWith(layout.before) || !key.endsWith(layout.after)) return undefined;
     const name = key.slice(layout.before.length, key.length - layout.after.length);
     return name.length > 0 && (layout.valid?.(name) ?? true) ? name : undefined;

@@ -2,7 +2,14 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 
 /** What subscriptions need of the change hub (src/feeds/hub.ts): hear changes to keys, stop hearing. */
 export interface KeyChanges {
-  listen(filter: { keys: string[] }, onEvent: () => void, options?: { onGap?: () => void }): Promise<() => Promise<void>>;
+  listen(filter: WatchedKeys, onEvent: () => void, options?: { onGap?: () => void }): Promise<() => Promise<void>>;
+}
+
+/** The keys a resource's value lives in: names callers know, or the server's own (the primitives' state). */
+export interface WatchedKeys {
+  keys?: string[];
+  /** Full names in the reserved namespace (KeySpace.reserved). */
+  reserved_keys?: string[];
 }
 
 export interface SubscriptionOptions {
@@ -44,7 +51,7 @@ export class ResourceSubscriptions {
   }
 
   /** Subscribes to changes of these keys as `uri`; subscribing again to a URI held already does nothing. */
-  async subscribe(uri: string, keys: string[]): Promise<void> {
+  async subscribe(uri: string, watched: WatchedKeys): Promise<void> {
     if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'The connection is closing.');
     const held = this.entries.get(uri);
     if (held) {
@@ -57,7 +64,7 @@ export class ResourceSubscriptions {
     const entry: Entry = { listening: Promise.resolve(undefined), timer: undefined, pending: false, cancelled: false };
     // Told of a gap (the hub's link to Redis dropped), the client reads again: it may have missed a change.
     const changed = () => this.changed(uri, entry);
-    entry.listening = this.hub.listen({ keys }, changed, { onGap: changed });
+    entry.listening = this.hub.listen(watched, changed, { onGap: changed });
     this.entries.set(uri, entry);
     try {
       // Unsubscribed (or closed) meanwhile: release() waits for this listen and stops it.

@@ -3,6 +3,8 @@ import type { ToolName } from '../../../generated/registry.js';
 import type { ToolContext } from '../../tools/context.js';
 import { readKey } from './key-value.js';
 import { runReader } from './run-reader.js';
+import type { KeySpace } from '../../redis/keyspace.js';
+import type { WatchedKeys } from './subscriptions.js';
 import type { ResourceKind } from './uri.js';
 
 /**
@@ -21,7 +23,7 @@ export interface TemplateSpec {
   /** The current value; undefined when there is no such thing (answered as "resource not found"). */
   read(name: string, ctx: ToolContext): Promise<Record<string, unknown> | undefined>;
   /** Keys whose changes change this resource (for subscriptions), named as tools name them (without --key-prefix). */
-  watchedKeys(name: string): string[];
+  watchedKeys(name: string, keys: KeySpace): WatchedKeys;
 }
 
 export const templateSpecs: readonly TemplateSpec[] = [
@@ -32,7 +34,7 @@ export const templateSpecs: readonly TemplateSpec[] = [
     description: 'A key\'s current value as JSON, with its type (strings, hashes, lists, sets, sorted sets, streams; a large value is cut to one answer, with continue_with naming the tool to read on).',
     tool: 'redis_get',
     read: (key, ctx) => readKey(key, ctx),
-    watchedKeys: (key) => [key],
+    watchedKeys: (key) => ({ keys: [key] }),
   },
   {
     kind: 'session',
@@ -41,7 +43,7 @@ export const templateSpecs: readonly TemplateSpec[] = [
     description: 'A session\'s data, time to live, timestamps and version, as redis_session_get answers it.',
     tool: 'redis_session_get',
     read: (id, ctx) => runReader('redis_session_get', { session_id: id }, ctx),
-    watchedKeys: (id) => [`mcp_session:${id}`],
+    watchedKeys: (id) => ({ keys: [`mcp_session:${id}`] }),
   },
   {
     kind: 'queue',
@@ -51,7 +53,7 @@ export const templateSpecs: readonly TemplateSpec[] = [
     tool: 'redis_queue_stats',
     read: (queue, ctx) => runReader('redis_queue_stats', { queue }, ctx),
     // The sorted sets whose sizes the stats count (queue-scripts.ts).
-    watchedKeys: (queue) => ['ready', 'delayed', 'in_flight', 'dead'].map((part) => `q:{${queue}}:${part}`),
+    watchedKeys: (queue, keys) => ({ reserved_keys: ['ready', 'delayed', 'in_flight', 'dead'].map((part) => keys.reserved(`q:{${queue}}:${part}`)) }),
   },
   {
     kind: 'lock',
@@ -61,7 +63,7 @@ export const templateSpecs: readonly TemplateSpec[] = [
     tool: 'redis_lock_status',
     read: (name, ctx) => runReader('redis_lock_status', { name }, ctx),
     // The lease (held, owner, ttl) and the fencing counter (lock.ts).
-    watchedKeys: (name) => [`lock:{${name}}`, `lock:{${name}}:fence`],
+    watchedKeys: (name, keys) => ({ reserved_keys: [keys.reserved(`lock:{${name}}`), keys.reserved(`lock:{${name}}:fence`)] }),
   },
 ];
 
