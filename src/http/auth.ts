@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
@@ -31,10 +31,23 @@ export function tokenChecker(tokens: readonly string[]): (presented: string) => 
   };
 }
 
-/** SHA-256 of the bearer token a request presents, or undefined without one. */
+/** The credential each accepted request presented, as a keyed digest (see credentialDigester). */
+const credentials = new WeakMap<FastifyRequest, Buffer>();
+
+/**
+ * Names credentials without revealing them: HMAC-SHA-256 of the token, keyed with a secret of the
+ * deployment derived from every token it accepts. Instances of one deployment (same tokens) agree
+ * on it, so a session bound to a token is honoured by all of them; yet a digest kept in Redis
+ * cannot be tested against a guessed token by anyone who does not already know every token.
+ */
+export function credentialDigester(tokens: readonly string[]): (token: string) => Buffer {
+  const key = createHash('sha256').update('redis-mcp-server credential key\0').update([...tokens].sort().join('\0'), 'utf8').digest();
+  return (token) => createHmac('sha256', key).update(token, 'utf8').digest();
+}
+
+/** The keyed digest of the bearer token an accepted request presented, or undefined (no tokens configured). */
 export function tokenDigest(request: FastifyRequest): Buffer | undefined {
-  const token = bearerToken(request.headers.authorization);
-  return token === undefined ? undefined : digest(token);
+  return credentials.get(request);
 }
 
 /** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), or undefined. */
@@ -51,11 +64,15 @@ export function bearerToken(header: string | undefined): string | undefined {
 async function authPlugin(app: FastifyInstance, { tokens }: AuthOptions): Promise<void> {
   if (tokens.length === 0) return;
   const valid = tokenChecker(tokens);
+  const credentialOf = credentialDigester(tokens);
   app.addHook('onRequest', async (request, reply) => {
     if (isOpenRoute(request)) return;
     const header = request.headers.authorization;
     const token = bearerToken(header);
-    if (token !== undefined && valid(token)) return;
+    if (token !== undefined && valid(token)) {
+      credentials.set(request, credentialOf(token));
+      return;
+    }
     const message =
       header === undefined
         ? 'A bearer token is required: send Authorization: Bearer <token>.'
