@@ -1,4 +1,5 @@
 import { defaultToolsets, toolsetNames } from '../schema/toolsets.js';
+import { namespacePrefix } from './redis/keyspace.js';
 
 /**
  * One parsed Config, read once. Each option is declared once below with its flag, environment
@@ -78,6 +79,12 @@ export interface Config {
   maxSubscriptions: number;
   /** Unread events kept per subscription; older ones are dropped and counted. */
   subscriptionBuffer: number;
+  /** Most subscriptions one client (credential, or address without tokens) holds; undefined: a quarter of maxSubscriptions. */
+  maxSubscriptionsPerClient: number | undefined;
+  /** Most resources/subscribe subscriptions one client holds over all its connections. */
+  maxResourceSubscriptionsPerClient: number;
+  /** Most calls of tools that wait one client may have running at once. */
+  maxWaitingCallsPerClient: number;
   /** Sentinels (host:port) that name the master; non-empty: sentinel mode, --redis-url gives only credentials and scheme. */
   sentinels: string[];
   /** The master's name as the sentinels know it (`sentinel monitor <name> ...`). */
@@ -124,7 +131,7 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'redisUrl', flag: 'redis-url', env: 'REDIS_URL', kind: 'string', default: undefined, help: 'Redis to use, e.g. redis://user:pass@host:6379 or rediss:// for TLS. Unset: redis://127.0.0.1:6379, or a private redis-server when none answers there.' },
   { key: 'clusterNodes', flag: 'cluster-nodes', env: 'REDIS_CLUSTER_NODES', kind: 'list', default: [], help: 'Seed nodes of a Redis Cluster, e.g. 10.0.0.1:7000,10.0.0.2:7000; the rest of the cluster is discovered. --redis-url, if set, gives the scheme (rediss:// for TLS) and user:password used for every node. --db must be 0 (the default in cluster mode).' },
   { key: 'db', flag: 'db', env: 'REDIS_DB', kind: 'integer', min: 0, max: 15, default: 1, help: 'Redis database number; 1 keeps agent data apart from business data in 0.' },
-  { key: 'keyPrefix', flag: 'key-prefix', env: 'REDIS_KEY_PREFIX', kind: 'string', default: '', help: 'Namespace put in front of every key; tools never see or reach keys outside it.' },
+  { key: 'keyPrefix', flag: 'key-prefix', env: 'REDIS_KEY_PREFIX', kind: 'string', default: '', help: 'Namespace put in front of every key and channel, ending in ":" ("agent1" means "agent1:"); tools never see or reach keys outside it.' },
   { key: 'maxConnections', flag: 'max-connections', env: 'REDIS_MAX_CONNECTIONS', kind: 'integer', min: 1, max: 1000, default: 10, help: 'Most Redis connections held open; ordinary commands share one pipelined connection.' },
   { key: 'commandTimeoutMs', flag: 'command-timeout', env: 'REDIS_COMMAND_TIMEOUT', kind: 'integer', min: 50, max: 60_000, default: 1000, help: 'Milliseconds Redis may send nothing while replies are due before the connection is replaced and its calls fail with REDIS_NOT_CONNECTED.' },
   { key: 'maxValueBytes', flag: 'max-value-bytes', env: 'MCP_MAX_VALUE_BYTES', kind: 'integer', min: 1, max: 512 * 1024 * 1024, default: 1024 * 1024, help: 'Largest encoded value a write may store; larger ones fail with VALUE_TOO_LARGE.' },
@@ -165,6 +172,9 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'subscriptionIdleTimeoutSec', flag: 'subscription-idle-timeout', env: 'MCP_SUBSCRIPTION_IDLE_TIMEOUT', kind: 'integer', min: 1, max: 7 * 24 * 3600, default: 300, help: 'Seconds a subscription (redis_subscribe) may go unread before it is freed; a read or an open event stream keeps it.' },
   { key: 'maxSubscriptions', flag: 'max-subscriptions', env: 'MCP_MAX_SUBSCRIPTIONS', kind: 'integer', min: 1, max: 100_000, default: 1000, help: 'Most subscriptions (and REST watch streams) this process holds at once; beyond it redis_subscribe answers SERVER_BUSY.' },
   { key: 'subscriptionBuffer', flag: 'subscription-buffer', env: 'MCP_SUBSCRIPTION_BUFFER', kind: 'integer', min: 1, max: 100_000, default: 1000, help: 'Unread events kept per subscription (and at most 1 MiB of them); when full the oldest are dropped and counted in dropped.' },
+  { key: 'maxSubscriptionsPerClient', flag: 'max-subscriptions-per-client', env: 'MCP_MAX_SUBSCRIPTIONS_PER_CLIENT', kind: 'integer', min: 1, max: 100_000, default: undefined, help: 'Most subscriptions (and REST watch streams) one client holds: one bearer token, or one address when no token is asked for (stdio: the whole --max-subscriptions); beyond it redis_subscribe answers SERVER_BUSY. Unset: a quarter of --max-subscriptions.' },
+  { key: 'maxResourceSubscriptionsPerClient', flag: 'max-resource-subscriptions-per-client', env: 'MCP_MAX_RESOURCE_SUBSCRIPTIONS_PER_CLIENT', kind: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Most MCP resource subscriptions (resources/subscribe) one client holds over all its connections (each connection holds at most 100); beyond it SERVER_BUSY.' },
+  { key: 'maxWaitingCallsPerClient', flag: 'max-waiting-calls-per-client', env: 'MCP_MAX_WAITING_CALLS_PER_CLIENT', kind: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Calls that wait (a lock, a claim, a blocking pop, a subscription read, a watch) one client may have running at once over all its connections and sessions; beyond it such a call answers SERVER_BUSY.' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'choice', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', help: 'Least severe log level written to stderr.' },
 ];
 
@@ -234,6 +244,11 @@ export function resolveConfig(
     }
     resolved.db = 0;
     for (const node of resolved.clusterNodes) parseClusterNode(node);
+  }
+  try {
+    resolved.keyPrefix = namespacePrefix(resolved.keyPrefix);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
   }
   return resolved;
 }

@@ -1,3 +1,5 @@
+import { reservedRoot } from '../redis/keyspace.js';
+
 /** Parsing of the text and map replies of the server diagnostics. */
 
 /**
@@ -60,12 +62,17 @@ export function parseClientLine(line: string): Record<string, string> {
   return fields;
 }
 
+const scripts = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
 // Commands whose arguments hold credentials; Redis 7 redacts most of these itself, older ones may not.
 const secretBearing = new Set(['auth', 'hello', 'migrate', 'acl', 'config']);
 
 /** A slow log command with credentials redacted: for these commands only the name (and subcommand) stays. */
 export function redactCommand(args: string[]): string[] {
   const name = args[0]?.toLowerCase() ?? '';
+  // Scripts carry the primitives' secrets (lease tokens, receipts) as arguments, and any command
+  // on the server's own state carries another client's traffic: only the name stays.
+  if (scripts.has(name) || args.some((arg) => arg.startsWith(reservedRoot))) return [args[0]!, ...(args.length > 1 ? ['(redacted)'] : [])];
   if (!secretBearing.has(name)) return args;
   const kept = name === 'acl' || name === 'config' ? 2 : 1;
   return [...args.slice(0, kept), ...(args.length > kept ? ['(redacted)'] : [])];
