@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from './define.js';
 import { exactJsonRule, jsonValue, key, keyList, raw, redisName, ttlSeconds } from './fields.js';
 import { beyondRedisCursors, withinRedisCursors } from './scan-fields.js';
+import { undecodableFlag, undecodableNote } from './undecodable.js';
 
 export const redis_get = defineTool({
   name: 'redis_get',
@@ -40,9 +41,9 @@ export const redis_set = defineTool({
     stored: z.boolean().describe('True when the value was stored; false when the condition (nx/xx) was not met.'),
     ttl: z.number().int().nullable().describe('The time to live that was set (with keep_ttl: kept), in seconds; null when the key does not expire or nothing was stored.'),
     previous: z
-      .strictObject({ found: z.boolean(), value: jsonValue.nullable() })
+      .strictObject({ found: z.boolean(), value: jsonValue.nullable(), undecodable: undecodableFlag })
       .optional()
-      .describe('With get=true: what the key held before the call (found=false, value=null when nothing).'),
+      .describe(`With get=true: what the key held before the call (found=false, value=null when nothing). ${undecodableNote}`),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   rest: { method: 'PUT', path: '/v1/keys/{key}' },

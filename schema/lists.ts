@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineTool } from './define.js';
 import { index, listEnd, pageCount, popCount, timeoutMs } from './collection-fields.js';
 import { exactJsonRule, jsonValue, key, raw } from './fields.js';
+import { undecodableFlag, undecodableNote, undecodablePositions } from './undecodable.js';
 
 const pushInput = z.strictObject({
   key: key.describe('The list key.'),
@@ -47,8 +48,7 @@ export const redis_lpop = defineTool({
   name: 'redis_lpop',
   toolset: 'seed',
   title: 'Pop from list front',
-  description: 'Remove and return up to "count" values from the front of a list. An empty or missing list gives an empty array. ' +
-    'Should a popped value be one another client stored that cannot be answered as JSON (VALUE_UNDECODABLE), the values are put back; raw=true pops the stored text.',
+  description: `Remove and return up to "count" values from the front of a list. An empty or missing list gives an empty array. ${undecodableNote} raw=true answers every value as its stored text.`,
   input: () => z.strictObject({
     key: key.describe('The list key.'),
     count: z.number().int().min(1).max(1000).default(1).describe('How many values to pop at most (1 to 1000).'),
@@ -57,10 +57,11 @@ export const redis_lpop = defineTool({
   output: () => z.strictObject({
     key: z.string().describe('The list key.'),
     values: z.array(jsonValue).describe('The popped values (their stored text with raw=true), front first; empty when the list was empty or missing.'),
+    undecodable: undecodablePositions('values'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/lists/{key}/lpop' },
-  errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
+  errors: ['WRONG_TYPE'],
   example: { key: 'task:queue', count: 5 },
 });
 
@@ -119,11 +120,12 @@ export const redis_rpop = defineTool({
   title: 'Pop from list end',
   description:
     'Remove and return up to count elements from the tail of a list, tail first; empty when the list is empty or missing. ' +
-    'Elements that would overrun the response budget are put back and not returned.',
+    `Elements that would overrun the response budget are put back and not returned. ${undecodableNote}`,
   input: () => z.strictObject({ key: listKey, count: popCount }),
   output: () => z.strictObject({
     key: z.string().describe('The list key.'),
     values: z.array(valueOut).describe('The popped elements, tail first.'),
+    undecodable: undecodablePositions('values'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/lists/{key}/rpop' },
@@ -274,11 +276,12 @@ export const redis_lmove = defineTool({
   name: 'redis_lmove',
   toolset: 'lists',
   title: 'Move list element',
-  description: 'Atomically take an element from one end of source and push it to one end of destination. moved=false when source is empty or missing.',
+  description: `Atomically take an element from one end of source and push it to one end of destination. moved=false when source is empty or missing. ${undecodableNote}`,
   input: () => z.strictObject(moveEnds),
   output: () => z.strictObject({
     moved: z.boolean().describe('Whether an element was moved.'),
     value: valueOut.nullable().describe('The element moved; null when none.'),
+    undecodable: undecodableFlag,
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/lists/move' },
@@ -295,6 +298,7 @@ const blockingPopOutput = z.strictObject({
   timed_out: z.boolean().describe('True when no element arrived in time (or the call was cancelled).'),
   key: z.string().nullable().describe('The list the element came from; null when timed out.'),
   value: valueOut.nullable().describe('The element; null when timed out.'),
+  undecodable: undecodableFlag,
 });
 
 export const redis_blpop = defineTool({
@@ -303,7 +307,7 @@ export const redis_blpop = defineTool({
   title: 'Pop from list front, waiting',
   description:
     'Pop the head element of the first non-empty list, waiting up to timeout_ms for one to arrive. ' +
-    'Waits on a pooled connection, so other calls are not held up; cancellable.',
+    `Waits on a pooled connection, so other calls are not held up; cancellable. ${undecodableNote}`,
   input: () => blockingPopInput,
   output: () => blockingPopOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
@@ -319,7 +323,7 @@ export const redis_brpop = defineTool({
   title: 'Pop from list end, waiting',
   description:
     'Pop the tail element of the first non-empty list, waiting up to timeout_ms for one to arrive. ' +
-    'Waits on a pooled connection, so other calls are not held up; cancellable.',
+    `Waits on a pooled connection, so other calls are not held up; cancellable. ${undecodableNote}`,
   input: () => blockingPopInput,
   output: () => blockingPopOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
@@ -335,11 +339,12 @@ export const redis_blmove = defineTool({
   title: 'Move list element, waiting',
   description:
     'Like redis_lmove, but wait up to timeout_ms for source to get an element. ' +
-    'Waits on a pooled connection, so other calls are not held up; cancellable.',
+    `Waits on a pooled connection, so other calls are not held up; cancellable. ${undecodableNote}`,
   input: () => z.strictObject({ ...moveEnds, timeout_ms: timeoutMs }),
   output: () => z.strictObject({
     timed_out: z.boolean().describe('True when nothing arrived in time (or the call was cancelled).'),
     value: valueOut.nullable().describe('The element moved; null when timed out.'),
+    undecodable: undecodableFlag,
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/lists/blmove' },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
 import { exactJsonRule, jsonValue, redisName } from './fields.js';
+import { undecodableFlag } from './undecodable.js';
 
 /**
  * The reliable work queue of the messaging toolset: at-least-once delivery, one holder per job
@@ -17,7 +18,9 @@ const isoTime = (what: string) => z.string().describe(`${what} (ISO 8601, Redis 
 /** Output fields every queue answer shares, and those of a job as claim and dead list it. */
 const queueOut = z.string().describe('The queue name.');
 const jobIdOut = z.string().describe('The job id.');
-const payloadOut = jsonValue.describe('The payload as enqueued.');
+const payloadOut = jsonValue.describe(
+  'The payload as enqueued; its stored text, marked undecodable: true, when another client wrote one that cannot be answered as JSON (the job is handled like any other).',
+);
 const staleReceipt = 'A receipt that is no longer the job\'s current one (the visibility ended and it was claimed again, or it was acked, nacked or purged) is CONFLICT, with details.state.';
 
 export const redis_queue_enqueue = defineTool({
@@ -66,6 +69,7 @@ export const redis_queue_claim = defineTool({
         z.strictObject({
           job_id: jobIdOut,
           payload: payloadOut,
+          undecodable: undecodableFlag,
           attempt: z.number().int().describe('Which delivery this is, from 1.'),
           receipt: z.string().describe('Pass to ack, nack or extend; valid only for this delivery.'),
           enqueued_at: isoTime('When the job was enqueued'),
@@ -77,7 +81,7 @@ export const redis_queue_claim = defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/queues/{queue}/claim' },
-  errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE', 'RATE_LIMITED'],
+  errors: ['WRONG_TYPE', 'RATE_LIMITED'],
   example: { queue: 'reviews', consumer: 'agent-7', count: 1, visibility_ms: 60_000, wait_ms: 5000 },
   waitsFor: 'wait_ms',
 });
@@ -188,6 +192,7 @@ export const redis_queue_dead = defineTool({
         z.strictObject({
           job_id: jobIdOut,
           payload: payloadOut,
+          undecodable: undecodableFlag,
           attempts: z.number().int().describe('Deliveries made.'),
           max_attempts: z.number().int().describe('Deliveries allowed.'),
           priority: z.number().int().describe('The job\'s priority.'),
@@ -202,7 +207,7 @@ export const redis_queue_dead = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   rest: { method: 'GET', path: '/v1/queues/{queue}/dead' },
-  errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
+  errors: ['WRONG_TYPE'],
   example: { queue: 'reviews', count: 20 },
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { member, members, pageCount, popCount, scanCursor, scanPattern } from './collection-fields.js';
 import { defineTool } from './define.js';
+import { undecodableNote, undecodablePositions } from './undecodable.js';
 import { jsonValue, key, raw } from './fields.js';
 
 // Members go through the value codec, like list values: JSON in, JSON out. Strings are stored as
@@ -104,11 +105,12 @@ export const redis_spop = defineTool({
   name: 'redis_spop',
   toolset: 'sets',
   title: 'Pop random set members',
-  description: 'Remove and return up to count random members. Members that would overrun the response budget are put back and not returned.',
+  description: `Remove and return up to count random members. Members that would overrun the response budget are put back and not returned. ${undecodableNote}`,
   input: () => z.strictObject({ key: setKey, count: popCount }),
   output: () => z.strictObject({
     key: z.string().describe('The set key.'),
     members: z.array(memberOut).describe('The removed members; empty when the set is empty or missing.'),
+    undecodable: undecodablePositions('members'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/sets/{key}/pop' },

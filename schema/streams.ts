@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
 import { jsonValue, key, raw } from './fields.js';
+import { undecodableFields } from './undecodable.js';
+
+const handedNote = 'A field value that cannot be answered as JSON comes back as its stored text, its field named in "undecodable".';
 
 const streamKey = key.describe('The stream key.');
 const group = z.string().min(1).max(1024).describe('The consumer group name.');
@@ -41,6 +44,9 @@ const entry = z.strictObject({
     .describe('Field names and JSON values (stored text with raw=true); null for an entry deleted while pending.'),
 });
 const entries = z.array(entry).describe('Entries in ID order.');
+
+/** An entry handed to a consumer (group reads, claims): answered whatever its values hold. */
+const handedEntry = entry.extend({ undecodable: undecodableFields });
 
 const streamRead = z.strictObject({
   key: z.string().describe('The stream key.'),
@@ -305,7 +311,8 @@ export const redis_xreadgroup = defineTool({
   title: 'Read as group consumer',
   description:
     'Read entries as a consumer of a group: id ">" gets new entries (now pending until redis_xack), another id re-reads this consumer\'s pending ones. ' +
-    'Up to count per stream and the byte budget; entries cut stay pending and come back with id=next_id.',
+    'Up to count per stream and the byte budget; entries cut stay pending and come back with id=next_id. ' +
+    handedNote,
   input: () => z.strictObject({
     group,
     consumer,
@@ -322,7 +329,9 @@ export const redis_xreadgroup = defineTool({
   output: () => z.strictObject({
     group: z.string().describe('The group name.'),
     consumer: z.string().describe('The consumer name.'),
-    streams: z.array(streamRead).describe('One result per stream asked, in order.'),
+    streams: z
+      .array(streamRead.extend({ entries: z.array(handedEntry).describe('Entries in ID order.') }))
+      .describe('One result per stream asked, in order.'),
     timed_out: z.boolean().describe('True when the wait ended (or was cancelled) with no entry.'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
@@ -390,7 +399,7 @@ const claimOutput = {
   key: z.string().describe('The stream key.'),
   group: z.string().describe('The group name.'),
   consumer: z.string().describe('The consumer that now owns the entries.'),
-  entries: z.array(entry).describe('Claimed entries in ID order (fields null with justid).'),
+  entries: z.array(handedEntry).describe('Claimed entries in ID order (fields null with justid).'),
   rest_after_id: z
     .string()
     .nullable()
@@ -401,7 +410,7 @@ export const redis_xclaim = defineTool({
   name: 'redis_xclaim',
   toolset: 'streams',
   title: 'Claim pending entries',
-  description: 'Take over pending entries idle at least min_idle_ms, giving them to this consumer.',
+  description: `Take over pending entries idle at least min_idle_ms, giving them to this consumer. ${handedNote}`,
   input: () => z.strictObject({
     key: streamKey,
     group,
@@ -422,7 +431,7 @@ export const redis_xautoclaim = defineTool({
   name: 'redis_xautoclaim',
   toolset: 'streams',
   title: 'Claim idle entries',
-  description: 'Scan the group\'s pending entries from start and claim up to count idle at least min_idle_ms; continue from next_start.',
+  description: `Scan the group's pending entries from start and claim up to count idle at least min_idle_ms; continue from next_start. ${handedNote}`,
   input: () => z.strictObject({
     key: streamKey,
     group,

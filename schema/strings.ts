@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from './define.js';
+import { undecodableFlag, undecodableNote } from './undecodable.js';
 import { jsonValue, key, keyList, raw, ttlSeconds } from './fields.js';
 
 /**
@@ -123,9 +124,9 @@ export const redis_getdel = defineTool({
   name: 'redis_getdel',
   toolset: 'strings',
   title: 'Get and delete',
-  description: 'Get the value at a key and delete the key, atomically (GETDEL).',
+  description: `Get the value at a key and delete the key, atomically (GETDEL). ${undecodableNote}`,
   input: () => z.strictObject({ key, raw }),
-  output: () => readOutput,
+  output: () => readOutput.extend({ undecodable: undecodableFlag }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   rest: { method: 'POST', path: '/v1/strings/{key}/getdel' },
   errors: ['WRONG_TYPE'],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { index, member, members, pageCount, popCount, scanCursor, scanPattern, scoreBound, scoreIn, scoreOut } from './collection-fields.js';
 import { defineTool } from './define.js';
+import { undecodableFlag, undecodableNote } from './undecodable.js';
 import { jsonValue, key, raw } from './fields.js';
 
 // Members go through the value codec, like list values: JSON in, JSON out. Scores are JSON
@@ -239,11 +240,13 @@ function popTool(name: 'redis_zpopmin' | 'redis_zpopmax', title: string, which: 
     name,
     toolset: 'zsets',
     title,
-    description: `Remove and return up to count members with the ${which} scores, ${which} first. Members that would overrun the response budget are put back and not returned.`,
+    description: `Remove and return up to count members with the ${which} scores, ${which} first. Members that would overrun the response budget are put back and not returned. ${undecodableNote}`,
     input: () => z.strictObject({ key: zsetKey, count: popCount }),
     output: () => z.strictObject({
       key: z.string().describe('The sorted set key.'),
-      members: z.array(scoredMember).describe('The removed members with their scores; empty when the set is empty or missing.'),
+      members: z
+        .array(z.strictObject({ member: memberOut, score: scoreOut, undecodable: undecodableFlag }))
+        .describe('The removed members with their scores; empty when the set is empty or missing.'),
     }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
     rest: { method: 'POST', path },

@@ -1,5 +1,5 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
-import { decodeValue } from '../redis/codec.js';
+import { decodeRemoved, decodeRemovedAll, decodeValue, flagUndecodable, listUndecodable } from '../redis/codec.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { elementBudget } from './answer-budget.js';
@@ -48,10 +48,12 @@ export const listToolsetHandlers: ListToolsetHandlers = {
   async redis_rpop({ key, count }, { redis, keys, maxResponseBytes }) {
     const full = keys.key(key);
     const popped = (await redis.rpop(full, count)) ?? [];
-    const { items, cut } = withinBudget(popped.map(decodeValue), elementBudget(maxResponseBytes, key));
+    // Every value popped is answered (text that cannot be decoded as itself, marked), or put back.
+    const { values, undecodable } = decodeRemovedAll(popped);
+    const { items, cut } = withinBudget(values, elementBudget(maxResponseBytes, key));
     // What does not fit goes back where it was, in its order: nothing popped is lost.
     if (cut) await redis.rpush(full, ...popped.slice(items.length).reverse());
-    return { key, values: items };
+    return { key, values: items, ...listUndecodable(undecodable.filter((at) => at < items.length)) };
   },
 
   async redis_lindex({ key, index, raw }, { redis, keys }) {
@@ -104,6 +106,8 @@ export const listToolsetHandlers: ListToolsetHandlers = {
     requireOneSlot(redis, [from, to], ['source', 'destination']);
     const text = (await redis.call('LMOVE', from, to, wherefrom, whereto)) as string | null;
     if (text === null) return { moved: false, value: null };
-    return { moved: true, value: decodeValue(text) };
+    // The element is in the destination whatever it holds: answered, as its stored text if need be.
+    const { value, undecodable } = decodeRemoved(text);
+    return { moved: true, value, ...flagUndecodable(undecodable) };
   },
 };

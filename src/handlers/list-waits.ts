@@ -1,5 +1,5 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
-import { decodeValue } from '../redis/codec.js';
+import { decodeRemoved, flagUndecodable } from '../redis/codec.js';
 import { requireOneSlot } from '../redis/slots.js';
 import type { ToolContext } from '../tools/context.js';
 import { abandoned, blockingSeconds, waitOnPool } from './waiting.js';
@@ -25,7 +25,9 @@ async function blockingPop(end: 'left' | 'right', names: string[], timeoutMs: nu
     await (end === 'left' ? ctx.redis.lpush(fullKey, text) : ctx.redis.rpush(fullKey, text));
     return timedOut;
   }
-  return { timed_out: false, key: ctx.keys.strip(fullKey), value: decodeValue(text) };
+  // Popped, so answered whatever it holds: as its stored text, marked, when it cannot be decoded.
+  const { value, undecodable } = decodeRemoved(text);
+  return { timed_out: false, key: ctx.keys.strip(fullKey), value, ...flagUndecodable(undecodable) };
 }
 
 export const listWaitHandlers: ListWaitHandlers = {
@@ -42,6 +44,7 @@ export const listWaitHandlers: ListWaitHandlers = {
       connection.call('BLMOVE', from, to, wherefrom, whereto, blockingSeconds(remainingMs)),
     )) as string | null;
     if (text === null) return { timed_out: true, value: null };
-    return { timed_out: false, value: decodeValue(text) };
+    const { value, undecodable } = decodeRemoved(text);
+    return { timed_out: false, value, ...flagUndecodable(undecodable) };
   },
 };

@@ -1,7 +1,6 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
-import { AppError } from '../errors.js';
 import type { ToolContext } from '../tools/context.js';
-import { decodeStored } from './stored-values.js';
+import { decodeRemovedAll, listUndecodable } from '../redis/codec.js';
 
 type ListHandlers = Pick<ToolHandlers<ToolContext>, 'redis_lpush' | 'redis_rpush' | 'redis_lpop'>;
 
@@ -20,37 +19,12 @@ export const listHandlers: ListHandlers = {
     return { key, length };
   },
 
+  // Popped values are answered whatever they hold: one another client stored that cannot be
+  // answered as JSON comes back as its stored text, marked (codec.ts, decodeRemoved).
   async redis_lpop({ key, count, raw }, { redis, keys }) {
-    const fullKey = keys.key(key);
-    const popped = (await redis.lpop(fullKey, count)) ?? [];
+    const popped = (await redis.lpop(keys.key(key), count)) ?? [];
     if (raw) return { key, values: popped };
-    try {
-      return { key, values: popped.map((text, index) => decodeStored(text, { key, index })) };
-    } catch (error) {
-      if (!(error instanceof AppError) || error.code !== 'VALUE_UNDECODABLE') throw error;
-      throw await putBack(error, popped, () => redis.lpush(fullKey, ...popped.toReversed()));
-    }
+    const { values, undecodable } = decodeRemovedAll(popped);
+    return { key, values, ...listUndecodable(undecodable) };
   },
 };
-
-/**
- * A pop whose values cannot all be answered must not lose them: they go back to the front of the
- * list, in their order (another client's pushes or pops in between can only change where they
- * land relative to its own values). Should that fail, the error carries the stored text instead.
- */
-async function putBack(error: AppError, popped: string[], push: () => Promise<unknown>): Promise<AppError> {
-  const details = error.details as Record<string, unknown>;
-  try {
-    await push();
-    return new AppError('VALUE_UNDECODABLE', `${error.message} Nothing was popped: the values are back at the front of the list.`, {
-      ...details,
-      restored: true,
-    });
-  } catch {
-    return new AppError(
-      'VALUE_UNDECODABLE',
-      `${error.message} The values were popped and could not be put back; their stored text is in details.values_raw.`,
-      { ...details, restored: false, values_raw: popped },
-    );
-  }
-}

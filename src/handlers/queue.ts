@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { Queue, type ClaimedJob, type JobState } from '../primitives/queue.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
-import { decodeStored } from './stored-values.js';
+import { decodeRemoved, flagUndecodable } from '../redis/codec.js';
 
 type QueueHandlers = Pick<
   ToolHandlers<ToolContext>,
@@ -36,10 +36,20 @@ function staleReceipt(jobId: string, state: JobState): AppError {
   return new AppError('CONFLICT', `Job ${jobId} is not held with this receipt: it is ${stateWords[state]}.`, { job_id: jobId, state });
 }
 
-function answerJob(queue: string, job: ClaimedJob) {
+/**
+ * A job's payload as answered: whatever it holds, since the job is claimed (or listed dead) all
+ * the same. Text another client wrote that cannot be decoded comes back as itself, marked, so
+ * one such job never stops the others being answered and stays intact through to dead letters.
+ */
+function payloadOf(text: string): { payload: unknown; undecodable?: true } {
+  const { value, undecodable } = decodeRemoved(text);
+  return { payload: value, ...flagUndecodable(undecodable) };
+}
+
+function answerJob(job: ClaimedJob) {
   return {
     job_id: job.jobId,
-    payload: decodeStored(job.payloadText, { key: queue, field: job.jobId }),
+    ...payloadOf(job.payloadText),
     attempt: job.attempt,
     receipt: job.receipt,
     enqueued_at: iso(job.enqueuedAt),
@@ -58,7 +68,7 @@ export const queueHandlers: QueueHandlers = {
     const q = new Queue(ctx.redis, ctx.keys, queue);
     // Claimed jobs that do not fit the answer are handed back at once, their delivery not counted.
     const answer = async (jobs: ClaimedJob[]) => {
-      const { items, cut } = withinBudget(jobs.map((job) => answerJob(queue, job)), ctx.maxResponseBytes - 200);
+      const { items, cut } = withinBudget(jobs.map((job) => answerJob(job)), ctx.maxResponseBytes - 200);
       if (cut) await q.release(jobs.slice(items.length));
       return { queue, jobs: items, timed_out: items.length === 0 };
     };
@@ -126,7 +136,7 @@ export const queueHandlers: QueueHandlers = {
       sequence: job.sequence,
       answer: {
         job_id: job.jobId,
-        payload: decodeStored(job.payloadText, { key: queue, field: job.jobId }),
+        ...payloadOf(job.payloadText),
         attempts: job.attempts,
         max_attempts: job.maxAttempts,
         priority: job.priority,

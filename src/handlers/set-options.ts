@@ -1,4 +1,4 @@
-import { decodeValue } from '../redis/codec.js';
+import { decodeRemoved, flagUndecodable } from '../redis/codec.js';
 import { replyOf, transaction } from '../redis/transaction.js';
 import type { ToolContext } from '../tools/context.js';
 
@@ -43,6 +43,12 @@ export async function setWithOptions(redis: ToolContext['redis'], key: string, f
   if (stored && options.ttl !== undefined) ttl = options.ttl;
   else if (stored && options.keep_ttl && keptTtl >= 0) ttl = keptTtl;
 
-  const previous = options.get ? { previous: answer === null ? { found: false, value: null } : { found: true, value: decodeValue(answer) } } : {};
+  // The old value may be replaced already: it is answered whatever it holds (decodeRemoved).
+  const previous = options.get ? { previous: answer === null ? { found: false, value: null } : replaced(answer) } : {};
   return { key, stored, ttl, ...previous };
+}
+
+function replaced(text: string) {
+  const { value, undecodable } = decodeRemoved(text);
+  return { found: true, value, ...flagUndecodable(undecodable) };
 }

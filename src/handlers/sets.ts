@@ -1,5 +1,5 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
-import { decodeValue, decoderFor } from '../redis/codec.js';
+import { decodeRemovedAll, decoderFor, listUndecodable } from '../redis/codec.js';
 import { boundedSetOperation, type SetOperation } from '../redis/set-algebra.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
@@ -73,10 +73,12 @@ export const setHandlers: SetHandlers = {
   async redis_spop({ key, count }, { redis, keys, maxResponseBytes }) {
     const full = keys.key(key);
     const popped = (await redis.spop(full, count)) ?? [];
-    const { items, cut } = withinBudget(popped.map(decodeValue), elementBudget(maxResponseBytes, key));
+    // Every member popped is answered (text that cannot be decoded as itself, marked), or put back.
+    const { values, undecodable } = decodeRemovedAll(popped);
+    const { items, cut } = withinBudget(values, elementBudget(maxResponseBytes, key));
     // Members that do not fit go back: nothing popped is lost.
     if (cut) await redis.sadd(full, ...popped.slice(items.length));
-    return { key, members: items };
+    return { key, members: items, ...listUndecodable(undecodable.filter((at) => at < items.length)) };
   },
 
   async redis_srandmember({ key, count, raw }, { redis, keys, maxResponseBytes }) {

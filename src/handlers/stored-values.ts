@@ -3,14 +3,13 @@ import { decodeValue, UndecodableValueError } from '../redis/codec.js';
 
 /** Where a stored value was read from, for the error naming it: a key (and field or position), or a session's field. */
 export type StoredAt =
-  | { key: string; field?: string; /** Position among values read together (redis_lpop). */ index?: number; session_id?: undefined }
+  | { key: string; field?: string; session_id?: undefined }
   | { session_id: string; field: string };
 
 function describe(at: StoredAt): string {
   if (at.session_id !== undefined) return `Field "${at.field}" of session "${at.session_id}"`;
   const field = at.field !== undefined ? ` field "${at.field}"` : '';
-  const index = at.index !== undefined ? ` value ${at.index}` : '';
-  return `Key "${at.key}"${field}${index}`;
+  return `Key "${at.key}"${field}`;
 }
 
 /**

@@ -53,7 +53,9 @@ export async function readStreams(ctx: ToolContext, request: ReadRequest): Promi
       : await ctx.redis.call(command, ...args);
 
   const byKey = new Map(mapPairs<RawEntry[]>(reply));
-  const read = request.streams.map((stream, i) => (byKey.get(fullKeys[i]!) ?? []).map((raw) => toEntry(raw, request.raw)));
+  // A group read hands its entries to the consumer: each is answered whatever it holds (toEntry keepText).
+  const keepText = request.group !== undefined;
+  const read = request.streams.map((stream, i) => (byKey.get(fullKeys[i]!) ?? []).map((raw) => toEntry(raw, request.raw, keepText)));
   // One budget for the whole answer, spent in the order the streams were asked.
   const flat = read.flatMap((entries, stream) => entries.map((entry) => ({ stream, entry })));
   const { items } = withinBudget(flat, ctx.maxResponseBytes, ({ entry }) => Buffer.byteLength(JSON.stringify(entry)));

@@ -59,10 +59,13 @@ async function readRange(
   return { key: input.key, entries: items, next: next ?? null, complete: next === undefined };
 }
 
-/** Claimed entries in ID order, within the byte budget; the rest were claimed too and can be read back. */
+/**
+ * Claimed entries in ID order, within the byte budget; the rest were claimed too and can be read back.
+ * Each is answered whatever it holds (toEntry keepText): the claim has happened.
+ */
 function claimed(ctx: ToolContext, reply: (RawEntry | string)[], justid: boolean, raw: boolean) {
   const entries: StreamEntry[] = reply
-    .map((item) => (justid ? { id: item as string, fields: null } : toEntry(item as RawEntry, raw)))
+    .map((item) => (justid ? { id: item as string, fields: null } : toEntry(item as RawEntry, raw, true)))
     .sort((a, b) => compareIds(a.id, b.id));
   const { items, cut } = withinBudget(entries, ctx.maxResponseBytes);
   return { entries: items, rest_after_id: cut ? items.at(-1)!.id : null };

@@ -1,6 +1,6 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { AppError } from '../errors.js';
-import { decodeValue } from '../redis/codec.js';
+import { decodeRemoved, decodeValue, flagUndecodable } from '../redis/codec.js';
 import { addToCounter } from '../redis/counter.js';
 import type { ToolContext } from '../tools/context.js';
 import { itemBudget, RunningBudget } from '../tools/running-budget.js';
@@ -74,7 +74,11 @@ export const stringHandlers: StringHandlers = {
   },
 
   async redis_getdel({ key, raw }, { redis, keys }) {
-    return read(key, await redis.getdel(keys.key(key)), raw);
+    const text = await redis.getdel(keys.key(key));
+    if (text === null || raw) return read(key, text, raw);
+    // The key is gone: its value is answered whatever it holds, as its stored text if need be.
+    const { value, undecodable } = decodeRemoved(text);
+    return { key, found: true, value, ...flagUndecodable(undecodable) };
   },
 
   async redis_getex({ key, ttl, persist, raw }, { redis, keys }) {

@@ -1,5 +1,5 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
-import { decodeValue, decoderFor } from '../redis/codec.js';
+import { decodeRemoved, decoderFor, flagUndecodable } from '../redis/codec.js';
 import { parseScore, scoreArgument } from '../redis/scores.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
@@ -49,7 +49,11 @@ function checkZaddFlags(input: { members: { score: unknown }[]; nx: boolean; xx:
 async function pop(command: 'zpopmin' | 'zpopmax', { key, count }: { key: string; count: number }, { redis, keys, maxResponseBytes }: ToolContext) {
   const full = keys.key(key);
   const popped = pairs(await redis[command](full, count));
-  const members = popped.map(([member, score]) => ({ member: decodeValue(member), score: parseScore(score) }));
+  // Every member popped is answered (text that cannot be decoded as itself, marked), or put back.
+  const members = popped.map(([text, score]) => {
+    const { value, undecodable } = decodeRemoved(text);
+    return { member: value, score: parseScore(score), ...flagUndecodable(undecodable) };
+  });
   const { items, cut } = withinBudget(members, elementBudget(maxResponseBytes, key));
   if (cut) await redis.zadd(full, ...popped.slice(items.length).flatMap(([member, score]) => [score, member]));
   return { key, members: items };

@@ -14,6 +14,10 @@ import { describeLoneSurrogate, isWellFormedText } from '../../schema/well-forme
  * parses as JSON but cannot be answered exactly (a number beyond ±(2^53−1) or overflowing to
  * Infinity, nesting deeper than `maxNestingDepth`) throws UndecodableValueError: only another
  * client can have stored it, and the stored text stays readable untouched (`raw: true`).
+ *
+ * Removing. A tool that removes what it reads (pops, moves, getdel, claims, a replaced value)
+ * cannot refuse to answer: the value would be lost. It answers such text as the stored text
+ * itself, marked `undecodable` beside it (decodeRemoved), and never VALUE_UNDECODABLE.
  */
 
 /**
@@ -158,4 +162,46 @@ export function decodeValue(text: string): unknown {
   const problem = findProblem(value, 0, false);
   if (problem) throw new UndecodableValueError(pathOf(problem), problem.reason);
   return value;
+}
+
+/**
+ * A value a tool has removed (popped, moved, claimed, replaced): it must be answered whatever the
+ * stored text holds, since an error would lose it. Text that cannot be answered exactly is
+ * answered as the stored text itself, flagged `undecodable` (the tools' answers say so in a field
+ * named `undecodable` beside the value).
+ */
+export interface RemovedValue {
+  value: unknown;
+  undecodable: boolean;
+}
+
+/** decodeValue for a removed value: the stored text, flagged, where decodeValue would throw. */
+export function decodeRemoved(text: string): RemovedValue {
+  try {
+    return { value: decodeValue(text), undecodable: false };
+  } catch (error) {
+    if (error instanceof UndecodableValueError) return { value: text, undecodable: true };
+    throw error;
+  }
+}
+
+/** decodeRemoved for several values: the values in order, and the positions of those answered as stored text. */
+export function decodeRemovedAll(texts: readonly string[]): { values: unknown[]; undecodable: number[] } {
+  const undecodable: number[] = [];
+  const values = texts.map((text, i) => {
+    const removed = decodeRemoved(text);
+    if (removed.undecodable) undecodable.push(i);
+    return removed.value;
+  });
+  return { values, undecodable };
+}
+
+/** The marker beside a single removed value: `undecodable: true` only when it is the stored text. */
+export function flagUndecodable(undecodable: boolean): { undecodable?: true } {
+  return undecodable ? { undecodable: true } : {};
+}
+
+/** The marker beside several removed values: the positions (or field names) answered as stored text; absent when none. */
+export function listUndecodable<T>(marked: readonly T[]): { undecodable?: T[] } {
+  return marked.length > 0 ? { undecodable: [...marked] } : {};
 }
