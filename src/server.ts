@@ -4,6 +4,7 @@ import { assertSafeExposure, resolveConfig, type Config, type Transport } from '
 import { handlers } from './handlers/index.js';
 import { createLogger, toolCallLog } from './log.js';
 import { createMcpServer } from './mcp/server-factory.js';
+import { CallerShares, processCaller } from './tools/caller-shares.js';
 import { StdioTransport } from './mcp/stdio-transport.js';
 import { Metrics } from './metrics.js';
 import { isCluster, type RedisClient } from './redis/client.js';
@@ -136,12 +137,18 @@ export class RedisMCPServer {
       // A silent link is noticed within about two command timeouts (PING, then link-liveness).
       pingIntervalMs: Math.min(5000, Math.max(500, this.config.commandTimeoutMs)),
     });
+    // Per-client shares: one client can never take a whole server-wide limit from the others.
+    const shares = new CallerShares({
+      subscriptionsPerClient: this.config.maxSubscriptionsPerClient ?? Math.max(1, Math.floor(this.config.maxSubscriptions / 4)),
+      resourceSubscriptionsPerClient: this.config.maxResourceSubscriptionsPerClient,
+      waitingCallsPerClient: this.config.maxWaitingCallsPerClient,
+    });
     const subscriptions = new Subscriptions(feeds, {
       maxSubscriptions: this.config.maxSubscriptions,
       idleMs: this.config.subscriptionIdleTimeoutSec * 1000,
       bufferEvents: this.config.subscriptionBuffer,
       bufferBytes: subscriptionBufferBytes,
-    }, this.log);
+    }, this.log, shares.subscriptions);
     this.closers.unshift(async () => {
       await subscriptions.close();
       await feeds.close();
@@ -161,6 +168,9 @@ export class RedisMCPServer {
       maxResponseBytes: this.config.maxResponseBytes,
       callLimitMs: 2 * this.config.commandTimeoutMs,
       offer,
+      // Calls name their own caller (each surface says who); this is the process's, for stdio.
+      caller: processCaller,
+      shares,
     };
     if (this.config.waitReplicas > 0) {
       this.replicaAcks = new ReplicaAcks({ replicas: this.config.waitReplicas, timeoutMs: this.config.waitTimeoutMs });

@@ -6,7 +6,7 @@ import { notConnected, toAppError } from '../redis/errors.js';
 import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import { toFeedEvent } from './decode-event.js';
-import { ensureKeyspaceEvents, notificationsOff } from './keyspace-events.js';
+import { checkKeyspaceEvents, ensureKeyspaceEvents, notificationsOff } from './keyspace-events.js';
 import { keyspaceChannelPrefix, targetId, targetsOf, type Target } from './targets.js';
 
 /** What to hear: published channels and patterns, changed keys and key patterns, named as the caller knows them. */
@@ -37,9 +37,17 @@ export interface ListenOptions {
   /**
    * Called when events may have been missed: the subscriber connection dropped (Redis restarted,
    * the link was cut). Redis pub/sub keeps nothing for an absent subscriber, so whatever was sent
-   * until the hub subscribed again is lost; this says so instead of staying silent.
+   * until the hub subscribed again is lost; this says so instead of staying silent. Also called
+   * when keyspace notifications were narrowed underneath a key feed and are on again.
    */
   onGap?: () => void;
+  /**
+   * For a listener of key changes: called with NOTIFICATIONS_OFF when keyspace notifications were
+   * turned off or narrowed by someone else and this server may not turn them back on (key changes
+   * are not heard from then on), and with undefined once they are heard again (after onGap).
+   * Without it, onGap is called in both cases.
+   */
+  onNotifications?: (off: AppError | undefined) => void;
 }
 
 export interface ChangeHubOptions {
@@ -63,12 +71,24 @@ export interface ChangeHubOptions {
    * notice, and the reconnect reports the gap. Default 5 s.
    */
   pingIntervalMs?: number;
+  /**
+   * How often, while key feeds exist, the hub checks that keyspace notifications are still on
+   * (another client of the Redis may narrow them: CONFIG SET notify-keyspace-events ""). Default:
+   * the ping interval.
+   */
+  keyEventsCheckMs?: number;
 }
 
 interface Listener {
   onEvent: (event: FeedEvent) => void;
   onGap: (() => void) | undefined;
+  onNotifications?: ((off: AppError | undefined) => void) | undefined;
   targets: Target[];
+}
+
+/** Whether a listener hears key changes a caller asked for (not the probe's own key). */
+function hearsKeys(listener: Listener): boolean {
+  return listener.targets.some((target) => target.kind === 'key' && !target.internal);
 }
 
 /** Before a failed re-subscription after a reconnect is tried again. */
@@ -101,6 +121,11 @@ export class ChangeHub {
   private retryTimer: NodeJS.Timeout | undefined;
   private lastError = '';
   private firstConnect: Promise<void> | undefined;
+  /** The check that keyspace notifications are still on; runs while key feeds exist. */
+  private keyCheckTimer: NodeJS.Timeout | undefined;
+  private keyCheckRunning = false;
+  /** Why key changes cannot be heard now (told to key listeners), or undefined while they can. */
+  private keyEventsOff: AppError | undefined;
 
   constructor(private readonly options: ChangeHubOptions) {}
 
@@ -109,12 +134,13 @@ export class ChangeHub {
     if (this.closed) throw new AppError('REDIS_NOT_CONNECTED', 'The server is shutting down.');
     const targets = targetsOf(filter, this.options.keys, this.options.db);
     if (targets.length === 0) throw new AppError('INVALID_PARAMS', 'Invalid arguments: give at least one channel, pattern, key or key pattern.');
-    const listener: Listener = { onEvent, onGap: options.onGap, targets };
+    const listener: Listener = { onEvent, onGap: options.onGap, onNotifications: options.onNotifications, targets };
     try {
       await this.connected();
       if (targets.some((target) => target.kind === 'key')) await this.turnOnKeyEvents();
       this.add(listener);
       await this.reconcile();
+      if (hearsKeys(listener)) this.checkKeyEventsLater();
     } catch (error) {
       this.remove(listener);
       void this.reconcile().catch(() => undefined);
@@ -138,6 +164,7 @@ export class ChangeHub {
     this.closed = true;
     clearInterval(this.pingTimer);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.keyCheckTimer);
     this.wanted.clear();
     const subscriber = this.subscriber;
     this.subscriber = undefined;
@@ -282,7 +309,13 @@ export class ChangeHub {
     const needsKeys = [...this.wanted.values()].some((listeners) => [...listeners.values()].some((target) => target.kind === 'key'));
     void (async () => {
       try {
-        if (needsKeys) await this.turnOnKeyEvents();
+        if (needsKeys) {
+          // Notifications that cannot be turned on again stop only the key feeds (told so), not the channels.
+          await this.turnOnKeyEvents().catch((error: unknown) => {
+            if (!(error instanceof AppError) || error.code !== 'NOTIFICATIONS_OFF') throw error;
+            this.keyEventsLost(error);
+          });
+        }
         await this.reconcile();
         this.options.log.info({ subscriptions: this.subscribed.size }, 'change feeds subscribed again after a reconnect');
       } catch (error) {
@@ -299,6 +332,82 @@ export class ChangeHub {
     this.keyEvents ??= ensureKeyspaceEvents(this.options.redis, () => this.probe()).finally(() => (this.keyEvents = undefined));
     await this.keyEvents;
     this.keyEventsOn = true;
+  }
+
+  /** Listeners of key changes, each once. */
+  private keyListeners(): Listener[] {
+    const found = new Set<Listener>();
+    for (const listeners of this.wanted.values()) for (const listener of listeners.keys()) if (hearsKeys(listener)) found.add(listener);
+    return [...found];
+  }
+
+  /**
+   * Keeps checking, while key feeds exist, that keyspace notifications are still on: another
+   * client of this Redis may turn them off or narrow them (CONFIG SET notify-keyspace-events ""),
+   * and Redis then just stops announcing. The check runs on the shared connection (CONFIG GET,
+   * or the probe where CONFIG is refused), one command per interval.
+   */
+  private checkKeyEventsLater(): void {
+    if (this.keyCheckTimer !== undefined || this.closed) return;
+    const intervalMs = this.options.keyEventsCheckMs ?? this.options.pingIntervalMs ?? 5000;
+    this.keyCheckTimer = setTimeout(() => {
+      this.keyCheckTimer = undefined;
+      if (this.closed || this.keyListeners().length === 0) return;
+      void this.checkKeyEvents().finally(() => this.checkKeyEventsLater());
+    }, intervalMs);
+    this.keyCheckTimer.unref();
+  }
+
+  /**
+   * Finds notifications narrowed underneath and answers for them: turned back on where CONFIG is
+   * allowed, with a gap told to every key listener (what changed meanwhile was not announced); or,
+   * where they may not be turned on, NOTIFICATIONS_OFF told to every key listener, and a gap once
+   * they are on again. Never silent. A lost link is not judged here (the reconnect tells its gap).
+   */
+  private async checkKeyEvents(): Promise<void> {
+    if (this.keyCheckRunning || this.subscriber?.status !== 'ready' || this.options.redis.status !== 'ready') return;
+    this.keyCheckRunning = true;
+    try {
+      const state = await checkKeyspaceEvents(this.options.redis, () => this.probe());
+      if (this.closed) return;
+      if (state instanceof AppError) return this.keyEventsLost(state);
+      const wasOff = this.keyEventsOff !== undefined;
+      this.keyEventsOff = undefined;
+      this.keyEventsOn = true;
+      if (state === 'on' && !wasOff) return;
+      this.options.log.warn(
+        { restored: state === 'restored' },
+        state === 'restored'
+          ? 'keyspace notifications were narrowed by another client of Redis; turned them back on and told every key feed of the gap'
+          : 'keyspace notifications are on again; told every key feed of the gap',
+      );
+      this.tellKeyListeners((listener) => {
+        listener.onGap?.();
+        if (wasOff) listener.onNotifications?.(undefined);
+      });
+    } catch {
+      // The link is failing: the reconnect reports the gap, and the next check looks again.
+    } finally {
+      this.keyCheckRunning = false;
+    }
+  }
+
+  private keyEventsLost(error: AppError): void {
+    this.keyEventsOn = false;
+    if (this.keyEventsOff !== undefined) return;
+    this.keyEventsOff = error;
+    this.options.log.warn({ err: error.message }, 'keyspace notifications were turned off underneath the key feeds and may not be turned back on; told every key feed');
+    this.tellKeyListeners((listener) => (listener.onNotifications ? listener.onNotifications(error) : listener.onGap?.()));
+  }
+
+  private tellKeyListeners(tell: (listener: Listener) => void): void {
+    for (const listener of this.keyListeners()) {
+      try {
+        tell(listener);
+      } catch (error) {
+        this.options.log.error({ err: error }, 'a change feed listener failed');
+      }
+    }
   }
 
   /**

@@ -56,3 +56,29 @@ export async function ensureKeyspaceEvents(redis: RedisClient, probe: () => Prom
 function refused(error: unknown): boolean {
   return error instanceof Error && error.name === 'ReplyError';
 }
+
+/**
+ * Whether key feeds are still heard: 'on' when the flags include what they need (or, with CONFIG
+ * refused, the probe heard its own change), 'restored' when someone had narrowed them and they
+ * were turned back on (merged with what is set) just now, or NOTIFICATIONS_OFF when they are off
+ * and may not be turned on. A lost connection throws: that is not a verdict on the flags.
+ */
+export async function checkKeyspaceEvents(redis: RedisClient, probe: () => Promise<boolean>): Promise<'on' | 'restored' | AppError> {
+  let current: string;
+  try {
+    const reply = (await redis.call('CONFIG', 'GET', 'notify-keyspace-events')) as string[];
+    current = String(reply[1] ?? '');
+  } catch (error) {
+    if (!refused(error)) throw error;
+    if (await probe()) return 'on';
+    return notificationsOff(`they were turned off or narrowed by another client of this Redis, and CONFIG GET is refused: ${(error as Error).message}`);
+  }
+  if (hasNeededFlags(current)) return 'on';
+  try {
+    await redis.call('CONFIG', 'SET', 'notify-keyspace-events', mergedFlags(current));
+  } catch (error) {
+    if (!refused(error)) throw error;
+    return notificationsOff(`notify-keyspace-events was changed to "${current}" by another client of this Redis, and CONFIG SET is refused: ${(error as Error).message}`, current);
+  }
+  return 'restored';
+}

@@ -1,4 +1,5 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
+import type { AppError } from '../errors.js';
 import type { FeedEvent } from '../feeds/hub.js';
 import type { ToolContext } from '../tools/context.js';
 import { invalidArgument } from './invalid-argument.js';
@@ -7,16 +8,16 @@ type FeedHandlers = Pick<ToolHandlers<ToolContext>, 'redis_subscribe' | 'redis_s
 
 /** Change feeds: buffered subscriptions read by long poll, and one-shot watches (src/feeds/). */
 export const feedHandlers: FeedHandlers = {
-  async redis_subscribe(filter, { subscriptions }) {
+  async redis_subscribe(filter, { subscriptions, caller }) {
     if (!filter.channels && !filter.patterns && !filter.keys && !filter.key_patterns) {
       throw invalidArgument('channels', 'give at least one of channels, patterns, keys or key_patterns');
     }
-    const subscription_id = await subscriptions.create(filter);
+    const subscription_id = await subscriptions.create(filter, caller);
     return { subscription_id, buffer: subscriptions.limits.bufferEvents, idle_timeout_ms: subscriptions.limits.idleMs };
   },
 
-  async redis_subscription_read({ subscription_id, max, wait_ms }, { subscriptions, maxResponseBytes, signal }) {
-    const read = await subscriptions.read(subscription_id, { max, waitMs: wait_ms, budgetBytes: maxResponseBytes, signal });
+  async redis_subscription_read({ subscription_id, max, wait_ms }, { subscriptions, maxResponseBytes, signal, caller }) {
+    const read = await subscriptions.read(subscription_id, { max, waitMs: wait_ms, budgetBytes: maxResponseBytes, signal }, caller);
     return {
       events: read.events.map((buffered) => buffered.event),
       dropped: read.dropped,
@@ -25,8 +26,8 @@ export const feedHandlers: FeedHandlers = {
     };
   },
 
-  async redis_unsubscribe({ subscription_id }, { subscriptions }) {
-    return { unsubscribed: await subscriptions.remove(subscription_id) };
+  async redis_unsubscribe({ subscription_id }, { subscriptions, caller }) {
+    return { unsubscribed: await subscriptions.remove(subscription_id, caller) };
   },
 
   async redis_watch({ keys, wait_ms }, { feeds, signal }) {
@@ -38,8 +39,14 @@ export const feedHandlers: FeedHandlers = {
     const seen = (change: { key: string; event: string }) => {
       if (changed.push(change) === 1) setImmediate(wake);
     };
+    // Key changes that can no longer be heard (notifications turned off underneath) end the wait with that error.
+    let deaf: AppError | undefined;
     const stop = await feeds.listen({ keys }, (event: FeedEvent) => seen({ key: event.key!, event: event.event! }), {
       onGap: () => keys.forEach((key) => seen({ key, event: 'gap' })),
+      onNotifications: (off) => {
+        deaf = off;
+        if (off) wake();
+      },
     });
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -53,6 +60,7 @@ export const feedHandlers: FeedHandlers = {
       signal?.removeEventListener('abort', wake);
       await stop();
     }
+    if (deaf && changed.length === 0) throw deaf;
     return { changed, timed_out: changed.length === 0 };
   },
 };

@@ -8,6 +8,7 @@ import type { KeySpace } from '../redis/keyspace.js';
 import { DrainingRunner } from '../tools/draining-runner.js';
 import type { ToolRunner } from '../tools/runner.js';
 import auth from './auth.js';
+import caller from './caller.js';
 import connections from './connections.js';
 import cors from './cors.js';
 import docs from './docs.js';
@@ -180,6 +181,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cors, { host: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
   await app.register(rateLimit, { perMinute: options.rateLimitPerMinute });
   await app.register(auth, { tokens: options.authTokens ?? [] });
+  // Then each request's caller is named: its credential, or its address (see caller.ts).
+  await app.register(caller, { credentials: (options.authTokens ?? []).length > 0 });
   await app.register(health, { redis, metrics, sentinel: options.sentinel });
   if (surfaces === 'all') {
     await app.register(rest, { runner });

@@ -8,6 +8,8 @@ import { AppError } from '../errors.js';
 import type { Subscriptions } from '../feeds/subscriptions.js';
 import { toAppError } from '../redis/errors.js';
 import { invalidParams, type ToolRunner } from '../tools/runner.js';
+import type { Caller } from '../tools/caller-shares.js';
+import { callerOf } from './caller.js';
 import { sendError } from './errors.js';
 
 export interface FeedStreamsOptions {
@@ -42,16 +44,18 @@ async function feedStreamsPlugin(app: FastifyInstance, options: FeedStreamsOptio
 
   register(app, route('subscription_events'), 'redis_subscription_read', async (request, reply) => {
     const { subscription_id: id = '' } = parse(route('subscription_events').params!, request.params);
-    registry().touch(id);
-    await stream(reply, id, false);
+    const caller = callerOf(request);
+    registry().touch(id, caller);
+    await stream(reply, id, caller, false);
   });
 
   register(app, route('watch_events'), 'redis_watch', async (request, reply) => {
     const { keys = '' } = parse(route('watch_events').query!, request.query);
     const list = watchKeys.safeParse(keys.split(','));
     if (!list.success) throw renamed(invalidParams(list.error), 'keys');
-    const id = await registry().create({ keys: list.data });
-    await stream(reply, id, true);
+    const caller = callerOf(request);
+    const id = await registry().create({ keys: list.data }, caller);
+    await stream(reply, id, caller, true);
   });
 
   function registry(): Subscriptions {
@@ -83,7 +87,7 @@ async function feedStreamsPlugin(app: FastifyInstance, options: FeedStreamsOptio
     });
   }
 
-  async function stream(reply: FastifyReply, id: string, ownsSubscription: boolean): Promise<void> {
+  async function stream(reply: FastifyReply, id: string, caller: Caller, ownsSubscription: boolean): Promise<void> {
     const subs = registry();
     reply.hijack();
     const response = reply.raw;
@@ -91,12 +95,12 @@ async function feedStreamsPlugin(app: FastifyInstance, options: FeedStreamsOptio
     const end = () => controller.abort();
     response.once('close', end);
     open.add(end);
-    const detach = subs.attach(id);
+    const detach = subs.attach(id, caller);
     try {
       response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
       response.write(': stream open\n\n');
       while (!controller.signal.aborted && !subs.stopped) {
-        const read = await subs.read(id, { max: eventsPerWrite, waitMs: heartbeatMs, budgetBytes: bytesPerWrite, signal: controller.signal });
+        const read = await subs.read(id, { max: eventsPerWrite, waitMs: heartbeatMs, budgetBytes: bytesPerWrite, signal: controller.signal }, caller);
         let chunk = read.dropped > 0 ? frame('dropped', { dropped: read.dropped, dropped_total: read.droppedTotal }) : '';
         for (const { seq, event } of read.events) chunk += frame(event.type, event, seq);
         if (controller.signal.aborted) break;
@@ -105,13 +109,15 @@ async function feedStreamsPlugin(app: FastifyInstance, options: FeedStreamsOptio
     } catch (error) {
       const appError = toAppError(error);
       if (appError.code === 'SUBSCRIPTION_NOT_FOUND' && !response.destroyed) response.write(frame('end', { reason: 'the subscription was unsubscribed or expired' }));
+      // Key changes that can no longer be heard end the stream saying so, never in silence.
+      else if (appError.code === 'NOTIFICATIONS_OFF' && !response.destroyed) response.write(frame('error', { code: appError.code, message: appError.message }));
       else if (appError.code !== 'SUBSCRIPTION_NOT_FOUND') app.log.warn({ err: error }, 'an event stream failed');
     } finally {
       detach();
       open.delete(end);
       response.off('close', end);
       if (!response.destroyed) response.end();
-      if (ownsSubscription) await subs.remove(id).catch(() => undefined);
+      if (ownsSubscription) await subs.remove(id, caller).catch(() => undefined);
     }
   }
 }

@@ -2,6 +2,7 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js'
 import type { FastifyRequest } from 'fastify';
 import { isToolCallRequest } from '../mcp/jsonrpc.js';
 import type { PlainToolCall, ToolServer } from '../mcp/server-factory.js';
+import { callerOf } from './caller.js';
 
 /**
  * The POSTs to /mcp that are answered without the SDK's Streamable HTTP transport: one plain
@@ -22,5 +23,5 @@ export function directToolCall(request: FastifyRequest, server: ToolServer): Pla
   const version = request.headers['mcp-protocol-version'];
   if (version !== undefined && (typeof version !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(version))) return undefined;
   const body = request.body;
-  return isToolCallRequest(body) ? server.plainCall(body) : undefined;
+  return isToolCallRequest(body) ? server.plainCall(body, callerOf(request)) : undefined;
 }

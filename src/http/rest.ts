@@ -5,6 +5,7 @@ import { tools } from '../../generated/registry.js';
 import { restRoutes, type RestRoute } from '../../generated/rest-routes.js';
 import { AppError } from '../errors.js';
 import type { ToolRunner } from '../tools/runner.js';
+import { callerOf } from './caller.js';
 import { sendError } from './errors.js';
 
 type QueryType = RestRoute['queryParams'][string];
@@ -73,7 +74,7 @@ async function restPlugin(app: FastifyInstance, { runner }: { runner: ToolRunner
       // Argument errors throw here, synchronously, and reach the error handler as before.
       handler: (request, reply) => {
         const signal = waits ? abortedOnClose(reply.raw) : undefined;
-        runner.call(route.tool, restArguments(route, request), signal, request.headers['idempotency-key']).then(
+        runner.call(route.tool, restArguments(route, request), signal, request.headers['idempotency-key'], callerOf(request)).then(
           (outcome) => (outcome.ok ? reply.send(outcome.value) : sendError(reply, outcome.error)),
           (error: Error) => reply.send(error),
         );

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import { WebSocket } from 'ws';
 import type { Metrics } from '../metrics.js';
 import { createMcpServer } from '../mcp/server-factory.js';
+import { callerOf } from './caller.js';
 import { closeCodes, WebSocketServerTransport, type FlowLimits } from '../mcp/ws-transport.js';
 import { AppError } from '../errors.js';
 import type { ToolRunner } from '../tools/runner.js';
@@ -77,7 +78,7 @@ async function wsPlugin(app: FastifyInstance, { runner, metrics, maxPayload, flo
         // Synchronously: the transport attaches its listeners before any frame can arrive. The
         // request's socket is the connection the WebSocket now runs on (see WebSocketServerTransport).
         const transport = new WebSocketServerTransport(socket, request.raw.socket, flow);
-        const server = createMcpServer(runner);
+        const server = createMcpServer(runner, callerOf(request));
         open.add(transport);
         liveness.watch(transport, socket);
         metrics.activeSessions++;

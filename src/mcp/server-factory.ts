@@ -13,6 +13,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { toolJsonSchemaTexts, toolNames, tools, type ToolName } from '../../generated/registry.js';
+import { processCaller, type Caller } from '../tools/caller-shares.js';
 import type { CallOutcome, ToolRunner } from '../tools/runner.js';
 import { serverName, version } from '../version.js';
 import { trimInitialize } from './client-declaration.js';
@@ -20,6 +21,11 @@ import { invalidParams } from './request-params.js';
 import { idempotencyMetaKey, onlyIdempotencyKey } from './jsonrpc.js';
 import { toCallToolResult, toolResponse, toolResponseText } from './tool-response.js';
 import { resourceCapabilities, serveResourcesAndPrompts } from './resources/register.js';
+
+/** The caller the Streamable HTTP transport handed a message's handler (extra.authInfo; see http/caller.ts), if any. */
+function callerOfAuth(auth: { clientId: string } | undefined): Caller | undefined {
+  return auth?.clientId;
+}
 
 export { toCallToolResult } from './tool-response.js';
 
@@ -107,9 +113,9 @@ const lazyValidator: jsonSchemaValidator = {
  * Tools come from the generated registry; every call goes through the shared ToolRunner.
  * Resources, prompts and completions are served beside them (resources/register.ts).
  */
-export function createMcpServer(runner: ToolRunner): ToolServer {
+export function createMcpServer(runner: ToolRunner, caller: Caller = processCaller): ToolServer {
   const capabilities = { tools: { listChanged: false }, ...resourceCapabilities };
-  const server = new ToolServer(runner, { name: serverName, title: 'Redis MCP Server', version }, { capabilities, instructions: instructionsFor(runner.enabled), jsonSchemaValidator: lazyValidator });
+  const server = new ToolServer(runner, caller, { name: serverName, title: 'Redis MCP Server', version }, { capabilities, instructions: instructionsFor(runner.enabled), jsonSchemaValidator: lazyValidator });
   serveResourcesAndPrompts(server, runner, runner.context.feeds);
   server.setRequestHandler(ListToolsRequestSchema, () => listingFor(runner).result);
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
@@ -119,7 +125,8 @@ export function createMcpServer(runner: ToolRunner): ToolServer {
     if (!Object.hasOwn(tools, name)) {
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     }
-    return toCallToolResult(await runner.call(name as ToolName, request.params.arguments, extra.signal, request.params._meta?.[idempotencyMetaKey]));
+    const caller = callerOfAuth(extra.authInfo) ?? server.caller;
+    return toCallToolResult(await runner.call(name as ToolName, request.params.arguments, extra.signal, request.params._meta?.[idempotencyMetaKey], caller));
   });
   return server;
 }
@@ -215,20 +222,27 @@ export class ToolServer extends Server {
   /** Of those, the ones that may wait, with what cancels the wait (on cancel, or when the connection closes). */
   private readonly waiting = new Map<RequestId, AbortController>();
 
+  /** Callers of plain calls that came with their own (a Streamable HTTP request's), by call. */
+  private readonly callers = new WeakMap<PlainToolCall, Caller>();
+
   constructor(
     private readonly runner: ToolRunner,
+    /** Who this connection's calls are made by, unless a message says otherwise (see tools/caller-shares.ts). */
+    readonly caller: Caller,
     ...args: ConstructorParameters<typeof Server>
   ) {
     super(...args);
   }
 
-  /** The message as a plain tool call this server takes the direct path for, or undefined. */
-  plainCall(message: JSONRPCMessage): PlainToolCall | undefined {
-    return plainToolCall(message, this.runner.enabled);
+  /** The message as a plain tool call this server takes the direct path for, or undefined; `caller` makes it, when given. */
+  plainCall(message: JSONRPCMessage, caller?: Caller): PlainToolCall | undefined {
+    const call = plainToolCall(message, this.runner.enabled);
+    if (call && caller !== undefined) this.callers.set(call, caller);
+    return call;
   }
 
   /** Runs a plain call; undefined when the client cancelled it meanwhile (nothing is to be sent then). */
-  async answer(call: PlainToolCall): Promise<Answer | undefined> {
+  async answer(call: PlainToolCall, caller: Caller = this.callers.get(call) ?? this.caller): Promise<Answer | undefined> {
     const { id } = call;
     this.running.set(id, false);
     let controller: AbortController | undefined;
@@ -236,7 +250,7 @@ export class ToolServer extends Server {
     let answer: Answer;
     try {
       const { name, arguments: args, _meta: meta } = call.params;
-      answer = { id, outcome: await this.runner.call(name, args, controller?.signal, meta?.[idempotencyMetaKey]) };
+      answer = { id, outcome: await this.runner.call(name, args, controller?.signal, meta?.[idempotencyMetaKey], caller) };
     } catch (error) {
       answer = { id, failure: (error as Error).message ?? 'Internal error' };
     }
@@ -254,7 +268,7 @@ export class ToolServer extends Server {
     if (!dispatch) return;
     transport.onmessage = (message, extra) => {
       const call = plainToolCall(message, this.runner.enabled);
-      if (call) return void this.callTool(call, transport);
+      if (call) return void this.callTool(call, transport, callerOfAuth(extra?.authInfo));
       const list = plainToolsList(message);
       if (list) return void this.sendListing(list.id, transport);
       const problem = invalidParams(message);
@@ -295,8 +309,8 @@ export class ToolServer extends Server {
     transport.send(answer).catch((error: unknown) => this.onerror?.(new Error(`Failed to send response: ${String(error)}`)));
   }
 
-  private async callTool(call: PlainToolCall, transport: Transport): Promise<void> {
-    const answer = await this.answer(call);
+  private async callTool(call: PlainToolCall, transport: Transport, caller: Caller | undefined): Promise<void> {
+    const answer = await this.answer(call, caller ?? this.caller);
     // Cancelled, or the connection closed meanwhile: the SDK sends nothing then either.
     if (!answer || this.transport !== transport) return;
     try {

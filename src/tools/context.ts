@@ -8,6 +8,7 @@ import { encodeValue, UnstorableValueError } from '../redis/codec.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import type { SessionStore } from '../redis/session-store.js';
 import type { ToolOffer } from './offer.js';
+import type { Caller, CallerShares } from './caller-shares.js';
 
 /** What a handler gets besides its input. Handlers know nothing of transports. */
 export interface ToolContext {
@@ -34,6 +35,13 @@ export interface ToolContext {
   subscriptions: Subscriptions;
   /** The tools offered and why others are not (for redis_capabilities). */
   offer: ToolOffer;
+  /**
+   * Who makes this call: a credential, a client address, or the process (see caller-shares.ts).
+   * What a call creates for later calls (a subscription) belongs to it; others are told it does not exist.
+   */
+  caller: Caller;
+  /** What each client holds, counted against its share (subscriptions, resource subscriptions, waiting calls). */
+  shares: CallerShares;
   /**
    * Only for tools that wait (`waitsFor` in their schema): aborts when the client cancels the
    * call or goes away. Other tools finish on their own within the call's deadline.

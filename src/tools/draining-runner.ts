@@ -1,4 +1,5 @@
 import type { ToolName } from '../../generated/registry.js';
+import type { Caller } from './caller-shares.js';
 import { ToolRunner, type CallOutcome } from './runner.js';
 import { isWaitingTool } from './waiting-calls.js';
 
@@ -31,10 +32,10 @@ export class DrainingRunner extends ToolRunner {
   }
 
   // The signal is passed on: without it a waiting call could not be cancelled.
-  override call(name: ToolName, args: unknown, signal?: AbortSignal, idempotencyKey?: unknown): Promise<CallOutcome> {
+  override call(name: ToolName, args: unknown, signal?: AbortSignal, idempotencyKey?: unknown, caller?: Caller): Promise<CallOutcome> {
     this.running++;
     if (isWaitingTool(name)) this.waitingCalls++;
-    return super.call(name, args, signal, idempotencyKey);
+    return super.call(name, args, signal, idempotencyKey, caller);
   }
 
   /**

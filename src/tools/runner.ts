@@ -12,6 +12,7 @@ import { checkIdempotencyKey, IdempotentCalls } from './idempotent-calls.js';
 import { IdempotencyStore } from '../primitives/idempotency.js';
 import type { ReplicaAcks } from '../redis/replica-acks.js';
 import { ReplicatedCall } from './replicated-call.js';
+import type { Caller } from './caller-shares.js';
 
 export type CallOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; error: AppError };
 
@@ -30,6 +31,8 @@ export interface RunnerOptions {
 const defaultIdempotencyTtlMs = 24 * 3600 * 1000;
 /** Beyond its deadline, time a running idempotent call's claim is still honoured (replies in flight). */
 const claimMarginMs = 1000;
+/** Callers whose contexts are kept; beyond, the kept ones are dropped and made again on use. */
+const maxCallerContexts = 1024;
 
 /** The wait a call asked for, in ms, from the input field its tool names (0 when absent). */
 function waitMsOf(input: Record<string, unknown>, waitsFor: string): number {
@@ -54,6 +57,7 @@ export class ToolRunner {
   private readonly deadline: SharedDeadline | undefined;
   private readonly idempotent: IdempotentCalls;
   private readonly replicaAcks: ReplicaAcks | undefined;
+  private readonly callerContexts = new Map<Caller, ToolContext>();
 
   constructor(
     private readonly handlers: ToolHandlers<ToolContext>,
@@ -86,12 +90,13 @@ export class ToolRunner {
    * `signal` matters only to tools that wait: it cancels the wait when the client gives up.
    * `idempotencyKey` (MCP `_meta.idempotency_key`, REST `Idempotency-Key`) makes a call that
    * changes Redis run at most once per key; see idempotent-calls.ts. Read-only tools ignore it.
+   * `caller` says who calls (see caller-shares.ts); without it, the context's (the process).
    */
-  async call(name: ToolName, args: unknown, signal?: AbortSignal, idempotencyKey?: unknown): Promise<CallOutcome> {
+  async call(name: ToolName, args: unknown, signal?: AbortSignal, idempotencyKey?: unknown, caller?: Caller): Promise<CallOutcome> {
     const started = performance.now();
     let outcome: CallOutcome;
     try {
-      outcome = { ok: true, value: await this.start(name, args, started, signal, idempotencyKey) };
+      outcome = { ok: true, value: await this.start(name, args, started, signal, idempotencyKey, this.contextOf(caller)) };
     } catch (error) {
       outcome = { ok: false, error: this.failure(name, error) };
     }
@@ -108,6 +113,7 @@ export class ToolRunner {
     started: number,
     signal: AbortSignal | undefined,
     idempotencyKey: unknown,
+    context: ToolContext,
   ): Promise<Record<string, unknown>> {
     if (!this.offer.offered.has(name)) {
       const why = this.offer.withheld(name);
@@ -122,9 +128,25 @@ export class ToolRunner {
     const key = once ? checkIdempotencyKey(idempotencyKey) : undefined;
     const status = this.context.redis.status;
     if (status !== 'ready') throw notConnected(status);
-    if (this.replicaAcks && !tools[name].annotations.readOnlyHint) return this.replicated(this.replicaAcks, name, input, started, signal, key);
-    if (key === undefined) return this.execute(name, input, started, signal, this.context);
-    return this.idempotent.run(name, input, key, this.longestRunMs(name, input), () => this.execute(name, input, performance.now(), signal, this.context));
+    if (this.replicaAcks && !tools[name].annotations.readOnlyHint) return this.replicated(this.replicaAcks, name, input, started, signal, key, context);
+    if (key === undefined) return this.execute(name, input, started, signal, context);
+    return this.idempotent.run(name, input, key, this.longestRunMs(name, input), () => this.execute(name, input, performance.now(), signal, context));
+  }
+
+  /**
+   * The context of a caller's calls: the shared one with `caller` set, made once per caller and
+   * kept (a few hundred bytes each, for a bounded number of recent callers) so that a call costs
+   * no new object.
+   */
+  private contextOf(caller: Caller | undefined): ToolContext {
+    if (caller === undefined || caller === this.context.caller) return this.context;
+    let context = this.callerContexts.get(caller);
+    if (!context) {
+      if (this.callerContexts.size >= maxCallerContexts) this.callerContexts.clear();
+      context = { ...this.context, caller };
+      this.callerContexts.set(caller, context);
+    }
+    return context;
   }
 
   /**
@@ -139,8 +161,9 @@ export class ToolRunner {
     started: number,
     signal: AbortSignal | undefined,
     key: string | undefined,
+    context: ToolContext,
   ): Promise<Record<string, unknown>> {
-    const call = new ReplicatedCall(acks, this.context);
+    const call = new ReplicatedCall(acks, context);
     const value =
       key === undefined
         ? await this.execute(name, input, started, signal, call.context)
@@ -182,6 +205,8 @@ export class ToolRunner {
     context: ToolContext,
   ): Promise<Record<string, unknown>> {
     const waitMs = waitMsOf(input, waitsFor);
+    // Beyond its share of waiting calls a client is refused (SERVER_BUSY), so it cannot take them all.
+    const release = context.shares.waitingCalls.take(context.caller);
     const controller = new AbortController();
     const abort = () => controller.abort();
     signal?.addEventListener('abort', abort, { once: true });
@@ -196,6 +221,7 @@ export class ToolRunner {
       const answer = (this.handlers[name] as Handler)(input, { ...context, signal: controller.signal });
       return await Promise.race([answer, overdue]);
     } finally {
+      release();
       clearTimeout(timer);
       signal?.removeEventListener('abort', abort);
     }

@@ -6,6 +6,11 @@ import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.
 import { restSurface, surfaces, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+import { mcpToolClient } from '../helpers/surfaces/mcp-tool-client.js';
+import { restOutcome, restRequestFor } from '../helpers/surfaces/rest-client.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 /**
@@ -271,5 +276,161 @@ describe('change feeds', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+/** An MCP client on /mcp presenting a bearer token (one Streamable HTTP session). */
+async function mcpWithToken(baseUrl: string, token: string): Promise<ToolClient> {
+  const client = new Client({ name: 'fair-shares-test', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  await client.connect(transport);
+  const toolClient = mcpToolClient('http', client, async () => {
+    await transport.terminateSession().catch(() => undefined);
+    await client.close();
+  });
+  clients.push(toolClient);
+  return toolClient;
+}
+
+/** A REST client of /v1 presenting a bearer token. */
+function restWithToken(baseUrl: string, token: string): ToolClient {
+  return {
+    surface: 'rest',
+    async call(tool, args, options = {}) {
+      const sent = restRequestFor(tool, args);
+      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+      if (sent.body !== undefined) headers['content-type'] = 'application/json';
+      const response = await fetch(baseUrl + sent.path, { method: sent.method, headers, body: sent.body, signal: AbortSignal.timeout(options.timeoutMs ?? 40_000) });
+      return restOutcome(response.status, await response.text());
+    },
+    close: async () => undefined,
+  };
+}
+
+describe('fair shares between two credentials', () => {
+  const tokens = ['fair-alpha-5c1e9a2d7b', 'fair-beta-8d3f0b6e2a'];
+  let server: HttpCliProcess;
+  let alpha: ToolClient;
+  let beta: ToolClient;
+  beforeAll(async () => {
+    server = await startHttpCli([
+      '--redis-url', main.process.url, '--auth-token', tokens.join(','),
+      '--max-subscriptions', '8', '--max-subscriptions-per-client', '3', '--max-waiting-calls-per-client', '2',
+    ]);
+    alpha = await mcpWithToken(server.baseUrl, tokens[0]!);
+    beta = restWithToken(server.baseUrl, tokens[1]!);
+  });
+  afterAll(async () => {
+    await alpha?.close();
+    await server?.stop();
+  });
+
+  it('one credential filling its share of subscriptions and waits leaves the others theirs', async () => {
+    const channel = uniqueKey('feeds:fair');
+    const held: string[] = [];
+    for (let i = 0; i < 3; i++) held.push((await ok(alpha, 'redis_subscribe', { channels: [channel] })).subscription_id);
+    const refused = await alpha.call('redis_subscribe', { channels: [channel] });
+    expect(refused).toMatchObject({ ok: false, code: 'SERVER_BUSY' });
+    expect(refused.ok ? '' : refused.message).toContain('--max-subscriptions-per-client');
+    // Alpha's two waits are its share of waiting calls: a third is refused, naming the limit.
+    const waits = held.slice(0, 2).map((subscription_id) => alpha.call('redis_subscription_read', { subscription_id, wait_ms: 10_000 }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const third = await alpha.call('redis_subscription_read', { subscription_id: held[2], wait_ms: 10_000 });
+    expect(third).toMatchObject({ ok: false, code: 'SERVER_BUSY' });
+    expect(third.ok ? '' : third.message).toContain('--max-waiting-calls-per-client');
+
+    // Beta, meanwhile, subscribes and waits as if alpha were not there.
+    const mine = (await ok(beta, 'redis_subscribe', { channels: [channel] })).subscription_id as string;
+    const betaWait = ok<{ events: FeedEvent[] }>(beta, 'redis_subscription_read', { subscription_id: mine, wait_ms: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await main.redis.publish(channel, '"hello"');
+    expect((await betaWait).events.map((event) => event.message)).toEqual(['hello']);
+    for (const wait of await Promise.all(waits)) expect(wait).toMatchObject({ ok: true, value: { events: [expect.objectContaining({ message: 'hello' })] } });
+    // The waits are over: alpha's share of them is back.
+    expect(await alpha.call('redis_subscription_read', { subscription_id: held[2], wait_ms: 0 })).toMatchObject({ ok: true });
+    for (const subscription_id of [...held]) await ok(alpha, 'redis_unsubscribe', { subscription_id });
+    await ok(beta, 'redis_unsubscribe', { subscription_id: mine });
+  });
+
+  it('a subscription answers only to the credential that made it', async () => {
+    const channel = uniqueKey('feeds:owned');
+    const { subscription_id } = await ok(alpha, 'redis_subscribe', { channels: [channel] });
+    for (const [tool, args] of [
+      ['redis_subscription_read', { subscription_id, wait_ms: 0 }],
+      ['redis_unsubscribe', { subscription_id }],
+    ] as const) {
+      const outcome = await beta.call(tool, args);
+      if (tool === 'redis_unsubscribe') expect(outcome).toMatchObject({ ok: true, value: { unsubscribed: false } });
+      else expect(outcome).toMatchObject({ ok: false, code: 'SUBSCRIPTION_NOT_FOUND' });
+    }
+    // Nor may the other credential stream it.
+    const stream = await fetch(`${server.baseUrl}/v1/subscriptions/${subscription_id}/events`, { headers: { authorization: `Bearer ${tokens[1]}`, accept: 'text/event-stream' } });
+    expect(stream.status).toBe(404);
+    expect(((await stream.json()) as { error: { code: string } }).error.code).toBe('SUBSCRIPTION_NOT_FOUND');
+    // Its owner still hears on it.
+    await main.redis.publish(channel, '"still mine"');
+    expect(strip((await readUntil(alpha, subscription_id, (r) => r.events.length > 0)).events)).toEqual([{ type: 'message', channel, message: 'still mine' }]);
+    await ok(alpha, 'redis_unsubscribe', { subscription_id });
+  });
+});
+
+describe('never silently deaf', () => {
+  it('notice notifications narrowed by another client, turn them back on and report the gap', async () => {
+    const own = await ownRedis();
+    const client = await serve(restSurface, own.process.url);
+    const key = uniqueKey('feeds:deaf');
+    const { subscription_id } = await ok(client, 'redis_subscribe', { keys: [key] });
+    await own.redis.set(key, '1');
+    expect(strip((await readUntil(client, subscription_id, (r) => r.events.length > 0)).events)).toEqual([{ type: 'key', key, event: 'set' }]);
+    for (const narrowed of ['', 'Kg']) {
+      await own.redis.config('SET', 'notify-keyspace-events', narrowed);
+      // Not announced: Redis was told to say nothing of it.
+      await own.redis.set(key, 'unheard');
+      const startedAt = performance.now();
+      const read = await readUntil(client, subscription_id, (r) => r.events.some((event) => event.type === 'gap'));
+      console.log(`notifications narrowed to "${narrowed}": gap reported after ${Math.round(performance.now() - startedAt)} ms`);
+      expect(read.events.map((event) => event.type)).toEqual(['gap']);
+      const flags = ((await own.redis.config('GET', 'notify-keyspace-events')) as string[])[1]!;
+      for (const flag of ['K', 'A']) expect(flags).toContain(flag);
+      await own.redis.set(key, 'heard');
+      expect(strip((await readUntil(client, subscription_id, (r) => r.events.length > 0)).events)).toEqual([{ type: 'key', key, event: 'set' }]);
+    }
+  });
+
+  it('where CONFIG is refused, answer NOTIFICATIONS_OFF while notifications are off, then a gap once they are on again', async () => {
+    const own = await ownRedis(['--notify-keyspace-events', 'KA']);
+    // The server's user may do everything but CONFIG (a managed Redis, a careful operator).
+    await own.redis.call('ACL', 'SETUSER', 'feeds', 'on', '>feeds-secret-41', '~*', '&*', '+@all', '-config');
+    const url = own.process.url.replace('redis://', 'redis://feeds:feeds-secret-41@');
+    const client = await serve(restSurface, url);
+    const key = uniqueKey('feeds:refused');
+    const { subscription_id } = await ok(client, 'redis_subscribe', { keys: [key], channels: [key] });
+    const watch = client.call('redis_watch', { keys: [key], wait_ms: 20_000 });
+    await subscribersOf(own.redis, `__keyspace@1__:${key}`, 1);
+    await own.redis.config('SET', 'notify-keyspace-events', '');
+    const startedAt = performance.now();
+    const off = await client.call('redis_subscription_read', { subscription_id, wait_ms: 15_000 });
+    console.log(`notifications turned off, CONFIG refused: NOTIFICATIONS_OFF after ${Math.round(performance.now() - startedAt)} ms`);
+    expect(off).toMatchObject({ ok: false, code: 'NOTIFICATIONS_OFF' });
+    expect(off.ok ? '' : off.message).toContain('notify-keyspace-events');
+    expect(await watch).toMatchObject({ ok: false, code: 'NOTIFICATIONS_OFF' });
+    // Channel messages still come, first, before the error is said again.
+    await own.redis.publish(key, '"channel"');
+    await waitUntil(async () => {
+      const read = await client.call('redis_subscription_read', { subscription_id, wait_ms: 0 });
+      return read.ok && (read.value.events as FeedEvent[]).some((event) => event.message === 'channel');
+    }, 'the channel message');
+    // The operator turns them on again: a gap marks the hole, and key changes are heard again.
+    await own.redis.config('SET', 'notify-keyspace-events', 'KA');
+    const after: FeedEvent[] = [];
+    await waitUntil(async () => {
+      const read = await client.call('redis_subscription_read', { subscription_id, wait_ms: 0 });
+      if (read.ok) after.push(...(read.value.events as FeedEvent[]));
+      return after.length > 0;
+    }, 'the gap');
+    expect(after.map((event) => event.type)).toEqual(['gap']);
+    await own.redis.set(key, 'heard');
+    const read = await readUntil(client, subscription_id, (r) => r.events.some((event) => event.type === 'key'));
+    expect(read.events.map((event) => event.type)).toEqual(['key']);
   });
 });

@@ -19,7 +19,8 @@ import { completeNames } from './complete.js';
 import { toMcpError } from './errors.js';
 import { listResources } from './list.js';
 import { readResource, resolveUri } from './read.js';
-import { ResourceSubscriptions, type KeyChanges } from './subscriptions.js';
+import { defaultSubscriptionOptions, ResourceSubscriptions, type KeyChanges } from './subscriptions.js';
+import { processCaller, type Caller } from '../../tools/caller-shares.js';
 import { listedTemplate, offeredTemplates, uriTemplate } from './templates.js';
 
 /** What a server declares for what this file serves. */
@@ -32,18 +33,20 @@ const nothing: CompleteResult = { completion: { values: [] } };
  * server. What is offered follows the tools offered now (runner.enabled), read at each request:
  * it narrows once the connected Redis is known.
  */
-export function serveResourcesAndPrompts(server: Server, runner: ToolRunner, changes: KeyChanges | undefined): void {
+export function serveResourcesAndPrompts(server: Server, runner: ToolRunner, changes: KeyChanges | undefined, caller: Caller = processCaller): void {
   const ctx = runner.context;
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: offeredTemplates(runner.enabled).map(listedTemplate) }));
   server.setRequestHandler(ListResourcesRequestSchema, (request) => listResources(request.params?.cursor, runner.enabled, ctx));
   server.setRequestHandler(ReadResourceRequestSchema, (request) => readResource(request.params.uri, runner.enabled, ctx));
 
-  const subscriptions = changes && new ResourceSubscriptions(changes, (uri) => void server.sendResourceUpdated({ uri }).catch(() => undefined));
-  server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+  const subscriptions =
+    changes && new ResourceSubscriptions(changes, (uri) => void server.sendResourceUpdated({ uri }).catch(() => undefined), { ...defaultSubscriptionOptions, share: ctx.shares.resourceSubscriptions });
+  server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
     const { spec, address } = resolveUri(request.params.uri, runner.enabled);
     if (!subscriptions) throw new McpError(ErrorCode.MethodNotFound, 'Resource subscriptions are not available on this server.');
     try {
-      await subscriptions.subscribe(request.params.uri, spec.watchedKeys(address.name, ctx.keys));
+      // The client: as the Streamable HTTP request named it (http/caller.ts), else this connection's.
+      await subscriptions.subscribe(request.params.uri, spec.watchedKeys(address.name, ctx.keys), extra.authInfo?.clientId ?? caller);
     } catch (error) {
       throw toMcpError(error, request.params.uri);
     }

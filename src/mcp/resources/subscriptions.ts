@@ -12,12 +12,22 @@ export interface WatchedKeys {
   reserved_keys?: string[];
 }
 
+/** What each client (a credential, or an address) holds over all its connections; see tools/caller-shares.ts. */
+export interface ClientShare {
+  /** Counts one more for the client and returns what gives it back; throws SERVER_BUSY beyond its share. */
+  take(caller: string): () => void;
+}
+
 export interface SubscriptionOptions {
   /** Subscriptions one connection may hold at once. */
   limit: number;
+  /** The client's share over all its connections, if counted. */
+  share?: ClientShare | undefined;
   /** After a notification, further changes to the same resource within this time are told once, at its end. */
   coalesceMs: number;
 }
+
+const noop = (): void => undefined;
 
 export const defaultSubscriptionOptions: SubscriptionOptions = { limit: 100, coalesceMs: 200 };
 
@@ -27,6 +37,8 @@ interface Entry {
   timer: NodeJS.Timeout | undefined;
   pending: boolean;
   cancelled: boolean;
+  /** Gives the client's share back. */
+  release: () => void;
 }
 
 /**
@@ -50,8 +62,11 @@ export class ResourceSubscriptions {
     return this.entries.size;
   }
 
-  /** Subscribes to changes of these keys as `uri`; subscribing again to a URI held already does nothing. */
-  async subscribe(uri: string, watched: WatchedKeys): Promise<void> {
+  /**
+   * Subscribes to changes of these keys as `uri`; subscribing again to a URI held already does
+   * nothing. `caller` is the client, counted against its share over all its connections.
+   */
+  async subscribe(uri: string, watched: WatchedKeys, caller = ''): Promise<void> {
     if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'The connection is closing.');
     const held = this.entries.get(uri);
     if (held) {
@@ -61,7 +76,8 @@ export class ResourceSubscriptions {
     if (this.entries.size >= this.options.limit) {
       throw new McpError(ErrorCode.InvalidRequest, `At most ${this.options.limit} resource subscriptions per connection; unsubscribe from one first.`, { limit: this.options.limit });
     }
-    const entry: Entry = { listening: Promise.resolve(undefined), timer: undefined, pending: false, cancelled: false };
+    const release = this.options.share?.take(caller) ?? noop;
+    const entry: Entry = { listening: Promise.resolve(undefined), timer: undefined, pending: false, cancelled: false, release };
     // Told of a gap (the hub's link to Redis dropped), the client reads again: it may have missed a change.
     const changed = () => this.changed(uri, entry);
     entry.listening = this.hub.listen(watched, changed, { onGap: changed });
@@ -71,6 +87,7 @@ export class ResourceSubscriptions {
       await entry.listening;
     } catch (error) {
       if (this.entries.get(uri) === entry) this.entries.delete(uri);
+      release();
       throw error;
     }
   }
@@ -94,6 +111,7 @@ export class ResourceSubscriptions {
 
   private async release(entry: Entry): Promise<void> {
     entry.cancelled = true;
+    entry.release();
     clearTimeout(entry.timer);
     const stop = await entry.listening.catch(() => undefined);
     await stop?.();

@@ -58,7 +58,7 @@ export function restOutcome(status: number, text: string): ToolOutcome {
  * pool, as a service beside the agents would call it. Connection errors and timeouts become
  * PROTOCOL_ERROR.
  */
-export async function connectRest(baseUrl: string): Promise<ToolClient> {
+export async function connectRest(baseUrl: string, extraHeaders: Record<string, string> = {}): Promise<ToolClient> {
   const base = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true });
   const send = (sent: RestRequest, timeoutMs: number, idempotencyKey?: string) =>
@@ -66,7 +66,7 @@ export async function connectRest(baseUrl: string): Promise<ToolClient> {
       // Content-Length always: without it Node sends a GET or DELETE body unframed, and the
       // server reads it as the start of the next request.
       const headers: Record<string, string | number> =
-        sent.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(sent.body) };
+        sent.body === undefined ? { ...extraHeaders } : { ...extraHeaders, 'content-type': 'application/json', 'content-length': Buffer.byteLength(sent.body) };
       if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
       const req = request(
         { agent, host: base.hostname, port: base.port, method: sent.method, path: sent.path, headers, signal: AbortSignal.timeout(timeoutMs) },

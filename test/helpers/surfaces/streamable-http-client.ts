@@ -5,9 +5,9 @@ import { mcpToolClient } from './mcp-tool-client.js';
 import type { ToolClient } from './types.js';
 
 /** An MCP SDK client on the server's /mcp endpoint: one Streamable HTTP session. */
-export async function connectStreamableHttp(baseUrl: string): Promise<ToolClient> {
+export async function connectStreamableHttp(baseUrl: string, headers: Record<string, string> = {}): Promise<ToolClient> {
   const client = new Client({ name: 'redis-mcp-server-tests', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { fetch: fetchWithOwnSignal });
+  const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { fetch: fetchWithOwnSignal, requestInit: { headers } });
   await client.connect(transport);
   return mcpToolClient('http', client, async () => {
     // Closing the client only drops its streams; DELETE frees the session on the server at once
