@@ -85,12 +85,6 @@ export interface Config {
   maxResourceSubscriptionsPerClient: number;
   /** Most calls of tools that wait one client may have running at once. */
   maxWaitingCallsPerClient: number;
-  /** Most subscriptions one client (credential, or address without tokens) holds; undefined: a quarter of maxSubscriptions. */
-  maxSubscriptionsPerClient: number | undefined;
-  /** Most resources/subscribe subscriptions one client holds over all its connections. */
-  maxResourceSubscriptionsPerClient: number;
-  /** Most calls of tools that wait one client may have running at once. */
-  maxWaitingCallsPerClient: number;
   /** Sentinels (host:port) that name the master; non-empty: sentinel mode, --redis-url gives only credentials and scheme. */
   sentinels: string[];
   /** The master's name as the sentinels know it (`sentinel monitor <name> ...`). */
@@ -178,9 +172,6 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'subscriptionIdleTimeoutSec', flag: 'subscription-idle-timeout', env: 'MCP_SUBSCRIPTION_IDLE_TIMEOUT', kind: 'integer', min: 1, max: 7 * 24 * 3600, default: 300, help: 'Seconds a subscription (redis_subscribe) may go unread before it is freed; a read or an open event stream keeps it.' },
   { key: 'maxSubscriptions', flag: 'max-subscriptions', env: 'MCP_MAX_SUBSCRIPTIONS', kind: 'integer', min: 1, max: 100_000, default: 1000, help: 'Most subscriptions (and REST watch streams) this process holds at once; beyond it redis_subscribe answers SERVER_BUSY.' },
   { key: 'subscriptionBuffer', flag: 'subscription-buffer', env: 'MCP_SUBSCRIPTION_BUFFER', kind: 'integer', min: 1, max: 100_000, default: 1000, help: 'Unread events kept per subscription (and at most 1 MiB of them); when full the oldest are dropped and counted in dropped.' },
-  { key: 'maxSubscriptionsPerClient', flag: 'max-subscriptions-per-client', env: 'MCP_MAX_SUBSCRIPTIONS_PER_CLIENT', kind: 'integer', min: 1, max: 100_000, default: undefined, help: 'Most subscriptions (and REST watch streams) one client holds: one bearer token, or one address when no token is asked for (stdio: the whole --max-subscriptions); beyond it redis_subscribe answers SERVER_BUSY. Unset: a quarter of --max-subscriptions.' },
-  { key: 'maxResourceSubscriptionsPerClient', flag: 'max-resource-subscriptions-per-client', env: 'MCP_MAX_RESOURCE_SUBSCRIPTIONS_PER_CLIENT', kind: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Most MCP resource subscriptions (resources/subscribe) one client holds over all its connections (each connection holds at most 100); beyond it SERVER_BUSY.' },
-  { key: 'maxWaitingCallsPerClient', flag: 'max-waiting-calls-per-client', env: 'MCP_MAX_WAITING_CALLS_PER_CLIENT', kind: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Calls that wait (a lock, a claim, a blocking pop, a subscription read, a watch) one client may have running at once over all its connections and sessions; beyond it such a call answers SERVER_BUSY.' },
   { key: 'maxSubscriptionsPerClient', flag: 'max-subscriptions-per-client', env: 'MCP_MAX_SUBSCRIPTIONS_PER_CLIENT', kind: 'integer', min: 1, max: 100_000, default: undefined, help: 'Most subscriptions (and REST watch streams) one client holds: one bearer token, or one address when no token is asked for (stdio: the whole --max-subscriptions); beyond it redis_subscribe answers SERVER_BUSY. Unset: a quarter of --max-subscriptions.' },
   { key: 'maxResourceSubscriptionsPerClient', flag: 'max-resource-subscriptions-per-client', env: 'MCP_MAX_RESOURCE_SUBSCRIPTIONS_PER_CLIENT', kind: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Most MCP resource subscriptions (resources/subscribe) one client holds over all its connections (each connection holds at most 100); beyond it SERVER_BUSY.' },
   { key: 'maxWaitingCallsPerClient', flag: 'max-waiting-calls-per-client', env: 'MCP_MAX_WAITING_CALLS_PER_CLIENT', kind: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Calls that wait (a lock, a claim, a blocking pop, a subscription read, a watch) one client may have running at once over all its connections and sessions; beyond it such a call answers SERVER_BUSY.' },
