@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ResourceSubscriptions, type KeyChanges } from '../../src/mcp/resources/subscriptions.js';
+import { CallerShare, processCaller } from '../../src/tools/caller-shares.js';
 
 /** A change hub in memory: which keys are listened to, and a way to change one. */
 class FakeHub implements KeyChanges {
@@ -76,5 +77,27 @@ describe('resource subscriptions of one connection', () => {
     await closing;
     expect(hub.listening.size).toBe(0);
     await expect(subscriptions.subscribe('v', { keys: ['k'] })).rejects.toBeDefined();
+  });
+
+  it('counts a client\'s subscriptions over all its connections against its share, apart from other clients', async () => {
+    const share = new CallerShare('resource subscriptions', 2, '--max-resource-subscriptions-per-client');
+    const options = { limit: 3, coalesceMs: 100, share };
+    const first = new ResourceSubscriptions(hub, () => undefined, options);
+    const second = new ResourceSubscriptions(hub, () => undefined, options);
+    await first.subscribe('a', { keys: ['ka'] }, 'credential:x');
+    await second.subscribe('b', { keys: ['kb'] }, 'credential:x');
+    const refused = second.subscribe('c', { keys: ['kc'] }, 'credential:x');
+    await expect(refused).rejects.toMatchObject({ code: 'SERVER_BUSY' });
+    await expect(refused).rejects.toThrow('--max-resource-subscriptions-per-client');
+    // Another client, and the stdio client (the whole server is its share), are not held back.
+    await second.subscribe('c', { keys: ['kc'] }, 'credential:y');
+    for (const uri of ['p1', 'p2']) await first.subscribe(uri, { keys: [uri] }, processCaller);
+    expect(share.heldBy('credential:x')).toBe(2);
+    // Given back on unsubscribe and when a connection closes.
+    await first.unsubscribe('a');
+    await second.subscribe('d', { keys: ['kd'] }, 'credential:x');
+    await second.close();
+    expect(share.heldBy('credential:x')).toBe(0);
+    expect(share.callers).toBe(0);
   });
 });
