@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { notConnected, toAppError } from '../redis/errors.js';
 import type { RedisClient } from '../redis/client.js';
-import type { KeySpace } from '../redis/keyspace.js';
+import { reservedRoot, type KeySpace } from '../redis/keyspace.js';
 import { toFeedEvent } from './decode-event.js';
 import { checkKeyspaceEvents, ensureKeyspaceEvents, notificationsOff } from './keyspace-events.js';
 import { keyspaceChannelPrefix, targetId, targetsOf, type Target } from './targets.js';
@@ -15,6 +15,8 @@ export interface FeedFilter {
   patterns?: string[];
   keys?: string[];
   key_patterns?: string[];
+  /** Keys of the server's own (full names in the reserved namespace): resources that show a primitive's state. */
+  reserved_keys?: string[];
 }
 
 /**
@@ -134,7 +136,24 @@ export class ChangeHub {
     if (this.closed) throw new AppError('REDIS_NOT_CONNECTED', 'The server is shutting down.');
     const targets = targetsOf(filter, this.options.keys, this.options.db);
     if (targets.length === 0) throw new AppError('INVALID_PARAMS', 'Invalid arguments: give at least one channel, pattern, key or key pattern.');
-    const listener: Listener = { onEvent, onGap: options.onGap, onNotifications: options.onNotifications, targets };
+    return this.attach({ onEvent, onGap: options.onGap, onNotifications: options.onNotifications, targets });
+  }
+
+  /**
+   * Messages on one of the server's own channels (a full name in the reserved namespace), handed
+   * over as sent: the wake-ups of the primitives' waiters (see primitives/wake-ups.ts). They share
+   * the one subscriber connection and its reference counting with the feeds, so a thousand
+   * waiters on one lock cost one SUBSCRIBE. Resolves once Redis confirmed the subscription.
+   */
+  async listenInternal(channel: string, onMessage: (message: string) => void, options: ListenOptions = {}): Promise<() => Promise<void>> {
+    if (this.closed) throw new AppError('REDIS_NOT_CONNECTED', 'The server is shutting down.');
+    if (!channel.startsWith(reservedRoot)) throw new Error(`not a channel of the server's own: ${channel}`);
+    const target: Target = { command: 'subscribe', name: channel, kind: 'message', internal: true };
+    return this.attach({ onEvent: (event) => onMessage(event.message as string), onGap: options.onGap, targets: [target] });
+  }
+
+  private async attach(listener: Listener): Promise<() => Promise<void>> {
+    const { targets } = listener;
     try {
       await this.connected();
       if (targets.some((target) => target.kind === 'key')) await this.turnOnKeyEvents();
@@ -272,7 +291,9 @@ export class ChangeHub {
     let made: { kind: string; pattern: string | undefined; event: FeedEvent | undefined } | undefined;
     for (const [listener, target] of listeners) {
       if (made === undefined || made.kind !== target.kind || made.pattern !== target.pattern) {
-        made = { kind: target.kind, pattern: target.pattern, event: toFeedEvent(target, channel, message, keys, db) };
+        // A channel of the server's own carries its message as sent (no decoding, no time stamp).
+        const event = target.internal && target.kind === 'message' ? { type: 'message' as const, channel, message, at: '' } : toFeedEvent(target, channel, message, keys, db);
+        made = { kind: target.kind, pattern: target.pattern, event };
       }
       const event = made.event;
       if (!event) continue;

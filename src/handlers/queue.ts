@@ -1,6 +1,7 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { AppError } from '../errors.js';
 import { Queue, type ClaimedJob, type JobState } from '../primitives/queue.js';
+import { tryOrWait } from '../primitives/wake-ups.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { decodeRemoved, flagUndecodable } from '../redis/codec.js';
@@ -72,28 +73,23 @@ export const queueHandlers: QueueHandlers = {
       if (cut) await q.release(jobs.slice(items.length));
       return { queue, jobs: items, timed_out: items.length === 0 };
     };
-    const first = await q.claim(count, visibility_ms, consumer);
-    if (first.jobs.length > 0 || wait_ms === 0 || ctx.signal?.aborted) return answer(first.jobs);
-
-    const deadline = performance.now() + wait_ms;
-    return ctx.blocking.run(
-      async (connection) => {
-        let nextDueMs = first.nextDueMs;
-        for (;;) {
-          const remaining = deadline - performance.now();
-          if (remaining <= 0 || ctx.signal?.aborted) return answer([]);
-          // Wake on a push (enqueue, nack, release, retry), or when a delayed job or a
-          // visibility end falls due, whichever comes first; never a busy poll.
-          const sleepMs = Math.max(1, Math.min(remaining, nextDueMs ?? Infinity));
-          await connection.blpop(q.wakeKey, (sleepMs / 1000).toFixed(3));
-          if (ctx.signal?.aborted) return answer([]);
-          const next = await q.claim(count, visibility_ms, consumer);
-          if (next.jobs.length > 0) return answer(next.jobs);
-          nextDueMs = next.nextDueMs;
-        }
+    // Waits hold no connection: a waiting claim is woken through the shared subscriber (wake-ups.ts).
+    const jobs = await tryOrWait<ClaimedJob[]>(ctx, {
+      channel: q.wakeChannel,
+      waitMs: wait_ms,
+      async attempt(waiter, remainingMs) {
+        const claimed = await q.claim(count, visibility_ms, consumer, remainingMs > 0 ? { waiter, remainingMs } : undefined);
+        // Not before a delayed job or a visibility end falls due, whichever comes first; never a busy poll.
+        return claimed.jobs.length > 0 ? { done: true, value: claimed.jobs } : { done: false, value: [], retryInMs: claimed.nextDueMs };
       },
-      { key: q.wakeKey, signal: ctx.signal, maxWaitMs: wait_ms, limitMs: wait_ms + ctx.callLimitMs },
-    );
+      // Claimed as the caller gave up: handed back, the delivery not counted.
+      async undo(claimed) {
+        await q.release(claimed);
+        return [];
+      },
+      leave: (waiter) => q.leaveWaiting(waiter),
+    });
+    return answer(jobs);
   },
 
   async redis_queue_ack({ queue, job_id, receipt, result }, { redis, keys, encode }) {

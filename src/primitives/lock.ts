@@ -3,37 +3,39 @@ import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import type { ToolContext } from '../tools/context.js';
 import { LuaScript, luaNowMs } from './script.js';
-import { luaWaiting, tryOrWait } from './wake-ups.js';
+import { luaWaiting, tryOrWait, wakeChannel } from './wake-ups.js';
 
 /**
- * A lease with a fencing token. Four keys, all in the hash slot of the name (the `{name}` hash
+ * A lease with a fencing token. Three keys, all in the hash slot of the name (the `{name}` hash
  * tag), so a cluster keeps them on one node and one script changes them together:
  *   lock:{name}           a hash {token, fence, owner} that expires with the lease;
  *   lock:{name}:fence     the fencing counter, never expiring, so tokens increase forever;
- *   lock:{name}:wake      wake-ups for waiters, and
- *   lock:{name}:waiters   when each waiter will wake (see wake-ups.ts).
+ *   lock:{name}:waiters   when each waiter will wake (see wake-ups.ts);
+ * and one channel, lock:{name}:wake, on which waiters are woken.
  * Only the holder's secret token renews or releases; a stale token changes nothing and is
  * answered with renewed/released false.
  */
 export interface LockKeys {
   lease: string;
   fence: string;
-  wake: string;
   waiters: string;
+  /** A channel, not a key: wake-ups for waiters. */
+  wake: string;
 }
 
 export function lockKeys(keys: KeySpace, name: string): LockKeys {
   const lease = keys.reserved(`lock:{${name}}`);
-  return { lease, fence: `${lease}:fence`, wake: `${lease}:wake`, waiters: `${lease}:waiters` };
+  return { lease, fence: `${lease}:fence`, waiters: `${lease}:waiters`, wake: wakeChannel(lease) };
 }
 
-// KEYS: lease, fence, wake, waiters. A lock frees for one holder: one wake-up is kept.
+// KEYS: lease, fence, waiters. The wake channel is named after the lease key.
 const waiting = `${luaNowMs}
-${luaWaiting('KEYS[3]', 'KEYS[4]', 1)}`;
+${luaWaiting('KEYS[3]', "KEYS[1] .. ':wake'")}`;
 
 /**
- * ARGV: token, ttl ms, owner ('' for none), how long the caller still waits (0: not at all).
- * Replies {1, fencing token} when acquired, else {0, pttl, holder's fence, holder's owner}.
+ * ARGV: token, ttl ms, owner ('' for none), how long the caller still waits (0: not at all),
+ * the caller's waiter id. Replies {1, fencing token} when acquired, else {0, pttl, holder's
+ * fence, holder's owner}.
  */
 const acquireScript = new LuaScript<[0, number, string | null, string | null] | [1, number]>(
   'mcpLockAcquire',
@@ -44,17 +46,16 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   local waits = tonumber(ARGV[4])
   if waits > 0 then
     if pttl >= 0 and pttl < waits then waits = pttl end
-    register_waiter(ARGV[1], now + waits)
-    if pttl >= 0 then wake_late(now + pttl) end
+    register_waiter(ARGV[5], now + waits)
+    if pttl >= 0 then wake_late(now + pttl, now) end
   end
   return {0, pttl, held[1], held[2]}
 end
 local fence = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[1], 'token', ARGV[1], 'fence', fence, 'owner', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('DEL', KEYS[3])
-wake_late(now + tonumber(ARGV[2]))
+leave_waiting(ARGV[5])
+wake_late(now + tonumber(ARGV[2]), now)
 return {1, fence}`,
 );
 
@@ -64,7 +65,7 @@ const renewScript = new LuaScript<number>(
   `${waiting}
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-wake_late(now + tonumber(ARGV[2]))
+wake_late(now + tonumber(ARGV[2]), now)
 return 1`,
 );
 
@@ -74,16 +75,19 @@ const releaseScript = new LuaScript<number>(
   `${waiting}
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
-wake_one()
+wake_one(now)
 return 1`,
 );
 
-/** Hands a wake-up taken by a waiter that then gave up on to the next one, if the lock is free. */
-const passOnScript = new LuaScript<number>(
-  'mcpLockPassOn',
+/**
+ * ARGV: waiter id. A waiter that stops waiting leaves the set; one that was woken already (taken
+ * out of the set) hands the wake-up on to the next waiter, if the lock is free.
+ */
+const leaveScript = new LuaScript<number>(
+  'mcpLockLeave',
   `${waiting}
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-wake_one()
+if leave_waiting(ARGV[1]) == 1 or redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+wake_one(now)
 return 1`,
 );
 
@@ -136,10 +140,10 @@ export async function acquireLock(ctx: ToolContext, request: AcquireRequest): Pr
   const keys = lockKeys(ctx.keys, request.name);
   const token = newToken();
   return tryOrWait<AcquireResult>(ctx, {
-    wakeKey: keys.wake,
+    channel: keys.wake,
     waitMs: request.waitMs,
-    async attempt(remainingMs) {
-      const reply = await acquireScript.run(ctx.redis, allKeys(keys), [token, request.ttlMs, request.owner ?? '', remainingMs]);
+    async attempt(waiter, remainingMs) {
+      const reply = await acquireScript.run(ctx.redis, allKeys(keys), [token, request.ttlMs, request.owner ?? '', remainingMs, waiter]);
       if (reply[0] === 1) {
         return { done: true, value: { acquired: true, token, fencing_token: reply[1], ttl_ms: request.ttlMs, holder: null } };
       }
@@ -151,11 +155,8 @@ export async function acquireLock(ctx: ToolContext, request: AcquireRequest): Pr
       await releaseLock(ctx.redis, keys, value.token!);
       return { acquired: false, token: null, fencing_token: null, ttl_ms: null, holder: null };
     },
-    async leave() {
-      await ctx.redis.zrem(keys.waiters, token);
-    },
-    async passOn() {
-      await passOnScript.run(ctx.redis, allKeys(keys));
+    async leave(waiter) {
+      await leaveScript.run(ctx.redis, allKeys(keys), [waiter]);
     },
   });
 }
@@ -169,7 +170,7 @@ export async function releaseLock(redis: RedisClient, keys: LockKeys, token: str
 }
 
 function allKeys(keys: LockKeys): string[] {
-  return [keys.lease, keys.fence, keys.wake, keys.waiters];
+  return [keys.lease, keys.fence, keys.waiters];
 }
 
 export interface LockStatus {

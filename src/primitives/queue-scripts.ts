@@ -1,3 +1,5 @@
+import { luaWaiting } from './wake-ups.js';
+
 /**
  * The Lua of the work queue. Every state change of a queue is one of these scripts, so it is
  * atomic, and every time is Redis's own clock (TIME), so server instances with skewed clocks
@@ -11,8 +13,10 @@
  *   5 jobs      hash: job id -> the job's record (cjson)
  *   6 payloads  hash: job id -> the payload as the codec stored it
  *   7 meta      hash: counters (seq, dead_seq)
- *   8 wake      list: wake-up tokens for waiting claims (a few at most)
- * Some scripts take one more key (a dedupe key, a result key), in the same slot.
+ *   8 waiters   sorted set: waiting claims, scored by when each wakes by itself (see wake-ups.ts)
+ * Some scripts take one more key (a dedupe key, a result key), in the same slot. Waiting claims
+ * are woken on the channel q:{name}:wake: a job made ready wakes the waiter that wakes soonest,
+ * which wakes the next one if work remains after its claim.
  *
  * A job record: p priority, m max attempts, a deliveries so far, s sequence (age within its
  * priority), e enqueued at (ms), st state (ready | delayed | in_flight | dead), r receipt of the
@@ -22,8 +26,6 @@
 
 /** Priorities run from -maxPriority to maxPriority. */
 export const maxPriority = 100;
-/** Wake-up tokens kept at most: each wakes one waiting claim, which wakes the next if work remains. */
-const wakeTokens = 16;
 /** Expired in-flight jobs and due delayed jobs moved per claim: the work one call can cause. */
 export const reclaimPerClaim = 100;
 /** Backoff of an expired or nacked job: 1 s doubled for each delivery so far, at most 5 min. */
@@ -31,7 +33,9 @@ export const backoffBaseMs = 1000;
 export const backoffMaxMs = 300_000;
 
 const common = `
-local READY, DELAYED, IN_FLIGHT, DEAD, JOBS, PAYLOADS, META, WAKE = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local READY, DELAYED, IN_FLIGHT, DEAD, JOBS, PAYLOADS, META, WAITERS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+-- The wake channel: q:{name}:wake beside q:{name}:waiters.
+local WAKE = string.sub(WAITERS, 1, -8) .. 'wake'
 -- 2^40: sequences stay below it, and (2 * ${maxPriority} + 1) bands stay below 2^53 (exact doubles).
 local BAND = 1099511627776
 
@@ -52,10 +56,10 @@ local function save(id, job) redis.call('HSET', JOBS, id, cjson.encode(job)) end
 
 local function ready_score(job) return (${maxPriority} - job.p) * BAND + job.s end
 
-local function wake()
-  redis.call('LPUSH', WAKE, '1')
-  redis.call('LTRIM', WAKE, 0, ${wakeTokens - 1})
-end
+${luaWaiting('WAITERS', 'WAKE')}
+
+-- A job became ready: the waiting claim that wakes soonest claims it.
+local function wake() wake_one(now_ms()) end
 
 local function make_ready(id, job)
   job.st = 'ready'
@@ -129,12 +133,14 @@ else
 end
 save(id, job)
 redis.call('HSET', PAYLOADS, id, ARGV[2])
--- A delayed job wakes a waiting claim too, so it waits until this job's time at the latest.
-wake()
+-- A delayed job tells waiting claims to look again by its time at the latest.
+if delay > 0 then wake_late(now + delay, now) else wake_one(now) end
 return {id, 0}`;
 
 /**
- * ARGV: count, visibility ms, consumer, then one receipt per job that may be claimed.
+ * ARGV: count, visibility ms, consumer, then one receipt per job that may be claimed, then the
+ * caller's waiter id and how long it still waits (0 or absent: not at all), which registers it
+ * as a waiting claim when nothing was claimed.
  * First returns expired deliveries (backoff or dead letter) and makes due delayed jobs ready,
  * a bounded number of each; then claims up to count ready jobs, highest priority first, oldest
  * first within a priority. Returns {now, ms until the next delayed job or visibility end (-1:
@@ -174,12 +180,9 @@ for _, id in ipairs(redis.call('ZRANGE', READY, 0, count - 1)) do
     for _, v in ipairs({id, payload, job.a, num(job.e), num(job.v), job.r}) do table.insert(out, v) end
   end
 end
-if claimed == 0 then
-  -- Nothing to hand out: old tokens would only wake waiters for nothing.
-  redis.call('DEL', WAKE)
-elseif redis.call('ZCARD', READY) > 0 then
-  wake()
-end
+local waiter, waits = ARGV[4 + count], tonumber(ARGV[5 + count] or '0')
+if claimed > 0 and waiter then leave_waiting(waiter) end
+if redis.call('ZCARD', READY) > 0 then wake_one(now) end
 local next_due = -1
 for _, set in ipairs({DELAYED, IN_FLIGHT}) do
   local first = redis.call('ZRANGE', set, 0, 0, 'WITHSCORES')
@@ -190,7 +193,19 @@ for _, set in ipairs({DELAYED, IN_FLIGHT}) do
   end
 end
 out[2] = num(next_due)
+if claimed == 0 and waits > 0 then
+  local wakes_at = now + waits
+  if next_due >= 0 and next_due < waits then wakes_at = now + next_due end
+  register_waiter(waiter, wakes_at)
+end
+-- A visibility end or delayed job falls due: waiting claims look again by then at the latest.
+if next_due >= 0 then wake_late(now + next_due, now) end
 return out`;
+
+/** ARGV: waiter id. A waiting claim leaves; one woken already hands its wake-up on while jobs are ready. */
+export const leaveScript = `${common}
+if leave_waiting(ARGV[1]) == 0 and redis.call('ZCARD', READY) > 0 then wake() end
+return 1`;
 
 /** ARGV: job id, receipt. KEYS[9]: the result key, ARGV[3] the result, ARGV[4] its lifetime ms. Returns {1} or {0, state}. */
 export const ackScript = `${common}
@@ -211,8 +226,11 @@ if not job then return {0, state} end
 redis.call('ZREM', IN_FLIGHT, id)
 local delay = nil
 if ARGV[3] ~= '' then delay = tonumber(ARGV[3]) end
-local outcome = fail(id, job, ARGV[4], now_ms(), delay)
-if outcome == 'requeued' then wake() end
+local now = now_ms()
+local outcome = fail(id, job, ARGV[4], now, delay)
+if outcome == 'requeued' then
+  if job.st == 'ready' then wake_one(now) else wake_late(tonumber(redis.call('ZSCORE', DELAYED, id)), now) end
+end
 return {1, outcome}`;
 
 /** ARGV: job id, receipt, visibility ms. Returns {1, visible at} or {0, state}. */
@@ -342,5 +360,5 @@ for i = 2, #ARGV do
   left = left + redis.call('ZCARD', set)
 end
 -- An emptied queue leaves no keys behind but its dedupe and result keys, which expire.
-if #ARGV == 5 and left == 0 and redis.call('HLEN', JOBS) == 0 then redis.call('DEL', META, WAKE, JOBS, PAYLOADS) end
+if #ARGV == 5 and left == 0 and redis.call('HLEN', JOBS) == 0 then redis.call('DEL', META, JOBS, PAYLOADS) end
 return {purged, left}`;

@@ -7,6 +7,7 @@ import {
   deadScript,
   enqueueScript,
   extendScript,
+  leaveScript,
   nackScript,
   purgeScript,
   releaseScript,
@@ -26,6 +27,7 @@ export const retentionMs = 24 * 60 * 60 * 1000;
 const scripts = {
   mcpQueueEnqueue: enqueueScript,
   mcpQueueClaim: claimScript,
+  mcpQueueLeave: leaveScript,
   mcpQueueAck: ackScript,
   mcpQueueNack: nackScript,
   mcpQueueExtend: extendScript,
@@ -86,11 +88,11 @@ export class Queue {
     }
     // The hash tag puts every key of the queue in one slot, so each script may touch them all.
     this.base = keys.reserved(`q:{${name}}:`);
-    this.keyList = ['ready', 'delayed', 'in_flight', 'dead', 'jobs', 'payloads', 'meta', 'wake'].map((part) => this.base + part);
+    this.keyList = ['ready', 'delayed', 'in_flight', 'dead', 'jobs', 'payloads', 'meta', 'waiters'].map((part) => this.base + part);
   }
 
-  /** The list a waiting claim blocks on; enqueue, nack and release push to it. */
-  get wakeKey(): string {
+  /** The channel waiting claims are woken on (see wake-ups.ts); named as the scripts name it. */
+  get wakeChannel(): string {
     return this.base + 'wake';
   }
 
@@ -114,10 +116,15 @@ export class Queue {
     return { jobId, duplicate: duplicate === 1 };
   }
 
-  /** Claims up to `count` jobs now; `nextDueMs` is when a delayed job or a visibility end falls due (null: none). */
-  async claim(count: number, visibilityMs: number, consumer: string): Promise<{ jobs: ClaimedJob[]; nextDueMs: number | null }> {
+  /**
+   * Claims up to `count` jobs now; `nextDueMs` is when a delayed job or a visibility end falls due
+   * (null: none). With `wait` (a waiter id and how long it still waits), a claim that gets nothing
+   * registers the caller as a waiting claim (see wake-ups.ts).
+   */
+  async claim(count: number, visibilityMs: number, consumer: string, wait?: { waiter: string; remainingMs: number }): Promise<{ jobs: ClaimedJob[]; nextDueMs: number | null }> {
     const receipts = Array.from({ length: count }, () => token(18));
-    const reply = (await this.run('mcpQueueClaim', [], [count, visibilityMs, consumer, ...receipts])) as (string | number)[];
+    const waiting = wait ? [wait.waiter, wait.remainingMs] : [];
+    const reply = (await this.run('mcpQueueClaim', [], [count, visibilityMs, consumer, ...receipts, ...waiting])) as (string | number)[];
     const jobs: ClaimedJob[] = [];
     for (let i = 2; i < reply.length; i += 6) {
       jobs.push({
@@ -148,6 +155,14 @@ export class Queue {
   async extend(jobId: string, receipt: string, visibilityMs: number): Promise<Held<{ visibleAt: number }>> {
     const [ok, value] = (await this.run('mcpQueueExtend', [], [jobId, receipt, visibilityMs])) as [number, string];
     return ok === 1 ? { held: true, visibleAt: Number(value) } : { held: false, state: value as JobState };
+  }
+
+  /**
+   * A waiting claim stops waiting: it leaves the waiter set, and if it was woken already (taken out
+   * of the set) for a job it will not claim, the next waiting claim is woken in its place.
+   */
+  async leaveWaiting(waiter: string): Promise<void> {
+    await this.run('mcpQueueLeave', [], [waiter]);
   }
 
   /** Makes claimed jobs ready again at once without counting the delivery; returns how many were still held. */

@@ -3,7 +3,7 @@ import type { KeySpace } from '../redis/keyspace.js';
 import type { ToolContext } from '../tools/context.js';
 import { newToken } from './lock.js';
 import { LuaScript, luaNowMs } from './script.js';
-import { luaWaiting, tryOrWait } from './wake-ups.js';
+import { luaWaiting, tryOrWait, wakeChannel } from './wake-ups.js';
 
 /**
  * A counting semaphore: at most `limit` holders at once. Holders are a sorted set of
@@ -11,27 +11,25 @@ import { luaWaiting, tryOrWait } from './wake-ups.js';
  * client's), so an expired holder is reclaimed by the next acquire or release
  * (ZREMRANGEBYSCORE) and a crashed agent cannot keep a slot. Keys share the `{name}` hash tag:
  *   semaphore:{name}          the holders;
- *   semaphore:{name}:wake     wake-ups for waiters, and
- *   semaphore:{name}:waiters  when each waiter will wake (see wake-ups.ts).
+ *   semaphore:{name}:waiters  when each waiter will wake (see wake-ups.ts);
+ * and one channel, semaphore:{name}:wake, on which waiters are woken.
  * The holders set expires when its last lease would, so an abandoned semaphore leaves nothing.
  */
 export interface SemaphoreKeys {
   holders: string;
-  wake: string;
   waiters: string;
+  /** A channel, not a key: wake-ups for waiters. */
+  wake: string;
 }
 
 export function semaphoreKeys(keys: KeySpace, name: string): SemaphoreKeys {
   const holders = keys.reserved(`semaphore:{${name}}`);
-  return { holders, wake: `${holders}:wake`, waiters: `${holders}:waiters` };
+  return { holders, waiters: `${holders}:waiters`, wake: wakeChannel(holders) };
 }
 
-/** Wake-ups kept at most: one per slot freed while nobody waited is plenty. */
-const maxWakeUps = 64;
-
-// KEYS: holders, wake, waiters. Every script first reclaims the slots of leases that ended.
+// KEYS: holders, waiters. Every script first reclaims the slots of leases that ended.
 const prelude = `${luaNowMs}
-${luaWaiting('KEYS[2]', 'KEYS[3]', maxWakeUps)}
+${luaWaiting('KEYS[2]', "KEYS[1] .. ':wake'")}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local function earliest_end()
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -39,7 +37,7 @@ local function earliest_end()
 end`;
 
 /**
- * ARGV: token, limit, ttl ms, how long the caller still waits (0: not at all).
+ * ARGV: token, limit, ttl ms, how long the caller still waits (0: not at all), the caller's waiter id.
  * Replies {1, holders} when acquired, else {0, holders, ms until the earliest lease ends}.
  */
 const acquireScript = new LuaScript<[0, number, number] | [1, number]>(
@@ -51,19 +49,21 @@ if holders >= limit then
   local frees_at = earliest_end()
   local waits = tonumber(ARGV[4])
   if waits > 0 then
-    register_waiter(ARGV[1], math.min(frees_at, now + waits))
-    wake_late(frees_at)
+    register_waiter(ARGV[5], math.min(frees_at, now + waits))
+    wake_late(frees_at, now)
   end
   return {0, holders, math.max(0, frees_at - now)}
 end
 local ttl = tonumber(ARGV[3])
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
-redis.call('ZREM', KEYS[3], ARGV[1])
+leave_waiting(ARGV[5])
 holders = holders + 1
 if holders >= limit then
-  redis.call('DEL', KEYS[2])
-  wake_late(earliest_end())
+  wake_late(earliest_end(), now)
+else
+  -- Slots are still free (several released at once, or leases ended): the next waiter may take one.
+  wake_one(now)
 end
 return {1, holders}`,
 );
@@ -73,16 +73,19 @@ const releaseScript = new LuaScript<[number, number]>(
   'mcpSemaphoreRelease',
   `${prelude}
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {0, redis.call('ZCARD', KEYS[1])} end
-wake_one()
+wake_one(now)
 return {1, redis.call('ZCARD', KEYS[1])}`,
 );
 
-// ARGV: limit.
-const passOnScript = new LuaScript<number>(
-  'mcpSemaphorePassOn',
+/**
+ * ARGV: waiter id, limit. A waiter that stops waiting leaves the set; one that was woken already
+ * (taken out of the set) hands the wake-up on to the next waiter, if a slot is free.
+ */
+const leaveScript = new LuaScript<number>(
+  'mcpSemaphoreLeave',
   `${prelude}
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
-wake_one()
+if leave_waiting(ARGV[1]) == 1 or redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+wake_one(now)
 return 1`,
 );
 
@@ -104,10 +107,10 @@ export async function acquireSemaphore(ctx: ToolContext, request: SemaphoreReque
   const keys = semaphoreKeys(ctx.keys, request.name);
   const token = newToken();
   return tryOrWait<SemaphoreAcquireResult>(ctx, {
-    wakeKey: keys.wake,
+    channel: keys.wake,
     waitMs: request.waitMs,
-    async attempt(remainingMs) {
-      const reply = await acquireScript.run(ctx.redis, allKeys(keys), [token, request.limit, request.ttlMs, remainingMs]);
+    async attempt(waiter, remainingMs) {
+      const reply = await acquireScript.run(ctx.redis, allKeys(keys), [token, request.limit, request.ttlMs, remainingMs, waiter]);
       if (reply[0] === 1) return { done: true, value: { acquired: true, token, holders: reply[1], ttl_ms: request.ttlMs } };
       return { done: false, retryInMs: reply[2], value: { acquired: false, token: null, holders: reply[1], ttl_ms: null } };
     },
@@ -115,11 +118,8 @@ export async function acquireSemaphore(ctx: ToolContext, request: SemaphoreReque
       const [, holders] = await releaseScript.run(ctx.redis, allKeys(keys), [token]);
       return { acquired: false, token: null, holders, ttl_ms: null };
     },
-    async leave() {
-      await ctx.redis.zrem(keys.waiters, token);
-    },
-    async passOn() {
-      await passOnScript.run(ctx.redis, allKeys(keys), [request.limit]);
+    async leave(waiter) {
+      await leaveScript.run(ctx.redis, allKeys(keys), [waiter, request.limit]);
     },
   });
 }
@@ -131,5 +131,5 @@ export async function releaseSemaphore(redis: RedisClient, keys: SemaphoreKeys, 
 }
 
 function allKeys(keys: SemaphoreKeys): string[] {
-  return [keys.holders, keys.wake, keys.waiters];
+  return [keys.holders, keys.waiters];
 }

@@ -18,7 +18,7 @@ import { timeUntilOk } from '../helpers/workload.js';
  * The coordination tools at their edges, against the built CLI: keys of another type, names and
  * keys that do not exist, bounds, and waits that end, are cancelled (MCP notifications/cancelled,
  * a REST client going away) or meet a Redis restart. One server and one Redis for the file; the
- * Redis is this file's own, so its count of blocked clients is ours alone.
+ * Redis is this file's own, so its count of blocked clients is ours alone (and stays 0: waits hold no connection).
  */
 let redis: RedisProcess;
 let server: HttpCliProcess;
@@ -65,6 +65,15 @@ const scriptCalls = async () => {
 };
 
 const blockedClients = async () => Number(/blocked_clients:(\d+)/.exec(await check.info('clients'))![1]);
+
+/**
+ * Waiters registered on the lock and the semaphore of this name. A waiter holds no connection
+ * (it listens through the server's one subscriber), so it is seen here, never as a blocked client.
+ */
+async function waitingOn(name: string): Promise<number> {
+  expect(await blockedClients()).toBe(0);
+  return (await check.zcard(`__mcp:lock:{${name}}:waiters`)) + (await check.zcard(`__mcp:semaphore:{${name}}:waiters`));
+}
 
 describe('keys of another type', () => {
   const name = uniqueKey('other-type');
@@ -216,10 +225,10 @@ describe('waits', () => {
     const held = await hold(name);
     const controller = new AbortController();
     const call = mcp.callTool({ name: tool, arguments: args(name) }, undefined, { signal: controller.signal, timeout: 30_000 }).catch((error: Error) => error);
-    await waitUntil(async () => (await blockedClients()) === 1, 'the waiter blocks');
+    await waitUntil(async () => (await waitingOn(name)) === 1, 'the waiter blocks');
     controller.abort();
     expect(await call).toBeInstanceOf(Error);
-    await waitUntil(async () => (await blockedClients()) === 0, 'the cancelled waiter is unblocked', 5000);
+    await waitUntil(async () => (await waitingOn(name)) === 0, 'the cancelled waiter is unblocked', 5000);
     // Freed now, the slot stays free: nobody is left waiting for it.
     await held.free();
     expect(await held.isFree()).toBe(true);
@@ -233,16 +242,16 @@ describe('waits', () => {
     const req = request({ host: base.hostname, port: base.port, method: sent.method, path: sent.path, headers: { 'content-type': 'application/json' } });
     req.on('error', () => undefined);
     req.end(sent.body);
-    await waitUntil(async () => (await blockedClients()) === 1, 'the waiter blocks');
+    await waitUntil(async () => (await waitingOn(name)) === 1, 'the waiter blocks');
     req.destroy();
-    await waitUntil(async () => (await blockedClients()) === 0, 'the abandoned waiter is unblocked', 5000);
+    await waitUntil(async () => (await waitingOn(name)) === 0, 'the abandoned waiter is unblocked', 5000);
   });
 
   it('a release wakes a waiter, which gets the next fencing token', async () => {
     const name = uniqueKey('woken');
     const token = await holdLock(name);
     const waiter = ok('redis_lock_acquire', { name, wait_ms: 20_000 });
-    await waitUntil(async () => (await blockedClients()) === 1, 'the waiter blocks');
+    await waitUntil(async () => (await waitingOn(name)) === 1, 'the waiter blocks');
     await ok('redis_lock_release', { name, token });
     expect(await waiter).toMatchObject({ acquired: true, fencing_token: 2 });
   });
@@ -259,9 +268,9 @@ describe('waits', () => {
     const name = uniqueKey('shorter-holder');
     const token = await holdLock(name);
     const first = ok('redis_lock_acquire', { name, ttl_ms: 200, wait_ms: 20_000, owner: 'short' });
-    await waitUntil(async () => (await blockedClients()) === 1, 'the first waiter blocks');
+    await waitUntil(async () => (await waitingOn(name)) === 1, 'the first waiter blocks');
     const second = ok('redis_lock_acquire', { name, wait_ms: 20_000, owner: 'second' });
-    await waitUntil(async () => (await blockedClients()) === 2, 'the second waiter blocks');
+    await waitUntil(async () => (await waitingOn(name)) === 2, 'the second waiter blocks');
     await ok('redis_lock_release', { name, token });
     expect(await first).toMatchObject({ acquired: true, fencing_token: 2 });
     // The short lease ends unreleased; the second waiter takes over.
@@ -273,7 +282,7 @@ describe('waits', () => {
     const name = uniqueKey('renewed-shorter');
     const token = await holdLock(name);
     const waiter = ok('redis_lock_acquire', { name, wait_ms: 20_000, owner: 'waiter' });
-    await waitUntil(async () => (await blockedClients()) === 1, 'the waiter blocks');
+    await waitUntil(async () => (await waitingOn(name)) === 1, 'the waiter blocks');
     expect(await ok('redis_lock_renew', { name, token, ttl_ms: 200 })).toMatchObject({ renewed: true });
     await waitUntil(async () => (await ok('redis_lock_status', { name })).owner === 'waiter', 'the waiter takes the lock', sleepsOut);
     expect(await waiter).toMatchObject({ acquired: true, fencing_token: 2 });
@@ -286,7 +295,7 @@ describe('waits', () => {
     const [seconds] = await check.time();
     await check.zadd(`__mcp:lock:{${name}}:waiters`, Number(seconds) * 1000 + 20_000, 'ghost');
     const waiter = ok('redis_lock_acquire', { name, wait_ms: 10_000, owner: 'waiter' });
-    await waitUntil(async () => (await blockedClients()) === 1, 'the waiter blocks');
+    await waitUntil(async () => (await waitingOn(name)) === 2, 'the waiter blocks');
     const scriptsBefore = await scriptCalls();
     // The lease is renewed shorter: the ghost looks late, every waiter is told once, and the ghost is not counted again.
     expect(await ok('redis_lock_renew', { name, token, ttl_ms: 300 })).toMatchObject({ renewed: true });
@@ -299,12 +308,12 @@ describe('waits', () => {
     const name = uniqueKey('shorter-slot');
     const { token } = await ok('redis_semaphore_acquire', { name, limit: 1, ttl_ms: 60_000 });
     const first = ok('redis_semaphore_acquire', { name, limit: 1, ttl_ms: 200, wait_ms: 20_000 });
-    await waitUntil(async () => (await blockedClients()) === 1, 'the first waiter blocks');
+    await waitUntil(async () => (await waitingOn(name)) === 1, 'the first waiter blocks');
     const second = ok('redis_semaphore_acquire', { name, limit: 1, ttl_ms: 60_000, wait_ms: 20_000 });
-    await waitUntil(async () => (await blockedClients()) === 2, 'the second waiter blocks');
+    await waitUntil(async () => (await waitingOn(name)) === 2, 'the second waiter blocks');
     await ok('redis_semaphore_release', { name, token });
     expect(await first).toMatchObject({ acquired: true });
-    await waitUntil(async () => (await blockedClients()) === 0, 'the second waiter takes the slot', sleepsOut);
+    await waitUntil(async () => (await waitingOn(name)) === 0, 'the second waiter takes the slot', sleepsOut);
     expect(await second).toMatchObject({ acquired: true, holders: 1 });
   });
 
@@ -312,7 +321,7 @@ describe('waits', () => {
     const name = uniqueKey('restart');
     const token = await holdLock(name);
     const waiter = rest.call('redis_lock_acquire', { name, wait_ms: 20_000 });
-    await waitUntil(async () => (await blockedClients()) === 1, 'the waiter blocks');
+    await waitUntil(async () => (await waitingOn(name)) === 1, 'the waiter blocks');
     await redis.stop();
     const outcome = await waiter;
     expect(outcome.ok ? 'ok' : outcome.code).toBe('REDIS_NOT_CONNECTED');
