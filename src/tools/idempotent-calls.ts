@@ -31,6 +31,16 @@ export function checkIdempotencyKey(value: unknown): string {
   throw new AppError('INVALID_PARAMS', `Invalid arguments: idempotency_key: ${message}`, { issues: [{ field: 'idempotency_key', message }] });
 }
 
+/**
+ * Whose records a key names: with bearer tokens, each credential has keys of its own, so another
+ * tenant cannot fish for its cached answers by guessing keys (calls on one token, from any
+ * connection or instance, still share them). Without tokens every client of the namespace shares
+ * the keys. The caller's text is `credential:<hex digest>` (caller-shares.ts).
+ */
+export function idempotencyScope(caller: string | undefined): string {
+  return caller?.startsWith('credential:') ? `${caller.slice('credential:'.length, 'credential:'.length + 32)}:` : '';
+}
+
 /** JSON with object members in sorted order, so equal arguments give equal text. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
@@ -64,8 +74,10 @@ export class IdempotentCalls {
     idempotencyKey: string,
     runMs: number,
     execute: () => Promise<Record<string, unknown>>,
+    caller?: string,
   ): Promise<Record<string, unknown>> {
-    const claim = await this.store.claim(idempotencyKey, callFingerprint(tool, args), runMs);
+    const record = idempotencyScope(caller) + idempotencyKey;
+    const claim = await this.store.claim(record, callFingerprint(tool, args), runMs);
     const details = { idempotency_key: idempotencyKey };
     switch (claim.kind) {
       case 'mismatch':
@@ -99,13 +111,13 @@ export class IdempotentCalls {
       value = await execute();
     } catch (error) {
       const failure = toAppError(error);
-      const settle = uncertain.has(failure.code) ? this.store.markUnknown(idempotencyKey, claimId) : this.store.release(idempotencyKey, claimId);
+      const settle = uncertain.has(failure.code) ? this.store.markUnknown(record, claimId) : this.store.release(record, claimId);
       await settle.catch((settleError: Error) => this.log.warn({ err: settleError.message, tool }, 'could not settle an idempotency key after a failed call'));
       throw failure;
     }
     const json = JSON.stringify(value);
     await this.store
-      .complete(idempotencyKey, claimId, Buffer.byteLength(json) <= maxKeptResultBytes ? json : null)
+      .complete(record, claimId, Buffer.byteLength(json) <= maxKeptResultBytes ? json : null)
       .catch((error: Error) => this.log.warn({ err: error.message, tool }, 'could not keep the result of an idempotent call'));
     return value;
   }

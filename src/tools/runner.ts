@@ -34,6 +34,8 @@ const claimMarginMs = 1000;
 /** Callers whose contexts are kept; beyond, the kept ones are dropped and made again on use. */
 const maxCallerContexts = 1024;
 
+const noWait = (): void => undefined;
+
 /** The wait a call asked for, in ms, from the input field its tool names (0 when absent). */
 function waitMsOf(input: Record<string, unknown>, waitsFor: string): number {
   const waitMs = input[waitsFor];
@@ -130,7 +132,7 @@ export class ToolRunner {
     if (status !== 'ready') throw notConnected(status);
     if (this.replicaAcks && !tools[name].annotations.readOnlyHint) return this.replicated(this.replicaAcks, name, input, started, signal, key, context);
     if (key === undefined) return this.execute(name, input, started, signal, context);
-    return this.idempotent.run(name, input, key, this.longestRunMs(name, input), () => this.execute(name, input, performance.now(), signal, context));
+    return this.idempotent.run(name, input, key, this.longestRunMs(name, input), () => this.execute(name, input, performance.now(), signal, context), context.caller);
   }
 
   /**
@@ -167,8 +169,13 @@ export class ToolRunner {
     const value =
       key === undefined
         ? await this.execute(name, input, started, signal, call.context)
-        : await this.idempotent.run(name, input, key, this.longestRunMs(name, input) + acks.settings.timeoutMs, () =>
-            this.execute(name, input, performance.now(), signal, call.context),
+        : await this.idempotent.run(
+            name,
+            input,
+            key,
+            this.longestRunMs(name, input) + acks.settings.timeoutMs,
+            () => this.execute(name, input, performance.now(), signal, call.context),
+            context.caller,
           );
     await call.confirm();
     return value;
@@ -205,10 +212,13 @@ export class ToolRunner {
     context: ToolContext,
   ): Promise<Record<string, unknown>> {
     const waitMs = waitMsOf(input, waitsFor);
-    // Beyond its share of waiting calls a client is refused (SERVER_BUSY), so it cannot take them all.
-    const release = context.shares.waitingCalls.take(context.caller);
+    // Beyond its share of waiting calls a client is refused (SERVER_BUSY), so it cannot take them
+    // all. A call asking for no wait answers at once: it is not counted.
+    const release = waitMs > 0 ? context.shares.waitingCalls.take(context.caller) : noWait;
     const controller = new AbortController();
     const abort = () => controller.abort();
+    // Already aborted (cancelled at once, or a shutdown under way): the handler answers without waiting.
+    if (signal?.aborted) controller.abort();
     signal?.addEventListener('abort', abort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     const overdue = new Promise<never>((_, reject) => {

@@ -270,6 +270,18 @@ describe('a hostile tenant aims every tool at state that is not its own', () => 
     }
   });
 
+  it("another token's idempotency key runs afresh instead of answering the victim's cached result", async () => {
+    const attacker = await connectRest(server.baseUrl, bearer(tokens.attacker));
+    try {
+      const retried = await attacker.call('redis_set', { key: 'victim-scratch', value: 'next', get: true }, { idempotencyKey: 'victim-idem-1' });
+      expect(retried).toMatchObject({ ok: true, value: { key: 'victim-scratch' } });
+      expect(JSON.stringify(retried)).not.toContain(secrets[3]);
+    } finally {
+      await attacker.close();
+      await observer.del('victim-scratch');
+    }
+  });
+
   it('a key prefix is a namespace: agent1 never reaches agent10', async () => {
     await observer.set('agent10:secret', 'not yours');
     const tenant = await startHttpCli(['--redis-url', redis.url, '--key-prefix', 'agent1']);
