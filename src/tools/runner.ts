@@ -132,7 +132,7 @@ export class ToolRunner {
     if (status !== 'ready') throw notConnected(status);
     if (this.replicaAcks && !tools[name].annotations.readOnlyHint) return this.replicated(this.replicaAcks, name, input, started, signal, key, context);
     if (key === undefined) return this.execute(name, input, started, signal, context);
-    return this.idempotent.run(name, input, key, this.longestRunMs(name, input), () => this.execute(name, input, performance.now(), signal, context));
+    return this.idempotent.run(name, input, key, this.longestRunMs(name, input), () => this.execute(name, input, performance.now(), signal, context), context.caller);
   }
 
   /**
@@ -169,8 +169,13 @@ export class ToolRunner {
     const value =
       key === undefined
         ? await this.execute(name, input, started, signal, call.context)
-        : await this.idempotent.run(name, input, key, this.longestRunMs(name, input) + acks.settings.timeoutMs, () =>
-            this.execute(name, input, performance.now(), signal, call.context),
+        : await this.idempotent.run(
+            name,
+            input,
+            key,
+            this.longestRunMs(name, input) + acks.settings.timeoutMs,
+            () => this.execute(name, input, performance.now(), signal, call.context),
+            context.caller,
           );
     await call.confirm();
     return value;
@@ -212,6 +217,8 @@ export class ToolRunner {
     const release = waitMs > 0 ? context.shares.waitingCalls.take(context.caller) : noWait;
     const controller = new AbortController();
     const abort = () => controller.abort();
+    // Already aborted (cancelled at once, or a shutdown under way): the handler answers without waiting.
+    if (signal?.aborted) controller.abort();
     signal?.addEventListener('abort', abort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     const overdue = new Promise<never>((_, reject) => {
