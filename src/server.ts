@@ -286,6 +286,8 @@ export class RedisMCPServer {
         requestTimeoutMs: this.config.requestTimeoutSec * 1000,
         maxClients: this.config.maxClients,
         maxSessions: this.config.maxSessions,
+        maxSessionsPerClient: this.config.maxSessionsPerClient,
+        maxEventStoreBytes: this.config.maxEventStoreBytes,
         wsIdleTimeoutMs: this.config.wsIdleTimeoutSec * 1000,
         wsPingIntervalMs: this.config.wsPingIntervalSec * 1000,
         maxQueuedBytes: this.config.maxQueuedBytes,

@@ -68,6 +68,10 @@ export interface EdgeLimits {
   maxClients: number;
   /** /mcp sessions open at once; beyond: initialize answered 503. */
   maxSessions: number;
+  /** /mcp sessions one client (bearer token, or address without tokens) holds; undefined: a quarter of maxSessions. */
+  maxSessionsPerClient: number | undefined;
+  /** Bytes of /mcp SSE events kept in Redis, all sessions together (each gets maxEventStoreBytes / maxSessions). */
+  maxEventStoreBytes: number;
   /** A WebSocket that sends nothing (no call running) this long is closed. */
   wsIdleTimeoutMs: number;
   /** WebSocket ping period; a ping unanswered by the next drops the connection. */
@@ -84,12 +88,17 @@ const defaultEdges: EdgeLimits = {
   requestTimeoutMs: 30_000,
   maxClients: 1000,
   maxSessions: 1000,
+  maxSessionsPerClient: undefined,
+  maxEventStoreBytes: 64 * 1024 * 1024,
   wsIdleTimeoutMs: 300_000,
   wsPingIntervalMs: 30_000,
   maxQueuedBytes: 8 * 1024 * 1024,
   maxCallsInFlight: 64,
   lingerMs: 1000,
 };
+
+/** Methods whose request body is optional. */
+const bodyOptional: ReadonlySet<string> = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 
 /**
  * One log line per request, when it completes (Fastify's default writes two, and whole objects).
@@ -155,6 +164,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Every body here is JSON; without this, text/plain would reach the tools as a bare string.
   app.removeContentTypeParser('text/plain');
+  // A request whose body is optional (GET, DELETE, ...) may say it is JSON and send none: no body,
+  // not a parse error. A POST or PUT with an empty body stays one.
+  const parseJson = app.getDefaultJsonParser('ignore', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && bodyOptional.has(request.method)) return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
 
   // Registered before the surfaces so it runs first on close: stop accepting connections, let
   // calls in flight answer (bounded), and only then let the surfaces close sessions and sockets.
@@ -187,7 +204,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (surfaces === 'all') {
     await app.register(rest, { runner });
     await app.register(feedStreams, { runner, subscriptions: options.subscriptions });
-    await app.register(mcpHttp, { runner, metrics, redis, keys: options.keys, idleTimeoutMs: options.sessionIdleTimeoutSec * 1000, maxSessions: edges.maxSessions, bindToToken: (options.authTokens ?? []).length > 0 });
+    await app.register(mcpHttp, { runner, metrics, redis, keys: options.keys, idleTimeoutMs: options.sessionIdleTimeoutSec * 1000, maxSessions: edges.maxSessions, maxSessionsPerClient: edges.maxSessionsPerClient, maxEventStoreBytes: edges.maxEventStoreBytes, bindToToken: (options.authTokens ?? []).length > 0 });
     await app.register(ws, {
       runner,
       metrics,

@@ -270,6 +270,35 @@ describe('a hostile tenant aims every tool at state that is not its own', () => 
     }
   });
 
+  it('resources and completions neither read nor name the reserved namespace', async () => {
+    const transport = new StreamableHTTPClientTransport(new URL(`${server.baseUrl}/mcp`), { requestInit: { headers: bearer(tokens.attacker) } });
+    const attacker = new Client({ name: 'attacker', version: '1.0.0' });
+    await attacker.connect(transport);
+    try {
+      const names = protectedTargets().filter((name) => name.startsWith(reservedRoot));
+      for (const name of names) {
+        await expect(attacker.readResource({ uri: `redis://key/${encodeURIComponent(name)}` }), name).rejects.toThrow(/reserved namespace/);
+      }
+      const listed: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await attacker.listResources(cursor === undefined ? {} : { cursor });
+        listed.push(...page.resources.map((resource) => decodeURIComponent(resource.uri)));
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      expect(listed.filter((uri) => uri.includes(reservedRoot))).toEqual([]);
+      // The victim's queue is a resource like any other: named by its name, never by its keys.
+      expect(listed).toContain('redis://queue/victim-q');
+      for (const typed of ['_', '__', reservedRoot, '__mcp:lock']) {
+        const completed = await attacker.complete({ ref: { type: 'ref/resource', uri: 'redis://key/{key}' }, argument: { name: 'key', value: typed } });
+        expect(completed.completion.values.filter((value) => value.startsWith('__')), typed).toEqual([]);
+      }
+    } finally {
+      await transport.terminateSession().catch(() => undefined);
+      await attacker.close();
+    }
+  });
+
   it("another token's idempotency key runs afresh instead of answering the victim's cached result", async () => {
     const attacker = await connectRest(server.baseUrl, bearer(tokens.attacker));
     try {
