@@ -65,6 +65,10 @@ export interface Config {
   maxClients: number;
   /** Most Streamable HTTP (/mcp) sessions open at once. */
   maxSessions: number;
+  /** Most /mcp sessions one client (bearer token, or address without tokens) holds; undefined: a quarter of maxSessions. */
+  maxSessionsPerClient: number | undefined;
+  /** Bytes of /mcp SSE events kept in Redis for clients that resume, all sessions together. */
+  maxEventStoreBytes: number;
   /** Bytes of answers one WebSocket client may leave unread before the server stops reading its requests. */
   maxQueuedBytes: number;
   /** Calls one WebSocket client may have running at once before the server stops reading its requests. */
@@ -155,6 +159,8 @@ export const optionSpecs: readonly OptionSpec[] = [
   { key: 'rateLimit', flag: 'rate-limit', env: 'MCP_RATE_LIMIT', kind: 'integer', min: 1, max: 1_000_000, default: undefined, help: 'Requests per minute allowed per client address on /mcp, /v1 and WebSocket upgrades; more answer 429 RATE_LIMITED. Unset: no limit.' },
   { key: 'requestTimeoutSec', flag: 'request-timeout', env: 'MCP_REQUEST_TIMEOUT', kind: 'integer', min: 1, max: 3600, default: 30, help: 'Seconds a client has to send a whole HTTP request (headers and body); a slower one is answered 408 and its connection closed.' },
   { key: 'maxClients', flag: 'max-clients', env: 'MCP_MAX_CLIENTS', kind: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Most client connections (HTTP and WebSocket) open at once; a request on a connection beyond it is answered 503 and the connection closed.' },
+  { key: 'maxSessionsPerClient', flag: 'max-sessions-per-client', env: 'MCP_MAX_SESSIONS_PER_CLIENT', kind: 'integer', min: 1, max: 1_000_000, default: undefined, help: 'Most Streamable HTTP (/mcp) sessions one client holds: one bearer token, or one address when no token is asked for; an initialize beyond it is answered 503 SERVER_BUSY. Unset: a quarter of --max-sessions.' },
+  { key: 'maxEventStoreBytes', flag: 'max-event-store-bytes', env: 'MCP_MAX_EVENT_STORE_BYTES', kind: 'integer', min: 0, max: 64 * 1024 * 1024 * 1024, default: 64 * 1024 * 1024, help: 'Bytes of Streamable HTTP (/mcp) events kept in Redis for clients that resume a stream, all sessions together; each session keeps its share (this / --max-sessions), oldest events dropped first. A larger event is delivered but not kept.' },
   { key: 'maxSessions', flag: 'max-sessions', env: 'MCP_MAX_SESSIONS', kind: 'integer', min: 1, max: 1_000_000, default: 1000, help: 'Most Streamable HTTP (/mcp) sessions open at once; an initialize beyond it is answered 503 until one closes or expires.' },
   { key: 'wsIdleTimeoutSec', flag: 'ws-idle-timeout', env: 'MCP_WS_IDLE_TIMEOUT', kind: 'integer', min: 1, max: 7 * 24 * 3600, default: 300, help: 'Seconds a WebSocket connection may go without sending a message, with no call running, before it is closed (1001).' },
   { key: 'wsPingIntervalSec', flag: 'ws-ping-interval', env: 'MCP_WS_PING_INTERVAL', kind: 'integer', min: 1, max: 3600, default: 30, help: 'Seconds between WebSocket pings; a client that has not answered one ping by the next is disconnected.' },

@@ -11,7 +11,7 @@ export interface EventStreamOptions {
   channel: string;
   /** The client's Last-Event-ID: the stream to resume and where; none opens the session's standalone stream. */
   lastEventId?: string;
-  /** Send a priming event (an id, no data), as the SDK does for clients of protocol 2025-11-25 and later. */
+  /** Send a priming event (an id, no data) for clients of protocol 2025-11-25 and later. */
   priming: boolean;
   keepAliveMs: number;
 }
@@ -88,7 +88,11 @@ export async function serveEventStream(res: ServerResponse, options: EventStream
     'mcp-session-id': options.sessionId,
   });
   res.once('close', end);
-  if (!resumed && options.priming) res.write(`id: ${stream}/${last}\ndata: \n\n`);
+  // The priming event is an id and an empty data field, as the spec asks. An SSE client never
+  // dispatches an event whose data is empty, whatever its type: it only takes the id. It is named
+  // all the same, so that clients that hand every unnamed ("message") event to a JSON parser skip
+  // it instead of reporting a parse error (the Vercel AI SDK does).
+  if (!resumed && options.priming) res.write(`event: priming\nid: ${stream}/${last}\ndata: \n\n`);
   else res.flushHeaders();
   for (const event of stored) write(event);
   const early = pending;

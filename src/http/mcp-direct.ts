@@ -1,6 +1,7 @@
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyRequest } from 'fastify';
-import { isToolCallRequest } from '../mcp/jsonrpc.js';
+import { isToolCallRequest, readParsed } from '../mcp/jsonrpc.js';
 import type { PlainToolCall, ToolServer } from '../mcp/server-factory.js';
 import { callerOf } from './caller.js';
 
@@ -24,4 +25,67 @@ export function directToolCall(request: FastifyRequest, server: ToolServer): Pla
   if (version !== undefined && (typeof version !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(version))) return undefined;
   const body = request.body;
   return isToolCallRequest(body) ? server.plainCall(body, callerOf(request)) : undefined;
+}
+
+/**
+ * Requests answered at once from what the server already holds, whose answers no client could
+ * want to resume: a lost answer is had again by asking again. POSTed alone, they are answered as
+ * one JSON body (application/json) and never stored in the session's event stream in Redis.
+ */
+const plainMethods: ReadonlySet<string> = new Set(['ping', 'tools/list', 'resources/list', 'resources/templates/list', 'prompts/list']);
+
+/** Headers the Streamable HTTP transport would accept for a POST: Accept lists both types, the body is JSON, the version is supported. */
+function acceptablePost(request: FastifyRequest): boolean {
+  const { accept, 'content-type': contentType } = request.headers;
+  if (contentType !== 'application/json' || !accept?.includes('application/json') || !accept.includes('text/event-stream')) return false;
+  const version = request.headers['mcp-protocol-version'];
+  return version === undefined || (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version));
+}
+
+/** A POST holding one request of a plain method (see plainMethods), with acceptable headers, or undefined. */
+export function directPlainRequest(request: FastifyRequest): (JSONRPCRequest & { id: RequestId }) | undefined {
+  const body = request.body as Record<string, unknown> | null | undefined;
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof body.method !== 'string' || !plainMethods.has(body.method)) return undefined;
+  if (!acceptablePost(request)) return undefined;
+  const { message } = readParsed(body);
+  return message && 'method' in message && 'id' in message ? (message as JSONRPCRequest & { id: RequestId }) : undefined;
+}
+
+/**
+ * Requests of one session answered through its MCP server but not through the SDK transport's
+ * event streams: the request is handed to the server as the transport would hand it, and its
+ * answer, when the server sends it, is taken here instead of being written to an SSE stream
+ * (and stored). Everything else the server sends goes to the transport as before.
+ */
+export class DirectAnswers {
+  private readonly pending = new Map<RequestId, (answer: JSONRPCMessage) => void>();
+
+  constructor(private readonly transport: Transport) {
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => {
+      if ('id' in message && message.id !== undefined && ('result' in message || 'error' in message)) {
+        const take = this.pending.get(message.id);
+        if (take) {
+          this.pending.delete(message.id);
+          take(message);
+          return Promise.resolve();
+        }
+      }
+      return send(message, options);
+    };
+    const onclose = transport.onclose;
+    transport.onclose = () => {
+      for (const [id, take] of this.pending) take({ jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'Connection closed: the session ended before it answered.' } });
+      this.pending.clear();
+      onclose?.();
+    };
+  }
+
+  /** The server's answer to the request; undefined when a request with its id is already waiting here (it then takes the transport's path). */
+  ask(message: JSONRPCRequest & { id: RequestId }, extra: MessageExtraInfo): Promise<JSONRPCMessage> | undefined {
+    if (this.pending.has(message.id) || !this.transport.onmessage) return undefined;
+    const answer = new Promise<JSONRPCMessage>((resolve) => this.pending.set(message.id, resolve));
+    this.transport.onmessage(message, extra);
+    return answer;
+  }
 }

@@ -4,17 +4,19 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { ErrorCode, isInitializeRequest, SUPPORTED_PROTOCOL_VERSIONS, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { RedisClient } from '../redis/client.js';
 import type { Metrics } from '../metrics.js';
 import { trimInitialize } from '../mcp/client-declaration.js';
 import { errorAnswer, readParsed, requestIdOf, type JSONRPCErrorAnswer } from '../mcp/jsonrpc.js';
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { replayInitialize } from '../mcp/revive-transport.js';
 import { answerText, createMcpServer, type PlainToolCall, type ToolServer } from '../mcp/server-factory.js';
 import { KeySpace } from '../redis/keyspace.js';
 import type { ToolRunner } from '../tools/runner.js';
 import { tokenDigest } from './auth.js';
 import { serveEventStream } from './event-stream.js';
-import { directToolCall } from './mcp-direct.js';
+import { DirectAnswers, directPlainRequest, directToolCall } from './mcp-direct.js';
 import { RedisEventStore } from './redis-event-store.js';
 import { SessionBus } from './session-bus.js';
 import { recordTtlMs, SessionCache, type Session } from './session-cache.js';
@@ -28,13 +30,17 @@ export interface McpHttpOptions {
   idleTimeoutMs: number;
   /** Most sessions open at once; an initialize beyond it is answered 503. */
   maxSessions: number;
+  /** Most sessions one client (bearer token, or address without tokens) holds here; default: a quarter of maxSessions. */
+  maxSessionsPerClient?: number;
   /** Bearer tokens are asked for: a session answers only to the token that opened it. */
   bindToToken: boolean;
   /** Where sessions and their events are kept, so that every server instance can serve every session. */
   redis: RedisClient;
   keys?: KeySpace;
-  /** Most SSE events kept per session for clients that resume (approximately). */
+  /** Most SSE events kept per session for clients that resume. */
   maxEventsPerSession?: number;
+  /** Bytes of SSE events kept in Redis for all the sessions of this instance together; each session gets an equal share. */
+  maxEventStoreBytes?: number;
   /** SSE keep-alive comment period on GET streams. */
   keepAliveMs?: number;
 }
@@ -47,8 +53,39 @@ function rawRpcError(res: ServerResponse, status: number, code: number, message:
 }
 
 /** A JSON-RPC error sent as plain JSON, as the Streamable HTTP spec expects outside a session stream. */
-function rpcError(reply: FastifyReply, status: number, code: number, message: string, id: RequestId | null = null): FastifyReply {
-  return reply.code(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id });
+function rpcError(reply: FastifyReply, status: number, code: number, message: string, id: RequestId | null = null, data?: Record<string, unknown>): FastifyReply {
+  return reply.code(status).type('application/json').send({ jsonrpc: '2.0', error: data ? { code, message, data } : { code, message }, id });
+}
+
+/** Default bytes of stored SSE events, all sessions of an instance together. */
+export const defaultMaxEventStoreBytes = 64 * 1024 * 1024;
+
+/** What answerAsJson reaches in the SDK transport (private fields of SDK 1.32). */
+interface JsonSwitch {
+  _enableJsonResponse: boolean;
+  _streamMapping?: Map<string, { resolveJson?: unknown }>;
+}
+
+/**
+ * Has the SDK transport answer one POST as JSON: the SDK answers POSTs as JSON or as event streams
+ * for a whole transport, chosen by `_enableJsonResponse` of the transport a Node
+ * StreamableHTTPServerTransport wraps (`_webStandardTransport`, SDK 1.32; see revive-transport.ts).
+ * Only for a transport nothing else can reach meanwhile (a new session's, during its initialize).
+ * In JSON mode the SDK never forgets the answered request's entry, whose closure holds the whole
+ * parsed body: it is removed here. If an SDK upgrade renamed these fields, the POST is answered as
+ * an event stream as before (test/e2e/http-mcp.test.ts then fails).
+ */
+async function answerAsJson(transport: StreamableHTTPServerTransport, handle: () => Promise<void>): Promise<void> {
+  const inner = (transport as unknown as { _webStandardTransport?: WebStandardStreamableHTTPServerTransport })._webStandardTransport as unknown as Partial<JsonSwitch> | undefined;
+  if (typeof inner?._enableJsonResponse !== 'boolean') return handle();
+  inner._enableJsonResponse = true;
+  try {
+    await handle();
+  } finally {
+    inner._enableJsonResponse = false;
+    const streams = inner._streamMapping;
+    if (streams instanceof Map) for (const [streamId, stream] of streams) if (stream.resolveJson) streams.delete(streamId);
+  }
 }
 
 /** The answer to a POST body holding something other than JSON-RPC messages (a batch: the first such member), or undefined. */
@@ -59,6 +96,32 @@ function invalidMessage(body: unknown): JSONRPCErrorAnswer | undefined {
     if (error) return error;
   }
   return undefined;
+}
+
+const primingName = new TextEncoder().encode('event: priming\n');
+
+/**
+ * Names the priming event the SDK transport writes first on a POST's event stream (an id and an
+ * empty data field), as event-stream.ts names its own: an SSE client never dispatches an event
+ * with empty data, whatever its type, so nothing changes for it; clients that hand every unnamed
+ * event to a JSON parser skip a named one instead of reporting a parse error. The SDK's
+ * `writePrimingEvent(controller, encoder, streamId, protocolVersion)` (SDK 1.32) enqueues the event
+ * as one chunk; the name is enqueued just before it. Left as it is if an SDK upgrade renamed it.
+ */
+function namePrimingEvents(transport: StreamableHTTPServerTransport): void {
+  type Writer = (controller: ReadableStreamDefaultController<Uint8Array>, ...rest: unknown[]) => Promise<void>;
+  const inner = (transport as unknown as { _webStandardTransport?: { writePrimingEvent?: Writer } })._webStandardTransport;
+  const write = inner?.writePrimingEvent;
+  if (!inner || typeof write !== 'function') return;
+  inner.writePrimingEvent = (controller, ...rest) => {
+    const named = {
+      enqueue(chunk: Uint8Array) {
+        controller.enqueue(primingName);
+        controller.enqueue(chunk);
+      },
+    } as ReadableStreamDefaultController<Uint8Array>;
+    return write.call(inner, named, ...rest);
+  };
 }
 
 /** Every session this instance may hold is busy. */
@@ -95,10 +158,13 @@ function sameOwner(session: Buffer | undefined, presented: Buffer | undefined): 
  */
 async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Promise<void> {
   const { runner, metrics, idleTimeoutMs, maxSessions, bindToToken, redis } = options;
+  const maxPerClient = Math.min(maxSessions, options.maxSessionsPerClient ?? Math.max(1, Math.floor(maxSessions / 4)));
   const keys = options.keys ?? new KeySpace();
   const ttlMs = recordTtlMs(idleTimeoutMs);
   const records = new SessionRecords(redis, keys, ttlMs);
   const maxEvents = options.maxEventsPerSession ?? 64;
+  // Each session's share of the bytes kept: all sessions this instance holds together keep at most the whole.
+  const maxEventBytes = Math.floor((options.maxEventStoreBytes ?? defaultMaxEventStoreBytes) / maxSessions);
   const keepAliveMs = options.keepAliveMs ?? 15_000;
   const bus = new SessionBus(redis, app.log, () => sessions.checkAllAgain());
   const sessions = new SessionCache({ records, bus, keys, metrics, log: app.log, idleTimeoutMs, maxSessions });
@@ -117,6 +183,8 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     const server = createMcpServer(runner);
     const store = new RedisEventStore(redis, keys.mcpSessionEvents(digest), {
       maxEvents,
+      maxBytes: maxEventBytes,
+      recordKey: keys.mcpSession(digest),
       ttlMs,
       onStoreError: (error) => app.log.warn({ err: error.message, mcpSession: sessionLabel(id) }, 'could not store an SSE event in Redis; it cannot be replayed'),
     });
@@ -125,15 +193,16 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
 
   // Nothing here may refer to the initialize request: what these closures hold lives as long as
   // the session, and the request holds its whole body.
-  async function newSession(owner: Buffer | undefined, record: SessionRecord): Promise<StreamableHTTPServerTransport> {
+  async function newSession(owner: Buffer | undefined, record: SessionRecord, client: string): Promise<StreamableHTTPServerTransport> {
     const id = randomUUID();
     const digest = sessionDigest(id);
     const { server, store } = sessionParts(id, digest);
+    let direct: DirectAnswers | undefined;
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       eventStore: store,
       onsessioninitialized: async () => {
-        const session: Session = { id, digest, transport, server, store, record, lastSeen: Date.now(), active: 1, owner, saved: false, refreshedAt: Date.now(), stamp: undefined, loaded: false, streams: new Set(), standaloneOpen: false };
+        const session: Session = { id, digest, transport, server, store, direct: direct!, client, record, lastSeen: Date.now(), active: 1, owner, saved: false, refreshedAt: Date.now(), stamp: undefined, loaded: false, streams: new Set(), standaloneOpen: false };
         // In Redis before the client learns the id, so its next request may go to any instance.
         const stamp = sessions.nextStamp();
         try {
@@ -155,13 +224,15 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
       sessions.opening.delete(transport);
       if (transport.sessionId) sessions.forget(transport.sessionId, transport);
     };
-    sessions.opening.add(transport);
+    namePrimingEvents(transport);
+    sessions.opening.set(transport, client);
     try {
       await server.connect(transport);
     } catch (error) {
       sessions.opening.delete(transport);
       throw error;
     }
+    direct = new DirectAnswers(transport);
     return transport;
   }
 
@@ -178,7 +249,7 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
   }
 
   /** A session another instance opened (or this one let go): rebuilt from its record, or undefined when there is none. */
-  async function loadSession(id: string): Promise<Session | undefined> {
+  async function loadSession(id: string, client: string): Promise<Session | undefined> {
     const digest = sessionDigest(id);
     const record = await records.load(digest);
     if (!record) return undefined;
@@ -189,7 +260,9 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id, eventStore: store, onsessionclosed: (id) => endEverywhere(id) });
     // A later copy of the same session (loaded after this one was let go) is not this transport's to forget.
     transport.onclose = () => sessions.forget(id, transport);
+    namePrimingEvents(transport);
     await server.connect(transport);
+    const direct = new DirectAnswers(transport);
     store.muted = true;
     try {
       await replayInitialize(transport, record);
@@ -200,19 +273,19 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
       store.muted = false;
     }
     const owner = record.owner ? Buffer.from(record.owner, 'hex') : undefined;
-    const session: Session = { id, digest, transport, server, store, record, lastSeen: Date.now(), active: 0, owner, saved: true, refreshedAt: 0, stamp: undefined, loaded: true, streams: new Set(), standaloneOpen: false };
+    const session: Session = { id, digest, transport, server, store, direct, client: record.owner ? `t:${record.owner}` : client, record, lastSeen: Date.now(), active: 0, owner, saved: true, refreshedAt: 0, stamp: undefined, loaded: true, streams: new Set(), standaloneOpen: false };
     sessions.add(session);
     app.log.debug({ mcpSession: sessionLabel(id) }, 'MCP session loaded from Redis');
     return session;
   }
 
   /** The session with this id, held here or loaded; undefined when it does not exist. */
-  async function findSession(id: string): Promise<Session | undefined> {
+  async function findSession(id: string, client: string): Promise<Session | undefined> {
     const held = sessions.get(id);
     if (held) return held;
     let load = loading.get(id);
     if (!load) {
-      load = loadSession(id).finally(() => loading.delete(id));
+      load = loadSession(id, client).finally(() => loading.delete(id));
       loading.set(id, load);
     }
     return load;
@@ -234,6 +307,26 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
       session.active--;
       session.lastSeen = Date.now();
     }
+  }
+
+  /**
+   * One request of a plain method (ping, the lists; see mcp-direct.ts), answered as JSON through
+   * the session's server, never stored. False when it must take the transport's path after all
+   * (a request with the same id is being answered).
+   */
+  async function answerPlain(request: FastifyRequest, reply: FastifyReply, session: Session, message: Parameters<DirectAnswers['ask']>[0]): Promise<boolean> {
+    const asked = session.direct.ask(message, { requestInfo: { headers: request.headers }, authInfo: (request.raw as { auth?: AuthInfo }).auth });
+    if (!asked) return false;
+    session.active++;
+    sessions.touch(session);
+    try {
+      const answer = await asked;
+      reply.code(200).header('mcp-session-id', session.id).type('application/json').send(JSON.stringify(answer));
+    } finally {
+      session.active--;
+      session.lastSeen = Date.now();
+    }
+    return true;
   }
 
   /** GET: the session's event stream, fed from Redis (see event-stream.ts). */
@@ -286,11 +379,14 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     const header = request.headers['mcp-session-id'];
     const sessionId = Array.isArray(header) ? header[0] : header;
     const presented = bindToToken ? tokenDigest(request) : undefined;
+    // Who the sessions a request opens count against: its credential, or its address without tokens.
+    const client = presented ? `t:${presented.toString('hex')}` : `a:${request.ip}`;
     let session: Session | undefined;
     let transport: StreamableHTTPServerTransport;
+    let initializing = false;
     if (sessionId) {
       try {
-        session = await findSession(sessionId);
+        session = await findSession(sessionId, client);
       } catch (error) {
         if (error instanceof SessionsFull) return void busy(request, reply, requestIdOf(request.body));
         request.log.warn({ err: (error as Error).message, mcpSession: sessionLabel(sessionId) }, 'could not load an MCP session from Redis');
@@ -305,6 +401,8 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
       if (request.method === 'POST') {
         const call = directToolCall(request, session.server);
         if (call) return void (await answerDirectly(reply, sessionId, session, call));
+        const plain = directPlainRequest(request);
+        if (plain && (await answerPlain(request, reply, session, plain))) return;
         // JSON that is not a JSON-RPC message: -32600 with its id, as on stdio and /ws (the SDK
         // transport would call it a -32700 parse error, id null).
         const invalid = invalidMessage(request.body);
@@ -312,8 +410,14 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
       }
       transport = session.transport;
     } else if (request.method === 'POST' && isInitializeRequest(request.body)) {
+      const invalid = invalidMessage(request.body);
+      if (invalid) return void rpcError(reply, 400, invalid.error.code, invalid.error.message, invalid.id);
+      const held = sessions.heldBy(client);
+      if (held >= maxPerClient) return void busyClient(request, reply, requestIdOf(request.body), held);
       if (!sessions.makeRoom(false)) return void busy(request, reply, requestIdOf(request.body));
-      transport = await newSession(presented, declaredBy(request.body, presented));
+      transport = await newSession(presented, declaredBy(request.body, presented), client);
+      // Its answer is plain JSON: nobody resumes an initialize (see below).
+      initializing = true;
     } else {
       return void rpcError(reply, 400, -32000, 'Bad Request: no valid Mcp-Session-Id header; send initialize first.');
     }
@@ -344,14 +448,24 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
         );
       }
     });
-    await transport.handleRequest(request.raw, reply.raw, request.body);
+    // A new session's transport: nothing else can reach it before its initialize is answered, so
+    // the initialize is answered as JSON (no priming event, nothing stored).
+    if (initializing) await answerAsJson(transport, () => transport.handleRequest(request.raw, reply.raw, request.body));
+    else await transport.handleRequest(request.raw, reply.raw, request.body);
   }
 
   function busy(request: FastifyRequest, reply: FastifyReply, id: RequestId | null): void {
     request.log.warn({ maxSessions }, 'refused an MCP session: too many open');
     reply.header('retry-after', '5');
     const message = `Server busy: ${maxSessions} MCP sessions are open, its limit (--max-sessions); close one (DELETE /mcp) or retry later.`;
-    rpcError(reply, 503, -32000, message, id);
+    rpcError(reply, 503, -32000, message, id, { code: 'SERVER_BUSY', maxSessions });
+  }
+
+  function busyClient(request: FastifyRequest, reply: FastifyReply, id: RequestId | null, held: number): void {
+    request.log.warn({ maxSessionsPerClient: maxPerClient, held }, 'refused an MCP session: too many open for this client');
+    reply.header('retry-after', '5');
+    const message = `Server busy: this client holds ${held} MCP sessions, its limit (--max-sessions-per-client ${maxPerClient}); close one (DELETE /mcp) or retry later.`;
+    rpcError(reply, 503, -32000, message, id, { code: 'SERVER_BUSY', maxSessionsPerClient: maxPerClient });
   }
 
   // Encapsulated so that body errors here answer in JSON-RPC, not in the REST envelope.

@@ -13,12 +13,42 @@ export interface StoredEvent {
   message: JSONRPCMessage;
 }
 
-// KEYS: events. ARGV: max length, ttl ms, stream id, message JSON. XADD and PUBLISH in one script,
-// so events are announced in the order of their ids (a tail can then skip what it already has).
-// The announcement is [entry id, stream id, message], built here so the message is not parsed.
+// KEYS: events, the session's record (where the bytes kept are counted: same hash slot).
+// ARGV: max events, ttl ms, stream id, message JSON, max bytes kept.
+// XADD and PUBLISH in one script, so events are announced in the order of their ids (a tail can
+// then skip what it already has). The announcement is [entry id, stream id, message], built here
+// so the message is not parsed. The oldest events go while the session keeps more than max events
+// or max bytes (of messages); a message larger than max bytes by itself is announced, so live
+// streams get it, but kept only as its place in the order (no message: a resume skips it).
 const storeScript = new LuaScript<string>(
   'mcpHttpEventStore',
-  `local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 's', ARGV[3], 'm', ARGV[4])
+  `local size = string.len(ARGV[4])
+local maxBytes = tonumber(ARGV[5])
+local id
+if size > maxBytes then
+  id = redis.call('XADD', KEYS[1], '*', 's', ARGV[3])
+else
+  id = redis.call('XADD', KEYS[1], '*', 's', ARGV[3], 'm', ARGV[4])
+  local bytes = redis.call('HINCRBY', KEYS[2], 'event_bytes', size)
+  local count = redis.call('XLEN', KEYS[1])
+  if count == 1 then
+    -- A new stream (the old one expired): nothing else is counted.
+    redis.call('HSET', KEYS[2], 'event_bytes', size)
+    bytes = size
+  end
+  local maxEvents = tonumber(ARGV[1])
+  while count > 1 and (bytes > maxBytes or count > maxEvents) do
+    local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+    local freed = 0
+    for i = 1, #oldest[2], 2 do
+      if oldest[2][i] == 'm' then freed = string.len(oldest[2][i + 1]) end
+    end
+    redis.call('XDEL', KEYS[1], oldest[1])
+    bytes = redis.call('HINCRBY', KEYS[2], 'event_bytes', -freed)
+    count = count - 1
+  end
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PUBLISH', KEYS[1], '["' .. id .. '","' .. ARGV[3] .. '",' .. ARGV[4] .. ']')
 return id`,
@@ -50,8 +80,12 @@ export function parseAnnouncement(text: string): StoredEvent | undefined {
 }
 
 export interface EventStoreOptions {
-  /** Most events kept per session (approximately: XADD MAXLEN ~). */
+  /** Most events kept per session. */
   maxEvents: number;
+  /** Most bytes of messages kept per session; the oldest events go first. */
+  maxBytes: number;
+  /** The session's record, where the bytes kept are counted (in the same hash slot as the events). */
+  recordKey: string;
   /** How long a session's events live after the last one. */
   ttlMs: number;
   /** Called when an event could not be stored: it is still delivered live, but cannot be replayed. */
@@ -75,9 +109,11 @@ export class RedisEventStore implements EventStore {
   ) {}
 
   async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
-    if (this.muted) return `${streamId}/0-0`;
+    // The priming event of a POST stream (an empty message, sent as an id with no data) is not
+    // kept: it is the first event of its stream, so resuming after it is resuming from the start.
+    if (this.muted || isEmpty(message)) return `${streamId}/0-0`;
     try {
-      const entry = await storeScript.run(this.redis, [this.key], [this.options.maxEvents, this.options.ttlMs, streamId, JSON.stringify(message)]);
+      const entry = await storeScript.run(this.redis, [this.key, this.options.recordKey], [this.options.maxEvents, this.options.ttlMs, streamId, JSON.stringify(message), this.options.maxBytes]);
       return `${streamId}/${entry}`;
     } catch (error) {
       // Redis down must not stop answers (initialize included) from reaching a live stream.
@@ -119,6 +155,11 @@ export class RedisEventStore implements EventStore {
     const newest = (await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1)) as [string, string[]][];
     return newest[0]?.[0] ?? '0-0';
   }
+}
+
+function isEmpty(message: JSONRPCMessage): boolean {
+  for (const _ in message) return false;
+  return true;
 }
 
 function fieldMap(fields: string[]): Record<string, string> {

@@ -3,6 +3,7 @@ import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/se
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../metrics.js';
 import type { ToolServer } from '../mcp/server-factory.js';
+import type { DirectAnswers } from './mcp-direct.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import type { RedisEventStore } from './redis-event-store.js';
 import type { SessionBus } from './session-bus.js';
@@ -17,6 +18,10 @@ export interface Session {
   transport: StreamableHTTPServerTransport;
   server: ToolServer;
   store: RedisEventStore;
+  /** Answers of requests taken past the transport (see mcp-direct.ts). */
+  direct: DirectAnswers;
+  /** Who it counts against for --max-sessions-per-client: `t:<credential digest>`, or `a:<address>` without tokens. */
+  client: string;
   /** What other instances need to serve it; kept to write it again if the first write failed. */
   record: SessionRecord;
   lastSeen: number;
@@ -72,8 +77,8 @@ function periods(idleTimeoutMs: number): { refreshEveryMs: number; sweepEveryMs:
 export class SessionCache {
   private readonly sessions = new Map<string, Session>();
   private readonly byDigest = new Map<string, Session>();
-  /** Sessions whose initialize is being answered: they count against maxSessions already. */
-  readonly opening = new Set<StreamableHTTPServerTransport>();
+  /** Sessions whose initialize is being answered, with their client: they count against the limits already. */
+  readonly opening = new Map<StreamableHTTPServerTransport, string>();
   private readonly refreshEveryMs: number;
   private readonly sweep: NodeJS.Timeout;
   /** Tells this instance's refreshes from every other's (see SessionRecords.release). */
@@ -130,6 +135,17 @@ export class SessionCache {
    * Room for one more session: true when there is, or when the least recently used idle copy
    * that can be loaded again was let go for it (only one loaded from Redis, unless `any`).
    */
+  /**
+   * Sessions this instance opened for this client and still holds (or is opening). Copies loaded
+   * from Redis are not counted: the instance that opened a session counts it.
+   */
+  heldBy(client: string): number {
+    let held = 0;
+    for (const session of this.sessions.values()) if (!session.loaded && session.client === client) held++;
+    for (const opener of this.opening.values()) if (opener === client) held++;
+    return held;
+  }
+
   makeRoom(any: boolean): boolean {
     if (this.sessions.size + this.opening.size < this.options.maxSessions) return true;
     let oldest: Session | undefined;

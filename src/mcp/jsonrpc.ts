@@ -38,7 +38,7 @@ export function onlyIdempotencyKey(meta: unknown): boolean {
 export function isToolCallRequest(value: unknown): value is JSONRPCRequest {
   if (!isObject(value) || value.jsonrpc !== '2.0' || value.method !== 'tools/call') return false;
   const id = value.id;
-  if (typeof id !== 'string' && !(typeof id === 'number' && Number.isSafeInteger(id))) return false;
+  if (typeof id === 'string' ? id.length > maxEchoedLength : !(typeof id === 'number' && Number.isSafeInteger(id))) return false;
   const params = value.params;
   if (!isObject(params) || typeof params.name !== 'string') return false;
   const args = params.arguments;
@@ -82,8 +82,32 @@ export function readFrame(text: string): Frame {
   return readParsed(parsed);
 }
 
+/**
+ * The longest request id (and progress token) accepted, in characters. Every answer carries its
+ * request's id, and every progress notification its token: a server that took ids of any length
+ * would hold, send and (over Streamable HTTP) store again whatever a client chose to send it.
+ */
+export const maxEchoedLength = 256;
+
+/** The -32600 for a request whose id or progress token is longer than maxEchoedLength, or undefined. */
+function overlongEcho(value: unknown): JSONRPCErrorAnswer | undefined {
+  if (!isObject(value) || typeof value.method !== 'string') return undefined;
+  const id = value.id;
+  if (typeof id === 'string' && id.length > maxEchoedLength) {
+    return errorAnswer(null, ErrorCode.InvalidRequest, `Invalid Request: a request id may hold at most ${maxEchoedLength} characters.`);
+  }
+  const meta = isObject(value.params) ? value.params._meta : undefined;
+  const token = isObject(meta) ? meta.progressToken : undefined;
+  if (typeof token === 'string' && token.length > maxEchoedLength) {
+    return errorAnswer(requestIdOf(value), ErrorCode.InvalidRequest, `Invalid Request: a progress token may hold at most ${maxEchoedLength} characters.`);
+  }
+  return undefined;
+}
+
 /** readFrame for a value already parsed from JSON (an HTTP body): one message, or the -32600 to answer. */
 export function readParsed(value: unknown): Frame {
+  const overlong = overlongEcho(value);
+  if (overlong) return { error: overlong };
   const message = readMessage(value);
   if (message) return { message };
   return { error: errorAnswer(requestIdOf(value), ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response.') };
@@ -93,6 +117,6 @@ export function readParsed(value: unknown): Frame {
 export function requestIdOf(value: unknown): RequestId | null {
   if (!isObject(value)) return null;
   const id = value.id;
-  if (typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))) return id;
+  if ((typeof id === 'string' && id.length <= maxEchoedLength) || (typeof id === 'number' && Number.isFinite(id))) return id;
   return null;
 }

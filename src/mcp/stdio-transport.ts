@@ -1,7 +1,7 @@
-import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Readable, Writable } from 'node:stream';
 import { flushOutputAtEndOfTurn } from '../end-of-turn.js';
-import { maxWaitingCallsPerConnection } from '../tools/waiting-calls.js';
+import { isWaitingCall, maxWaitingCallsPerConnection } from '../tools/waiting-calls.js';
 import { errorAnswer, readFrame, type JSONRPCErrorAnswer } from './jsonrpc.js';
 import type { TextTransport } from './server-factory.js';
 
@@ -10,7 +10,7 @@ export const defaultMaxMessageBytes = 4 * 1024 * 1024;
 
 /** Output queued for stdout beyond which no more input is read until stdout drains. */
 export const defaultMaxQueuedOutputBytes = 1024 * 1024;
-/** Tool calls running at once beyond which no more input is read until one finishes. */
+/** Requests running at once (besides calls that wait) beyond which no more input is read until one is answered. */
 export const defaultMaxCallsInFlight = 32;
 /** How long close() waits for stdout to take more of the queued output before giving it up. */
 export const defaultOutputStallMs = 5000;
@@ -48,9 +48,12 @@ export interface StdioTransportOptions {
  *
  * Back-pressure. A client that writes requests but does not read the answers must not make us
  * hold its answers without limit. Reading stops, at a line boundary, while stdout holds more
- * than `maxQueuedOutputBytes` unwritten (until it drains) or while `maxCallsInFlight` calls run
- * (until one ends); the rest of the chunk at hand waits, and the pipe fills up on the client's
- * side. What we hold is then bounded by the calls in flight and their answers.
+ * than `maxQueuedOutputBytes` unwritten, counting the answers queued in this turn (until it
+ * drains), or while `maxCallsInFlight` requests of any kind are read and not answered yet
+ * (until one is); the rest of the chunk at hand waits, and the pipe fills up on the client's
+ * side. What we hold is then bounded by the requests in flight and their answers, whatever
+ * the requests are: a tools/list is answered at once, from memory, with some 100-300 KB, so a
+ * chunk of such requests read in one go would otherwise queue hundreds of megabytes.
  *
  * Writing. All the messages of one event-loop turn go to stdout at once. On Linux a write to a
  * pipe is a synchronous system call per message; with many calls in flight, answers that
@@ -98,6 +101,15 @@ export class StdioTransport implements TextTransport {
 
   /** Messages to write at the end of this turn, each with its line end; bytes for a message kept encoded (tools/list). */
   private queue: (string | Buffer)[] = [];
+  /** Their size (string length for text: close enough to bytes for a bound). */
+  private queuedBytes = 0;
+  /** Requests read and not answered yet, by id (a client may reuse an id), and how many of them are calls that wait. */
+  private readonly running = new Map<string, number>();
+  private runningCount = 0;
+  private readonly waiting = new Map<string, number>();
+  private waitingCount = 0;
+  /** The id of the request being handed on now: a transport that answers it at once, by sendBytes, answers this one. */
+  private delivering: RequestId | undefined;
   /** send() calls whose message is queued, and those whose message waits in stdout for 'drain'. */
   private waiters: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
@@ -126,26 +138,39 @@ export class StdioTransport implements TextTransport {
     this.stdout.on('drain', this.onDrain);
   }
 
+  /** Requests read and not answered yet. */
+  get requestsInFlight(): number {
+    return this.runningCount;
+  }
+
   send(message: JSONRPCMessage): Promise<void> {
+    if ('id' in message && message.id !== undefined && ('result' in message || 'error' in message)) this.answered(message.id);
     if (this.outputBroken) return Promise.resolve();
     this.sendText(JSON.stringify(message));
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** Queues a message already serialised as JSON; it is written at the end of this turn. */
-  sendText(text: string): void {
+  sendText(text: string, answers?: RequestId): void {
+    if (answers !== undefined) this.answered(answers);
     if (this.outputBroken) return;
     this.enqueue(text + '\n');
   }
 
-  /** Queues a message already encoded as UTF-8 JSON, line end included; written at the end of this turn. */
-  sendBytes(bytes: Buffer): void {
+  /**
+   * Queues a message already encoded as UTF-8 JSON, line end included; written at the end of this turn.
+   * @param answers the request it answers; by default the request being handed on now, if any
+   *   (an answer given at once, as tools/list is).
+   */
+  sendBytes(bytes: Buffer, answers: RequestId | undefined = this.delivering): void {
+    if (answers !== undefined) this.answered(answers);
     if (this.outputBroken) return;
     this.enqueue(bytes);
   }
 
   private enqueue(output: string | Buffer): void {
     this.queue.push(output);
+    this.queuedBytes += output.length;
     if (!this.scheduled) {
       this.scheduled = true;
       flushOutputAtEndOfTurn(this.flush);
@@ -188,6 +213,7 @@ export class StdioTransport implements TextTransport {
     if (this.outputBroken) return;
     this.outputBroken = true;
     this.queue = [];
+    this.queuedBytes = 0;
     this.wake(this.waiters.splice(0));
     this.wake(this.drainWaiters.splice(0));
     this.stopReading();
@@ -217,7 +243,8 @@ export class StdioTransport implements TextTransport {
   }
 
   private heldBack(): boolean {
-    if (this.outputBlocked) return true;
+    if (this.outputBlocked || this.stdout.writableLength + this.queuedBytes > this.maxQueuedOutputBytes) return true;
+    if (this.runningCount - this.waitingCount >= this.maxCallsInFlight || this.waitingCount >= maxWaitingCallsPerConnection) return true;
     const calls = this.calls;
     return calls !== undefined && (calls.inFlight - calls.waiting >= this.maxCallsInFlight || calls.waiting >= maxWaitingCallsPerConnection);
   }
@@ -286,11 +313,48 @@ export class StdioTransport implements TextTransport {
     if (text.trim() === '') return;
     const { message, error } = readFrame(text);
     if (error) return this.reject(error);
+    const request = 'method' in message && 'id' in message ? message.id : undefined;
+    if (request !== undefined) this.track(request, isWaitingCall(message));
+    // A cancelled request is not answered; it no longer counts as waiting for one.
+    else if ('method' in message && message.method === 'notifications/cancelled') {
+      const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+      if (typeof id === 'string' || typeof id === 'number') this.answered(id);
+    }
+    this.delivering = request;
     try {
       this.onmessage?.(message);
     } catch (error) {
       this.onerror?.(error as Error);
+    } finally {
+      this.delivering = undefined;
     }
+  }
+
+  private track(id: RequestId, waits: boolean): void {
+    const key = idKey(id);
+    this.running.set(key, (this.running.get(key) ?? 0) + 1);
+    this.runningCount++;
+    if (waits) {
+      this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
+      this.waitingCount++;
+    }
+  }
+
+  /** A request was answered (or cancelled): its place is free for the next. */
+  private answered(id: RequestId): void {
+    const key = idKey(id);
+    const count = this.running.get(key);
+    if (count === undefined) return;
+    if (count > 1) this.running.set(key, count - 1);
+    else this.running.delete(key);
+    this.runningCount--;
+    const waits = this.waiting.get(key);
+    if (waits !== undefined) {
+      if (waits > 1) this.waiting.set(key, waits - 1);
+      else this.waiting.delete(key);
+      this.waitingCount--;
+    }
+    this.scheduleResume();
   }
 
   private tooLarge(): void {
@@ -307,12 +371,15 @@ export class StdioTransport implements TextTransport {
     if (this.queue.length === 0 || this.outputBroken) return;
     const queue = this.queue;
     this.queue = [];
+    this.queuedBytes = 0;
     const text = queue.length === 1 ? queue[0]! : joined(queue);
     // While stdout is backed up, each write reports when it is done, so that reading resumes
     // once half the queue is written, not only when all of it is: the next calls then run
     // while the client still reads the answers before them.
     const written = this.stdout.writableLength > 0 ? this.stdout.write(text, this.onWritten) : this.stdout.write(text);
     if (!written && this.stdout.writableLength > this.maxQueuedOutputBytes) this.outputBlocked = true;
+    // Reading stopped for what this turn queued, which stdout took: go on.
+    else this.scheduleResume();
     // Only send() (the SDK's path) waits for its message to be written; sendText() does not.
     if (this.waiters.length === 0) return;
     if (written) this.wake(this.waiters.splice(0));
@@ -365,6 +432,11 @@ export class StdioTransport implements TextTransport {
       this.stdout.on('close', check);
     });
   }
+}
+
+/** 1 and "1" are different ids. */
+function idKey(id: RequestId): string {
+  return typeof id === 'number' ? `n${id}` : `s${id}`;
 }
 
 /** The messages of a turn as one chunk: a string, unless one of them is kept encoded. */

@@ -40,9 +40,13 @@ export type PauseReason = 'calls' | 'bytes';
  * have it run them all at once. So reading from the client stops (the TCP socket is paused, and
  * the client's own sends stall in turn) while more than `maxQueuedBytes` of answers wait to be
  * taken, until half of that is left, and while `maxCallsInFlight` of its requests are running.
- * Requests already read meanwhile wait here, in order, until a call ends and the client has
- * taken its answers. So what one connection makes the server hold is bounded: its unread
- * answers up to `maxQueuedBytes`, plus the answers of at most `maxCallsInFlight` calls.
+ * Answers queued during the current turn count too: a tools/list is answered at once, from
+ * memory, with some 100-300 KB, and one TCP read holds a thousand such requests, so counting
+ * only what the socket holds after the turn would let one read queue hundreds of megabytes.
+ * Requests of every kind already read meanwhile wait here, in order, until a request is
+ * answered and the client has taken its answers. So what one connection makes the server hold
+ * is bounded: its unread answers up to `maxQueuedBytes` (plus the one answer that passed it),
+ * plus the answers of at most `maxCallsInFlight` requests.
  */
 export class WebSocketServerTransport implements TextTransport {
   onclose?: () => void;
@@ -56,6 +60,10 @@ export class WebSocketServerTransport implements TextTransport {
   private closed = false;
   private readonly early: JSONRPCMessage[] = [];
   private queue: string[] = [];
+  /** Length of the texts in the queue (close enough to bytes for a bound). */
+  private queuedBytes = 0;
+  /** Whether 'drain' is awaited on the TCP socket. */
+  private awaitingDrain = false;
   /** The callbacks of send() (the SDK's path), by position in the queue. */
   private waiters: ({ index: number; settle: (error?: Error) => void })[] = [];
   private scheduled = false;
@@ -144,6 +152,8 @@ export class WebSocketServerTransport implements TextTransport {
 
   private enqueue(text: string): void {
     this.queue.push(text);
+    this.queuedBytes += text.length;
+    if (this.queuedBytes + this.socket.bufferedAmount > this.limits.maxQueuedBytes && !this.paused.has('bytes')) this.pause('bytes');
     if (!this.scheduled) {
       this.scheduled = true;
       flushOutputAtEndOfTurn(this.flush);
@@ -156,6 +166,7 @@ export class WebSocketServerTransport implements TextTransport {
     const queue = this.queue;
     const waiters = this.waiters;
     this.queue = [];
+    this.queuedBytes = 0;
     this.waiters = [];
     if (this.socket.readyState !== WebSocket.OPEN) {
       const error = new Error('WebSocket is not open');
@@ -170,9 +181,16 @@ export class WebSocketServerTransport implements TextTransport {
       this.socket.send(queue[i]!, waiter ? (error) => waiter.settle(error ?? undefined) : undefined);
     }
     if (cork) this.tcp.uncork();
-    if (this.socket.bufferedAmount > this.limits.maxQueuedBytes && !this.paused.has('bytes')) {
+    if (this.socket.bufferedAmount > this.limits.maxQueuedBytes) {
       this.pause('bytes');
-      this.tcp.on('drain', this.onDrain);
+      if (!this.awaitingDrain) {
+        this.awaitingDrain = true;
+        this.tcp.on('drain', this.onDrain);
+      }
+    } else if (this.paused.has('bytes') && !this.awaitingDrain) {
+      // Stopped for what this turn queued, and the connection took it: read on.
+      this.paused.delete('bytes');
+      this.releaseHeld();
     }
   };
 
@@ -180,6 +198,7 @@ export class WebSocketServerTransport implements TextTransport {
   private readonly onDrain = (): void => {
     if (this.socket.bufferedAmount > this.limits.maxQueuedBytes / 2) return;
     this.tcp.off('drain', this.onDrain);
+    this.awaitingDrain = false;
     this.paused.delete('bytes');
     this.releaseHeld();
   };
@@ -277,6 +296,7 @@ export class WebSocketServerTransport implements TextTransport {
     this.closed = true;
     this.held.length = 0;
     this.tcp.off('drain', this.onDrain);
+    this.awaitingDrain = false;
     this.onclose?.();
   }
 }

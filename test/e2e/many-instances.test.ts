@@ -125,11 +125,12 @@ describe('event streams resume on any instance', () => {
     const [a, b] = instances as [HttpCliProcess, HttpCliProcess];
     const sessionId = await openSession(a.baseUrl);
     const session = { ...headers, 'mcp-session-id': sessionId };
-    // tools/list is answered on an event stream: a priming event (an id, no data), then the answer.
-    const listed = await freshRequest(`${a.baseUrl}/mcp`, { method: 'POST', headers: session, body: rpc(2, 'tools/list') });
-    const [priming, answer] = sseEvents(listed.text);
+    // A call asking for progress is answered on an event stream: a priming event (an id, no data), then the answer.
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'redis_get', arguments: { key: 'resume-probe' }, _meta: { progressToken: 'p2' } } });
+    const called = await freshRequest(`${a.baseUrl}/mcp`, { method: 'POST', headers: session, body: call });
+    const [priming, answer] = sseEvents(called.text);
     expect(priming).toMatchObject({ id: expect.any(String), data: undefined });
-    expect(answer).toMatchObject({ id: expect.any(String), data: { id: 2, result: { tools: expect.any(Array) } } });
+    expect(answer).toMatchObject({ id: expect.any(String), data: { id: 2, result: { content: expect.any(Array) } } });
 
     // The client lost the stream after the priming event: it resumes through instance B.
     const resumed = await freshRequest(`${b.baseUrl}/mcp`, { method: 'GET', headers: { ...session, 'last-event-id': priming!.id! }, abortAfterMs: 3000 });
@@ -147,7 +148,7 @@ describe('event streams resume on any instance', () => {
     const session = { ...headers, 'mcp-session-id': sessionId };
     // Stands for a server instance producing server-to-client notifications of this session:
     // stored and announced exactly as an instance's SDK transport does through its event store.
-    const producer = new RedisEventStore(redis, keys.mcpSessionEvents(sessionDigest(sessionId)), { maxEvents: 64, ttlMs: 60_000 });
+    const producer = new RedisEventStore(redis, keys.mcpSessionEvents(sessionDigest(sessionId)), { maxEvents: 64, maxBytes: 1024 * 1024, recordKey: keys.mcpSession(sessionDigest(sessionId)), ttlMs: 60_000 });
     const note = (n: number) => ({ jsonrpc: '2.0' as const, method: 'notifications/message', params: { level: 'info', data: `note ${n}` } });
 
     // The GET stream is held by B; once it is open (its priming event came), notifications come from elsewhere.

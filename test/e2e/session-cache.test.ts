@@ -34,7 +34,8 @@ afterAll(async () => {
 });
 
 async function start(options: { maxSessions?: number; sessionIdleTimeoutSec?: number; authTokens?: string[] } = {}, url = redisUrl): Promise<RunningHttpServer> {
-  const server = await startHttpServer(url, { keyPrefix: prefix, ...options });
+  // One client (this test) fills the whole cache: its share is all of it.
+  const server = await startHttpServer(url, { keyPrefix: prefix, maxSessionsPerClient: options.maxSessions, ...options });
   servers.push(server);
   return server;
 }

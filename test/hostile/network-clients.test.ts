@@ -32,6 +32,8 @@ beforeAll(async () => {
     '--ws-idle-timeout', String(limits.wsIdleTimeoutSec),
     '--ws-ping-interval', String(limits.wsPingIntervalSec),
     '--max-sessions', String(limits.maxSessions),
+    // One client (this test) fills every session: its share is all of them.
+    '--max-sessions-per-client', String(limits.maxSessions),
     '--max-clients', String(limits.maxClients),
     '--max-queued-bytes', String(limits.maxQueuedBytes),
     '--max-calls-in-flight', String(limits.maxCallsInFlight),

@@ -152,7 +152,7 @@ describe('raw JSON-RPC lines on stdin', () => {
   });
 
   it('echoes odd but valid ids', async () => {
-    const ids = [Number.MAX_SAFE_INTEGER, -1, 0, 'x'.repeat(100_000), '', 'ü🙂\u0000'];
+    const ids = [Number.MAX_SAFE_INTEGER, -1, 0, 'x'.repeat(256), '', 'ü🙂\u0000'];
     for (const id of ids) {
       figures.lines++;
       expect((await raw.request(id, 'ping')).result).toEqual({});
@@ -164,6 +164,12 @@ describe('raw JSON-RPC lines on stdin', () => {
       expect((await raw.request(id, 'ping')).error?.code).toBe(-32600);
       figures.answered++;
     }
+    // An id longer than 256 characters would be echoed in its answer (and held meanwhile): refused, id null.
+    figures.lines++;
+    raw.write(JSON.stringify({ jsonrpc: '2.0', id: 'x'.repeat(100_000), method: 'ping' }) + '\n');
+    const refused = await raw.nullIdError();
+    figures.answered++;
+    expect(refused.error).toEqual({ code: -32600, message: 'Invalid Request: a request id may hold at most 256 characters.' });
     await stillServes();
   });
 
