@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './define.js';
+import { consumes, defineTool, overwrites, reads } from './define.js';
 import { key } from './fields.js';
 
 const bitmapKey = key.describe('The string key holding the bits.');
@@ -24,7 +24,7 @@ export const redis_setbit = defineTool({
     offset: z.number().int().describe('The bit offset.'),
     previous: z.number().int().describe('The bit before (0 when it did not exist).'),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  annotations: overwrites,
   rest: { method: 'PUT', path: '/v1/bitmaps/{key}/bits' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { key: 'active:2024-06-01', offset: 1234, value: 1 },
@@ -41,7 +41,7 @@ export const redis_getbit = defineTool({
     offset: z.number().int().describe('The bit offset.'),
     value: z.number().int().describe('The bit, 0 or 1.'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/bitmaps/{key}/bits' },
   errors: ['WRONG_TYPE'],
   example: { key: 'active:2024-06-01', offset: 1234 },
@@ -54,7 +54,7 @@ export const redis_bitcount = defineTool({
   description: 'Count the bits set to 1, in the whole string or a byte/bit range (O(N) in the range\'s bytes).',
   input: () => z.strictObject({ key: bitmapKey, ...range }),
   output: () => z.strictObject({ key: z.string().describe('The key.'), count: z.number().int().describe('Bits set to 1.') }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/bitmaps/{key}/count' },
   errors: ['WRONG_TYPE'],
   example: { key: 'active:2024-06-01', start: 0, end: 99 },
@@ -71,7 +71,7 @@ export const redis_bitpos = defineTool({
     found: z.boolean().describe('Whether such a bit was found.'),
     position: z.number().int().nullable().describe('Its bit offset from the start of the string; null when not found.'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/bitmaps/{key}/position' },
   errors: ['WRONG_TYPE'],
   example: { key: 'active:2024-06-01', bit: 0 },
@@ -115,7 +115,7 @@ export const redis_bitfield = defineTool({
       .array(z.number().int().nullable())
       .describe('Per operation: the value read, the old value (set), the new value (incrby); null when overflow=fail stopped it.'),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
+  annotations: consumes,
   rest: { method: 'POST', path: '/v1/bitmaps/{key}/bitfield' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { key: 'counters', operations: [{ op: 'incrby', encoding: 'u16', offset: '#0', value: 1, overflow: 'sat' }, { op: 'get', encoding: 'u16', offset: '#1' }] },

@@ -51,6 +51,23 @@ export interface ToolDefinition<
   requires?: { command?: string; version?: string };
 }
 
+/**
+ * The annotations a tool can carry, named once. Every tool takes one of these rather than spelling
+ * out the three hints.
+ */
+/** Reads only; the same call answers the same while nothing changes. */
+export const reads = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const satisfies ToolAnnotations;
+/** Reads only, yet each call answers anew (random members, events taken from a buffer, a wait for a change). */
+export const readsAnew = { readOnlyHint: true, destructiveHint: false, idempotentHint: false } as const satisfies ToolAnnotations;
+/** Adds or counts (a push, an increment, a job, a lease): repeating it adds again. */
+export const adds = { readOnlyHint: false, destructiveHint: false, idempotentHint: false } as const satisfies ToolAnnotations;
+/** Writes without destroying anything; repeating it changes nothing more. */
+export const writes = { readOnlyHint: false, destructiveHint: false, idempotentHint: true } as const satisfies ToolAnnotations;
+/** Overwrites or deletes; repeating it changes nothing more. */
+export const overwrites = { readOnlyHint: false, destructiveHint: true, idempotentHint: true } as const satisfies ToolAnnotations;
+/** Removes or replaces, and repeating it removes or replaces again (pops, moves, versioned writes). */
+export const consumes = { readOnlyHint: false, destructiveHint: true, idempotentHint: false } as const satisfies ToolAnnotations;
+
 /** Codes any tool can return. */
 export const commonErrors = ['INVALID_PARAMS', 'REDIS_ERROR', 'REDIS_NOT_CONNECTED'] as const satisfies readonly ErrorCode[];
 

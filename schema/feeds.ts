@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './define.js';
+import { defineTool, reads, readsAnew } from './define.js';
 import { key, redisName } from './fields.js';
 
 /**
@@ -37,7 +37,7 @@ export const redis_subscribe = defineTool({
     buffer: z.number().int().describe('Unread events kept at most; beyond, the oldest are dropped and counted.'),
     idle_timeout_ms: z.number().int().describe('The subscription is freed after going unread this long.'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false },
+  annotations: readsAnew,
   rest: { method: 'POST', path: '/v1/subscriptions' },
   errors: ['NOTIFICATIONS_OFF', 'SERVER_BUSY'],
   example: { channels: ['events:deploy'], key_patterns: ['task:*'] },
@@ -71,7 +71,7 @@ export const redis_subscription_read = defineTool({
     dropped_total: z.number().int().describe('Events dropped over the subscription\'s life.'),
     more: z.boolean().describe('True when more events are buffered now.'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false },
+  annotations: readsAnew,
   rest: { method: 'POST', path: '/v1/subscriptions/{subscription_id}/read' },
   errors: ['SUBSCRIPTION_NOT_FOUND'],
   example: { subscription_id: 'q3Vh0wzXb9T8yKcLm2N4pA', max: 100, wait_ms: 10_000 },
@@ -85,7 +85,7 @@ export const redis_unsubscribe = defineTool({
   description: 'Free a subscription and its unread events. Answers unsubscribed: false when there was none (already freed or expired).',
   input: () => z.strictObject({ subscription_id: subscriptionId }),
   output: () => z.strictObject({ unsubscribed: z.boolean().describe('True when a subscription was freed.') }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'DELETE', path: '/v1/subscriptions/{subscription_id}' },
   errors: [],
   example: { subscription_id: 'q3Vh0wzXb9T8yKcLm2N4pA' },
@@ -109,7 +109,7 @@ export const redis_watch = defineTool({
       .describe('The changes that woke the call, in order.'),
     timed_out: z.boolean().describe('True when no key changed within wait_ms (or the wait was cancelled).'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false },
+  annotations: readsAnew,
   rest: { method: 'POST', path: '/v1/watch' },
   errors: ['NOTIFICATIONS_OFF'],
   example: { keys: ['task:42:status'], wait_ms: 10_000 },

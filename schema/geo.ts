@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './define.js';
+import { defineTool, overwrites, reads, writes } from './define.js';
 import { jsonValue, key } from './fields.js';
 
 const geoKey = key.describe('The geospatial index key (a sorted set).');
@@ -40,7 +40,7 @@ export const redis_geoadd = defineTool({
     key: z.string().describe('The index key.'),
     count: z.number().int().describe('Members added (with ch: added or moved).'),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  annotations: writes,
   rest: { method: 'POST', path: '/v1/geo/{key}/add' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { key: 'stores', members: [{ longitude: 13.361389, latitude: 38.115556, member: 'Palermo' }] },
@@ -58,7 +58,7 @@ export const redis_geopos = defineTool({
       .array(z.strictObject({ member: jsonValue, found: z.boolean(), longitude: z.number().nullable(), latitude: z.number().nullable() }))
       .describe('One per given member, in order.'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'POST', path: '/v1/geo/{key}/positions' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { key: 'stores', members: ['Palermo', 'Catania'] },
@@ -76,7 +76,7 @@ export const redis_geodist = defineTool({
     distance: z.number().nullable().describe('The distance in unit; null when not found.'),
     unit: z.string().describe('The unit.'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'POST', path: '/v1/geo/{key}/distance' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { key: 'stores', member1: 'Palermo', member2: 'Catania', unit: 'km' },
@@ -111,7 +111,7 @@ export const redis_geosearch = defineTool({
       .describe('Matching members in the order asked.'),
     complete: z.boolean().describe('False when more members match (raise count or narrow the area).'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'POST', path: '/v1/geo/{key}/search' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { key: 'stores', longitude: 15, latitude: 37, radius: 200, unit: 'km', withdist: true, count: 10 },
@@ -135,7 +135,7 @@ export const redis_geosearchstore = defineTool({
     destination: z.string().describe('The destination key.'),
     stored: z.number().int().describe('Members stored.'),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  annotations: overwrites,
   rest: { method: 'POST', path: '/v1/geo/searchstore' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { destination: 'stores:near-catania', source: 'stores', member: 'Catania', radius: 100, unit: 'km' },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './define.js';
+import { defineTool, reads, writes } from './define.js';
 import { jsonValue, key } from './fields.js';
 
 const hllKey = key.describe('The HyperLogLog key.');
@@ -18,7 +18,7 @@ export const redis_pfadd = defineTool({
     key: z.string().describe('The HyperLogLog key.'),
     changed: z.boolean().describe('True when the estimate may have changed.'),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  annotations: writes,
   rest: { method: 'POST', path: '/v1/hyperloglogs/{key}/add' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { key: 'visitors:2024-06-01', elements: ['user:1', 'user:2'] },
@@ -31,7 +31,7 @@ export const redis_pfcount = defineTool({
   description: 'Approximate distinct elements (0.81% standard error) of one HyperLogLog, or of the union of several; missing keys count as empty.',
   input: () => z.strictObject({ keys: hllKeys }),
   output: () => z.strictObject({ count: z.number().int().describe('Estimated distinct elements.') }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'POST', path: '/v1/hyperloglogs/count' },
   errors: ['WRONG_TYPE'],
   example: { keys: ['visitors:2024-06-01', 'visitors:2024-06-02'] },
@@ -47,7 +47,7 @@ export const redis_pfmerge = defineTool({
     sources: hllKeys.describe('HyperLogLogs to merge in (1 to 100).'),
   }),
   output: () => z.strictObject({ destination: z.string().describe('The destination key.'), merged: z.literal(true).describe('Always true.') }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  annotations: writes,
   rest: { method: 'POST', path: '/v1/hyperloglogs/merge' },
   errors: ['WRONG_TYPE'],
   example: { destination: 'visitors:2024-06', sources: ['visitors:2024-06-01', 'visitors:2024-06-02'] },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './define.js';
+import { defineTool, overwrites, reads } from './define.js';
 import { exactJsonRule, jsonValue, key, keyList, raw, redisName, ttlSeconds } from './fields.js';
 import { beyondRedisCursors, withinRedisCursors } from './scan-fields.js';
 import { undecodableFlag, undecodableNote } from './undecodable.js';
@@ -15,7 +15,7 @@ export const redis_get = defineTool({
     found: z.boolean().describe('Whether the key exists.'),
     value: jsonValue.nullable().describe('The stored JSON value (or stored text with raw=true); null when not found.'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/keys/{key}' },
   errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
   example: { key: 'user:preferences' },
@@ -45,7 +45,7 @@ export const redis_set = defineTool({
       .optional()
       .describe(`With get=true: what the key held before the call (found=false, value=null when nothing). ${undecodableNote}`),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  annotations: overwrites,
   rest: { method: 'PUT', path: '/v1/keys/{key}' },
   errors: ['VALUE_TOO_LARGE', 'WRONG_TYPE'],
   example: { key: 'session:abc123', value: { user_id: 'user456', preferences: { theme: 'dark' } }, ttl: 3600 },
@@ -60,7 +60,7 @@ export const redis_del = defineTool({
   output: () => z.strictObject({
     deleted: z.number().int().describe('How many of the keys existed and were deleted.'),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  annotations: overwrites,
   rest: { method: 'POST', path: '/v1/keys/delete' },
   errors: [],
   example: { keys: ['temp:data', 'cache:old', 'session:expired'] },
@@ -78,7 +78,7 @@ export const redis_exists = defineTool({
       .array(z.strictObject({ key: z.string(), exists: z.boolean() }))
       .describe('One entry per given key, in the order given.'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'POST', path: '/v1/keys/exists' },
   errors: [],
   example: { keys: ['user:123', 'config:app', 'cache:recent'] },
@@ -111,7 +111,7 @@ export const redis_keys = defineTool({
     cursor: z.string().describe('"0" when the scan is complete; otherwise pass it back to continue.'),
     complete: z.boolean().describe('True when the whole keyspace has been scanned.'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/keys' },
   errors: [],
   example: { pattern: 'session:*', count: 50 },
@@ -129,7 +129,7 @@ export const redis_ttl = defineTool({
     persistent: z.boolean().describe('True when the key exists and never expires.'),
     ttl: z.number().int().nullable().describe('Seconds until the key expires; null when it does not exist or never expires.'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/keys/{key}/ttl' },
   errors: [],
   example: { key: 'session:abc123' },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './define.js';
+import { adds, defineTool, reads } from './define.js';
 import { jsonValue } from './fields.js';
 
 /**
@@ -21,7 +21,7 @@ export const redis_publish = defineTool({
     channel: z.string().describe('The channel.'),
     receivers: z.number().int().describe('Subscribers (on this node) that received it.'),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  annotations: adds,
   rest: { method: 'POST', path: '/v1/pubsub/channels/{channel}/publish' },
   errors: ['VALUE_TOO_LARGE'],
   example: { channel: 'events:deploy', message: { service: 'api', version: '1.4.2' } },
@@ -42,7 +42,7 @@ export const redis_pubsub_channels = defineTool({
     next_after: z.string().nullable().describe('Pass as "after" to continue; null when complete.'),
     complete: z.boolean().describe('True when every matching channel was returned.'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/pubsub/channels' },
   errors: [],
   example: { pattern: 'events:*' },
@@ -59,7 +59,7 @@ export const redis_pubsub_numsub = defineTool({
       .array(z.strictObject({ channel: z.string(), subscribers: z.number().int() }))
       .describe('One entry per given channel, in order.'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'POST', path: '/v1/pubsub/numsub' },
   errors: [],
   example: { channels: ['events:deploy', 'events:alerts'] },
@@ -72,7 +72,7 @@ export const redis_pubsub_numpat = defineTool({
   description: 'Pattern subscriptions of all clients on the server (not offered with --key-prefix).',
   input: () => z.strictObject({}),
   output: () => z.strictObject({ patterns: z.number().int().describe('Pattern subscriptions on the server.') }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/pubsub/numpat' },
   errors: [],
   example: {},

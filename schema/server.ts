@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { defineTool } from './define.js';
+import { defineTool, reads } from './define.js';
 
 /** Read-only diagnostics. Tools that see the whole server (scope 'server') are not offered with --key-prefix. */
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true } as const;
 const scalar = z.union([z.string(), z.number()]);
 
 export const redis_info = defineTool({
@@ -20,7 +19,7 @@ export const redis_info = defineTool({
     sections: z.record(z.string(), z.record(z.string(), scalar)).describe('Fields by section (lower case names).'),
     complete: z.boolean().describe('False when the byte budget cut fields; ask for one section.'),
   }),
-  annotations: readOnly,
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/server/info' },
   errors: [],
   example: { section: 'memory' },
@@ -34,7 +33,7 @@ export const redis_dbsize = defineTool({
   description: 'Number of keys in the selected database.',
   input: () => z.strictObject({}),
   output: () => z.strictObject({ keys: z.number().int().describe('Keys in the database.') }),
-  annotations: readOnly,
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/server/dbsize' },
   errors: [],
   example: {},
@@ -51,7 +50,7 @@ export const redis_time = defineTool({
     unix_ms: z.number().describe('Milliseconds since the Unix epoch (fractional).'),
     iso: z.string().describe('The same as ISO 8601.'),
   }),
-  annotations: readOnly,
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/server/time' },
   errors: [],
   example: {},
@@ -67,7 +66,7 @@ export const redis_ping = defineTool({
     reply: z.string().describe('PONG, or the message echoed.'),
     latency_ms: z.number().describe('Round trip time in ms.'),
   }),
-  annotations: readOnly,
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/server/ping' },
   errors: [],
   example: {},
@@ -94,7 +93,7 @@ export const redis_slowlog_get = defineTool({
       .describe('Newest first.'),
     complete: z.boolean().describe('False when the byte budget cut entries.'),
   }),
-  annotations: readOnly,
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/server/slowlog' },
   errors: [],
   example: { count: 10 },
@@ -110,7 +109,7 @@ export const redis_memory_stats = defineTool({
   output: () => z.strictObject({
     stats: z.record(z.string(), z.union([scalar, z.null(), z.record(z.string(), z.union([scalar, z.null()]))])).describe('Figures by Redis\'s names (bytes, counts, ratios).'),
   }),
-  annotations: readOnly,
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/server/memory-stats' },
   errors: [],
   example: {},
@@ -128,7 +127,7 @@ export const redis_latency_latest = defineTool({
       .array(z.strictObject({ event: z.string(), time: z.string().describe('ISO 8601.'), latest_ms: z.number().int(), max_ms: z.number().int() }))
       .describe('One per event.'),
   }),
-  annotations: readOnly,
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/server/latency' },
   errors: [],
   example: {},
@@ -169,7 +168,7 @@ export const redis_client_list = defineTool({
     next_after_id: z.number().int().nullable().describe('Pass as after_id to continue; null when complete.'),
     complete: z.boolean().describe('True when every client was returned.'),
   }),
-  annotations: readOnly,
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/server/clients' },
   errors: [],
   example: { count: 20 },
@@ -204,7 +203,7 @@ export const redis_capabilities = defineTool({
       )
       .describe('Every toolset; a toolset not chosen lists its tools as withheld.'),
   }),
-  annotations: readOnly,
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/server/capabilities' },
   errors: [],
   example: {},

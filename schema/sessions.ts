@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './define.js';
+import { adds, defineTool, overwrites, reads, writes } from './define.js';
 import { exactJsonRule, sessionData, sessionId, ttlSeconds } from './fields.js';
 
 const session = z.strictObject({
@@ -24,7 +24,7 @@ export const redis_session_create = defineTool({
     ttl: ttlSeconds.default(3600).describe('Session time to live in seconds.'),
   }),
   output: () => session,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  annotations: adds,
   rest: { method: 'POST', path: '/v1/sessions' },
   errors: ['SESSION_EXISTS', 'VALUE_TOO_LARGE'],
   example: {
@@ -40,7 +40,7 @@ export const redis_session_get = defineTool({
   description: 'Get a session\'s data, remaining time to live and timestamps. A key changed outside the session tools so that it holds no valid session is SESSION_NOT_FOUND, with the reason.',
   input: () => z.strictObject({ session_id: sessionId }),
   output: () => session,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  annotations: reads,
   rest: { method: 'GET', path: '/v1/sessions/{session_id}' },
   errors: ['SESSION_NOT_FOUND', 'WRONG_TYPE', 'VALUE_UNDECODABLE'],
   example: { session_id: 'sess_abc123' },
@@ -66,7 +66,7 @@ export const redis_session_update = defineTool({
       .describe('Update only if the session is at this version (from an earlier read); otherwise fail with CONFLICT.'),
   }),
   output: () => session,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+  annotations: writes,
   rest: { method: 'PATCH', path: '/v1/sessions/{session_id}' },
   errors: ['SESSION_NOT_FOUND', 'WRONG_TYPE', 'VALUE_TOO_LARGE', 'VALUE_UNDECODABLE', 'CONFLICT'],
   example: { session_id: 'sess_abc123', data: { current_task: 'generate_tests', progress: 0.5 } },
@@ -82,7 +82,7 @@ export const redis_session_delete = defineTool({
     session_id: z.string().describe('The session id.'),
     deleted: z.literal(true).describe('Always true: the session existed and is gone.'),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  annotations: overwrites,
   rest: { method: 'DELETE', path: '/v1/sessions/{session_id}' },
   errors: ['SESSION_NOT_FOUND'],
   example: { session_id: 'sess_abc123' },
