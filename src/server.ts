@@ -303,7 +303,8 @@ export class RedisMCPServer {
 
   private async startStdio(): Promise<void> {
     const runner = this.toolRunner!;
-    const server = createMcpServer(runner);
+    // The one client of a stdio server is the process's.
+    const server = createMcpServer(runner, processCaller);
     const transport = new StdioTransport(process.stdin, process.stdout, { maxMessageBytes: this.config.maxMessageBytes, calls: runner, maxCallsInFlight: this.config.maxCallsInFlight });
     // The SDK does not watch for the client going away: a client that is gone must not leave us running.
     transport.onhangup = (reason) => {

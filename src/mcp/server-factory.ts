@@ -13,7 +13,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { toolJsonSchemaTexts, toolNames, tools, type ToolName } from '../../generated/registry.js';
-import { processCaller, type Caller } from '../tools/caller-shares.js';
+import { connectionCaller, type Caller } from '../tools/caller-shares.js';
 import type { CallOutcome, ToolRunner } from '../tools/runner.js';
 import { serverName, version } from '../version.js';
 import { trimInitialize } from './client-declaration.js';
@@ -113,10 +113,10 @@ const lazyValidator: jsonSchemaValidator = {
  * Tools come from the generated registry; every call goes through the shared ToolRunner.
  * Resources, prompts and completions are served beside them (resources/register.ts).
  */
-export function createMcpServer(runner: ToolRunner, caller: Caller = processCaller): ToolServer {
+export function createMcpServer(runner: ToolRunner, caller: Caller = connectionCaller()): ToolServer {
   const capabilities = { tools: { listChanged: false }, ...resourceCapabilities };
   const server = new ToolServer(runner, caller, { name: serverName, title: 'Redis MCP Server', version }, { capabilities, instructions: instructionsFor(runner.enabled), jsonSchemaValidator: lazyValidator });
-  serveResourcesAndPrompts(server, runner, runner.context.feeds);
+  serveResourcesAndPrompts(server, runner, runner.context.feeds, caller);
   server.setRequestHandler(ListToolsRequestSchema, () => listingFor(runner).result);
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const name = request.params.name;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 
 /**
@@ -14,6 +15,14 @@ export const processCaller: Caller = 'process';
 /** The caller of a request that presented an accepted bearer token (its digest, as bytes or hex). */
 export function credentialCaller(digest: Buffer | string): Caller {
   return `credential:${typeof digest === 'string' ? digest : digest.toString('hex')}`;
+}
+
+/**
+ * A caller of its own for one connection that names none: what it makes is its alone, and it
+ * shares with no other connection (the safe default; every surface names its caller).
+ */
+export function connectionCaller(): Caller {
+  return `connection:${randomBytes(12).toString('hex')}`;
 }
 
 /** The caller of a network request made without a credential (none are asked for). */
