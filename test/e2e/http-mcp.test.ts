@@ -156,3 +156,51 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
     }
   });
 });
+
+describe('sessions per client (--max-sessions-per-client)', () => {
+  const initialize = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'share', version: '1' } } });
+  const as = (token: string) => ({ ...jsonAndStream, authorization: `Bearer ${token}` });
+
+  it('lets one credential hold at most its share of --max-sessions; the others still open theirs; closing one makes room', async () => {
+    const server = await startHttpServer(redisUrl, { authTokens: ['token-a', 'token-b', 'token-c'], maxSessions: 6, maxSessionsPerClient: 2 });
+    try {
+      const open = (token: string, id: number) => fetch(`${server.url}/mcp`, { method: 'POST', headers: as(token), body: initialize(id) });
+      const a1 = await open('token-a', 1);
+      const a2 = await open('token-a', 2);
+      expect([a1.status, a2.status]).toEqual([200, 200]);
+      expect(a1.headers.get('content-type')).toMatch(/^application\/json/);
+      const refused = await open('token-a', 3);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBeDefined();
+      const error = (await refused.json()) as { id: unknown; error: { code: number; message: string; data: { code: string } } };
+      expect(error).toMatchObject({ id: 3, error: { code: -32000, data: { code: 'SERVER_BUSY', maxSessionsPerClient: 2 } } });
+      expect(error.error.message).toContain('--max-sessions-per-client');
+      // Another credential is not held back by the first one's sessions.
+      expect((await open('token-b', 4)).status).toBe(200);
+      expect((await open('token-b', 5)).status).toBe(200);
+      expect((await open('token-b', 6)).status).toBe(503);
+      // A session closed (DELETE with a JSON content type and no body) is room for another.
+      const closed = await fetch(`${server.url}/mcp`, { method: 'DELETE', headers: { authorization: 'Bearer token-a', 'content-type': 'application/json', 'mcp-session-id': a1.headers.get('mcp-session-id')! } });
+      expect(closed.status).toBe(200);
+      expect((await open('token-a', 7)).status).toBe(200);
+      expect((await open('token-c', 8)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('accepts GET and DELETE with a JSON content type and an empty body; POST with one stays a parse error', async () => {
+    const opened = await fetch(`${running.url}/mcp`, { method: 'POST', headers: jsonAndStream, body: initialize(1) });
+    const session = opened.headers.get('mcp-session-id')!;
+    const controller = new AbortController();
+    const stream = await fetch(`${running.url}/mcp`, { method: 'GET', headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'mcp-session-id': session }, signal: controller.signal });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toBe('text/event-stream');
+    controller.abort();
+    const post = await fetch(`${running.url}/mcp`, { method: 'POST', headers: { ...jsonAndStream, 'mcp-session-id': session }, body: '' });
+    expect(post.status).toBe(400);
+    expect(((await post.json()) as { error: { code: number } }).error.code).toBe(-32700);
+    const deleted = await fetch(`${running.url}/mcp`, { method: 'DELETE', headers: { 'content-type': 'application/json', 'mcp-session-id': session } });
+    expect(deleted.status).toBe(200);
+  });
+});

@@ -6,6 +6,10 @@ import { rssKiB } from '../helpers/process-stats.js';
 import { inBatches, openSockets, rawConnection, rawExchange, readOneResponse, requestText, untilServerCloses } from '../helpers/raw-http.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
 import { initializeParams, initializeWs, rawRequest, rpc, wsHandshake } from '../security/net.js';
+import { inspector } from '../helpers/redis-client.js';
+import { KeySpace } from '../../src/redis/keyspace.js';
+import { sessionDigest } from '../../src/http/session-records.js';
+import type { Redis } from 'ioredis';
 
 /**
  * Clients that misbehave at the network edge, against the built CLI over HTTP: slow ones, ones that
@@ -229,6 +233,118 @@ describe('a WebSocket client that never reads (--max-queued-bytes 1 MiB, --max-c
     // Dropped (no close handshake: the client was not reading), not served to the end.
     expect(code).toBe(1006);
     await stillServes();
+  });
+});
+
+describe('a WebSocket client that floods requests answered at once and never reads', () => {
+  it('holds back tools/list as it holds back tool calls: 4000 of them leave the memory of the server bounded', async () => {
+    const reader = (await wsHandshake(wsUrl, { maxPayload: 64 * MiB })).socket!;
+    await initializeWs(reader);
+    const tcp = (reader as unknown as { _socket: Socket })._socket;
+    const before = rssKiB(cli.pid);
+    let peak = before;
+    tcp.pause();
+    tcp.cork();
+    const sent = 4000;
+    for (let i = 0; i < sent; i++) reader.send(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/list' }));
+    tcp.uncork();
+    const closed = new Promise<number>((resolve) => reader.once('close', (code) => resolve(code)));
+    reader.on('error', () => undefined);
+    const sampleUntil = Date.now() + 3000;
+    while (Date.now() < sampleUntil) {
+      peak = Math.max(peak, rssKiB(cli.pid));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await stillServes();
+    tcp.resume();
+    const code = await closed;
+    const growthMiB = (peak - before) / 1024;
+    figure(`non-reading WebSocket: ${sent} tools/list, RSS before=${(before / 1024).toFixed(1)} MiB peak=${(peak / 1024).toFixed(1)} MiB (+${growthMiB.toFixed(1)} MiB), closed with ${code}`);
+    // Answered as each turn read them, the answers of one TCP read alone were hundreds of MiB
+    // (4000: 2.9 GiB peak with every toolset).
+    expect(growthMiB).toBeLessThan(48);
+    await stillServes();
+  });
+});
+
+describe('what /mcp keeps in Redis', () => {
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+  async function openSession(): Promise<{ id: string; session: Record<string, string>; events: string }> {
+    const opened = await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { ...initializeParams, protocolVersion: '2025-11-25' } }) });
+    expect(opened.status, opened.text).toBe(200);
+    // Nobody resumes an initialize: plain JSON, no event stream.
+    expect(opened.headers['content-type']).toMatch(/^application\/json/);
+    expect(JSON.parse(opened.text)).toMatchObject({ id: 1, result: { protocolVersion: '2025-11-25' } });
+    const id = opened.headers['mcp-session-id'] as string;
+    const session = { ...headers, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' };
+    await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    return { id, session, events: new KeySpace(prefix).mcpSessionEvents(sessionDigest(id)) };
+  }
+
+  async function usedMemory(redis: Redis): Promise<number> {
+    return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
+  }
+
+  it('answers ping and the lists as JSON and stores none of them; refuses request ids over 256 characters; DELETE with a JSON content type and no body closes the session', async () => {
+    const redis = inspector(redisUrl);
+    try {
+      const { session, events } = await openSession();
+      const before = await usedMemory(redis);
+      // 10 pings with 3 MiB ids: stored and echoed, some 60 MiB in Redis.
+      const bigId = 'i'.repeat(3 * MiB);
+      for (let i = 0; i < 10; i++) {
+        const refused = await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: `${bigId}${i}`, method: 'ping' }) });
+        expect(refused.status).toBe(400);
+        expect(JSON.parse(refused.text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: a request id may hold at most 256 characters.' } });
+      }
+      // 50 of each listing and ping: one JSON body each, nothing kept.
+      for (let i = 0; i < 50; i++) {
+        for (const method of ['tools/list', 'resources/list', 'resources/templates/list', 'prompts/list', 'ping']) {
+          const answered = await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: `${method}-${i}`, method }) });
+          expect(answered.status, answered.text).toBe(200);
+          expect(answered.headers['content-type']).toMatch(/^application\/json/);
+          expect(JSON.parse(answered.text)).toMatchObject({ jsonrpc: '2.0', id: `${method}-${i}`, result: expect.any(Object) });
+        }
+      }
+      expect(await redis.xlen(events)).toBe(0);
+      const after = await usedMemory(redis);
+      figure(`/mcp: 10 pings with 3 MiB ids and 250 listings and pings: Redis used_memory ${(before / MiB).toFixed(1)} -> ${(after / MiB).toFixed(1)} MiB, events stored 0`);
+      // Other suites share this Redis: a loose bound, far below what storing them took.
+      expect(after - before).toBeLessThan(16 * MiB);
+
+      // A body is optional on DELETE: a JSON content type with none is no parse error.
+      const deleted = await rawRequest(cli.baseUrl, { method: 'DELETE', path: '/mcp', headers: { 'content-type': 'application/json', 'content-length': '0', 'mcp-session-id': session['mcp-session-id']! } });
+      expect(deleted.status, deleted.text).toBe(200);
+      expect((await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) })).status).toBe(404);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('keeps the events of a stream that can be resumed within the share of the session in --max-event-store-bytes', async () => {
+    const redis = inspector(redisUrl);
+    try {
+      const { session, events } = await openSession();
+      // A call asking for progress is answered on an event stream, and its events are kept for a resume.
+      const value = 'v'.repeat(200 * 1024);
+      await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: 'set', method: 'tools/call', params: { name: 'redis_set', arguments: { key: 'event-bytes', value } } }) });
+      for (let i = 0; i < 40; i++) {
+        const answered = await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'redis_get', arguments: { key: 'event-bytes' }, _meta: { progressToken: `p${i}` } } }) });
+        expect(answered.headers['content-type']).toBe('text/event-stream');
+        // The priming event is named: clients that parse every unnamed event as JSON skip it.
+        expect(answered.text.startsWith('event: priming\nid: ')).toBe(true);
+      }
+      // 40 answers of 400 KB; the share is 64 MiB / 20 sessions = 3.2 MiB.
+      const share = Math.floor((64 * MiB) / limits.maxSessions);
+      const kept = (await redis.xrange(events, '-', '+')).reduce((sum, [, fields]) => sum + (fields[fields.indexOf('m') + 1]?.length ?? 0), 0);
+      figure(`/mcp: 40 answers of ${(2 * value.length / 1024).toFixed(0)} KB on resumable streams: ${await redis.xlen(events)} events kept, ${(kept / MiB).toFixed(2)} MiB (share ${(share / MiB).toFixed(2)} MiB)`);
+      expect(kept).toBeLessThanOrEqual(share);
+      expect(kept).toBeGreaterThan(share / 2);
+      await rawRequest(cli.baseUrl, { method: 'DELETE', path: '/mcp', headers: { 'mcp-session-id': session['mcp-session-id']! } });
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 

@@ -78,4 +78,36 @@ describe('stdio back-pressure', () => {
       cli.kill();
     }
   });
+
+  it('holds back requests answered at once as it holds back tool calls: 4000 tools/list never read leave memory bounded', async () => {
+    const answered = new Set<unknown>();
+    const cli = new RawStdioCli(['--redis-url', redisUrl, '--log-level', 'warn', '--toolsets', 'all'], (frame: Frame) => answered.add(frame.id));
+    try {
+      cli.read();
+      cli.send(initialize, initialized, { jsonrpc: '2.0', id: 'warm', method: 'tools/list' });
+      await expect.poll(() => answered.size, { timeout: 10_000 }).toBe(2);
+      const baseline = rssKiB(cli.pid);
+      cli.child.stdout!.pause();
+      const requests = 4000;
+      cli.send(...Array.from({ length: requests }, (_, n) => ({ jsonrpc: '2.0', id: n, method: n % 2 === 0 ? 'tools/list' : 'ping' })));
+      const started = Date.now();
+      let peak = baseline;
+      let ticks = cpuTicks(cli.pid);
+      let stillSince = Date.now();
+      while (Date.now() - stillSince < 300 && Date.now() - started < 10_000) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        peak = Math.max(peak, rssKiB(cli.pid));
+        const now = cpuTicks(cli.pid);
+        if (now !== ticks) [ticks, stillSince] = [now, Date.now()];
+      }
+      console.log(`[reliability] stdio back-pressure: ${requests} tools/list and ping (every toolset) sent, none read for ${Date.now() - started} ms: server RSS ${Math.round(baseline / 1024)} MiB before, peak ${Math.round(peak / 1024)} MiB (+${Math.round((peak - baseline) / 1024)} MiB)`);
+      // Answered as each chunk was read, one 64 KiB read of them queued 2000 listings (2.2 GiB peak).
+      expect(peak - baseline).toBeLessThan(40 * 1024);
+      // Read again: reading resumes and answers keep coming.
+      cli.read();
+      await expect.poll(() => answered.size, { timeout: 20_000, interval: 100 }).toBeGreaterThan(400);
+    } finally {
+      cli.kill();
+    }
+  });
 });

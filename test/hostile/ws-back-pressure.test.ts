@@ -142,3 +142,34 @@ describe('bytes queued for a client that does not read', () => {
     expect(received).toBeGreaterThan(0);
   });
 });
+
+describe('requests answered at once (tools/list, ping, the lists)', () => {
+  it('counts the answers queued in the same turn: a client that never reads gets what its socket takes, then reading stops', async () => {
+    // The server here answers every request at once, in the handler, as the MCP server answers tools/list.
+    const { transport, client, delivered } = await connect({ maxQueuedBytes: 1024 * 1024, maxCallsInFlight: 64 });
+    const listing = 'x'.repeat(100 * 1024);
+    transport.onmessage = (message) => {
+      delivered.push(message);
+      if ('id' in message) void transport.send(answer(message.id as number, listing)).catch(() => undefined);
+    };
+    const raw = (client as unknown as { _socket: import('node:net').Socket })._socket;
+    raw.pause();
+    // One write: the server reads them all in one go, as from a client that sends faster than it reads.
+    raw.cork();
+    for (let i = 1; i <= 4000; i++) client.send(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/list' }));
+    raw.uncork();
+    await expect.poll(() => transport.pausedFor.has('bytes')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // What the kernel's socket buffers take is handed on (some MiB on loopback), then reading stops.
+    // Counted only after each turn, the answers to a whole TCP read (a thousand requests) were
+    // queued at once: 4000 answered, 400 MB held.
+    expect(delivered.length).toBeLessThan(400);
+
+    // Read again: every request is answered, in order.
+    const ids: number[] = [];
+    client.on('message', (data) => ids.push((JSON.parse(data.toString()) as { id: number }).id));
+    raw.resume();
+    await expect.poll(() => ids.length, { timeout: 20_000, interval: 50 }).toBe(4000);
+    expect(ids).toEqual(Array.from({ length: 4000 }, (_, i) => i + 1));
+  });
+});
