@@ -373,7 +373,11 @@ export class ChangeHub {
     const intervalMs = this.options.keyEventsCheckMs ?? this.options.pingIntervalMs ?? 5000;
     this.keyCheckTimer = setTimeout(() => {
       this.keyCheckTimer = undefined;
-      if (this.closed || this.keyListeners().length === 0) return;
+      // No key feed is left: nothing to check, and nobody to tell of what was seen before.
+      if (this.closed || this.keyListeners().length === 0) {
+        this.keyEventsOff = undefined;
+        return;
+      }
       void this.checkKeyEvents().finally(() => this.checkKeyEventsLater());
     }, intervalMs);
     this.keyCheckTimer.unref();
