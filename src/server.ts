@@ -206,23 +206,45 @@ export class RedisMCPServer {
   }
 
   /**
-   * Closes transports (after letting calls in flight answer, for at most --shutdown-timeout over
-   * HTTP; on stdio until their answers are written, bounded; then every connection still open
-   * gets a second before it is dropped), then Redis and any private redis-server. Safe to call twice.
+   * Closes transports (after letting calls in flight answer, for at most --shutdown-timeout; then
+   * every connection still open gets a moment before it is dropped), then Redis and any private
+   * redis-server. Every waiting call (a lock, semaphore or queue wait, a watch, a blocking pop, a
+   * subscription read) is answered first, as timed out. Bounded whatever Redis or a client does:
+   * it returns within --shutdown-timeout plus a little under a second. Safe to call twice.
    */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private stopping: Promise<void> | undefined;
+
+  private async stopNow(): Promise<void> {
+    const started = performance.now();
     // First, waiting calls answer (as timed out): otherwise the transports, which let calls in
     // flight finish before they close, would sit out waits of up to 30 s.
+    this.toolRunner?.stopWaiting();
     this.blockingPool?.stopWaiting();
     this.subscriptionRegistry?.stopWaiting();
     const closers = this.closers.splice(0);
-    for (const close of closers) {
-      try {
-        await close();
-      } catch (error) {
-        this.log.warn({ err: error }, 'error while stopping');
+    const closing = (async () => {
+      for (const close of closers) {
+        try {
+          await close();
+        } catch (error) {
+          this.log.warn({ err: error }, 'error while stopping');
+        }
       }
-    }
+    })();
+    // A closer that hangs (a frozen Redis, a socket that never drains) must not hold the process.
+    const limitMs = this.config.shutdownTimeoutSec * 1000 + stopMarginMs;
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      closing.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, limitMs - (performance.now() - started))))),
+    ]);
+    clearTimeout(timer);
+    if (late) this.log.warn({ limitMs }, 'stopping took longer than --shutdown-timeout allows; what is left is abandoned');
     this.closedResolve();
   }
 
@@ -322,9 +344,9 @@ export class RedisMCPServer {
     this.log.info({ transport: 'stdio', tools: this.runner.enabled.size }, 'MCP server ready on stdio');
   }
 
-  /** How long a stop waits for calls in flight: at least as long as a call may run (twice the command timeout). */
+  /** How long a stop waits for calls in flight (--shutdown-timeout): waiting calls answer at once, the others within their time. */
   private drainTimeoutMs(): number {
-    return Math.max(5000, 2 * this.config.commandTimeoutMs + 1000);
+    return this.config.shutdownTimeoutSec * 1000;
   }
 
   private watchConnection(redis: RedisClient): void {
@@ -345,6 +367,9 @@ export class RedisMCPServer {
     });
   }
 }
+
+/** Beyond --shutdown-timeout, what a stop may take to close connections and Redis before it gives up on them. */
+const stopMarginMs = 600;
 
 /** Unread bytes kept per subscription, beside the event count (--subscription-buffer). */
 const subscriptionBufferBytes = 1024 * 1024;

@@ -16,7 +16,7 @@ async function blockingPop(end: 'left' | 'right', names: string[], timeoutMs: nu
   const fullKeys = names.map((name) => ctx.keys.key(name));
   // One blocking command waits on all the keys: on a cluster they must live on one node, in one slot.
   requireOneSlot(ctx.redis, fullKeys, names.map((_, i) => `keys[${i}]`));
-  const popped = await waitOnPool(ctx, timeoutMs, fullKeys[0]!, (connection, remainingMs) =>
+  const popped = await waitOnPool<[string, string] | null>(ctx, timeoutMs, fullKeys[0]!, null, (connection, remainingMs) =>
     end === 'left' ? connection.blpop(...fullKeys, blockingSeconds(remainingMs)) : connection.brpop(...fullKeys, blockingSeconds(remainingMs)),
   );
   if (popped === null) return timedOut;
@@ -40,7 +40,7 @@ export const listWaitHandlers: ListWaitHandlers = {
     const from = ctx.keys.key(source);
     const to = ctx.keys.key(destination);
     requireOneSlot(ctx.redis, [from, to], ['source', 'destination']);
-    const text = (await waitOnPool(ctx, timeout_ms, from, (connection, remainingMs) =>
+    const text = (await waitOnPool<unknown>(ctx, timeout_ms, from, null, (connection, remainingMs) =>
       connection.call('BLMOVE', from, to, wherefrom, whereto, blockingSeconds(remainingMs)),
     )) as string | null;
     if (text === null) return { timed_out: true, value: null };

@@ -3,6 +3,7 @@ import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { invalidField } from '../tools/invalid-field.js';
 import { prevId } from './stream-ids.js';
+import { waitOnPool } from './waiting.js';
 import { mapPairs } from '../redis/replies.js';
 import { toEntry, type RawEntry, type StreamEntry } from './stream-replies.js';
 
@@ -39,18 +40,15 @@ export async function readStreams(ctx: ToolContext, request: ReadRequest): Promi
   const command = request.group ? 'XREADGROUP' : 'XREAD';
   const args: (string | number)[] = request.group ? ['GROUP', request.group.name, request.group.consumer] : [];
   args.push('COUNT', request.count);
-  if (request.blockMs > 0) args.push('BLOCK', request.blockMs);
-  args.push('STREAMS', ...fullKeys, ...request.streams.map((stream) => stream.id));
+  const streamsArgs = ['STREAMS', ...fullKeys, ...request.streams.map((stream) => stream.id)];
 
+  // A wait runs on a pooled connection; time spent queued for one counts against it (never BLOCK 0: forever).
   const reply =
     request.blockMs > 0
-      ? await ctx.blocking.run((connection) => connection.call(command, ...args), {
-          key: fullKeys[0],
-          signal: ctx.signal,
-          maxWaitMs: ctx.callLimitMs,
-          limitMs: request.blockMs + ctx.callLimitMs,
-        })
-      : await ctx.redis.call(command, ...args);
+      ? await waitOnPool<unknown>(ctx, request.blockMs, fullKeys[0]!, null, (connection, remainingMs) =>
+          connection.call(command, ...args, 'BLOCK', Math.max(1, Math.round(remainingMs)), ...streamsArgs),
+        )
+      : await ctx.redis.call(command, ...args, ...streamsArgs);
 
   const byKey = new Map(mapPairs<RawEntry[]>(reply));
   // A group read hands its entries to the consumer: each is answered whatever it holds (toEntry keepText).

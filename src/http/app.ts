@@ -136,6 +136,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logController: new OneLinePerRequest(requestLog(logger)),
     childLoggerFactory: (parent, bindings, options) => new RequestLogger(parent as Logger, bindings, options) as unknown as FastifyBaseLogger,
     bodyLimit: maxPayload,
+    // Fastify bounds each start and close step by this (10 s by default): the drain at close may
+    // rightly take --shutdown-timeout, and a step cut short leaves the close unfinished.
+    pluginTimeout: Math.max(10_000, (options.drainTimeoutMs ?? 5000) + 10_000),
     // Errors raised before routing (a malformed URL) get the same envelope as the rest; the hooks do
     // not run for them, so an upgrade request is closed here (see upgrade-guard.ts).
     frameworkErrors: (error, request, reply) => {

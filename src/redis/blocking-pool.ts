@@ -3,7 +3,9 @@ import { AppError } from '../errors.js';
 import type { RedisClient } from './client.js';
 
 /**
- * Connections for commands that wait (BLPOP, XREAD BLOCK, lock and queue waits). A blocked
+ * Connections for Redis's own blocking commands (BLPOP, BLMOVE, XREAD BLOCK). The waits of the
+ * primitives (locks, semaphores, queue claims) hold no connection: they are woken through the
+ * shared subscriber (primitives/wake-ups.ts). A blocked
  * command holds its connection until it returns, so it must never run on the shared pipelined
  * connection: every call behind it would wait too. The pool holds at most `size` connections
  * (--max-connections less the shared one), opened on first use and kept for reuse.
@@ -20,6 +22,9 @@ import type { RedisClient } from './client.js';
  * meant to wake (then it wakes nothing), so it is sent again until the work ends; if that does
  * not end it soon, or UNBLOCK itself fails (an ACL without CLIENT, the shared link down), the
  * connection is dropped instead, which fails its command.
+ *
+ * When every connection is lent, calls queue for one, first come first served, up to `maxQueued`
+ * (beyond: SERVER_BUSY); a queued call leaves the queue when its wait ends or it is cancelled.
  *
  * On a cluster a blocking command must run on a connection to the master of its key's slot:
  * `route` names that node, connections are kept per node, and the UNBLOCK goes to that node too.
@@ -40,6 +45,8 @@ export class BlockingPool {
     readonly size: number,
     /** On a cluster: the node ("host:port") serving a key now. Standalone: every wait runs on the one Redis (""). */
     private readonly route?: (key: string | undefined) => string,
+    /** Most calls queued for a connection; one more answers SERVER_BUSY. */
+    readonly maxQueued = defaultMaxQueued,
   ) {}
 
   /** Connections open now, how many are lent out, and how many calls wait for one. */
@@ -48,23 +55,36 @@ export class BlockingPool {
   }
 
   /**
-   * Runs `work` on a connection of its own. Waits at most `maxWaitMs` for one to be free (or to
-   * be opened); past that the call fails with RATE_LIMITED (retry later, or raise
-   * --max-connections). When `signal` aborts while the command waits, the command is unblocked
-   * and `work` sees its timeout answer. A call whose signal aborted before its work started
-   * fails (nobody waits for its answer) and sends nothing. Work still running after `limitMs`
-   * (a frozen Redis, a dead link) has its connection dropped, which fails its command.
+   * Runs `work` on a connection of its own. When every connection is lent, the call queues behind
+   * the others (first come, first served) for at most `maxWaitMs`; a queue already holding
+   * `maxQueued` calls answers SERVER_BUSY at once. A queued call that is not served in time, is
+   * cancelled, or is still queued at a stop leaves the queue and gets `notRun()` (a waiting
+   * command's "timed out" answer); without `notRun` it fails (RATE_LIMITED, or
+   * REDIS_NOT_CONNECTED when cancelled or stopping). When `signal` aborts while the command waits,
+   * the command is unblocked and `work` sees its timeout answer. A call whose signal aborted
+   * before its work started sends nothing. Work still running after `limitMs` (a frozen Redis, a
+   * dead link) has its connection dropped, which fails its command.
    */
   async run<T>(
     work: (connection: Redis) => Promise<T>,
-    options: { signal?: AbortSignal | undefined; maxWaitMs: number; limitMs: number; /** The key waited on (full name), which decides the node on a cluster. */ key?: string },
+    options: {
+      signal?: AbortSignal | undefined;
+      maxWaitMs: number;
+      limitMs: number;
+      /** The key waited on (full name), which decides the node on a cluster. */
+      key?: string | undefined;
+      /** The answer of a call that got no connection before its wait ended, was cancelled, or the pool stopped. */
+      notRun?: () => T;
+    },
   ): Promise<T> {
     const { signal } = options;
     const node = this.route ? this.route(options.key) : '';
-    const pooled = await this.acquire(node, options.maxWaitMs, signal);
-    if (signal?.aborted) {
-      this.release(pooled);
-      throw cancelled();
+    let pooled: PooledConnection;
+    try {
+      pooled = await this.acquire(node, options.maxWaitMs, signal);
+    } catch (error) {
+      if (options.notRun && error instanceof NotRun) return options.notRun();
+      throw error instanceof NotRun ? error.toAppError(this.size) : error;
     }
     const state = { settled: false };
     const wake = () => void this.unblock(pooled, state);
@@ -88,7 +108,7 @@ export class BlockingPool {
   stopWaiting(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const waiter of this.waiters.splice(0)) waiter.fail(shuttingDown());
+    for (const waiter of this.waiters.splice(0)) waiter.fail(new NotRun('stopping'));
     for (const pooled of this.busy) void this.unblock(pooled, { settled: false }, () => !this.busy.has(pooled));
     for (const pooled of this.idle.splice(0)) this.drop(pooled);
   }
@@ -128,29 +148,56 @@ export class BlockingPool {
 
   private async acquire(node: string, maxWaitMs: number, signal: AbortSignal | undefined): Promise<PooledConnection> {
     const deadline = performance.now() + maxWaitMs;
-    for (;;) {
-      if (this.closed) throw shuttingDown();
-      if (signal?.aborted) throw cancelled();
-      const ready = this.takeIdle(node);
-      if (ready) return this.lend(ready);
-      // All slots taken, some by idle connections to other nodes: give one of those up for this node.
-      if (this.opened >= this.size && this.idle.length > 0) {
-        this.idle.shift()!.redis.disconnect();
-        this.opened--;
+    if (this.closed) throw new NotRun('stopping');
+    if (signal?.aborted) throw new NotRun('cancelled');
+    // Nobody queued: served at once if a connection (or room for one) is free. Else behind the others.
+    let grant = this.waiters.length === 0 ? this.grantNow(node) : undefined;
+    if (!grant) {
+      if (this.waiters.length >= this.maxQueued) {
+        throw new AppError('SERVER_BUSY', `All ${this.size} connections for waiting commands are busy and ${this.maxQueued} calls already wait for one; retry later, or raise --max-connections.`, {
+          pool_size: this.size,
+          queued: this.waiters.length,
+        });
       }
-      if (this.opened < this.size) return this.lend(await this.connect(node, deadline - performance.now(), signal));
-      const granted = await this.waitForRelease(deadline - performance.now(), signal);
-      // Handed over directly; undefined means a connection was dropped, so one may be opened.
-      if (granted) {
-        if (signal?.aborted) {
-          this.release(granted);
-          throw cancelled();
-        }
-        if (granted.node === node) return this.lend(granted);
-        // A connection to another node was handed over: its place is used for one to this node instead.
-        granted.redis.disconnect();
-        this.opened--;
-      }
+      grant = await this.enqueue(deadline - performance.now(), signal);
+    }
+    if (signal?.aborted) {
+      this.giveBack(grant);
+      throw new NotRun('cancelled');
+    }
+    if (grant !== slot) {
+      if (grant.node === node) return this.lend(grant);
+      // A connection to another node was handed over: its place is used for one to this node instead.
+      grant.redis.disconnect();
+    }
+    return this.lend(await this.connect(node, deadline - performance.now(), signal));
+  }
+
+  /**
+   * Without waiting: an idle connection to `node`, or room to open one (counted as opened from
+   * now on, so nobody else takes it), or undefined when every connection is lent.
+   */
+  private grantNow(node: string): Grant | undefined {
+    const ready = this.takeIdle(node);
+    if (ready) return ready;
+    // All slots taken, some by idle connections to other nodes: give one of those up for this node.
+    if (this.opened >= this.size && this.idle.length > 0) {
+      this.idle.shift()!.redis.disconnect();
+      this.opened--;
+    }
+    if (this.opened >= this.size) return undefined;
+    this.opened++;
+    return slot;
+  }
+
+  /** A grant the caller will not use (it was cancelled as it came): handed to the next in line. */
+  private giveBack(grant: Grant): void {
+    if (grant === slot) {
+      this.opened--;
+      this.offerSlot();
+    } else {
+      this.busy.add(grant);
+      this.release(grant);
     }
   }
 
@@ -174,7 +221,8 @@ export class BlockingPool {
     return pooled;
   }
 
-  private waitForRelease(timeoutMs: number, signal: AbortSignal | undefined): Promise<PooledConnection | undefined> {
+  /** Queues the call (FIFO) until a connection or a slot is handed to it; NotRun when its wait ends, it is cancelled, or the pool stops. */
+  private enqueue(timeoutMs: number, signal: AbortSignal | undefined): Promise<Grant> {
     return new Promise((resolve, reject) => {
       const finish = () => {
         clearTimeout(timer);
@@ -183,27 +231,18 @@ export class BlockingPool {
         if (at >= 0) this.waiters.splice(at, 1);
       };
       const waiter: Waiter = {
-        grant: (connection) => (finish(), resolve(connection)),
+        grant: (granted) => (finish(), resolve(granted)),
         fail: (error) => (finish(), reject(error)),
       };
-      const onAbort = () => waiter.fail(cancelled());
-      const timer = setTimeout(
-        () =>
-          waiter.fail(
-            new AppError('RATE_LIMITED', `All ${this.size} connections for waiting commands are busy; retry later, or raise --max-connections.`, {
-              pool_size: this.size,
-            }),
-          ),
-        Math.max(0, timeoutMs),
-      );
+      const onAbort = () => waiter.fail(new NotRun('cancelled'));
+      const timer = setTimeout(() => waiter.fail(new NotRun('wait ended')), Math.max(0, timeoutMs));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
     });
   }
 
-  /** Opens a connection, giving up (and closing it) after `timeoutMs` or when `signal` aborts. */
+  /** Opens a connection in a slot already counted as opened, giving up (and closing it) after `timeoutMs` or when `signal` aborts. */
   private async connect(node: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<PooledConnection> {
-    this.opened++;
     const redis = this.open(node);
     const ready = (async () => {
       await redis.connect();
@@ -218,7 +257,7 @@ export class BlockingPool {
         () => reject(new AppError('REDIS_NOT_CONNECTED', `Redis did not accept a connection for a waiting command within ${Math.round(timeoutMs)} ms; retry shortly.`)),
         Math.max(0, timeoutMs),
       );
-      onAbort = () => reject(cancelled());
+      onAbort = () => reject(new NotRun('cancelled'));
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
@@ -253,10 +292,11 @@ export class BlockingPool {
     this.offerSlot();
   }
 
-  /** A slot came free: the longest waiter may open a connection of its own. */
+  /** A slot came free: the longest waiter may open a connection of its own (the slot is counted as its from now on). */
   private offerSlot(): void {
-    if (this.closed) return;
-    this.waiters.shift()?.grant(undefined);
+    if (this.closed || this.waiters.length === 0 || this.opened >= this.size) return;
+    this.opened++;
+    this.waiters.shift()!.grant(slot);
   }
 }
 
@@ -284,11 +324,31 @@ async function clientId(redis: Redis): Promise<string | undefined> {
   }
 }
 
+/** Room to open a connection, counted as opened already. */
+const slot = Symbol('slot');
+/** What a queued call is handed: a connection, or room to open one. */
+type Grant = PooledConnection | typeof slot;
+
 interface Waiter {
-  /** A connection handed over, or undefined: a slot is free to open one. */
-  grant(connection: PooledConnection | undefined): void;
+  grant(granted: Grant): void;
   fail(error: Error): void;
 }
+
+/** A call that got no connection: its wait ended in the queue, it was cancelled, or the pool stopped. */
+class NotRun extends Error {
+  constructor(readonly why: 'wait ended' | 'cancelled' | 'stopping') {
+    super(why);
+  }
+
+  toAppError(size: number): AppError {
+    if (this.why === 'cancelled') return new AppError('REDIS_NOT_CONNECTED', 'The call was cancelled before its command was sent; nothing was changed.');
+    if (this.why === 'stopping') return new AppError('REDIS_NOT_CONNECTED', 'The server is shutting down.');
+    return new AppError('RATE_LIMITED', `All ${size} connections for waiting commands stayed busy; retry later, or raise --max-connections.`, { pool_size: size });
+  }
+}
+
+/** Calls that may queue for a connection by default: as many as one client may have waiting. */
+export const defaultMaxQueued = 1000;
 
 // Pauses between CLIENT UNBLOCK attempts (about half a second in all) before the connection is cut.
 const unblockAttempts = [2, 5, 10, 20, 40, 80, 120, 200];
@@ -297,10 +357,3 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function cancelled(): AppError {
-  return new AppError('REDIS_NOT_CONNECTED', 'The call was cancelled before its command was sent; nothing was changed.');
-}
-
-function shuttingDown(): AppError {
-  return new AppError('REDIS_NOT_CONNECTED', 'The server is shutting down.');
-}

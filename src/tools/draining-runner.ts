@@ -1,7 +1,7 @@
 import type { ToolName } from '../../generated/registry.js';
 import type { Caller } from './caller-shares.js';
 import { ToolRunner, type CallOutcome } from './runner.js';
-import { isWaitingTool } from './waiting-calls.js';
+import { isWaitingTool, WaitSignals } from './waiting-calls.js';
 
 /**
  * A ToolRunner that knows how many calls are running, so a graceful stop can let them finish
@@ -12,6 +12,7 @@ export class DrainingRunner extends ToolRunner {
   /** Of those, calls of tools that wait (see waiting-calls.ts). */
   private waitingCalls = 0;
   private idleWaiters: (() => void)[] = [];
+  private readonly waits = new WaitSignals();
 
   constructor(...args: ConstructorParameters<typeof ToolRunner>) {
     super(...args);
@@ -34,8 +35,21 @@ export class DrainingRunner extends ToolRunner {
   // The signal is passed on: without it a waiting call could not be cancelled.
   override call(name: ToolName, args: unknown, signal?: AbortSignal, idempotencyKey?: unknown, caller?: Caller): Promise<CallOutcome> {
     this.running++;
-    if (isWaitingTool(name)) this.waitingCalls++;
-    return super.call(name, args, signal, idempotencyKey, caller);
+    if (!isWaitingTool(name)) return super.call(name, args, signal, idempotencyKey, caller);
+    this.waitingCalls++;
+    // A shutdown ends every wait at once (stopWaiting): the call answers as if its wait had ended.
+    const linked = this.waits.link(signal);
+    const outcome = super.call(name, args, linked.signal, idempotencyKey, caller);
+    void outcome.finally(linked.done);
+    return outcome;
+  }
+
+  /**
+   * Ends every waiting call now, and any that starts from now on: each answers as if its wait
+   * had ended (timed out), so a graceful stop never sits out a wait of up to 30 s.
+   */
+  stopWaiting(): void {
+    this.waits.stopAll();
   }
 
   /**

@@ -22,3 +22,37 @@ export function isWaitingCall(message: JSONRPCMessage): boolean {
   const name = (message.params as { name?: unknown } | undefined)?.name;
   return typeof name === 'string' && isWaitingTool(name);
 }
+
+/**
+ * The signals of waiting calls, so that all of them can be ended at once (a shutdown). Each
+ * call's signal aborts when its client's does, or on stopAll; a call that starts after stopAll
+ * gets one aborted already.
+ */
+export class WaitSignals {
+  private readonly live = new Set<AbortController>();
+  private stopped = false;
+
+  link(signal: AbortSignal | undefined): { signal: AbortSignal; done: () => void } {
+    const controller = new AbortController();
+    if (this.stopped || signal?.aborted) {
+      controller.abort();
+      return { signal: controller.signal, done: () => undefined };
+    }
+    const abort = () => controller.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    this.live.add(controller);
+    return {
+      signal: controller.signal,
+      done: () => {
+        this.live.delete(controller);
+        signal?.removeEventListener('abort', abort);
+      },
+    };
+  }
+
+  stopAll(): void {
+    this.stopped = true;
+    for (const controller of this.live) controller.abort();
+    this.live.clear();
+  }
+}

@@ -11,6 +11,8 @@ import { cleanup, freePort, startRedis, type RedisProcess } from '../helpers/red
 import { startHttpCli } from '../helpers/surfaces/http-cli-process.js';
 import { initializeParams, initializeWs, wsHandshake } from '../security/net.js';
 import { cliPath, uniqueKey } from '../helpers/stdio-client.js';
+import { surfaces, type ToolClient } from '../helpers/surfaces.js';
+import { connectRest } from '../helpers/surfaces/rest-client.js';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
@@ -138,6 +140,142 @@ describe('bounded shutdown of the real CLI', () => {
       expect(cli.stderr()).not.toMatch(/\n\s+at /);
     } finally {
       for (const socket of sockets) socket.destroy();
+      await cli.stop();
+    }
+  });
+});
+
+/**
+ * Every kind of wait, each waiting 30 s when SIGTERM comes: the tool, its arguments for a fresh
+ * name, what makes it wait (a held lock, a full semaphore, a subscription), and how its answer
+ * says the wait ended without a result.
+ */
+interface WaitKind {
+  tool: string;
+  prepare?(client: ToolClient, name: string): Promise<Record<string, unknown> | void>;
+  args(name: string, prepared: Record<string, unknown> | void): Record<string, unknown>;
+  ended(value: Record<string, any>): boolean;
+}
+
+const longWaitMs = 30_000;
+
+async function must(client: ToolClient, tool: string, args: Record<string, unknown>): Promise<Record<string, any>> {
+  const outcome = await client.call(tool, args);
+  if (!outcome.ok) throw new Error(`${tool}: ${outcome.code}: ${outcome.message}`);
+  return outcome.value;
+}
+
+const waitKinds: WaitKind[] = [
+  { tool: 'redis_queue_claim', args: (name) => ({ queue: name, consumer: 'c', wait_ms: longWaitMs }), ended: (v) => v.timed_out === true && v.jobs.length === 0 },
+  {
+    tool: 'redis_lock_acquire',
+    prepare: async (client, name) => void (await must(client, 'redis_lock_acquire', { name, ttl_ms: 60_000 })),
+    args: (name) => ({ name, wait_ms: longWaitMs }),
+    ended: (v) => v.acquired === false,
+  },
+  {
+    tool: 'redis_semaphore_acquire',
+    prepare: async (client, name) => void (await must(client, 'redis_semaphore_acquire', { name, limit: 1, ttl_ms: 60_000 })),
+    args: (name) => ({ name, limit: 1, wait_ms: longWaitMs }),
+    ended: (v) => v.acquired === false,
+  },
+  { tool: 'redis_watch', args: (name) => ({ keys: [name], wait_ms: longWaitMs }), ended: (v) => v.timed_out === true },
+  {
+    tool: 'redis_subscription_read',
+    prepare: (client, name) => must(client, 'redis_subscribe', { channels: [name] }),
+    args: (_, prepared) => ({ subscription_id: prepared!.subscription_id, wait_ms: longWaitMs }),
+    ended: (v) => v.events.length === 0,
+  },
+  { tool: 'redis_blpop', args: (name) => ({ keys: [name], timeout_ms: longWaitMs }), ended: (v) => v.timed_out === true },
+  { tool: 'redis_brpop', args: (name) => ({ keys: [name], timeout_ms: longWaitMs }), ended: (v) => v.timed_out === true },
+  { tool: 'redis_blmove', args: (name) => ({ source: name, destination: `${name}:to`, wherefrom: 'LEFT', whereto: 'RIGHT', timeout_ms: longWaitMs }), ended: (v) => v.timed_out === true },
+  { tool: 'redis_xread', args: (name) => ({ streams: [{ key: name, id: '$' }], block_ms: longWaitMs }), ended: (v) => v.timed_out === true },
+  {
+    tool: 'redis_xreadgroup',
+    prepare: async (client, name) => void (await must(client, 'redis_xgroup_create', { key: name, group: 'g', mkstream: true })),
+    args: (name) => ({ group: 'g', consumer: 'c', streams: [{ key: name, id: '>' }], block_ms: longWaitMs }),
+    ended: (v) => v.timed_out === true,
+  },
+];
+
+/** Shutdown times measured below, printed for docs/reliability/waits-and-shutdown.md. */
+const shutdownTimes: string[] = [];
+
+/**
+ * SIGTERM while every kind of wait is under way, on every surface, at the default
+ * --shutdown-timeout (10) and at 1: every waiting call is answered (as its wait had ended) and the
+ * process exits within the timeout plus a second. The waits run together in one server per
+ * surface and timeout. --max-connections 3 leaves two pooled connections for the five blocking
+ * commands, so three of them are queued for a connection when the signal comes.
+ */
+describe.each(surfaces)('SIGTERM with every kind of wait under way over $name', (surface) => {
+  afterAll(() => {
+    if (shutdownTimes.length > 0) console.log(`[reliability] e2e/shutdown waits: ${shutdownTimes.splice(0).join('; ')}`);
+  });
+
+  it.each([{ timeout: undefined }, { timeout: 1 }])('--shutdown-timeout $timeout: every wait answered, exit in time', async ({ timeout }) => {
+    const timeoutSec = timeout ?? 10;
+    const args = ['--redis-url', redis.url, '--embedded-redis', 'never', '--toolsets', 'all', '--max-connections', '3', '--log-level', 'warn'];
+    if (timeout !== undefined) args.push('--shutdown-timeout', String(timeout));
+    const server = await surface.start(args);
+    try {
+      const client = await server.connect();
+      const [pid] = server.pids();
+      const calls = await Promise.all(
+        waitKinds.map(async (kind) => {
+          const name = uniqueKey(`shutdown-${kind.tool}`);
+          const prepared = await kind.prepare?.(client, name);
+          return { kind, answer: client.call(kind.tool, kind.args(name, prepared), { timeoutMs: 60_000 }) };
+        }),
+      );
+      // Every call is waiting (or queued for a connection) by now.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const started = Date.now();
+      process.kill(pid!, 'SIGTERM');
+      for (const { kind, answer } of calls) {
+        const outcome = await answer;
+        expect(outcome.ok ? kind.ended(outcome.value) : `${outcome.code}: ${outcome.message}`, kind.tool).toBe(true);
+      }
+      const answeredMs = Date.now() - started;
+      await expect.poll(() => isAlive(pid!), { timeout: (timeoutSec + 2) * 1000, interval: 20 }).toBe(false);
+      const exitedMs = Date.now() - started;
+      shutdownTimes.push(`${surface.name} --shutdown-timeout ${timeout ?? '10 (default)'}: ${calls.length} waits answered within ${answeredMs} ms, exited after ${exitedMs} ms`);
+      expect(exitedMs).toBeLessThan((timeoutSec + 1) * 1000);
+      expect(server.stderr()).not.toMatch(/AVV_ERR_READY_TIMEOUT|\n\s+at /);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+/**
+ * Redis frozen under waiting calls: a wait that ends must still tell Redis it stopped waiting,
+ * which cannot happen. The stop still ends on time: --shutdown-timeout for calls to answer, then
+ * under a second for the rest, whatever is left hanging.
+ */
+describe('SIGTERM with Redis frozen under waiting calls', () => {
+  it.each([1, 3])('--shutdown-timeout %i: exits within the timeout plus a second', async (timeoutSec) => {
+    const cli = await startHttpCli(['--redis-url', redis.url, '--embedded-redis', 'never', '--shutdown-timeout', String(timeoutSec), '--log-level', 'warn']);
+    const client = await connectRest(cli.baseUrl);
+    try {
+      const name = uniqueKey('frozen');
+      await must(client, 'redis_lock_acquire', { name, ttl_ms: 60_000 });
+      const waits = [
+        client.call('redis_lock_acquire', { name, wait_ms: longWaitMs }, { timeoutMs: 60_000 }),
+        client.call('redis_queue_claim', { queue: name, consumer: 'c', wait_ms: longWaitMs }, { timeoutMs: 60_000 }),
+      ];
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      redis.freeze();
+      const started = Date.now();
+      process.kill(cli.pid, 'SIGTERM');
+      await expect.poll(() => cli.exited, { timeout: (timeoutSec + 3) * 1000, interval: 20 }).toBe(true);
+      const exitedMs = Date.now() - started;
+      console.log(`[reliability] e2e/shutdown: Redis frozen, --shutdown-timeout ${timeoutSec}: exited after ${exitedMs} ms`);
+      expect(exitedMs).toBeLessThan((timeoutSec + 1) * 1000);
+      await Promise.all(waits);
+    } finally {
+      redis.thaw();
+      await client.close();
       await cli.stop();
     }
   });

@@ -22,8 +22,8 @@ describe('BlockingPool', () => {
   const pools: BlockingPool[] = [];
 
   const settings = () => ({ url: redis.url, db: 1, commandTimeoutMs: 1000 });
-  function pool(size = 1, sharedClient: Redis = shared, url = redis.url): BlockingPool {
-    const made = new BlockingPool(() => createRedisClient({ ...settings(), url, connectionName: poolName, blocking: true }), sharedClient, size);
+  function pool(size = 1, sharedClient: Redis = shared, url = redis.url, maxQueued?: number): BlockingPool {
+    const made = new BlockingPool(() => createRedisClient({ ...settings(), url, connectionName: poolName, blocking: true }), sharedClient, size, undefined, maxQueued);
     pools.push(made);
     return made;
   }
@@ -158,6 +158,55 @@ describe('BlockingPool', () => {
     expect(waiting.stats.waiting).toBe(0);
     controller.abort();
     expect(await first).toBeNull();
+  });
+
+  it('queues calls while every connection is busy and serves them first come, first served', async () => {
+    const waiting = pool(1);
+    const order: number[] = [];
+    const answers = Array.from({ length: 6 }, (_, i) =>
+      waiting.run(async (c) => {
+        order.push(i);
+        return c.blpop('pool:fifo', longWaitSeconds);
+      }, options(undefined, 20_000)),
+    );
+    await untilBlocked();
+    expect(waiting.stats).toEqual({ open: 1, busy: 1, waiting: 5 });
+    await check.rpush('pool:fifo', 'v0', 'v1', 'v2', 'v3', 'v4', 'v5');
+    expect((await Promise.all(answers)).map((popped) => popped![1])).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5']);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(waiting.stats).toEqual({ open: 1, busy: 0, waiting: 0 });
+  });
+
+  it('answers SERVER_BUSY when the queue is full, and a queued call whose wait ends or is cancelled leaves it with its timed-out answer', async () => {
+    const waiting = pool(1, shared, redis.url, 2);
+    const controller = new AbortController();
+    const first = waiting.run((c) => c.blpop('pool:full', longWaitSeconds), options(controller.signal));
+    await untilBlocked();
+    const gaveUp = new AbortController();
+    const cancelled = waiting.run((c) => c.ping(), { ...options(gaveUp.signal, 20_000), notRun: () => 'not run' });
+    const ended = waiting.run((c) => c.ping(), { ...options(undefined, 300), notRun: () => 'not run' });
+    expect(waiting.stats.waiting).toBe(2);
+    await expect(waiting.run((c) => c.ping(), options(undefined, 20_000))).rejects.toMatchObject({ code: 'SERVER_BUSY' });
+    expect(await ended).toBe('not run');
+    expect(waiting.stats.waiting).toBe(1);
+    gaveUp.abort();
+    expect(await cancelled).toBe('not run');
+    expect(waiting.stats.waiting).toBe(0);
+    // Room again: the next call queues, and is served when the first one ends.
+    const next = waiting.run((c) => c.ping(), options(undefined, 20_000));
+    controller.abort();
+    expect(await first).toBeNull();
+    expect(await next).toBe('PONG');
+  });
+
+  it('stop answers the calls still queued with their timed-out answer', async () => {
+    const waiting = pool(1);
+    const first = waiting.run<unknown>((c) => c.blpop('pool:stop-queued', longWaitSeconds), { ...options(), notRun: () => 'not run' });
+    await untilBlocked();
+    const queued = waiting.run<unknown>((c) => c.blpop('pool:stop-queued', longWaitSeconds), { ...options(undefined, 20_000), notRun: () => 'not run' });
+    await waiting.close();
+    expect(await first).toBeNull();
+    expect(await queued).toBe('not run');
   });
 
   it('stop wakes waiting calls (they answer as timed out) and closes every connection', async () => {
