@@ -59,6 +59,7 @@ export function directPlainRequest(request: FastifyRequest): (JSONRPCRequest & {
  */
 export class DirectAnswers {
   private readonly pending = new Map<RequestId, (answer: JSONRPCMessage) => void>();
+  private closed = false;
 
   constructor(private readonly transport: Transport) {
     const send = transport.send.bind(transport);
@@ -75,7 +76,8 @@ export class DirectAnswers {
     };
     const onclose = transport.onclose;
     transport.onclose = () => {
-      for (const [id, take] of this.pending) take({ jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'Connection closed: the session ended before it answered.' } });
+      this.closed = true;
+      for (const [id, take] of this.pending) take(closedAnswer(id));
       this.pending.clear();
       onclose?.();
     };
@@ -83,9 +85,19 @@ export class DirectAnswers {
 
   /** The server's answer to the request; undefined when a request with its id is already waiting here (it then takes the transport's path). */
   ask(message: JSONRPCRequest & { id: RequestId }, extra: MessageExtraInfo): Promise<JSONRPCMessage> | undefined {
+    if (this.closed) return Promise.resolve(closedAnswer(message.id));
     if (this.pending.has(message.id) || !this.transport.onmessage) return undefined;
     const answer = new Promise<JSONRPCMessage>((resolve) => this.pending.set(message.id, resolve));
-    this.transport.onmessage(message, extra);
+    try {
+      this.transport.onmessage(message, extra);
+    } catch (error) {
+      this.pending.delete(message.id);
+      throw error;
+    }
     return answer;
   }
+}
+
+function closedAnswer(id: RequestId): JSONRPCMessage {
+  return { jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'Connection closed: the session ended before it answered.' } };
 }

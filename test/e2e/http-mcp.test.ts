@@ -196,6 +196,9 @@ describe('sessions per client (--max-sessions-per-client)', () => {
     const stream = await fetch(`${running.url}/mcp`, { method: 'GET', headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'mcp-session-id': session }, signal: controller.signal });
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toBe('text/event-stream');
+    // Its priming event: an id and empty data, named so that clients parsing unnamed events as JSON skip it.
+    const { value } = await stream.body!.getReader().read();
+    expect(new TextDecoder().decode(value)).toMatch(/^event: priming\nid: \S+\ndata: \n\n/);
     controller.abort();
     const post = await fetch(`${running.url}/mcp`, { method: 'POST', headers: { ...jsonAndStream, 'mcp-session-id': session }, body: '' });
     expect(post.status).toBe(400);
