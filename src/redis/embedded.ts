@@ -23,6 +23,11 @@ const noRedisHelp =
   'Install Redis (Debian/Ubuntu: "sudo apt-get install redis-server"; macOS: "brew install redis") and run this again, ' +
   'or point the server at a Redis with --redis-url redis://host:6379 (or the REDIS_URL environment variable).';
 
+const noRedisServerHelp =
+  '--embedded-redis always asks for a private redis-server, and there is no redis-server on PATH. ' +
+  'Install Redis (Debian/Ubuntu: "sudo apt-get install redis-server"; macOS: "brew install redis") and run this again, ' +
+  'or leave --embedded-redis at auto.';
+
 /**
  * Decides which Redis to use. A configured URL wins; otherwise 127.0.0.1:6379 when something answers
  * there; otherwise the private redis-server of the data directory, started or shared with the other
@@ -34,10 +39,13 @@ export async function resolveRedis(config: Config, log: Logger): Promise<Resolve
   if (config.redisUrl) return { url: config.redisUrl };
   if (config.embeddedRedis === 'never') return { url: defaultRedisUrl };
   if (config.embeddedRedis === 'auto' && (await answersPing({ host: '127.0.0.1', port: 6379 }))) {
+    log.info({ redis: defaultRedisUrl }, 'no Redis configured; using the one answering on 127.0.0.1:6379');
     return { url: defaultRedisUrl };
   }
-  if (!onPath('redis-server')) throw new ConfigError(noRedisHelp);
-  const { socketPath, stop } = await joinPrivateRedis(config.dataDir ?? defaultDataDir(), log);
+  if (!onPath('redis-server')) throw new ConfigError(config.embeddedRedis === 'always' ? noRedisServerHelp : noRedisHelp);
+  // Why a private one is used, as the log lines say it.
+  const why = config.embeddedRedis === 'always' ? '--embedded-redis always' : 'no Redis configured and nothing answers on 127.0.0.1:6379';
+  const { socketPath, stop } = await joinPrivateRedis(config.dataDir ?? defaultDataDir(), log, why);
   return { url: socketPath, stop };
 }
 

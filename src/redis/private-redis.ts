@@ -85,8 +85,11 @@ function prepareDataDir(paths: Paths): void {
   }
 }
 
-/** Joins the private redis-server of `dataDir`, starting it when no instance runs one. */
-export async function joinPrivateRedis(dataDir: string, log: Logger): Promise<PrivateRedis> {
+/**
+ * Joins the private redis-server of `dataDir`, starting it when no instance runs one. `why` says
+ * in the log why a private one is used (e.g. "--embedded-redis always").
+ */
+export async function joinPrivateRedis(dataDir: string, log: Logger, why: string): Promise<PrivateRedis> {
   const paths = pathsOf(dataDir);
   prepareDataDir(paths);
   const lock = new DataDirLock(join(paths.dataDir, 'lock'));
@@ -104,10 +107,10 @@ export async function joinPrivateRedis(dataDir: string, log: Logger): Promise<Pr
     owners.add(id);
     try {
       if (await answersPing({ path: paths.socket })) {
-        if (others > 0) log.info({ socket: paths.socket, instances: others + 1 }, 'using the private redis-server another instance started');
-        else log.info({ socket: paths.socket }, 'took over the private redis-server an instance left running when it ended without stopping it');
+        if (others > 0) log.info({ socket: paths.socket, instances: others + 1 }, `${why}; using the private redis-server another instance started`);
+        else log.info({ socket: paths.socket }, `${why}; took over the private redis-server an instance left running when it ended without stopping it`);
       } else {
-        await startServer(paths, log);
+        await startServer(paths, log, why);
       }
     } catch (error) {
       owners.remove(id);
@@ -136,7 +139,7 @@ export async function joinPrivateRedis(dataDir: string, log: Logger): Promise<Pr
   };
 }
 
-async function startServer(paths: Paths, log: Logger): Promise<void> {
+async function startServer(paths: Paths, log: Logger, why: string): Promise<void> {
   // Recorded but not answering: hung, or half-started by an owner that died. It holds the data files.
   const previous = readRecord(paths.pidFile);
   if (previous && isRunning(previous, 'redis-server')) {
@@ -163,7 +166,7 @@ async function startServer(paths: Paths, log: Logger): Promise<void> {
     rmSync(paths.pidFile, { force: true });
     throw error;
   }
-  log.info({ socket: paths.socket, dataDir: paths.dataDir, pid: child.pid }, 'no Redis configured or on 127.0.0.1:6379; started a private redis-server');
+  log.info({ socket: paths.socket, dataDir: paths.dataDir, pid: child.pid }, `${why}; started a private redis-server`);
 }
 
 async function waitUntilAnswering(paths: Paths, child: ChildProcess, spawnError: () => Error | undefined): Promise<void> {
