@@ -37,7 +37,8 @@ const plainMethods: ReadonlySet<string> = new Set(['ping', 'tools/list', 'resour
 /** Headers the Streamable HTTP transport would accept for a POST: Accept lists both types, the body is JSON, the version is supported. */
 function acceptablePost(request: FastifyRequest): boolean {
   const { accept, 'content-type': contentType } = request.headers;
-  if (contentType !== 'application/json' || !accept?.includes('application/json') || !accept.includes('text/event-stream')) return false;
+  // The media type, parameters (a charset) aside, as the transport reads it.
+  if (contentType?.split(';', 1)[0]!.trim().toLowerCase() !== 'application/json' || !accept?.includes('application/json') || !accept.includes('text/event-stream')) return false;
   const version = request.headers['mcp-protocol-version'];
   return version === undefined || (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version));
 }

@@ -203,6 +203,10 @@ describe('sessions per client (--max-sessions-per-client)', () => {
     const post = await fetch(`${running.url}/mcp`, { method: 'POST', headers: { ...jsonAndStream, 'mcp-session-id': session }, body: '' });
     expect(post.status).toBe(400);
     expect(((await post.json()) as { error: { code: number } }).error.code).toBe(-32700);
+    // A listing is plain JSON whatever parameters its content type carries.
+    const listed = await fetch(`${running.url}/mcp`, { method: 'POST', headers: { ...jsonAndStream, 'content-type': 'application/json; charset=utf-8', 'mcp-session-id': session }, body: listTools });
+    expect(listed.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await listed.json()) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(10);
     const deleted = await fetch(`${running.url}/mcp`, { method: 'DELETE', headers: { 'content-type': 'application/json', 'mcp-session-id': session } });
     expect(deleted.status).toBe(200);
   });
