@@ -84,10 +84,20 @@ export const idempotencyErrors = ['CONFLICT', 'IN_PROGRESS'] as const satisfies 
  */
 export const replicationErrors = ['REPLICATION_TIMEOUT'] as const satisfies readonly ErrorCode[];
 
-/** Every code a tool documents: the common ones, those of writes if it writes, and its own; sorted. */
-export function documentedErrors(definition: Pick<ToolDefinition, 'errors' | 'annotations'>): ErrorCode[] {
+/**
+ * Codes any tool that waits can return: the caller holds its share of waiting calls
+ * (--max-waiting-calls-per-client), or every connection for waiting commands is busy and the
+ * queue for them is full.
+ */
+export const waitingErrors = ['SERVER_BUSY'] as const satisfies readonly ErrorCode[];
+
+/** Every code a tool documents: the common ones, those of writes if it writes, of waits if it waits, and its own; sorted. */
+export function documentedErrors(definition: Pick<ToolDefinition, 'errors' | 'annotations' | 'waitsFor'>): ErrorCode[] {
   const writes = !definition.annotations.readOnlyHint;
-  return [...new Set<ErrorCode>([...commonErrors, ...(writes ? [...idempotencyErrors, ...replicationErrors] : []), ...definition.errors])].sort();
+  const waits = definition.waitsFor !== undefined;
+  return [
+    ...new Set<ErrorCode>([...commonErrors, ...(writes ? [...idempotencyErrors, ...replicationErrors] : []), ...(waits ? waitingErrors : []), ...definition.errors]),
+  ].sort();
 }
 
 /** A tool as a schema file writes it: its input and output schemas as functions that build them. */

@@ -5,7 +5,7 @@
 export const errorTable = {
   INVALID_PARAMS: { status: 400, meaning: 'Missing or invalid parameters; the message names the field.' },
   UNAUTHORIZED: { status: 401, meaning: 'No valid bearer token was presented.' },
-  FORBIDDEN: { status: 403, meaning: 'The tool is not offered here (toolset not chosen, read-only mode, allow/deny lists, --key-prefix for server-wide tools, or a command the connected Redis lacks; the message says which), or the origin is not allowed.' },
+  FORBIDDEN: { status: 403, meaning: 'The tool is not offered here (toolset not chosen, read-only mode, allow/deny lists, --key-prefix for server-wide tools, or a command the connected Redis lacks; the message says which), a name in the server\'s reserved namespace (keys and channels starting with "__mcp:", and Redis\'s own "__keyspace@"/"__keyevent@" channels), or the origin is not allowed.' },
   SESSION_NOT_FOUND: { status: 404, meaning: 'The session does not exist, has expired, or its key no longer holds a valid session (details.reason says what is wrong); delete it to reuse the id.' },
   NOT_FOUND: { status: 404, meaning: 'No such route or tool.' },
   SUBSCRIPTION_NOT_FOUND: { status: 404, meaning: 'No subscription has this id in this server process: it was never made here, was unsubscribed, or expired after going unread (see --subscription-idle-timeout). Subscribe again.' },
@@ -33,7 +33,11 @@ export const errorTable = {
   RATE_LIMITED: { status: 429, meaning: 'Too many requests from this client; retry later.' },
   REDIS_ERROR: { status: 500, meaning: 'Redis rejected the operation.' },
   REDIS_NOT_CONNECTED: { status: 503, meaning: 'Redis is not reachable or did not answer in time; nothing was changed that was reported.' },
-  SERVER_BUSY: { status: 503, meaning: 'The server is at its limit of client connections, sessions or subscriptions; retry later.' },
+  SERVER_BUSY: {
+    status: 503,
+    meaning:
+      'The server is at its limit of client connections, sessions, subscriptions or waiting calls, or this client holds its share of them (the message names the option); retry later.',
+  },
   REPLICATION_TIMEOUT: {
     status: 503,
     meaning:

@@ -44,7 +44,7 @@ export const redis_subscribe = defineTool({
 });
 
 const eventSchema = z.strictObject({
-  type: z.enum(['message', 'key', 'gap']).describe('message: published on a channel; key: a key changed; gap: the link to Redis dropped and events sent meanwhile are lost.'),
+  type: z.enum(['message', 'key', 'gap']).describe('message: published on a channel; key: a key changed; gap: events may have been lost (the link to Redis dropped, or keyspace notifications were narrowed underneath the server and it restored them).'),
   channel: z.string().optional().describe('The channel a message was published on.'),
   pattern: z.string().optional().describe('The subscribed pattern that matched, when one did.'),
   key: z.string().optional().describe('The key that changed.'),
@@ -59,7 +59,9 @@ export const redis_subscription_read = defineTool({
   title: 'Read subscription events',
   description:
     'Take the oldest unread events of a subscription, in order; with none buffered, wait up to wait_ms for one (answers as soon as one arrives). ' +
-    'dropped counts events lost since the previous read because the buffer was full.',
+    'dropped counts events lost since the previous read because the buffer was full. ' +
+    'A subscription is its maker\'s: another client naming its id gets SUBSCRIPTION_NOT_FOUND. ' +
+    'When keyspace notifications were turned off underneath the server and it may not restore them, a read answers NOTIFICATIONS_OFF once the buffered events are taken.',
   input: () => z.strictObject({
     subscription_id: subscriptionId,
     max: z.number().int().min(1).max(1000).default(100).describe('Events to take at most (1 to 1000); fewer when the answer would exceed the response size limit.'),
@@ -73,7 +75,7 @@ export const redis_subscription_read = defineTool({
   }),
   annotations: readsAnew,
   rest: { method: 'POST', path: '/v1/subscriptions/{subscription_id}/read' },
-  errors: ['SUBSCRIPTION_NOT_FOUND'],
+  errors: ['SUBSCRIPTION_NOT_FOUND', 'NOTIFICATIONS_OFF'],
   example: { subscription_id: 'q3Vh0wzXb9T8yKcLm2N4pA', max: 100, wait_ms: 10_000 },
   waitsFor: 'wait_ms',
 });
