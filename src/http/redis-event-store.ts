@@ -25,31 +25,34 @@ const storeScript = new LuaScript<string>(
   `local size = string.len(ARGV[4])
 local maxBytes = tonumber(ARGV[5])
 local id
+local bytes
 if size > maxBytes then
   id = redis.call('XADD', KEYS[1], '*', 's', ARGV[3])
+  bytes = tonumber(redis.call('HGET', KEYS[2], 'event_bytes') or '0')
 else
   id = redis.call('XADD', KEYS[1], '*', 's', ARGV[3], 'm', ARGV[4])
-  local bytes = redis.call('HINCRBY', KEYS[2], 'event_bytes', size)
-  local count = redis.call('XLEN', KEYS[1])
-  if count == 1 then
-    -- A new stream (the old one expired): nothing else is counted.
-    redis.call('HSET', KEYS[2], 'event_bytes', size)
-    bytes = size
+  bytes = redis.call('HINCRBY', KEYS[2], 'event_bytes', size)
+end
+local count = redis.call('XLEN', KEYS[1])
+if count == 1 then
+  -- A new stream (the old one expired): nothing else is counted.
+  bytes = size <= maxBytes and size or 0
+  redis.call('HSET', KEYS[2], 'event_bytes', bytes)
+end
+local maxEvents = tonumber(ARGV[1])
+while count > 1 and (bytes > maxBytes or count > maxEvents) do
+  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+  local freed = 0
+  for i = 1, #oldest[2], 2 do
+    if oldest[2][i] == 'm' then freed = string.len(oldest[2][i + 1]) end
   end
-  local maxEvents = tonumber(ARGV[1])
-  while count > 1 and (bytes > maxBytes or count > maxEvents) do
-    local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
-    local freed = 0
-    for i = 1, #oldest[2], 2 do
-      if oldest[2][i] == 'm' then freed = string.len(oldest[2][i + 1]) end
-    end
-    redis.call('XDEL', KEYS[1], oldest[1])
-    bytes = redis.call('HINCRBY', KEYS[2], 'event_bytes', -freed)
-    count = count - 1
-  end
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  redis.call('XDEL', KEYS[1], oldest[1])
+  if freed > 0 then bytes = redis.call('HINCRBY', KEYS[2], 'event_bytes', -freed) end
+  count = count - 1
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
+-- The record's expiry is the session's (see session-records.ts): set here only on a hash this made.
+if redis.call('PTTL', KEYS[2]) == -1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
 redis.call('PUBLISH', KEYS[1], '["' .. id .. '","' .. ARGV[3] .. '",' .. ARGV[4] .. ']')
 return id`,
 );

@@ -121,6 +121,32 @@ describe('one session, served by every instance', () => {
 });
 
 describe('event streams resume on any instance', () => {
+  it('keeps at most the bytes and events of a session share, drops the oldest first, and keeps an event larger than the share only as its place', async () => {
+    const digest = sessionDigest(randomUUID());
+    const events = keys.mcpSessionEvents(digest);
+    const store = new RedisEventStore(redis, events, { maxEvents: 8, maxBytes: 10_000, recordKey: keys.mcpSession(digest), ttlMs: 60_000 });
+    const note = (n: number, size: number) => ({ jsonrpc: '2.0' as const, method: 'notifications/message', params: { level: 'info', data: `${n}:${'x'.repeat(size)}` } });
+    const kept = async () => (await redis.xrange(events, '-', '+')).map(([, fields]) => (fields.includes('m') ? fields[fields.indexOf('m') + 1]! : '')).reduce((sum, m) => sum + m.length, 0);
+    try {
+      for (let n = 0; n < 20; n++) await store.storeEvent('_GET_stream', note(n, 3000));
+      // Three of some 3 KB fit in 10,000 bytes: the newest three.
+      expect(await kept()).toBeLessThanOrEqual(10_000);
+      expect((await store.eventsAfter('_GET_stream', '0-0')).map((e) => (e.message as ReturnType<typeof note>).params.data.split(':')[0])).toEqual(['17', '18', '19']);
+      // Larger than the whole share: announced and delivered live, but only its place is kept, and resumes skip it.
+      const big = await store.storeEvent('_GET_stream', note(20, 20_000));
+      expect(big).toMatch(/^_GET_stream\/\d+-\d+$/);
+      expect((await store.eventsAfter('_GET_stream', '0-0')).map((e) => (e.message as ReturnType<typeof note>).params.data.split(':')[0])).toEqual(['17', '18', '19']);
+      // Places count as events: many of them still leave at most maxEvents entries.
+      for (let n = 21; n < 40; n++) await store.storeEvent('_GET_stream', note(n, 20_000));
+      expect(await redis.xlen(events)).toBeLessThanOrEqual(8);
+      expect(Number(await redis.hget(keys.mcpSession(digest), 'event_bytes'))).toBe(await kept());
+      // The priming event of a POST stream is not kept: resuming after it replays the stream from its start.
+      expect(await store.storeEvent('post-stream', {} as never)).toBe('post-stream/0-0');
+    } finally {
+      await redis.del(events, keys.mcpSession(digest));
+    }
+  });
+
   it('replays a POST answer to a GET with Last-Event-ID on another instance', async () => {
     const [a, b] = instances as [HttpCliProcess, HttpCliProcess];
     const sessionId = await openSession(a.baseUrl);
