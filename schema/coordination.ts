@@ -87,7 +87,7 @@ export const redis_lock_acquire = defineTool({
   }),
   annotations: adds,
   rest: { method: 'POST', path: '/v1/locks/{name}/acquire' },
-  errors: ['WRONG_TYPE', 'RATE_LIMITED'],
+  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
   example: { name: 'deploy:prod', ttl_ms: 30000, wait_ms: 5000, owner: 'agent-7' },
   waitsFor: 'wait_ms',
 });
@@ -170,7 +170,7 @@ export const redis_semaphore_acquire = defineTool({
   }),
   annotations: adds,
   rest: { method: 'POST', path: '/v1/semaphores/{name}/acquire' },
-  errors: ['WRONG_TYPE', 'RATE_LIMITED'],
+  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
   example: { name: 'llm-calls', limit: 4, ttl_ms: 60000, wait_ms: 10000 },
   waitsFor: 'wait_ms',
 });

@@ -36,7 +36,7 @@ export const errorTable = {
   SERVER_BUSY: {
     status: 503,
     meaning:
-      'The server is at its limit of client connections, sessions, subscriptions or waiting calls, or this client holds its share of them (the message names the option); retry later.',
+      'The server is at its limit of client connections, sessions, subscriptions or waiting calls, or this client holds its share of them (the message names the option), or 1000 blocking commands already queue for a pooled Redis connection; retry later.',
   },
   REPLICATION_TIMEOUT: {
     status: 503,

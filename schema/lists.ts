@@ -312,7 +312,7 @@ export const redis_blpop = defineTool({
   output: () => blockingPopOutput,
   annotations: consumes,
   rest: { method: 'POST', path: '/v1/lists/blpop' },
-  errors: ['WRONG_TYPE', 'RATE_LIMITED'],
+  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
   example: { keys: ['task:queue'], timeout_ms: 5000 },
   waitsFor: 'timeout_ms',
 });
@@ -328,7 +328,7 @@ export const redis_brpop = defineTool({
   output: () => blockingPopOutput,
   annotations: consumes,
   rest: { method: 'POST', path: '/v1/lists/brpop' },
-  errors: ['WRONG_TYPE', 'RATE_LIMITED'],
+  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
   example: { keys: ['task:queue'], timeout_ms: 5000 },
   waitsFor: 'timeout_ms',
 });
@@ -348,7 +348,7 @@ export const redis_blmove = defineTool({
   }),
   annotations: adds,
   rest: { method: 'POST', path: '/v1/lists/blmove' },
-  errors: ['WRONG_TYPE', 'RATE_LIMITED'],
+  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
   example: { source: 'task:queue', destination: 'task:processing', wherefrom: 'LEFT', whereto: 'RIGHT', timeout_ms: 5000 },
   waitsFor: 'timeout_ms',
 });

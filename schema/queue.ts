@@ -81,7 +81,7 @@ export const redis_queue_claim = defineTool({
   }),
   annotations: adds,
   rest: { method: 'POST', path: '/v1/queues/{queue}/claim' },
-  errors: ['WRONG_TYPE', 'RATE_LIMITED'],
+  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
   example: { queue: 'reviews', consumer: 'agent-7', count: 1, visibility_ms: 60_000, wait_ms: 5000 },
   waitsFor: 'wait_ms',
 });

@@ -203,7 +203,7 @@ export const redis_xread = defineTool({
   }),
   annotations: reads,
   rest: { method: 'POST', path: '/v1/streams/read' },
-  errors: ['WRONG_TYPE', 'RATE_LIMITED'],
+  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
   example: { streams: [{ key: 'events:orders', id: '$' }], count: 10, block_ms: 5000 },
   waitsFor: 'block_ms',
 });
@@ -336,7 +336,7 @@ export const redis_xreadgroup = defineTool({
   }),
   annotations: adds,
   rest: { method: 'POST', path: '/v1/streams/read-group' },
-  errors: ['WRONG_TYPE', 'GROUP_NOT_FOUND', 'RATE_LIMITED'],
+  errors: ['WRONG_TYPE', 'GROUP_NOT_FOUND', 'SERVER_BUSY'],
   example: { group: 'billing', consumer: 'worker-1', streams: [{ key: 'events:orders', id: '>' }], count: 10, block_ms: 5000 },
   waitsFor: 'block_ms',
 });

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { inspector } from '../helpers/redis-client.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { stdioSurface, type ServerUnderTest, type ToolClient, type ToolOutcome } from '../helpers/surfaces.js';
 
 /**
@@ -17,7 +18,7 @@ let client: ToolClient;
 let other: ToolClient;
 let redis: Redis;
 
-const keyParts = ['ready', 'delayed', 'in_flight', 'dead', 'jobs', 'payloads', 'meta', 'wake'];
+const keyParts = ['ready', 'delayed', 'in_flight', 'dead', 'jobs', 'payloads', 'meta', 'waiters'];
 
 async function ok(tool: string, args: Record<string, unknown>, via = client): Promise<Record<string, any>> {
   const outcome = await via.call(tool, args);
@@ -144,7 +145,7 @@ describe('queue edges', () => {
     expect(await ok('redis_queue_purge', { queue, which: 'ready' })).toEqual({ queue, purged: 7, complete: true });
   });
 
-  it('a waiting claim wakes for a job enqueued meanwhile, times out empty, and a cancelled wait frees its connection', async () => {
+  it('a waiting claim wakes for a job enqueued meanwhile, times out empty, and a cancelled wait leaves the waiters', async () => {
     const queue = uniqueKey('edge-wait');
     const waiting = client.call('redis_queue_claim', { queue, consumer: 'w', wait_ms: 20_000 });
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -157,6 +158,8 @@ describe('queue edges', () => {
     // The client gives up (the MCP request is cancelled); the server's wait ends and later waits still work.
     const cancelled = await client.call('redis_queue_claim', { queue, consumer: 'w', wait_ms: 20_000 }, { timeoutMs: 300 });
     expect(cancelled.ok).toBe(false);
+    // It held no connection; it takes its entry out of the queue's waiters.
+    await waitUntil(async () => (await redis.zcard(`__mcp:q:{${queue}}:waiters`)) === 0, 'the cancelled claim leaves the waiters');
     const later = other.call('redis_queue_claim', { queue, consumer: 'w2', wait_ms: 10_000 });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const next = await ok('redis_queue_enqueue', { queue, payload: 'next' });

@@ -62,7 +62,7 @@ export const queueTour: FamilyTour = async (t) => {
   expect(await t.ok('redis_queue_claim', { queue, consumer: 'tour', wait_ms: 50 })).toEqual({ queue, jobs: [], timed_out: true });
 
   expect(await t.ok('redis_queue_purge', { queue, which: 'all' })).toEqual({ queue, purged: 4, complete: true });
-  expect(await t.redis.exists(...['ready', 'delayed', 'in_flight', 'dead', 'jobs', 'payloads', 'meta', 'wake', 'dedupe:once'].map(key))).toBe(0);
+  expect(await t.redis.exists(...['ready', 'delayed', 'in_flight', 'dead', 'jobs', 'payloads', 'meta', 'waiters', 'dedupe:once'].map(key))).toBe(0);
   await t.redis.del(key(`result:${high.job_id}`));
 
   // Another type at a queue's key is WRONG_TYPE, as for every tool.
