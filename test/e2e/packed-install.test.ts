@@ -10,8 +10,11 @@ import { startHttpCli } from '../helpers/surfaces/http-cli-process.js';
 /**
  * The package as a user gets it: from a fresh clone (the repository's files, no dist/), `npm pack`
  * makes the tarball, `npm install -g` installs it, and the `redis-mcp-server` command it puts on
- * the PATH starts and serves. The clone shares this checkout's node_modules, as `npm ci` would
- * have installed them; the global install takes its dependencies from the npm cache.
+ * the PATH starts and serves; `npx --package <tarball> redis-mcp-server` runs it too. The clone
+ * shares this checkout's node_modules, as `npm ci` would have installed them; the global install
+ * takes its dependencies from the npm cache. `npm ci` from the lockfile names no dependency that
+ * declares a newer Node.js than this one (no EBADENGINE warning), and `npm start` in the built
+ * clone does not build again.
  */
 
 const run = promisify(execFile);
@@ -30,8 +33,11 @@ function npmEnvironment(): NodeJS.ProcessEnv {
 }
 
 async function npm(cwd: string, args: string[]): Promise<string> {
-  const { stdout } = await run('npm', args, { cwd, env: npmEnvironment(), maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
+  return (await npmOutput(cwd, args)).stdout;
+}
+
+async function npmOutput(cwd: string, args: string[], command = 'npm'): Promise<{ stdout: string; stderr: string }> {
+  return run(command, args, { cwd, env: npmEnvironment(), maxBuffer: 64 * 1024 * 1024 });
 }
 
 /** The files a clone of this checkout holds (committed or not, ignored ones such as dist/ left out), copied to `dir`. */
@@ -57,14 +63,30 @@ it('packs from a fresh clone, installs globally from the tarball, and the comman
   const packed = new Set(listing.split('\n'));
   expect(packed).toContain('package/dist/src/cli.js');
   expect(packed).toContain('package/openapi.yaml');
+  expect(packed).toContain('package/LICENSE');
   const chunks = readdirSync(join(clone, 'dist/src/cli-chunks')).filter((name) => name.endsWith('.js'));
   expect(chunks.length).toBeGreaterThan(0);
   for (const chunk of chunks) expect(packed).toContain(`package/dist/src/cli-chunks/${chunk}`);
 
+  // The build is current: the start script goes straight to the server.
+  const started = Date.now();
+  const stale = await run(process.execPath, ['scripts/build-if-stale.mjs'], { cwd: clone });
+  expect(stale.stderr).not.toContain('building');
+  expect(Date.now() - started).toBeLessThan(5000);
+
+  // Installing from the lockfile on this Node.js warns of no engine (the overrides in package.json).
+  const ci = await npmOutput(clone, ['ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund']);
+  expect(`${ci.stdout}${ci.stderr}`).not.toContain('EBADENGINE');
+
   const prefix = join(work, 'prefix');
-  await npm(work, ['install', '--global', '--prefix', prefix, '--prefer-offline', '--loglevel', 'error', tarball]);
+  const installed = await npmOutput(work, ['install', '--global', '--prefix', prefix, '--prefer-offline', '--loglevel', 'warn', tarball]);
+  const engineWarnings = [...`${installed.stdout}${installed.stderr}`.matchAll(/EBADENGINE\s+package: '([^']+)'/g)].map((m) => m[1]);
+  console.log(`global install from the tarball: ${engineWarnings.length} engine warnings${engineWarnings.length ? ` (${engineWarnings.join(', ')})` : ''}`);
   const command = join(prefix, 'bin', 'redis-mcp-server');
   expect((await run(command, ['--version'])).stdout.trim()).toBe(version);
+  // npx runs the package's command from the tarball, as `npx -y redis-mcp-server` does from the registry.
+  const npx = await npmOutput(work, ['--yes', '--prefer-offline', '--package', tarball, 'redis-mcp-server', '--version'], 'npx');
+  expect(npx.stdout.trim()).toBe(version);
 
   const server = await startHttpCli(['--redis-url', inject('redisUrl')], {}, [command]);
   try {
