@@ -6,7 +6,7 @@ import { inspector } from '../helpers/redis-client.js';
 import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { mixedSurface, type ServerUnderTest, type ToolClient, type ToolOutcome } from '../helpers/surfaces.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
-import { someClientBlocked, waitUntil } from '../helpers/wait-until.js';
+import { waitUntil } from '../helpers/wait-until.js';
 import { sleep, timeUntilOk } from '../helpers/workload.js';
 
 /**
@@ -97,7 +97,7 @@ describe('idempotency keys over every surface at once', () => {
     const held = value(await clients[0]!.call('redis_lock_acquire', { name, ttl_ms: 60_000 }));
     const key = newKey();
     const first = clients[1]!.call('redis_lock_acquire', { name, wait_ms: 10_000 }, { idempotencyKey: key });
-    await waitUntil(async () => someClientBlocked(await check.client('LIST')), 'the first call waits');
+    await waitUntil(async () => (await check.zcard(`__mcp:lock:{${name}}:waiters`)) === 1, 'the first call waits');
     for (const client of [clients[0]!, clients[2]!, clients[3]!]) {
       const duplicate = await client.call('redis_lock_acquire', { name, wait_ms: 10_000 }, { idempotencyKey: key });
       expect(duplicate.ok ? 'ok' : duplicate.code, client.surface).toBe('IN_PROGRESS');
