@@ -84,8 +84,9 @@ export function newWaiterId(): string {
 export function luaWaiting(waitersKey: string, channel: string): string {
   return `local function wake_one(now)
   redis.call('ZREMRANGEBYSCORE', ${waitersKey}, '-inf', string.format('(%.0f', now))
-  local first = redis.call('ZPOPMIN', ${waitersKey})
+  local first = redis.call('ZRANGE', ${waitersKey}, 0, 0)
   if first[1] == nil then return false end
+  redis.call('ZREM', ${waitersKey}, first[1])
   redis.call('PUBLISH', ${channel}, 'w ' .. first[1])
   return true
 end
