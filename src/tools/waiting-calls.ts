@@ -7,8 +7,9 @@ import { tools, type ToolName } from '../../generated/registry.js';
  * if waiting calls counted there, a client with that many agents waiting for a lock could never
  * send the release they wait for: the release would sit unread behind them until their waits
  * ended. So waiting calls have a bound of their own, and the next request is read as long as
- * both bounds leave room. A waiting call holds little (no answer yet), and the connections it
- * blocks on are bounded again by the pool (--max-connections).
+ * both bounds leave room. A waiting call holds little (no answer yet): a lock, semaphore or queue
+ * wait, a watch or a subscription read holds no Redis connection (it listens through the shared
+ * subscriber), and a blocking command runs on the pool (--max-connections) or queues for it.
  */
 export const maxWaitingCallsPerConnection = 1000;
 
