@@ -26,7 +26,7 @@ const noRedisHelp =
 const noRedisServerHelp =
   '--embedded-redis always asks for a private redis-server, and there is no redis-server on PATH. ' +
   'Install Redis (Debian/Ubuntu: "sudo apt-get install redis-server"; macOS: "brew install redis") and run this again, ' +
-  'or leave --embedded-redis at auto.';
+  'or point the server at a Redis with --redis-url redis://host:6379 (or the REDIS_URL environment variable).';
 
 /**
  * Decides which Redis to use. A configured URL wins; otherwise 127.0.0.1:6379 when something answers
