@@ -1,3 +1,4 @@
+import { reservedRoot } from '../../src/redis/keyspace.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
@@ -472,7 +473,7 @@ describe('--key-prefix', () => {
       const keys = keysOf(args);
       expect(keys, `unexpected command ${JSON.stringify(args)}`).not.toBe('unknown');
       if (keys === 'ignore' || keys === 'unknown') continue;
-      for (const key of keys) expect(key.startsWith(prefix), `${args[0]} touched ${JSON.stringify(key)}`).toBe(true);
+      for (const key of keys) expect(key.startsWith(prefix) || key.startsWith(reservedRoot + prefix), `${args[0]} touched ${JSON.stringify(key)}`).toBe(true);
     }
   });
 });

@@ -5,7 +5,8 @@ type Claimed = { job_id: string; payload: unknown; attempt: number; receipt: str
 
 /** The work queue: priorities, delays, dedupe, claims with a wait, ack/nack/extend, dead letters, purge. */
 export const queueTour: FamilyTour = async (t) => {
-  const queue = t.key('queue');
+  // A queue name takes no braces: its keys share a slot by the server's own hash tag.
+  const queue = t.name('queue');
   const key = (part: string) => `${part.startsWith('result:') ? '' : '__mcp:'}q:{${queue}}:${part}`;
   const claim = async (args: Record<string, unknown>) => (await t.ok<{ jobs: Claimed[]; timed_out: boolean }>('redis_queue_claim', { queue, consumer: `tour-${t.surface}`, ...args })).jobs;
 
