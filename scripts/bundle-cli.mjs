@@ -30,7 +30,7 @@ const englishOnlyZod = {
 const ajvOnFirstUse = {
   name: 'ajv-on-first-use',
   setup(build) {
-    const stub = fileURLToPath(new URL('./bundle/ajv-on-first-use.mjs', import.meta.url));
+    const stub = fileURLToPath(new URL('../src/runtime/ajv-on-first-use.mjs', import.meta.url));
     build.onResolve({ filter: /(^@modelcontextprotocol\/sdk\/validation\/ajv$)|(\/validation\/ajv-provider\.js$)/ }, ({ path, importer }) =>
       path.startsWith('@modelcontextprotocol/') || /[\\/]@modelcontextprotocol[\\/]sdk[\\/]/.test(importer) ? { path: stub } : undefined,
     );
@@ -43,7 +43,7 @@ const ajvOnFirstUse = {
  * also offers module.exports' names: `const { Registry } = await import('prom-client')` works
  * from tsc's output and reads undefined from the bundle. A static import of a CommonJS module is
  * converted properly, so the cure is a small ES module of ours that imports the package
- * statically, imported lazily in its place (see src/metrics-prom-client.ts). Externals are left
+ * statically, imported lazily in its place (see src/observability/metrics-prom-client.ts). Externals are left
  * to Node, which converts them itself.
  */
 function lazyCommonJsImports(metafile) {

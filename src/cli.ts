@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { limitHeapGrowth } from './heap-limits.js';
+import { limitHeapGrowth } from './runtime/heap-limits.js';
 
-// Before anything else is loaded (see heap-limits.ts); the rest is imported only afterwards.
+// Before anything else is loaded (see runtime/heap-limits.ts); the rest is imported only afterwards.
 limitHeapGrowth();
 await import('./cli-main.js');

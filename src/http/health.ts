@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { isCluster, type RedisClient } from '../redis/client.js';
 import { clusterTopologyHealth } from '../redis/cluster-health.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { SentinelWatch } from '../redis/sentinel-health.js';
 import { serverName, version } from '../version.js';
 

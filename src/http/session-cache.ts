@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { ToolServer } from '../mcp/server-factory.js';
 import type { DirectAnswers } from './mcp-direct.js';
 import type { KeySpace } from '../redis/keyspace.js';

@@ -2,7 +2,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { WebSocket } from 'ws';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import { createMcpServer } from '../mcp/server-factory.js';
 import { callerOf } from './caller.js';
 import { closeCodes, WebSocketServerTransport, type FlowLimits } from '../mcp/ws-transport.js';

@@ -1,6 +1,6 @@
 import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Readable, Writable } from 'node:stream';
-import { flushOutputAtEndOfTurn } from '../end-of-turn.js';
+import { flushOutputAtEndOfTurn } from '../runtime/end-of-turn.js';
 import { isWaitingCall, maxWaitingCallsPerConnection } from '../tools/waiting-calls.js';
 import { errorAnswer, readFrame, type JSONRPCErrorAnswer } from './jsonrpc.js';
 import type { TextTransport } from './server-factory.js';
@@ -58,7 +58,7 @@ export interface StdioTransportOptions {
  * Writing. All the messages of one event-loop turn go to stdout at once. On Linux a write to a
  * pipe is a synchronous system call per message; with many calls in flight, answers that
  * become ready together now share one. The flush runs at the end of the same loop turn
- * (end-of-turn.ts), before the turn's log lines, so a lone answer is not delayed. A pipe takes
+ * (runtime/end-of-turn.ts), before the turn's log lines, so a lone answer is not delayed. A pipe takes
  * 64 KiB at a time: the rest of a large answer waits in the stream until the client reads, so
  * close() waits for stdout to take it all (giving up only when it takes nothing for
  * `outputStallMs`): the process must not exit with answers half written.

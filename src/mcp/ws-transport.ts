@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { WebSocket, type RawData } from 'ws';
-import { flushOutputAtEndOfTurn } from '../end-of-turn.js';
+import { flushOutputAtEndOfTurn } from '../runtime/end-of-turn.js';
 import { isWaitingCall, maxWaitingCallsPerConnection } from '../tools/waiting-calls.js';
 import { readFrame } from './jsonrpc.js';
 import type { TextTransport } from './server-factory.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { parseClusterNode } from '../config.js';
 import { watchClusterLiveness, watchLinkLiveness } from './link-liveness.js';
-import { batchWritesPerTurn } from './turn-batching.js';
+import { batchWritesPerTurn } from '../runtime/turn-batching.js';
 
 export interface ClusterSettings {
   /** Seed nodes, host:port. */

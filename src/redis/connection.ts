@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import { watchLinkLiveness } from './link-liveness.js';
 import { sentinelOptions, type SentinelSettings } from './sentinel.js';
-import { batchWritesPerTurn } from './turn-batching.js';
+import { batchWritesPerTurn } from '../runtime/turn-batching.js';
 
 export interface ConnectionSettings {
   url: string;

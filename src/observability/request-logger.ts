@@ -7,7 +7,7 @@ type Args = Parameters<Logger['info']>;
  * only when something logs through it. Making the child costs more than a microsecond and a
  * few hundred bytes per request (the redaction code runs over its bindings), while most
  * requests log nothing but their completion line, which is written directly (see app.ts and
- * log.ts). Levels are read from the parent until the child exists.
+ * runtime/log-lines.ts). Levels are read from the parent until the child exists.
  */
 export class RequestLogger {
   private made?: Logger;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { toolNames } from '../../generated/registry.js';
-import { LatencyHistogram } from '../../src/metrics-histogram.js';
+import { LatencyHistogram } from '../../src/runtime/latency-histogram.js';
 
 const bounds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
-import { flushOutputAtEndOfTurn } from '../end-of-turn.js';
+import { flushOutputAtEndOfTurn } from './end-of-turn.js';
 
 type Chunk = string | Buffer;
 

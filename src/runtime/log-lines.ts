@@ -1,25 +1,22 @@
 import { pino, type Logger } from 'pino';
-import type { LogLevel } from './config.js';
-import { batchedStderr, type BatchedDestination } from './log-destination.js';
+import type { BatchedDestination } from './log-destination.js';
 
-const name = 'redis-mcp-server';
-/** The destination of each logger made here, for lines written without going through pino. */
-const destinations = new WeakMap<Logger, BatchedDestination>();
+/** A logger whose routine lines are formatted here: its destination and the `name` of its base bindings. */
+interface DirectLines {
+  destination: BatchedDestination;
+  name: string;
+}
 
-/** Logs go to stderr only: over stdio, stdout carries protocol frames and nothing else. */
-export function createLogger(level: LogLevel): Logger {
-  const destination = batchedStderr();
-  const logger = pino(
-    {
-      level,
-      base: { name },
-      // Never print credentials, wherever they turn up.
-      redact: { paths: ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization'], censor: '***' },
-    },
-    destination,
-  );
-  destinations.set(logger, destination);
-  return logger;
+/** The loggers (made by createLogger) whose routine lines are written without going through pino. */
+const direct = new WeakMap<Logger, DirectLines>();
+
+/**
+ * Lets toolCallLog and requestLog format `logger`'s routine lines themselves and write them to
+ * `destination`, the stream the logger writes to. `name` is the logger's base `name` binding;
+ * the logger must have no other base bindings, no serialisers and no formatters of its own.
+ */
+export function formatLinesFor(logger: Logger, destination: BatchedDestination, name: string): void {
+  direct.set(logger, { destination, name });
 }
 
 /** Writes the line logged for every tool call: `tool call` (info), or `tool call failed` with the error code. */
@@ -32,16 +29,17 @@ export type ToolCallLog = (tool: string, ms: number, code: string | undefined) =
  * never client text, nothing to redact), so for a logger made by createLogger it is formatted here,
  * exactly as pino would print it, and written to the same destination, at the same level, as a
  * routine line (see log-destination.ts). Any other logger (one given to the library API) gets
- * the same line through pino.
+ * the same line through pino. test/unit/runtime-log-lines.test.ts holds it to pino's own output.
  */
 export function toolCallLog(logger: Logger): ToolCallLog {
-  const destination = destinations.get(logger);
-  if (!destination) {
+  const lines = direct.get(logger);
+  if (!lines) {
     return (tool, ms, code) => {
       if (code) logger.info({ tool, ms, code }, 'tool call failed');
       else logger.info({ tool, ms }, 'tool call');
     };
   }
+  const { destination, name } = lines;
   const info = pino.levels.values.info!;
   return (tool, ms, code) => {
     if (logger.levelVal > info) return;
@@ -70,8 +68,9 @@ export type RequestLog = (requestLogger: Logger, reqId: string, line: RequestLin
  * method and the URL) is JSON-escaped as pino would; none of it is a credential pino would redact.
  */
 export function requestLog(logger: Logger): RequestLog {
-  const destination = destinations.get(logger);
-  if (!destination) return (requestLogger, _reqId, line) => requestLogger.info(line, 'request completed');
+  const lines = direct.get(logger);
+  if (!lines) return (requestLogger, _reqId, line) => requestLogger.info(line, 'request completed');
+  const { destination, name } = lines;
   const info = pino.levels.values.info!;
   return (requestLogger, reqId, { method, url, statusCode, responseTime, mcpSession }) => {
     if (requestLogger.levelVal > info) return;

@@ -1,4 +1,4 @@
-import { toolNames, type ToolName } from '../generated/registry.js';
+import { toolNames, type ToolName } from '../../generated/registry.js';
 
 /** One exported sample, in the shape prom-client's registry prints (a custom metric's get()). */
 interface Sample {

@@ -1,10 +1,10 @@
 import type { Registry } from 'prom-client';
-import { toolNames, type ToolName } from '../generated/registry.js';
-import type { AppError } from './errors.js';
-import { LatencyHistogram } from './metrics-histogram.js';
-import type { ReplicaAckStats } from './redis/replica-acks.js';
-import type { ToolRunner } from './tools/runner.js';
-import { serverName, version } from './version.js';
+import { toolNames, type ToolName } from '../../generated/registry.js';
+import type { AppError } from '../errors.js';
+import { LatencyHistogram } from '../runtime/latency-histogram.js';
+import type { ReplicaAckStats } from '../redis/replica-acks.js';
+import type { ToolRunner } from '../tools/runner.js';
+import { serverName, version } from '../version.js';
 
 interface ToolStats {
   calls: number;
@@ -47,7 +47,7 @@ const prometheusContentType = 'text/plain; version=0.0.4; charset=utf-8';
 /**
  * Counts every tool call on every surface (stdio included), fed by `runner.observe`.
  * Recording is on the hot path, so it only bumps plain numbers (the latency histogram included,
- * see metrics-histogram.ts); everything else is computed when someone asks. prom-client, which
+ * see runtime/latency-histogram.ts); everything else is computed when someone asks. prom-client, which
  * prints the Prometheus text, is loaded on the first scrape: a server nobody scrapes never loads it.
  */
 export class Metrics {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 // The bundle's stand-in for the SDK's Ajv validator module (scripts/bundle-cli.mjs): it must
 // validate as the SDK's own does, loading Ajv only when first asked.
-const stubPath = fileURLToPath(new URL('../../scripts/bundle/ajv-on-first-use.mjs', import.meta.url));
+const stubPath = fileURLToPath(new URL('../../src/runtime/ajv-on-first-use.mjs', import.meta.url));
 
 describe('Ajv on first use, in the CLI bundle', () => {
   it('checks values against a JSON Schema as the SDK validator does', async () => {
