@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { consumes, defineTool, overwrites, reads } from './define.js';
+import { consumes, defineToolset, overwrites, reads } from './define.js';
 import { key } from './fields.js';
+
+const tool = defineToolset('bitmaps', { rest: '/v1/bitmaps', errors: ['WRONG_TYPE'] });
 
 const bitmapKey = key.describe('The string key holding the bits.');
 // Redis bitmaps are at most 512 MiB: bit offsets below 2^32.
@@ -13,9 +15,8 @@ const range = {
   unit: z.enum(['byte', 'bit']).default('byte').describe('What start and end count (bit needs Redis 7).'),
 };
 
-export const redis_setbit = defineTool({
+export const redis_setbit = tool({
   name: 'redis_setbit',
-  toolset: 'bitmaps',
   title: 'Set bit',
   description: 'Set or clear one bit, growing the string with zero bytes as needed; returns the previous bit.',
   input: () => z.strictObject({ key: bitmapKey, offset: bitOffset, value: bit.describe('The new bit.') }),
@@ -25,14 +26,13 @@ export const redis_setbit = defineTool({
     previous: z.number().int().describe('The bit before (0 when it did not exist).'),
   }),
   annotations: overwrites,
-  rest: { method: 'PUT', path: '/v1/bitmaps/{key}/bits' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'PUT', path: '/{key}/bits' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'active:2024-06-01', offset: 1234, value: 1 },
 });
 
-export const redis_getbit = defineTool({
+export const redis_getbit = tool({
   name: 'redis_getbit',
-  toolset: 'bitmaps',
   title: 'Get bit',
   description: 'Read one bit; bits past the end, and of a missing key, are 0.',
   input: () => z.strictObject({ key: bitmapKey, offset: bitOffset }),
@@ -42,27 +42,23 @@ export const redis_getbit = defineTool({
     value: z.number().int().describe('The bit, 0 or 1.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/bitmaps/{key}/bits' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/bits' },
   example: { key: 'active:2024-06-01', offset: 1234 },
 });
 
-export const redis_bitcount = defineTool({
+export const redis_bitcount = tool({
   name: 'redis_bitcount',
-  toolset: 'bitmaps',
   title: 'Count set bits',
   description: 'Count the bits set to 1, in the whole string or a byte/bit range (O(N) in the range\'s bytes).',
   input: () => z.strictObject({ key: bitmapKey, ...range }),
   output: () => z.strictObject({ key: z.string().describe('The key.'), count: z.number().int().describe('Bits set to 1.') }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/bitmaps/{key}/count' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/count' },
   example: { key: 'active:2024-06-01', start: 0, end: 99 },
 });
 
-export const redis_bitpos = defineTool({
+export const redis_bitpos = tool({
   name: 'redis_bitpos',
-  toolset: 'bitmaps',
   title: 'Find first bit',
   description: 'Position of the first bit set to 0 or 1, in the whole string or a byte/bit range; found=false when there is none.',
   input: () => z.strictObject({ key: bitmapKey, bit: bit.describe('The bit to look for.'), ...range }),
@@ -72,8 +68,7 @@ export const redis_bitpos = defineTool({
     position: z.number().int().nullable().describe('Its bit offset from the start of the string; null when not found.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/bitmaps/{key}/position' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/position' },
   example: { key: 'active:2024-06-01', bit: 0 },
 });
 
@@ -88,9 +83,8 @@ const fieldOffset = z
 const fieldValue = z.number().int().min(-(2 ** 53 - 1)).max(2 ** 53 - 1);
 const overflow = z.enum(['wrap', 'sat', 'fail']).optional().describe('On overflow: wrap (default), saturate, or fail (then null, nothing written).');
 
-export const redis_bitfield = defineTool({
+export const redis_bitfield = tool({
   name: 'redis_bitfield',
-  toolset: 'bitmaps',
   title: 'Bitfield operations',
   description: 'Run up to 32 GET/SET/INCRBY operations on integers packed in a string, in order, atomically.',
   input: () => z.strictObject({
@@ -116,7 +110,7 @@ export const redis_bitfield = defineTool({
       .describe('Per operation: the value read, the old value (set), the new value (incrby); null when overflow=fail stopped it.'),
   }),
   annotations: consumes,
-  rest: { method: 'POST', path: '/v1/bitmaps/{key}/bitfield' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/bitfield' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'counters', operations: [{ op: 'incrby', encoding: 'u16', offset: '#0', value: 1, overflow: 'sat' }, { op: 'get', encoding: 'u16', offset: '#1' }] },
 });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { adds, consumes, defineTool, overwrites, reads, writes } from './define.js';
+import { adds, consumes, defineToolset, overwrites, reads, writes } from './define.js';
 import { jsonValue, key, ttlSeconds } from './fields.js';
+
+const tool = defineToolset('coordination', { rest: '/v1', errors: ['WRONG_TYPE'] });
 
 /**
  * Agent coordination: leases with fencing tokens, semaphores, versioned documents and rate
@@ -64,9 +66,8 @@ const holder = z
   .nullable()
   .describe('Who holds the lock when it was not acquired; null otherwise.');
 
-export const redis_lock_acquire = defineTool({
+export const redis_lock_acquire = tool({
   name: 'redis_lock_acquire',
-  toolset: 'coordination',
   title: 'Acquire lock',
   description:
     'Take an exclusive lease on a name, waiting up to wait_ms for it. Returns a secret token (for renew/release) and a ' +
@@ -86,15 +87,14 @@ export const redis_lock_acquire = defineTool({
     holder,
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/locks/{name}/acquire' },
-  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
+  rest: { method: 'POST', path: '/locks/{name}/acquire' },
+  errors: ['SERVER_BUSY'],
   example: { name: 'deploy:prod', ttl_ms: 30000, wait_ms: 5000, owner: 'agent-7' },
   waitsFor: 'wait_ms',
 });
 
-export const redis_lock_renew = defineTool({
+export const redis_lock_renew = tool({
   name: 'redis_lock_renew',
-  toolset: 'coordination',
   title: 'Renew lock',
   description:
     'Extend your lease to ttl_ms from now. renewed=false means the token no longer holds the lock (it expired or was ' +
@@ -106,14 +106,12 @@ export const redis_lock_renew = defineTool({
     ttl_ms: z.number().int().nullable().describe('The new lease length in milliseconds; null when not renewed.'),
   }),
   annotations: writes,
-  rest: { method: 'POST', path: '/v1/locks/{name}/renew' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/locks/{name}/renew' },
   example: { name: 'deploy:prod', token: '3f7c9a0e5b6d4c2a8e1f0a9b8c7d6e5f', ttl_ms: 30000 },
 });
 
-export const redis_lock_release = defineTool({
+export const redis_lock_release = tool({
   name: 'redis_lock_release',
-  toolset: 'coordination',
   title: 'Release lock',
   description:
     'Release your lease and wake one waiter. Only the holder\'s token works: released=false when it does not hold the lock, ' +
@@ -124,14 +122,12 @@ export const redis_lock_release = defineTool({
     released: z.boolean().describe('True when this token held the lock and it is now free.'),
   }),
   annotations: writes,
-  rest: { method: 'POST', path: '/v1/locks/{name}/release' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/locks/{name}/release' },
   example: { name: 'deploy:prod', token: '3f7c9a0e5b6d4c2a8e1f0a9b8c7d6e5f' },
 });
 
-export const redis_lock_status = defineTool({
+export const redis_lock_status = tool({
   name: 'redis_lock_status',
-  toolset: 'coordination',
   title: 'Lock status',
   description: 'Whether a lock is held, for how much longer, by whom, and its latest fencing token (never the secret token).',
   input: () => z.strictObject({ name }),
@@ -143,14 +139,12 @@ export const redis_lock_status = defineTool({
     owner: z.string().nullable().describe('The holder\'s owner text; null when not held or not given.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/locks/{name}' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/locks/{name}' },
   example: { name: 'deploy:prod' },
 });
 
-export const redis_semaphore_acquire = defineTool({
+export const redis_semaphore_acquire = tool({
   name: 'redis_semaphore_acquire',
-  toolset: 'coordination',
   title: 'Acquire semaphore slot',
   description:
     'Take one of `limit` slots of a named semaphore, waiting up to wait_ms for one. Slots whose lease ended are reclaimed. ' +
@@ -169,15 +163,14 @@ export const redis_semaphore_acquire = defineTool({
     ttl_ms: z.number().int().nullable().describe('Lease length of your slot in milliseconds; null when not acquired.'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/semaphores/{name}/acquire' },
-  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
+  rest: { method: 'POST', path: '/semaphores/{name}/acquire' },
+  errors: ['SERVER_BUSY'],
   example: { name: 'llm-calls', limit: 4, ttl_ms: 60000, wait_ms: 10000 },
   waitsFor: 'wait_ms',
 });
 
-export const redis_semaphore_release = defineTool({
+export const redis_semaphore_release = tool({
   name: 'redis_semaphore_release',
-  toolset: 'coordination',
   title: 'Release semaphore slot',
   description: 'Give back your slot and wake one waiter. released=false when the token holds no slot (released already, or its lease ended).',
   input: () => z.strictObject({ name, token }),
@@ -187,16 +180,14 @@ export const redis_semaphore_release = defineTool({
     holders: z.number().int().describe('Slots held now.'),
   }),
   annotations: writes,
-  rest: { method: 'POST', path: '/v1/semaphores/{name}/release' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/semaphores/{name}/release' },
   example: { name: 'llm-calls', token: '3f7c9a0e5b6d4c2a8e1f0a9b8c7d6e5f' },
 });
 
 const docKey = key.describe('The document\'s key, e.g. "plan:{job-7}" (stored as a hash {v: value, ver: version}).');
 
-export const redis_doc_get = defineTool({
+export const redis_doc_get = tool({
   name: 'redis_doc_get',
-  toolset: 'coordination',
   title: 'Get document',
   description: 'Read a versioned document: its value and version (pass the version as expected_version to write only over it).',
   input: () => z.strictObject({ key: docKey }),
@@ -207,14 +198,12 @@ export const redis_doc_get = defineTool({
     version: z.number().int().describe('Its version (1 after the first write); 0 when not found.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/docs/{key}' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/docs/{key}' },
   example: { key: 'plan:{job-7}' },
 });
 
-export const redis_doc_set = defineTool({
+export const redis_doc_set = tool({
   name: 'redis_doc_set',
-  toolset: 'coordination',
   title: 'Set document',
   description:
     'Write a versioned document (any JSON) and get its new version. With expected_version it is a compare-and-set: ' +
@@ -231,14 +220,13 @@ export const redis_doc_set = defineTool({
     version: z.number().int().describe('The version just written.'),
   }),
   annotations: consumes,
-  rest: { method: 'PUT', path: '/v1/docs/{key}' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE', 'CONFLICT'],
+  rest: { method: 'PUT', path: '/docs/{key}' },
+  errors: ['VALUE_TOO_LARGE', 'CONFLICT'],
   example: { key: 'plan:{job-7}', value: { step: 2, done: ['fetch'] }, expected_version: 1 },
 });
 
-export const redis_doc_patch = defineTool({
+export const redis_doc_patch = tool({
   name: 'redis_doc_patch',
-  toolset: 'coordination',
   title: 'Patch document',
   description:
     'Change part of a versioned document with a JSON Merge Patch (RFC 7396: members set, null removes, objects merge). ' +
@@ -256,14 +244,13 @@ export const redis_doc_patch = defineTool({
     value: jsonValue.describe('The whole document after the patch.'),
   }),
   annotations: consumes,
-  rest: { method: 'PATCH', path: '/v1/docs/{key}' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE', 'CONFLICT'],
+  rest: { method: 'PATCH', path: '/docs/{key}' },
+  errors: ['VALUE_TOO_LARGE', 'CONFLICT'],
   example: { key: 'plan:{job-7}', patch: { step: 3, blocker: null }, expected_version: 2 },
 });
 
-export const redis_doc_delete = defineTool({
+export const redis_doc_delete = tool({
   name: 'redis_doc_delete',
-  toolset: 'coordination',
   title: 'Delete document',
   description: 'Delete a versioned document, only at expected_version when given (else CONFLICT). deleted=false when it did not exist.',
   input: () => z.strictObject({
@@ -276,14 +263,13 @@ export const redis_doc_delete = defineTool({
     deleted: z.boolean().describe('True when the document existed and is gone.'),
   }),
   annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/docs/{key}/delete' },
-  errors: ['WRONG_TYPE', 'CONFLICT'],
+  rest: { method: 'POST', path: '/docs/{key}/delete' },
+  errors: ['CONFLICT'],
   example: { key: 'plan:{job-7}', expected_version: 3 },
 });
 
-export const redis_rate_limit = defineTool({
+export const redis_rate_limit = tool({
   name: 'redis_rate_limit',
-  toolset: 'coordination',
   title: 'Check rate limit',
   description:
     'Spend `cost` units of a named limit of `limit` units per window_ms (a burst of up to `limit`, refilling evenly; GCRA on ' +
@@ -303,7 +289,6 @@ export const redis_rate_limit = defineTool({
     limit: z.number().int().describe('The limit applied.'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/rate-limits/{name}' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/rate-limits/{name}' },
   example: { name: 'search-api', limit: 10, window_ms: 1000 },
 });

@@ -121,3 +121,34 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     output: { get: () => (builtOutput ??= output()), enumerable: true },
   }) as unknown as ToolDefinition<I, O>;
 }
+
+/** What every tool of a toolset (or of one family within it) shares, stated once. */
+export interface ToolsetDefaults {
+  /** Prefix of every tool's REST path; a tool writes the rest (e.g. '/{key}/add'). */
+  rest: string;
+  /** Codes every tool of the family can return, besides the ones every tool can; a tool adds its own. */
+  errors?: readonly ErrorCode[];
+}
+
+/** A tool as a toolset's file writes it: its toolset, REST prefix and common codes come from the toolset. */
+export type ToolsetToolSpec<I extends z.ZodObject, O extends z.ZodObject> = Omit<ToolSpec<I, O>, 'toolset' | 'errors'> & {
+  errors?: readonly ErrorCode[];
+};
+
+/**
+ * The tool maker of one toolset: `const tool = defineToolset('sets', { rest: '/v1/sets', errors: ['WRONG_TYPE'] })`,
+ * then `export const redis_sadd = tool({ name: 'redis_sadd', ..., rest: { method: 'POST', path: '/{key}/add' } })`.
+ */
+export function defineToolset(toolset: Toolset, defaults: ToolsetDefaults) {
+  const common = defaults.errors ?? [];
+  return function tool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolsetToolSpec<I, O>): ToolDefinition<I, O> {
+    const { name, rest, errors = [], ...others } = spec;
+    return defineTool<I, O>({
+      name,
+      toolset,
+      ...others,
+      rest: { method: rest.method, path: `${defaults.rest}${rest.path}` },
+      errors: [...common, ...errors.filter((code) => !common.includes(code))],
+    });
+  };
+}

@@ -12,6 +12,9 @@ export function redisName() {
   return z.string().min(1).max(1024).refine(isWellFormedText, { message: wellFormedMessage });
 }
 
+/** A field of a hash (the seed tools and the hashes toolset). */
+export const hashField = redisName().describe('The field name within the hash.');
+
 export const key = redisName().describe('The Redis key. Any well-formed Unicode text up to 1024 characters; use ":" to build namespaces, e.g. "task:queue".');
 
 export const keyList = z

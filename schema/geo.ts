@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { defineTool, overwrites, reads, writes } from './define.js';
+import { defineToolset, overwrites, reads, writes } from './define.js';
 import { jsonValue, key } from './fields.js';
+
+const tool = defineToolset('geo', { rest: '/v1/geo', errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'] });
 
 const geoKey = key.describe('The geospatial index key (a sorted set).');
 const member = jsonValue.describe('A member: any JSON (strings verbatim), as written by redis_geoadd.');
@@ -20,9 +22,8 @@ const area = {
   unit,
 };
 
-export const redis_geoadd = defineTool({
+export const redis_geoadd = tool({
   name: 'redis_geoadd',
-  toolset: 'geo',
   title: 'Add locations',
   description: 'Add or move members at longitude/latitude in a geospatial index, creating it if needed.',
   input: () => z.strictObject({
@@ -41,14 +42,12 @@ export const redis_geoadd = defineTool({
     count: z.number().int().describe('Members added (with ch: added or moved).'),
   }),
   annotations: writes,
-  rest: { method: 'POST', path: '/v1/geo/{key}/add' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/add' },
   example: { key: 'stores', members: [{ longitude: 13.361389, latitude: 38.115556, member: 'Palermo' }] },
 });
 
-export const redis_geopos = defineTool({
+export const redis_geopos = tool({
   name: 'redis_geopos',
-  toolset: 'geo',
   title: 'Get locations',
   description: 'Longitude and latitude of each given member; found=false for a missing one.',
   input: () => z.strictObject({ key: geoKey, members: z.array(member).min(1).max(1000).describe('Members (1 to 1000).') }),
@@ -59,14 +58,12 @@ export const redis_geopos = defineTool({
       .describe('One per given member, in order.'),
   }),
   annotations: reads,
-  rest: { method: 'POST', path: '/v1/geo/{key}/positions' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/positions' },
   example: { key: 'stores', members: ['Palermo', 'Catania'] },
 });
 
-export const redis_geodist = defineTool({
+export const redis_geodist = tool({
   name: 'redis_geodist',
-  toolset: 'geo',
   title: 'Distance between members',
   description: 'Distance between two members; found=false when either is missing.',
   input: () => z.strictObject({ key: geoKey, member1: member, member2: member, unit }),
@@ -77,14 +74,12 @@ export const redis_geodist = defineTool({
     unit: z.string().describe('The unit.'),
   }),
   annotations: reads,
-  rest: { method: 'POST', path: '/v1/geo/{key}/distance' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/distance' },
   example: { key: 'stores', member1: 'Palermo', member2: 'Catania', unit: 'km' },
 });
 
-export const redis_geosearch = defineTool({
+export const redis_geosearch = tool({
   name: 'redis_geosearch',
-  toolset: 'geo',
   title: 'Search an area',
   description:
     'Members within a circle or box around a member or point, nearest first (or farthest), up to count. ' +
@@ -112,15 +107,13 @@ export const redis_geosearch = defineTool({
     complete: z.boolean().describe('False when more members match (raise count or narrow the area).'),
   }),
   annotations: reads,
-  rest: { method: 'POST', path: '/v1/geo/{key}/search' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/search' },
   example: { key: 'stores', longitude: 15, latitude: 37, radius: 200, unit: 'km', withdist: true, count: 10 },
   requires: { command: 'geosearch' },
 });
 
-export const redis_geosearchstore = defineTool({
+export const redis_geosearchstore = tool({
   name: 'redis_geosearchstore',
-  toolset: 'geo',
   title: 'Store an area search',
   description: 'Store the members within a circle or box (nearest first, up to count if given) in destination, replacing it.',
   input: () => z.strictObject({
@@ -136,8 +129,7 @@ export const redis_geosearchstore = defineTool({
     stored: z.number().int().describe('Members stored.'),
   }),
   annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/geo/searchstore' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/searchstore' },
   example: { destination: 'stores:near-catania', source: 'stores', member: 'Catania', radius: 100, unit: 'km' },
   requires: { command: 'geosearchstore' },
 });

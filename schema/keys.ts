@@ -1,136 +1,179 @@
 import { z } from 'zod';
-import { defineTool, overwrites, reads } from './define.js';
-import { exactJsonRule, jsonValue, key, keyList, raw, redisName, ttlSeconds } from './fields.js';
-import { beyondRedisCursors, withinRedisCursors } from './scan-fields.js';
-import { undecodableFlag, undecodableNote } from './undecodable.js';
+import { consumes, defineToolset, overwrites, reads, writes } from './define.js';
+import { key, keyList } from './fields.js';
 
-export const redis_get = defineTool({
-  name: 'redis_get',
-  toolset: 'seed',
-  title: 'Get value',
-  description: 'Get the value stored at a key. Returns found=false and value=null when the key does not exist.',
-  input: () => z.strictObject({ key, raw }),
-  output: () => z.strictObject({
-    key: z.string().describe('The key that was read.'),
-    found: z.boolean().describe('Whether the key exists.'),
-    value: jsonValue.nullable().describe('The stored JSON value (or stored text with raw=true); null when not found.'),
-  }),
-  annotations: reads,
-  rest: { method: 'GET', path: '/v1/keys/{key}' },
-  errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
-  example: { key: 'user:preferences' },
+const tool = defineToolset('keys', { rest: '/v1/keys' });
+
+/** The `keys` toolset: key management beside the seed tools (which live in keys.ts). */
+
+const keyOut = z.string().describe('The key.');
+const exists = z.boolean().describe('Whether the key exists.');
+
+const expiryCondition = z
+  .enum(['nx', 'xx', 'gt', 'lt'])
+  .optional()
+  .describe('Set it only if: nx the key has no expiry, xx it has one, gt the new one is later, lt it is earlier (no expiry counts as infinitely late).');
+
+const expiryOutput = z.strictObject({
+  key: keyOut,
+  exists,
+  applied: z.boolean().describe('True when the expiry was set; false when the key does not exist or the condition was not met.'),
 });
 
-export const redis_set = defineTool({
-  name: 'redis_set',
-  toolset: 'seed',
-  title: 'Set value',
-  description: 'Store any JSON value at a key, replacing what was there, with an optional time to live.',
-  input: () => z
-    .strictObject({
-      key,
-      value: jsonValue.describe(`The value to store: any JSON. Strings are stored verbatim, anything else as JSON text. ${exactJsonRule}`),
-      ttl: ttlSeconds.optional().describe('Time to live in seconds; omit to keep the key until deleted.'),
-      condition: z.enum(['nx', 'xx']).optional().describe('Store only if the key does not exist (nx) or only if it exists (xx).'),
-      get: z.boolean().default(false).describe('Also answer the value the key held before (in "previous").'),
-      keep_ttl: z.boolean().default(false).describe('Keep the key\'s current time to live instead of removing it.'),
-    })
-    .refine((input) => !(input.keep_ttl && input.ttl !== undefined), { path: ['keep_ttl'], message: 'cannot be combined with ttl' }),
-  output: () => z.strictObject({
-    key: z.string().describe('The key that was written.'),
-    stored: z.boolean().describe('True when the value was stored; false when the condition (nx/xx) was not met.'),
-    ttl: z.number().int().nullable().describe('The time to live that was set (with keep_ttl: kept), in seconds; null when the key does not expire or nothing was stored.'),
-    previous: z
-      .strictObject({ found: z.boolean(), value: jsonValue.nullable(), undecodable: undecodableFlag })
-      .optional()
-      .describe(`With get=true: what the key held before the call (found=false, value=null when nothing). ${undecodableNote}`),
-  }),
-  annotations: overwrites,
-  rest: { method: 'PUT', path: '/v1/keys/{key}' },
-  errors: ['VALUE_TOO_LARGE', 'WRONG_TYPE'],
-  example: { key: 'session:abc123', value: { user_id: 'user456', preferences: { theme: 'dark' } }, ttl: 3600 },
-});
-
-export const redis_del = defineTool({
-  name: 'redis_del',
-  toolset: 'seed',
-  title: 'Delete keys',
-  description: 'Delete one or more keys of any type. Keys that do not exist are ignored.',
-  input: () => z.strictObject({ keys: keyList.describe('The keys to delete (1 to 1000).') }),
-  output: () => z.strictObject({
-    deleted: z.number().int().describe('How many of the keys existed and were deleted.'),
-  }),
-  annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/keys/delete' },
-  errors: [],
-  example: { keys: ['temp:data', 'cache:old', 'session:expired'] },
-});
-
-export const redis_exists = defineTool({
-  name: 'redis_exists',
-  toolset: 'seed',
-  title: 'Check keys exist',
-  description: 'Check which of the given keys exist.',
-  input: () => z.strictObject({ keys: keyList.describe('The keys to check (1 to 1000).') }),
-  output: () => z.strictObject({
-    count: z.number().int().describe('How many of the given keys exist (a key given twice counts twice, as in Redis).'),
-    results: z
-      .array(z.strictObject({ key: z.string(), exists: z.boolean() }))
-      .describe('One entry per given key, in the order given.'),
-  }),
-  annotations: reads,
-  rest: { method: 'POST', path: '/v1/keys/exists' },
-  errors: [],
-  example: { keys: ['user:123', 'config:app', 'cache:recent'] },
-});
-
-export const redis_keys = defineTool({
-  name: 'redis_keys',
-  toolset: 'seed',
-  title: 'List keys',
-  description:
-    'List keys matching a glob pattern, using SCAN with a bounded amount of work per call (never KEYS). ' +
-    'When "cursor" in the result is not "0", call again with that cursor to continue. ' +
-    'On a Redis Cluster every master is scanned in turn, under one cursor.',
-  input: () => z.strictObject({
-    pattern: redisName().default('*').describe('Glob pattern: * any run, ? one character, [abc] a set, \\ escapes.'),
-    count: z.number().int().min(1).max(1000).default(100).describe('Most keys to return (1 to 1000).'),
-    cursor: z
-      .string()
-      // On a cluster: "<slot>-<cursor>", the SCAN cursor on the master serving that slot.
-      .regex(/^(\d{1,5}-)?\d{1,20}$/, 'must be a cursor returned by an earlier call, or "0" to start')
-      .refine((text) => withinRedisCursors(text.split('-').pop()!) && Number(text.split('-').length > 1 ? text.split('-')[0] : 0) < 16384, {
-        message: beyondRedisCursors,
-      })
-      .default('0')
-      .describe('Where to continue: "0" starts a new scan; pass the cursor of the previous result to continue.'),
-    type: z.enum(['string', 'list', 'set', 'zset', 'hash', 'stream']).optional().describe('List only keys holding this type.'),
-  }),
-  output: () => z.strictObject({
-    keys: z.array(z.string()).describe('Matching keys, in no particular order; a key may repeat across pages, as with SCAN.'),
-    cursor: z.string().describe('"0" when the scan is complete; otherwise pass it back to continue.'),
-    complete: z.boolean().describe('True when the whole keyspace has been scanned.'),
-  }),
-  annotations: reads,
-  rest: { method: 'GET', path: '/v1/keys' },
-  errors: [],
-  example: { pattern: 'session:*', count: 50 },
-});
-
-export const redis_ttl = defineTool({
-  name: 'redis_ttl',
-  toolset: 'seed',
-  title: 'Get time to live',
-  description: 'Get the remaining time to live of a key.',
+export const redis_type = tool({
+  name: 'redis_type',
+  title: 'Get key type',
+  description: 'Get the Redis type of the value at a key.',
   input: () => z.strictObject({ key }),
   output: () => z.strictObject({
-    key: z.string().describe('The key that was checked.'),
-    exists: z.boolean().describe('Whether the key exists.'),
-    persistent: z.boolean().describe('True when the key exists and never expires.'),
-    ttl: z.number().int().nullable().describe('Seconds until the key expires; null when it does not exist or never expires.'),
+    key: keyOut,
+    exists,
+    type: z.string().nullable().describe('string, list, set, zset, hash or stream (or a module\'s type); null when the key does not exist.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/keys/{key}/ttl' },
-  errors: [],
+  rest: { method: 'GET', path: '/{key}/type' },
+  example: { key: 'user:profile' },
+});
+
+export const redis_expire = tool({
+  name: 'redis_expire',
+  title: 'Set expiry (seconds)',
+  description: 'Set a key\'s time to live in seconds, optionally only under a condition.',
+  input: () => z.strictObject({
+    key,
+    ttl: z.number().int().min(1).max(315_360_000).describe('Time to live in seconds (1 to 10 years).'),
+    condition: expiryCondition,
+  }),
+  output: () => expiryOutput,
+  annotations: overwrites,
+  rest: { method: 'POST', path: '/{key}/expire' },
+  example: { key: 'session:abc123', ttl: 3600, condition: 'gt' },
+});
+
+export const redis_pexpire = tool({
+  name: 'redis_pexpire',
+  title: 'Set expiry (milliseconds)',
+  description: 'Set a key\'s time to live in milliseconds, optionally only under a condition.',
+  input: () => z.strictObject({
+    key,
+    ttl_ms: z.number().int().min(1).max(315_360_000_000).describe('Time to live in milliseconds (1 ms to 10 years).'),
+    condition: expiryCondition,
+  }),
+  output: () => expiryOutput,
+  annotations: overwrites,
+  rest: { method: 'POST', path: '/{key}/pexpire' },
+  example: { key: 'lock:report', ttl_ms: 1500 },
+});
+
+export const redis_persist = tool({
+  name: 'redis_persist',
+  title: 'Remove expiry',
+  description: 'Remove a key\'s time to live, so it is kept until deleted.',
+  input: () => z.strictObject({ key }),
+  output: () => z.strictObject({
+    key: keyOut,
+    exists,
+    persisted: z.boolean().describe('True when an expiry was removed; false when the key does not exist or had none.'),
+  }),
+  annotations: writes,
+  rest: { method: 'POST', path: '/{key}/persist' },
   example: { key: 'session:abc123' },
+});
+
+export const redis_rename = tool({
+  name: 'redis_rename',
+  title: 'Rename key',
+  description: 'Rename a key, keeping its value and expiry. Replaces a key already named new_key unless nx is true (RENAMENX).',
+  input: () => z.strictObject({
+    key: key.describe('The key to rename.'),
+    new_key: key.describe('The new name.'),
+    nx: z.boolean().default(false).describe('Rename only if new_key does not exist.'),
+  }),
+  output: () => z.strictObject({
+    key: keyOut,
+    new_key: z.string().describe('The new name.'),
+    exists: z.boolean().describe('Whether the key existed.'),
+    renamed: z.boolean().describe('True when renamed; false when the key does not exist or (nx) new_key exists.'),
+  }),
+  annotations: consumes,
+  rest: { method: 'POST', path: '/{key}/rename' },
+  example: { key: 'report:draft', new_key: 'report:final', nx: true },
+});
+
+export const redis_copy = tool({
+  name: 'redis_copy',
+  title: 'Copy key',
+  description: 'Copy a key\'s value and expiry to another key in the same database. An existing destination is kept unless replace is true.',
+  input: () => z
+    .strictObject({
+      key: key.describe('The key to copy.'),
+      destination: key.describe('The key to copy to; must differ from key.'),
+      replace: z.boolean().default(false).describe('Overwrite the destination if it exists.'),
+    })
+    .refine((input) => input.key !== input.destination, { path: ['destination'], message: 'must differ from key' }),
+  output: () => z.strictObject({
+    key: keyOut,
+    destination: z.string().describe('The destination key.'),
+    exists: z.boolean().describe('Whether the key existed.'),
+    copied: z.boolean().describe('True when copied; false when the key does not exist or the destination exists and replace is false.'),
+  }),
+  annotations: overwrites,
+  rest: { method: 'POST', path: '/{key}/copy' },
+  example: { key: 'config:app', destination: 'config:app:backup', replace: true },
+});
+
+export const redis_unlink = tool({
+  name: 'redis_unlink',
+  title: 'Unlink keys',
+  description: 'Delete keys of any type, freeing their memory in the background (for large values). Missing keys are ignored.',
+  input: () => z.strictObject({ keys: keyList.describe('The keys to unlink (1 to 1000).') }),
+  output: () => z.strictObject({ unlinked: z.number().int().describe('How many of the keys existed and were removed.') }),
+  annotations: overwrites,
+  rest: { method: 'POST', path: '/unlink' },
+  example: { keys: ['cache:big-report'] },
+});
+
+export const redis_pttl = tool({
+  name: 'redis_pttl',
+  title: 'Get time to live (ms)',
+  description: 'Get the remaining time to live of a key in milliseconds.',
+  input: () => z.strictObject({ key }),
+  output: () => z.strictObject({
+    key: keyOut,
+    exists,
+    persistent: z.boolean().describe('True when the key exists and never expires.'),
+    ttl_ms: z.number().int().nullable().describe('Milliseconds until the key expires; null when it does not exist or never expires.'),
+  }),
+  annotations: reads,
+  rest: { method: 'GET', path: '/{key}/pttl' },
+  example: { key: 'lock:report' },
+});
+
+export const redis_touch = tool({
+  name: 'redis_touch',
+  title: 'Touch keys',
+  description: 'Mark keys as just used (their idle time restarts, which matters to LRU eviction); values are not changed.',
+  input: () => z.strictObject({ keys: keyList.describe('The keys to touch (1 to 1000).') }),
+  output: () => z.strictObject({ touched: z.number().int().describe('How many of the keys exist.') }),
+  annotations: reads,
+  rest: { method: 'POST', path: '/touch' },
+  example: { keys: ['cache:hot'] },
+});
+
+export const redis_memory_usage = tool({
+  name: 'redis_memory_usage',
+  title: 'Key memory usage',
+  description: 'Estimate the bytes a key and its value take in memory. For collections Redis measures "samples" elements and extrapolates.',
+  input: () => z.strictObject({
+    key,
+    samples: z.number().int().min(1).max(1000).default(5).describe('Elements of a collection to measure (1 to 1000); more is slower and closer.'),
+  }),
+  output: () => z.strictObject({
+    key: keyOut,
+    exists,
+    bytes: z.number().int().nullable().describe('Estimated bytes; null when the key does not exist.'),
+  }),
+  annotations: reads,
+  rest: { method: 'GET', path: '/{key}/memory' },
+  example: { key: 'user:profile', samples: 10 },
 });

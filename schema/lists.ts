@@ -1,69 +1,10 @@
 import { z } from 'zod';
-import { adds, consumes, defineTool, overwrites, reads } from './define.js';
+import { adds, consumes, defineToolset, overwrites, reads } from './define.js';
 import { index, listEnd, pageCount, popCount, timeoutMs } from './collection-fields.js';
 import { exactJsonRule, jsonValue, key, raw } from './fields.js';
 import { undecodableFlag, undecodableNote, undecodablePositions } from './undecodable.js';
 
-const pushInput = z.strictObject({
-  key: key.describe('The list key.'),
-  values: z
-    .array(jsonValue.describe('Any JSON value.'))
-    .min(1)
-    .max(1000)
-    .describe(`The values to push (1 to 1000), each any JSON. ${exactJsonRule}`),
-});
-
-const pushOutput = z.strictObject({
-  key: z.string().describe('The list key.'),
-  length: z.number().int().describe('The length of the list after the push.'),
-});
-
-export const redis_lpush = defineTool({
-  name: 'redis_lpush',
-  toolset: 'seed',
-  title: 'Push to list front',
-  description: 'Push values to the front (head) of a list, creating it if needed. Values are pushed one after another, so the last one given ends up first.',
-  input: () => pushInput,
-  output: () => pushOutput,
-  annotations: adds,
-  rest: { method: 'POST', path: '/v1/lists/{key}/lpush' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
-  example: { key: 'task:queue', values: ['task1', 'task2', 'task3'] },
-});
-
-export const redis_rpush = defineTool({
-  name: 'redis_rpush',
-  toolset: 'seed',
-  title: 'Push to list end',
-  description: 'Push values to the end (tail) of a list, creating it if needed; with redis_lpop this makes a FIFO queue.',
-  input: () => pushInput,
-  output: () => pushOutput,
-  annotations: adds,
-  rest: { method: 'POST', path: '/v1/lists/{key}/rpush' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
-  example: { key: 'notifications', values: ['Welcome!', 'New feature available'] },
-});
-
-export const redis_lpop = defineTool({
-  name: 'redis_lpop',
-  toolset: 'seed',
-  title: 'Pop from list front',
-  description: `Remove and return up to "count" values from the front of a list. An empty or missing list gives an empty array. ${undecodableNote} raw=true answers every value as its stored text.`,
-  input: () => z.strictObject({
-    key: key.describe('The list key.'),
-    count: z.number().int().min(1).max(1000).default(1).describe('How many values to pop at most (1 to 1000).'),
-    raw,
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The list key.'),
-    values: z.array(jsonValue).describe('The popped values (their stored text with raw=true), front first; empty when the list was empty or missing.'),
-    undecodable: undecodablePositions('values'),
-  }),
-  annotations: consumes,
-  rest: { method: 'POST', path: '/v1/lists/{key}/lpop' },
-  errors: ['WRONG_TYPE'],
-  example: { key: 'task:queue', count: 5 },
-});
+const tool = defineToolset('lists', { rest: '/v1/lists', errors: ['WRONG_TYPE'] });
 
 // The lists toolset: everything past push and pop. Values go through the value codec (JSON in,
 // JSON out), so an element given as JSON matches what redis_lpush/redis_rpush stored for it.
@@ -72,9 +13,8 @@ const listKey = key.describe('The list key.');
 const element = jsonValue.describe('An element: any JSON, matched against what the push tools stored for it.');
 const valueOut = jsonValue.describe('The element as JSON (the stored text with raw=true).');
 
-export const redis_lrange = defineTool({
+export const redis_lrange = tool({
   name: 'redis_lrange',
-  toolset: 'lists',
   title: 'Read list range',
   description:
     'Read the elements from index start to stop (inclusive; negative counts from the end), at most count per call and within the response budget. ' +
@@ -93,14 +33,12 @@ export const redis_lrange = defineTool({
     complete: z.boolean().describe('True when the range has been read to stop.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/lists/{key}/range' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/range' },
   example: { key: 'task:queue', start: 0, stop: -1, count: 50 },
 });
 
-export const redis_llen = defineTool({
+export const redis_llen = tool({
   name: 'redis_llen',
-  toolset: 'lists',
   title: 'List length',
   description: 'The number of elements in a list; 0 when it does not exist.',
   input: () => z.strictObject({ key: listKey }),
@@ -109,14 +47,12 @@ export const redis_llen = defineTool({
     length: z.number().int().describe('Elements in the list; 0 when missing.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/lists/{key}/length' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/length' },
   example: { key: 'task:queue' },
 });
 
-export const redis_rpop = defineTool({
+export const redis_rpop = tool({
   name: 'redis_rpop',
-  toolset: 'lists',
   title: 'Pop from list end',
   description:
     'Remove and return up to count elements from the tail of a list, tail first; empty when the list is empty or missing. ' +
@@ -128,14 +64,12 @@ export const redis_rpop = defineTool({
     undecodable: undecodablePositions('values'),
   }),
   annotations: consumes,
-  rest: { method: 'POST', path: '/v1/lists/{key}/rpop' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/{key}/rpop' },
   example: { key: 'task:queue', count: 1 },
 });
 
-export const redis_lindex = defineTool({
+export const redis_lindex = tool({
   name: 'redis_lindex',
-  toolset: 'lists',
   title: 'Get list element',
   description: 'Get the element at an index (negative counts from the end). found=false when the list is missing or the index outside it. O(N) in the index.',
   input: () => z.strictObject({ key: listKey, index, raw }),
@@ -146,14 +80,12 @@ export const redis_lindex = defineTool({
     value: valueOut.nullable().describe('The element; null when not found.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/lists/{key}/element' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/element' },
   example: { key: 'task:queue', index: 0 },
 });
 
-export const redis_lset = defineTool({
+export const redis_lset = tool({
   name: 'redis_lset',
-  toolset: 'lists',
   title: 'Set list element',
   description: 'Replace the element at an index. set=false (nothing changed) when the list is missing or the index is outside it; length says how long it is.',
   input: () => z.strictObject({
@@ -168,14 +100,13 @@ export const redis_lset = defineTool({
     length: z.number().int().describe('The list length (0 when missing).'),
   }),
   annotations: overwrites,
-  rest: { method: 'PUT', path: '/v1/lists/{key}/element' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'PUT', path: '/{key}/element' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'task:queue', index: 0, value: { task: 'urgent' } },
 });
 
-export const redis_lrem = defineTool({
+export const redis_lrem = tool({
   name: 'redis_lrem',
-  toolset: 'lists',
   title: 'Remove list elements',
   description: 'Remove elements equal to element: count>0 the first count from the head, count<0 from the tail, 0 all. O(N) in the list length.',
   input: () => z.strictObject({
@@ -188,14 +119,13 @@ export const redis_lrem = defineTool({
     removed: z.number().int().describe('How many elements were removed.'),
   }),
   annotations: consumes,
-  rest: { method: 'POST', path: '/v1/lists/{key}/remove' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/remove' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'task:queue', element: 'task1', count: 1 },
 });
 
-export const redis_ltrim = defineTool({
+export const redis_ltrim = tool({
   name: 'redis_ltrim',
-  toolset: 'lists',
   title: 'Trim list',
   description: 'Keep only the elements from start to stop (inclusive; negative counts from the end) and delete the rest. O(N) in the elements removed.',
   input: () => z.strictObject({
@@ -208,14 +138,12 @@ export const redis_ltrim = defineTool({
     length: z.number().int().describe('The list length after the trim (0: the list is gone).'),
   }),
   annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/lists/{key}/trim' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/{key}/trim' },
   example: { key: 'events:recent', start: 0, stop: 99 },
 });
 
-export const redis_linsert = defineTool({
+export const redis_linsert = tool({
   name: 'redis_linsert',
-  toolset: 'lists',
   title: 'Insert into list',
   description: 'Insert element before or after the first element equal to pivot. inserted=false when the list is missing or holds no pivot. O(N) to the pivot.',
   input: () => z.strictObject({
@@ -231,14 +159,13 @@ export const redis_linsert = defineTool({
     length: z.number().int().nullable().describe('The list length after the insert; null when nothing was inserted.'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/lists/{key}/insert' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/insert' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'task:queue', where: 'BEFORE', pivot: 'task2', element: 'task1b' },
 });
 
-export const redis_lpos = defineTool({
+export const redis_lpos = tool({
   name: 'redis_lpos',
-  toolset: 'lists',
   title: 'Find in list',
   description: 'The indexes of elements equal to element, head first (tail first with a negative rank). O(N), bounded by maxlen when given.',
   input: () => z.strictObject({
@@ -260,8 +187,8 @@ export const redis_lpos = defineTool({
     positions: z.array(z.number().int()).describe('Indexes of the matches (from the head), in search order; empty when none.'),
   }),
   annotations: reads,
-  rest: { method: 'POST', path: '/v1/lists/{key}/positions' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/positions' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'task:queue', element: 'task2', count: 5 },
 });
 
@@ -272,9 +199,8 @@ const moveEnds = {
   whereto: listEnd.describe('Push to the LEFT (head) or RIGHT (tail) of the destination.'),
 };
 
-export const redis_lmove = defineTool({
+export const redis_lmove = tool({
   name: 'redis_lmove',
-  toolset: 'lists',
   title: 'Move list element',
   description: `Atomically take an element from one end of source and push it to one end of destination. moved=false when source is empty or missing. ${undecodableNote}`,
   input: () => z.strictObject(moveEnds),
@@ -284,8 +210,7 @@ export const redis_lmove = defineTool({
     undecodable: undecodableFlag,
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/lists/move' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/move' },
   example: { source: 'task:queue', destination: 'task:processing', wherefrom: 'LEFT', whereto: 'RIGHT' },
 });
 
@@ -301,9 +226,8 @@ const blockingPopOutput = z.strictObject({
   undecodable: undecodableFlag,
 });
 
-export const redis_blpop = defineTool({
+export const redis_blpop = tool({
   name: 'redis_blpop',
-  toolset: 'lists',
   title: 'Pop from list front, waiting',
   description:
     'Pop the head element of the first non-empty list, waiting up to timeout_ms for one to arrive. ' +
@@ -311,15 +235,14 @@ export const redis_blpop = defineTool({
   input: () => blockingPopInput,
   output: () => blockingPopOutput,
   annotations: consumes,
-  rest: { method: 'POST', path: '/v1/lists/blpop' },
-  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
+  rest: { method: 'POST', path: '/blpop' },
+  errors: ['SERVER_BUSY'],
   example: { keys: ['task:queue'], timeout_ms: 5000 },
   waitsFor: 'timeout_ms',
 });
 
-export const redis_brpop = defineTool({
+export const redis_brpop = tool({
   name: 'redis_brpop',
-  toolset: 'lists',
   title: 'Pop from list end, waiting',
   description:
     'Pop the tail element of the first non-empty list, waiting up to timeout_ms for one to arrive. ' +
@@ -327,15 +250,14 @@ export const redis_brpop = defineTool({
   input: () => blockingPopInput,
   output: () => blockingPopOutput,
   annotations: consumes,
-  rest: { method: 'POST', path: '/v1/lists/brpop' },
-  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
+  rest: { method: 'POST', path: '/brpop' },
+  errors: ['SERVER_BUSY'],
   example: { keys: ['task:queue'], timeout_ms: 5000 },
   waitsFor: 'timeout_ms',
 });
 
-export const redis_blmove = defineTool({
+export const redis_blmove = tool({
   name: 'redis_blmove',
-  toolset: 'lists',
   title: 'Move list element, waiting',
   description:
     'Like redis_lmove, but wait up to timeout_ms for source to get an element. ' +
@@ -347,8 +269,8 @@ export const redis_blmove = defineTool({
     undecodable: undecodableFlag,
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/lists/blmove' },
-  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
+  rest: { method: 'POST', path: '/blmove' },
+  errors: ['SERVER_BUSY'],
   example: { source: 'task:queue', destination: 'task:processing', wherefrom: 'LEFT', whereto: 'RIGHT', timeout_ms: 5000 },
   waitsFor: 'timeout_ms',
 });

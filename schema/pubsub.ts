@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { adds, defineTool, reads } from './define.js';
+import { adds, defineToolset, reads } from './define.js';
 import { jsonValue } from './fields.js';
+
+const tool = defineToolset('pubsub', { rest: '/v1/pubsub' });
 
 /**
  * With --key-prefix, channel names live in the namespace like keys: published and counted under
@@ -8,9 +10,8 @@ import { jsonValue } from './fields.js';
  */
 const channel = z.string().min(1).max(1024).describe('The channel name.');
 
-export const redis_publish = defineTool({
+export const redis_publish = tool({
   name: 'redis_publish',
-  toolset: 'pubsub',
   title: 'Publish message',
   description: 'Publish a JSON message on a channel (strings verbatim); says how many subscribers got it. Nothing is kept for later subscribers.',
   input: () => z.strictObject({
@@ -22,14 +23,13 @@ export const redis_publish = defineTool({
     receivers: z.number().int().describe('Subscribers (on this node) that received it.'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/pubsub/channels/{channel}/publish' },
+  rest: { method: 'POST', path: '/channels/{channel}/publish' },
   errors: ['VALUE_TOO_LARGE'],
   example: { channel: 'events:deploy', message: { service: 'api', version: '1.4.2' } },
 });
 
-export const redis_pubsub_channels = defineTool({
+export const redis_pubsub_channels = tool({
   name: 'redis_pubsub_channels',
-  toolset: 'pubsub',
   title: 'List active channels',
   description: 'Channels with at least one subscriber matching a glob pattern, by name, up to count. Redis walks every active channel (O(N)).',
   input: () => z.strictObject({
@@ -43,14 +43,12 @@ export const redis_pubsub_channels = defineTool({
     complete: z.boolean().describe('True when every matching channel was returned.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/pubsub/channels' },
-  errors: [],
+  rest: { method: 'GET', path: '/channels' },
   example: { pattern: 'events:*' },
 });
 
-export const redis_pubsub_numsub = defineTool({
+export const redis_pubsub_numsub = tool({
   name: 'redis_pubsub_numsub',
-  toolset: 'pubsub',
   title: 'Count channel subscribers',
   description: 'Subscribers of each given channel (pattern subscriptions not counted).',
   input: () => z.strictObject({ channels: z.array(channel).min(1).max(1000).describe('Channels (1 to 1000).') }),
@@ -60,21 +58,18 @@ export const redis_pubsub_numsub = defineTool({
       .describe('One entry per given channel, in order.'),
   }),
   annotations: reads,
-  rest: { method: 'POST', path: '/v1/pubsub/numsub' },
-  errors: [],
+  rest: { method: 'POST', path: '/numsub' },
   example: { channels: ['events:deploy', 'events:alerts'] },
 });
 
-export const redis_pubsub_numpat = defineTool({
+export const redis_pubsub_numpat = tool({
   name: 'redis_pubsub_numpat',
-  toolset: 'pubsub',
   title: 'Count pattern subscriptions',
   description: 'Pattern subscriptions of all clients on the server (not offered with --key-prefix).',
   input: () => z.strictObject({}),
   output: () => z.strictObject({ patterns: z.number().int().describe('Pattern subscriptions on the server.') }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/pubsub/numpat' },
-  errors: [],
+  rest: { method: 'GET', path: '/numpat' },
   example: {},
   scope: 'server',
 });

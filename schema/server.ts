@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { defineTool, reads } from './define.js';
+import { defineToolset, reads } from './define.js';
+
+const tool = defineToolset('server', { rest: '/v1/server' });
 
 /** Read-only diagnostics. Tools that see the whole server (scope 'server') are not offered with --key-prefix. */
 const scalar = z.union([z.string(), z.number()]);
 
-export const redis_info = defineTool({
+export const redis_info = tool({
   name: 'redis_info',
-  toolset: 'server',
   title: 'Server info',
   description: 'INFO, parsed: one section or the default set, as {section: {field: value}}; numbers as numbers.',
   input: () => z.strictObject({
@@ -20,29 +21,25 @@ export const redis_info = defineTool({
     complete: z.boolean().describe('False when the byte budget cut fields; ask for one section.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/server/info' },
-  errors: [],
+  rest: { method: 'GET', path: '/info' },
   example: { section: 'memory' },
   scope: 'server',
 });
 
-export const redis_dbsize = defineTool({
+export const redis_dbsize = tool({
   name: 'redis_dbsize',
-  toolset: 'server',
   title: 'Database size',
   description: 'Number of keys in the selected database.',
   input: () => z.strictObject({}),
   output: () => z.strictObject({ keys: z.number().int().describe('Keys in the database.') }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/server/dbsize' },
-  errors: [],
+  rest: { method: 'GET', path: '/dbsize' },
   example: {},
   scope: 'server',
 });
 
-export const redis_time = defineTool({
+export const redis_time = tool({
   name: 'redis_time',
-  toolset: 'server',
   title: 'Server time',
   description: 'The Redis server\'s clock.',
   input: () => z.strictObject({}),
@@ -51,14 +48,12 @@ export const redis_time = defineTool({
     iso: z.string().describe('The same as ISO 8601.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/server/time' },
-  errors: [],
+  rest: { method: 'GET', path: '/time' },
   example: {},
 });
 
-export const redis_ping = defineTool({
+export const redis_ping = tool({
   name: 'redis_ping',
-  toolset: 'server',
   title: 'Ping',
   description: 'Check that Redis answers; returns its reply and the round trip time.',
   input: () => z.strictObject({ message: z.string().max(1024).optional().describe('Text for Redis to echo instead of PONG.') }),
@@ -67,14 +62,12 @@ export const redis_ping = defineTool({
     latency_ms: z.number().describe('Round trip time in ms.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/server/ping' },
-  errors: [],
+  rest: { method: 'GET', path: '/ping' },
   example: {},
 });
 
-export const redis_slowlog_get = defineTool({
+export const redis_slowlog_get = tool({
   name: 'redis_slowlog_get',
-  toolset: 'server',
   title: 'Slow log',
   description: 'The latest slow commands, newest first, with arguments as Redis logged them (cut at 32 and 128 bytes each); credentials are redacted.',
   input: () => z.strictObject({ count: z.number().int().min(1).max(128).default(10).describe('Most entries to return (1 to 128).') }),
@@ -94,15 +87,13 @@ export const redis_slowlog_get = defineTool({
     complete: z.boolean().describe('False when the byte budget cut entries.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/server/slowlog' },
-  errors: [],
+  rest: { method: 'GET', path: '/slowlog' },
   example: { count: 10 },
   scope: 'server',
 });
 
-export const redis_memory_stats = defineTool({
+export const redis_memory_stats = tool({
   name: 'redis_memory_stats',
-  toolset: 'server',
   title: 'Memory stats',
   description: 'MEMORY STATS, parsed: allocator figures, overheads, dataset size, per-database overhead.',
   input: () => z.strictObject({}),
@@ -110,15 +101,13 @@ export const redis_memory_stats = defineTool({
     stats: z.record(z.string(), z.union([scalar, z.null(), z.record(z.string(), z.union([scalar, z.null()]))])).describe('Figures by Redis\'s names (bytes, counts, ratios).'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/server/memory-stats' },
-  errors: [],
+  rest: { method: 'GET', path: '/memory-stats' },
   example: {},
   scope: 'server',
 });
 
-export const redis_latency_latest = defineTool({
+export const redis_latency_latest = tool({
   name: 'redis_latency_latest',
-  toolset: 'server',
   title: 'Latest latency spikes',
   description: 'LATENCY LATEST: the latest and worst spike per event; empty unless latency-monitor-threshold is set.',
   input: () => z.strictObject({}),
@@ -128,15 +117,13 @@ export const redis_latency_latest = defineTool({
       .describe('One per event.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/server/latency' },
-  errors: [],
+  rest: { method: 'GET', path: '/latency' },
   example: {},
   scope: 'server',
 });
 
-export const redis_client_list = defineTool({
+export const redis_client_list = tool({
   name: 'redis_client_list',
-  toolset: 'server',
   title: 'Connected clients',
   description:
     'Connected clients by id, up to count: address, name, user, age, idle time, database, flags and the name of the last command ' +
@@ -169,8 +156,7 @@ export const redis_client_list = defineTool({
     complete: z.boolean().describe('True when every client was returned.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/server/clients' },
-  errors: [],
+  rest: { method: 'GET', path: '/clients' },
   example: { count: 20 },
   scope: 'server',
 });
@@ -179,9 +165,8 @@ const reason = z
   .enum(['toolset_not_chosen', 'not_in_allow_list', 'denied', 'read_only', 'key_prefix', 'missing_command', 'redis_version'])
   .describe('Why the tool is not offered.');
 
-export const redis_capabilities = defineTool({
+export const redis_capabilities = tool({
   name: 'redis_capabilities',
-  toolset: 'server',
   title: 'Capabilities',
   description: 'Which toolsets and tools this server offers, which not and why, and the Redis version and mode.',
   input: () => z.strictObject({}),
@@ -204,7 +189,6 @@ export const redis_capabilities = defineTool({
       .describe('Every toolset; a toolset not chosen lists its tools as withheld.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/server/capabilities' },
-  errors: [],
+  rest: { method: 'GET', path: '/capabilities' },
   example: {},
 });

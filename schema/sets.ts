@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { member, members, pageCount, popCount, scanCursor, scanPattern } from './collection-fields.js';
-import { consumes, defineTool, overwrites, reads, readsAnew, writes } from './define.js';
+import { consumes, defineToolset, overwrites, reads, readsAnew, writes } from './define.js';
 import { undecodableNote, undecodablePositions } from './undecodable.js';
 import { jsonValue, key, raw } from './fields.js';
+
+const tool = defineToolset('sets', { rest: '/v1/sets', errors: ['WRONG_TYPE'] });
 
 // Members go through the value codec, like list values: JSON in, JSON out. Strings are stored as
 // their text, anything else as its JSON text, so an object matches only when written with the
@@ -20,9 +22,8 @@ const scanOutput = z.strictObject({
   complete: z.boolean().describe('True when the whole set has been scanned.'),
 });
 
-export const redis_sadd = defineTool({
+export const redis_sadd = tool({
   name: 'redis_sadd',
-  toolset: 'sets',
   title: 'Add set members',
   description:
     'Add members to a set, creating it if needed. Members are JSON (strings stored as text, other values as JSON text; objects match only with the same key order).',
@@ -32,14 +33,13 @@ export const redis_sadd = defineTool({
     added: z.number().int().describe('How many members were new.'),
   }),
   annotations: writes,
-  rest: { method: 'POST', path: '/v1/sets/{key}/add' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/add' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'tags:article:1', members: ['redis', 'agents', { lang: 'en' }] },
 });
 
-export const redis_srem = defineTool({
+export const redis_srem = tool({
   name: 'redis_srem',
-  toolset: 'sets',
   title: 'Remove set members',
   description: 'Remove members from a set; members not in it are ignored.',
   input: () => z.strictObject({ key: setKey, members }),
@@ -48,14 +48,13 @@ export const redis_srem = defineTool({
     removed: z.number().int().describe('How many members were removed.'),
   }),
   annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/sets/{key}/remove' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/remove' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'tags:article:1', members: ['agents'] },
 });
 
-export const redis_sismember = defineTool({
+export const redis_sismember = tool({
   name: 'redis_sismember',
-  toolset: 'sets',
   title: 'Is set member',
   description: 'Whether a value is a member of a set (false when the set is missing).',
   input: () => z.strictObject({ key: setKey, member }),
@@ -64,14 +63,13 @@ export const redis_sismember = defineTool({
     is_member: z.boolean().describe('Whether the member is in the set.'),
   }),
   annotations: reads,
-  rest: { method: 'POST', path: '/v1/sets/{key}/contains' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/contains' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'tags:article:1', member: 'redis' },
 });
 
-export const redis_smismember = defineTool({
+export const redis_smismember = tool({
   name: 'redis_smismember',
-  toolset: 'sets',
   title: 'Are set members',
   description: 'For each value, whether it is a member of a set.',
   input: () => z.strictObject({ key: setKey, members }),
@@ -80,14 +78,13 @@ export const redis_smismember = defineTool({
     results: z.array(z.strictObject({ member: memberOut, is_member: z.boolean() })).describe('One entry per given member, in the order given.'),
   }),
   annotations: reads,
-  rest: { method: 'POST', path: '/v1/sets/{key}/contains-many' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/contains-many' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'tags:article:1', members: ['redis', 'python'] },
 });
 
-export const redis_scard = defineTool({
+export const redis_scard = tool({
   name: 'redis_scard',
-  toolset: 'sets',
   title: 'Set size',
   description: 'The number of members of a set; 0 when it does not exist.',
   input: () => z.strictObject({ key: setKey }),
@@ -96,14 +93,12 @@ export const redis_scard = defineTool({
     cardinality: z.number().int().describe('Members in the set; 0 when missing.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/sets/{key}/cardinality' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/cardinality' },
   example: { key: 'tags:article:1' },
 });
 
-export const redis_spop = defineTool({
+export const redis_spop = tool({
   name: 'redis_spop',
-  toolset: 'sets',
   title: 'Pop random set members',
   description: `Remove and return up to count random members. Members that would overrun the response budget are put back and not returned. ${undecodableNote}`,
   input: () => z.strictObject({ key: setKey, count: popCount }),
@@ -113,14 +108,12 @@ export const redis_spop = defineTool({
     undecodable: undecodablePositions('members'),
   }),
   annotations: consumes,
-  rest: { method: 'POST', path: '/v1/sets/{key}/pop' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/{key}/pop' },
   example: { key: 'raffle:entries', count: 3 },
 });
 
-export const redis_srandmember = defineTool({
+export const redis_srandmember = tool({
   name: 'redis_srandmember',
-  toolset: 'sets',
   title: 'Random set members',
   description: 'Up to count distinct random members, without removing them; fewer when the response budget is reached.',
   input: () => z.strictObject({ key: setKey, count: popCount, raw }),
@@ -129,36 +122,31 @@ export const redis_srandmember = defineTool({
     members: z.array(memberOut).describe('Distinct random members; empty when the set is empty or missing.'),
   }),
   annotations: readsAnew,
-  rest: { method: 'GET', path: '/v1/sets/{key}/random' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/random' },
   example: { key: 'raffle:entries', count: 3 },
 });
 
-export const redis_sscan = defineTool({
+export const redis_sscan = tool({
   name: 'redis_sscan',
-  toolset: 'sets',
   title: 'Scan set members',
   description:
     'Members of a set matching a glob pattern, a bounded page per call (SSCAN). When complete is false, call again with the returned cursor; a member changed during the scan may be missed or repeated.',
   input: () => z.strictObject({ key: setKey, pattern: scanPattern, count: pageCount, cursor: scanCursor, raw }),
   output: () => scanOutput,
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/sets/{key}/scan' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/scan' },
   example: { key: 'tags:article:1', pattern: 'red*', count: 100 },
 });
 
-export const redis_smembers = defineTool({
+export const redis_smembers = tool({
   name: 'redis_smembers',
-  toolset: 'sets',
   title: 'Set members',
   description:
     'The members of a set, a bounded page per call: read with SSCAN, never SMEMBERS, so a large set is never sent whole. When complete is false, call again with the returned cursor.',
   input: () => z.strictObject({ key: setKey, count: pageCount, cursor: scanCursor, raw }),
   output: () => scanOutput,
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/sets/{key}/members' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/members' },
   example: { key: 'tags:article:1' },
 });
 
@@ -169,9 +157,8 @@ const algebraOutput = z.strictObject({
 });
 
 function algebra(name: 'redis_sinter' | 'redis_sunion' | 'redis_sdiff', title: string, what: string, path: string) {
-  return defineTool({
+  return tool({
     name,
-    toolset: 'sets',
     title,
     description:
       `${what} Computed whole in Redis, O(N) in the sizes of the inputs; the answer holds at most count members (and stays within the response budget), ` +
@@ -180,19 +167,17 @@ function algebra(name: 'redis_sinter' | 'redis_sunion' | 'redis_sdiff', title: s
     output: () => algebraOutput,
     annotations: reads,
     rest: { method: 'POST', path },
-    errors: ['WRONG_TYPE'],
     example: { keys: ['tags:article:1', 'tags:article:2'], count: 100 },
   });
 }
 
-export const redis_sinter = algebra('redis_sinter', 'Set intersection', 'Members present in every input set.', '/v1/sets/inter');
-export const redis_sunion = algebra('redis_sunion', 'Set union', 'Members present in any input set.', '/v1/sets/union');
-export const redis_sdiff = algebra('redis_sdiff', 'Set difference', 'Members of the first set that are in none of the others.', '/v1/sets/diff');
+export const redis_sinter = algebra('redis_sinter', 'Set intersection', 'Members present in every input set.', '/inter');
+export const redis_sunion = algebra('redis_sunion', 'Set union', 'Members present in any input set.', '/union');
+export const redis_sdiff = algebra('redis_sdiff', 'Set difference', 'Members of the first set that are in none of the others.', '/diff');
 
 function algebraStore(name: 'redis_sinterstore' | 'redis_sunionstore' | 'redis_sdiffstore', title: string, what: string, path: string) {
-  return defineTool({
+  return tool({
     name,
-    toolset: 'sets',
     title,
     description: `Store ${what} in destination, replacing what it held (an empty result deletes it). O(N) in the sizes of the inputs.`,
     input: () => z.strictObject({ destination: key.describe('The key to store the result at.'), keys: sourceKeys }),
@@ -202,18 +187,16 @@ function algebraStore(name: 'redis_sinterstore' | 'redis_sunionstore' | 'redis_s
     }),
     annotations: overwrites,
     rest: { method: 'POST', path },
-    errors: ['WRONG_TYPE'],
     example: { destination: 'tags:common', keys: ['tags:article:1', 'tags:article:2'] },
   });
 }
 
-export const redis_sinterstore = algebraStore('redis_sinterstore', 'Store set intersection', 'the members present in every input set', '/v1/sets/inter/store');
-export const redis_sunionstore = algebraStore('redis_sunionstore', 'Store set union', 'the members present in any input set', '/v1/sets/union/store');
-export const redis_sdiffstore = algebraStore('redis_sdiffstore', 'Store set difference', 'the members of the first set that are in none of the others', '/v1/sets/diff/store');
+export const redis_sinterstore = algebraStore('redis_sinterstore', 'Store set intersection', 'the members present in every input set', '/inter/store');
+export const redis_sunionstore = algebraStore('redis_sunionstore', 'Store set union', 'the members present in any input set', '/union/store');
+export const redis_sdiffstore = algebraStore('redis_sdiffstore', 'Store set difference', 'the members of the first set that are in none of the others', '/diff/store');
 
-export const redis_smove = defineTool({
+export const redis_smove = tool({
   name: 'redis_smove',
-  toolset: 'sets',
   title: 'Move set member',
   description: 'Atomically move a member from source to destination. moved=false when it is not in source.',
   input: () => z.strictObject({
@@ -223,7 +206,7 @@ export const redis_smove = defineTool({
   }),
   output: () => z.strictObject({ moved: z.boolean().describe('Whether the member was moved.') }),
   annotations: writes,
-  rest: { method: 'POST', path: '/v1/sets/move' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/move' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { source: 'tasks:pending', destination: 'tasks:done', member: 'task1' },
 });

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { adds, defineTool, overwrites, reads, writes } from './define.js';
+import { adds, defineToolset, overwrites, reads, writes } from './define.js';
 import { jsonValue, key, raw } from './fields.js';
 import { undecodableFields } from './undecodable.js';
+
+const tool = defineToolset('streams', { rest: '/v1/streams', errors: ['WRONG_TYPE'] });
 
 const handedNote = 'A field value that cannot be answered as JSON comes back as its stored text, its field named in "undecodable".';
 
@@ -61,9 +63,8 @@ const trimFields = {
   approx: z.boolean().default(false).describe('Trim approximately ("~"): cheaper, may leave a few more entries.'),
 };
 
-export const redis_xadd = defineTool({
+export const redis_xadd = tool({
   name: 'redis_xadd',
-  toolset: 'streams',
   title: 'Append stream entry',
   description: 'Append an entry (field names and JSON values) to a stream, creating it unless nomkstream; optionally trim it in the same call.',
   input: () => z.strictObject({
@@ -84,14 +85,13 @@ export const redis_xadd = defineTool({
     id: z.string().nullable().describe('The new entry ID; null when not added.'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/streams/{key}/entries' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/entries' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'events:orders', fields: { type: 'created', order: { id: 42, total: 9.5 } }, maxlen: 10000, approx: true },
 });
 
-export const redis_xlen = defineTool({
+export const redis_xlen = tool({
   name: 'redis_xlen',
-  toolset: 'streams',
   title: 'Stream length',
   description: 'Number of entries in a stream; 0 for a missing one.',
   input: () => z.strictObject({ key: streamKey }),
@@ -100,8 +100,7 @@ export const redis_xlen = defineTool({
     length: z.number().int().describe('Entries in the stream.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/streams/{key}/length' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/length' },
   example: { key: 'events:orders' },
 });
 
@@ -112,9 +111,8 @@ const rangeOutput = z.strictObject({
   complete: z.boolean().describe('True when the range has been returned to its end.'),
 });
 
-export const redis_xrange = defineTool({
+export const redis_xrange = tool({
   name: 'redis_xrange',
-  toolset: 'streams',
   title: 'Read stream range',
   description: 'Read entries from start to end, oldest first, up to count and the byte budget; continue from "next" as start.',
   input: () => z.strictObject({
@@ -126,14 +124,12 @@ export const redis_xrange = defineTool({
   }),
   output: () => rangeOutput,
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/streams/{key}/entries' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/entries' },
   example: { key: 'events:orders', start: '-', end: '+', count: 50 },
 });
 
-export const redis_xrevrange = defineTool({
+export const redis_xrevrange = tool({
   name: 'redis_xrevrange',
-  toolset: 'streams',
   title: 'Read stream range backwards',
   description: 'Read entries from end down to start, newest first, up to count and the byte budget; continue from "next" as end.',
   input: () => z.strictObject({
@@ -145,14 +141,12 @@ export const redis_xrevrange = defineTool({
   }),
   output: () => rangeOutput,
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/streams/{key}/entries/reverse' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/entries/reverse' },
   example: { key: 'events:orders', count: 10 },
 });
 
-export const redis_xdel = defineTool({
+export const redis_xdel = tool({
   name: 'redis_xdel',
-  toolset: 'streams',
   title: 'Delete stream entries',
   description: 'Delete entries by ID; IDs not in the stream are ignored.',
   input: () => z.strictObject({ key: streamKey, ids: idList }),
@@ -161,14 +155,12 @@ export const redis_xdel = defineTool({
     deleted: z.number().int().describe('Entries deleted.'),
   }),
   annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/streams/{key}/entries/delete' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/{key}/entries/delete' },
   example: { key: 'events:orders', ids: ['1700000000000-0'] },
 });
 
-export const redis_xtrim = defineTool({
+export const redis_xtrim = tool({
   name: 'redis_xtrim',
-  toolset: 'streams',
   title: 'Trim stream',
   description: 'Trim a stream by length (maxlen) or by lowest ID (minid); give exactly one.',
   input: () => z.strictObject({ key: streamKey, ...trimFields }),
@@ -177,14 +169,12 @@ export const redis_xtrim = defineTool({
     trimmed: z.number().int().describe('Entries removed.'),
   }),
   annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/streams/{key}/trim' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/{key}/trim' },
   example: { key: 'events:orders', maxlen: 1000 },
 });
 
-export const redis_xread = defineTool({
+export const redis_xread = tool({
   name: 'redis_xread',
-  toolset: 'streams',
   title: 'Read streams',
   description: 'Read entries after an ID from one or more streams, up to count per stream and the byte budget, optionally waiting block_ms for new ones.',
   input: () => z.strictObject({
@@ -202,15 +192,14 @@ export const redis_xread = defineTool({
     timed_out: z.boolean().describe('True when the wait ended (or was cancelled) with no entry.'),
   }),
   annotations: reads,
-  rest: { method: 'POST', path: '/v1/streams/read' },
-  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
+  rest: { method: 'POST', path: '/read' },
+  errors: ['SERVER_BUSY'],
   example: { streams: [{ key: 'events:orders', id: '$' }], count: 10, block_ms: 5000 },
   waitsFor: 'block_ms',
 });
 
-export const redis_xgroup_create = defineTool({
+export const redis_xgroup_create = tool({
   name: 'redis_xgroup_create',
-  toolset: 'streams',
   title: 'Create consumer group',
   description: 'Create a consumer group on a stream, delivering entries after id; created=false when it exists.',
   input: () => z.strictObject({
@@ -225,14 +214,13 @@ export const redis_xgroup_create = defineTool({
     created: z.boolean().describe('False when the group already existed (it is left as it was).'),
   }),
   annotations: writes,
-  rest: { method: 'POST', path: '/v1/streams/{key}/groups' },
-  errors: ['WRONG_TYPE', 'GROUP_NOT_FOUND'],
+  rest: { method: 'POST', path: '/{key}/groups' },
+  errors: ['GROUP_NOT_FOUND'],
   example: { key: 'events:orders', group: 'billing', id: '0', mkstream: true },
 });
 
-export const redis_xgroup_destroy = defineTool({
+export const redis_xgroup_destroy = tool({
   name: 'redis_xgroup_destroy',
-  toolset: 'streams',
   title: 'Destroy consumer group',
   description: 'Destroy a consumer group with its pending entries list; destroyed=false when there was none.',
   input: () => z.strictObject({ key: streamKey, group }),
@@ -242,14 +230,12 @@ export const redis_xgroup_destroy = defineTool({
     destroyed: z.boolean().describe('Whether the group existed.'),
   }),
   annotations: overwrites,
-  rest: { method: 'DELETE', path: '/v1/streams/{key}/groups/{group}' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'DELETE', path: '/{key}/groups/{group}' },
   example: { key: 'events:orders', group: 'billing' },
 });
 
-export const redis_xgroup_setid = defineTool({
+export const redis_xgroup_setid = tool({
   name: 'redis_xgroup_setid',
-  toolset: 'streams',
   title: 'Set group position',
   description: 'Set the last delivered ID of a consumer group, to replay ("0") or skip ("$") entries.',
   input: () => z.strictObject({
@@ -263,14 +249,13 @@ export const redis_xgroup_setid = defineTool({
     id: z.string().describe('The ID that was set.'),
   }),
   annotations: writes,
-  rest: { method: 'POST', path: '/v1/streams/{key}/groups/{group}/setid' },
-  errors: ['WRONG_TYPE', 'GROUP_NOT_FOUND'],
+  rest: { method: 'POST', path: '/{key}/groups/{group}/setid' },
+  errors: ['GROUP_NOT_FOUND'],
   example: { key: 'events:orders', group: 'billing', id: '0' },
 });
 
-export const redis_xgroup_createconsumer = defineTool({
+export const redis_xgroup_createconsumer = tool({
   name: 'redis_xgroup_createconsumer',
-  toolset: 'streams',
   title: 'Create group consumer',
   description: 'Create a consumer in a group (reading creates one too); created=false when it exists.',
   input: () => z.strictObject({ key: streamKey, group, consumer }),
@@ -281,15 +266,14 @@ export const redis_xgroup_createconsumer = defineTool({
     created: z.boolean().describe('False when the consumer already existed.'),
   }),
   annotations: writes,
-  rest: { method: 'POST', path: '/v1/streams/{key}/groups/{group}/consumers' },
-  errors: ['WRONG_TYPE', 'GROUP_NOT_FOUND'],
+  rest: { method: 'POST', path: '/{key}/groups/{group}/consumers' },
+  errors: ['GROUP_NOT_FOUND'],
   example: { key: 'events:orders', group: 'billing', consumer: 'worker-1' },
   requires: { version: '6.2.0' },
 });
 
-export const redis_xgroup_delconsumer = defineTool({
+export const redis_xgroup_delconsumer = tool({
   name: 'redis_xgroup_delconsumer',
-  toolset: 'streams',
   title: 'Delete group consumer',
   description: 'Delete a consumer from a group; its pending entries are dropped from the group (not acknowledged).',
   input: () => z.strictObject({ key: streamKey, group, consumer }),
@@ -300,14 +284,13 @@ export const redis_xgroup_delconsumer = defineTool({
     pending_dropped: z.number().int().describe('Pending entries the consumer had.'),
   }),
   annotations: overwrites,
-  rest: { method: 'DELETE', path: '/v1/streams/{key}/groups/{group}/consumers/{consumer}' },
-  errors: ['WRONG_TYPE', 'GROUP_NOT_FOUND'],
+  rest: { method: 'DELETE', path: '/{key}/groups/{group}/consumers/{consumer}' },
+  errors: ['GROUP_NOT_FOUND'],
   example: { key: 'events:orders', group: 'billing', consumer: 'worker-1' },
 });
 
-export const redis_xreadgroup = defineTool({
+export const redis_xreadgroup = tool({
   name: 'redis_xreadgroup',
-  toolset: 'streams',
   title: 'Read as group consumer',
   description:
     'Read entries as a consumer of a group: id ">" gets new entries (now pending until redis_xack), another id re-reads this consumer\'s pending ones. ' +
@@ -335,15 +318,14 @@ export const redis_xreadgroup = defineTool({
     timed_out: z.boolean().describe('True when the wait ended (or was cancelled) with no entry.'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/streams/read-group' },
-  errors: ['WRONG_TYPE', 'GROUP_NOT_FOUND', 'SERVER_BUSY'],
+  rest: { method: 'POST', path: '/read-group' },
+  errors: ['GROUP_NOT_FOUND', 'SERVER_BUSY'],
   example: { group: 'billing', consumer: 'worker-1', streams: [{ key: 'events:orders', id: '>' }], count: 10, block_ms: 5000 },
   waitsFor: 'block_ms',
 });
 
-export const redis_xack = defineTool({
+export const redis_xack = tool({
   name: 'redis_xack',
-  toolset: 'streams',
   title: 'Acknowledge entries',
   description: 'Acknowledge entries of a group, removing them from its pending entries list.',
   input: () => z.strictObject({ key: streamKey, group, ids: idList }),
@@ -353,14 +335,12 @@ export const redis_xack = defineTool({
     acknowledged: z.number().int().describe('Entries that were pending and are now acknowledged.'),
   }),
   annotations: writes,
-  rest: { method: 'POST', path: '/v1/streams/{key}/groups/{group}/ack' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/{key}/groups/{group}/ack' },
   example: { key: 'events:orders', group: 'billing', ids: ['1700000000000-0'] },
 });
 
-export const redis_xpending = defineTool({
+export const redis_xpending = tool({
   name: 'redis_xpending',
-  toolset: 'streams',
   title: 'Pending entries',
   description:
     'Without start: a summary of the group\'s pending entries (total, ID range, per consumer). ' +
@@ -390,8 +370,8 @@ export const redis_xpending = defineTool({
     complete: z.boolean().describe('False when entries or consumers were left out (count or byte budget).'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/streams/{key}/groups/{group}/pending' },
-  errors: ['WRONG_TYPE', 'GROUP_NOT_FOUND'],
+  rest: { method: 'GET', path: '/{key}/groups/{group}/pending' },
+  errors: ['GROUP_NOT_FOUND'],
   example: { key: 'events:orders', group: 'billing', start: '-', count: 20, min_idle_ms: 60000 },
 });
 
@@ -406,9 +386,8 @@ const claimOutput = {
     .describe('When the byte budget cut entries: they were claimed too; read them with redis_xreadgroup id=rest_after_id. Else null.'),
 };
 
-export const redis_xclaim = defineTool({
+export const redis_xclaim = tool({
   name: 'redis_xclaim',
-  toolset: 'streams',
   title: 'Claim pending entries',
   description: `Take over pending entries idle at least min_idle_ms, giving them to this consumer. ${handedNote}`,
   input: () => z.strictObject({
@@ -422,14 +401,13 @@ export const redis_xclaim = defineTool({
   }),
   output: () => z.strictObject(claimOutput),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/streams/{key}/groups/{group}/claim' },
-  errors: ['WRONG_TYPE', 'GROUP_NOT_FOUND'],
+  rest: { method: 'POST', path: '/{key}/groups/{group}/claim' },
+  errors: ['GROUP_NOT_FOUND'],
   example: { key: 'events:orders', group: 'billing', consumer: 'worker-2', min_idle_ms: 60000, ids: ['1700000000000-0'] },
 });
 
-export const redis_xautoclaim = defineTool({
+export const redis_xautoclaim = tool({
   name: 'redis_xautoclaim',
-  toolset: 'streams',
   title: 'Claim idle entries',
   description: `Scan the group's pending entries from start and claim up to count idle at least min_idle_ms; continue from next_start. ${handedNote}`,
   input: () => z.strictObject({
@@ -449,15 +427,14 @@ export const redis_xautoclaim = defineTool({
     complete: z.boolean().describe('True when the scan reached the end of the pending entries.'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/streams/{key}/groups/{group}/autoclaim' },
-  errors: ['WRONG_TYPE', 'GROUP_NOT_FOUND'],
+  rest: { method: 'POST', path: '/{key}/groups/{group}/autoclaim' },
+  errors: ['GROUP_NOT_FOUND'],
   example: { key: 'events:orders', group: 'billing', consumer: 'worker-2', min_idle_ms: 60000, count: 10 },
   requires: { command: 'xautoclaim' },
 });
 
-export const redis_xinfo_stream = defineTool({
+export const redis_xinfo_stream = tool({
   name: 'redis_xinfo_stream',
-  toolset: 'streams',
   title: 'Stream info',
   description: 'Length, groups, last ID and the first and last entries of a stream (not the FULL form).',
   input: () => z.strictObject({ key: streamKey, raw }),
@@ -473,16 +450,14 @@ export const redis_xinfo_stream = defineTool({
     last_entry: entry.nullable().describe('The newest entry.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/streams/{key}/info' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/info' },
   example: { key: 'events:orders' },
 });
 
 const afterName = z.string().min(1).max(1024).optional().describe('Continue after this name (from "next_after").');
 
-export const redis_xinfo_groups = defineTool({
+export const redis_xinfo_groups = tool({
   name: 'redis_xinfo_groups',
-  toolset: 'streams',
   title: 'Stream groups',
   description: 'The consumer groups of a stream with their position, pending count and lag, by name, up to count.',
   input: () => z.strictObject({ key: streamKey, count: count('groups'), after: afterName }),
@@ -505,14 +480,12 @@ export const redis_xinfo_groups = defineTool({
     complete: z.boolean().describe('True when every group was returned.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/streams/{key}/groups' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/groups' },
   example: { key: 'events:orders' },
 });
 
-export const redis_xinfo_consumers = defineTool({
+export const redis_xinfo_consumers = tool({
   name: 'redis_xinfo_consumers',
-  toolset: 'streams',
   title: 'Group consumers',
   description: 'The consumers of a group with their pending count and idle time, by name, up to count.',
   input: () => z.strictObject({ key: streamKey, group, count: count('consumers'), after: afterName }),
@@ -533,7 +506,7 @@ export const redis_xinfo_consumers = defineTool({
     complete: z.boolean().describe('True when every consumer was returned.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/streams/{key}/groups/{group}/consumers' },
-  errors: ['WRONG_TYPE', 'GROUP_NOT_FOUND'],
+  rest: { method: 'GET', path: '/{key}/groups/{group}/consumers' },
+  errors: ['GROUP_NOT_FOUND'],
   example: { key: 'events:orders', group: 'billing' },
 });

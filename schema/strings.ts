@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { adds, consumes, defineTool, overwrites, reads } from './define.js';
+import { adds, consumes, defineToolset, overwrites, reads } from './define.js';
 import { undecodableFlag, undecodableNote } from './undecodable.js';
 import { jsonValue, key, keyList, raw, ttlSeconds } from './fields.js';
+
+const tool = defineToolset('strings', { rest: '/v1/strings' });
 
 /**
  * The `strings` toolset. Values go through the codec as with redis_set/redis_get, except where a
@@ -26,9 +28,8 @@ const storedText = z.string().refine((text) => isWellFormed.call(text), {
 
 const counterError = ['WRONG_TYPE', 'VALUE_NOT_NUMERIC'] as const;
 
-export const redis_incr = defineTool({
+export const redis_incr = tool({
   name: 'redis_incr',
-  toolset: 'strings',
   title: 'Increment counter',
   description:
     'Add an integer to the integer stored at a key (INCRBY; a negative by decrements), starting from 0 when the key is missing. ' +
@@ -40,14 +41,13 @@ export const redis_incr = defineTool({
   }),
   output: () => z.strictObject({ key: keyOut, value: z.number().int().describe('The value after the increment.') }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/strings/{key}/incr' },
+  rest: { method: 'POST', path: '/{key}/incr' },
   errors: [...counterError],
   example: { key: 'stats:page_views', by: 1 },
 });
 
-export const redis_incrbyfloat = defineTool({
+export const redis_incrbyfloat = tool({
   name: 'redis_incrbyfloat',
-  toolset: 'strings',
   title: 'Increment by a float',
   description:
     'Add a number to the number stored at a key (INCRBYFLOAT), starting from 0 when the key is missing. ' +
@@ -58,14 +58,13 @@ export const redis_incrbyfloat = defineTool({
   }),
   output: () => z.strictObject({ key: keyOut, value: z.number().describe('The value after the increment, as stored (Redis computes in extended precision).') }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/strings/{key}/incrbyfloat' },
+  rest: { method: 'POST', path: '/{key}/incrbyfloat' },
   errors: [...counterError],
   example: { key: 'account:balance', by: -12.5 },
 });
 
-export const redis_mget = defineTool({
+export const redis_mget = tool({
   name: 'redis_mget',
-  toolset: 'strings',
   title: 'Get several values',
   description:
     'Get the values of several keys at once (MGET). A key that is missing or holds another type reads as found=false. ' +
@@ -84,14 +83,12 @@ export const redis_mget = defineTool({
     complete: z.boolean().describe('True when every key was answered.'),
   }),
   annotations: reads,
-  rest: { method: 'POST', path: '/v1/strings/mget' },
-  errors: [],
+  rest: { method: 'POST', path: '/mget' },
   example: { keys: ['config:theme', 'config:language'] },
 });
 
-export const redis_mset = defineTool({
+export const redis_mset = tool({
   name: 'redis_mset',
-  toolset: 'strings',
   title: 'Set several values',
   description:
     'Store several JSON values at once, atomically (MSET), replacing what the keys held. With nx=true nothing is stored ' +
@@ -109,7 +106,7 @@ export const redis_mset = defineTool({
     count: z.number().int().describe('How many keys were given.'),
   }),
   annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/strings/mset' },
+  rest: { method: 'POST', path: '/mset' },
   errors: ['VALUE_TOO_LARGE'],
   example: { values: { 'config:theme': 'dark', 'config:limits': { max: 10 } }, nx: false },
 });
@@ -120,22 +117,20 @@ const readOutput = z.strictObject({
   value: jsonValue.nullable().describe('The stored JSON value (stored text with raw=true); null when not found.'),
 });
 
-export const redis_getdel = defineTool({
+export const redis_getdel = tool({
   name: 'redis_getdel',
-  toolset: 'strings',
   title: 'Get and delete',
   description: `Get the value at a key and delete the key, atomically (GETDEL). ${undecodableNote}`,
   input: () => z.strictObject({ key, raw }),
   output: () => readOutput.extend({ undecodable: undecodableFlag }),
   annotations: consumes,
-  rest: { method: 'POST', path: '/v1/strings/{key}/getdel' },
+  rest: { method: 'POST', path: '/{key}/getdel' },
   errors: ['WRONG_TYPE'],
   example: { key: 'token:one-time' },
 });
 
-export const redis_getex = defineTool({
+export const redis_getex = tool({
   name: 'redis_getex',
-  toolset: 'strings',
   title: 'Get and set expiry',
   description: 'Get the value at a key and, atomically, set its time to live (ttl) or remove it (persist) (GETEX).',
   input: () => z
@@ -148,14 +143,13 @@ export const redis_getex = defineTool({
     .refine((input) => !(input.persist && input.ttl !== undefined), { path: ['persist'], message: 'cannot be combined with ttl' }),
   output: () => readOutput,
   annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/strings/{key}/getex' },
+  rest: { method: 'POST', path: '/{key}/getex' },
   errors: ['WRONG_TYPE'],
   example: { key: 'session:abc123', ttl: 3600 },
 });
 
-export const redis_setrange = defineTool({
+export const redis_setrange = tool({
   name: 'redis_setrange',
-  toolset: 'strings',
   title: 'Overwrite bytes',
   description:
     'Overwrite part of the text at a key from a byte offset (SETRANGE), padding with zero bytes past its end. ' +
@@ -167,14 +161,13 @@ export const redis_setrange = defineTool({
   }),
   output: () => z.strictObject({ key: keyOut, length: z.number().int().describe('The length in bytes after the write.') }),
   annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/strings/{key}/setrange' },
+  rest: { method: 'POST', path: '/{key}/setrange' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { key: 'greeting', offset: 6, value: 'Redis' },
 });
 
-export const redis_getrange = defineTool({
+export const redis_getrange = tool({
   name: 'redis_getrange',
-  toolset: 'strings',
   title: 'Read bytes',
   description:
     'Read up to "count" bytes of the text at a key from a byte offset (GETRANGE); next_start says where to go on. ' +
@@ -194,33 +187,31 @@ export const redis_getrange = defineTool({
     next_start: z.number().int().nullable().describe('Offset to continue from; null when the end was reached.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/strings/{key}/range' },
+  rest: { method: 'GET', path: '/{key}/range' },
   errors: ['WRONG_TYPE'],
   example: { key: 'log:today', start: 0, count: 4096 },
 });
 
-export const redis_strlen = defineTool({
+export const redis_strlen = tool({
   name: 'redis_strlen',
-  toolset: 'strings',
   title: 'Text length',
   description: 'Get the length in bytes of the text stored at a key (STRLEN); 0 when the key does not exist.',
   input: () => z.strictObject({ key }),
   output: () => z.strictObject({ key: keyOut, length: z.number().int().describe('Length in bytes.') }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/strings/{key}/length' },
+  rest: { method: 'GET', path: '/{key}/length' },
   errors: ['WRONG_TYPE'],
   example: { key: 'log:today' },
 });
 
-export const redis_append = defineTool({
+export const redis_append = tool({
   name: 'redis_append',
-  toolset: 'strings',
   title: 'Append text',
   description: 'Append text to the text at a key, creating it if missing (APPEND). The text is written as is (UTF-8), not JSON-encoded.',
   input: () => z.strictObject({ key, value: storedText.describe('The text to append.') }),
   output: () => z.strictObject({ key: keyOut, length: z.number().int().describe('The length in bytes after the append.') }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/strings/{key}/append' },
+  rest: { method: 'POST', path: '/{key}/append' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
   example: { key: 'log:today', value: 'step 3 done\n' },
 });

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { index, member, members, pageCount, popCount, scanCursor, scanPattern, scoreBound, scoreIn, scoreOut } from './collection-fields.js';
-import { adds, consumes, defineTool, overwrites, reads } from './define.js';
+import { adds, consumes, defineToolset, overwrites, reads } from './define.js';
 import { undecodableFlag, undecodableNote } from './undecodable.js';
 import { jsonValue, key, raw } from './fields.js';
+
+const tool = defineToolset('zsets', { rest: '/v1/zsets', errors: ['WRONG_TYPE'] });
 
 // Members go through the value codec, like list values: JSON in, JSON out. Scores are JSON
 // numbers; Redis may also hold infinite scores, which JSON numbers cannot carry, so those travel
@@ -23,9 +25,8 @@ const rangeFields = {
   rev: z.boolean().default(false).describe('Highest scores first.'),
 };
 
-export const redis_zadd = defineTool({
+export const redis_zadd = tool({
   name: 'redis_zadd',
-  toolset: 'zsets',
   title: 'Add sorted set members',
   description:
     'Add members with scores, or update their scores. Members are JSON (strings stored as text, other values as JSON text). ' +
@@ -50,14 +51,13 @@ export const redis_zadd = defineTool({
     score: scoreOut.nullable().describe('With incr: the new score, or null when nx/xx/gt/lt stopped it; null without incr.'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/zsets/{key}/add' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/add' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'leaderboard', members: [{ member: 'alice', score: 120 }, { member: 'bob', score: 95.5 }] },
 });
 
-export const redis_zrem = defineTool({
+export const redis_zrem = tool({
   name: 'redis_zrem',
-  toolset: 'zsets',
   title: 'Remove sorted set members',
   description: 'Remove members from a sorted set; members not in it are ignored.',
   input: () => z.strictObject({ key: zsetKey, members }),
@@ -66,14 +66,13 @@ export const redis_zrem = defineTool({
     removed: z.number().int().describe('How many members were removed.'),
   }),
   annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/zsets/{key}/remove' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/remove' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'leaderboard', members: ['bob'] },
 });
 
-export const redis_zscore = defineTool({
+export const redis_zscore = tool({
   name: 'redis_zscore',
-  toolset: 'zsets',
   title: 'Member score',
   description: 'The score of a member; found=false when the member or the set is missing.',
   input: () => z.strictObject({ key: zsetKey, member }),
@@ -83,14 +82,13 @@ export const redis_zscore = defineTool({
     score: scoreOut.nullable().describe('Its score; null when not found.'),
   }),
   annotations: reads,
-  rest: { method: 'POST', path: '/v1/zsets/{key}/score' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/score' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'leaderboard', member: 'alice' },
 });
 
-export const redis_zmscore = defineTool({
+export const redis_zmscore = tool({
   name: 'redis_zmscore',
-  toolset: 'zsets',
   title: 'Member scores',
   description: 'The scores of several members, in the order given.',
   input: () => z.strictObject({ key: zsetKey, members }),
@@ -101,14 +99,13 @@ export const redis_zmscore = defineTool({
       .describe('One entry per given member, in order; score null when not found.'),
   }),
   annotations: reads,
-  rest: { method: 'POST', path: '/v1/zsets/{key}/scores' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/scores' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'leaderboard', members: ['alice', 'carol'] },
 });
 
-export const redis_zincrby = defineTool({
+export const redis_zincrby = tool({
   name: 'redis_zincrby',
-  toolset: 'zsets',
   title: 'Increment member score',
   description: 'Add increment to a member\'s score (a missing member starts at 0) and answer the new score.',
   input: () => z.strictObject({
@@ -121,14 +118,13 @@ export const redis_zincrby = defineTool({
     score: scoreOut.describe('The new score.'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/zsets/{key}/incrby' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{key}/incrby' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { key: 'leaderboard', increment: 10, member: 'bob' },
 });
 
-export const redis_zcard = defineTool({
+export const redis_zcard = tool({
   name: 'redis_zcard',
-  toolset: 'zsets',
   title: 'Sorted set size',
   description: 'The number of members of a sorted set; 0 when it does not exist.',
   input: () => z.strictObject({ key: zsetKey }),
@@ -137,14 +133,12 @@ export const redis_zcard = defineTool({
     cardinality: z.number().int().describe('Members in the set; 0 when missing.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/zsets/{key}/cardinality' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/cardinality' },
   example: { key: 'leaderboard' },
 });
 
-export const redis_zcount = defineTool({
+export const redis_zcount = tool({
   name: 'redis_zcount',
-  toolset: 'zsets',
   title: 'Count members in score range',
   description: 'How many members have a score between min and max. O(log N).',
   input: () => z.strictObject({
@@ -157,15 +151,13 @@ export const redis_zcount = defineTool({
     count: z.number().int().describe('Members with a score in range.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/zsets/{key}/count' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/count' },
   example: { key: 'leaderboard', min: '100', max: '+inf' },
 });
 
 function rankTool(name: 'redis_zrank' | 'redis_zrevrank', title: string, order: string, path: string) {
-  return defineTool({
+  return tool({
     name,
-    toolset: 'zsets',
     title,
     description: `The rank of a member, ${order}; found=false when the member or the set is missing.`,
     input: () => z.strictObject({ key: zsetKey, member }),
@@ -176,17 +168,16 @@ function rankTool(name: 'redis_zrank' | 'redis_zrevrank', title: string, order: 
   }),
     annotations: reads,
     rest: { method: 'POST', path },
-    errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+    errors: ['VALUE_TOO_LARGE'],
     example: { key: 'leaderboard', member: 'alice' },
   });
 }
 
-export const redis_zrank = rankTool('redis_zrank', 'Member rank', '0 being the lowest score', '/v1/zsets/{key}/rank');
-export const redis_zrevrank = rankTool('redis_zrevrank', 'Member rank from the top', '0 being the highest score', '/v1/zsets/{key}/revrank');
+export const redis_zrank = rankTool('redis_zrank', 'Member rank', '0 being the lowest score', '/{key}/rank');
+export const redis_zrevrank = rankTool('redis_zrevrank', 'Member rank from the top', '0 being the highest score', '/{key}/revrank');
 
-export const redis_zrange = defineTool({
+export const redis_zrange = tool({
   name: 'redis_zrange',
-  toolset: 'zsets',
   title: 'Read sorted set range',
   description:
     'Members in a range of ranks, scores or member text, at most count per call and within the response budget. ' +
@@ -207,14 +198,12 @@ export const redis_zrange = defineTool({
     complete: z.boolean().describe('True when the range has been read to its end.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/zsets/{key}/range' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/range' },
   example: { key: 'leaderboard', by: 'score', start: '100', stop: '+inf', withscores: true, count: 10 },
 });
 
-export const redis_zrangestore = defineTool({
+export const redis_zrangestore = tool({
   name: 'redis_zrangestore',
-  toolset: 'zsets',
   title: 'Store sorted set range',
   description:
     'Store a range of source (as redis_zrange selects it) in destination, replacing what it held; an empty range deletes it. O(log N + M) for the M members stored.',
@@ -230,15 +219,13 @@ export const redis_zrangestore = defineTool({
     cardinality: z.number().int().describe('Members stored.'),
   }),
   annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/zsets/range/store' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/range/store' },
   example: { destination: 'leaderboard:top10', source: 'leaderboard', start: '0', stop: '9', rev: true },
 });
 
 function popTool(name: 'redis_zpopmin' | 'redis_zpopmax', title: string, which: string, path: string) {
-  return defineTool({
+  return tool({
     name,
-    toolset: 'zsets',
     title,
     description: `Remove and return up to count members with the ${which} scores, ${which} first. Members that would overrun the response budget are put back and not returned. ${undecodableNote}`,
     input: () => z.strictObject({ key: zsetKey, count: popCount }),
@@ -250,17 +237,15 @@ function popTool(name: 'redis_zpopmin' | 'redis_zpopmax', title: string, which: 
     }),
     annotations: consumes,
     rest: { method: 'POST', path },
-    errors: ['WRONG_TYPE'],
     example: { key: 'jobs:by-priority', count: 1 },
   });
 }
 
-export const redis_zpopmin = popTool('redis_zpopmin', 'Pop lowest scores', 'lowest', '/v1/zsets/{key}/popmin');
-export const redis_zpopmax = popTool('redis_zpopmax', 'Pop highest scores', 'highest', '/v1/zsets/{key}/popmax');
+export const redis_zpopmin = popTool('redis_zpopmin', 'Pop lowest scores', 'lowest', '/{key}/popmin');
+export const redis_zpopmax = popTool('redis_zpopmax', 'Pop highest scores', 'highest', '/{key}/popmax');
 
-export const redis_zremrangebyscore = defineTool({
+export const redis_zremrangebyscore = tool({
   name: 'redis_zremrangebyscore',
-  toolset: 'zsets',
   title: 'Remove members by score',
   description: 'Remove the members with a score between min and max. O(log N + M) for the M removed.',
   input: () => z.strictObject({
@@ -273,14 +258,12 @@ export const redis_zremrangebyscore = defineTool({
     removed: z.number().int().describe('How many members were removed.'),
   }),
   annotations: overwrites,
-  rest: { method: 'POST', path: '/v1/zsets/{key}/remove-by-score' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/{key}/remove-by-score' },
   example: { key: 'events:by-time', min: '-inf', max: '(1700000000' },
 });
 
-export const redis_zremrangebyrank = defineTool({
+export const redis_zremrangebyrank = tool({
   name: 'redis_zremrangebyrank',
-  toolset: 'zsets',
   title: 'Remove members by rank',
   description: 'Remove the members ranked start to stop (inclusive; 0 the lowest score, negative counts from the highest). O(log N + M) for the M removed.',
   input: () => z.strictObject({
@@ -293,14 +276,12 @@ export const redis_zremrangebyrank = defineTool({
     removed: z.number().int().describe('How many members were removed.'),
   }),
   annotations: consumes,
-  rest: { method: 'POST', path: '/v1/zsets/{key}/remove-by-rank' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/{key}/remove-by-rank' },
   example: { key: 'leaderboard', start: 0, stop: -101 },
 });
 
-export const redis_zscan = defineTool({
+export const redis_zscan = tool({
   name: 'redis_zscan',
-  toolset: 'zsets',
   title: 'Scan sorted set members',
   description:
     'Members with their scores, matching a glob pattern, a bounded page per call (ZSCAN, in no particular order). When complete is false, call again with the returned cursor.',
@@ -312,7 +293,6 @@ export const redis_zscan = defineTool({
     complete: z.boolean().describe('True when the whole set has been scanned.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/zsets/{key}/scan' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{key}/scan' },
   example: { key: 'leaderboard', count: 100 },
 });

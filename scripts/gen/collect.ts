@@ -1,10 +1,16 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ToolDefinition } from '../../schema/define.js';
 import * as families from '../../schema/index.js';
 
 /** A tool as the generator sees it: its definition plus where it is exported from. */
 export interface CollectedTool {
+  /** The toolset, which is also the name schema/index.ts exports its file (or folder) under. */
   family: string;
+  /** Where the toolset's schema lives, relative to schema/: `sets.js` or `messaging/index.js`. */
+  module: string;
   definition: ToolDefinition;
   /** Path parameters, in path order. */
   pathParams: string[];
@@ -27,7 +33,10 @@ export function collectTools(): CollectedTool[] {
     for (const [exportName, value] of Object.entries(exports)) {
       if (!isToolDefinition(value)) continue;
       if (exportName !== value.name) {
-        throw new Error(`schema/${family}.ts exports tool "${value.name}" as "${exportName}"; the names must match.`);
+        throw new Error(`schema/${family} exports tool "${value.name}" as "${exportName}"; the names must match.`);
+      }
+      if (value.toolset !== family) {
+        throw new Error(`${value.name} belongs to the toolset "${value.toolset}" but is defined in schema/${family}; move it to schema/${value.toolset}.`);
       }
       collected.push(describeRoute(family, value));
     }
@@ -61,6 +70,13 @@ export function assertParamNamesAgree(tools: CollectedTool[]): void {
   }
 }
 
+const schemaDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schema');
+
+/** A toolset's schema is a file named after it, or a folder of that name with an index.ts. */
+function schemaModule(family: string): string {
+  return existsSync(join(schemaDir, family, 'index.ts')) ? `${family}/index.js` : `${family}.js`;
+}
+
 function describeRoute(family: string, definition: ToolDefinition): CollectedTool {
   const fields = Object.keys(definition.input.shape);
   const pathParams = [...definition.rest.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
@@ -83,7 +99,7 @@ function describeRoute(family: string, definition: ToolDefinition): CollectedToo
       queryParams[field] = type;
     }
   }
-  return { family, definition, pathParams, queryParams, bodyParams: inQuery ? [] : rest };
+  return { family, module: schemaModule(family), definition, pathParams, queryParams, bodyParams: inQuery ? [] : rest };
 }
 
 function assertUnique(values: string[], what: string): void {

@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import { documentedErrors } from '../../schema/define.js';
 import { errorTable, type ErrorCode } from '../../schema/errors.js';
-import { streamRoutes, type StreamRoute } from '../../schema/event-streams.js';
+import { streamRoutes, type StreamRoute } from '../../schema/messaging/event-streams.js';
 import { toolsetNames, toolsetTable } from '../../schema/toolsets.js';
 import type { CollectedTool } from './collect.js';
 
@@ -91,7 +91,7 @@ function routeConfig(tool: CollectedTool): RouteConfig {
   };
 }
 
-/** A Server-Sent Events route of the change feeds (schema/event-streams.ts). */
+/** A Server-Sent Events route of the change feeds (schema/messaging/event-streams.ts). */
 function streamRouteConfig(route: StreamRoute): RouteConfig {
   const request: RouteConfig['request'] = {};
   if (route.params) request.params = route.params;

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { z } from 'zod';
-import { streamRoutes, watchKeys, type StreamRoute } from '../../schema/event-streams.js';
+import { streamRoutes, watchKeys, type StreamRoute } from '../../schema/messaging/event-streams.js';
 import type { ToolName } from '../../generated/registry.js';
 import { AppError } from '../errors.js';
 import type { Subscriptions } from '../feeds/subscriptions.js';
@@ -26,7 +26,7 @@ const bytesPerWrite = 256 * 1024;
 
 /**
  * The change feeds as Server-Sent Events (GET /v1/subscriptions/{id}/events and GET /v1/watch),
- * routes described in schema/event-streams.ts. Events are taken from the subscription's bounded
+ * routes described in schema/messaging/event-streams.ts. Events are taken from the subscription's bounded
  * buffer only as fast as the client reads: while the socket will not take more, events wait in
  * (and, when it is full, drop from) that buffer, so a client that does not read never grows the
  * server's memory. Streams end when the client goes, the subscription goes, or the app closes.

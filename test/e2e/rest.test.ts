@@ -225,7 +225,7 @@ describe('REST twin (/v1)', () => {
   });
 
   for (const { path, method, op } of operations) {
-    // The event streams (schema/event-streams.ts) are no tool's twin: test/e2e/feeds-sse.test.ts covers them.
+    // The event streams (schema/messaging/event-streams.ts) are no tool's twin: test/e2e/feeds-sse.test.ts covers them.
     if (!Object.hasOwn(tools, op.operationId)) continue;
     const tool = op.operationId as ToolName;
     if (scenarios[tool]) it(`${method} ${path} (${op.operationId}) answers 200 with its documented schema`, async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { restRoutes } from '../../generated/rest-routes.js';
 import { toolNames } from '../../generated/registry.js';
-import { streamRoutes } from '../../schema/event-streams.js';
+import { streamRoutes } from '../../schema/messaging/event-streams.js';
 
 const document = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { ErrorCode } from './errors.js';
-import { key } from './fields.js';
-import type { Toolset } from './toolsets.js';
+import type { ErrorCode } from '../errors.js';
+import { key } from '../fields.js';
+import type { Toolset } from '../toolsets.js';
 
 /**
  * REST routes that are not a tool's twin: Server-Sent Events streams of the change feeds. The

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { defineTool, reads, readsAnew } from './define.js';
-import { key, redisName } from './fields.js';
+import { defineToolset, reads, readsAnew } from '../define.js';
+import { key, redisName } from '../fields.js';
+
+const tool = defineToolset('messaging', { rest: '/v1' });
 
 /**
  * Change feeds of the messaging toolset: subscriptions to published channels and to changes of
@@ -18,9 +20,8 @@ const subscriptionId = z
   .describe('The subscription id redis_subscribe gave (holding it is owning the subscription).');
 const at = z.string().describe('When this server received it (ISO 8601).');
 
-export const redis_subscribe = defineTool({
+export const redis_subscribe = tool({
   name: 'redis_subscribe',
-  toolset: 'messaging',
   title: 'Subscribe to channels and key changes',
   description:
     'Start buffering messages published on channels or patterns, and changes to keys or key patterns (set, del, expired, lpush, ...), for redis_subscription_read. ' +
@@ -38,7 +39,7 @@ export const redis_subscribe = defineTool({
     idle_timeout_ms: z.number().int().describe('The subscription is freed after going unread this long.'),
   }),
   annotations: readsAnew,
-  rest: { method: 'POST', path: '/v1/subscriptions' },
+  rest: { method: 'POST', path: '/subscriptions' },
   errors: ['NOTIFICATIONS_OFF', 'SERVER_BUSY'],
   example: { channels: ['events:deploy'], key_patterns: ['task:*'] },
 });
@@ -53,9 +54,8 @@ const eventSchema = z.strictObject({
   at,
 });
 
-export const redis_subscription_read = defineTool({
+export const redis_subscription_read = tool({
   name: 'redis_subscription_read',
-  toolset: 'messaging',
   title: 'Read subscription events',
   description:
     'Take the oldest unread events of a subscription, in order; with none buffered, wait up to wait_ms for one (answers as soon as one arrives). ' +
@@ -74,28 +74,25 @@ export const redis_subscription_read = defineTool({
     more: z.boolean().describe('True when more events are buffered now.'),
   }),
   annotations: readsAnew,
-  rest: { method: 'POST', path: '/v1/subscriptions/{subscription_id}/read' },
+  rest: { method: 'POST', path: '/subscriptions/{subscription_id}/read' },
   errors: ['SUBSCRIPTION_NOT_FOUND', 'NOTIFICATIONS_OFF'],
   example: { subscription_id: 'q3Vh0wzXb9T8yKcLm2N4pA', max: 100, wait_ms: 10_000 },
   waitsFor: 'wait_ms',
 });
 
-export const redis_unsubscribe = defineTool({
+export const redis_unsubscribe = tool({
   name: 'redis_unsubscribe',
-  toolset: 'messaging',
   title: 'Unsubscribe',
   description: 'Free a subscription and its unread events. Answers unsubscribed: false when there was none (already freed or expired).',
   input: () => z.strictObject({ subscription_id: subscriptionId }),
   output: () => z.strictObject({ unsubscribed: z.boolean().describe('True when a subscription was freed.') }),
   annotations: reads,
-  rest: { method: 'DELETE', path: '/v1/subscriptions/{subscription_id}' },
-  errors: [],
+  rest: { method: 'DELETE', path: '/subscriptions/{subscription_id}' },
   example: { subscription_id: 'q3Vh0wzXb9T8yKcLm2N4pA' },
 });
 
-export const redis_watch = defineTool({
+export const redis_watch = tool({
   name: 'redis_watch',
-  toolset: 'messaging',
   title: 'Wait for a key change',
   description:
     'Wait until any of the keys changes (set, deleted, expired, ...), up to wait_ms; answers the changes seen at that moment. Only changes after the call starts count. ' +
@@ -112,7 +109,7 @@ export const redis_watch = defineTool({
     timed_out: z.boolean().describe('True when no key changed within wait_ms (or the wait was cancelled).'),
   }),
   annotations: readsAnew,
-  rest: { method: 'POST', path: '/v1/watch' },
+  rest: { method: 'POST', path: '/watch' },
   errors: ['NOTIFICATIONS_OFF'],
   example: { keys: ['task:42:status'], wait_ms: 10_000 },
   waitsFor: 'wait_ms',

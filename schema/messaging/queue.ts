@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { adds, consumes, defineTool, reads } from './define.js';
-import { exactJsonRule, jsonValue, redisName } from './fields.js';
-import { undecodableFlag } from './undecodable.js';
+import { adds, consumes, defineToolset, reads } from '../define.js';
+import { exactJsonRule, jsonValue, redisName } from '../fields.js';
+import { undecodableFlag } from '../undecodable.js';
+
+const tool = defineToolset('messaging', { rest: '/v1/queues', errors: ['WRONG_TYPE'] });
 
 /**
  * The reliable work queue of the messaging toolset: at-least-once delivery, one holder per job
@@ -23,9 +25,8 @@ const payloadOut = jsonValue.describe(
 );
 const staleReceipt = 'A receipt that is no longer the job\'s current one (the visibility ended and it was claimed again, or it was acked, nacked or purged) is CONFLICT, with details.state.';
 
-export const redis_queue_enqueue = defineTool({
+export const redis_queue_enqueue = tool({
   name: 'redis_queue_enqueue',
-  toolset: 'messaging',
   title: 'Enqueue job',
   description:
     'Add a job to a work queue. Higher priority is claimed first, then older. With dedupe_key, a repeat within 24 h answers the first job (duplicate: true) instead of adding one.',
@@ -43,14 +44,13 @@ export const redis_queue_enqueue = defineTool({
     duplicate: z.boolean().describe('True when dedupe_key matched an earlier job and nothing was added.'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/queues/{queue}/enqueue' },
-  errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{queue}/enqueue' },
+  errors: ['VALUE_TOO_LARGE'],
   example: { queue: 'reviews', payload: { pr: 42, repo: 'acme/api' }, priority: 5, dedupe_key: 'pr-42' },
 });
 
-export const redis_queue_claim = defineTool({
+export const redis_queue_claim = tool({
   name: 'redis_queue_claim',
-  toolset: 'messaging',
   title: 'Claim jobs',
   description:
     'Claim up to count ready jobs; each stays invisible to others for visibility_ms and must be acked, nacked or extended with its receipt. ' +
@@ -80,15 +80,14 @@ export const redis_queue_claim = defineTool({
     timed_out: z.boolean().describe('True when no job was claimed (none ready, and none came within wait_ms or the wait was cancelled).'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/queues/{queue}/claim' },
-  errors: ['WRONG_TYPE', 'SERVER_BUSY'],
+  rest: { method: 'POST', path: '/{queue}/claim' },
+  errors: ['SERVER_BUSY'],
   example: { queue: 'reviews', consumer: 'agent-7', count: 1, visibility_ms: 60_000, wait_ms: 5000 },
   waitsFor: 'wait_ms',
 });
 
-export const redis_queue_ack = defineTool({
+export const redis_queue_ack = tool({
   name: 'redis_queue_ack',
-  toolset: 'messaging',
   title: 'Acknowledge job',
   description: `Mark a claimed job done and remove it. An optional result is kept 24 h at key q:{queue}:result:<job_id> (read it with redis_get). ${staleReceipt}`,
   input: () => z.strictObject({
@@ -102,14 +101,13 @@ export const redis_queue_ack = defineTool({
     acked: z.literal(true).describe('Always true: the job is done and removed.'),
   }),
   annotations: consumes,
-  rest: { method: 'POST', path: '/v1/queues/{queue}/ack' },
-  errors: ['CONFLICT', 'WRONG_TYPE', 'VALUE_TOO_LARGE'],
+  rest: { method: 'POST', path: '/{queue}/ack' },
+  errors: ['CONFLICT', 'VALUE_TOO_LARGE'],
   example: { queue: 'reviews', job_id: 'Jx3q9v0aLw2kM1cT', receipt: 'r5Yc0e0ZlN8wq3HcUd1bS2kx', result: { approved: true } },
 });
 
-export const redis_queue_nack = defineTool({
+export const redis_queue_nack = tool({
   name: 'redis_queue_nack',
-  toolset: 'messaging',
   title: 'Give job back',
   description:
     `Give a claimed job back unfinished: it comes back after delay_ms (default: backoff 1 s doubling per delivery, max 5 min), or goes dead with the error once it has had max_attempts. ${staleReceipt}`,
@@ -125,14 +123,13 @@ export const redis_queue_nack = defineTool({
     state: z.enum(['requeued', 'dead']).describe('requeued: it will be delivered again; dead: it is in the dead-letter list.'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/queues/{queue}/nack' },
-  errors: ['CONFLICT', 'WRONG_TYPE'],
+  rest: { method: 'POST', path: '/{queue}/nack' },
+  errors: ['CONFLICT'],
   example: { queue: 'reviews', job_id: 'Jx3q9v0aLw2kM1cT', receipt: 'r5Yc0e0ZlN8wq3HcUd1bS2kx', error: 'repository unreachable' },
 });
 
-export const redis_queue_extend = defineTool({
+export const redis_queue_extend = tool({
   name: 'redis_queue_extend',
-  toolset: 'messaging',
   title: 'Extend job visibility',
   description: `Keep a claimed job yours for visibility_ms more from now (a heartbeat for long work). ${staleReceipt}`,
   input: () => z.strictObject({
@@ -147,14 +144,13 @@ export const redis_queue_extend = defineTool({
     visible_at: isoTime('When the job becomes claimable by others unless acked or extended again'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/queues/{queue}/extend' },
-  errors: ['CONFLICT', 'WRONG_TYPE'],
+  rest: { method: 'POST', path: '/{queue}/extend' },
+  errors: ['CONFLICT'],
   example: { queue: 'reviews', job_id: 'Jx3q9v0aLw2kM1cT', receipt: 'r5Yc0e0ZlN8wq3HcUd1bS2kx', visibility_ms: 60_000 },
 });
 
-export const redis_queue_stats = defineTool({
+export const redis_queue_stats = tool({
   name: 'redis_queue_stats',
-  toolset: 'messaging',
   title: 'Queue statistics',
   description: 'Count a queue\'s jobs by state, and how long the oldest ready job has waited. O(log N) per priority in use.',
   input: () => z.strictObject({ queue }),
@@ -170,14 +166,12 @@ export const redis_queue_stats = defineTool({
     next_delayed_in_ms: z.number().int().nullable().describe('Milliseconds until the next delayed job is due; null when none.'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/queues/{queue}/stats' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{queue}/stats' },
   example: { queue: 'reviews' },
 });
 
-export const redis_queue_dead = defineTool({
+export const redis_queue_dead = tool({
   name: 'redis_queue_dead',
-  toolset: 'messaging',
   title: 'List dead jobs',
   description: 'List the dead-letter list, oldest death first, with each job\'s attempts and last error. Bounded by count and the response size; continue with cursor.',
   input: () => z.strictObject({
@@ -206,14 +200,12 @@ export const redis_queue_dead = defineTool({
     complete: z.boolean().describe('True when no dead job follows these (as of this call).'),
   }),
   annotations: reads,
-  rest: { method: 'GET', path: '/v1/queues/{queue}/dead' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'GET', path: '/{queue}/dead' },
   example: { queue: 'reviews', count: 20 },
 });
 
-export const redis_queue_retry_dead = defineTool({
+export const redis_queue_retry_dead = tool({
   name: 'redis_queue_retry_dead',
-  toolset: 'messaging',
   title: 'Retry dead jobs',
   description: 'Make dead jobs ready again with their attempts reset: the ones named in job_ids, or with all: true up to 100 per call (call again while complete is false).',
   input: () => z.strictObject({
@@ -229,14 +221,12 @@ export const redis_queue_retry_dead = defineTool({
     complete: z.boolean().describe('With all: true, whether the dead-letter list is now empty; else true.'),
   }),
   annotations: adds,
-  rest: { method: 'POST', path: '/v1/queues/{queue}/retry-dead' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/{queue}/retry-dead' },
   example: { queue: 'reviews', all: true },
 });
 
-export const redis_queue_purge = defineTool({
+export const redis_queue_purge = tool({
   name: 'redis_queue_purge',
-  toolset: 'messaging',
   title: 'Purge jobs',
   description: 'Delete jobs in a state (all: every job, claimed ones too, whose acks then fail), with their dedupe keys. At most 1000 per call: call again while complete is false.',
   input: () => z.strictObject({
@@ -249,7 +239,6 @@ export const redis_queue_purge = defineTool({
     complete: z.boolean().describe('True when no job of that kind is left.'),
   }),
   annotations: consumes,
-  rest: { method: 'POST', path: '/v1/queues/{queue}/purge' },
-  errors: ['WRONG_TYPE'],
+  rest: { method: 'POST', path: '/{queue}/purge' },
   example: { queue: 'reviews', which: 'dead' },
 });
