@@ -1,95 +1,86 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
+import { replyOf, transaction } from '../redis/transaction.js';
 import type { ToolContext } from '../tools/context.js';
-import { decodeStored } from './stored-values.js';
-import { setWithOptions } from './set-options.js';
-import { sumPerSlot } from '../redis/slots.js';
-import type { Cluster } from 'ioredis';
-import { isCluster } from '../redis/client.js';
-import { clusterScanStep, formatClusterCursor, parseClusterCursor } from '../redis/cluster-scan.js';
-import type { KeySpace } from '../redis/keyspace.js';
-import { invalidField } from '../tools/invalid-field.js';
+import { requireOneSlot, sumPerSlot } from '../redis/slots.js';
 
-type KeyHandlers = Pick<
+type KeyspaceHandlers = Pick<
   ToolHandlers<ToolContext>,
-  'redis_get' | 'redis_set' | 'redis_del' | 'redis_exists' | 'redis_keys' | 'redis_ttl'
+  | 'redis_type'
+  | 'redis_expire'
+  | 'redis_pexpire'
+  | 'redis_persist'
+  | 'redis_rename'
+  | 'redis_copy'
+  | 'redis_unlink'
+  | 'redis_pttl'
+  | 'redis_touch'
+  | 'redis_memory_usage'
 >;
 
-// SCAN steps per redis_keys call: bounds the work one call can cause, whatever the keyspace size.
-const maxScanSteps = 10;
-// Keys a single SCAN step examines at most.
-const maxScanCount = 1000;
-// No further SCAN step starts after this long: on a slow link the call answers in time with a
-// cursor to continue from, rather than late or not at all.
-const scanTimeBudgetMs = 1000;
+type ExpiryCondition = 'nx' | 'xx' | 'gt' | 'lt';
 
-/** redis_keys on a cluster: the same bounds, over every master in turn (cluster-scan.ts). */
-async function scanCluster(cluster: Cluster, start: string, match: string, count: number, type: string | undefined, keys: KeySpace) {
-  const found: string[] = [];
-  let position = parseClusterCursor(start);
-  const started = performance.now();
-  for (let step = 0; step < maxScanSteps; step++) {
-    const scanCount = Math.min(maxScanCount, Math.max(count - found.length, 10));
-    const args = type === undefined ? ['MATCH', match, 'COUNT', scanCount] : ['MATCH', match, 'COUNT', scanCount, 'TYPE', type];
-    const { keys: batch, next } = await clusterScanStep(cluster, position, args);
-    for (const fullKey of batch) if (keys.isVisible(fullKey)) found.push(keys.strip(fullKey));
-    position = next;
-    if (position === undefined || found.length >= count || performance.now() - started >= scanTimeBudgetMs) break;
-  }
-  const cursor = formatClusterCursor(position);
-  return { keys: found, cursor, complete: cursor === '0' };
+/**
+ * EXPIRE or PEXPIRE with EXISTS in one transaction: a refused expiry says whether the key was
+ * missing or the condition not met, atomically.
+ */
+async function expire(ctx: ToolContext, command: 'EXPIRE' | 'PEXPIRE', key: string, amount: number, condition: ExpiryCondition | undefined) {
+  const fullKey = ctx.keys.key(key);
+  const args = condition === undefined ? [fullKey, amount] : [fullKey, amount, condition.toUpperCase()];
+  const [applied, exists] = await transaction(ctx.redis.multi().call(command, ...args).exists(fullKey));
+  return { key, exists: replyOf<number>(exists) === 1, applied: replyOf<number>(applied) === 1 };
 }
 
-export const keyHandlers: KeyHandlers = {
-  async redis_get({ key, raw }, { redis, keys }) {
-    const text = await redis.get(keys.key(key));
-    if (text === null) return { key, found: false, value: null };
-    return { key, found: true, value: raw ? text : decodeStored(text, { key }) };
+export const keyspaceHandlers: KeyspaceHandlers = {
+  async redis_type({ key }, { redis, keys }) {
+    const type = await redis.type(keys.key(key));
+    return type === 'none' ? { key, exists: false, type: null } : { key, exists: true, type };
   },
 
-  async redis_set({ key, value, ttl, condition, get, keep_ttl }, { redis, keys, encode }) {
-    const text = encode(value, 'value');
-    if (condition || get || keep_ttl) return setWithOptions(redis, key, keys.key(key), text, { ttl, condition, get, keep_ttl });
-    if (ttl === undefined) await redis.set(keys.key(key), text);
-    else await redis.set(keys.key(key), text, 'EX', ttl);
-    return { key, stored: true, ttl: ttl ?? null };
+  redis_expire: ({ key, ttl, condition }, ctx) => expire(ctx, 'EXPIRE', key, ttl, condition),
+
+  redis_pexpire: ({ key, ttl_ms, condition }, ctx) => expire(ctx, 'PEXPIRE', key, ttl_ms, condition),
+
+  async redis_persist({ key }, { redis, keys }) {
+    const fullKey = keys.key(key);
+    const [persisted, exists] = await transaction(redis.multi().persist(fullKey).exists(fullKey));
+    return { key, exists: replyOf<number>(exists) === 1, persisted: replyOf<number>(persisted) === 1 };
   },
 
-  async redis_del({ keys: names }, { redis, keys }) {
-    // Split per slot on a cluster (not atomic across slots), one DEL standalone.
-    const deleted = await sumPerSlot(redis, names.map((name) => keys.key(name)), (group) => redis.del(...group));
-    return { deleted };
+  async redis_rename({ key, new_key, nx }, { redis, keys }) {
+    const [from, to] = [keys.key(key), keys.key(new_key)];
+    requireOneSlot(redis, [from, to], ['key', 'new_key']);
+    // RENAME of a missing key is an error reply; EXISTS in the same transaction tells that case apart.
+    const [exists, renamed] = await transaction(redis.multi().exists(from).call(nx ? 'RENAMENX' : 'RENAME', from, to));
+    if (replyOf<number>(exists) === 0) return { key, new_key, exists: false, renamed: false };
+    const reply = replyOf<string | number>(renamed);
+    return { key, new_key, exists: true, renamed: reply === 'OK' || reply === 1 };
   },
 
-  async redis_exists({ keys: names }, { redis, keys }) {
-    const flags = await Promise.all(names.map((name) => redis.exists(keys.key(name))));
-    const results = names.map((key, i) => ({ key, exists: flags[i] === 1 }));
-    return { count: flags.reduce((sum: number, flag) => sum + flag, 0), results };
+  async redis_copy({ key, destination, replace }, { redis, keys }) {
+    const [from, to] = [keys.key(key), keys.key(destination)];
+    requireOneSlot(redis, [from, to], ['key', 'destination']);
+    const args = replace ? [from, to, 'REPLACE'] : [from, to];
+    const [exists, copied] = await transaction(redis.multi().exists(from).call('COPY', ...args));
+    return { key, destination, exists: replyOf<number>(exists) === 1, copied: replyOf<number>(copied) === 1 };
   },
 
-  async redis_keys({ pattern, count, cursor: start, type }, { redis, keys }) {
-    const match = keys.pattern(pattern);
-    if (isCluster(redis)) return scanCluster(redis, start, match, count, type, keys);
-    if (start.includes('-')) throw invalidField('cursor', 'is a cluster scan cursor; this server does not talk to a cluster. Pass "0" to start');
-    const found: string[] = [];
-    let cursor = start;
-    const started = performance.now();
-    for (let step = 0; step < maxScanSteps; step++) {
-      const scanCount = Math.min(maxScanCount, Math.max(count - found.length, 10));
-      const [next, batch] =
-        type === undefined
-          ? await redis.scan(cursor, 'MATCH', match, 'COUNT', scanCount)
-          : await redis.scan(cursor, 'MATCH', match, 'COUNT', scanCount, 'TYPE', type);
-      for (const fullKey of batch) if (keys.isVisible(fullKey)) found.push(keys.strip(fullKey));
-      cursor = next;
-      if (cursor === '0' || found.length >= count || performance.now() - started >= scanTimeBudgetMs) break;
-    }
-    return { keys: found, cursor, complete: cursor === '0' };
+  async redis_unlink({ keys: names }, { redis, keys }) {
+    return { unlinked: await sumPerSlot(redis, names.map((name) => keys.key(name)), (group) => redis.unlink(...group)) };
   },
 
-  async redis_ttl({ key }, { redis, keys }) {
-    const ttl = await redis.ttl(keys.key(key));
-    if (ttl === -2) return { key, exists: false, persistent: false, ttl: null };
-    if (ttl === -1) return { key, exists: true, persistent: true, ttl: null };
-    return { key, exists: true, persistent: false, ttl };
+  async redis_pttl({ key }, { redis, keys }) {
+    const ttl = await redis.pttl(keys.key(key));
+    if (ttl === -2) return { key, exists: false, persistent: false, ttl_ms: null };
+    if (ttl === -1) return { key, exists: true, persistent: true, ttl_ms: null };
+    return { key, exists: true, persistent: false, ttl_ms: ttl };
+  },
+
+  async redis_touch({ keys: names }, { redis, keys }) {
+    return { touched: await sumPerSlot(redis, names.map((name) => keys.key(name)), (group) => redis.touch(...group)) };
+  },
+
+  async redis_memory_usage({ key, samples }, { redis, keys }) {
+    const bytes = (await redis.call('MEMORY', 'USAGE', keys.key(key), 'SAMPLES', samples)) as number | null;
+    return bytes === null ? { key, exists: false, bytes: null } : { key, exists: true, bytes };
   },
 };

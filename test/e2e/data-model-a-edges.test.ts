@@ -1,12 +1,9 @@
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { toolNames, tools, type ToolName } from '../../generated/registry.js';
 import { expectFieldsNamed } from '../helpers/expect-fields-named.js';
-import { monitorCommands, type MonitoredCommand } from '../helpers/monitor.js';
-import { inspector } from '../helpers/redis-client.js';
-import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
-import { stdioSurface, type ServerUnderTest, type ToolClient, type ToolOutcome } from '../helpers/surfaces.js';
+import { useServer } from '../helpers/use-server.js';
 
 /**
  * Edges of the keys, strings and hashes toolsets, on one server: a Redis of its own (so a
@@ -17,49 +14,15 @@ const prefix = 'edges*[a]:';
 const responseBudget = 4096;
 const valueLimit = 65_536;
 
-let redis: RedisProcess;
-let check: Redis;
-let server: ServerUnderTest;
-let client: ToolClient;
-let watcher: { close(): void };
-const seen: MonitoredCommand[] = [];
+const server = useServer({
+  surface: 'stdio',
+  ownRedis: true,
+  monitor: true,
+  args: ['--toolsets', 'seed,keys,strings,hashes', '--key-prefix', prefix, '--max-response-bytes', String(responseBudget), '--max-value-bytes', String(valueLimit)],
+});
+const { ok, fail: fails } = server;
 
 const full = (key: string) => prefix + key;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  check = inspector(redis.url);
-  watcher = await monitorCommands(redis.host, redis.port, (command) => seen.push(command));
-  server = await stdioSurface.start([
-    '--redis-url', redis.url, '--toolsets', 'seed,keys,strings,hashes', '--key-prefix', prefix,
-    '--max-response-bytes', String(responseBudget), '--max-value-bytes', String(valueLimit),
-  ]);
-  client = await server.connect();
-}, 30_000);
-
-afterAll(async () => {
-  await server?.stop();
-  watcher?.close();
-  check?.disconnect();
-  if (redis) {
-    await redis.stop();
-    cleanup(redis);
-  }
-});
-
-async function ok(tool: string, args: Record<string, unknown>): Promise<Record<string, any>> {
-  const outcome = await client.call(tool, args);
-  if (!outcome.ok) throw new Error(`${tool} failed: ${outcome.code}: ${outcome.message}`);
-  expect(tools[tool as ToolName].output.safeParse(outcome.value).success, JSON.stringify(outcome.value)).toBe(true);
-  return outcome.value;
-}
-
-async function fails(tool: string, args: Record<string, unknown>, code: string): Promise<Extract<ToolOutcome, { ok: false }>> {
-  const outcome = await client.call(tool, args);
-  if (outcome.ok) throw new Error(`${tool} succeeded, expected ${code}: ${JSON.stringify(outcome.value)}`);
-  expect(`${outcome.code}: ${outcome.message}`).toContain(`${code}:`);
-  return outcome;
-}
 
 /** Calls a scan tool until complete; every answer must fit the response budget. */
 async function scanAll(tool: string, items: string, args: Record<string, unknown>): Promise<{ all: unknown[]; calls: number }> {
@@ -81,8 +44,8 @@ describe('a key of another type', () => {
   const list = 'wrong:list';
   const text = 'wrong:string';
   beforeAll(async () => {
-    await check.rpush(full(list), 'a', 'b');
-    await check.set(full(text), 'plain');
+    await server.check.rpush(full(list), 'a', 'b');
+    await server.check.set(full(text), 'plain');
   });
 
   // Every string tool on a list, every hash tool on a string.
@@ -116,9 +79,9 @@ describe('a key of another type', () => {
 
   it.each(cases)('%s answers WRONG_TYPE and changes nothing', async (tool, args) => {
     await fails(tool, args, 'WRONG_TYPE');
-    expect(await check.lrange(full(list), 0, -1)).toEqual(['a', 'b']);
-    expect(await check.get(full(text))).toBe('plain');
-    expect(await check.ttl(full(list))).toBe(-1);
+    expect(await server.check.lrange(full(list), 0, -1)).toEqual(['a', 'b']);
+    expect(await server.check.get(full(text))).toBe('plain');
+    expect(await server.check.ttl(full(list))).toBe(-1);
   });
 
   it('redis_mget reads a key of another type as not found, as MGET does', async () => {
@@ -131,9 +94,9 @@ describe('a key of another type', () => {
   it('the keys tools work on any type', async () => {
     expect(await ok('redis_type', { key: list })).toEqual({ key: list, exists: true, type: 'list' });
     expect(await ok('redis_copy', { key: list, destination: 'wrong:copy' })).toMatchObject({ copied: true });
-    expect(await check.lrange(full('wrong:copy'), 0, -1)).toEqual(['a', 'b']);
+    expect(await server.check.lrange(full('wrong:copy'), 0, -1)).toEqual(['a', 'b']);
     expect(await ok('redis_rename', { key: 'wrong:copy', new_key: 'wrong:moved' })).toMatchObject({ renamed: true });
-    expect(await check.lrange(full('wrong:moved'), 0, -1)).toEqual(['a', 'b']);
+    expect(await server.check.lrange(full('wrong:moved'), 0, -1)).toEqual(['a', 'b']);
     expect(await ok('redis_unlink', { keys: ['wrong:moved', 'wrong:copy'] })).toEqual({ unlinked: 1 });
     expect(await ok('redis_keys', { pattern: 'wrong:*', type: 'list', count: 1000 })).toEqual({ keys: [list], cursor: '0', complete: true });
   });
@@ -169,7 +132,7 @@ describe('missing keys', () => {
 
   it.each(cases)('%s answers plainly and creates nothing', async (tool, args, answer) => {
     expect(await ok(tool, args)).toEqual(answer);
-    expect(await check.exists(full(m), full(`${m}:2`))).toBe(0);
+    expect(await server.check.exists(full(m), full(`${m}:2`))).toBe(0);
   });
 
   it('counters and appends start from nothing', async () => {
@@ -177,10 +140,10 @@ describe('missing keys', () => {
     expect(await ok('redis_hincrbyfloat', { key: 'fresh:h', field: 'f', by: 0.5 })).toEqual({ key: 'fresh:h', field: 'f', value: 0.5 });
     expect(await ok('redis_append', { key: 'fresh:t', value: 'ab' })).toEqual({ key: 'fresh:t', length: 2 });
     expect(await ok('redis_mset', { values: { 'fresh:m1': [1], 'fresh:m2': null }, nx: true })).toEqual({ stored: true, count: 2 });
-    expect(await check.mget(full('fresh:m1'), full('fresh:m2'))).toEqual(['[1]', 'null']);
+    expect(await server.check.mget(full('fresh:m1'), full('fresh:m2'))).toEqual(['[1]', 'null']);
     expect(await ok('redis_mset', { values: { 'fresh:m2': 'x' } })).toEqual({ stored: true, count: 1 });
     expect(await ok('redis_setrange', { key: 'fresh:r', offset: 3, value: 'x' })).toEqual({ key: 'fresh:r', length: 4 });
-    expect(await check.getBuffer(full('fresh:r'))).toEqual(Buffer.from([0, 0, 0, 0x78]));
+    expect(await server.check.getBuffer(full('fresh:r'))).toEqual(Buffer.from([0, 0, 0, 0x78]));
     expect(await ok('redis_getrange', { key: 'fresh:r' })).toMatchObject({ value: '\u0000\u0000\u0000x', encoding: 'utf8', next_start: null });
   });
 });
@@ -237,7 +200,7 @@ describe('bounds', () => {
     await fails('redis_append', { key: 'big:a', value: 'x'.repeat(valueLimit + 1) }, 'VALUE_TOO_LARGE');
     expect((await fails('redis_mset', { values: { 'big:m1': 1, 'big:m2': 'y'.repeat(valueLimit + 1) } }, 'VALUE_TOO_LARGE')).message).toContain('values.big:m2');
     expect((await fails('redis_hset', { key: 'big:h', fields: { a: 1, b: 'y'.repeat(valueLimit + 1) } }, 'VALUE_TOO_LARGE')).message).toContain('fields.b');
-    expect(await check.exists(full('big:r'), full('big:a'), full('big:m1'), full('big:h'))).toBe(0);
+    expect(await server.check.exists(full('big:r'), full('big:a'), full('big:m1'), full('big:h'))).toBe(0);
   });
 });
 
@@ -251,11 +214,11 @@ describe('counters stay exact', () => {
     ['redis_incrbyfloat', { by: 1 }, 'text'],
   ])('%s %j on %s is refused with VALUE_NOT_NUMERIC, the value and its expiry kept', async (tool, args, stored) => {
     const key = `counter:${tool}:${stored}`;
-    await check.set(full(key), stored, 'EX', 1000);
+    await server.check.set(full(key), stored, 'EX', 1000);
     const outcome = await fails(tool, { key, ...args }, 'VALUE_NOT_NUMERIC');
     expect(outcome.message).toContain(key);
-    expect(await check.get(full(key))).toBe(stored);
-    expect(await check.ttl(full(key))).toBeGreaterThan(900);
+    expect(await server.check.get(full(key))).toBe(stored);
+    expect(await server.check.ttl(full(key))).toBeGreaterThan(900);
   });
 
   it.each([
@@ -264,21 +227,21 @@ describe('counters stay exact', () => {
     ['redis_hincrby', { by: 1 }, '{"a":1}'],
   ])('%s %j on a field holding %s is refused, the field kept', async (tool, args, stored) => {
     const key = `hcounter:${tool}:${stored}`;
-    await check.hset(full(key), 'f', stored, 'other', 'x');
+    await server.check.hset(full(key), 'f', stored, 'other', 'x');
     expect((await fails(tool, { key, field: 'f', ...args }, 'VALUE_NOT_NUMERIC')).message).toContain('"f"');
-    expect(await check.hgetall(full(key))).toEqual({ f: stored, other: 'x' });
+    expect(await server.check.hgetall(full(key))).toEqual({ f: stored, other: 'x' });
   });
 
   // Integer replies just below 2^53 are where ioredis's decoder rounds; counters answer text instead.
   it.each([2 ** 53 - 50, 2 ** 53 - 47, 2 ** 53 - 30, 2 ** 53 - 2])('answers %i exactly', async (expected) => {
-    await check.set(full('counter:near'), String(expected - 1));
+    await server.check.set(full('counter:near'), String(expected - 1));
     expect(await ok('redis_incr', { key: 'counter:near' })).toEqual({ key: 'counter:near', value: expected });
-    await check.hset(full('hcounter:near'), 'f', String(-expected + 1));
+    await server.check.hset(full('hcounter:near'), 'f', String(-expected + 1));
     expect(await ok('redis_hincrby', { key: 'hcounter:near', field: 'f', by: -1 })).toEqual({ key: 'hcounter:near', field: 'f', value: -expected });
   });
 
   it('answers the largest exact results', async () => {
-    await check.set(full('counter:edge'), '9007199254740990');
+    await server.check.set(full('counter:edge'), '9007199254740990');
     expect(await ok('redis_incr', { key: 'counter:edge', by: 1 })).toEqual({ key: 'counter:edge', value: 9_007_199_254_740_991 });
     expect(await ok('redis_incr', { key: 'counter:edge', by: -(2 ** 53 - 1) })).toEqual({ key: 'counter:edge', value: 0 });
     expect(await ok('redis_incr', { key: 'counter:edge', by: -(2 ** 53 - 1) })).toEqual({ key: 'counter:edge', value: -9_007_199_254_740_991 });
@@ -295,7 +258,7 @@ describe('continuation at the limits', () => {
 
   beforeAll(async () => {
     const pairs = names.flatMap((field, i) => [field, valueOf(i)]);
-    await check.hset(full(hash), ...pairs);
+    await server.check.hset(full(hash), ...pairs);
   });
 
   it.each([
@@ -332,7 +295,7 @@ describe('continuation at the limits', () => {
 
   it('redis_mget answers in order, cut to the budget, and the rest follows', async () => {
     const keys = Array.from({ length: 300 }, (_, i) => `big:m:${i}`);
-    await check.mset(...keys.flatMap((key, i) => [full(key), valueOf(i)]));
+    await server.check.mset(...keys.flatMap((key, i) => [full(key), valueOf(i)]));
     const answered: { key: string; value: unknown }[] = [];
     while (answered.length < keys.length) {
       const page = await ok('redis_mget', { keys: keys.slice(answered.length) });
@@ -348,11 +311,11 @@ describe('continuation at the limits', () => {
     ['bytes that are not text', Buffer.from(Array.from({ length: 20_000 }, (_, i) => (i * 7 + 0x80) % 256)), 'base64'],
   ])('redis_getrange pages through %s exactly', async (_label, stored, encoding) => {
     const key = `big:range:${encoding}`;
-    await check.set(full(key), stored);
+    await server.check.set(full(key), stored);
     const parts: Buffer[] = [];
     let start: number | null = 0;
     while (start !== null) {
-      const page = await ok('redis_getrange', { key, start, count: 1024 * 1024 });
+      const page: Record<string, any> = await ok('redis_getrange', { key, start, count: 1024 * 1024 });
       expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThanOrEqual(responseBudget);
       expect(page).toMatchObject({ encoding, offset: start, length: stored.length });
       const bytes = Buffer.from(page.value, encoding as BufferEncoding);
@@ -365,7 +328,7 @@ describe('continuation at the limits', () => {
   });
 
   it('redis_getrange reads from the end, and a range before the start is empty', async () => {
-    await check.set(full('range:short'), 'abcdef');
+    await server.check.set(full('range:short'), 'abcdef');
     expect(await ok('redis_getrange', { key: 'range:short', start: -2, count: 10 })).toMatchObject({ value: 'ef', offset: 4, next_start: null });
     expect(await ok('redis_getrange', { key: 'range:short', start: -4, count: 2 })).toMatchObject({ value: 'cd', offset: 2, next_start: 4 });
     expect(await ok('redis_getrange', { key: 'range:short', start: -20, count: 3 })).toMatchObject({ value: '', bytes: 0, offset: 0, next_start: 0 });
@@ -401,7 +364,7 @@ describe('every JSON value comes back deep-equal through the matching read tool'
   it('redis_hset fields → redis_hmget and redis_hscan, redis_hsetnx → redis_hget', async () => {
     await fc.assert(
       fc.asyncProperty(fc.dictionary(name, json, { minKeys: 1, maxKeys: 4 }), json, async (fields, value) => {
-        await check.del(full('rt:hash'));
+        await server.check.del(full('rt:hash'));
         await ok('redis_hset', { key: 'rt:hash', fields });
         const { results } = await ok('redis_hmget', { key: 'rt:hash', fields: Object.keys(fields) });
         expect(Object.fromEntries(results.map((r: { field: string; value: unknown }) => [r.field, r.value]))).toEqual(fields);
@@ -417,14 +380,14 @@ describe('every JSON value comes back deep-equal through the matching read tool'
 
 describe('--key-prefix', () => {
   it('every command the server sent names only keys inside the prefix', async () => {
-    const own = String(await check.client('INFO')).match(/addr=(\S+)/)![1];
-    await check.ping();
+    const own = String(await server.check.client('INFO')).match(/addr=(\S+)/)![1];
+    await server.check.ping();
     await new Promise((resolve) => setTimeout(resolve, 200));
-    watcher.close();
+    server.stopMonitor();
     const ignored = new Set(['multi', 'exec', 'select', 'client', 'info', 'ping', 'hello', 'script', 'quit', 'command', 'monitor']);
     let checked = 0;
     const commands = new Set<string>();
-    for (const { source, args } of seen) {
+    for (const { source, args } of server.seen) {
       if (source.endsWith(own!)) continue;
       const command = args[0]!.toLowerCase();
       if (ignored.has(command)) continue;
@@ -435,7 +398,7 @@ describe('--key-prefix', () => {
         expect(args[args.findIndex((arg) => arg.toUpperCase() === 'MATCH') + 1]).toMatch(/^edges\\\*\\\[a\\\]:/);
         continue;
       }
-      const named = (await check.call('COMMAND', 'GETKEYS', ...args)) as string[];
+      const named = (await server.check.call('COMMAND', 'GETKEYS', ...args)) as string[];
       for (const key of named) expect(key.startsWith(prefix), `${command} named ${JSON.stringify(key)}`).toBe(true);
     }
     expect(checked).toBeGreaterThan(100);

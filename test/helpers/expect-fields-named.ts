@@ -1,12 +1,11 @@
 import { expect } from 'vitest';
-import type { ToolOutcome } from './surfaces.js';
 
 /**
  * Checks that an INVALID_PARAMS error names each offending field: the tool's issues (any text
  * can be a field name, ":" included), each quoted in the message, or, for what REST refuses
  * before the tool runs (a malformed body or URL), the one field at fault.
  */
-export function expectFieldsNamed(outcome: Extract<ToolOutcome, { ok: false }>): void {
+export function expectFieldsNamed(outcome: { message: string; details?: unknown }): void {
   const details = outcome.details as { issues?: { field: string; message: string }[]; field?: string } | undefined;
   if (details?.issues === undefined) {
     expect(typeof details?.field === 'string' && details.field.length > 0, `no field named: ${outcome.message}`).toBe(true);

@@ -14,6 +14,7 @@ export function outcomeOf(result: CallToolResult): ToolOutcome {
 export function mcpToolClient(surface: string, client: Client, close: () => Promise<void>): ToolClient {
   return {
     surface,
+    sdk: client,
     async call(tool, args, options = {}) {
       try {
         const meta = options.idempotencyKey === undefined ? {} : { _meta: { idempotency_key: options.idempotencyKey } };

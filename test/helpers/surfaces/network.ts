@@ -9,6 +9,8 @@ export type ClientFactory = (baseUrl: string) => Promise<ToolClient>;
 
 /** One HTTP server process that any kind of network client can connect to. */
 export interface HttpServerUnderTest extends ServerUnderTest {
+  /** e.g. http://127.0.0.1:40123 */
+  baseUrl: string;
   connectWith(factory: ClientFactory): Promise<ToolClient>;
 }
 
@@ -20,6 +22,7 @@ export function httpServerUnderTest(surface: string, server: HttpCliProcess, fac
     open.add(client);
     return {
       surface: client.surface,
+      sdk: client.sdk,
       call: (tool, args, options) => client.call(tool, args, options),
       async close() {
         open.delete(client);
@@ -29,6 +32,7 @@ export function httpServerUnderTest(surface: string, server: HttpCliProcess, fac
   };
   return {
     surface,
+    baseUrl: server.baseUrl,
     connect: () => connectWith(factory),
     connectWith,
     pids: () => (server.exited ? [] : [server.pid]),

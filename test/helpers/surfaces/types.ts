@@ -1,3 +1,5 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+
 /**
  * What the fault, load and hostile-input suites need from a surface: start the server with some
  * flags, connect clients, call tools, look at the processes. Each surface (stdio, WebSocket,
@@ -17,6 +19,8 @@ export interface CallOptions {
 export interface ToolClient {
   /** The surface this client speaks (stdio, websocket, http, rest). */
   readonly surface: string;
+  /** The MCP SDK Client behind it (MCP surfaces), for what goes beyond tool calls. */
+  readonly sdk?: Client;
   /** One tool call; a protocol-level failure is reported as code PROTOCOL_ERROR, never thrown. */
   call(tool: string, args: Record<string, unknown>, options?: CallOptions): Promise<ToolOutcome>;
   close(): Promise<void>;
