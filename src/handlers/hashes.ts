@@ -2,7 +2,7 @@ import type { ToolHandlers } from '../../generated/handlers.js';
 import { decoderFor } from '../redis/codec.js';
 import { addToCounter } from '../redis/counter.js';
 import type { ToolContext } from '../tools/context.js';
-import { itemBudget, RunningBudget } from '../tools/running-budget.js';
+import { itemBudget, RunningBudget } from '../tools/budget.js';
 import { scanBounded, type ScanStep } from '../tools/scan-cursor.js';
 
 /** The `hashes` toolset (the seed's redis_hset, redis_hget and redis_hgetall are in hashes.ts). */

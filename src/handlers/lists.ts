@@ -1,8 +1,7 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { decodeRemoved, decodeRemovedAll, decodeValue, flagUndecodable, listUndecodable } from '../redis/codec.js';
-import { withinBudget } from '../tools/budget.js';
+import { elementBudget, withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
-import { elementBudget } from './answer-budget.js';
 import { requireOneSlot } from '../redis/slots.js';
 
 type ListToolsetHandlers = Pick<

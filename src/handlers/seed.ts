@@ -5,7 +5,8 @@ import { setWithOptions } from './set-options.js';
 import { sumPerSlot } from '../redis/slots.js';
 import type { Cluster } from 'ioredis';
 import { isCluster } from '../redis/client.js';
-import { clusterScanStep, formatClusterCursor, parseClusterCursor } from '../redis/cluster-scan.js';
+import { clusterScanStep } from '../redis/cluster-scan.js';
+import { formatClusterCursor, parseClusterCursor } from '../tools/scan-cursor.js';
 import type { KeySpace } from '../redis/keyspace.js';
 import { invalidField } from '../tools/invalid-field.js';
 

@@ -1,10 +1,9 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { decodeRemovedAll, decoderFor, listUndecodable } from '../redis/codec.js';
 import { boundedSetOperation, type SetOperation } from '../redis/set-algebra.js';
-import { withinBudget } from '../tools/budget.js';
+import { elementBudget, withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { scanBounded } from '../tools/scan-cursor.js';
-import { elementBudget } from './answer-budget.js';
 import { requireOneSlot } from '../redis/slots.js';
 
 type SetHandlers = Pick<

@@ -1,11 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
-import { invalidField } from '../tools/invalid-field.js';
 import { notConnected } from './errors.js';
 
 /**
- * SCAN over every master of a cluster under one cursor, "<slot>-<cursor>": the SCAN cursor on
- * the master serving that slot. Masters are visited in the order of the first slot each serves,
- * and a master is named by that slot, not by its address, so the cursor is self-contained: any
+ * SCAN over every master of a cluster under one position: the SCAN cursor on the master serving
+ * a slot (its text form for clients, "<slot>-<cursor>", is in tools/scan-cursor.ts). Masters are
+ * visited in the order of the first slot each serves, and a master is named by that slot, not by
+ * its address, so the cursor is self-contained: any
  * server instance can continue it, and it still names the same keys after a replica has taken
  * over its master's slots. While the topology is stable the scan is complete and, as masters
  * share no key, repeats no more than SCAN on one Redis does.
@@ -45,13 +45,6 @@ function connectionTo(cluster: Cluster, node: string): Redis {
   return redis;
 }
 
-export function parseClusterCursor(text: string): ClusterScanPosition | undefined {
-  if (text === '0') return undefined;
-  const match = /^(\d{1,5})-(\d{1,20})$/.exec(text);
-  if (!match) throw invalidField('cursor', 'is not a cursor of this cluster scan (they look like "<slot>-<cursor>"); pass "0" to start');
-  return { slot: Number(match[1]), cursor: match[2]! };
-}
-
 /**
  * One bounded step: SCAN once on the master the position names (the first master when starting),
  * and say where to go on: the same master, the next one, or nowhere ("0", complete).
@@ -70,8 +63,4 @@ export async function clusterScanStep(
   if (cursor !== '0') return { keys, next: { slot: owner.firstSlot, cursor } };
   const following = masters.find((shard) => shard.firstSlot > owner.firstSlot);
   return { keys, next: following ? { slot: following.firstSlot, cursor: '0' } : undefined };
-}
-
-export function formatClusterCursor(position: ClusterScanPosition | undefined): string {
-  return position === undefined ? '0' : `${position.slot}-${position.cursor}`;
 }

@@ -1,4 +1,6 @@
+import type { ClusterScanPosition } from '../redis/cluster-scan.js';
 import { jsonBytes } from './budget.js';
+import { invalidField } from './invalid-field.js';
 
 /**
  * Bounded scans of one key (HSCAN, SSCAN, ZSCAN) that lose nothing when an answer is cut.
@@ -69,4 +71,16 @@ export async function scanBounded<T>(
     if (items.length >= count) break;
   }
   return { items, cursor, complete: false };
+}
+
+/** A cluster-wide SCAN cursor, "<slot>-<cursor>" (see redis/cluster-scan.ts); "0" starts the scan. */
+export function parseClusterCursor(text: string): ClusterScanPosition | undefined {
+  if (text === '0') return undefined;
+  const match = /^(\d{1,5})-(\d{1,20})$/.exec(text);
+  if (!match) throw invalidField('cursor', 'is not a cursor of this cluster scan (they look like "<slot>-<cursor>"); pass "0" to start');
+  return { slot: Number(match[1]), cursor: match[2]! };
+}
+
+export function formatClusterCursor(position: ClusterScanPosition | undefined): string {
+  return position === undefined ? '0' : `${position.slot}-${position.cursor}`;
 }

@@ -2,7 +2,7 @@ import type { ToolHandlers } from '../../generated/handlers.js';
 import type { AppError } from '../errors.js';
 import type { FeedEvent } from '../feeds/hub.js';
 import type { ToolContext } from '../tools/context.js';
-import { invalidArgument } from './invalid-argument.js';
+import { invalidField } from '../tools/invalid-field.js';
 
 type FeedHandlers = Pick<ToolHandlers<ToolContext>, 'redis_subscribe' | 'redis_subscription_read' | 'redis_unsubscribe' | 'redis_watch'>;
 
@@ -10,7 +10,7 @@ type FeedHandlers = Pick<ToolHandlers<ToolContext>, 'redis_subscribe' | 'redis_s
 export const feedHandlers: FeedHandlers = {
   async redis_subscribe(filter, { subscriptions, caller }) {
     if (!filter.channels && !filter.patterns && !filter.keys && !filter.key_patterns) {
-      throw invalidArgument('channels', 'give at least one of channels, patterns, keys or key_patterns');
+      throw invalidField('channels', 'give at least one of channels, patterns, keys or key_patterns');
     }
     const subscription_id = await subscriptions.create(filter, caller);
     return { subscription_id, buffer: subscriptions.limits.bufferEvents, idle_timeout_ms: subscriptions.limits.idleMs };

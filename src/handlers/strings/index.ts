@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { decodeRemoved, decodeValue, flagUndecodable } from '../redis/codec.js';
 import { addToCounter } from '../redis/counter.js';
 import type { ToolContext } from '../tools/context.js';
-import { itemBudget, RunningBudget } from '../tools/running-budget.js';
+import { itemBudget, RunningBudget } from '../tools/budget.js';
 import { readByteRange } from './byte-range.js';
 import { mgetPerSlot, requireOneSlot } from '../redis/slots.js';
 

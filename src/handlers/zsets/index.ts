@@ -1,11 +1,10 @@
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { decodeRemoved, decoderFor, flagUndecodable } from '../redis/codec.js';
 import { parseScore, scoreArgument } from '../redis/scores.js';
-import { withinBudget } from '../tools/budget.js';
+import { elementBudget, withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { scanBounded } from '../tools/scan-cursor.js';
-import { elementBudget } from './answer-budget.js';
-import { invalidArgument } from './invalid-argument.js';
+import { invalidField } from '../tools/invalid-field.js';
 import { absoluteRanks, rangeWords, resolveRange } from './zset-ranges.js';
 import { requireOneSlot } from '../redis/slots.js';
 
@@ -37,12 +36,12 @@ const maxLexBound = 128;
 
 /** The flag combinations ZADD refuses, refused here first, naming the field. */
 function checkZaddFlags(input: { members: { score: unknown }[]; nx: boolean; xx: boolean; gt: boolean; lt: boolean; incr: boolean }): void {
-  if (input.nx && input.xx) throw invalidArgument('xx', 'cannot be combined with nx');
-  if (input.nx && (input.gt || input.lt)) throw invalidArgument('nx', 'cannot be combined with gt or lt');
-  if (input.gt && input.lt) throw invalidArgument('lt', 'cannot be combined with gt');
-  if (input.incr && input.members.length !== 1) throw invalidArgument('members', 'with incr, give exactly one member');
+  if (input.nx && input.xx) throw invalidField('xx', 'cannot be combined with nx');
+  if (input.nx && (input.gt || input.lt)) throw invalidField('nx', 'cannot be combined with gt or lt');
+  if (input.gt && input.lt) throw invalidField('lt', 'cannot be combined with gt');
+  if (input.incr && input.members.length !== 1) throw invalidField('members', 'with incr, give exactly one member');
   // A finite increment can never make a NaN score (inf + -inf), which Redis would refuse.
-  if (input.incr && typeof input.members[0]!.score !== 'number') throw invalidArgument('members[0].score', 'with incr, the increment must be a number');
+  if (input.incr && typeof input.members[0]!.score !== 'number') throw invalidField('members[0].score', 'with incr, the increment must be a number');
 }
 
 /** ZPOPMIN or ZPOPMAX; members that do not fit the budget go back with their exact scores. */
@@ -123,7 +122,7 @@ export const zsetHandlers: ZsetHandlers = {
     const { key, by, rev, offset, count, withscores, raw } = input;
     const { start, stop } = resolveRange(input);
     // Redis answers lex ranges without scores.
-    if (by === 'lex' && withscores) throw invalidArgument('withscores', 'not with by lex (lex ranges are for members of equal score)');
+    if (by === 'lex' && withscores) throw invalidField('withscores', 'not with by lex (lex ranges are for members of equal score)');
     const full = keys.key(key);
     const decode = decoderFor(raw);
     const done = { key, members: [], next_start: null, next_offset: null, complete: true };
@@ -173,8 +172,8 @@ export const zsetHandlers: ZsetHandlers = {
     const { destination, source, by, offset, count } = input;
     const { start, stop } = resolveRange(input);
     if (by === 'rank') {
-      if (offset !== undefined) throw invalidArgument('offset', 'only with by score or lex (by rank, choose start and stop)');
-      if (count !== undefined) throw invalidArgument('count', 'only with by score or lex (by rank, choose start and stop)');
+      if (offset !== undefined) throw invalidField('offset', 'only with by score or lex (by rank, choose start and stop)');
+      if (count !== undefined) throw invalidField('count', 'only with by score or lex (by rank, choose start and stop)');
     }
     // A negative LIMIT count means "all the rest".
     const limit = offset !== undefined || count !== undefined ? ['LIMIT', offset ?? 0, count ?? -1] : [];

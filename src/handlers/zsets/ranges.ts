@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/client.js';
 import { isLexBound, isScoreBound } from '../../schema/collection-fields.js';
-import { invalidArgument } from './invalid-argument.js';
+import { invalidField } from '../tools/invalid-field.js';
 
 /**
  * Ranges of a sorted set as redis_zrange and redis_zrangestore take them: by rank, score or
@@ -28,7 +28,7 @@ export function resolveRange(input: RangeInput): { start: string; stop: string }
   const kind = kinds[input.by];
   for (const field of ['start', 'stop'] as const) {
     const text = input[field];
-    if (text !== undefined && !kind.valid(text)) throw invalidArgument(field, `must be ${kind.expected} when by is ${input.by}`);
+    if (text !== undefined && !kind.valid(text)) throw invalidField(field, `must be ${kind.expected} when by is ${input.by}`);
   }
   // By rank the order is already reversed by REV (0 is the highest then); by score or lex the
   // start of a REV range is its higher end.

@@ -1,7 +1,7 @@
 import type { ToolContext } from '../../tools/context.js';
-import { scanBounded, type ScanResult } from '../../tools/scan-cursor.js';
+import { formatClusterCursor, parseClusterCursor, scanBounded, type ScanResult } from '../../tools/scan-cursor.js';
 import { isCluster } from '../../redis/client.js';
-import { clusterScanStep, formatClusterCursor, parseClusterCursor } from '../../redis/cluster-scan.js';
+import { clusterScanStep } from '../../redis/cluster-scan.js';
 import type { ResourceKind } from './uri.js';
 
 /**
