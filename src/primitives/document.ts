@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/client.js';
 import { AppError } from '../errors.js';
 import { decodeValue } from '../redis/codec.js';
-import type { ToolContext } from '../tools/context.js';
+import type { RedisAccess, ValueEncoding } from './context.js';
 import { lockKeys } from './lock.js';
 import { applyMergePatch } from './merge-patch.js';
 import { LuaScript } from './script.js';
@@ -148,7 +148,7 @@ function fenced(key: string, fence: Fence, issued: number): AppError {
 
 type WriteOutcome = { ok: true; version: number } | { ok: false; conflict: AppError; current: number };
 
-async function write(ctx: ToolContext, key: string, mode: 'set' | 'delete', text: string, request: WriteRequest): Promise<WriteOutcome> {
+async function write(ctx: RedisAccess, key: string, mode: 'set' | 'delete', text: string, request: WriteRequest): Promise<WriteOutcome> {
   const fullKey = ctx.keys.key(key);
   const lock = request.fence ? lockKeys(ctx.keys, request.fence.lock) : undefined;
   const keys = lock ? [fullKey, lock.fence, lock.lease] : [fullKey];
@@ -174,14 +174,14 @@ async function write(ctx: ToolContext, key: string, mode: 'set' | 'delete', text
   }
 }
 
-export async function setDocument(ctx: ToolContext, key: string, text: string, request: WriteRequest): Promise<number> {
+export async function setDocument(ctx: RedisAccess, key: string, text: string, request: WriteRequest): Promise<number> {
   const outcome = await write(ctx, key, 'set', text, request);
   if (!outcome.ok) throw outcome.conflict;
   return outcome.version;
 }
 
 /** True when a document was there and is gone. */
-export async function deleteDocument(ctx: ToolContext, key: string, request: WriteRequest): Promise<boolean> {
+export async function deleteDocument(ctx: RedisAccess, key: string, request: WriteRequest): Promise<boolean> {
   const outcome = await write(ctx, key, 'delete', '', request);
   if (!outcome.ok) throw outcome.conflict;
   return outcome.version > 0;
@@ -193,13 +193,13 @@ export async function deleteDocument(ctx: ToolContext, key: string, request: Wri
  * With expected_version, the caller's version is the only one accepted: no retry.
  * A missing document is patched as {} (created), like a merge patch applied to nothing.
  */
-export function patchDocument(ctx: ToolContext, key: string, patch: unknown, request: WriteRequest): Promise<{ version: number; value: unknown }> {
+export function patchDocument(ctx: RedisAccess & ValueEncoding, key: string, patch: unknown, request: WriteRequest): Promise<{ version: number; value: unknown }> {
   const fullKey = ctx.keys.key(key);
   return oneAtATime(ctx.redis, fullKey, () => patchRounds(ctx, key, fullKey, patch, request));
 }
 
 async function patchRounds(
-  ctx: ToolContext,
+  ctx: RedisAccess & ValueEncoding,
   key: string,
   fullKey: string,
   patch: unknown,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keyspace.js';
-import type { ToolContext } from '../tools/context.js';
+import type { RedisAccess, WaitAccess } from './context.js';
 import { LuaScript, luaNowMs } from './script.js';
 import { luaWaiting, tryOrWait, wakeChannel } from './wake-ups.js';
 
@@ -136,7 +136,7 @@ function remaining(pttl: number): number | null {
   return pttl >= 0 ? pttl : null;
 }
 
-export async function acquireLock(ctx: ToolContext, request: AcquireRequest): Promise<AcquireResult> {
+export async function acquireLock(ctx: RedisAccess & WaitAccess, request: AcquireRequest): Promise<AcquireResult> {
   const keys = lockKeys(ctx.keys, request.name);
   const token = newToken();
   return tryOrWait<AcquireResult>(ctx, {

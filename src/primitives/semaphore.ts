@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/client.js';
 import type { KeySpace } from '../redis/keyspace.js';
-import type { ToolContext } from '../tools/context.js';
+import type { RedisAccess, WaitAccess } from './context.js';
 import { newToken } from './lock.js';
 import { LuaScript, luaNowMs } from './script.js';
 import { luaWaiting, tryOrWait, wakeChannel } from './wake-ups.js';
@@ -103,7 +103,7 @@ export interface SemaphoreRequest {
   waitMs: number;
 }
 
-export async function acquireSemaphore(ctx: ToolContext, request: SemaphoreRequest): Promise<SemaphoreAcquireResult> {
+export async function acquireSemaphore(ctx: RedisAccess & WaitAccess, request: SemaphoreRequest): Promise<SemaphoreAcquireResult> {
   const keys = semaphoreKeys(ctx.keys, request.name);
   const token = newToken();
   return tryOrWait<SemaphoreAcquireResult>(ctx, {

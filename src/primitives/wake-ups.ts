@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ToolContext } from '../tools/context.js';
+import type { WaitAccess } from './context.js';
 
 /**
  * Waiting for a lock, a semaphore slot or a queue job without polling and without holding a
@@ -171,7 +171,7 @@ class Alarm {
   }
 }
 
-export async function tryOrWait<T>(ctx: ToolContext, plan: WaitPlan<T>): Promise<T> {
+export async function tryOrWait<T>(ctx: WaitAccess, plan: WaitPlan<T>): Promise<T> {
   const waiter = newWaiterId();
   // A first try that registers nothing: a free slot costs no subscription.
   const first = await plan.attempt(waiter, 0);
