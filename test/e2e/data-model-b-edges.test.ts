@@ -1,28 +1,20 @@
 import { reservedRoot } from '../../src/redis/keyspace.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { WebSocket } from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toolNames, tools, type ToolName } from '../../generated/registry.js';
 import { toolJsonSchemas } from '../helpers/tool-json-schemas.js';
 import { expectFieldsNamed } from '../helpers/expect-fields-named.js';
-import { monitorCommands, type MonitoredCommand } from '../helpers/monitor.js';
 import { inspector } from '../helpers/redis-client.js';
 import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { connectStdio, type StdioSession } from '../helpers/stdio-client.js';
-import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
 import { outcomeOf } from '../helpers/surfaces/mcp-tool-client.js';
-import { connectRest } from '../helpers/surfaces/rest-client.js';
-import type { ToolClient, ToolOutcome } from '../helpers/surfaces/types.js';
+import type { ToolOutcome } from '../helpers/surfaces/types.js';
+import { useServer } from '../helpers/use-server.js';
 import { creators, missingAnswer, wrongTypeArgs } from './data-model-b-cases.js';
-
-// The SDK's client transport uses the WHATWG WebSocket global, which Node 20 lacks.
-(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
 /**
  * Edges of the lists, sets and zsets toolsets against the built CLI: every tool on a key of
@@ -39,39 +31,21 @@ const budget = 4096;
 const prefix = `edges-b:${randomBytes(3).toString('hex')}:`;
 const waitName = 'redis-mcp-server:wait';
 
-let redis: RedisProcess;
-let server: HttpCliProcess;
-let check: Redis;
-let mcp: Client;
-let streamable: Client;
-let rest: ToolClient;
-let watcher: { close(): void };
-const seen: MonitoredCommand[] = [];
-let checkAddress = '';
+const server = useServer({
+  surface: 'websocket',
+  ownRedis: true,
+  monitor: true,
+  clients: ['websocket', 'http', 'rest'],
+  args: ['--toolsets', 'seed,lists,sets,zsets', '--key-prefix', prefix, '--max-response-bytes', String(budget), '--max-connections', '3'],
+});
+const { ok, fail } = server;
+/** The MCP sessions (WebSocket and Streamable HTTP) and the REST client, in the order opened. */
+const mcp = () => server.clients[0]!.sdk!;
+const streamable = () => server.clients[1]!.sdk!;
+const rest = () => server.clients[2]!;
 
-async function connectMcp(transport: WebSocketClientTransport | StreamableHTTPClientTransport): Promise<Client> {
-  const client = new Client({ name: 'data-model-b-edges', version: '1.0.0' });
-  await client.connect(transport);
-  return client;
-}
-
-async function call(name: string, args: Record<string, unknown>, client: Client = mcp): Promise<ToolOutcome> {
+async function call(name: string, args: Record<string, unknown>, client: Client = mcp()): Promise<ToolOutcome> {
   return outcomeOf((await client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 })) as CallToolResult);
-}
-
-async function ok<T = Record<string, any>>(name: string, args: Record<string, unknown>): Promise<T> {
-  const outcome = await call(name, args);
-  if (!outcome.ok) throw new Error(`${name} failed: ${outcome.code}: ${outcome.message}`);
-  const checked = tools[name as ToolName].output.safeParse(outcome.value);
-  if (!checked.success) throw new Error(`${name} answered outside its output schema: ${checked.error.message}`);
-  return outcome.value as T;
-}
-
-async function fail(name: string, args: Record<string, unknown>, code: string): Promise<Extract<ToolOutcome, { ok: false }>> {
-  const outcome = await call(name, args);
-  if (outcome.ok) throw new Error(`${name} succeeded, expected ${code}: ${JSON.stringify(outcome.value)}`);
-  expect(`${outcome.code}: ${outcome.message}`).toMatch(new RegExp(`^${code}: `));
-  return outcome;
 }
 
 let counter = 0;
@@ -80,38 +54,13 @@ const fresh = (label: string) => `${label}:${++counter}`;
 const full = (name: string) => prefix + name;
 
 /** Waiting connections of a server blocked in Redis now (CLIENT LIST flag b). */
-async function blockedWaits(on: Redis = check): Promise<number> {
+async function blockedWaits(on: Redis = server.check): Promise<number> {
   const list = (await on.client('LIST')) as string;
   return list.split('\n').filter((line) => line.includes(`name=${waitName}`) && /\bflags=\S*b/.test(line)).length;
 }
 async function until(condition: () => Promise<boolean>): Promise<void> {
   while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
 }
-
-beforeAll(async () => {
-  redis = await startRedis();
-  check = inspector(redis.url);
-  checkAddress = /addr=(\S+)/.exec((await check.client('INFO')) as string)![1]!;
-  watcher = await monitorCommands(redis.host, redis.port, (command) => seen.push(command));
-  server = await startHttpCli([
-    '--redis-url', redis.url, '--toolsets', 'seed,lists,sets,zsets', '--key-prefix', prefix,
-    '--max-response-bytes', String(budget), '--max-connections', '3',
-  ]);
-  mcp = await connectMcp(new WebSocketClientTransport(new URL(`${server.baseUrl.replace(/^http/, 'ws')}/ws`)));
-  streamable = await connectMcp(new StreamableHTTPClientTransport(new URL(`${server.baseUrl}/mcp`)));
-  rest = await connectRest(server.baseUrl);
-});
-
-afterAll(async () => {
-  await Promise.all([mcp?.close(), streamable?.close(), rest?.close()]);
-  await server?.stop();
-  watcher?.close();
-  check?.disconnect();
-  if (redis) {
-    await redis.stop();
-    cleanup(redis);
-  }
-});
 
 describe('every tool of lists, sets and zsets', () => {
   it('has a wrong-type case and a missing-key answer here', () => {
@@ -121,11 +70,11 @@ describe('every tool of lists, sets and zsets', () => {
   it.each(familyTools)('%s on a key of another type answers WRONG_TYPE and changes nothing', async (name) => {
     const text = fresh('text');
     const other = fresh('other');
-    await check.set(full(text), 'a string');
+    await server.check.set(full(text), 'a string');
     await fail(name, wrongTypeArgs[name]!(text, other), 'WRONG_TYPE');
     expect(tools[name].errors).toContain('WRONG_TYPE');
-    expect(await check.get(full(text))).toBe('a string');
-    expect(await check.exists(full(other))).toBe(0);
+    expect(await server.check.get(full(text))).toBe('a string');
+    expect(await server.check.exists(full(other))).toBe(0);
   });
 
   it.each(familyTools.filter((name) => !creators.has(name)))('%s on a missing key answers as for an empty collection', async (name) => {
@@ -133,11 +82,11 @@ describe('every tool of lists, sets and zsets', () => {
     const other = fresh('destination');
     // A destination that held something: a store of an empty result deletes it.
     const writesOther = /store$/.test(name);
-    if (writesOther) await check.sadd(full(other), 'old');
+    if (writesOther) await server.check.sadd(full(other), 'old');
     const args = wrongTypeArgs[name]!(key, other);
     expect(await ok(name, args)).toEqual(missingAnswer(name, key, other));
-    expect(await check.exists(full(key))).toBe(0);
-    if (writesOther) expect(await check.exists(full(other))).toBe(0);
+    expect(await server.check.exists(full(key))).toBe(0);
+    if (writesOther) expect(await server.check.exists(full(other))).toBe(0);
   });
 
   /** Every integer bound (count, timeout_ms, ...) and array bound (keys, members) of the family. */
@@ -177,11 +126,11 @@ describe('REST paths', () => {
     ['redis_zadd', { members: [{ member: 'm', score: 1 }] }, 'redis_zpopmin', {}, ['range']],
   ])('%s and %s on keys named like fixed path segments', async (write, writeArgs, read, readArgs, names) => {
     for (const key of names as string[]) {
-      const written = await rest.call(write, { ...writeArgs, key });
+      const written = await rest().call(write, { ...writeArgs, key });
       expect(written, `${write} ${key}`).toMatchObject({ ok: true, value: { key } });
-      const answer = await rest.call(read, { ...readArgs, key });
+      const answer = await rest().call(read, { ...readArgs, key });
       expect(answer, `${read} ${key}`).toMatchObject({ ok: true, value: { key } });
-      await check.del(full(key));
+      await server.check.del(full(key));
     }
   });
 });
@@ -210,7 +159,7 @@ describe('answers cut by --max-response-bytes lose and repeat nothing', () => {
     const key = fresh('list');
     const values: unknown[] = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? { i, padding } : `${i}:${padding}`));
     values[150] = 'x'.repeat(budget * 2);
-    await check.rpush(full(key), ...values.map((value) => (typeof value === 'string' ? value : JSON.stringify(value))));
+    await server.check.rpush(full(key), ...values.map((value) => (typeof value === 'string' ? value : JSON.stringify(value))));
     for (const [start, expected] of [[0, values], [-120, values.slice(-120)]] as const) {
       const read = await pages<{ values: unknown[]; next_start: number | null }>(
         'redis_lrange',
@@ -238,7 +187,7 @@ describe('answers cut by --max-response-bytes lose and repeat nothing', () => {
   ])('%s %j', async (name, extra) => {
     const key = fresh('set');
     const members = Array.from({ length: 400 }, (_, i) => `m:${i}:${padding}`);
-    await check.sadd(full(key), ...members);
+    await server.check.sadd(full(key), ...members);
     const read = await pages<{ members: unknown[]; cursor: string }>(
       name,
       { key, count: 1000, ...extra },
@@ -264,8 +213,8 @@ describe('answers cut by --max-response-bytes lose and repeat nothing', () => {
     // Long members (past 128 characters) continue by offset, not by a next_start as long as they are.
     const tail = kind === 'long-lex' ? padding.repeat(3) : padding;
     for (let i = 0; i < 300; i++) args.push(score(i), `m:${String(i).padStart(3, '0')}:${tail}`);
-    await check.zadd(full(key), ...args);
-    const flat = await check.zrange(full(key), '0', '-1', 'WITHSCORES');
+    await server.check.zadd(full(key), ...args);
+    const flat = await server.check.zrange(full(key), '0', '-1', 'WITHSCORES');
     const order: [string, string][] = [];
     for (let i = 0; i < flat.length; i += 2) order.push([flat[i]!, flat[i + 1]!]);
     return { key, order };
@@ -314,8 +263,8 @@ describe('answers cut by --max-response-bytes lose and repeat nothing', () => {
 
   it('redis_sunion answers what fits, with the size of the whole result', async () => {
     const [a, b] = [fresh('set'), fresh('set')];
-    await check.sadd(full(a), ...Array.from({ length: 200 }, (_, i) => `a:${i}:${padding}`));
-    await check.sadd(full(b), ...Array.from({ length: 200 }, (_, i) => `b:${i}:${padding}`));
+    await server.check.sadd(full(a), ...Array.from({ length: 200 }, (_, i) => `a:${i}:${padding}`));
+    await server.check.sadd(full(b), ...Array.from({ length: 200 }, (_, i) => `b:${i}:${padding}`));
     const union = await ok<{ members: string[]; cardinality: number; complete: boolean }>('redis_sunion', { keys: [a, b], count: 1000 });
     expect(union.cardinality).toBe(400);
     expect(union.complete).toBe(false);
@@ -327,30 +276,30 @@ describe('answers cut by --max-response-bytes lose and repeat nothing', () => {
   it('pops put back what does not fit, where it was', async () => {
     const list = fresh('list');
     const values = Array.from({ length: 200 }, (_, i) => `${i}:${padding}`);
-    await check.rpush(full(list), ...values);
+    await server.check.rpush(full(list), ...values);
     const popped = (await ok<{ values: string[] }>('redis_rpop', { key: list, count: 1000 })).values;
     expect(popped.length).toBeGreaterThan(0);
     expect(popped.length).toBeLessThan(200);
     expect(popped).toEqual(values.slice(-popped.length).reverse());
-    expect(await check.lrange(full(list), 0, -1)).toEqual(values.slice(0, 200 - popped.length));
+    expect(await server.check.lrange(full(list), 0, -1)).toEqual(values.slice(0, 200 - popped.length));
 
     const set = fresh('set');
-    await check.sadd(full(set), ...values);
+    await server.check.sadd(full(set), ...values);
     const taken = (await ok<{ members: string[] }>('redis_spop', { key: set, count: 1000 })).members;
     expect(taken.length).toBeLessThan(200);
-    expect([...taken, ...(await check.smembers(full(set)))].sort()).toEqual([...values].sort());
+    expect([...taken, ...(await server.check.smembers(full(set)))].sort()).toEqual([...values].sort());
 
     const { key, order } = await sortedSet();
     const lowest = (await ok<{ members: { member: string; score: unknown }[] }>('redis_zpopmin', { key, count: 1000 })).members;
     expect(lowest.length).toBeLessThan(300);
     expect(lowest).toEqual(order.slice(0, lowest.length).map(([member, score]) => ({ member, score: asScore(score) })));
-    expect(await check.zrange(full(key), '0', '-1', 'WITHSCORES')).toEqual(order.slice(lowest.length).flat());
+    expect(await server.check.zrange(full(key), '0', '-1', 'WITHSCORES')).toEqual(order.slice(lowest.length).flat());
 
     // Popping the last element leaves no empty collection behind: it reads as missing.
     const small = fresh('list');
-    await check.rpush(full(small), 'only');
+    await server.check.rpush(full(small), 'only');
     expect(await ok('redis_rpop', { key: small, count: 5 })).toEqual({ key: small, values: ['only'] });
-    expect(await check.exists(full(small))).toBe(0);
+    expect(await server.check.exists(full(small))).toBe(0);
   });
 });
 
@@ -368,17 +317,17 @@ describe('blocking calls', () => {
     const busy = fresh('busy');
     for (let i = 0; i < 20; i++) {
       expect(await ok('redis_rpush', { key: busy, values: [i] })).toEqual({ key: busy, length: i + 1 });
-      expect((await rest.call('redis_llen', { key: busy })).ok).toBe(true);
+      expect((await rest().call('redis_llen', { key: busy })).ok).toBe(true);
     }
     expect(await ok('redis_brpop', { keys: [busy], timeout_ms: 1000 })).toMatchObject({ timed_out: false, key: busy });
     expect(answered).toBe(false);
-    await check.rpush(full(key), '{"job":1}');
+    await server.check.rpush(full(key), '{"job":1}');
     expect(await waiting).toEqual({ ok: true, value: { timed_out: false, key, value: { job: 1 } } });
   });
 
   it.each([
-    ['WebSocket', () => mcp],
-    ['Streamable HTTP', () => streamable],
+    ['WebSocket', mcp],
+    ['Streamable HTTP', streamable],
   ])('stop waiting when the MCP client cancels over %s; a later element is not taken by the dead wait', async (_, client) => {
     const key = fresh('queue');
     const controller = new AbortController();
@@ -387,7 +336,7 @@ describe('blocking calls', () => {
     controller.abort();
     await expect(waiting).rejects.toThrow();
     await until(async () => (await blockedWaits()) === 0);
-    await check.rpush(full(key), 'kept');
+    await server.check.rpush(full(key), 'kept');
     expect(await ok('redis_llen', { key })).toEqual({ key, length: 1 });
   });
 
@@ -401,12 +350,12 @@ describe('blocking calls', () => {
     await until(async () => (await blockedWaits()) === 1);
     sent.destroy();
     await until(async () => (await blockedWaits()) === 0);
-    await check.rpush(full(key), 'kept');
+    await server.check.rpush(full(key), 'kept');
     expect(await ok('redis_llen', { key })).toEqual({ key, length: 1 });
   });
 
   it('answer timed_out when the server stops meanwhile, without holding the stop up', async () => {
-    const session = await connectStdio(['--redis-url', redis.url, '--toolsets', 'lists', '--key-prefix', prefix]);
+    const session = await connectStdio(['--redis-url', server.redisUrl, '--toolsets', 'lists', '--key-prefix', prefix]);
     try {
       const waiting = session.call('redis_blpop', { keys: [fresh('queue')], timeout_ms: 25_000 });
       await until(async () => (await blockedWaits()) === 1);
@@ -465,9 +414,10 @@ describe('--key-prefix', () => {
   }
 
   it('every command the server sent named keys inside the prefix only', async () => {
-    await check.ping();
+    await server.check.ping();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const fromServer = seen.filter((command) => command.source !== checkAddress);
+    const checkAddress = /addr=(\S+)/.exec((await server.check.client('INFO')) as string)![1]!;
+    const fromServer = server.seen.filter((command) => command.source !== checkAddress);
     expect(fromServer.length).toBeGreaterThan(200);
     for (const { args } of fromServer) {
       const keys = keysOf(args);

@@ -1,12 +1,11 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toolNames, tools } from '../../generated/registry.js';
-import { inspector } from '../helpers/redis-client.js';
-import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { failure, ok } from '../helpers/results.js';
-import { connectStdio, uniqueKey, type StdioSession } from '../helpers/stdio-client.js';
+import { uniqueKey } from '../helpers/stdio-client.js';
 import { surfaces } from '../helpers/surfaces.js';
+import { useServer, type ClientKind } from '../helpers/use-server.js';
 
 /**
  * Edges of the streams, pubsub, hyperloglog, geo, bitmaps and server toolsets, against the built
@@ -16,39 +15,19 @@ import { surfaces } from '../helpers/surfaces.js';
  * server-wide tools under --key-prefix.
  */
 const budget = 1024;
-let redisProcess: RedisProcess;
-let redis: Redis;
-/** All toolsets, a 1 KiB answer budget, one pooled connection for waits (--max-connections 2). */
-let mcp: StdioSession;
-/** The same under --key-prefix. */
-let tenant: StdioSession;
 const prefix = 'tenant:';
-
-beforeAll(async () => {
-  redisProcess = await startRedis();
-  redis = inspector(redisProcess.url);
-  [mcp, tenant] = await Promise.all([
-    connectStdio(['--redis-url', redisProcess.url, '--toolsets', 'all', '--max-response-bytes', String(budget), '--max-connections', '2']),
-    connectStdio(['--redis-url', redisProcess.url, '--toolsets', 'all', '--key-prefix', prefix]),
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all([mcp?.close(), tenant?.close()]);
-  redis?.disconnect();
-  if (redisProcess) {
-    await redisProcess.stop();
-    cleanup(redisProcess);
-  }
-});
+/** All toolsets, a 1 KiB answer budget, one pooled connection for waits (--max-connections 2). */
+const main = useServer({ surface: 'stdio', ownRedis: true, args: ['--toolsets', 'all', '--max-response-bytes', String(budget), '--max-connections', '2'] });
+/** The same under --key-prefix. */
+const tenantServer = useServer({ surface: 'stdio', redisOf: main, args: ['--toolsets', 'all', '--key-prefix', prefix] });
 
 type Args = Record<string, unknown>;
-const call = (name: string, args: Args, session = mcp) => session.call(name, args);
-const okCall = async <T = Record<string, any>>(name: string, args: Args, session = mcp) => ok<T>(await call(name, args, session));
-const failCall = async (name: string, args: Args, session = mcp) => failure(await call(name, args, session));
+const call = (name: string, args: Args, session = main.mcp) => session.call(name, args);
+const okCall = async <T = Record<string, any>>(name: string, args: Args, session = main.mcp) => ok<T>(await call(name, args, session));
+const failCall = async (name: string, args: Args, session = main.mcp) => failure(await call(name, args, session));
 
 async function blockedClients(): Promise<number> {
-  const info = await redis.info('clients');
+  const info = await main.check.info('clients');
   return Number(/blocked_clients:(\d+)/.exec(info)![1]);
 }
 
@@ -95,12 +74,12 @@ describe('wrong types', () => {
   const listKey = uniqueKey('edges:list');
 
   it.each([...onString(stringKey), ...onList(listKey)])('%s answers WRONG_TYPE', async (name, args) => {
-    await redis.set(stringKey, 'plain text');
-    await redis.del(listKey);
-    await redis.rpush(listKey, 'x');
+    await main.check.set(stringKey, 'plain text');
+    await main.check.del(listKey);
+    await main.check.rpush(listKey, 'x');
     expect((await failCall(name, args)).code).toBe('WRONG_TYPE');
-    expect(await redis.get(stringKey)).toBe('plain text');
-    expect(await redis.lrange(listKey, 0, -1)).toEqual(['x']);
+    expect(await main.check.get(stringKey)).toBe('plain text');
+    expect(await main.check.lrange(listKey, 0, -1)).toEqual(['x']);
   });
 
   it('covers every tool of the data toolsets that takes a key', () => {
@@ -137,7 +116,7 @@ describe('missing and empty keys', () => {
     ['redis_pubsub_numsub', { channels: [missing] }, { channels: [{ channel: missing, subscribers: 0 }] }],
   ])('%s on a missing key gives an explicit empty answer', async (name, args, expected) => {
     expect(await okCall(name, args)).toMatchObject(expected);
-    expect(await redis.exists(missing, `${missing}:out`)).toBe(0);
+    expect(await main.check.exists(missing, `${missing}:out`)).toBe(0);
   });
 
   it.each<[string, Args]>([
@@ -153,7 +132,7 @@ describe('missing and empty keys', () => {
     ['redis_xinfo_consumers', { key: missing, group: 'g' }],
   ])('%s on a missing stream or group answers GROUP_NOT_FOUND', async (name, args) => {
     expect((await failCall(name, args)).code).toBe('GROUP_NOT_FOUND');
-    expect(await redis.exists(missing)).toBe(0);
+    expect(await main.check.exists(missing)).toBe(0);
   });
 
   it('an empty stream (made by mkstream) reads as empty, not missing', async () => {
@@ -170,7 +149,7 @@ describe('missing and empty keys', () => {
 async function filledStream(label: string, n: number): Promise<{ key: string; ids: string[] }> {
   const key = uniqueKey(label);
   const ids: string[] = [];
-  for (let i = 0; i < n; i++) ids.push((await redis.xadd(key, '*', 'n', String(i), 'pad', 'x'.repeat(80)))!);
+  for (let i = 0; i < n; i++) ids.push((await main.check.xadd(key, '*', 'n', String(i), 'pad', 'x'.repeat(80)))!);
   return { key, ids };
 }
 
@@ -224,7 +203,7 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
 
   it('redis_xreadgroup: entries the budget cuts stay pending and come back with next_id; noack acknowledges only what was answered', async () => {
     const { key, ids } = await filledStream('edges:group', 20);
-    await redis.xgroup('CREATE', key, 'g', '0');
+    await main.check.xgroup('CREATE', key, 'g', '0');
     const seen: string[] = [];
     let id = '>';
     for (let round = 0; round < 50; round++) {
@@ -237,13 +216,13 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
     }
     expect(seen).toEqual(ids);
     // Everything answered was acknowledged; nothing is left pending or lost.
-    expect((await redis.xpending(key, 'g'))[0]).toBe(0);
+    expect((await main.check.xpending(key, 'g'))[0]).toBe(0);
   });
 
   it('redis_xpending lists pending entries a page at a time', async () => {
     const { key, ids } = await filledStream('edges:pending', 7);
-    await redis.xgroup('CREATE', key, 'g', '0');
-    await redis.xreadgroup('GROUP', 'g', 'c', 'STREAMS', key, '>');
+    await main.check.xgroup('CREATE', key, 'g', '0');
+    await main.check.xreadgroup('GROUP', 'g', 'c', 'STREAMS', key, '>');
     const seen: string[] = [];
     let start = '-';
     for (;;) {
@@ -257,8 +236,8 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
 
   it('redis_xclaim and redis_xautoclaim say where to read what the budget cut', async () => {
     const { key, ids } = await filledStream('edges:claim', 20);
-    await redis.xgroup('CREATE', key, 'g', '0');
-    await redis.xreadgroup('GROUP', 'g', 'old', 'STREAMS', key, '>');
+    await main.check.xgroup('CREATE', key, 'g', '0');
+    await main.check.xreadgroup('GROUP', 'g', 'old', 'STREAMS', key, '>');
     const claim = await okCall<{ entries: { id: string }[]; rest_after_id: string }>('redis_xclaim', { key, group: 'g', consumer: 'new', min_idle_ms: 0, ids: [...ids].reverse() });
     expect(claim.entries.length).toBeLessThan(ids.length);
     expect(claim.entries.map((e) => e.id)).toEqual(ids.slice(0, claim.entries.length));
@@ -268,16 +247,16 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
     const auto = await okCall<{ entries: { id: string }[]; rest_after_id: string | null; next_start: string }>('redis_xautoclaim', { key, group: 'g', consumer: 'third', min_idle_ms: 0, count: 1000 });
     expect(auto.rest_after_id).toBe(auto.entries.at(-1)!.id);
     expect(auto.next_start).toBe('0-0');
-    expect((await redis.xpending(key, 'g'))[3]).toEqual([['third', '20']]);
+    expect((await main.check.xpending(key, 'g'))[3]).toEqual([['third', '20']]);
   });
 
   it('redis_xinfo_consumers and redis_xinfo_groups page by name', async () => {
     const key = uniqueKey('edges:names');
-    await redis.xgroup('CREATE', key, 'g', '$', 'MKSTREAM');
+    await main.check.xgroup('CREATE', key, 'g', '$', 'MKSTREAM');
     const names = ['a', 'b', 'c', 'd', 'e'];
     for (const name of names) {
-      await redis.xgroup('CREATECONSUMER', key, 'g', name);
-      await redis.xgroup('CREATE', key, `group-${name}`, '$');
+      await main.check.xgroup('CREATECONSUMER', key, 'g', name);
+      await main.check.xgroup('CREATE', key, `group-${name}`, '$');
     }
     for (const [name, list, extra] of [['redis_xinfo_consumers', 'consumers', { group: 'g' }], ['redis_xinfo_groups', 'groups', {}]] as const) {
       const seen: string[] = [];
@@ -294,7 +273,7 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
   it('redis_pubsub_channels pages through active channels by name', async () => {
     const base = uniqueKey('edges:channel');
     const channels = ['1', '2', '3', '4', '5'].map((n) => `${base}:${n}`);
-    const subscriber = redis.duplicate();
+    const subscriber = main.check.duplicate();
     try {
       await subscriber.subscribe(...channels);
       const seen: string[] = [];
@@ -349,14 +328,14 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
     const key = uniqueKey('edges:bits');
     expect((await failCall('redis_setbit', { key, offset: 2 ** 32 - 1, value: 1 })).code).toBe('VALUE_TOO_LARGE');
     expect((await failCall('redis_bitfield', { key, operations: [{ op: 'set', encoding: 'u8', offset: '#536870911', value: 1 }] })).code).toBe('VALUE_TOO_LARGE');
-    expect(await redis.exists(key)).toBe(0);
+    expect(await main.check.exists(key)).toBe(0);
   });
 });
 
 describe('waiting reads', () => {
   const waits: [string, (key: string) => Args, (key: string) => Promise<void>][] = [
     ['redis_xread', (key) => ({ streams: [{ key, id: '$' }] }), async () => undefined],
-    ['redis_xreadgroup', (key) => ({ group: 'g', consumer: 'c', streams: [{ key }] }), async (key) => void (await redis.xgroup('CREATE', key, 'g', '$', 'MKSTREAM'))],
+    ['redis_xreadgroup', (key) => ({ group: 'g', consumer: 'c', streams: [{ key }] }), async (key) => void (await main.check.xgroup('CREATE', key, 'g', '$', 'MKSTREAM'))],
   ];
 
   it.each(waits)('%s times out with timed_out=true', async (name, args, prepare) => {
@@ -370,7 +349,7 @@ describe('waiting reads', () => {
     await prepare(key);
     const answer = call(name, { ...args(key), block_ms: 20000 });
     await expect.poll(blockedClients, { timeout: 10000 }).toBe(1);
-    const id = await redis.xadd(key, '*', 'job', '{"n":1}');
+    const id = await main.check.xadd(key, '*', 'job', '{"n":1}');
     expect(ok(await answer)).toMatchObject({ streams: [{ key, entries: [{ id, fields: { job: { n: 1 } } }] }], timed_out: false });
   });
 
@@ -378,7 +357,7 @@ describe('waiting reads', () => {
     const key = uniqueKey('edges:wait-cancel');
     await prepare(key);
     const controller = new AbortController();
-    const answer = mcp.client.callTool({ name, arguments: { ...args(key), block_ms: 30000 } }, undefined, { signal: controller.signal });
+    const answer = main.mcp.client.callTool({ name, arguments: { ...args(key), block_ms: 30000 } }, undefined, { signal: controller.signal });
     await expect.poll(blockedClients, { timeout: 10000 }).toBe(1);
     controller.abort();
     await expect(answer).rejects.toThrow();
@@ -393,19 +372,14 @@ describe('waiting reads', () => {
 // Every surface's way of giving up on a call (an MCP cancellation, a REST client closing its
 // connection) reaches the waiting command and unblocks it in Redis.
 describe.each(surfaces)('a wait given up over $name', (surface) => {
+  const server = useServer({ surface: surface.name as ClientKind, redisOf: main, args: ['--toolsets', 'streams'] });
+
   it('is unblocked in Redis long before its 30 s', async () => {
-    const server = await surface.start(['--redis-url', redisProcess.url, '--toolsets', 'streams']);
-    const client = await server.connect();
-    try {
-      const key = uniqueKey('edges:give-up');
-      const answer = client.call('redis_xread', { streams: [{ key, id: '$' }], block_ms: 30000 }, { timeoutMs: 1500 });
-      await expect.poll(blockedClients, { timeout: 10000 }).toBe(1);
-      expect(await answer).toMatchObject({ ok: false, code: 'PROTOCOL_ERROR' });
-      await expect.poll(blockedClients, { timeout: 10000 }).toBe(0);
-    } finally {
-      await client.close();
-      await server.stop();
-    }
+    const key = uniqueKey('edges:give-up');
+    const answer = server.client.call('redis_xread', { streams: [{ key, id: '$' }], block_ms: 30000 }, { timeoutMs: 1500 });
+    await expect.poll(blockedClients, { timeout: 10000 }).toBe(1);
+    expect(await answer).toMatchObject({ ok: false, code: 'PROTOCOL_ERROR' });
+    await expect.poll(blockedClients, { timeout: 10000 }).toBe(0);
   });
 });
 
@@ -414,20 +388,20 @@ describe('--key-prefix', () => {
 
   it('does not offer tools that see the whole server, and lists the others', async () => {
     expect(serverWide).toEqual(expect.arrayContaining(['redis_dbsize', 'redis_info', 'redis_client_list', 'redis_slowlog_get', 'redis_pubsub_numpat']));
-    const listed = (await tenant.client.listTools()).tools.map((tool) => tool.name);
+    const listed = (await tenantServer.mcp.client.listTools()).tools.map((tool) => tool.name);
     expect(listed.filter((name) => serverWide.includes(name as never))).toEqual([]);
     expect(listed).toEqual(expect.arrayContaining(['redis_capabilities', 'redis_ping', 'redis_time', 'redis_pubsub_channels', 'redis_xadd']));
   });
 
   it.each(serverWide)('%s answers FORBIDDEN saying why', async (name) => {
-    const error = await failCall(name, tools[name].example as Args, tenant);
+    const error = await failCall(name, tools[name].example as Args, tenantServer.mcp);
     expect(error.code).toBe('FORBIDDEN');
     expect(error.message).toContain('--key-prefix');
     expect(error.details).toMatchObject({ tool: name, reason: 'key_prefix' });
   });
 
   it('redis_capabilities tells which tools are withheld and why', async () => {
-    const capabilities = await okCall<{ redis: { version: string; mode: string }; toolsets: { name: string; chosen: boolean; offered: string[]; withheld: { tool: string; reason: string }[] }[] }>('redis_capabilities', {}, tenant);
+    const capabilities = await okCall<{ redis: { version: string; mode: string }; toolsets: { name: string; chosen: boolean; offered: string[]; withheld: { tool: string; reason: string }[] }[] }>('redis_capabilities', {}, tenantServer.mcp);
     expect(capabilities.redis).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), mode: 'standalone' });
     const withheld = capabilities.toolsets.flatMap((set) => set.withheld);
     expect(withheld.map((w) => w.tool).sort()).toEqual([...serverWide].sort());
@@ -437,18 +411,18 @@ describe('--key-prefix', () => {
 
   it('puts channels in the namespace: published and listed under the prefix, shown without it', async () => {
     const channel = uniqueKey('edges:tenant-channel');
-    const subscriber = redis.duplicate();
+    const subscriber = main.check.duplicate();
     const heard: [string, string][] = [];
     try {
       subscriber.on('message', (from, message) => heard.push([from, message]));
       await subscriber.subscribe(prefix + channel, channel);
-      expect(await okCall('redis_publish', { channel, message: 'hello' }, tenant)).toEqual({ channel, receivers: 1 });
+      expect(await okCall('redis_publish', { channel, message: 'hello' }, tenantServer.mcp)).toEqual({ channel, receivers: 1 });
       await expect.poll(() => heard).toEqual([[prefix + channel, 'hello']]);
       // The channel of the same name outside the namespace is neither listed nor counted.
-      expect(await okCall('redis_pubsub_channels', { pattern: `${channel}*` }, tenant)).toEqual({ channels: [channel], next_after: null, complete: true });
-      expect(await okCall('redis_pubsub_numsub', { channels: [channel] }, tenant)).toEqual({ channels: [{ channel, subscribers: 1 }] });
+      expect(await okCall('redis_pubsub_channels', { pattern: `${channel}*` }, tenantServer.mcp)).toEqual({ channels: [channel], next_after: null, complete: true });
+      expect(await okCall('redis_pubsub_numsub', { channels: [channel] }, tenantServer.mcp)).toEqual({ channels: [{ channel, subscribers: 1 }] });
       await subscriber.unsubscribe(prefix + channel);
-      expect(await okCall('redis_pubsub_numsub', { channels: [channel] }, tenant)).toEqual({ channels: [{ channel, subscribers: 0 }] });
+      expect(await okCall('redis_pubsub_numsub', { channels: [channel] }, tenantServer.mcp)).toEqual({ channels: [{ channel, subscribers: 0 }] });
     } finally {
       subscriber.disconnect();
     }

@@ -35,6 +35,8 @@ export interface ServerOptions {
   options?: RedisMCPServerOptions;
   /** A redis-server of this suite's own (with these options), instead of the run's shared one. */
   ownRedis?: boolean | RedisOptions;
+  /** The Redis of another useServer of the file, registered before this one (another server on the same Redis). */
+  redisOf?: UsedServer;
   /** The clients to open at start: a count of the surface's kind, or kinds (network kinds share the HTTP server). Default 1 (0 for library). */
   clients?: number | ClientKind[];
   /** Record every command the Redis receives (from before the server starts) into `seen`. */
@@ -117,7 +119,7 @@ export function useServer(options: ServerOptions): UsedServer {
 
   beforeAll(async () => {
     if (options.ownRedis) used.redis = await startRedis(options.ownRedis === true ? {} : options.ownRedis);
-    used.redisUrl = used.redis?.url ?? inject('redisUrl');
+    used.redisUrl = options.redisOf?.redisUrl ?? used.redis?.url ?? inject('redisUrl');
     used.check = inspector(used.redisUrl, options.db);
     // A suite that stops its Redis on purpose must not see the checker's reconnect errors.
     used.check.on('error', () => undefined);
