@@ -1,9 +1,7 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
 import { AppError } from '../errors.js';
 import type { ToolContext } from '../tools/context.js';
 import { invalidField } from '../tools/invalid-field.js';
-
-type BitmapHandlers = Pick<ToolHandlers<ToolContext>, 'redis_setbit' | 'redis_getbit' | 'redis_bitcount' | 'redis_bitpos' | 'redis_bitfield'>;
+import type { ToolsetHandlers } from '../../generated/handlers.js';
 
 /** The optional [start end [BYTE|BIT]] of BITCOUNT and BITPOS. */
 function rangeArgs({ start, end, unit }: { start?: number | undefined; end?: number | undefined; unit: 'byte' | 'bit' }, endRequired: boolean): (string | number)[] {
@@ -36,7 +34,7 @@ function firstBit(offset: number | string, bits: number): number {
   return typeof offset === 'number' ? offset : Number(offset.slice(1)) * bits;
 }
 
-export const bitmapHandlers: BitmapHandlers = {
+export const bitmapsHandlers: ToolsetHandlers<'bitmaps', ToolContext> = {
   async redis_setbit({ key, offset, value }, { redis, keys, maxValueBytes }) {
     checkGrowth('offset', offset, maxValueBytes);
     return { key, offset, previous: await redis.setbit(keys.key(key), offset, value) };

@@ -1,4 +1,3 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
 import { AppError } from '../errors.js';
 import { deleteDocument, patchDocument, readDocument, setDocument } from '../primitives/document.js';
 import { acquireLock, lockKeys, lockStatus, releaseLock, renewLock } from '../primitives/lock.js';
@@ -6,23 +5,9 @@ import { checkRateLimit, rateLimitKey } from '../primitives/rate-limit.js';
 import { acquireSemaphore, releaseSemaphore, semaphoreKeys } from '../primitives/semaphore.js';
 import { decodeValue } from '../redis/codec.js';
 import type { ToolContext } from '../tools/context.js';
+import type { ToolsetHandlers } from '../../generated/handlers.js';
 
-type CoordinationHandlers = Pick<
-  ToolHandlers<ToolContext>,
-  | 'redis_lock_acquire'
-  | 'redis_lock_renew'
-  | 'redis_lock_release'
-  | 'redis_lock_status'
-  | 'redis_semaphore_acquire'
-  | 'redis_semaphore_release'
-  | 'redis_doc_get'
-  | 'redis_doc_set'
-  | 'redis_doc_patch'
-  | 'redis_doc_delete'
-  | 'redis_rate_limit'
->;
-
-export const coordinationHandlers: CoordinationHandlers = {
+export const coordinationHandlers: ToolsetHandlers<'coordination', ToolContext> = {
   async redis_lock_acquire({ name, ttl_ms, wait_ms, owner }, ctx) {
     return { name, ...(await acquireLock(ctx, { name, ttlMs: ttl_ms, waitMs: wait_ms, owner })) };
   },

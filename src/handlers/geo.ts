@@ -1,12 +1,10 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
 import { decodeValue } from '../redis/codec.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { exactlyOne, invalidField } from '../tools/invalid-field.js';
 import { replyCode } from '../redis/replies.js';
 import { requireOneSlot } from '../redis/slots.js';
-
-type GeoHandlers = Pick<ToolHandlers<ToolContext>, 'redis_geoadd' | 'redis_geopos' | 'redis_geodist' | 'redis_geosearch' | 'redis_geosearchstore'>;
+import type { ToolsetHandlers } from '../../generated/handlers.js';
 
 interface Area {
   member?: unknown;
@@ -59,7 +57,7 @@ async function searching<T>(ctx: ToolContext, fullKey: string, area: Area, work:
 
 const coordinate = (text: string | null | undefined): number | null => (text == null ? null : Number(text));
 
-export const geoHandlers: GeoHandlers = {
+export const geoHandlers: ToolsetHandlers<'geo', ToolContext> = {
   async redis_geoadd({ key, members, nx, xx, ch }, { redis, keys, encode }) {
     if (nx && xx) throw invalidField('xx', 'cannot be given together with nx');
     const args: (string | number)[] = [keys.key(key)];

@@ -1,24 +1,11 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
 import { decoderFor } from '../redis/codec.js';
 import { addToCounter } from '../redis/counter.js';
 import type { ToolContext } from '../tools/context.js';
 import { itemBudget, RunningBudget } from '../tools/budget.js';
 import { scanBounded, type ScanStep } from '../tools/scan-cursor.js';
+import type { ToolsetHandlers } from '../../generated/handlers.js';
 
 /** The `hashes` toolset (the seed's redis_hset, redis_hget and redis_hgetall are in hashes.ts). */
-type HashFieldHandlers = Pick<
-  ToolHandlers<ToolContext>,
-  | 'redis_hdel'
-  | 'redis_hmget'
-  | 'redis_hexists'
-  | 'redis_hlen'
-  | 'redis_hincrby'
-  | 'redis_hincrbyfloat'
-  | 'redis_hsetnx'
-  | 'redis_hkeys'
-  | 'redis_hvals'
-  | 'redis_hscan'
->;
 
 // Fields per HMGET: a cut answer reads at most this many values it does not answer.
 const hmgetChunk = 50;
@@ -50,8 +37,7 @@ function mapped<T, U>(step: ScanStep<T>, map: (item: T) => U): ScanStep<U> {
   };
 }
 
-
-export const hashFieldHandlers: HashFieldHandlers = {
+export const hashesHandlers: ToolsetHandlers<'hashes', ToolContext> = {
   async redis_hdel({ key, fields }, { redis, keys }) {
     return { key, deleted: await redis.hdel(keys.key(key), ...fields) };
   },

@@ -1,10 +1,8 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
 import type { ToolContext } from '../tools/context.js';
 import { requireOneSlot } from '../redis/slots.js';
+import type { ToolsetHandlers } from '../../generated/handlers.js';
 
-type HyperLogLogHandlers = Pick<ToolHandlers<ToolContext>, 'redis_pfadd' | 'redis_pfcount' | 'redis_pfmerge'>;
-
-export const hyperLogLogHandlers: HyperLogLogHandlers = {
+export const hyperloglogHandlers: ToolsetHandlers<'hyperloglog', ToolContext> = {
   async redis_pfadd({ key, elements }, { redis, keys, encode }) {
     // Through the codec, as set members are: the same JSON value always counts as the same element.
     const changed = await redis.pfadd(keys.key(key), ...elements.map((element, i) => encode(element, `elements[${i}]`)));

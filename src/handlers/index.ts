@@ -1,46 +1,43 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
+import type { ToolHandlers, ToolsetHandlers } from '../../generated/handlers.js';
+import type { Toolset } from '../../schema/toolsets.js';
 import type { ToolContext } from '../tools/context.js';
-import { bitmapHandlers } from './bitmaps.js';
+import { bitmapsHandlers } from './bitmaps.js';
 import { coordinationHandlers } from './coordination.js';
-import { feedHandlers } from './feeds.js';
 import { geoHandlers } from './geo.js';
-import { hashFieldHandlers } from './hash-fields.js';
-import { hashHandlers } from './hashes.js';
-import { hyperLogLogHandlers } from './hyperloglog.js';
-import { keyHandlers } from './keys.js';
-import { keyspaceHandlers } from './keyspace.js';
-import { listToolsetHandlers } from './list-toolset.js';
-import { listWaitHandlers } from './list-waits.js';
-import { listHandlers } from './lists.js';
+import { hashesHandlers } from './hashes.js';
+import { hyperloglogHandlers } from './hyperloglog.js';
+import { keysHandlers } from './keys.js';
+import { listsHandlers } from './lists.js';
+import { messagingHandlers } from './messaging/index.js';
 import { pubsubHandlers } from './pubsub.js';
-import { serverHandlers } from './server.js';
-import { queueHandlers } from './queue.js';
-import { sessionHandlers } from './sessions.js';
-import { stringHandlers } from './strings.js';
-import { streamHandlers } from './streams.js';
-import { setHandlers } from './sets.js';
-import { zsetHandlers } from './zsets.js';
+import { seedHandlers } from './seed.js';
+import { serverHandlers } from './server/index.js';
+import { setsHandlers } from './sets.js';
+import { streamsHandlers } from './streams/index.js';
+import { stringsHandlers } from './strings/index.js';
+import { zsetsHandlers } from './zsets/index.js';
 
-/** Every tool's handler; `satisfies` makes a missing one a compile error. */
-export const handlers = {
-  ...keyHandlers,
-  ...listHandlers,
-  ...hashHandlers,
-  ...sessionHandlers,
-  ...keyspaceHandlers,
-  ...stringHandlers,
-  ...hashFieldHandlers,
-  ...streamHandlers,
-  ...pubsubHandlers,
-  ...hyperLogLogHandlers,
-  ...geoHandlers,
-  ...bitmapHandlers,
-  ...serverHandlers,
-  ...coordinationHandlers,
-  ...listToolsetHandlers,
-  ...listWaitHandlers,
-  ...setHandlers,
-  ...zsetHandlers,
-  ...queueHandlers,
-  ...feedHandlers,
-} satisfies ToolHandlers<ToolContext>;
+/**
+ * Each toolset's handlers, by toolset: a toolset left out is a compile error, and each module is
+ * typed by its own toolset (ToolsetHandlers), so a missing or extra handler is one too.
+ */
+export const handlersByToolset: { [T in Toolset]: ToolsetHandlers<T, ToolContext> } = {
+  seed: seedHandlers,
+  keys: keysHandlers,
+  strings: stringsHandlers,
+  hashes: hashesHandlers,
+  lists: listsHandlers,
+  sets: setsHandlers,
+  zsets: zsetsHandlers,
+  streams: streamsHandlers,
+  pubsub: pubsubHandlers,
+  hyperloglog: hyperloglogHandlers,
+  geo: geoHandlers,
+  bitmaps: bitmapsHandlers,
+  server: serverHandlers,
+  coordination: coordinationHandlers,
+  messaging: messagingHandlers,
+};
+
+/** Every tool's handler, by tool name. */
+export const handlers: ToolHandlers<ToolContext> = Object.assign({}, ...Object.values(handlersByToolset));

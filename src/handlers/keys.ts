@@ -1,21 +1,7 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
 import { replyOf, transaction } from '../redis/transaction.js';
 import type { ToolContext } from '../tools/context.js';
 import { requireOneSlot, sumPerSlot } from '../redis/slots.js';
-
-type KeyspaceHandlers = Pick<
-  ToolHandlers<ToolContext>,
-  | 'redis_type'
-  | 'redis_expire'
-  | 'redis_pexpire'
-  | 'redis_persist'
-  | 'redis_rename'
-  | 'redis_copy'
-  | 'redis_unlink'
-  | 'redis_pttl'
-  | 'redis_touch'
-  | 'redis_memory_usage'
->;
+import type { ToolsetHandlers } from '../../generated/handlers.js';
 
 type ExpiryCondition = 'nx' | 'xx' | 'gt' | 'lt';
 
@@ -30,7 +16,7 @@ async function expire(ctx: ToolContext, command: 'EXPIRE' | 'PEXPIRE', key: stri
   return { key, exists: replyOf<number>(exists) === 1, applied: replyOf<number>(applied) === 1 };
 }
 
-export const keyspaceHandlers: KeyspaceHandlers = {
+export const keysHandlers: ToolsetHandlers<'keys', ToolContext> = {
   async redis_type({ key }, { redis, keys }) {
     const type = await redis.type(keys.key(key));
     return type === 'none' ? { key, exists: false, type: null } : { key, exists: true, type };

@@ -1,13 +1,9 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
 import { decodeRemoved, decodeRemovedAll, decodeValue, flagUndecodable, listUndecodable } from '../redis/codec.js';
 import { elementBudget, withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { requireOneSlot } from '../redis/slots.js';
-
-type ListToolsetHandlers = Pick<
-  ToolHandlers<ToolContext>,
-  'redis_lrange' | 'redis_llen' | 'redis_rpop' | 'redis_lindex' | 'redis_lset' | 'redis_lrem' | 'redis_ltrim' | 'redis_linsert' | 'redis_lpos' | 'redis_lmove'
->;
+import { abandoned, blockingSeconds, waitOnPool } from './shared/waiting.js';
+import type { ToolsetHandlers } from '../../generated/handlers.js';
 
 /** A reply of a MULTI: each command's error or result. */
 type Replies = [Error | null, unknown][];
@@ -18,7 +14,31 @@ function resultOf(replies: Replies | null, at: number): unknown {
   return result;
 }
 
-export const listToolsetHandlers: ListToolsetHandlers = {
+const timedOut = { timed_out: true, key: null, value: null } as const;
+
+/**
+ * BLPOP or BRPOP. An element popped just as the caller gave up (its answer would reach nobody)
+ * is pushed back to the end it came from, so it is not lost.
+ */
+async function blockingPop(end: 'left' | 'right', names: string[], timeoutMs: number, ctx: ToolContext) {
+  const fullKeys = names.map((name) => ctx.keys.key(name));
+  // One blocking command waits on all the keys: on a cluster they must live on one node, in one slot.
+  requireOneSlot(ctx.redis, fullKeys, names.map((_, i) => `keys[${i}]`));
+  const popped = await waitOnPool<[string, string] | null>(ctx, timeoutMs, fullKeys[0]!, null, (connection, remainingMs) =>
+    end === 'left' ? connection.blpop(...fullKeys, blockingSeconds(remainingMs)) : connection.brpop(...fullKeys, blockingSeconds(remainingMs)),
+  );
+  if (popped === null) return timedOut;
+  const [fullKey, text] = popped;
+  if (abandoned(ctx)) {
+    await (end === 'left' ? ctx.redis.lpush(fullKey, text) : ctx.redis.rpush(fullKey, text));
+    return timedOut;
+  }
+  // Popped, so answered whatever it holds: as its stored text, marked, when it cannot be decoded.
+  const { value, undecodable } = decodeRemoved(text);
+  return { timed_out: false, key: ctx.keys.strip(fullKey), value, ...flagUndecodable(undecodable) };
+}
+
+export const listsHandlers: ToolsetHandlers<'lists', ToolContext> = {
   async redis_lrange({ key, start, stop, count, raw }, { redis, keys, maxResponseBytes }) {
     const full = keys.key(key);
     // Indexes from the end need the length; the usual "from here to the end" does not.
@@ -108,5 +128,22 @@ export const listToolsetHandlers: ListToolsetHandlers = {
     // The element is in the destination whatever it holds: answered, as its stored text if need be.
     const { value, undecodable } = decodeRemoved(text);
     return { moved: true, value, ...flagUndecodable(undecodable) };
+  },
+
+  redis_blpop: ({ keys, timeout_ms }, ctx) => blockingPop('left', keys, timeout_ms, ctx),
+
+  redis_brpop: ({ keys, timeout_ms }, ctx) => blockingPop('right', keys, timeout_ms, ctx),
+
+  // A value moved as the caller gave up is not lost: it is in the destination.
+  async redis_blmove({ source, destination, wherefrom, whereto, timeout_ms }, ctx) {
+    const from = ctx.keys.key(source);
+    const to = ctx.keys.key(destination);
+    requireOneSlot(ctx.redis, [from, to], ['source', 'destination']);
+    const text = (await waitOnPool<unknown>(ctx, timeout_ms, from, null, (connection, remainingMs) =>
+      connection.call('BLMOVE', from, to, wherefrom, whereto, blockingSeconds(remainingMs)),
+    )) as string | null;
+    if (text === null) return { timed_out: true, value: null };
+    const { value, undecodable } = decodeRemoved(text);
+    return { timed_out: false, value, ...flagUndecodable(undecodable) };
   },
 };

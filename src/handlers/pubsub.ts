@@ -1,17 +1,16 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
 import { withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { compareBytes, mapPairs } from '../redis/replies.js';
 import { onEveryNode } from '../redis/every-node.js';
-
-type PubSubHandlers = Pick<ToolHandlers<ToolContext>, 'redis_publish' | 'redis_pubsub_channels' | 'redis_pubsub_numsub' | 'redis_pubsub_numpat'>;
+import type { ToolsetHandlers } from '../../generated/handlers.js';
 
 /**
  * Channel names go through the key namespace (--key-prefix), as keys do. On a cluster a message
  * reaches subscribers on every node, but each node knows only its own subscribers: the PUBSUB
  * counts are summed over all nodes, and PUBLISH's receivers counts those of the node that took it.
  */
-export const pubsubHandlers: PubSubHandlers = {
+
+export const pubsubHandlers: ToolsetHandlers<'pubsub', ToolContext> = {
   async redis_publish({ channel, message }, { redis, keys, encode }) {
     const receivers = await redis.publish(keys.key(channel), encode(message, 'message'));
     return { channel, receivers };

@@ -1,22 +1,14 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
 import { decodeRemovedAll, decoderFor, listUndecodable } from '../redis/codec.js';
 import { boundedSetOperation, type SetOperation } from '../redis/set-algebra.js';
 import { elementBudget, withinBudget } from '../tools/budget.js';
 import type { ToolContext } from '../tools/context.js';
 import { scanBounded } from '../tools/scan-cursor.js';
 import { requireOneSlot } from '../redis/slots.js';
-
-type SetHandlers = Pick<
-  ToolHandlers<ToolContext>,
-  | 'redis_sadd' | 'redis_srem' | 'redis_sismember' | 'redis_smismember' | 'redis_scard' | 'redis_spop' | 'redis_srandmember'
-  | 'redis_sscan' | 'redis_smembers' | 'redis_sinter' | 'redis_sunion' | 'redis_sdiff'
-  | 'redis_sinterstore' | 'redis_sunionstore' | 'redis_sdiffstore' | 'redis_smove'
->;
+import type { ToolsetHandlers } from '../../generated/handlers.js';
 
 function encodeAll(members: unknown[], encode: ToolContext['encode']): string[] {
   return members.map((member, i) => encode(member, `members[${i}]`));
 }
-
 
 /** A bounded SSCAN page (with MATCH when a pattern other than "*" is given), cut where the count or budget ends. */
 async function scanMembers(
@@ -47,7 +39,7 @@ function storeKeys(redis: ToolContext['redis'], destination: string, sources: st
   return [destination, ...sources];
 }
 
-export const setHandlers: SetHandlers = {
+export const setsHandlers: ToolsetHandlers<'sets', ToolContext> = {
   async redis_sadd({ key, members }, { redis, keys, encode }) {
     return { key, added: await redis.sadd(keys.key(key), ...encodeAll(members, encode)) };
   },

@@ -42,8 +42,8 @@ describe('the generator', { timeout: 180_000 }, () => {
   });
 
   it('refuses a REST path parameter that is not an input field', () => {
-    const keys = join(work, 'schema/keys.ts');
-    writeFileSync(keys, readFileSync(keys, 'utf8').replace("path: '/v1/keys/{key}/ttl'", "path: '/v1/keys/{name}/ttl'"));
+    const seed = join(work, 'schema/seed.ts');
+    writeFileSync(seed, readFileSync(seed, 'utf8').replace("path: '/keys/{key}/ttl'", "path: '/keys/{name}/ttl'"));
     const run = gen('--check');
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('redis_ttl: path parameter {name} is not an input field');

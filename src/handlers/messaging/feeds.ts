@@ -1,13 +1,12 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
-import type { AppError } from '../errors.js';
-import type { FeedEvent } from '../feeds/hub.js';
-import type { ToolContext } from '../tools/context.js';
-import { invalidField } from '../tools/invalid-field.js';
-
-type FeedHandlers = Pick<ToolHandlers<ToolContext>, 'redis_subscribe' | 'redis_subscription_read' | 'redis_unsubscribe' | 'redis_watch'>;
+import type { AppError } from '../../errors.js';
+import type { FeedEvent } from '../../feeds/hub.js';
+import type { ToolContext } from '../../tools/context.js';
+import { invalidField } from '../../tools/invalid-field.js';
+import type { ToolsetHandlers } from '../../../generated/handlers.js';
 
 /** Change feeds: buffered subscriptions read by long poll, and one-shot watches (src/feeds/). */
-export const feedHandlers: FeedHandlers = {
+
+export const feedsHandlers = {
   async redis_subscribe(filter, { subscriptions, caller }) {
     if (!filter.channels && !filter.patterns && !filter.keys && !filter.key_patterns) {
       throw invalidField('channels', 'give at least one of channels, patterns, keys or key_patterns');
@@ -63,4 +62,4 @@ export const feedHandlers: FeedHandlers = {
     if (deaf && changed.length === 0) throw deaf;
     return { changed, timed_out: changed.length === 0 };
   },
-};
+} satisfies Partial<ToolsetHandlers<'messaging', ToolContext>>;

@@ -1,23 +1,10 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
-import { AppError } from '../errors.js';
-import { Queue, type ClaimedJob, type JobState } from '../primitives/queue.js';
-import { tryOrWait } from '../primitives/wake-ups.js';
-import { withinBudget } from '../tools/budget.js';
-import type { ToolContext } from '../tools/context.js';
-import { decodeRemoved, flagUndecodable } from '../redis/codec.js';
-
-type QueueHandlers = Pick<
-  ToolHandlers<ToolContext>,
-  | 'redis_queue_enqueue'
-  | 'redis_queue_claim'
-  | 'redis_queue_ack'
-  | 'redis_queue_nack'
-  | 'redis_queue_extend'
-  | 'redis_queue_stats'
-  | 'redis_queue_dead'
-  | 'redis_queue_retry_dead'
-  | 'redis_queue_purge'
->;
+import { AppError } from '../../errors.js';
+import { Queue, type ClaimedJob, type JobState } from '../../primitives/queue.js';
+import { tryOrWait } from '../../primitives/wake-ups.js';
+import { withinBudget } from '../../tools/budget.js';
+import type { ToolContext } from '../../tools/context.js';
+import { decodeRemoved, flagUndecodable } from '../../redis/codec.js';
+import type { ToolsetHandlers } from '../../../generated/handlers.js';
 
 /** Dead jobs retried by one retry_dead call with all: true, and jobs deleted by one purge call. */
 const retryAllLimit = 100;
@@ -58,7 +45,7 @@ function answerJob(job: ClaimedJob) {
   };
 }
 
-export const queueHandlers: QueueHandlers = {
+export const queueHandlers = {
   async redis_queue_enqueue({ queue, payload, priority, delay_ms, max_attempts, dedupe_key }, { redis, keys, encode }) {
     const payloadText = encode(payload, 'payload');
     const { jobId, duplicate } = await new Queue(redis, keys, queue).enqueue({ payloadText, priority, delayMs: delay_ms, maxAttempts: max_attempts, dedupeKey: dedupe_key });
@@ -172,4 +159,4 @@ export const queueHandlers: QueueHandlers = {
     const { purged, left } = await new Queue(redis, keys, queue).purge([...states], purgeLimit);
     return { queue, purged, complete: left === 0 };
   },
-};
+} satisfies Partial<ToolsetHandlers<'messaging', ToolContext>>;

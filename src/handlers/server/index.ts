@@ -1,21 +1,17 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
-import { toolNames, tools } from '../../generated/registry.js';
-import { toolsetNames } from '../../schema/toolsets.js';
-import { onEveryNode, oneMaster } from '../redis/every-node.js';
-import { withinBudget } from '../tools/budget.js';
-import type { ToolContext } from '../tools/context.js';
-import { selectedToolsets } from '../tools/access.js';
-import { groupInfo, parseClientLine, parseInfo, parseStats, redactCommand } from './server-replies.js';
-
-type ServerTools =
-  | 'redis_info' | 'redis_dbsize' | 'redis_time' | 'redis_ping' | 'redis_slowlog_get' | 'redis_memory_stats'
-  | 'redis_latency_latest' | 'redis_client_list' | 'redis_capabilities';
-type ServerHandlers = Pick<ToolHandlers<ToolContext>, ServerTools>;
+import { toolNames, tools } from '../../../generated/registry.js';
+import { toolsetNames } from '../../../schema/toolsets.js';
+import { onEveryNode, oneMaster } from '../../redis/every-node.js';
+import { withinBudget } from '../../tools/budget.js';
+import type { ToolContext } from '../../tools/context.js';
+import { selectedToolsets } from '../../tools/access.js';
+import { groupInfo, parseClientLine, parseInfo, parseStats, redactCommand } from './replies.js';
+import type { ToolsetHandlers } from '../../../generated/handlers.js';
 
 const isoFromSeconds = (seconds: number | string) => new Date(Number(seconds) * 1000).toISOString();
 
 /** On a cluster the diagnostics (INFO, SLOWLOG, MEMORY STATS, LATENCY, CLIENT LIST) describe one master (every-node.ts); DBSIZE counts all. */
-export const serverHandlers: ServerHandlers = {
+
+export const serverHandlers: ToolsetHandlers<'server', ToolContext> = {
   async redis_info({ section }, ctx) {
     const { maxResponseBytes } = ctx;
     const redis = oneMaster(ctx.redis);

@@ -1,4 +1,4 @@
-import { reservedRoot } from '../redis/keyspace.js';
+import { reservedRoot } from '../../redis/keyspace.js';
 
 /** Parsing of the text and map replies of the server diagnostics. */
 

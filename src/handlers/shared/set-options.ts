@@ -1,6 +1,6 @@
-import { decodeRemoved, flagUndecodable } from '../redis/codec.js';
-import { replyOf, transaction } from '../redis/transaction.js';
-import type { ToolContext } from '../tools/context.js';
+import { decodeRemoved, flagUndecodable } from '../../redis/codec.js';
+import { replyOf, transaction } from '../../redis/transaction.js';
+import type { ToolContext } from '../../tools/context.js';
 
 export interface SetOptions {
   ttl?: number;

@@ -1,5 +1,5 @@
-import { AppError } from '../errors.js';
-import { decodeValue, UndecodableValueError } from '../redis/codec.js';
+import { AppError } from '../../errors.js';
+import { decodeValue, UndecodableValueError } from '../../redis/codec.js';
 
 /** Where a stored value was read from, for the error naming it: a key (and field or position), or a session's field. */
 export type StoredAt =

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ToolContext } from '../tools/context.js';
+import type { ToolContext } from '../../tools/context.js';
 
 /**
  * Runs a waiting command (BLPOP, BLMOVE, XREAD BLOCK) on a pooled connection, never the shared

@@ -1,20 +1,13 @@
-import type { RedisClient } from '../redis/client.js';
-import type { ToolHandlers } from '../../generated/handlers.js';
-import { AppError } from '../errors.js';
-import { withinBudget } from '../tools/budget.js';
-import type { ToolContext } from '../tools/context.js';
-import { exactlyOne, invalidField } from '../tools/invalid-field.js';
-import { compareIds, nextId, prevId, rangeBound } from './stream-ids.js';
-import { readStreams } from './stream-read.js';
-import { compareBytes, mapObject, replyCode } from '../redis/replies.js';
-import { toEntry, unlessStreamMissing, type RawEntry, type StreamEntry } from './stream-replies.js';
-
-type StreamTools =
-  | 'redis_xadd' | 'redis_xlen' | 'redis_xrange' | 'redis_xrevrange' | 'redis_xdel' | 'redis_xtrim' | 'redis_xread'
-  | 'redis_xgroup_create' | 'redis_xgroup_destroy' | 'redis_xgroup_setid' | 'redis_xgroup_createconsumer'
-  | 'redis_xgroup_delconsumer' | 'redis_xreadgroup' | 'redis_xack' | 'redis_xpending' | 'redis_xclaim' | 'redis_xautoclaim'
-  | 'redis_xinfo_stream' | 'redis_xinfo_groups' | 'redis_xinfo_consumers';
-type StreamHandlers = Pick<ToolHandlers<ToolContext>, StreamTools>;
+import type { RedisClient } from '../../redis/client.js';
+import { AppError } from '../../errors.js';
+import { withinBudget } from '../../tools/budget.js';
+import type { ToolContext } from '../../tools/context.js';
+import { exactlyOne, invalidField } from '../../tools/invalid-field.js';
+import { compareIds, nextId, prevId, rangeBound } from './ids.js';
+import { readStreams } from './read.js';
+import { compareBytes, mapObject, replyCode } from '../../redis/replies.js';
+import { toEntry, unlessStreamMissing, type RawEntry, type StreamEntry } from './replies.js';
+import type { ToolsetHandlers } from '../../../generated/handlers.js';
 
 interface Trim {
   maxlen?: number | undefined;
@@ -89,7 +82,7 @@ function onExistingStream<T>(redis: RedisClient, key: string, work: () => Promis
   });
 }
 
-export const streamHandlers: StreamHandlers = {
+export const streamsHandlers: ToolsetHandlers<'streams', ToolContext> = {
   async redis_xadd({ key, fields, id, nomkstream, ...trim }, { redis, keys, encode }) {
     const args: (string | number)[] = [keys.key(key)];
     if (nomkstream) args.push('NOMKSTREAM');

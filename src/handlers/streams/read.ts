@@ -1,11 +1,11 @@
-import { requireOneSlot } from '../redis/slots.js';
-import { withinBudget } from '../tools/budget.js';
-import type { ToolContext } from '../tools/context.js';
-import { invalidField } from '../tools/invalid-field.js';
-import { prevId } from './stream-ids.js';
-import { waitOnPool } from './waiting.js';
-import { mapPairs } from '../redis/replies.js';
-import { toEntry, type RawEntry, type StreamEntry } from './stream-replies.js';
+import { requireOneSlot } from '../../redis/slots.js';
+import { withinBudget } from '../../tools/budget.js';
+import type { ToolContext } from '../../tools/context.js';
+import { invalidField } from '../../tools/invalid-field.js';
+import { prevId } from './ids.js';
+import { waitOnPool } from '../shared/waiting.js';
+import { mapPairs } from '../../redis/replies.js';
+import { toEntry, type RawEntry, type StreamEntry } from './replies.js';
 
 export interface StreamsRead {
   streams: { key: string; entries: StreamEntry[]; next_id: string; complete: boolean }[];

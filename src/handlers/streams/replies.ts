@@ -1,6 +1,6 @@
-import type { RedisClient } from '../redis/client.js';
-import { decodeRemoved, decodeValue } from '../redis/codec.js';
-import { replyCode } from '../redis/replies.js';
+import type { RedisClient } from '../../redis/client.js';
+import { decodeRemoved, decodeValue } from '../../redis/codec.js';
+import { replyCode } from '../../redis/replies.js';
 
 /** A stream entry as tools answer it: field values decoded (or as stored, with raw). */
 export interface StreamEntry {

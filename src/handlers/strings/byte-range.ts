@@ -1,6 +1,6 @@
-import type { RedisClient } from '../redis/client.js';
-import { jsonBytes } from '../tools/budget.js';
-import { replyOf, transaction } from '../redis/transaction.js';
+import type { RedisClient } from '../../redis/client.js';
+import { jsonBytes } from '../../tools/budget.js';
+import { replyOf, transaction } from '../../redis/transaction.js';
 
 /**
  * GETRANGE as an answer that alters nothing: bytes that are UTF-8 text come back as text, cut at a

@@ -1,25 +1,11 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
-import { AppError } from '../errors.js';
-import { decodeRemoved, decodeValue, flagUndecodable } from '../redis/codec.js';
-import { addToCounter } from '../redis/counter.js';
-import type { ToolContext } from '../tools/context.js';
-import { itemBudget, RunningBudget } from '../tools/budget.js';
+import { AppError } from '../../errors.js';
+import { decodeRemoved, decodeValue, flagUndecodable } from '../../redis/codec.js';
+import { addToCounter } from '../../redis/counter.js';
+import type { ToolContext } from '../../tools/context.js';
+import { itemBudget, RunningBudget } from '../../tools/budget.js';
 import { readByteRange } from './byte-range.js';
-import { mgetPerSlot, requireOneSlot } from '../redis/slots.js';
-
-type StringHandlers = Pick<
-  ToolHandlers<ToolContext>,
-  | 'redis_incr'
-  | 'redis_incrbyfloat'
-  | 'redis_mget'
-  | 'redis_mset'
-  | 'redis_getdel'
-  | 'redis_getex'
-  | 'redis_setrange'
-  | 'redis_getrange'
-  | 'redis_strlen'
-  | 'redis_append'
->;
+import { mgetPerSlot, requireOneSlot } from '../../redis/slots.js';
+import type { ToolsetHandlers } from '../../../generated/handlers.js';
 
 // Keys per MGET: a cut answer reads at most this many values it does not answer.
 const mgetChunk = 50;
@@ -35,7 +21,7 @@ function checkSize(bytes: number, field: string, limit: number): void {
   }
 }
 
-export const stringHandlers: StringHandlers = {
+export const stringsHandlers: ToolsetHandlers<'strings', ToolContext> = {
   async redis_incr({ key, by }, { redis, keys }) {
     return { key, value: await addToCounter(redis, 'INCRBY', keys.key(key), by, { key }) };
   },

@@ -1,19 +1,12 @@
-import type { ToolHandlers } from '../../generated/handlers.js';
-import { decodeRemoved, decoderFor, flagUndecodable } from '../redis/codec.js';
-import { parseScore, scoreArgument } from '../redis/scores.js';
-import { elementBudget, withinBudget } from '../tools/budget.js';
-import type { ToolContext } from '../tools/context.js';
-import { scanBounded } from '../tools/scan-cursor.js';
-import { invalidField } from '../tools/invalid-field.js';
-import { absoluteRanks, rangeWords, resolveRange } from './zset-ranges.js';
-import { requireOneSlot } from '../redis/slots.js';
-
-type ZsetHandlers = Pick<
-  ToolHandlers<ToolContext>,
-  | 'redis_zadd' | 'redis_zrem' | 'redis_zscore' | 'redis_zmscore' | 'redis_zincrby' | 'redis_zcard' | 'redis_zcount'
-  | 'redis_zrank' | 'redis_zrevrank' | 'redis_zrange' | 'redis_zrangestore' | 'redis_zpopmin' | 'redis_zpopmax'
-  | 'redis_zremrangebyscore' | 'redis_zremrangebyrank' | 'redis_zscan'
->;
+import { decodeRemoved, decoderFor, flagUndecodable } from '../../redis/codec.js';
+import { parseScore, scoreArgument } from '../../redis/scores.js';
+import { elementBudget, withinBudget } from '../../tools/budget.js';
+import type { ToolContext } from '../../tools/context.js';
+import { scanBounded } from '../../tools/scan-cursor.js';
+import { invalidField } from '../../tools/invalid-field.js';
+import { absoluteRanks, rangeWords, resolveRange } from './ranges.js';
+import { requireOneSlot } from '../../redis/slots.js';
+import type { ToolsetHandlers } from '../../../generated/handlers.js';
 
 function encodeAll(members: unknown[], encode: ToolContext['encode']): string[] {
   return members.map((member, i) => encode(member, `members[${i}]`));
@@ -32,7 +25,6 @@ function pairs(reply: unknown[]): [member: string, score: string][] {
 
 // Longest member text used as the next lex bound; within the room elementBudget keeps free.
 const maxLexBound = 128;
-
 
 /** The flag combinations ZADD refuses, refused here first, naming the field. */
 function checkZaddFlags(input: { members: { score: unknown }[]; nx: boolean; xx: boolean; gt: boolean; lt: boolean; incr: boolean }): void {
@@ -58,7 +50,7 @@ async function pop(command: 'zpopmin' | 'zpopmax', { key, count }: { key: string
   return { key, members: items };
 }
 
-export const zsetHandlers: ZsetHandlers = {
+export const zsetsHandlers: ToolsetHandlers<'zsets', ToolContext> = {
   async redis_zadd(input, { redis, keys, encode }) {
     checkZaddFlags(input);
     const { key, members, nx, xx, gt, lt, ch, incr } = input;

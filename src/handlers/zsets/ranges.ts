@@ -1,6 +1,6 @@
-import type { RedisClient } from '../redis/client.js';
-import { isLexBound, isScoreBound } from '../../schema/collection-fields.js';
-import { invalidField } from '../tools/invalid-field.js';
+import type { RedisClient } from '../../redis/client.js';
+import { isLexBound, isScoreBound } from '../../../schema/collection-fields.js';
+import { invalidField } from '../../tools/invalid-field.js';
 
 /**
  * Ranges of a sorted set as redis_zrange and redis_zrangestore take them: by rank, score or
