@@ -37,8 +37,8 @@ export function describeEveryTool(title: string, target: EveryToolTarget): void 
       redis?.disconnect();
     });
 
-    it.each(Object.keys(tours))('the %s tour', async (name) => {
-      await tours[name]!(makeTour(client, redis, called, target.topology));
+    it.each(Object.keys(tours) as (keyof typeof tours)[])('the %s tour', async (name) => {
+      await tours[name](makeTour(client, redis, called, target.topology));
     });
 
     it('called every tool of the registry', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { FamilyTour } from './harness.js';
+import type { FamilyTour } from '../harness.js';
 
 type Claimed = { job_id: string; payload: unknown; attempt: number; receipt: string; enqueued_at: string; visible_at: string };
 

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { FamilyTour, Tour } from './harness.js';
+import type { FamilyTour, Tour } from '../harness.js';
 
 type Event = { type: string; channel?: string; pattern?: string; key?: string; message?: unknown; event?: string; at: string };
 type Read = { events: Event[]; dropped: number; dropped_total: number; more: boolean };
