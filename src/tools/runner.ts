@@ -63,7 +63,7 @@ export class ToolRunner {
 
   constructor(
     private readonly handlers: ToolHandlers<ToolContext>,
-    /** What handlers get; MCP resources read through the same handlers with it. */
+    /** What handlers get; MCP resources look keys up with it (their reads are calls through here). */
     readonly context: ToolContext,
     /** The tools offered here; the others answer FORBIDDEN, saying why. */
     readonly offer: ToolOffer,
@@ -94,11 +94,26 @@ export class ToolRunner {
    * changes Redis run at most once per key; see idempotent-calls.ts. Read-only tools ignore it.
    * `caller` says who calls (see caller-shares.ts); without it, the context's (the process).
    */
-  async call(name: ToolName, args: unknown, signal?: AbortSignal, idempotencyKey?: unknown, caller?: Caller): Promise<CallOutcome> {
+  call(name: ToolName, args: unknown, signal?: AbortSignal, idempotencyKey?: unknown, caller?: Caller): Promise<CallOutcome> {
+    return this.run(name, name, args, signal, idempotencyKey, caller);
+  }
+
+  /**
+   * A call of a read-only tool made for something offered with another tool, `offeredAs`: an MCP
+   * resource (the key template goes with redis_get and reads a hash with redis_hscan). It is
+   * offered when `offeredAs` is; otherwise it is a call like any other (arguments checked,
+   * deadline, metrics and log).
+   */
+  read(offeredAs: ToolName, name: ToolName, args: Record<string, unknown>): Promise<CallOutcome> {
+    if (!tools[name].annotations.readOnlyHint) throw new Error(`${name} is not a read-only tool`);
+    return this.run(offeredAs, name, args);
+  }
+
+  private async run(offeredAs: ToolName, name: ToolName, args: unknown, signal?: AbortSignal, idempotencyKey?: unknown, caller?: Caller): Promise<CallOutcome> {
     const started = performance.now();
     let outcome: CallOutcome;
     try {
-      outcome = { ok: true, value: await this.start(name, args, started, signal, idempotencyKey, this.contextOf(caller)) };
+      outcome = { ok: true, value: await this.start(offeredAs, name, args, started, signal, idempotencyKey, this.contextOf(caller)) };
     } catch (error) {
       outcome = { ok: false, error: this.failure(name, error) };
     }
@@ -110,6 +125,7 @@ export class ToolRunner {
 
   /** Checks the call and starts its handler; throws an AppError when the call cannot run. */
   private start(
+    offeredAs: ToolName,
     name: ToolName,
     args: unknown,
     started: number,
@@ -117,9 +133,9 @@ export class ToolRunner {
     idempotencyKey: unknown,
     context: ToolContext,
   ): Promise<Record<string, unknown>> {
-    if (!this.offer.offered.has(name)) {
-      const why = this.offer.withheld(name);
-      throw new AppError('FORBIDDEN', `Tool ${name} is disabled on this server${why ? `: ${why.message}` : ''}.`, { tool: name, reason: why?.reason });
+    if (!this.offer.offered.has(offeredAs)) {
+      const why = this.offer.withheld(offeredAs);
+      throw new AppError('FORBIDDEN', `Tool ${offeredAs} is disabled on this server${why ? `: ${why.message}` : ''}.`, { tool: offeredAs, reason: why?.reason });
     }
     const parsed = tools[name].input.safeParse(args ?? {});
     if (!parsed.success) throw invalidParams(parsed.error);

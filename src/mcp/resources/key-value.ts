@@ -1,7 +1,7 @@
 import type { ToolName } from '../../../generated/registry.js';
 import { AppError } from '../../errors.js';
 import type { ToolContext } from '../../tools/context.js';
-import { runReader } from './run-reader.js';
+import type { ReadTool } from './run-reader.js';
 
 /**
  * How a key of each type is read: by the tool that reads that type, with the largest page it
@@ -20,7 +20,7 @@ const readers: Record<string, { tool: ToolName; args: Record<string, unknown> }>
  * A key's current value with its type; undefined when the key does not exist. A value larger
  * than one answer comes with `complete: false` and `continue_with`, the tool to read the rest.
  */
-export async function readKey(key: string, ctx: ToolContext): Promise<Record<string, unknown> | undefined> {
+export async function readKey(key: string, ctx: ToolContext, readTool: ReadTool): Promise<Record<string, unknown> | undefined> {
   const type = await ctx.redis.type(ctx.keys.key(key));
   if (type === 'none') return undefined;
   const reader = readers[type];
@@ -29,13 +29,13 @@ export async function readKey(key: string, ctx: ToolContext): Promise<Record<str
   let raw = false;
   let reply: Record<string, unknown>;
   try {
-    reply = await runReader(reader.tool, { key, ...reader.args }, ctx);
+    reply = await readTool(reader.tool, { key, ...reader.args });
   } catch (error) {
     // Text another client stored that is not exact JSON (a 20-digit number, say): a resource has
     // no raw flag to ask with, so it answers the stored text, and says so.
     if (!(error instanceof AppError) || error.code !== 'VALUE_UNDECODABLE') throw error;
     raw = true;
-    reply = await runReader(reader.tool, { key, ...reader.args, raw }, ctx);
+    reply = await readTool(reader.tool, { key, ...reader.args, raw });
   }
   const { key: _key, found, ...answer } = reply;
   // The key may have gone between TYPE and the read.

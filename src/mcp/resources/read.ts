@@ -1,9 +1,10 @@
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { tools, type ToolName } from '../../../generated/registry.js';
-import { invalidParams } from '../../tools/runner.js';
+import { invalidParams, type ToolRunner } from '../../tools/runner.js';
 import type { ToolContext } from '../../tools/context.js';
 import { notFound, toMcpError } from './errors.js';
+import { readerFor } from './run-reader.js';
 import { specOf, type TemplateSpec } from './templates.js';
 import { parseResourceUri, type ResourceAddress } from './uri.js';
 
@@ -22,11 +23,11 @@ export function resolveUri(uri: string, enabled: ReadonlySet<ToolName>): { spec:
 }
 
 /** resources/read: the current value as one JSON text. */
-export async function readResource(uri: string, enabled: ReadonlySet<ToolName>, ctx: ToolContext): Promise<ReadResourceResult> {
+export async function readResource(uri: string, enabled: ReadonlySet<ToolName>, ctx: ToolContext, runner: Pick<ToolRunner, 'read'>): Promise<ReadResourceResult> {
   const { spec, address } = resolveUri(uri, enabled);
   let value: Record<string, unknown> | undefined;
   try {
-    value = await spec.read(address.name, ctx);
+    value = await spec.read(address.name, ctx, readerFor(runner, spec.tool));
   } catch (error) {
     throw toMcpError(error, uri);
   }

@@ -37,7 +37,7 @@ export function serveResourcesAndPrompts(server: Server, runner: ToolRunner, cha
   const ctx = runner.context;
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: offeredTemplates(runner.enabled).map(listedTemplate) }));
   server.setRequestHandler(ListResourcesRequestSchema, (request) => listResources(request.params?.cursor, runner.enabled, ctx));
-  server.setRequestHandler(ReadResourceRequestSchema, (request) => readResource(request.params.uri, runner.enabled, ctx));
+  server.setRequestHandler(ReadResourceRequestSchema, (request) => readResource(request.params.uri, runner.enabled, ctx, runner));
 
   const subscriptions =
     changes && new ResourceSubscriptions(changes, (uri) => void server.sendResourceUpdated({ uri }).catch(() => undefined), { ...defaultSubscriptionOptions, share: ctx.shares.resourceSubscriptions });

@@ -1,20 +1,21 @@
-import { tools, type ToolName } from '../../../generated/registry.js';
-import { handlers } from '../../handlers/index.js';
-import { notConnected } from '../../redis/errors.js';
-import type { ToolContext } from '../../tools/context.js';
-import { invalidParams } from '../../tools/runner.js';
+import type { ToolName } from '../../../generated/registry.js';
+import type { ToolRunner } from '../../tools/runner.js';
 
-type Handler = (input: unknown, ctx: ToolContext) => Promise<Record<string, unknown>>;
+/** Reads through a read-only tool: its answer, or the AppError it failed with, thrown. */
+export type ReadTool = (tool: ToolName, args: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 /**
- * Runs a read-only tool's own handler, its arguments checked by the tool's own schema (defaults
- * filled in), so a resource answers exactly what the tool would. It is not a tool call: whether
- * the resource is offered at all is decided by its template (templates.ts), not per reader.
+ * A resource is read by calls of the read-only tools that answer the same, through the runner
+ * like any other call: its arguments are checked by the tool's own schema (defaults filled in),
+ * the call's deadline bounds it, and it counts in the metrics and the log. So a resource answers
+ * exactly what the tool would. Such a call is offered when the resource's template is, that is
+ * when the template's own tool is (`offeredAs`, see templates.ts): the key template goes with
+ * redis_get and reads a hash with redis_hscan.
  */
-export async function runReader(tool: ToolName, args: Record<string, unknown>, ctx: ToolContext): Promise<Record<string, unknown>> {
-  if (!tools[tool].annotations.readOnlyHint) throw new Error(`${tool} is not a read-only tool`);
-  const parsed = tools[tool].input.safeParse(args);
-  if (!parsed.success) throw invalidParams(parsed.error);
-  if (ctx.redis.status !== 'ready') throw notConnected(ctx.redis.status);
-  return (handlers[tool] as Handler)(parsed.data, ctx);
+export function readerFor(runner: Pick<ToolRunner, 'read'>, offeredAs: ToolName): ReadTool {
+  return async (tool, args) => {
+    const outcome = await runner.read(offeredAs, tool, args);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  };
 }

@@ -2,7 +2,7 @@ import type { ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolName } from '../../../generated/registry.js';
 import type { ToolContext } from '../../tools/context.js';
 import { readKey } from './key-value.js';
-import { runReader } from './run-reader.js';
+import type { ReadTool } from './run-reader.js';
 import type { KeySpace } from '../../redis/keyspace.js';
 import type { WatchedKeys } from './subscriptions.js';
 import type { ResourceKind } from './uri.js';
@@ -20,8 +20,8 @@ export interface TemplateSpec {
   title: string;
   description: string;
   tool: ToolName;
-  /** The current value; undefined when there is no such thing (answered as "resource not found"). */
-  read(name: string, ctx: ToolContext): Promise<Record<string, unknown> | undefined>;
+  /** The current value, read through `readTool`; undefined when there is no such thing (answered as "resource not found"). */
+  read(name: string, ctx: ToolContext, readTool: ReadTool): Promise<Record<string, unknown> | undefined>;
   /** Keys whose changes change this resource (for subscriptions), named as tools name them (without --key-prefix). */
   watchedKeys(name: string, keys: KeySpace): WatchedKeys;
 }
@@ -33,7 +33,7 @@ export const templateSpecs: readonly TemplateSpec[] = [
     title: 'Redis key',
     description: 'A key\'s current value as JSON, with its type (strings, hashes, lists, sets, sorted sets, streams; a large value is cut to one answer, with continue_with naming the tool to read on).',
     tool: 'redis_get',
-    read: (key, ctx) => readKey(key, ctx),
+    read: (key, ctx, readTool) => readKey(key, ctx, readTool),
     watchedKeys: (key) => ({ keys: [key] }),
   },
   {
@@ -42,7 +42,7 @@ export const templateSpecs: readonly TemplateSpec[] = [
     title: 'Agent session',
     description: 'A session\'s data, time to live, timestamps and version, as redis_session_get answers it.',
     tool: 'redis_session_get',
-    read: (id, ctx) => runReader('redis_session_get', { session_id: id }, ctx),
+    read: (id, _ctx, readTool) => readTool('redis_session_get', { session_id: id }),
     watchedKeys: (id) => ({ keys: [`mcp_session:${id}`] }),
   },
   {
@@ -51,7 +51,7 @@ export const templateSpecs: readonly TemplateSpec[] = [
     title: 'Work queue',
     description: 'A work queue\'s job counts by state and the age of its oldest ready job, as redis_queue_stats answers it (an unused queue has all counts 0).',
     tool: 'redis_queue_stats',
-    read: (queue, ctx) => runReader('redis_queue_stats', { queue }, ctx),
+    read: (queue, _ctx, readTool) => readTool('redis_queue_stats', { queue }),
     // The sorted sets whose sizes the stats count (queue-scripts.ts).
     watchedKeys: (queue, keys) => ({ reserved_keys: ['ready', 'delayed', 'in_flight', 'dead'].map((part) => keys.reserved(`q:{${queue}}:${part}`)) }),
   },
@@ -61,7 +61,7 @@ export const templateSpecs: readonly TemplateSpec[] = [
     title: 'Lock',
     description: 'Whether a lock is held, by whom, for how much longer, and its latest fencing token, as redis_lock_status answers it (never the secret token).',
     tool: 'redis_lock_status',
-    read: (name, ctx) => runReader('redis_lock_status', { name }, ctx),
+    read: (name, _ctx, readTool) => readTool('redis_lock_status', { name }),
     // The lease (held, owner, ttl) and the fencing counter (lock.ts).
     watchedKeys: (name, keys) => ({ reserved_keys: [keys.reserved(`lock:{${name}}`), keys.reserved(`lock:{${name}}:fence`)] }),
   },
