@@ -9,7 +9,7 @@ import { expectFieldsNamed } from '../helpers/expect-fields-named.js';
 import { monitorCommands } from '../helpers/monitor.js';
 import { isAlive, surfaces, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
 import { tools, type ToolName } from '../../generated/registry.js';
-import { dataModelCCalls, dataModelCKeys, serverWideTools } from './key-prefix-data-model-c.js';
+import { streamsToServerCalls, streamsToServerKeys, serverWideTools } from './key-prefix-streams-pubsub-hyperloglog-geo-bitmaps-server.js';
 
 /**
  * --key-prefix isolation on every surface, tried with fast-check: any tool, with keys, glob
@@ -43,8 +43,8 @@ const runs = Number(process.env.FUZZ_RUNS ?? 300);
 /** Which arguments of a command are keys (by Redis command name), or a SCAN pattern. */
 function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore' | 'unknown' {
   const [name, ...rest] = args;
-  const dataModel = dataModelCKeys(args);
-  if (dataModel !== undefined) return dataModel;
+  const streamsToServer = streamsToServerKeys(args);
+  if (streamsToServer !== undefined) return streamsToServer;
   switch (name!.toLowerCase()) {
     case 'get': case 'set': case 'ttl': case 'lpush': case 'rpush': case 'lpop':
     case 'hset': case 'hget': case 'hgetall': case 'expire': case 'hsetnx':
@@ -182,7 +182,7 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
     fc.record({ tool: fc.constant('redis_set'), args: fc.record({ key: name, value }), idempotencyKey: fc.oneof(name, fc.constantFrom(prefix, '*', 'idem')).filter((k) => /^[\x21-\x7e]{1,255}$/.test(k)) }),
   );
   // The seed tools keep most of the runs, so redis_keys lists enough keys to mean something.
-  const call = fc.oneof({ arbitrary: seedCall, weight: 3 }, { arbitrary: fc.oneof(...dataModelCCalls(name, value)), weight: 1 });
+  const call = fc.oneof({ arbitrary: seedCall, weight: 3 }, { arbitrary: fc.oneof(...streamsToServerCalls(name, value)), weight: 1 });
 
   it('no tool, pattern or cursor reaches a key outside the prefix', async () => {
     await fc.assert(

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toolNames, tools, type ToolName } from '../../generated/registry.js';
-import { expectFieldsNamed } from '../helpers/expect-fields-named.js';
-import { useServer } from '../helpers/use-server.js';
+import { toolNames, tools, type ToolName } from '../../../generated/registry.js';
+import { expectFieldsNamed } from '../../helpers/expect-fields-named.js';
+import { useServer } from '../../helpers/use-server.js';
 
 /**
  * Edges of the keys, strings and hashes toolsets, on one server: a Redis of its own (so a

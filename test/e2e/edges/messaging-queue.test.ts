@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { inspector } from '../helpers/redis-client.js';
-import { uniqueKey } from '../helpers/stdio-client.js';
-import { waitUntil } from '../helpers/wait-until.js';
-import { stdioSurface, type ServerUnderTest, type ToolClient, type ToolOutcome } from '../helpers/surfaces.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueKey } from '../../helpers/stdio-client.js';
+import { waitUntil } from '../../helpers/wait-until.js';
+import type { ToolOutcome } from '../../helpers/surfaces.js';
+import { useServer } from '../../helpers/use-server.js';
 
 /**
  * The queue at its edges, over stdio against the built CLI (one server for the file): another
@@ -11,37 +10,21 @@ import { stdioSurface, type ServerUnderTest, type ToolClient, type ToolOutcome }
  * cut by the response budget without losing or charging a delivery, dead-letter paging, and
  * waits that end by a push, a due delayed job, a timeout or a cancel.
  */
-const redisUrl = inject('redisUrl');
 const budget = 4096;
-let server: ServerUnderTest;
-let client: ToolClient;
-let other: ToolClient;
-let redis: Redis;
+/** Two clients, each its own server process over stdio. */
+const server = useServer({ surface: 'stdio', clients: 2, args: ['--log-level', 'warn', '--max-response-bytes', String(budget)] });
+const other = () => server.clients[1]!;
 
 const keyParts = ['ready', 'delayed', 'in_flight', 'dead', 'jobs', 'payloads', 'meta', 'waiters'];
 
-async function ok(tool: string, args: Record<string, unknown>, via = client): Promise<Record<string, any>> {
-  const outcome = await via.call(tool, args);
-  if (!outcome.ok) throw new Error(`${tool}: ${outcome.code}: ${outcome.message}`);
-  return outcome.value;
+async function ok(tool: string, args: Record<string, unknown>, via = server.client): Promise<Record<string, any>> {
+  return server.tour(via).ok(tool, args);
 }
 
 function failure(outcome: ToolOutcome): { code: string; details?: any } {
   expect(outcome.ok, JSON.stringify(outcome)).toBe(false);
   return outcome as { code: string; details?: any };
 }
-
-beforeAll(async () => {
-  server = await stdioSurface.start(['--redis-url', redisUrl, '--log-level', 'warn', '--max-response-bytes', String(budget)]);
-  client = await server.connect();
-  other = await server.connect();
-  redis = inspector(redisUrl);
-}, 30_000);
-
-afterAll(async () => {
-  await server?.stop();
-  redis?.disconnect();
-});
 
 describe('queue edges', () => {
   const calls: [string, (queue: string) => Record<string, unknown>][] = [
@@ -59,10 +42,10 @@ describe('queue edges', () => {
   it.each(calls)('%s answers WRONG_TYPE when the queue keys hold another type, and changes nothing', async (tool, args) => {
     const queue = uniqueKey('edge-type');
     const keys = keyParts.map((part) => `__mcp:q:{${queue}}:${part}`);
-    for (const key of keys) await redis.set(key, 'plain');
-    expect(failure(await client.call(tool, args(queue))).code).toBe('WRONG_TYPE');
-    for (const key of keys) expect(await redis.get(key)).toBe('plain');
-    await redis.del(...keys);
+    for (const key of keys) await server.check.set(key, 'plain');
+    expect(failure(await server.client.call(tool, args(queue))).code).toBe('WRONG_TYPE');
+    for (const key of keys) expect(await server.check.get(key)).toBe('plain');
+    await server.check.del(...keys);
   });
 
   it('a missing queue is empty, and receipts for it are stale', async () => {
@@ -76,9 +59,9 @@ describe('queue edges', () => {
     expect(await ok('redis_queue_purge', { queue, which: 'all' })).toEqual({ queue, purged: 0, complete: true });
     for (const tool of ['redis_queue_ack', 'redis_queue_nack', 'redis_queue_extend']) {
       const args = { queue, job_id: 'x', receipt: 'r', ...(tool === 'redis_queue_extend' ? { visibility_ms: 1000 } : {}) };
-      expect(failure(await client.call(tool, args)).details).toEqual({ job_id: 'x', state: 'gone' });
+      expect(failure(await server.client.call(tool, args)).details).toEqual({ job_id: 'x', state: 'gone' });
     }
-    expect(await redis.exists(...keyParts.map((part) => `__mcp:q:{${queue}}:${part}`))).toBe(0);
+    expect(await server.check.exists(...keyParts.map((part) => `__mcp:q:{${queue}}:${part}`))).toBe(0);
   });
 
   it('an expired delivery comes back after its backoff, then goes dead with why', async () => {
@@ -87,20 +70,20 @@ describe('queue edges', () => {
     const [first] = (await ok('redis_queue_claim', { queue, consumer: 'a', visibility_ms: 100 })).jobs;
     await new Promise((resolve) => setTimeout(resolve, 200));
     // The visibility ended: the next claim takes it back into backoff instead of handing it out.
-    expect((await ok('redis_queue_claim', { queue, consumer: 'b' }, other)).jobs).toEqual([]);
+    expect((await ok('redis_queue_claim', { queue, consumer: 'b' }, other())).jobs).toEqual([]);
     const stats = await ok('redis_queue_stats', { queue });
     expect(stats).toMatchObject({ ready: 0, delayed: 1, in_flight: 0 });
     expect(stats.next_delayed_in_ms).toBeGreaterThan(500);
-    expect(failure(await client.call('redis_queue_ack', { queue, job_id, receipt: first.receipt })).details).toEqual({ job_id, state: 'delayed' });
+    expect(failure(await server.client.call('redis_queue_ack', { queue, job_id, receipt: first.receipt })).details).toEqual({ job_id, state: 'delayed' });
     // The backoff (1 s) is waited for by a claim, which gets the second delivery.
-    const [second] = (await ok('redis_queue_claim', { queue, consumer: 'b', visibility_ms: 100, wait_ms: 5000 }, other)).jobs;
+    const [second] = (await ok('redis_queue_claim', { queue, consumer: 'b', visibility_ms: 100, wait_ms: 5000 }, other())).jobs;
     expect(second).toMatchObject({ job_id, attempt: 2 });
     expect(Date.parse(second.visible_at) - 100).toBeGreaterThanOrEqual(Date.parse(first.visible_at) + 1000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await ok('redis_queue_claim', { queue, consumer: 'c' })).jobs).toEqual([]);
     const dead = await ok('redis_queue_dead', { queue });
     expect(dead.jobs).toMatchObject([{ job_id, attempts: 2, max_attempts: 2, last_error: 'visibility timeout expired (held by b)' }]);
-    expect(failure(await client.call('redis_queue_nack', { queue, job_id, receipt: second.receipt })).details).toEqual({ job_id, state: 'dead' });
+    expect(failure(await server.client.call('redis_queue_nack', { queue, job_id, receipt: second.receipt })).details).toEqual({ job_id, state: 'dead' });
     await ok('redis_queue_purge', { queue, which: 'all' });
   });
 
@@ -147,20 +130,20 @@ describe('queue edges', () => {
 
   it('a waiting claim wakes for a job enqueued meanwhile, times out empty, and a cancelled wait leaves the waiters', async () => {
     const queue = uniqueKey('edge-wait');
-    const waiting = client.call('redis_queue_claim', { queue, consumer: 'w', wait_ms: 20_000 });
+    const waiting = server.client.call('redis_queue_claim', { queue, consumer: 'w', wait_ms: 20_000 });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const { job_id } = await ok('redis_queue_enqueue', { queue, payload: 'wake' }, other);
+    const { job_id } = await ok('redis_queue_enqueue', { queue, payload: 'wake' }, other());
     const woken = await waiting;
     expect(woken).toMatchObject({ ok: true, value: { jobs: [{ job_id, payload: 'wake' }], timed_out: false } });
 
     expect(await ok('redis_queue_claim', { queue, consumer: 'w', wait_ms: 200 })).toEqual({ queue, jobs: [], timed_out: true });
 
     // The client gives up (the MCP request is cancelled); the server's wait ends and later waits still work.
-    const cancelled = await client.call('redis_queue_claim', { queue, consumer: 'w', wait_ms: 20_000 }, { timeoutMs: 300 });
+    const cancelled = await server.client.call('redis_queue_claim', { queue, consumer: 'w', wait_ms: 20_000 }, { timeoutMs: 300 });
     expect(cancelled.ok).toBe(false);
     // It held no connection; it takes its entry out of the queue's waiters.
-    await waitUntil(async () => (await redis.zcard(`__mcp:q:{${queue}}:waiters`)) === 0, 'the cancelled claim leaves the waiters');
-    const later = other.call('redis_queue_claim', { queue, consumer: 'w2', wait_ms: 10_000 });
+    await waitUntil(async () => (await server.check.zcard(`__mcp:q:{${queue}}:waiters`)) === 0, 'the cancelled claim leaves the waiters');
+    const later = other().call('redis_queue_claim', { queue, consumer: 'w2', wait_ms: 10_000 });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const next = await ok('redis_queue_enqueue', { queue, payload: 'next' });
     expect(await later).toMatchObject({ ok: true, value: { jobs: [{ job_id: next.job_id }] } });
@@ -177,7 +160,7 @@ describe('queue edges', () => {
       ['redis_queue_retry_dead', { queue, job_ids: ['a'], all: true }, 'all'],
       ['redis_queue_enqueue', { queue, payload: 2 ** 60 }, 'payload'],
     ] as const) {
-      const outcome = failure(await client.call(tool, args));
+      const outcome = failure(await server.client.call(tool, args));
       expect(outcome.code).toBe('INVALID_PARAMS');
       expect((outcome as { message?: string }).message).toContain(field);
     }

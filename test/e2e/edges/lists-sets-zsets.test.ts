@@ -1,20 +1,20 @@
-import { reservedRoot } from '../../src/redis/keyspace.js';
+import { reservedRoot } from '../../../src/redis/keyspace.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { toolNames, tools, type ToolName } from '../../generated/registry.js';
-import { toolJsonSchemas } from '../helpers/tool-json-schemas.js';
-import { expectFieldsNamed } from '../helpers/expect-fields-named.js';
-import { inspector } from '../helpers/redis-client.js';
-import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
-import { connectStdio, type StdioSession } from '../helpers/stdio-client.js';
-import { outcomeOf } from '../helpers/surfaces/mcp-tool-client.js';
-import type { ToolOutcome } from '../helpers/surfaces/types.js';
-import { useServer } from '../helpers/use-server.js';
-import { creators, missingAnswer, wrongTypeArgs } from './data-model-b-cases.js';
+import { toolNames, tools, type ToolName } from '../../../generated/registry.js';
+import { toolJsonSchemas } from '../../helpers/tool-json-schemas.js';
+import { expectFieldsNamed } from '../../helpers/expect-fields-named.js';
+import { inspector } from '../../helpers/redis-client.js';
+import { cleanup, startRedis, type RedisProcess } from '../../helpers/redis-server.js';
+import { connectStdio, type StdioSession } from '../../helpers/stdio-client.js';
+import { outcomeOf } from '../../helpers/surfaces/mcp-tool-client.js';
+import type { ToolOutcome } from '../../helpers/surfaces/types.js';
+import { useServer } from '../../helpers/use-server.js';
+import { creators, missingAnswer, wrongTypeArgs } from './lists-sets-zsets-cases.js';
 
 /**
  * Edges of the lists, sets and zsets toolsets against the built CLI: every tool on a key of

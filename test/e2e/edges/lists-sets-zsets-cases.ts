@@ -1,5 +1,5 @@
 /**
- * Per-tool cases of the lists, sets and zsets toolsets for data-model-b-edges.test.ts: the
+ * Per-tool cases of the lists, sets and zsets toolsets for lists-sets-zsets.test.ts: the
  * arguments that aim each tool at a key of the wrong type, and what each answers for a key that
  * does not exist (Redis keeps no empty list, set or sorted set, so this is also the empty case).
  */

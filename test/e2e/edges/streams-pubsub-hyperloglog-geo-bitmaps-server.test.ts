@@ -1,11 +1,11 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { toolNames, tools } from '../../generated/registry.js';
-import { failure, ok } from '../helpers/results.js';
-import { uniqueKey } from '../helpers/stdio-client.js';
-import { surfaces } from '../helpers/surfaces.js';
-import { useServer, type ClientKind } from '../helpers/use-server.js';
+import { toolNames, tools } from '../../../generated/registry.js';
+import { failure, ok } from '../../helpers/results.js';
+import { uniqueKey } from '../../helpers/stdio-client.js';
+import { surfaces } from '../../helpers/surfaces.js';
+import { useServer, type ClientKind } from '../../helpers/use-server.js';
 
 /**
  * Edges of the streams, pubsub, hyperloglog, geo, bitmaps and server toolsets, against the built

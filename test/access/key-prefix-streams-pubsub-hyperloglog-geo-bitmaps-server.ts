@@ -9,7 +9,7 @@ import { toolNames, tools } from '../../generated/registry.js';
  */
 export const serverWideTools = toolNames.filter((name) => tools[name].scope === 'server');
 
-export function dataModelCCalls(name: fc.Arbitrary<string>, value: fc.Arbitrary<unknown>): fc.Arbitrary<{ tool: string; args: Record<string, unknown> }>[] {
+export function streamsToServerCalls(name: fc.Arbitrary<string>, value: fc.Arbitrary<unknown>): fc.Arbitrary<{ tool: string; args: Record<string, unknown> }>[] {
   const id = fc.constantFrom('0', '0-1', '1-0', '$', '>', '-', '+', '(0-1', '18446744073709551615-18446744073709551615');
   const entryId = fc.constantFrom('0-1', '1-1', '1700000000000-0');
   const wait = fc.constantFrom(0, 10);
@@ -55,7 +55,7 @@ export function dataModelCCalls(name: fc.Arbitrary<string>, value: fc.Arbitrary<
 }
 
 /** Keys (and channels, and patterns) of the commands these tools send; undefined for another command. */
-export function dataModelCKeys(args: string[]): { keys: string[]; pattern?: string } | 'ignore' | undefined {
+export function streamsToServerKeys(args: string[]): { keys: string[]; pattern?: string } | 'ignore' | undefined {
   const [name, ...rest] = args;
   switch (name!.toLowerCase()) {
     case 'xadd': case 'xlen': case 'xrange': case 'xrevrange': case 'xdel': case 'xtrim': case 'xack': case 'xpending':

@@ -1,18 +1,12 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
-import type { Redis } from 'ioredis';
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectFieldsNamed } from '../helpers/expect-fields-named.js';
-import { inspector } from '../helpers/redis-client.js';
-import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
-import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
-import { connectRest, restRequestFor } from '../helpers/surfaces/rest-client.js';
-import type { ToolClient, ToolOutcome } from '../helpers/surfaces/types.js';
-import '../helpers/surfaces/websocket-client.js';
-import { uniqueKey } from '../helpers/stdio-client.js';
-import { waitUntil } from '../helpers/wait-until.js';
-import { timeUntilOk } from '../helpers/workload.js';
+import { describe, expect, it } from 'vitest';
+import { expectFieldsNamed } from '../../helpers/expect-fields-named.js';
+import { restRequestFor } from '../../helpers/surfaces/rest-client.js';
+import type { ToolOutcome } from '../../helpers/surfaces/types.js';
+import { uniqueKey } from '../../helpers/stdio-client.js';
+import { waitUntil } from '../../helpers/wait-until.js';
+import { useServer } from '../../helpers/use-server.js';
+import { timeUntilOk } from '../../helpers/workload.js';
 
 /**
  * The coordination tools at their edges, against the built CLI: keys of another type, names and
@@ -20,37 +14,17 @@ import { timeUntilOk } from '../helpers/workload.js';
  * a REST client going away) or meet a Redis restart. One server and one Redis for the file; the
  * Redis is this file's own, so its count of blocked clients is ours alone (and stays 0: waits hold no connection).
  */
-let redis: RedisProcess;
-let server: HttpCliProcess;
-let rest: ToolClient;
-let mcp: Client;
-let check: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
-  server = await startHttpCli(['--redis-url', redis.url, '--toolsets', 'all']);
-  rest = await connectRest(server.baseUrl);
-  mcp = new Client({ name: 'coordination-edges', version: '1.0.0' });
-  await mcp.connect(new WebSocketClientTransport(new URL(`${server.baseUrl.replace(/^http/, 'ws')}/ws`)));
-  check = inspector(redis.url);
-  check.on('error', () => undefined);
+const server = useServer({
+  surface: 'rest',
+  ownRedis: { args: ['--appendonly', 'yes', '--appendfsync', 'always'] },
+  clients: ['rest', 'websocket'],
+  args: ['--toolsets', 'all'],
 });
-
-afterAll(async () => {
-  await mcp?.close();
-  await rest?.close();
-  await server?.stop();
-  check?.disconnect();
-  if (redis) {
-    await redis.stop();
-    cleanup(redis);
-  }
-});
+const rest = () => server.client;
+const mcp = () => server.clients[1]!.sdk!;
 
 async function ok(tool: string, args: Record<string, unknown>): Promise<Record<string, any>> {
-  const outcome = await rest.call(tool, args);
-  if (!outcome.ok) throw new Error(`${tool}: ${outcome.code}: ${outcome.message}`);
-  return outcome.value;
+  return server.ok(tool, args);
 }
 
 function failure(outcome: ToolOutcome): Extract<ToolOutcome, { ok: false }> {
@@ -60,11 +34,11 @@ function failure(outcome: ToolOutcome): Extract<ToolOutcome, { ok: false }> {
 
 /** Scripts Redis has run so far (EVAL and EVALSHA). */
 const scriptCalls = async () => {
-  const stats = await check.info('commandstats');
+  const stats = await server.check.info('commandstats');
   return [...stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
 };
 
-const blockedClients = async () => Number(/blocked_clients:(\d+)/.exec(await check.info('clients'))![1]);
+const blockedClients = async () => Number(/blocked_clients:(\d+)/.exec(await server.check.info('clients'))![1]);
 
 /**
  * Waiters registered on the lock and the semaphore of this name. A waiter holds no connection
@@ -72,7 +46,7 @@ const blockedClients = async () => Number(/blocked_clients:(\d+)/.exec(await che
  */
 async function waitingOn(name: string): Promise<number> {
   expect(await blockedClients()).toBe(0);
-  return (await check.zcard(`__mcp:lock:{${name}}:waiters`)) + (await check.zcard(`__mcp:semaphore:{${name}}:waiters`));
+  return (await server.check.zcard(`__mcp:lock:{${name}}:waiters`)) + (await server.check.zcard(`__mcp:semaphore:{${name}}:waiters`));
 }
 
 describe('keys of another type', () => {
@@ -93,10 +67,10 @@ describe('keys of another type', () => {
   ];
 
   it.each(cases)('%s answers WRONG_TYPE', async (tool, args, key) => {
-    await check.del(key);
-    await check.rpush(key, 'x');
-    expect(failure(await rest.call(tool, args)).code).toBe('WRONG_TYPE');
-    expect(await check.lrange(key, 0, -1)).toEqual(['x']);
+    await server.check.del(key);
+    await server.check.rpush(key, 'x');
+    expect(failure(await rest().call(tool, args)).code).toBe('WRONG_TYPE');
+    expect(await server.check.lrange(key, 0, -1)).toEqual(['x']);
   });
 
   const documentCalls: [string, Record<string, unknown>][] = [
@@ -108,10 +82,10 @@ describe('keys of another type', () => {
 
   it.each(documentCalls)('%s refuses a hash that is not a versioned document', async (tool, args) => {
     const key = uniqueKey('plain-hash');
-    await check.hset(key, 'field', 'value');
-    const outcome = failure(await rest.call(tool, { key, ...args }));
+    await server.check.hset(key, 'field', 'value');
+    const outcome = failure(await rest().call(tool, { key, ...args }));
     expect(outcome.code).toBe('WRONG_TYPE');
-    expect(await check.hgetall(key)).toEqual({ field: 'value' });
+    expect(await server.check.hgetall(key)).toEqual({ field: 'value' });
   });
 });
 
@@ -124,10 +98,10 @@ describe('names and keys that do not exist', () => {
     expect(await ok('redis_semaphore_release', { name, token: 'x' })).toEqual({ name, released: false, holders: 0 });
     expect(await ok('redis_doc_get', { key: name })).toEqual({ key: name, found: false, value: null, version: 0 });
     expect(await ok('redis_doc_delete', { key: name })).toEqual({ key: name, deleted: false });
-    const conflict = failure(await rest.call('redis_doc_set', { key: name, value: 1, expected_version: 3 }));
+    const conflict = failure(await rest().call('redis_doc_set', { key: name, value: 1, expected_version: 3 }));
     expect(conflict).toMatchObject({ code: 'CONFLICT', httpStatus: 409, details: { current_version: 0, expected_version: 3 } });
-    expect(failure(await rest.call('redis_doc_delete', { key: name, expected_version: 1 })).code).toBe('CONFLICT');
-    expect(await check.keys(`*${name}*`)).toEqual([]);
+    expect(failure(await rest().call('redis_doc_delete', { key: name, expected_version: 1 })).code).toBe('CONFLICT');
+    expect(await server.check.keys(`*${name}*`)).toEqual([]);
     // A merge patch of nothing starts from {}.
     expect(await ok('redis_doc_patch', { key: name, patch: { a: { b: 1, c: null } } })).toEqual({ key: name, version: 1, value: { a: { b: 1 } } });
   });
@@ -135,7 +109,7 @@ describe('names and keys that do not exist', () => {
   it('sends the current value with a conflict only when it is small', async () => {
     const key = uniqueKey('big-doc');
     await ok('redis_doc_set', { key, value: 'x'.repeat(20_000) });
-    const conflict = failure(await rest.call('redis_doc_set', { key, value: 1, expected_version: 0 }));
+    const conflict = failure(await rest().call('redis_doc_set', { key, value: 1, expected_version: 0 }));
     expect(conflict.details).toEqual({ key, expected_version: 0, current_version: 1, value_included: false });
   });
 });
@@ -154,7 +128,7 @@ describe('bounds', () => {
   ];
 
   it.each(cases)('refuses %s out of range (%s)', async (field, tool, args) => {
-    const outcome = failure(await rest.call(tool, args));
+    const outcome = failure(await rest().call(tool, args));
     expect(outcome.code).toBe('INVALID_PARAMS');
     expectFieldsNamed(outcome);
     expect(outcome.message).toContain(field);
@@ -163,14 +137,14 @@ describe('bounds', () => {
   it('refuses a malformed idempotency key on either surface, naming it', async () => {
     const args = { key: uniqueKey('idem'), values: [1] };
     for (const idempotencyKey of ['k'.repeat(256), 'tab\there']) {
-      const outcome = failure(await rest.call('redis_rpush', args, { idempotencyKey }));
+      const outcome = failure(await rest().call('redis_rpush', args, { idempotencyKey }));
       expect(outcome.code).toBe('INVALID_PARAMS');
       expectFieldsNamed(outcome);
     }
-    const viaMcp = await mcp.callTool({ name: 'redis_rpush', arguments: args, _meta: { idempotency_key: 42 } });
+    const viaMcp = await mcp().callTool({ name: 'redis_rpush', arguments: args, _meta: { idempotency_key: 42 } });
     expect(viaMcp.isError).toBe(true);
     expect((viaMcp.structuredContent as { error: { code: string; message: string } }).error.message).toContain('idempotency_key');
-    expect(await check.exists(args.key)).toBe(0);
+    expect(await server.check.exists(args.key)).toBe(0);
   });
 });
 
@@ -188,8 +162,8 @@ describe('waits', () => {
     expect(await ok('redis_semaphore_acquire', { name, limit: 1, wait_ms: 200 })).toMatchObject({ acquired: false, holders: 1 });
     expect(await blockedClients()).toBe(0);
     // A waiter that stops waiting takes its entry out of the register of waiters.
-    expect(await check.zcard(`__mcp:lock:{${name}}:waiters`)).toBe(0);
-    expect(await check.zcard(`__mcp:semaphore:{${name}}:waiters`)).toBe(0);
+    expect(await server.check.zcard(`__mcp:lock:{${name}}:waiters`)).toBe(0);
+    expect(await server.check.zcard(`__mcp:semaphore:{${name}}:waiters`)).toBe(0);
   });
 
   /** A waiting tool, its arguments, and how to take its slot first: returns what frees it and what tells it is free. */
@@ -214,7 +188,7 @@ describe('waits', () => {
         args: (name) => ({ name, limit: 1, wait_ms: 20_000 }),
         async hold(name) {
           const { token } = await ok('redis_semaphore_acquire', { name, limit: 1, ttl_ms: 60_000 });
-          return { free: () => ok('redis_semaphore_release', { name, token }), isFree: async () => (await check.zcard(`__mcp:semaphore:{${name}}`)) === 0 };
+          return { free: () => ok('redis_semaphore_release', { name, token }), isFree: async () => (await server.check.zcard(`__mcp:semaphore:{${name}}`)) === 0 };
         },
       },
     ],
@@ -224,7 +198,7 @@ describe('waits', () => {
     const name = uniqueKey('cancelled');
     const held = await hold(name);
     const controller = new AbortController();
-    const call = mcp.callTool({ name: tool, arguments: args(name) }, undefined, { signal: controller.signal, timeout: 30_000 }).catch((error: Error) => error);
+    const call = mcp().callTool({ name: tool, arguments: args(name) }, undefined, { signal: controller.signal, timeout: 30_000 }).catch((error: Error) => error);
     await waitUntil(async () => (await waitingOn(name)) === 1, 'the waiter blocks');
     controller.abort();
     expect(await call).toBeInstanceOf(Error);
@@ -292,8 +266,8 @@ describe('waits', () => {
     const name = uniqueKey('ghost');
     const token = await holdLock(name);
     // What a server that crashed mid-wait leaves: an entry saying it sleeps another 20 s.
-    const [seconds] = await check.time();
-    await check.zadd(`__mcp:lock:{${name}}:waiters`, Number(seconds) * 1000 + 20_000, 'ghost');
+    const [seconds] = await server.check.time();
+    await server.check.zadd(`__mcp:lock:{${name}}:waiters`, Number(seconds) * 1000 + 20_000, 'ghost');
     const waiter = ok('redis_lock_acquire', { name, wait_ms: 10_000, owner: 'waiter' });
     await waitUntil(async () => (await waitingOn(name)) === 2, 'the waiter blocks');
     const scriptsBefore = await scriptCalls();
@@ -320,17 +294,17 @@ describe('waits', () => {
   it('a wait meeting a Redis restart answers, and the locks work afterwards', async () => {
     const name = uniqueKey('restart');
     const token = await holdLock(name);
-    const waiter = rest.call('redis_lock_acquire', { name, wait_ms: 20_000 });
+    const waiter = rest().call('redis_lock_acquire', { name, wait_ms: 20_000 });
     await waitUntil(async () => (await waitingOn(name)) === 1, 'the waiter blocks');
-    await redis.stop();
+    await server.redis.stop();
     const outcome = await waiter;
     expect(outcome.ok ? 'ok' : outcome.code).toBe('REDIS_NOT_CONNECTED');
-    await redis.restart();
-    expect(await timeUntilOk(rest, 10_000)).toBeLessThan(Number.POSITIVE_INFINITY);
+    await server.redis.restart();
+    expect(await timeUntilOk(rest(), 10_000)).toBeLessThan(Number.POSITIVE_INFINITY);
     // The lease and its fencing counter were kept (append-only file); its holder can still release it.
     expect(await ok('redis_lock_status', { name })).toMatchObject({ held: true, fencing_token: 1 });
     expect(await ok('redis_lock_release', { name, token })).toMatchObject({ released: true });
-    await waitUntil(async () => (await rest.call('redis_lock_acquire', { name, wait_ms: 1000 })).ok, 'a waiting acquire works again');
+    await waitUntil(async () => (await rest().call('redis_lock_acquire', { name, wait_ms: 1000 })).ok, 'a waiting acquire works again');
     expect(await ok('redis_lock_status', { name })).toMatchObject({ held: true, fencing_token: 2 });
   });
 });
