@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ok } from '../helpers/results.js';
-import { connectStdio, type StdioSession } from '../helpers/stdio-client.js';
+import { useServer } from '../helpers/use-server.js';
 
 /** The product description's examples, taken from the sections that promise them to users. */
 function specExamples(): { section: string; name: string; arguments: Record<string, unknown> }[] {
@@ -17,16 +17,13 @@ function specExamples(): { section: string; name: string; arguments: Record<stri
 }
 
 const examples = specExamples();
-let mcp: StdioSession;
+const server = useServer({ surface: 'stdio', args: ['--db', '7'], db: 7 });
+const mcp = () => server.mcp;
 
 beforeAll(async () => {
-  mcp = await connectStdio(['--redis-url', inject('redisUrl'), '--db', '7']);
   // The session examples read, update and delete "sess_abc123": it has to exist first.
-  await mcp.call('redis_session_delete', { session_id: 'sess_abc123' });
-  ok(await mcp.call('redis_session_create', { session_id: 'sess_abc123', data: { user_id: 'agent123' } }));
-});
-afterAll(async () => {
-  await mcp?.close();
+  await mcp().call('redis_session_delete', { session_id: 'sess_abc123' });
+  ok(await mcp().call('redis_session_create', { session_id: 'sess_abc123', data: { user_id: 'agent123' } }));
 });
 
 describe('the product description\'s examples work as written', () => {
@@ -36,7 +33,7 @@ describe('the product description\'s examples work as written', () => {
   });
 
   it.each(examples.map((e, i) => [`${i + 1}. ${e.name} (${e.section})`, e] as const))('%s', async (_label, example) => {
-    const result = await mcp.call(example.name, example.arguments);
+    const result = await mcp().call(example.name, example.arguments);
     ok(result);
   });
 });
