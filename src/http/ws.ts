@@ -9,7 +9,7 @@ import { closeCodes, WebSocketServerTransport, type FlowLimits } from '../mcp/ws
 import { AppError } from '../errors.js';
 import type { ToolRunner } from '../tools/runner.js';
 import { sendError } from './errors.js';
-import { sessionLabel } from './session-label.js';
+import { sessionLabel } from './mcp-sessions/session-label.js';
 import { WebSocketLiveness } from './ws-liveness.js';
 
 export interface WsOptions {

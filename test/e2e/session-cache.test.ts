@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sessionDigest } from '../../src/http/session-records.js';
+import { sessionDigest } from '../../src/http/mcp-sessions/session-records.js';
 import { KeySpace } from '../../src/redis/keyspace.js';
 import { freshRequest } from '../helpers/fresh-connection-http.js';
 import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';

@@ -8,7 +8,7 @@ import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-
 import { initializeParams, initializeWs, rawRequest, rpc, wsHandshake } from '../security/net.js';
 import { inspector } from '../helpers/redis-client.js';
 import { KeySpace } from '../../src/redis/keyspace.js';
-import { sessionDigest } from '../../src/http/session-records.js';
+import { sessionDigest } from '../../src/http/mcp-sessions/session-records.js';
 import type { Redis } from 'ioredis';
 
 /**

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, inject, it } from 'vitest';
 import { assertSafeExposure, ConfigError, isLoopbackHost, resolveConfig } from '../../src/config.js';
 import { cliPath } from '../helpers/stdio-client.js';
-import { sessionLabel } from '../../src/http/session-label.js';
+import { sessionLabel } from '../../src/http/mcp-sessions/session-label.js';
 import { initializeParams, rawRequest } from './net.js';
 
 const redisUrl = inject('redisUrl');

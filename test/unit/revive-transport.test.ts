@@ -3,7 +3,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replayInitialize } from '../../src/mcp/revive-transport.js';
+import { replayInitialize } from '../../src/http/mcp-sessions/revive-transport.js';
 
 /**
  * replayInitialize reaches into the SDK's StreamableHTTPServerTransport (its inner Web-standard

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../redis/client.js';
-import { LuaScript, luaNowMs } from '../primitives/script.js';
-import type { KeySpace } from '../redis/keyspace.js';
+import type { RedisClient } from '../../redis/client.js';
+import { LuaScript, luaNowMs } from '../../primitives/script.js';
+import type { KeySpace } from '../../redis/keyspace.js';
 
 /**
  * What any server instance needs to serve a Streamable HTTP session it did not open: the

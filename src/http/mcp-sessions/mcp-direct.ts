@@ -1,9 +1,9 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyRequest } from 'fastify';
-import { isToolCallRequest, readParsed } from '../mcp/jsonrpc.js';
-import type { PlainToolCall, ToolServer } from '../mcp/server-factory.js';
-import { callerOf } from './caller.js';
+import { isToolCallRequest, readParsed } from '../../mcp/jsonrpc.js';
+import type { PlainToolCall, ToolServer } from '../../mcp/server-factory.js';
+import { callerOf } from '../caller.js';
 
 /**
  * The POSTs to /mcp that are answered without the SDK's Streamable HTTP transport: one plain

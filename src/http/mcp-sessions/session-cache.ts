@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Metrics } from '../observability/metrics.js';
-import type { ToolServer } from '../mcp/server-factory.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { ToolServer } from '../../mcp/server-factory.js';
 import type { DirectAnswers } from './mcp-direct.js';
-import type { KeySpace } from '../redis/keyspace.js';
+import type { KeySpace } from '../../redis/keyspace.js';
 import type { RedisEventStore } from './redis-event-store.js';
 import type { SessionBus } from './session-bus.js';
 import { sessionLabel } from './session-label.js';

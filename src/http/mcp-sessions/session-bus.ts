@@ -1,4 +1,4 @@
-import { isCluster, type RedisClient } from '../redis/client.js';
+import { isCluster, type RedisClient } from '../../redis/client.js';
 import type { FastifyBaseLogger } from 'fastify';
 
 type Listener = (text: string) => void;

@@ -1,7 +1,7 @@
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { RedisClient } from '../redis/client.js';
-import { LuaScript } from '../primitives/script.js';
+import type { RedisClient } from '../../redis/client.js';
+import { LuaScript } from '../../primitives/script.js';
 
 /** The stream id the SDK gives the standalone GET stream of a session. */
 export const standaloneStream = '_GET_stream';
