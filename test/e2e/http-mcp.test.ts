@@ -1,33 +1,21 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
-import { inspector } from '../helpers/redis-client.js';
 import { defaultToolNames, expectEveryToolListedAndWorking } from '../helpers/tool-tour.js';
+import { useServer } from '../helpers/use-server.js';
 
 const redisUrl = inject('redisUrl');
-let running: RunningHttpServer;
-let redis: Redis;
+const running = useServer({ surface: 'library' });
 
-beforeAll(async () => {
-  running = await startHttpServer(redisUrl);
-  redis = inspector(redisUrl);
-});
-
-afterAll(async () => {
-  await running?.stop();
-  redis?.disconnect();
-});
-
-async function connect(base = running.url): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+async function connect(base = running.baseUrl): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const client = new Client({ name: 'http-test', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`));
   await client.connect(transport);
   return { client, transport };
 }
 
-async function activeSessions(base = running.url): Promise<number> {
+async function activeSessions(base = running.baseUrl): Promise<number> {
   return ((await (await fetch(`${base}/metrics`)).json()) as { active_sessions: number }).active_sessions;
 }
 
@@ -40,7 +28,7 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
     try {
       expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
       expect(client.getServerVersion()?.name).toBe('redis');
-      await expectEveryToolListedAndWorking(client, redis);
+      await expectEveryToolListedAndWorking(client, running.check);
     } finally {
       await client.close();
     }
@@ -55,7 +43,7 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
     await a.transport.terminateSession();
     expect(await activeSessions()).toBe(before + 1);
     // The deleted session is gone for good: 404, so a client knows to initialize again.
-    const stale = await fetch(`${running.url}/mcp`, {
+    const stale = await fetch(`${running.baseUrl}/mcp`, {
       method: 'POST',
       headers: { ...jsonAndStream, 'mcp-session-id': a.transport.sessionId!, 'mcp-protocol-version': '2025-11-25' },
       body: listTools,
@@ -75,7 +63,7 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
     try {
       expect(transport.protocolVersion).toBe('2025-11-25');
       const post = (headers: Record<string, string>) =>
-        fetch(`${running.url}/mcp`, { method: 'POST', headers: { ...jsonAndStream, ...headers }, body: listTools });
+        fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers: { ...jsonAndStream, ...headers }, body: listTools });
       const session = { 'mcp-session-id': transport.sessionId! };
 
       const unsupported = await post({ ...session, 'mcp-protocol-version': '1999-01-01' });
@@ -89,14 +77,14 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
       const noSession = await post({ 'mcp-protocol-version': '2025-11-25' });
       expect(noSession.status).toBe(400);
 
-      const badAccept = await fetch(`${running.url}/mcp`, {
+      const badAccept = await fetch(`${running.baseUrl}/mcp`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/html', ...session, 'mcp-protocol-version': '2025-11-25' },
         body: listTools,
       });
       expect(badAccept.status).toBe(406);
 
-      const badJson = await fetch(`${running.url}/mcp`, { method: 'POST', headers: { ...jsonAndStream, ...session }, body: '{oops' });
+      const badJson = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers: { ...jsonAndStream, ...session }, body: '{oops' });
       expect(badJson.status).toBe(400);
       expect(((await badJson.json()) as { error: { code: number } }).error.code).toBe(-32700);
     } finally {
@@ -109,7 +97,7 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
     try {
       const headers = { ...jsonAndStream, 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' };
       const call = (id: number, params: Record<string, unknown>) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params });
-      const plain = await fetch(`${running.url}/mcp`, { method: 'POST', headers, body: call(1, { name: 'redis_set', arguments: { key: 'direct:a', value: { n: 1 } } }) });
+      const plain = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers, body: call(1, { name: 'redis_set', arguments: { key: 'direct:a', value: { n: 1 } } }) });
       expect(plain.status).toBe(200);
       expect(plain.headers.get('content-type')).toMatch(/^application\/json/);
       expect(plain.headers.get('mcp-session-id')).toBe(transport.sessionId);
@@ -118,16 +106,16 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
       expect(answer.result.structuredContent).toEqual({ key: 'direct:a', stored: true, ttl: null });
       expect(JSON.parse(answer.result.content[0]!.text)).toEqual(answer.result.structuredContent);
       // Arguments are still checked by the tool's schema.
-      const invalid = await fetch(`${running.url}/mcp`, { method: 'POST', headers, body: call(2, { name: 'redis_get', arguments: { key: 5 } }) });
+      const invalid = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers, body: call(2, { name: 'redis_get', arguments: { key: 5 } }) });
       expect(((await invalid.json()) as { result: { isError: boolean } }).result.isError).toBe(true);
       // With _meta, or in a batch, the SDK transport answers (as an event stream).
-      const withMeta = await fetch(`${running.url}/mcp`, { method: 'POST', headers, body: call(3, { name: 'redis_get', arguments: { key: 'direct:a' }, _meta: { progressToken: 't' } }) });
+      const withMeta = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers, body: call(3, { name: 'redis_get', arguments: { key: 'direct:a' }, _meta: { progressToken: 't' } }) });
       expect(withMeta.headers.get('content-type')).toMatch(/^text\/event-stream/);
       expect(await withMeta.text()).toContain('"n":1');
       // A wrong MCP-Protocol-Version is refused whichever path the body would take.
-      const badVersion = await fetch(`${running.url}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-protocol-version': '1999-01-01' }, body: call(4, { name: 'redis_get', arguments: { key: 'direct:a' } }) });
+      const badVersion = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-protocol-version': '1999-01-01' }, body: call(4, { name: 'redis_get', arguments: { key: 'direct:a' } }) });
       expect(badVersion.status).toBe(400);
-      await redis.del('direct:a');
+      await running.check.del('direct:a');
     } finally {
       await client.close();
     }
@@ -190,24 +178,24 @@ describe('sessions per client (--max-sessions-per-client)', () => {
   });
 
   it('accepts GET and DELETE with a JSON content type and an empty body; POST with one stays a parse error', async () => {
-    const opened = await fetch(`${running.url}/mcp`, { method: 'POST', headers: jsonAndStream, body: initialize(1) });
+    const opened = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers: jsonAndStream, body: initialize(1) });
     const session = opened.headers.get('mcp-session-id')!;
     const controller = new AbortController();
-    const stream = await fetch(`${running.url}/mcp`, { method: 'GET', headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'mcp-session-id': session }, signal: controller.signal });
+    const stream = await fetch(`${running.baseUrl}/mcp`, { method: 'GET', headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'mcp-session-id': session }, signal: controller.signal });
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toBe('text/event-stream');
     // Its priming event: an id and empty data, named so that clients parsing unnamed events as JSON skip it.
     const { value } = await stream.body!.getReader().read();
     expect(new TextDecoder().decode(value)).toMatch(/^event: priming\nid: \S+\ndata: \n\n/);
     controller.abort();
-    const post = await fetch(`${running.url}/mcp`, { method: 'POST', headers: { ...jsonAndStream, 'mcp-session-id': session }, body: '' });
+    const post = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers: { ...jsonAndStream, 'mcp-session-id': session }, body: '' });
     expect(post.status).toBe(400);
     expect(((await post.json()) as { error: { code: number } }).error.code).toBe(-32700);
     // A listing is plain JSON whatever parameters its content type carries.
-    const listed = await fetch(`${running.url}/mcp`, { method: 'POST', headers: { ...jsonAndStream, 'content-type': 'application/json; charset=utf-8', 'mcp-session-id': session }, body: listTools });
+    const listed = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers: { ...jsonAndStream, 'content-type': 'application/json; charset=utf-8', 'mcp-session-id': session }, body: listTools });
     expect(listed.headers.get('content-type')).toMatch(/^application\/json/);
     expect(((await listed.json()) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(10);
-    const deleted = await fetch(`${running.url}/mcp`, { method: 'DELETE', headers: { 'content-type': 'application/json', 'mcp-session-id': session } });
+    const deleted = await fetch(`${running.baseUrl}/mcp`, { method: 'DELETE', headers: { 'content-type': 'application/json', 'mcp-session-id': session } });
     expect(deleted.status).toBe(200);
   });
 });

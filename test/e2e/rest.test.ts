@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { pino } from 'pino';
 import { buildApp } from '../../src/http/app.js';
 import { findOpenApiFile } from '../../src/http/docs.js';
-import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
-import { inspector } from '../helpers/redis-client.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
 import { restRequestFor } from '../helpers/surfaces/rest-client.js';
+import { useServer } from '../helpers/use-server.js';
 import { tools, type ToolName } from '../../generated/registry.js';
 
 interface Operation {
@@ -38,19 +36,7 @@ function expectDocumented(path: string, method: string, status: number, body: un
   expect(validate(body), `${method} ${path} ${status}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`).toBe(true);
 }
 
-const redisUrl = inject('redisUrl');
-let running: RunningHttpServer;
-let redis: Redis;
-
-beforeAll(async () => {
-  running = await startHttpServer(redisUrl, { toolsets: ['all'] });
-  redis = inspector(redisUrl);
-});
-
-afterAll(async () => {
-  await running?.stop();
-  redis?.disconnect();
-});
+const running = useServer({ surface: 'library', options: { toolsets: ['all'] } });
 
 interface Sent {
   status: number;
@@ -64,7 +50,7 @@ async function send(method: string, path: string, body?: unknown, headers: Recor
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
   }
-  const response = await fetch(`${running.url}${path}`, init);
+  const response = await fetch(`${running.baseUrl}${path}`, init);
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, contentType: response.headers.get('content-type') };
 }
@@ -82,28 +68,28 @@ const scenarios: Record<string, () => Promise<{ method: string; path: string; ur
       method: 'PUT', path: '/v1/keys/{key}', url: `/v1/keys/${enc(key)}`, body: { value: { a: [1, 'x'] }, ttl: 60 },
       check: async (body) => {
         expect(body).toEqual({ key, stored: true, ttl: 60 });
-        expect(await redis.get(key)).toBe('{"a":[1,"x"]}');
+        expect(await running.check.get(key)).toBe('{"a":[1,"x"]}');
       },
     };
   },
   redis_get: async () => {
     const key = uniqueKey('rest:get');
-    await redis.set(key, '{"n":1}');
+    await running.check.set(key, '{"n":1}');
     return { method: 'GET', path: '/v1/keys/{key}', url: `/v1/keys/${enc(key)}?raw=true`, check: (body) => expect(body).toEqual({ key, found: true, value: '{"n":1}' }) };
   },
   redis_del: async () => {
     const key = uniqueKey('rest:del');
-    await redis.set(key, 'x');
+    await running.check.set(key, 'x');
     return { method: 'POST', path: '/v1/keys/delete', url: '/v1/keys/delete', body: { keys: [key, `${key}:none`] }, check: (body) => expect(body).toEqual({ deleted: 1 }) };
   },
   redis_exists: async () => {
     const key = uniqueKey('rest:exists');
-    await redis.set(key, 'x');
+    await running.check.set(key, 'x');
     return { method: 'POST', path: '/v1/keys/exists', url: '/v1/keys/exists', body: { keys: [key] }, check: (body) => expect(body).toMatchObject({ count: 1 }) };
   },
   redis_keys: async () => {
     const key = uniqueKey('rest:keys');
-    await redis.set(key, 'x');
+    await running.check.set(key, 'x');
     return {
       method: 'GET', path: '/v1/keys', url: `/v1/keys?pattern=${enc(key)}&count=1000`,
       // count=1000 arrived as a number: a string would have failed validation.
@@ -112,7 +98,7 @@ const scenarios: Record<string, () => Promise<{ method: string; path: string; ur
   },
   redis_ttl: async () => {
     const key = uniqueKey('rest:ttl');
-    await redis.set(key, 'x', 'EX', 100);
+    await running.check.set(key, 'x', 'EX', 100);
     return { method: 'GET', path: '/v1/keys/{key}/ttl', url: `/v1/keys/${enc(key)}/ttl`, check: (body) => expect(body).toMatchObject({ exists: true, ttl: 100 }) };
   },
   redis_lpush: async () => {
@@ -121,7 +107,7 @@ const scenarios: Record<string, () => Promise<{ method: string; path: string; ur
       method: 'POST', path: '/v1/lists/{key}/lpush', url: `/v1/lists/${enc(key)}/lpush`, body: { values: ['a', 2] },
       check: async (body) => {
         expect(body).toEqual({ key, length: 2 });
-        expect(await redis.lrange(key, 0, -1)).toEqual(['2', 'a']);
+        expect(await running.check.lrange(key, 0, -1)).toEqual(['2', 'a']);
       },
     };
   },
@@ -131,7 +117,7 @@ const scenarios: Record<string, () => Promise<{ method: string; path: string; ur
   },
   redis_lpop: async () => {
     const key = uniqueKey('rest:lpop');
-    await redis.rpush(key, 'a', 'b', 'c');
+    await running.check.rpush(key, 'a', 'b', 'c');
     return { method: 'POST', path: '/v1/lists/{key}/lpop', url: `/v1/lists/${enc(key)}/lpop`, body: { count: 2 }, check: (body) => expect(body).toEqual({ key, values: ['a', 'b'] }) };
   },
   redis_hset: async () => {
@@ -140,25 +126,25 @@ const scenarios: Record<string, () => Promise<{ method: string; path: string; ur
       method: 'PUT', path: '/v1/hashes/{key}/fields/{field}', url: `/v1/hashes/${enc(key)}/fields/theme`, body: { value: 'dark' },
       check: async (body) => {
         expect(body).toEqual({ key, field: 'theme', created: true });
-        expect(await redis.hget(key, 'theme')).toBe('dark');
+        expect(await running.check.hget(key, 'theme')).toBe('dark');
       },
     };
   },
   redis_hget: async () => {
     const key = uniqueKey('rest:hget');
-    await redis.hset(key, 'n', '5');
+    await running.check.hset(key, 'n', '5');
     return { method: 'GET', path: '/v1/hashes/{key}/fields/{field}', url: `/v1/hashes/${enc(key)}/fields/n`, check: (body) => expect(body).toMatchObject({ found: true, value: 5 }) };
   },
   redis_hgetall: async () => {
     const key = uniqueKey('rest:hgetall');
-    await redis.hset(key, 'n', '5', 's', 'x');
+    await running.check.hset(key, 'n', '5', 's', 'x');
     return { method: 'GET', path: '/v1/hashes/{key}', url: `/v1/hashes/${enc(key)}`, check: (body) => expect(body.fields).toEqual({ n: 5, s: 'x' }) };
   },
   redis_session_create: async () => ({
     method: 'POST', path: '/v1/sessions', url: '/v1/sessions', body: { data: { agent: 'rest' }, ttl: 120 },
     check: async (body) => {
       expect(body).toMatchObject({ data: { agent: 'rest' }, ttl: 120 });
-      expect(await redis.exists(`mcp_session:${body.session_id}`)).toBe(1);
+      expect(await running.check.exists(`mcp_session:${body.session_id}`)).toBe(1);
     },
   }),
   redis_session_get: async () => {
@@ -199,7 +185,7 @@ function servedRoutes(tree: string): string[] {
 
 describe('REST twin (/v1)', () => {
   it('serves exactly the operations openapi.yaml documents, no more and no fewer', async () => {
-    const { server } = running;
+    const server = running.library;
     const app = await buildApp({ runner: server.runner, redis: server.redis, metrics: server.metrics, logger: pino({ level: 'silent' }), maxValueBytes: 1024, sessionIdleTimeoutSec: 60 });
     await app.ready();
     const served = servedRoutes(app.printRoutes({ commonPrefix: false }));
@@ -251,7 +237,7 @@ describe('REST twin (/v1)', () => {
 
   it('coerces query parameters by their declared type, and names the field when they do not fit', async () => {
     const key = uniqueKey('rest:coerce');
-    await redis.set(key, '[1,2]');
+    await running.check.set(key, '[1,2]');
     expect((await send('GET', `/v1/keys/${enc(key)}?raw=true`)).body).toMatchObject({ value: '[1,2]' });
     expect((await send('GET', `/v1/keys/${enc(key)}?raw=false`)).body).toMatchObject({ value: [1, 2] });
     const keysPage = await send('GET', `/v1/keys?pattern=${enc(key)}&count=50`);
@@ -282,7 +268,7 @@ describe('REST twin (/v1)', () => {
     expect(missing.body).toMatchObject({ error: { code: 'SESSION_NOT_FOUND' } });
 
     const key = uniqueKey('rest:wrongtype');
-    await redis.rpush(key, 'x');
+    await running.check.rpush(key, 'x');
     const wrongType = await send('GET', `/v1/keys/${enc(key)}`);
     expect(wrongType.status).toBe(409);
     expectDocumented('/v1/keys/{key}', 'GET', 409, wrongType.body);
@@ -312,12 +298,12 @@ describe('REST twin (/v1)', () => {
       expect(notFound.body).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
       expectDocumented('/v1/sessions/{session_id}', 'GET', 404, notFound.body);
     }
-    expect(await redis.exists(key)).toBe(0);
+    expect(await running.check.exists(key)).toBe(0);
   });
 
   it('takes keys with slashes and spaces from the URL-encoded path', async () => {
     const key = `${uniqueKey('rest')}/with space/and?query`;
     expect((await send('PUT', `/v1/keys/${enc(key)}`, { value: 'v' })).body).toMatchObject({ key, stored: true });
-    expect(await redis.get(key)).toBe('v');
+    expect(await running.check.get(key)).toBe('v');
   });
 });

@@ -1,45 +1,30 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
-import { inspector } from '../helpers/redis-client.js';
 import { expectEveryToolListedAndWorking } from '../helpers/tool-tour.js';
+import { useServer } from '../helpers/use-server.js';
 
 // The SDK's client transport uses the WHATWG WebSocket global, which Node 20 lacks.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
-const redisUrl = inject('redisUrl');
-let running: RunningHttpServer;
-let redis: Redis;
-let wsUrl: string;
-
-beforeAll(async () => {
-  running = await startHttpServer(redisUrl);
-  wsUrl = running.url.replace('http:', 'ws:') + '/ws';
-  redis = inspector(redisUrl);
-});
-
-afterAll(async () => {
-  await running?.stop();
-  redis?.disconnect();
-});
+const server = useServer({ surface: 'library' });
+const wsUrl = () => server.baseUrl.replace('http:', 'ws:') + '/ws';
 
 async function connect(): Promise<Client> {
   const client = new Client({ name: 'ws-test', version: '1.0.0' });
-  await client.connect(new WebSocketClientTransport(new URL(wsUrl)));
+  await client.connect(new WebSocketClientTransport(new URL(wsUrl())));
   return client;
 }
 
 async function activeSessions(): Promise<number> {
-  return ((await (await fetch(`${running.url}/metrics`)).json()) as { active_sessions: number }).active_sessions;
+  return ((await (await fetch(`${server.baseUrl}/metrics`)).json()) as { active_sessions: number }).active_sessions;
 }
 
 /** A raw ws client, for what the SDK client never sends. */
 function rawSocket(protocols: string[] = ['mcp']): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(wsUrl, protocols);
+    const socket = new WebSocket(wsUrl(), protocols);
     socket.once('open', () => resolve(socket));
     socket.once('error', reject);
     socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
@@ -55,7 +40,7 @@ describe('MCP over WebSocket (/ws)', () => {
     const client = await connect();
     try {
       expect(client.getServerVersion()?.name).toBe('redis');
-      await expectEveryToolListedAndWorking(client, redis);
+      await expectEveryToolListedAndWorking(client, server.check);
     } finally {
       await client.close();
     }
