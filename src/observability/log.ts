@@ -1,13 +1,12 @@
 import { pino, type Logger } from 'pino';
 import type { LogLevel } from '../config.js';
-import { batchedStderr } from '../runtime/log-destination.js';
+import { batchedStderr, type BatchedDestination } from '../runtime/log-destination.js';
 import { formatLinesFor } from '../runtime/log-lines.js';
 
 const name = 'redis-mcp-server';
 
-/** Logs go to stderr only: over stdio, stdout carries protocol frames and nothing else. */
-export function createLogger(level: LogLevel): Logger {
-  const destination = batchedStderr();
+/** Logs go to stderr only: over stdio, stdout carries protocol frames and nothing else. (`destination` is for tests.) */
+export function createLogger(level: LogLevel, destination: BatchedDestination = batchedStderr()): Logger {
   const logger = pino(
     {
       level,
