@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { toolNames } from '../../generated/registry.js';
-import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
-import { deleteMatching, inspector } from '../helpers/redis-client.js';
+import { deleteMatching } from '../helpers/redis-client.js';
+import { useServer } from '../helpers/use-server.js';
 import { initializeParams, initializeWs, leaksInternals, rawRequest, rpc, wsHandshake, type RawResponse } from '../security/net.js';
 
 /**
@@ -13,23 +12,14 @@ import { initializeParams, initializeWs, leaksInternals, rawRequest, rpc, wsHand
  * methods and batches each get a JSON-RPC answer naming the problem (or, for notifications,
  * none), never a 500 or a stack trace, and the server answers normally afterwards.
  */
-const redisUrl = inject('redisUrl');
 const runs = Number(process.env.FUZZ_RUNS ?? 1500);
 const prefix = 'fuzz-rpc:';
-let running: RunningHttpServer;
-let redis: Redis;
+const running = useServer({ surface: 'library', options: { keyPrefix: prefix, maxValueBytes: 64 * 1024, toolsets: ['all'] } });
 const tried = { mcp: 0, ws: 0 };
-
-beforeAll(async () => {
-  running = await startHttpServer(redisUrl, { keyPrefix: prefix, maxValueBytes: 64 * 1024, toolsets: ['all'] });
-  redis = inspector(redisUrl);
-});
 
 afterAll(async () => {
   console.log(`[fuzz] http-jsonrpc: ${tried.mcp} /mcp bodies and ${tried.ws} /ws frames tried`);
-  await running?.stop();
-  await deleteMatching(redis, `${prefix}*`);
-  redis?.disconnect();
+  await deleteMatching(running.check, `${prefix}*`);
 });
 
 const deep = (depth: number, open: string, close: string, inner = '1') => open.repeat(depth) + inner + close.repeat(depth);
@@ -121,25 +111,25 @@ function messagesOf(response: RawResponse): unknown[] {
 }
 
 async function toolStillWorks(call: (name: string, args: Record<string, unknown>) => Promise<unknown>): Promise<void> {
-  expect((await rawRequest(running.url, { path: '/health' })).status).toBe(200);
+  expect((await rawRequest(running.baseUrl, { path: '/health' })).status).toBe(200);
   const result = (await call('redis_set', { key: 'after-fuzz', value: { ok: true } })) as { structuredContent?: unknown };
   expect(result.structuredContent).toMatchObject({ stored: true });
-  expect(JSON.parse((await redis.get(`${prefix}after-fuzz`))!)).toEqual({ ok: true });
-  await redis.del(`${prefix}after-fuzz`);
+  expect(JSON.parse((await running.check.get(`${prefix}after-fuzz`))!)).toEqual({ ok: true });
+  await running.check.del(`${prefix}after-fuzz`);
 }
 
 describe('fuzzing JSON-RPC over Streamable HTTP (/mcp)', () => {
   it('answers every hostile POST body in a live session with JSON-RPC, never a 500 or a stack trace', async () => {
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    const init = await rawRequest(running.url, { method: 'POST', path: '/mcp', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams }) });
+    const init = await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams }) });
     expect(init.status).toBe(200);
     const session = { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': initializeParams.protocolVersion };
-    await rawRequest(running.url, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
 
     await fc.assert(
       fc.asyncProperty(text, async (body) => {
         tried.mcp++;
-        const response = await rawRequest(running.url, { method: 'POST', path: '/mcp', headers: session, body });
+        const response = await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: session, body });
         const context = `${body.slice(0, 200)} -> ${response.status} ${response.text.slice(0, 300)}`;
         expect(response.status, context).toBeLessThan(500);
         expect(leaksInternals(response.text), context).toBe(false);
@@ -151,7 +141,7 @@ describe('fuzzing JSON-RPC over Streamable HTTP (/mcp)', () => {
 
     let next = 1000;
     await toolStillWorks(async (name, args) => {
-      const response = await rawRequest(running.url, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: next++, method: 'tools/call', params: { name, arguments: args } }) });
+      const response = await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: next++, method: 'tools/call', params: { name, arguments: args } }) });
       return (messagesOf(response)[0] as { result: unknown }).result;
     });
   });
@@ -159,7 +149,7 @@ describe('fuzzing JSON-RPC over Streamable HTTP (/mcp)', () => {
 
 describe('fuzzing JSON-RPC over WebSocket (/ws)', () => {
   it('answers every hostile text frame with JSON-RPC on the same connection, which stays open', async () => {
-    const socket: WebSocket = (await wsHandshake(`${running.url.replace('http:', 'ws:')}/ws`)).socket!;
+    const socket: WebSocket = (await wsHandshake(`${running.baseUrl.replace('http:', 'ws:')}/ws`)).socket!;
     await initializeWs(socket);
     let closed: number | undefined;
     socket.on('close', (code) => (closed = code));

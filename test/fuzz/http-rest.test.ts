@@ -1,9 +1,8 @@
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { restRoutes } from '../../generated/rest-routes.js';
-import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
-import { deleteMatching, inspector } from '../helpers/redis-client.js';
+import { deleteMatching } from '../helpers/redis-client.js';
+import { useServer } from '../helpers/use-server.js';
 import { envelope, leaksInternals, rawRequest, type RawRequest } from '../security/net.js';
 
 /**
@@ -11,23 +10,14 @@ import { envelope, leaksInternals, rawRequest, type RawRequest } from '../securi
  * against a real server. Every answer is a clear error envelope or a result, never a 500 or a
  * stack trace, and the server answers normally afterwards. FUZZ_RUNS scales the number of inputs.
  */
-const redisUrl = inject('redisUrl');
 const runs = Number(process.env.FUZZ_RUNS ?? 1500);
 const prefix = 'fuzz-rest:';
-let running: RunningHttpServer;
-let redis: Redis;
+const running = useServer({ surface: 'library', options: { keyPrefix: prefix, maxValueBytes: 64 * 1024, toolsets: ['all'] } });
 let tried = 0;
-
-beforeAll(async () => {
-  running = await startHttpServer(redisUrl, { keyPrefix: prefix, maxValueBytes: 64 * 1024, toolsets: ['all'] });
-  redis = inspector(redisUrl);
-});
 
 afterAll(async () => {
   console.log(`[fuzz] http-rest: ${tried} inputs tried`);
-  await running?.stop();
-  await deleteMatching(redis, `${prefix}*`);
-  redis?.disconnect();
+  await deleteMatching(running.check, `${prefix}*`);
 });
 
 /** Escapes what node:http refuses in a path (controls, spaces, non-ASCII), leaving the rest as typed. */
@@ -103,7 +93,7 @@ describe('fuzzing the REST twin', () => {
       fc.asyncProperty(path, query, body, contentType, method, async (p, q, b, type, chosen) => {
         tried++;
         const request: RawRequest = { method: methodFor(p, chosen), path: p + q, headers: type ? { 'content-type': type } : {}, body: b };
-        const response = await rawRequest(running.url, request).catch((error: Error) => {
+        const response = await rawRequest(running.baseUrl, request).catch((error: Error) => {
           throw new Error(`${request.method} ${request.path.slice(0, 80)}... (path ${request.path.length} chars, body ${b?.length ?? 0}, ${type}): ${error.message}`);
         });
         expect(response.status, `${request.method} ${request.path}: ${response.text.slice(0, 300)}`).toBeLessThan(500);
@@ -121,11 +111,11 @@ describe('fuzzing the REST twin', () => {
   });
 
   it('still answers health probes and real tool calls afterwards', async () => {
-    expect((await rawRequest(running.url, { path: '/health' })).status).toBe(200);
-    const put = await rawRequest(running.url, { method: 'PUT', path: '/v1/keys/after-fuzz', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: { ok: true } }) });
+    expect((await rawRequest(running.baseUrl, { path: '/health' })).status).toBe(200);
+    const put = await rawRequest(running.baseUrl, { method: 'PUT', path: '/v1/keys/after-fuzz', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: { ok: true } }) });
     expect(put.status).toBe(200);
-    expect(JSON.parse((await redis.get(`${prefix}after-fuzz`))!)).toEqual({ ok: true });
-    const get = await rawRequest(running.url, { path: '/v1/keys/after-fuzz' });
+    expect(JSON.parse((await running.check.get(`${prefix}after-fuzz`))!)).toEqual({ ok: true });
+    const get = await rawRequest(running.baseUrl, { path: '/v1/keys/after-fuzz' });
     expect(JSON.parse(get.text)).toMatchObject({ found: true, value: { ok: true } });
     // Nothing escaped the key prefix, and nothing polluted prototypes.
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
