@@ -28,4 +28,21 @@ describe('the latency histogram', () => {
       { numRuns: 100 },
     );
   });
+
+  it('agrees with prom-client on the edges: observations on a bound, zero, far beyond the last bound, tools never called', async () => {
+    const observations: [(typeof toolNames)[number], number][] = [
+      ...bounds.map((bound) => [toolNames[0]!, bound] as [(typeof toolNames)[number], number]),
+      [toolNames[1]!, 0],
+      [toolNames[1]!, Number.MIN_VALUE],
+      [toolNames[1]!, 1e9],
+      [toolNames[2]!, bounds[0]! * (1 + Number.EPSILON)],
+    ];
+    const ours = new LatencyHistogram('latency_seconds', 'Help text.', bounds);
+    for (const [tool, seconds] of observations) ours.observe(tool, seconds);
+    const theirs = await text((registry) => {
+      const histogram = new Histogram({ name: 'latency_seconds', help: 'Help text.', labelNames: ['tool'], buckets: bounds, registers: [registry] });
+      for (const [tool, seconds] of observations) histogram.labels({ tool }).observe(seconds);
+    });
+    expect(await text((registry) => registry.registerMetric(ours as never))).toEqual(theirs);
+  });
 });
