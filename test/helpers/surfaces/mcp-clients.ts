@@ -1,17 +1,15 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
-import { WebSocket } from 'ws';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectStdio } from '../stdio-client.js';
-import { fetchWithOwnSignal } from './fetch-with-own-signal.js';
-
-// The SDK's client transport uses the WHATWG WebSocket global, which Node 20 lacks.
-(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+import { mcpToolClient } from './mcp-tool-client.js';
+import { connectStreamableHttp } from './streamable-http-client.js';
+import type { ToolClient } from './types.js';
+import { connectWebSocket } from './websocket-client.js';
 
 /**
  * A plain MCP SDK Client on one of the three MCP surfaces, for suites that need more of MCP than
- * tool calls (resources, prompts, notifications). `close` ends the connection the way a client
- * does on that surface: stdio ends the server process, HTTP deletes its session.
+ * tool calls (resources, prompts, notifications): the SDK Client behind the surface's ToolClient.
+ * `close` ends the connection the way a client does on that surface: stdio ends the server
+ * process, HTTP deletes its session.
  */
 export interface McpConnection {
   surface: 'stdio' | 'websocket' | 'http';
@@ -26,30 +24,13 @@ export interface McpTarget {
   baseUrl: string;
 }
 
-function newClient(): Client {
-  return new Client({ name: 'redis-mcp-server-tests', version: '1.0.0' });
-}
-
 export async function connectMcp(surface: McpConnection['surface'], target: McpTarget): Promise<McpConnection> {
+  let tool: ToolClient;
   if (surface === 'stdio') {
     const session = await connectStdio(target.stdioArgs);
-    return { surface, client: session.client, close: () => session.close() };
-  }
-  const client = newClient();
-  if (surface === 'websocket') {
-    await client.connect(new WebSocketClientTransport(new URL(`${target.baseUrl.replace(/^http/, 'ws')}/ws`)));
-    return { surface, client, close: () => client.close() };
-  }
-  const transport = new StreamableHTTPClientTransport(new URL(`${target.baseUrl}/mcp`), { fetch: fetchWithOwnSignal });
-  await client.connect(transport);
-  return {
-    surface,
-    client,
-    async close() {
-      await Promise.race([transport.terminateSession().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000))]);
-      await client.close();
-    },
-  };
+    tool = mcpToolClient('stdio', session.client, () => session.close());
+  } else tool = await (surface === 'websocket' ? connectWebSocket : connectStreamableHttp)(target.baseUrl);
+  return { surface, client: tool.sdk!, close: () => tool.close() };
 }
 
 export const mcpSurfaces = ['stdio', 'websocket', 'http'] as const;
