@@ -20,7 +20,7 @@ import mcpHttp from './mcp-sessions/index.js';
 import origin from './origin.js';
 import rateLimit from './rate-limit.js';
 import { sessionLabel } from './mcp-sessions/session-label.js';
-import { RequestLogger } from '../observability/request-logger.js';
+import { RequestLogger } from '../runtime/request-logger.js';
 import rest from './rest.js';
 import upgradeGuard from './upgrade-guard.js';
 import ws from './ws.js';

@@ -2,6 +2,7 @@
 // Server imports at load time although it validates only elicitation answers (this server asks
 // for none). Ajv and its formats are some 265 KB that every start would parse and run; here the
 // real validator is required from the installed SDK the first time a schema must be checked.
+// test/unit/runtime-ajv-on-first-use.test.ts holds it to the SDK's own validator.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);

@@ -6,6 +6,7 @@
  * writes it once, at the end of the turn (one setImmediate for all of them, not one each).
  * Protocol output goes first and log lines last: a client waiting for an answer should not
  * also wait for the log line about it. Nothing waits beyond the current turn.
+ * test/unit/runtime-end-of-turn.test.ts checks the order and the one write per turn.
  */
 type Flush = () => void;
 

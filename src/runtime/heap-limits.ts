@@ -12,6 +12,7 @@ const userChoices = ['--max-semi-space-size', '--min-semi-space-size', '--semi-s
  * live size before the next full collection. The price is more frequent collections (a few
  * percent of CPU per call). Flags given to node by the user (command line or NODE_OPTIONS) win.
  * Call before loading anything else: the young generation grows while modules load.
+ * test/unit/runtime-heap-limits.test.ts checks, in child processes, that V8 takes the flags.
  */
 export function limitHeapGrowth(): void {
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map((flag) => flag.replace(/_/g, '-'));

@@ -14,6 +14,7 @@ interface Sample {
  * prints it. prom-client's Histogram builds a label object, validates it and hashes it into a
  * string on every observation, a microsecond per call; recording here is a bucket search and
  * three additions. It also lets prom-client load only when something scrapes /metrics.
+ * test/unit/runtime-latency-histogram.test.ts holds it to prom-client's own Histogram.
  */
 export class LatencyHistogram {
   readonly type = 'histogram';

@@ -15,6 +15,7 @@ type Chunk = string | Buffer;
  * the turn (end-of-turn.ts) writes them as one string: one system call, and none of the
  * per-chunk bookkeeping a corked stream does. Commands still go through ioredis unchanged (its
  * queue, timeouts and error handling); a socket closed meanwhile fails them as before.
+ * test/unit/runtime-turn-batching.test.ts holds it to ioredis's own writes (same bytes, same replies).
  */
 export function batchWritesPerTurn(redis: Redis): void {
   let pending: Chunk[] = [];

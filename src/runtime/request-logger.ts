@@ -7,7 +7,8 @@ type Args = Parameters<Logger['info']>;
  * only when something logs through it. Making the child costs more than a microsecond and a
  * few hundred bytes per request (the redaction code runs over its bindings), while most
  * requests log nothing but their completion line, which is written directly (see app.ts and
- * runtime/log-lines.ts). Levels are read from the parent until the child exists.
+ * log-lines.ts). Levels are read from the parent until the child exists.
+ * test/unit/runtime-request-logger.test.ts holds it to the pino child it stands for.
  */
 export class RequestLogger {
   private made?: Logger;
