@@ -7,7 +7,8 @@ import { exactlyStorable, nested, unstorableValue } from '../helpers/json-values
 import { inspector } from '../helpers/redis-client.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
 import { rawRest, rawStdio, rawStreamableHttp, rawWebSocket, type RawJsonCaller } from '../helpers/surfaces/raw-json-calls.js';
-import { surfaces, type ServerUnderTest, type ToolClient, type ToolOutcome } from '../helpers/surfaces.js';
+import { surfaces, type ToolOutcome } from '../helpers/surfaces.js';
+import { useServer, type ClientKind } from '../helpers/use-server.js';
 
 /**
  * Values and answers are honest, on every surface: what cannot be stored exactly is refused with
@@ -42,21 +43,10 @@ function valueOf(outcome: ToolOutcome): Record<string, unknown> {
 
 describe.each(surfaces)('honest values over $name', (surface) => {
   const prefix = `honest:${randomBytes(4).toString('hex')}:`;
-  let server: ServerUnderTest;
-  let client: ToolClient;
-  let check: Redis;
+  const running = useServer({ surface: surface.name as ClientKind, args: ['--key-prefix', prefix] });
   let n = 0;
   const fresh = (label: string) => `${label}:${n++}`;
 
-  beforeAll(async () => {
-    server = await surface.start(['--redis-url', redisUrl, '--key-prefix', prefix]);
-    client = await server.connect();
-    check = inspector(redisUrl);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    check?.disconnect();
-  });
 
   describe.each(undecodable)('a stored value another client wrote: $name', ({ text, reason, path }) => {
     const expectUndecodable = (outcome: ToolOutcome, details: Record<string, unknown>) => {
@@ -69,36 +59,36 @@ describe.each(surfaces)('honest values over $name', (surface) => {
     it('redis_get, redis_hget and redis_hgetall answer VALUE_UNDECODABLE naming the key and field; raw: true gives the text', async () => {
       const key = fresh('plain');
       const hash = fresh('hash');
-      await check.set(prefix + key, text);
-      await check.hset(prefix + hash, 'ok', '"fine"', 'bad', text);
-      const failure = expectUndecodable(await client.call('redis_get', { key }), { key });
+      await running.check.set(prefix + key, text);
+      await running.check.hset(prefix + hash, 'ok', '"fine"', 'bad', text);
+      const failure = expectUndecodable(await running.client.call('redis_get', { key }), { key });
       expect(failure.message).toContain(`Key "${key}"`);
       expect(failure.message).toContain('raw: true');
-      expectUndecodable(await client.call('redis_hget', { key: hash, field: 'bad' }), { key: hash, field: 'bad' });
-      expectUndecodable(await client.call('redis_hgetall', { key: hash }), { key: hash, field: 'bad' });
-      expect(valueOf(await client.call('redis_get', { key, raw: true })).value).toBe(text);
-      expect(valueOf(await client.call('redis_hget', { key: hash, field: 'bad', raw: true })).value).toBe(text);
-      expect(valueOf(await client.call('redis_hgetall', { key: hash, raw: true })).fields).toEqual({ ok: '"fine"', bad: text });
-      expect(valueOf(await client.call('redis_hget', { key: hash, field: 'ok' })).value).toBe('fine');
+      expectUndecodable(await running.client.call('redis_hget', { key: hash, field: 'bad' }), { key: hash, field: 'bad' });
+      expectUndecodable(await running.client.call('redis_hgetall', { key: hash }), { key: hash, field: 'bad' });
+      expect(valueOf(await running.client.call('redis_get', { key, raw: true })).value).toBe(text);
+      expect(valueOf(await running.client.call('redis_hget', { key: hash, field: 'bad', raw: true })).value).toBe(text);
+      expect(valueOf(await running.client.call('redis_hgetall', { key: hash, raw: true })).fields).toEqual({ ok: '"fine"', bad: text });
+      expect(valueOf(await running.client.call('redis_hget', { key: hash, field: 'ok' })).value).toBe('fine');
     });
 
     it('redis_lpop answers every value it popped: that one as its stored text, marked undecodable; raw: true pops the text', async () => {
       const list = fresh('list');
-      await check.rpush(prefix + list, '"first"', text, 'last', text, 'more');
-      expect(valueOf(await client.call('redis_lpop', { key: list, count: 3 }))).toEqual({ key: list, values: ['first', text, 'last'], undecodable: [1] });
-      expect(await check.lrange(prefix + list, 0, -1)).toEqual([text, 'more']);
-      expect(valueOf(await client.call('redis_lpop', { key: list, count: 2, raw: true }))).toEqual({ key: list, values: [text, 'more'] });
+      await running.check.rpush(prefix + list, '"first"', text, 'last', text, 'more');
+      expect(valueOf(await running.client.call('redis_lpop', { key: list, count: 3 }))).toEqual({ key: list, values: ['first', text, 'last'], undecodable: [1] });
+      expect(await running.check.lrange(prefix + list, 0, -1)).toEqual([text, 'more']);
+      expect(valueOf(await running.client.call('redis_lpop', { key: list, count: 2, raw: true }))).toEqual({ key: list, values: [text, 'more'] });
     });
 
     it('redis_session_get and redis_session_update answer VALUE_UNDECODABLE naming the session and field', async () => {
       const id = fresh('sess');
-      valueOf(await client.call('redis_session_create', { session_id: id, data: { ok: 1 } }));
-      await check.hset(`${prefix}mcp_session:${id}`, 'data:bad', text);
-      const failure = expectUndecodable(await client.call('redis_session_get', { session_id: id }), { session_id: id, field: 'bad' });
+      valueOf(await running.client.call('redis_session_create', { session_id: id, data: { ok: 1 } }));
+      await running.check.hset(`${prefix}mcp_session:${id}`, 'data:bad', text);
+      const failure = expectUndecodable(await running.client.call('redis_session_get', { session_id: id }), { session_id: id, field: 'bad' });
       expect(failure.message).toContain(`session "${id}"`);
       // The write is applied (and said to be); only the answer, which holds every field, cannot be given.
-      expectUndecodable(await client.call('redis_session_update', { session_id: id, data: { more: 2 } }), { session_id: id, field: 'bad', applied: true });
-      expect(await check.hget(`${prefix}mcp_session:${id}`, 'data:more')).toBe('2');
+      expectUndecodable(await running.client.call('redis_session_update', { session_id: id, data: { more: 2 } }), { session_id: id, field: 'bad', applied: true });
+      expect(await running.check.hget(`${prefix}mcp_session:${id}`, 'data:more')).toBe('2');
     });
   });
 
@@ -133,11 +123,11 @@ describe.each(surfaces)('honest values over $name', (surface) => {
           ]),
     ];
     for (const { tool, args, field } of cases) {
-      const failure = expectError(await client.call(tool, args), 'INVALID_PARAMS', 400);
+      const failure = expectError(await running.client.call(tool, args), 'INVALID_PARAMS', 400);
       expectFieldsNamed(failure);
       expect((failure.details as { issues: { field: string }[] }).issues.map((issue) => issue.field), `${tool} ${failure.message}`).toEqual([field]);
     }
-    expect(await check.exists(prefix + key, `${prefix}mcp_session:${key}`)).toBe(0);
+    expect(await running.check.exists(prefix + key, `${prefix}mcp_session:${key}`)).toBe(0);
   });
 
   it('gives back every value it accepts deep-equal and refuses every other naming the place (property)', async () => {
@@ -156,10 +146,10 @@ describe.each(surfaces)('honest values over $name', (surface) => {
         };
         const [args, field, reader, readArgs, pick] = calls[tool]!;
         const verdict = exactlyStorable(value);
-        const outcome = await client.call(tool, args);
+        const outcome = await running.client.call(tool, args);
         if (verdict.ok) {
           valueOf(outcome);
-          expect(pick(valueOf(await client.call(reader, readArgs)))).toEqual(value);
+          expect(pick(valueOf(await running.client.call(reader, readArgs)))).toEqual(value);
           return;
         }
         refused++;
@@ -176,7 +166,7 @@ describe.each(surfaces)('honest values over $name', (surface) => {
     const stored: string[] = [];
     for (const name of names) {
       const key = `exact:${name}`;
-      const outcome = await client.call('redis_hset', { key, field: name, value: name });
+      const outcome = await running.client.call('redis_hset', { key, field: name, value: name });
       if (!exactlyStorable(name).ok) {
         const failure = expectError(outcome, 'INVALID_PARAMS', 400);
         expect((failure.details as { issues: { field: string }[] }).issues.map((issue) => issue.field)).toEqual(['key', 'field']);
@@ -185,9 +175,9 @@ describe.each(surfaces)('honest values over $name', (surface) => {
       valueOf(outcome);
       stored.push(name);
     }
-    for (const name of stored) expect(valueOf(await client.call('redis_hget', { key: `exact:${name}`, field: name })).value).toBe(name);
+    for (const name of stored) expect(valueOf(await running.client.call('redis_hget', { key: `exact:${name}`, field: name })).value).toBe(name);
     // Distinct names stay distinct keys in Redis: no two collapsed into one.
-    expect(new Set(await check.keys(`${prefix}exact:*`)).size).toBe(stored.length);
+    expect(new Set(await running.check.keys(`${prefix}exact:*`)).size).toBe(stored.length);
   });
 
   it('refuses out-of-range numbers in the arguments with INVALID_PARAMS naming the field', async () => {
@@ -202,18 +192,18 @@ describe.each(surfaces)('honest values over $name', (surface) => {
       ['redis_session_create', { ttl: 315_360_001 }, 'ttl'],
     ];
     for (const [tool, args, field] of cases) {
-      const failure = expectError(await client.call(tool, args), 'INVALID_PARAMS', 400);
+      const failure = expectError(await running.client.call(tool, args), 'INVALID_PARAMS', 400);
       expectFieldsNamed(failure);
       const fields = (failure.details as { issues?: { field: string }[]; field?: string }).issues?.map((issue) => issue.field) ?? [(failure.details as { field: string }).field];
       expect([...new Set(fields)], `${tool} ${JSON.stringify(args)}`).toEqual([field]);
     }
     // The largest cursor Redis accepts is a cursor.
-    expect(valueOf(await client.call('redis_keys', { cursor: '18446744073709551615', pattern: 'none:*' }))).toMatchObject({ keys: [] });
+    expect(valueOf(await running.client.call('redis_keys', { cursor: '18446744073709551615', pattern: 'none:*' }))).toMatchObject({ keys: [] });
   });
 
   it('stayed up and wrote nothing that looks like a crash', () => {
-    expect(server.crashed()).toEqual([]);
-    expect(server.stderr()).not.toMatch(/\n\s+at .*\.js:\d+|uncaught|unhandled/i);
+    expect(running.server.crashed()).toEqual([]);
+    expect(running.server.stderr()).not.toMatch(/\n\s+at .*\.js:\d+|uncaught|unhandled/i);
   });
 });
 

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { inspector } from '../helpers/redis-client.js';
-import { surfaces, type ServerUnderTest, type ToolClient, type ToolOutcome } from '../helpers/surfaces.js';
+import { describe, expect, it } from 'vitest';
+import { surfaces, type ToolClient, type ToolOutcome } from '../helpers/surfaces.js';
+import { useServer, type ClientKind } from '../helpers/use-server.js';
 
 /**
  * A session is a plain Redis hash (mcp_session:{id}) that the generic tools and any other client
@@ -11,7 +11,6 @@ import { surfaces, type ServerUnderTest, type ToolClient, type ToolOutcome } fro
  * type, as for every tool), and is left as it is, not written to or expired; redis_session_delete
  * removes it, and redis_session_create does not take its id.
  */
-const redisUrl = inject('redisUrl');
 
 type Tamper = { name: string; reason: RegExp; /** Get and update answer this instead of SESSION_NOT_FOUND. */ code?: string; apply(ctx: { client: ToolClient; check: Redis; id: string; key: string }): Promise<unknown> };
 
@@ -40,28 +39,16 @@ function failure(outcome: ToolOutcome, code: string): Extract<ToolOutcome, { ok:
 
 describe.each(surfaces)('sessions changed outside the session tools, over $name', (surface) => {
   const prefix = `tamper:${randomBytes(4).toString('hex')}:`;
-  let server: ServerUnderTest;
-  let client: ToolClient;
-  let check: Redis;
+  const server = useServer({ surface: surface.name as ClientKind, args: ['--key-prefix', prefix] });
   let n = 0;
 
-  beforeAll(async () => {
-    server = await surface.start(['--redis-url', redisUrl, '--key-prefix', prefix]);
-    client = await server.connect();
-    check = inspector(redisUrl);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    check?.disconnect();
-  });
-
-  const snapshot = async (key: string) => ({ type: await check.type(key), dump: await check.dumpBuffer(key), ttl: await check.ttl(key) });
+  const snapshot = async (key: string) => ({ type: await server.check.type(key), dump: await server.check.dumpBuffer(key), ttl: await server.check.ttl(key) });
 
   it.each(tampers)('$name: get and update answer SESSION_NOT_FOUND with the reason and leave the key alone; delete removes it', async (tamper) => {
     const id = `s${n++}`;
     const key = `${prefix}mcp_session:${id}`;
-    expect(await client.call('redis_session_create', { session_id: id, data: { a: 1 } })).toMatchObject({ ok: true });
-    await tamper.apply({ client, check, id, key });
+    expect(await server.client.call('redis_session_create', { session_id: id, data: { a: 1 } })).toMatchObject({ ok: true });
+    await tamper.apply({ client: server.client, check: server.check, id, key });
     const before = await snapshot(key);
 
     for (const [tool, args] of [
@@ -69,7 +56,7 @@ describe.each(surfaces)('sessions changed outside the session tools, over $name'
       ['redis_session_update', { session_id: id, data: { b: 2 } }],
       ['redis_session_update', { session_id: id, data: { b: 2 }, extend_ttl: false }],
     ] as const) {
-      const failed = failure(await client.call(tool, args), tamper.code ?? 'SESSION_NOT_FOUND');
+      const failed = failure(await server.client.call(tool, args), tamper.code ?? 'SESSION_NOT_FOUND');
       if (tamper.code === 'WRONG_TYPE') {
         expect(JSON.stringify(failed.details)).toMatch(tamper.reason);
         if (failed.httpStatus !== undefined) expect(failed.httpStatus).toBe(409);
@@ -85,42 +72,42 @@ describe.each(surfaces)('sessions changed outside the session tools, over $name'
     expect(after.dump !== null && before.dump !== null && after.dump.equals(before.dump)).toBe(true);
     expect(after.ttl === before.ttl || after.ttl === before.ttl - 1).toBe(true);
 
-    const taken = failure(await client.call('redis_session_create', { session_id: id }), 'SESSION_EXISTS');
+    const taken = failure(await server.client.call('redis_session_create', { session_id: id }), 'SESSION_EXISTS');
     expect(taken.details).toMatchObject({ reason: expect.stringMatching(tamper.reason) });
 
-    expect(await client.call('redis_session_delete', { session_id: id })).toMatchObject({ ok: true, value: { deleted: true } });
-    expect(await check.exists(key)).toBe(0);
-    expect(failure(await client.call('redis_session_get', { session_id: id }), 'SESSION_NOT_FOUND').details).toEqual({ session_id: id });
-    expect(await client.call('redis_session_create', { session_id: id, data: { fresh: true } })).toMatchObject({ ok: true, value: { data: { fresh: true } } });
+    expect(await server.client.call('redis_session_delete', { session_id: id })).toMatchObject({ ok: true, value: { deleted: true } });
+    expect(await server.check.exists(key)).toBe(0);
+    expect(failure(await server.client.call('redis_session_get', { session_id: id }), 'SESSION_NOT_FOUND').details).toEqual({ session_id: id });
+    expect(await server.client.call('redis_session_create', { session_id: id, data: { fresh: true } })).toMatchObject({ ok: true, value: { data: { fresh: true } } });
   });
 
   it('does not take a hash made with redis_hset under a session key for a session', async () => {
     const id = `s${n++}`;
-    expect(await client.call('redis_hset', { key: `mcp_session:${id}`, field: 'data:x', value: 1 })).toMatchObject({ ok: true });
+    expect(await server.client.call('redis_hset', { key: `mcp_session:${id}`, field: 'data:x', value: 1 })).toMatchObject({ ok: true });
     for (const [tool, args] of [
       ['redis_session_get', { session_id: id }],
       ['redis_session_update', { session_id: id, data: { y: 2 } }],
     ] as const) {
-      expect(failure(await client.call(tool, args), 'SESSION_NOT_FOUND').details).toMatchObject({ reason: expect.stringMatching(/meta:created_at/) });
+      expect(failure(await server.client.call(tool, args), 'SESSION_NOT_FOUND').details).toMatchObject({ reason: expect.stringMatching(/meta:created_at/) });
     }
-    expect(await check.hgetall(`${prefix}mcp_session:${id}`)).toEqual({ 'data:x': '1' });
+    expect(await server.check.hgetall(`${prefix}mcp_session:${id}`)).toEqual({ 'data:x': '1' });
   });
 
   it('updating a session that does not exist creates nothing', async () => {
     const id = `s${n++}`;
-    failure(await client.call('redis_session_update', { session_id: id, data: { y: 2 } }), 'SESSION_NOT_FOUND');
-    expect(await check.exists(`${prefix}mcp_session:${id}`)).toBe(0);
+    failure(await server.client.call('redis_session_update', { session_id: id, data: { y: 2 } }), 'SESSION_NOT_FOUND');
+    expect(await server.check.exists(`${prefix}mcp_session:${id}`)).toBe(0);
   });
 
   it('still serves sessions left intact, data fields written by other clients included', async () => {
     const id = `s${n++}`;
     const key = `${prefix}mcp_session:${id}`;
-    expect(await client.call('redis_session_create', { session_id: id, data: { a: 1 }, ttl: 100 })).toMatchObject({ ok: true });
-    await check.hset(key, 'data:other', '{"from":"elsewhere"}');
-    await check.expire(key, 50);
-    const updated = await client.call('redis_session_update', { session_id: id, data: { b: 2 } });
+    expect(await server.client.call('redis_session_create', { session_id: id, data: { a: 1 }, ttl: 100 })).toMatchObject({ ok: true });
+    await server.check.hset(key, 'data:other', '{"from":"elsewhere"}');
+    await server.check.expire(key, 50);
+    const updated = await server.client.call('redis_session_update', { session_id: id, data: { b: 2 } });
     expect(updated).toMatchObject({ ok: true, value: { data: { a: 1, b: 2, other: { from: 'elsewhere' } }, ttl: expect.any(Number) } });
     expect(updated.ok && (updated.value.ttl as number)).toBeGreaterThan(90);
-    expect(server.crashed()).toEqual([]);
+    expect(server.server.crashed()).toEqual([]);
   });
 });
