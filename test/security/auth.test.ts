@@ -1,36 +1,23 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { bearerToken, tokenChecker } from '../../src/http/auth.js';
-import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
-import { inspector } from '../helpers/redis-client.js';
+import { startHttpServer } from '../helpers/http-server.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
+import { useServer } from '../helpers/use-server.js';
 import { envelope, initializeParams, rawRequest, rpc, wsHandshake } from './net.js';
 
 const redisUrl = inject('redisUrl');
 const tokens = ['alpha-7f3c9e2b41d8', 'beta-0a9d55e6c3f1'];
-let running: RunningHttpServer;
-let redis: Redis;
-let wsUrl: string;
-
-beforeAll(async () => {
-  running = await startHttpServer(redisUrl, { authTokens: tokens });
-  wsUrl = `${running.url.replace('http:', 'ws:')}/ws`;
-  redis = inspector(redisUrl);
-});
-
-afterAll(async () => {
-  await running?.stop();
-  redis?.disconnect();
-});
+const running = useServer({ surface: 'library', options: { authTokens: tokens } });
+const wsUrl = () => `${running.baseUrl.replace('http:', 'ws:')}/ws`;
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 function putValue(key: string, headers: Record<string, string>) {
-  return rawRequest(running.url, {
+  return rawRequest(running.baseUrl, {
     method: 'PUT',
     path: `/v1/keys/${encodeURIComponent(key)}`,
     headers: { 'content-type': 'application/json', ...headers },
@@ -45,7 +32,7 @@ describe('bearer tokens', () => {
     expect(response.status).toBe(401);
     expect(envelope(response).code).toBe('UNAUTHORIZED');
     expect(response.headers['www-authenticate']).toBe('Bearer realm="redis-mcp-server"');
-    expect(await redis.exists(key)).toBe(0);
+    expect(await running.check.exists(key)).toBe(0);
   });
 
   it('refuses a wrong token, a token of another scheme and a malformed header, saying which', async () => {
@@ -70,7 +57,7 @@ describe('bearer tokens', () => {
       expect(response.text).not.toContain(tokens[0]);
     }
     expect(response401Challenge((await putValue(key, bearer('wrong'))).headers['www-authenticate'])).toBe('invalid_token');
-    expect(await redis.exists(key)).toBe(0);
+    expect(await running.check.exists(key)).toBe(0);
   });
 
   it('accepts every configured token, with the scheme in any case', async () => {
@@ -78,31 +65,31 @@ describe('bearer tokens', () => {
     expect((await putValue(key, bearer(tokens[0]!))).status).toBe(200);
     expect((await putValue(key, bearer(tokens[1]!))).status).toBe(200);
     expect((await putValue(key, { authorization: `bearer ${tokens[1]}` })).status).toBe(200);
-    expect(JSON.parse((await redis.get(key))!)).toEqual({ by: 'auth-test' });
-    await redis.del(key);
+    expect(JSON.parse((await running.check.get(key))!)).toEqual({ by: 'auth-test' });
+    await running.check.del(key);
   });
 
   it('guards /mcp: the SDK client is refused without a token and works with one', async () => {
     const denied = new Client({ name: 'auth-test', version: '1.0.0' });
-    await expect(denied.connect(new StreamableHTTPClientTransport(new URL(`${running.url}/mcp`)))).rejects.toThrow(/401|Unauthorized/i);
-    const sessionsBefore = running.server.metrics.activeSessions;
+    await expect(denied.connect(new StreamableHTTPClientTransport(new URL(`${running.baseUrl}/mcp`)))).rejects.toThrow(/401|Unauthorized/i);
+    const sessionsBefore = running.library.metrics.activeSessions;
     expect(sessionsBefore).toBe(0);
 
     const client = new Client({ name: 'auth-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${running.url}/mcp`), { requestInit: { headers: bearer(tokens[1]!) } }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${running.baseUrl}/mcp`), { requestInit: { headers: bearer(tokens[1]!) } }));
     const key = uniqueKey('mcp-auth');
     const result = await client.callTool({ name: 'redis_set', arguments: { key, value: 'over /mcp' } });
     expect(result.isError).toBeFalsy();
-    expect(await redis.get(key)).toBe('over /mcp');
+    expect(await running.check.get(key)).toBe('over /mcp');
     await client.close();
-    await redis.del(key);
+    await running.check.del(key);
   });
 
   it('guards /ws: the handshake is refused with 401 without a token; with one the SDK client calls tools', async () => {
-    const refused = await wsHandshake(wsUrl);
+    const refused = await wsHandshake(wsUrl());
     expect(refused.status).toBe(401);
     expect(JSON.parse(refused.text!).error.code).toBe('UNAUTHORIZED');
-    expect((await wsHandshake(wsUrl, { headers: bearer('nope') })).status).toBe(401);
+    expect((await wsHandshake(wsUrl(), { headers: bearer('nope') })).status).toBe(401);
 
     // The SDK's WebSocket client takes no headers; give it a WebSocket that sends the token.
     const previous = (globalThis as { WebSocket?: unknown }).WebSocket;
@@ -113,12 +100,12 @@ describe('bearer tokens', () => {
     };
     const client = new Client({ name: 'auth-test', version: '1.0.0' });
     try {
-      await client.connect(new WebSocketClientTransport(new URL(wsUrl)));
+      await client.connect(new WebSocketClientTransport(new URL(wsUrl())));
       const key = uniqueKey('ws-auth');
       const result = await client.callTool({ name: 'redis_set', arguments: { key, value: 'over /ws' } });
       expect(result.isError).toBeFalsy();
-      expect(await redis.get(key)).toBe('over /ws');
-      await redis.del(key);
+      expect(await running.check.get(key)).toBe('over /ws');
+      await running.check.del(key);
     } finally {
       await client.close();
       (globalThis as { WebSocket?: unknown }).WebSocket = previous;
@@ -127,7 +114,7 @@ describe('bearer tokens', () => {
 
   it('binds an /mcp session to the token that opened it: another valid token gets 404, as for an unknown session', async () => {
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': initializeParams.protocolVersion };
-    const init = await rawRequest(running.url, { method: 'POST', path: '/mcp', headers: { ...headers, ...bearer(tokens[0]!) }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }) });
+    const init = await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: { ...headers, ...bearer(tokens[0]!) }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }) });
     expect(init.status).toBe(200);
     const sessionId = init.headers['mcp-session-id'] as string;
     const key = uniqueKey('bound');
@@ -138,35 +125,35 @@ describe('bearer tokens', () => {
     };
 
     // Every method on the session with the other token: 404 and the same answer as an unknown id.
-    const unknown = await rawRequest(running.url, { method: 'POST', path: '/mcp', headers: { ...as(tokens[1]!), 'mcp-session-id': 'no-such-session' }, body: call });
+    const unknown = await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: { ...as(tokens[1]!), 'mcp-session-id': 'no-such-session' }, body: call });
     for (const method of ['POST', 'GET', 'DELETE']) {
-      const other = await rawRequest(running.url, { method, path: '/mcp', headers: as(tokens[1]!, method), body: method === 'POST' ? call : undefined });
+      const other = await rawRequest(running.baseUrl, { method, path: '/mcp', headers: as(tokens[1]!, method), body: method === 'POST' ? call : undefined });
       expect(other.status, method).toBe(404);
       expect(other.text, method).toBe(unknown.text);
     }
-    expect(await redis.exists(key)).toBe(0);
+    expect(await running.check.exists(key)).toBe(0);
 
     // The opener's session is untouched: its token still calls, then closes it.
-    expect((await rawRequest(running.url, { method: 'POST', path: '/mcp', headers: as(tokens[0]!), body: call })).status).toBe(200);
-    expect(await redis.get(key)).toBe('by a');
-    expect((await rawRequest(running.url, { method: 'DELETE', path: '/mcp', headers: as(tokens[0]!, 'DELETE') })).status).toBe(200);
-    expect((await rawRequest(running.url, { method: 'POST', path: '/mcp', headers: as(tokens[0]!), body: call })).status).toBe(404);
-    await redis.del(key);
+    expect((await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: as(tokens[0]!), body: call })).status).toBe(200);
+    expect(await running.check.get(key)).toBe('by a');
+    expect((await rawRequest(running.baseUrl, { method: 'DELETE', path: '/mcp', headers: as(tokens[0]!, 'DELETE') })).status).toBe(200);
+    expect((await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: as(tokens[0]!), body: call })).status).toBe(404);
+    await running.check.del(key);
   });
 
   it('leaves /health, /metrics and /docs open, and guards unknown paths too', async () => {
-    expect((await rawRequest(running.url, { path: '/health' })).status).toBe(200);
-    expect((await rawRequest(running.url, { path: '/metrics' })).status).toBe(200);
-    expect((await rawRequest(running.url, { path: '/openapi.yaml' })).status).toBe(200);
-    expect((await rawRequest(running.url, { path: '/docs/json' })).status).toBe(200);
-    const unknown = await rawRequest(running.url, { path: '/v2/anything' });
+    expect((await rawRequest(running.baseUrl, { path: '/health' })).status).toBe(200);
+    expect((await rawRequest(running.baseUrl, { path: '/metrics' })).status).toBe(200);
+    expect((await rawRequest(running.baseUrl, { path: '/openapi.yaml' })).status).toBe(200);
+    expect((await rawRequest(running.baseUrl, { path: '/docs/json' })).status).toBe(200);
+    const unknown = await rawRequest(running.baseUrl, { path: '/v2/anything' });
     expect(unknown.status).toBe(401);
     // With a token, an unknown path is the usual 404.
-    expect((await rawRequest(running.url, { path: '/v2/anything', headers: bearer(tokens[0]!) })).status).toBe(404);
+    expect((await rawRequest(running.baseUrl, { path: '/v2/anything', headers: bearer(tokens[0]!) })).status).toBe(404);
   });
 
   it('offers bearer authorization in the /docs document, so "Try it out" can send the token', async () => {
-    const spec = JSON.parse((await rawRequest(running.url, { path: '/docs/json' })).text) as Record<string, unknown>;
+    const spec = JSON.parse((await rawRequest(running.baseUrl, { path: '/docs/json' })).text) as Record<string, unknown>;
     expect(spec.security).toEqual([{ bearerAuth: [] }]);
     expect((spec.components as { securitySchemes: unknown }).securitySchemes).toMatchObject({ bearerAuth: { type: 'http', scheme: 'bearer' } });
   });
@@ -214,7 +201,7 @@ describe('token checking', () => {
 });
 
 it('initialize over /ws works once the token is given as a header (raw client)', async () => {
-  const { socket } = await wsHandshake(wsUrl, { headers: bearer(tokens[1]!) });
+  const { socket } = await wsHandshake(wsUrl(), { headers: bearer(tokens[1]!) });
   const reply = await rpc(socket!, 1, 'initialize', initializeParams);
   expect(reply.result).toMatchObject({ serverInfo: { name: 'redis' } });
   socket!.close();

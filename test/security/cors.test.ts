@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
+import { describe, expect, it } from 'vitest';
 import { uniqueKey } from '../helpers/stdio-client.js';
+import { useServer } from '../helpers/use-server.js';
 import { initializeParams, rawRequest, type RawResponse } from './net.js';
 
 /**
@@ -15,15 +15,7 @@ const foreignOrigin = 'https://evil.example.test';
 const mcpHeaderNames = ['Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID', 'Authorization', 'Content-Type', 'Accept', 'Idempotency-Key'];
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-let running: RunningHttpServer;
-
-beforeAll(async () => {
-  running = await startHttpServer(inject('redisUrl'), { authTokens: [token], allowedOrigins: [allowedOrigin] });
-});
-
-afterAll(async () => {
-  await running?.stop();
-});
+const running = useServer({ surface: 'library', options: { authTokens: [token], allowedOrigins: [allowedOrigin] } });
 
 function listed(header: string | string[] | undefined): string[] {
   return String(header ?? '')
@@ -33,7 +25,7 @@ function listed(header: string | string[] | undefined): string[] {
 }
 
 function preflight(path: string, origin: string, method: string, headers: string[]): Promise<RawResponse> {
-  return rawRequest(running.url, {
+  return rawRequest(running.baseUrl, {
     method: 'OPTIONS',
     path,
     headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': headers.join(', ').toLowerCase() },
@@ -41,7 +33,7 @@ function preflight(path: string, origin: string, method: string, headers: string
 }
 
 function mcpInitialize(origin: string | undefined, authorized = true): Promise<RawResponse> {
-  return rawRequest(running.url, {
+  return rawRequest(running.baseUrl, {
     method: 'POST',
     path: '/mcp',
     headers: {
@@ -55,7 +47,7 @@ function mcpInitialize(origin: string | undefined, authorized = true): Promise<R
 }
 
 function restPut(origin: string | undefined): Promise<RawResponse> {
-  return rawRequest(running.url, {
+  return rawRequest(running.baseUrl, {
     method: 'PUT',
     path: `/v1/keys/${encodeURIComponent(uniqueKey('cors'))}`,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(origin === undefined ? {} : { origin }) },
@@ -126,7 +118,7 @@ describe('a page on a foreign origin', () => {
   });
 
   it('reaches /health as before, but gets no grant to read it', async () => {
-    const response = await rawRequest(running.url, { path: '/health', headers: { origin: foreignOrigin } });
+    const response = await rawRequest(running.baseUrl, { path: '/health', headers: { origin: foreignOrigin } });
     expect(response.status).toBe(200);
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
   });
@@ -142,7 +134,7 @@ describe('a client that is not a browser (no Origin)', () => {
   });
 
   it('still needs a token for OPTIONS that is not a preflight', async () => {
-    const response = await rawRequest(running.url, { method: 'OPTIONS', path: '/mcp' });
+    const response = await rawRequest(running.baseUrl, { method: 'OPTIONS', path: '/mcp' });
     expect(response.status).toBe(401);
   });
 });
