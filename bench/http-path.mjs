@@ -15,8 +15,8 @@ const requests = 16; // in flight, as in bench/run.mjs
 
 async function measure(dist) {
   const { buildApp } = await import(`${dist}/src/http/app.js`);
-  const { createLogger } = await import(`${dist}/src/log.js`);
-  const { Metrics } = await import(`${dist}/src/metrics.js`);
+  const { createLogger } = await import(`${dist}/src/observability/log.js`);
+  const { Metrics } = await import(`${dist}/src/observability/metrics.js`);
   const runner = { call: async () => ({ ok: true, value: { key: 'k1', value: 'v', type: 'string' } }), enabled: new Set() };
   const app = await buildApp({ runner, redis: { status: 'ready' }, metrics: new Metrics(() => 0), logger: createLogger('info'), maxValueBytes: 1 << 20, sessionIdleTimeoutSec: 60 });
   await app.ready();

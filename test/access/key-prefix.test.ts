@@ -51,7 +51,7 @@ function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore'
     case 'type': case 'pexpire': case 'persist': case 'pttl': case 'incrby': case 'incrbyfloat': case 'getdel': case 'getex':
     case 'setrange': case 'getrange': case 'strlen': case 'append': case 'hdel': case 'hmget': case 'hexists': case 'hlen':
     case 'hincrby': case 'hincrbyfloat': case 'hscan':
-    // The Streamable HTTP session's events (src/http/redis-event-store.ts) and the channels announcing them.
+    // The Streamable HTTP session's events (src/http/mcp-sessions/redis-event-store.ts) and the channels announcing them.
     case 'xadd': case 'xrange': case 'xrevrange': case 'publish':
     case 'incr': case 'ltrim': case 'zadd': case 'zrem': case 'zcard': case 'zcount': case 'zrange': case 'zrangebyscore': case 'zremrangebyscore': case 'zpopmin':
       return { keys: [rest[0]!] };

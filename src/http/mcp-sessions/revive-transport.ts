@@ -1,7 +1,7 @@
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 
-/** What a session's initialize said, as kept in Redis (see http/session-records.ts). */
+/** What a session's initialize said, as kept in Redis (see session-records.ts). */
 export interface InitializeDeclaration {
   protocolVersion: string;
   capabilities: Record<string, unknown>;

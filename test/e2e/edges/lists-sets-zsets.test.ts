@@ -406,7 +406,7 @@ describe('--key-prefix', () => {
     if (command === 'eval' || command === 'evalsha') return rest.slice(2, 2 + Number(rest[1]));
     if (/^(l|r)(range|len|pop|index|set|rem|trim|insert|pos|push)$/.test(command) || /^s(add|rem|ismember|mismember|card|pop|randmember|scan)$/.test(command)) return [rest[0]!];
     if (/^z(add|rem|score|mscore|incrby|card|count|rank|revrank|range|popmin|popmax|remrangebyscore|remrangebyrank|scan)$/.test(command)) return [rest[0]!];
-    // The Streamable HTTP session's record and events (src/http/session-records.ts), and the channel announcing them.
+    // The Streamable HTTP session's record and events (src/http/mcp-sessions/session-records.ts), and the channel announcing them.
     if (['hset', 'hget', 'hgetall', 'pexpire', 'exists', 'xadd', 'xrange', 'xrevrange', 'publish'].includes(command)) return [rest[0]!];
     if (command === 'subscribe' || command === 'unsubscribe') return rest;
     if (command === 'del') return rest;
