@@ -6,7 +6,8 @@ import { defaultToolsets } from '../../schema/toolsets.js';
 import { inspector } from '../helpers/redis-client.js';
 import { freePort } from '../helpers/redis-server.js';
 import { failure, ok } from '../helpers/results.js';
-import { cliPath, connectStdio, uniqueKey, type StdioSession } from '../helpers/stdio-client.js';
+import { cliPath, connectStdio, uniqueKey } from '../helpers/stdio-client.js';
+import { useServer, type McpSession } from '../helpers/use-server.js';
 
 const redisUrl = inject('redisUrl');
 const writeTools = toolNames.filter((name) => !tools[name].annotations.readOnlyHint);
@@ -25,43 +26,36 @@ function sampleArgs(name: string, key: string): Record<string, unknown> {
   return samples[name] ?? (tools[name as keyof typeof tools].example as Record<string, unknown>);
 }
 
-async function listed(mcp: StdioSession): Promise<string[]> {
+async function listed(mcp: McpSession): Promise<string[]> {
   return (await mcp.client.listTools()).tools.map((tool) => tool.name).sort();
 }
 
 describe('--read-only', () => {
-  let mcp: StdioSession;
-  let redis: Redis;
-  beforeAll(async () => {
-    [mcp, redis] = [await connectStdio(['--redis-url', redisUrl, '--read-only', '--toolsets', 'all']), inspector(redisUrl)];
-  });
-  afterAll(async () => {
-    await mcp?.close();
-    redis?.disconnect();
-  });
+  const server = useServer({ surface: 'stdio', args: ['--read-only', '--toolsets', 'all'] });
+  const mcp = () => server.mcp;
 
   it('lists only the tools whose annotations say readOnlyHint', async () => {
     expect(writeTools.length).toBeGreaterThan(5);
-    expect(await listed(mcp)).toEqual([...readTools].sort());
+    expect(await listed(mcp())).toEqual([...readTools].sort());
   });
 
   it('answers every write tool with FORBIDDEN and writes nothing', async () => {
     const key = uniqueKey('readonly');
-    await redis.set(key, 'before');
+    await server.check.set(key, 'before');
     for (const name of writeTools) {
-      const error = failure(await mcp.call(name, sampleArgs(name, key)));
+      const error = failure(await mcp().call(name, sampleArgs(name, key)));
       expect(error.code, name).toBe('FORBIDDEN');
       expect(error.message).toContain(name);
     }
-    expect(await redis.get(key)).toBe('before');
-    expect(await redis.exists('mcp_session:sess_access')).toBe(0);
+    expect(await server.check.get(key)).toBe('before');
+    expect(await server.check.exists('mcp_session:sess_access')).toBe(0);
     // Reads still work.
-    expect(ok(await mcp.call('redis_get', { key }))).toMatchObject({ found: true, value: 'before' });
-    await redis.del(key);
+    expect(ok(await mcp().call('redis_get', { key }))).toMatchObject({ found: true, value: 'before' });
+    await server.check.del(key);
   });
 
   it('still calls a tool this build does not have a protocol error', async () => {
-    await expect(mcp.call('redis_flushall', {})).rejects.toThrow(/Unknown tool/);
+    await expect(mcp().call('redis_flushall', {})).rejects.toThrow(/Unknown tool/);
   });
 });
 

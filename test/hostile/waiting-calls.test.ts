@@ -1,15 +1,12 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { inspector } from '../helpers/redis-client.js';
-import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
 import { uniqueKey } from '../helpers/stdio-client.js';
-import { surfaces, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
-import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+import { surfaces, type ToolClient } from '../helpers/surfaces.js';
+import { startHttpCli } from '../helpers/surfaces/http-cli-process.js';
 import { connectRest } from '../helpers/surfaces/rest-client.js';
 import { connectWebSocket } from '../helpers/surfaces/websocket-client.js';
+import { useServer, type ClientKind } from '../helpers/use-server.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
-const redisUrl = inject('redisUrl');
 // Few ordinary calls allowed in flight, and more agents waiting on one connection than that.
 const maxCallsInFlight = 4;
 // Also more than stdio used to allow in flight (32) whatever the flag said.
@@ -21,21 +18,13 @@ const agents = 40;
  * sit unread behind them until their waits ended, and no agent would get the lock in time.
  */
 describe.each(surfaces)('agents waiting for a lock over $name', (surface) => {
-  let server: ServerUnderTest;
-  let client: ToolClient;
-
-  beforeAll(async () => {
-    server = await surface.start(['--redis-url', redisUrl, '--toolsets', 'coordination', '--max-calls-in-flight', String(maxCallsInFlight), '--max-connections', String(agents + 4), '--log-level', 'warn']);
-    client = await server.connect();
-  });
-
-  afterAll(async () => {
-    await client?.close();
-    await server?.stop();
+  const server = useServer({
+    surface: surface.name as ClientKind,
+    args: ['--toolsets', 'coordination', '--max-calls-in-flight', String(maxCallsInFlight), '--max-connections', String(agents + 4), '--log-level', 'warn'],
   });
 
   async function ok(tool: string, args: Record<string, unknown>): Promise<Record<string, any>> {
-    const outcome = await client.call(tool, args, { timeoutMs: 20_000 });
+    const outcome = await server.client.call(tool, args, { timeoutMs: 20_000 });
     if (!outcome.ok) throw new Error(`${tool}: ${outcome.code}: ${outcome.message}`);
     return outcome.value;
   }
@@ -67,28 +56,15 @@ describe.each(surfaces)('agents waiting for a lock over $name', (surface) => {
  * instead of being refused, up to a bound past which they answer SERVER_BUSY.
  */
 describe('waiting at agent scale', () => {
-  let redis: RedisProcess;
-  let check: Redis;
-  let server: HttpCliProcess;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    check = inspector(redis.url);
-    check.on('error', () => undefined);
-    server = await startHttpCli(['--redis-url', redis.url, '--embedded-redis', 'never', '--toolsets', 'all', '--max-waiting-calls-per-client', '5000', '--log-level', 'warn']);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    check?.disconnect();
-    if (redis) {
-      await redis.stop();
-      cleanup(redis);
-    }
+  const server = useServer({
+    surface: 'websocket',
+    ownRedis: true,
+    clients: 0,
+    args: ['--embedded-redis', 'never', '--toolsets', 'all', '--max-waiting-calls-per-client', '5000', '--log-level', 'warn'],
   });
 
   const clientsOf = async () => {
-    const info = await check.info('clients');
+    const info = await server.check.info('clients');
     return { connected: Number(/connected_clients:(\d+)/.exec(info)![1]), blocked: Number(/blocked_clients:(\d+)/.exec(info)![1]) };
   };
 
@@ -120,13 +96,13 @@ describe('waiting at agent scale', () => {
         }),
       );
       await waitUntil(
-        async () => (await check.zcard(`__mcp:q:{${queue}}:waiters`)) === perKind && (await check.zcard(`__mcp:lock:{${lock}}:waiters`)) === perKind,
+        async () => (await server.check.zcard(`__mcp:q:{${queue}}:waiters`)) === perKind && (await server.check.zcard(`__mcp:lock:{${lock}}:waiters`)) === perKind,
         'every agent waits',
         20_000,
       );
       const waitingAt = Math.round(performance.now() - started);
       const during = await clientsOf();
-      const subscribers = (await check.call('PUBSUB', 'NUMSUB', `__mcp:q:{${queue}}:wake`, `__mcp:lock:{${lock}}:wake`)) as (string | number)[];
+      const subscribers = (await server.check.call('PUBSUB', 'NUMSUB', `__mcp:q:{${queue}}:wake`, `__mcp:lock:{${lock}}:wake`)) as (string | number)[];
       console.log(
         `[reliability] hostile/waiting-calls: ${2 * perKind} agents waiting after ${waitingAt} ms: Redis clients ${during.connected} (baseline ${baseline.connected}), blocked ${during.blocked}; subscribers per wake channel ${subscribers[1]}, ${subscribers[3]}`,
       );
@@ -153,8 +129,8 @@ describe('waiting at agent scale', () => {
       expect(Math.max(...fences)).toBe(holder.fencing_token + perKind);
       console.log(`[reliability] hostile/waiting-calls: ${perKind} claims woken by ${perKind} enqueues within ${wokenClaimsMs} ms; ${perKind} lock waiters served in turn within ${wokenAllMs} ms`);
       expect(await clientsOf()).toEqual({ connected: baseline.connected, blocked: 0 });
-      expect(await check.zcard(`__mcp:q:{${queue}}:waiters`)).toBe(0);
-      expect(await check.zcard(`__mcp:lock:{${lock}}:waiters`)).toBe(0);
+      expect(await server.check.zcard(`__mcp:q:{${queue}}:waiters`)).toBe(0);
+      expect(await server.check.zcard(`__mcp:lock:{${lock}}:waiters`)).toBe(0);
     } finally {
       await agents.close();
       await driver.close();
@@ -163,7 +139,7 @@ describe('waiting at agent scale', () => {
 
   it('blocking pops beyond the pooled connections queue and are served in order; past the queue bound they answer SERVER_BUSY', async () => {
     // --max-connections 2: one shared connection and ONE pooled connection, so pops run one at a time.
-    const pooled = await startHttpCli(['--redis-url', redis.url, '--embedded-redis', 'never', '--toolsets', 'all', '--max-connections', '2', '--max-waiting-calls-per-client', '5000', '--log-level', 'warn']);
+    const pooled = await startHttpCli(['--redis-url', server.redisUrl, '--embedded-redis', 'never', '--toolsets', 'all', '--max-connections', '2', '--max-waiting-calls-per-client', '5000', '--log-level', 'warn']);
     const sockets = await Promise.all([connectWebSocket(pooled.baseUrl), connectWebSocket(pooled.baseUrl)]);
     const driver = await connectRest(pooled.baseUrl);
     try {
