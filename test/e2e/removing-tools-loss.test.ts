@@ -1,14 +1,15 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { toolNames, tools, type ToolName } from '../../generated/registry.js';
 import { KeySpace } from '../../src/redis/keyspace.js';
-import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
-import { inspector } from '../helpers/redis-client.js';
+import { startHttpServer } from '../helpers/http-server.js';
+import { deleteMatching } from '../helpers/redis-client.js';
 import { connectStreamableHttp } from '../helpers/surfaces/streamable-http-client.js';
-import type { ToolClient, ToolOutcome } from '../helpers/surfaces.js';
+import type { ToolOutcome } from '../helpers/surfaces.js';
 import { toolJsonSchemas } from '../helpers/tool-json-schemas.js';
+import { useServer } from '../helpers/use-server.js';
 
 /**
  * Nothing removed without being answered. Every tool that removes data (pops, blocking pops,
@@ -19,7 +20,6 @@ import { toolJsonSchemas } from '../helpers/tool-json-schemas.js';
  * stored values but remove none must leave such a value where it was. The list of tools to cover
  * comes from the registry: every tool that may write and answers stored values.
  */
-const redisUrl = inject('redisUrl');
 const prefix = `loss${randomBytes(4).toString('hex')}`;
 const space = new KeySpace(prefix);
 
@@ -28,9 +28,7 @@ const overflow = '1e400';
 const wide = '12345678901234567890';
 const deep = '['.repeat(600) + ']'.repeat(600);
 
-let running: RunningHttpServer;
-let client: ToolClient;
-let redis: Redis;
+const running = useServer({ surface: 'library', options: { toolsets: ['all'], keyPrefix: prefix }, clients: ['http'] });
 let n = 0;
 const fresh = (label: string) => `${label}:${n++}`;
 const full = (name: string) => space.key(name);
@@ -40,7 +38,7 @@ const validators = new Map<string, ReturnType<typeof ajv.compile>>();
 
 /** A successful answer, checked against the tool's published output schema (the marker included). */
 async function ok(tool: ToolName, args: Record<string, unknown>): Promise<Record<string, any>> {
-  const outcome = await client.call(tool, args);
+  const outcome = await running.client.call(tool, args);
   if (!outcome.ok) throw new Error(`${tool}: ${outcome.code}: ${outcome.message}`);
   let validate = validators.get(tool);
   if (!validate) validators.set(tool, (validate = ajv.compile(toolJsonSchemas[tool].output)));
@@ -56,10 +54,10 @@ function failed(outcome: ToolOutcome, code: string): void {
 /** A stream with a group whose entries `consumer` has read (pending), as another client would set it up. */
 async function pendingStream(entries: Record<string, string>[], consumer = 'other'): Promise<{ key: string; ids: string[] }> {
   const key = fresh('stream');
-  await redis.xgroup('CREATE', full(key), 'g', '$', 'MKSTREAM');
+  await running.check.xgroup('CREATE', full(key), 'g', '$', 'MKSTREAM');
   const ids: string[] = [];
-  for (const fields of entries) ids.push((await redis.xadd(full(key), '*', ...Object.entries(fields).flat()))!);
-  if (consumer) await redis.xreadgroup('GROUP', 'g', consumer, 'STREAMS', full(key), '>');
+  for (const fields of entries) ids.push((await running.check.xadd(full(key), '*', ...Object.entries(fields).flat()))!);
+  if (consumer) await running.check.xreadgroup('GROUP', 'g', consumer, 'STREAMS', full(key), '>');
   return { key, ids };
 }
 
@@ -73,87 +71,87 @@ const payloads = (queue: string) => space.reserved(`q:{${queue}}:payloads`);
 const removing: Partial<Record<ToolName, () => Promise<void>>> = {
   async redis_lpop() {
     const key = fresh('list');
-    await redis.rpush(full(key), 'ok1', overflow, '{"a":1}', wide, deep);
+    await running.check.rpush(full(key), 'ok1', overflow, '{"a":1}', wide, deep);
     expect(await ok('redis_lpop', { key, count: 5 })).toEqual({ key, values: ['ok1', overflow, { a: 1 }, wide, deep], undecodable: [1, 3, 4] });
-    expect(await redis.exists(full(key))).toBe(0);
+    expect(await running.check.exists(full(key))).toBe(0);
   },
 
   async redis_rpop() {
     const key = fresh('list');
-    await redis.rpush(full(key), 'keep', 'ok1', overflow, 'ok2');
+    await running.check.rpush(full(key), 'keep', 'ok1', overflow, 'ok2');
     expect(await ok('redis_rpop', { key, count: 3 })).toEqual({ key, values: ['ok2', overflow, 'ok1'], undecodable: [1] });
-    expect(await redis.lrange(full(key), 0, -1)).toEqual(['keep']);
+    expect(await running.check.lrange(full(key), 0, -1)).toEqual(['keep']);
   },
 
   async redis_blpop() {
     const key = fresh('list');
-    await redis.rpush(full(key), deep, 'next');
+    await running.check.rpush(full(key), deep, 'next');
     expect(await ok('redis_blpop', { keys: [fresh('empty'), key], timeout_ms: 1000 })).toEqual({ timed_out: false, key, value: deep, undecodable: true });
-    expect(await redis.lrange(full(key), 0, -1)).toEqual(['next']);
+    expect(await running.check.lrange(full(key), 0, -1)).toEqual(['next']);
   },
 
   async redis_brpop() {
     const key = fresh('list');
-    await redis.rpush(full(key), 'first', wide);
+    await running.check.rpush(full(key), 'first', wide);
     expect(await ok('redis_brpop', { keys: [key], timeout_ms: 1000 })).toEqual({ timed_out: false, key, value: wide, undecodable: true });
-    expect(await redis.lrange(full(key), 0, -1)).toEqual(['first']);
+    expect(await running.check.lrange(full(key), 0, -1)).toEqual(['first']);
   },
 
   async redis_lmove() {
     const [source, destination] = [`{${fresh('move')}}:a`, `{${fresh('move')}}:b`];
-    await redis.rpush(full(source), overflow, 'ok');
+    await running.check.rpush(full(source), overflow, 'ok');
     expect(await ok('redis_lmove', { source, destination, wherefrom: 'LEFT', whereto: 'RIGHT' })).toEqual({ moved: true, value: overflow, undecodable: true });
-    expect(await redis.lrange(full(source), 0, -1)).toEqual(['ok']);
-    expect(await redis.lrange(full(destination), 0, -1)).toEqual([overflow]);
+    expect(await running.check.lrange(full(source), 0, -1)).toEqual(['ok']);
+    expect(await running.check.lrange(full(destination), 0, -1)).toEqual([overflow]);
     // A decodable one is answered as ever, without the marker.
     expect(await ok('redis_lmove', { source, destination, wherefrom: 'LEFT', whereto: 'RIGHT' })).toEqual({ moved: true, value: 'ok' });
   },
 
   async redis_blmove() {
     const source = fresh('move');
-    await redis.rpush(full(source), 'ok', deep);
+    await running.check.rpush(full(source), 'ok', deep);
     expect(await ok('redis_blmove', { source, destination: source, wherefrom: 'RIGHT', whereto: 'LEFT', timeout_ms: 1000 })).toEqual({
       timed_out: false,
       value: deep,
       undecodable: true,
     });
-    expect(await redis.lrange(full(source), 0, -1)).toEqual([deep, 'ok']);
+    expect(await running.check.lrange(full(source), 0, -1)).toEqual([deep, 'ok']);
   },
 
   async redis_getdel() {
     const key = fresh('string');
-    await redis.set(full(key), wide);
+    await running.check.set(full(key), wide);
     expect(await ok('redis_getdel', { key })).toEqual({ key, found: true, value: wide, undecodable: true });
-    expect(await redis.exists(full(key))).toBe(0);
+    expect(await running.check.exists(full(key))).toBe(0);
   },
 
   async redis_set() {
     const key = fresh('string');
-    await redis.set(full(key), overflow);
+    await running.check.set(full(key), overflow);
     expect(await ok('redis_set', { key, value: { now: 1 }, get: true })).toEqual({
       key,
       stored: true,
       ttl: null,
       previous: { found: true, value: overflow, undecodable: true },
     });
-    expect(await redis.get(full(key))).toBe('{"now":1}');
+    expect(await running.check.get(full(key))).toBe('{"now":1}');
   },
 
   async redis_spop() {
     const key = fresh('set');
     const stored = ['ok1', overflow, wide, '{"a":[1]}'];
-    await redis.sadd(full(key), ...stored);
+    await running.check.sadd(full(key), ...stored);
     const { members, undecodable } = await ok('redis_spop', { key, count: 10 });
     expect(members).toHaveLength(4);
     expect([...undecodable].map((at: number) => members[at]).sort()).toEqual([overflow, wide].sort());
     const decoded = members.filter((_: unknown, at: number) => !undecodable.includes(at));
     expect(decoded).toEqual(expect.arrayContaining(['ok1', { a: [1] }]));
-    expect(await redis.exists(full(key))).toBe(0);
+    expect(await running.check.exists(full(key))).toBe(0);
   },
 
   async redis_zpopmin() {
     const key = fresh('zset');
-    await redis.zadd(full(key), 1, 'ok', 2, overflow, 3, deep, 4, 'left');
+    await running.check.zadd(full(key), 1, 'ok', 2, overflow, 3, deep, 4, 'left');
     expect(await ok('redis_zpopmin', { key, count: 3 })).toEqual({
       key,
       members: [
@@ -162,12 +160,12 @@ const removing: Partial<Record<ToolName, () => Promise<void>>> = {
         { member: deep, score: 3, undecodable: true },
       ],
     });
-    expect(await redis.zrange(full(key), '0', '-1', 'WITHSCORES')).toEqual(['left', '4']);
+    expect(await running.check.zrange(full(key), '0', '-1', 'WITHSCORES')).toEqual(['left', '4']);
   },
 
   async redis_zpopmax() {
     const key = fresh('zset');
-    await redis.zadd(full(key), 1, 'left', 2, wide, 3, '[1,2]');
+    await running.check.zadd(full(key), 1, 'left', 2, wide, 3, '[1,2]');
     expect(await ok('redis_zpopmax', { key, count: 2 })).toEqual({
       key,
       members: [
@@ -175,7 +173,7 @@ const removing: Partial<Record<ToolName, () => Promise<void>>> = {
         { member: wide, score: 2, undecodable: true },
       ],
     });
-    expect(await redis.zrange(full(key), '0', '-1')).toEqual(['left']);
+    expect(await running.check.zrange(full(key), '0', '-1')).toEqual(['left']);
   },
 
   async redis_xreadgroup() {
@@ -187,8 +185,8 @@ const removing: Partial<Record<ToolName, () => Promise<void>>> = {
       { id: ids[1], fields: { c: deep }, undecodable: ['c'] },
       { id: ids[2], fields: { d: 2 } },
     ]);
-    expect((await redis.xpending(full(key), 'g'))[0]).toBe(0);
-    expect(await redis.xlen(full(key))).toBe(3);
+    expect((await running.check.xpending(full(key), 'g'))[0]).toBe(0);
+    expect(await running.check.xlen(full(key))).toBe(3);
   },
 
   async redis_xclaim() {
@@ -198,7 +196,7 @@ const removing: Partial<Record<ToolName, () => Promise<void>>> = {
       { id: ids[0], fields: { a: wide }, undecodable: ['a'] },
       { id: ids[1], fields: { b: 'text' } },
     ]);
-    const pending = (await redis.xpending(full(key), 'g', '-', '+', 10)) as [string, string][];
+    const pending = (await running.check.xpending(full(key), 'g', '-', '+', 10)) as [string, string][];
     expect(pending.map(([id, owner]) => [id, owner])).toEqual(ids.map((id) => [id, 'me']));
   },
 
@@ -236,8 +234,8 @@ function queueThroughDeadLetters(): Promise<void> {
     for (const payload of ['first', 'placeholder', { n: 3 }]) {
       enqueued.push((await ok('redis_queue_enqueue', { queue, payload, max_attempts: 1 })).job_id);
     }
-    expect(await redis.hget(payloads(queue), enqueued[1]!)).toBe('placeholder');
-    await redis.hset(payloads(queue), enqueued[1]!, deep);
+    expect(await running.check.hget(payloads(queue), enqueued[1]!)).toBe('placeholder');
+    await running.check.hset(payloads(queue), enqueued[1]!, deep);
 
     const claimed = await ok('redis_queue_claim', { queue, consumer: 'c', count: 10 });
     expect(claimed.jobs.map((job: any) => [job.job_id, job.payload, job.undecodable])).toEqual([
@@ -248,7 +246,7 @@ function queueThroughDeadLetters(): Promise<void> {
     for (const job of claimed.jobs) {
       expect(await ok('redis_queue_nack', { queue, job_id: job.job_id, receipt: job.receipt, error: 'failed' })).toEqual({ job_id: job.job_id, state: 'dead' });
     }
-    expect(await redis.hget(payloads(queue), enqueued[1]!)).toBe(deep);
+    expect(await running.check.hget(payloads(queue), enqueued[1]!)).toBe(deep);
 
     const dead = await ok('redis_queue_dead', { queue, count: 10 });
     expect(dead.complete).toBe(true);
@@ -271,33 +269,33 @@ function queueThroughDeadLetters(): Promise<void> {
 const keeping: Partial<Record<ToolName, () => Promise<void>>> = {
   async redis_getex() {
     const key = fresh('string');
-    await redis.set(full(key), overflow);
-    failed(await client.call('redis_getex', { key, ttl: 100 }), 'VALUE_UNDECODABLE');
-    expect(await redis.get(full(key))).toBe(overflow);
+    await running.check.set(full(key), overflow);
+    failed(await running.client.call('redis_getex', { key, ttl: 100 }), 'VALUE_UNDECODABLE');
+    expect(await running.check.get(full(key))).toBe(overflow);
   },
 
   async redis_doc_patch() {
     const key = fresh('doc');
-    await redis.hset(full(key), 'v', wide, 'ver', '1');
-    failed(await client.call('redis_doc_patch', { key, patch: { more: 1 } }), 'VALUE_UNDECODABLE');
-    expect(await redis.hgetall(full(key))).toEqual({ v: wide, ver: '1' });
+    await running.check.hset(full(key), 'v', wide, 'ver', '1');
+    failed(await running.client.call('redis_doc_patch', { key, patch: { more: 1 } }), 'VALUE_UNDECODABLE');
+    expect(await running.check.hgetall(full(key))).toEqual({ v: wide, ver: '1' });
   },
 
   async redis_session_create() {
     const id = fresh('session');
     await ok('redis_session_create', { session_id: id, data: { ok: 1 } });
-    await redis.hset(space.session(id), 'data:bad', deep);
-    failed(await client.call('redis_session_create', { session_id: id, data: { ok: 2 } }), 'SESSION_EXISTS');
-    expect(await redis.hget(space.session(id), 'data:bad')).toBe(deep);
+    await running.check.hset(space.session(id), 'data:bad', deep);
+    failed(await running.client.call('redis_session_create', { session_id: id, data: { ok: 2 } }), 'SESSION_EXISTS');
+    expect(await running.check.hget(space.session(id), 'data:bad')).toBe(deep);
   },
 
   async redis_session_update() {
     const id = fresh('session');
     await ok('redis_session_create', { session_id: id, data: { ok: 1 } });
-    await redis.hset(space.session(id), 'data:bad', overflow);
-    failed(await client.call('redis_session_update', { session_id: id, data: { more: 2 } }), 'VALUE_UNDECODABLE');
-    expect(await redis.hget(space.session(id), 'data:bad')).toBe(overflow);
-    expect(await redis.hget(space.session(id), 'data:more')).toBe('2');
+    await running.check.hset(space.session(id), 'data:bad', overflow);
+    failed(await running.client.call('redis_session_update', { session_id: id, data: { more: 2 } }), 'VALUE_UNDECODABLE');
+    expect(await running.check.hget(space.session(id), 'data:bad')).toBe(overflow);
+    expect(await running.check.hget(space.session(id), 'data:more')).toBe('2');
   },
 };
 
@@ -327,24 +325,8 @@ function writersAnsweringValues(): ToolName[] {
   });
 }
 
-beforeAll(async () => {
-  redis = inspector(redisUrl);
-  running = await startHttpServer(redisUrl, { toolsets: ['all'], keyPrefix: prefix });
-  client = await connectStreamableHttp(running.url);
-}, 30_000);
-
 afterAll(async () => {
-  await client?.close();
-  await running?.stop();
-  if (redis) {
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
-      if (found.length) await redis.del(...found);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
-  }
+  await deleteMatching(running.check, `*${prefix}*`);
 });
 
 describe('nothing removed without being answered', () => {
@@ -368,15 +350,15 @@ describe('nothing removed without being answered', () => {
   });
 
   it('a pop cut by the response budget marks only what it answers and puts the rest back in order', async () => {
-    const small = await startHttpServer(redisUrl, { toolsets: ['all'], keyPrefix: prefix, maxResponseBytes: 4096 });
+    const small = await startHttpServer(running.redisUrl, { toolsets: ['all'], keyPrefix: prefix, maxResponseBytes: 4096 });
     const smallClient = await connectStreamableHttp(small.url);
     try {
       const key = fresh('list');
       const big = `[${'1,'.repeat(5000)}1e400]`;
-      await redis.rpush(full(key), 'keep', 'ok', big, overflow);
+      await running.check.rpush(full(key), 'keep', 'ok', big, overflow);
       const outcome = await smallClient.call('redis_rpop', { key, count: 3 });
       expect(outcome).toEqual({ ok: true, value: { key, values: [overflow], undecodable: [0] } });
-      expect(await redis.lrange(full(key), 0, -1)).toEqual(['keep', 'ok', big]);
+      expect(await running.check.lrange(full(key), 0, -1)).toEqual(['keep', 'ok', big]);
       expect(await ok('redis_rpop', { key, count: 3 })).toEqual({ key, values: [big, 'ok', 'keep'], undecodable: [0] });
     } finally {
       await smallClient.close();

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { toolNames, tools, type ToolName } from '../../generated/registry.js';
 import { toolJsonSchemas } from '../helpers/tool-json-schemas.js';
 import { expectFieldsNamed } from '../helpers/expect-fields-named.js';
-import { isAlive, surfaces, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
+import { isAlive, surfaces } from '../helpers/surfaces.js';
+import { useServer, type ClientKind } from '../helpers/use-server.js';
 
 /**
  * Property-based fuzzing of every tool's arguments on every surface: the real field names with
@@ -12,7 +13,6 @@ import { isAlive, surfaces, type ServerUnderTest, type ToolClient } from '../hel
  * end in a result or a clear tool error (INVALID_PARAMS naming the field), never a protocol
  * failure, a 500 or a stack trace, and the server must stay up.
  */
-const redisUrl = inject('redisUrl');
 const stdioRuns = Number(process.env.FUZZ_RUNS ?? 60);
 /**
  * The network surfaces share the tools' validation and handlers with stdio; what they add is
@@ -100,29 +100,19 @@ function shortWait(name: ToolName, args: Record<string, unknown>): Record<string
 
 describe.each(surfaces)('fuzzing every tool over $name', (surface) => {
   const runs = runsPerTool[surface.name] ?? networkRuns;
-  let server: ServerUnderTest;
-  let client: ToolClient;
-  let wholeServer: ServerUnderTest;
-  let wholeServerClient: ToolClient;
+  // A private namespace: random keys and deletes cannot touch other tests' data.
+  const fuzzed = useServer({ surface: surface.name as ClientKind, args: ['--toolsets', 'all', '--key-prefix', `fuzz:${randomBytes(4).toString('hex')}:`, '--max-value-bytes', '4096'] });
+  const whole = useServer({ surface: surface.name as ClientKind, args: ['--toolsets', 'all', '--read-only'] });
   const figures = { calls: 0, ok: 0, byCode: {} as Record<string, number> };
 
-  beforeAll(async () => {
-    // A private namespace: random keys and deletes cannot touch other tests' data.
-    server = await surface.start(['--redis-url', redisUrl, '--toolsets', 'all', '--key-prefix', `fuzz:${randomBytes(4).toString('hex')}:`, '--max-value-bytes', '4096']);
-    client = await server.connect();
-    wholeServer = await surface.start(['--redis-url', redisUrl, '--toolsets', 'all', '--read-only']);
-    wholeServerClient = await wholeServer.connect();
-  });
   afterAll(async () => {
     console.log(`[reliability] hostile/tool-args ${surface.name}: inputs tried=${figures.calls}`, JSON.stringify(figures));
-    await server?.stop();
-    await wholeServer?.stop();
   });
 
   it.each(toolNames)('%s: a result or a clear tool error for any arguments', async (name) => {
     await fc.assert(
       fc.asyncProperty(argsFor(name), async (args) => {
-        const outcome = await (serverWide.has(name) ? wholeServerClient : client).call(name, args);
+        const outcome = await (serverWide.has(name) ? whole.client : fuzzed.client).call(name, args);
         figures.calls++;
         if (outcome.ok) {
           figures.ok++;
@@ -139,7 +129,7 @@ describe.each(surfaces)('fuzzing every tool over $name', (surface) => {
       }),
       { numRuns: runs },
     );
-    for (const running of [server, wholeServer]) {
+    for (const running of [fuzzed.server, whole.server]) {
       expect(running.crashed()).toEqual([]);
       for (const pid of running.pids()) expect(isAlive(pid)).toBe(true);
     }
@@ -148,19 +138,19 @@ describe.each(surfaces)('fuzzing every tool over $name', (surface) => {
   // Inputs every surface must carry as stdio does; each was refused by a network surface once.
   it('stores and reads back a key and a field of the longest length the schema allows', async () => {
     const longest = 'k'.repeat(1024);
-    expect(await client.call('redis_hset', { key: longest, field: longest, value: 1 })).toMatchObject({ ok: true });
-    expect(await client.call('redis_hget', { key: longest, field: longest })).toMatchObject({ ok: true, value: { found: true, value: 1 } });
+    expect(await fuzzed.client.call('redis_hset', { key: longest, field: longest, value: 1 })).toMatchObject({ ok: true });
+    expect(await fuzzed.client.call('redis_hget', { key: longest, field: longest })).toMatchObject({ ok: true, value: { found: true, value: 1 } });
   });
 
   it('stores and reads back a value holding a "__proto__" member', async () => {
     const value = JSON.parse('{"__proto__":{"polluted":true},"a":1}') as unknown;
-    expect(await client.call('redis_set', { key: 'proto', value })).toMatchObject({ ok: true });
-    const read = await client.call('redis_get', { key: 'proto', raw: true });
+    expect(await fuzzed.client.call('redis_set', { key: 'proto', value })).toMatchObject({ ok: true });
+    const read = await fuzzed.client.call('redis_get', { key: 'proto', raw: true });
     expect(read.ok && read.value.value).toBe('{"__proto__":{"polluted":true},"a":1}');
   });
 
   it('wrote nothing on stderr that looks like a crash', () => {
-    for (const running of [server, wholeServer]) {
+    for (const running of [fuzzed.server, whole.server]) {
       expect(running.stderr()).not.toMatch(/\n\s+at .*\.js:\d+/);
       expect(running.stderr()).not.toMatch(/INTERNAL_ERROR|uncaught|unhandled/i);
     }
