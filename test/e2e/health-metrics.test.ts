@@ -1,11 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { version } from '../../src/version.js';
-import { cleanup, freePort, startRedis, type RedisProcess } from '../helpers/redis-server.js';
+import { freePort } from '../helpers/redis-server.js';
 import { connectStdio, uniqueKey } from '../helpers/stdio-client.js';
 import { defaultToolNames } from '../helpers/tool-tour.js';
-import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+import { useServer } from '../helpers/use-server.js';
 
 // Against the built CLI (dist/src/cli.js), which loads the HTTP app and prom-client lazily from
 // its bundle: what only the bundle gets wrong shows here (see also built-cli-endpoints.test.ts).
@@ -26,19 +26,7 @@ async function getJson<T>(url: string, headers: Record<string, string> = {}): Pr
 }
 
 describe('/health follows Redis', () => {
-  let redis: RedisProcess;
-  let running: HttpCliProcess;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    running = await startHttpCli(['--redis-url', redis.url, '--command-timeout', '500']);
-  });
-
-  afterAll(async () => {
-    await running?.stop();
-    await redis?.stop();
-    if (redis) cleanup(redis);
-  });
+  const running = useServer({ surface: 'rest', ownRedis: true, clients: 0, args: ['--command-timeout', '500'] });
 
   it('is 200 with the documented fields while Redis answers', async () => {
     const { status, body } = await getJson<Health>(`${running.baseUrl}/health`);
@@ -50,7 +38,7 @@ describe('/health follows Redis', () => {
   });
 
   it('turns 503 quickly when Redis freezes, and 200 again when it thaws', async () => {
-    redis.freeze();
+    running.redis.freeze();
     try {
       const { status, body, ms } = await getJson<Health>(`${running.baseUrl}/health`);
       expect(status).toBe(503);
@@ -58,32 +46,24 @@ describe('/health follows Redis', () => {
       expect(body.redis.connected).toBe(false);
       expect(ms).toBeLessThan(2500);
     } finally {
-      redis.thaw();
+      running.redis.thaw();
     }
     await expect.poll(async () => (await getJson<Health>(`${running.baseUrl}/health`)).status, { timeout: 10_000, interval: 200 }).toBe(200);
   });
 
   it('turns 503 when Redis stops and 200 again after it returns', async () => {
-    await redis.stop();
+    await running.redis.stop();
     await expect.poll(async () => (await getJson<Health>(`${running.baseUrl}/health`)).status, { timeout: 5000, interval: 100 }).toBe(503);
     const down = await getJson<Health>(`${running.baseUrl}/health`);
     expect(down.body).toMatchObject({ status: 'unhealthy', redis: { connected: false, latency_ms: null } });
     expect(down.ms).toBeLessThan(2500);
-    await redis.restart();
+    await running.redis.restart();
     await expect.poll(async () => (await getJson<Health>(`${running.baseUrl}/health`)).status, { timeout: 15_000, interval: 200 }).toBe(200);
   });
 });
 
 describe('/metrics counts every call on every surface', () => {
-  let running: HttpCliProcess;
-
-  beforeAll(async () => {
-    running = await startHttpCli(['--redis-url', inject('redisUrl')]);
-  });
-
-  afterAll(async () => {
-    await running?.stop();
-  });
+  const running = useServer({ surface: 'rest', clients: 0 });
 
   it('counts a known number of calls and errors exactly, per tool, as JSON and as Prometheus text', async () => {
     const key = uniqueKey('metrics');
