@@ -1,8 +1,6 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspector } from '../helpers/redis-client.js';
-import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
-import { stdioSurface, websocketSurface, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
+import { describe, expect, it } from 'vitest';
+import { stdioSurface, websocketSurface } from '../helpers/surfaces.js';
+import { useServer, type ClientKind } from '../helpers/use-server.js';
 import { sleep, timeUntilOk } from '../helpers/workload.js';
 
 /**
@@ -19,35 +17,21 @@ const valueBytes = 1024 * 1024;
 const letter = (i: number) => String.fromCharCode(97 + (i % 26));
 
 describe.each([stdioSurface, websocketSurface])('a busy link and a silent one, over $name', (surface) => {
-  let redis: RedisProcess;
-  let check: Redis;
-  let server: ServerUnderTest;
-  let client: ToolClient;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    check = inspector(redis.url);
+  const used = useServer({
+    surface: surface.name as ClientKind,
+    ownRedis: true,
     // Distinct values, so every reply really carries its own mebibyte.
-    const seed = check.pipeline();
-    for (let i = 0; i < parallel; i++) seed.set(`big:${i}`, letter(i).repeat(valueBytes));
-    await seed.exec();
-    server = await surface.start(['--redis-url', redis.url]);
-    client = await server.connect();
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    check?.disconnect();
-    if (redis) {
-      await redis.stop();
-      cleanup(redis);
-    }
+    prepare: (check) => {
+      const seed = used.check.pipeline();
+      for (let i = 0; i < parallel; i++) seed.set(`big:${i}`, letter(i).repeat(valueBytes));
+      return seed.exec();
+    },
   });
 
   it(`answers ${parallel} concurrent reads of 1 MiB values, every one with its value`, async () => {
     const started = performance.now();
     const outcomes = await Promise.all(
-      Array.from({ length: parallel }, (_, i) => client.call('redis_get', { key: `big:${i}` }, { timeoutMs: 110_000 })),
+      Array.from({ length: parallel }, (_, i) => used.client.call('redis_get', { key: `big:${i}` }, { timeoutMs: 110_000 })),
     );
     const failures = outcomes.flatMap((outcome) => (outcome.ok ? [] : [`${outcome.code}: ${outcome.message} ${JSON.stringify(outcome.details ?? '')}`]));
     console.log(`[reliability] faults/link-liveness ${surface.name}: ${parallel} x 1 MiB reads in ${Math.round(performance.now() - started)} ms, failed=${failures.length}`);
@@ -57,15 +41,15 @@ describe.each([stdioSurface, websocketSurface])('a busy link and a silent one, o
       expect(value.length).toBe(valueBytes);
       expect(value[0]).toBe(letter(i));
     });
-    expect(server.crashed()).toEqual([]);
+    expect(used.server.crashed()).toEqual([]);
   }, 120_000);
 
   it('fails the calls waiting on a frozen Redis in about the timeout, however long it stays frozen, and recovers', async () => {
-    redis.freeze();
+    used.redis.freeze();
     try {
       const started = performance.now();
       const outcomes = await Promise.all(
-        Array.from({ length: 4 }, (_, i) => client.call('redis_set', { key: `frozen:${i}`, value: i }, { timeoutMs: 20_000 }).then((outcome) => ({ outcome, ms: performance.now() - started }))),
+        Array.from({ length: 4 }, (_, i) => used.client.call('redis_set', { key: `frozen:${i}`, value: i }, { timeoutMs: 20_000 }).then((outcome) => ({ outcome, ms: performance.now() - started }))),
       );
       for (const { outcome, ms } of outcomes) {
         expect(outcome).toMatchObject({ ok: false, code: 'REDIS_NOT_CONNECTED' });
@@ -74,8 +58,8 @@ describe.each([stdioSurface, websocketSurface])('a busy link and a silent one, o
       }
       await sleep(Math.max(0, 6000 - (performance.now() - started)));
     } finally {
-      redis.thaw();
+      used.redis.thaw();
     }
-    expect(await timeUntilOk(client, 10_000)).toBeLessThan(10_000);
+    expect(await timeUntilOk(used.client, 10_000)).toBeLessThan(10_000);
   }, 60_000);
 });

@@ -1,9 +1,6 @@
-import type { Redis } from 'ioredis';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspector } from '../helpers/redis-client.js';
-import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
-import { stdioSurface, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
+import { describe, expect, it } from 'vitest';
+import { useServer } from '../helpers/use-server.js';
 import { sleep } from '../helpers/workload.js';
 
 /**
@@ -24,41 +21,26 @@ function pingReply(port: number): Promise<string> {
 }
 
 describe('Redis restarted with data to load', () => {
-  let redis: RedisProcess;
-  let check: Redis;
-  let server: ServerUnderTest;
-  let client: ToolClient;
-
-  beforeAll(async () => {
-    redis = await startRedis({ args: ['--enable-debug-command', 'yes'] });
-    check = inspector(redis.url);
-    check.on('error', () => undefined);
+  const used = useServer({
+    surface: 'stdio',
+    ownRedis: { args: ['--enable-debug-command', 'yes'] },
     // 400,000 small keys in a snapshot: a fifth of a second or so of LOADING after a restart,
     // long enough to be seen, short enough that waiting out a whole second shows.
-    await check.call('DEBUG', 'POPULATE', '400000', 'filler', '16');
-    await check.save();
-    server = await stdioSurface.start(['--redis-url', redis.url]);
-    client = await server.connect();
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    check?.disconnect();
-    if (redis) {
-      await redis.stop();
-      cleanup(redis);
-    }
+    prepare: async (check) => {
+      await used.check.call('DEBUG', 'POPULATE', '400000', 'filler', '16');
+      await used.check.save();
+    },
   });
 
   it('answers again within a fraction of a second of Redis finishing loading', async () => {
-    expect((await client.call('redis_get', { key: 'probe' })).ok).toBe(true);
-    await redis.stop();
-    await redis.restart();
+    expect((await used.client.call('redis_get', { key: 'probe' })).ok).toBe(true);
+    await used.redis.stop();
+    await used.redis.restart();
 
     const loaded = (async () => {
       const replies: string[] = [];
       for (;;) {
-        const reply = await pingReply(redis.port);
+        const reply = await pingReply(used.redis.port);
         replies.push(reply.split(' ')[0]!);
         if (reply === '+PONG') return { at: performance.now(), replies };
         await sleep(5);
@@ -67,7 +49,7 @@ describe('Redis restarted with data to load', () => {
     const answered = (async () => {
       const deadline = performance.now() + 10_000;
       while (performance.now() < deadline) {
-        const outcome = await client.call('redis_get', { key: 'probe' });
+        const outcome = await used.client.call('redis_get', { key: 'probe' });
         if (outcome.ok) return performance.now();
         expect(outcome.code).toBe('REDIS_NOT_CONNECTED');
         await sleep(10);
@@ -81,6 +63,6 @@ describe('Redis restarted with data to load', () => {
     // The restart really went through a loading phase; otherwise this test checks nothing.
     expect(replies).toContain('-LOADING');
     expect(lagMs, 'first successful call after Redis finished loading').toBeLessThan(300);
-    expect(server.crashed()).toEqual([]);
+    expect(used.server.crashed()).toEqual([]);
   }, 60_000);
 });

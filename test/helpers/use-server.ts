@@ -39,6 +39,8 @@ export interface ServerOptions {
   redisOf?: UsedServer;
   /** The clients to open at start: a count of the surface's kind, or kinds (network kinds share the HTTP server). Default 1 (0 for library). */
   clients?: number | ClientKind[];
+  /** Runs once the Redis and `check` are up, before the server starts (e.g. to load data). */
+  prepare?: (check: Redis) => Promise<unknown>;
   /** Record every command the Redis receives (from before the server starts) into `seen`. */
   monitor?: boolean;
   /** The database the `check` client reads; 1 (the server's default) unless given. */
@@ -127,6 +129,7 @@ export function useServer(options: ServerOptions): UsedServer {
       const { hostname, port } = new URL(used.redisUrl);
       stopMonitor = (await monitorCommands(hostname, Number(port), (command) => used.seen.push(command))).close;
     }
+    await options.prepare?.(used.check);
     const args = ['--redis-url', used.redisUrl, ...(typeof options.args === 'function' ? options.args(used.redis!) : (options.args ?? []))];
     if (options.surface === 'library') {
       const running = await startHttpServer(used.redisUrl, options.options);
