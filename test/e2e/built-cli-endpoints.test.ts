@@ -10,7 +10,7 @@ import { findOpenApiFile } from '../../src/http/docs.js';
 import { version } from '../../src/version.js';
 import { freePort } from '../helpers/redis-server.js';
 import { connectStdio, uniqueKey, type StdioSession } from '../helpers/stdio-client.js';
-import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+import { useServer } from '../helpers/use-server.js';
 
 /**
  * Every HTTP endpoint of the built CLI (dist/src/cli.js, bundled as it ships). Most of what
@@ -133,21 +133,13 @@ const everyEndpoint: Endpoint[] = [
 ];
 
 describe('the built CLI with --transport http answers on every endpoint', () => {
-  let server: HttpCliProcess;
-
-  beforeAll(async () => {
-    server = await startHttpCli(['--redis-url', inject('redisUrl')]);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useServer({ surface: 'rest', clients: 0 });
 
   it.each(everyEndpoint)('$name', async (endpoint) => {
-    const logged = server.stderr().length;
+    const logged = server.server.stderr().length;
     await endpoint.check(server.baseUrl);
     // Nothing logged at level error (50) or fatal (60) on the way: a fault the answer hid.
-    expect(server.stderr().slice(logged)).not.toMatch(/"level":(50|60)\b/);
+    expect(server.server.stderr().slice(logged)).not.toMatch(/"level":(50|60)\b/);
   });
 });
 

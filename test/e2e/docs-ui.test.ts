@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { findOpenApiFile } from '../../src/http/docs.js';
-import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
+import { useServer } from '../helpers/use-server.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // CI installs chromium (.ci/run); elsewhere the test is skipped when it is missing.
@@ -13,11 +13,10 @@ const doc = parse(readFileSync(findOpenApiFile(), 'utf8')) as { paths: Record<st
 const operations = Object.values(doc.paths).flatMap((ops) => Object.values(ops));
 
 describe.skipIf(!haveChromium)('/docs in a real browser', () => {
-  let running: RunningHttpServer;
+  const running = useServer({ surface: 'library' });
   let browser: Browser;
 
   beforeAll(async () => {
-    running = await startHttpServer(inject('redisUrl'));
     browser = await chromium.launch({
       executablePath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -26,14 +25,13 @@ describe.skipIf(!haveChromium)('/docs in a real browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await running?.stop();
   });
 
   it('renders Swagger UI over openapi.yaml with every operation', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } });
     const failed: string[] = [];
     page.on('requestfailed', (request) => failed.push(request.url()));
-    await page.goto(`${running.url}/docs`, { waitUntil: 'load' });
+    await page.goto(`${running.baseUrl}/docs`, { waitUntil: 'load' });
     await page.waitForSelector('.opblock', { timeout: 20_000 });
     expect(await page.locator('body').innerText()).toContain('redis-mcp-server REST API');
     // A long document is rendered only near the viewport: scroll through it, reading what is shown.
@@ -55,12 +53,12 @@ describe.skipIf(!haveChromium)('/docs in a real browser', () => {
   });
 
   it('serves the document itself at /openapi.yaml', async () => {
-    const response = await fetch(`${running.url}/openapi.yaml`);
+    const response = await fetch(`${running.baseUrl}/openapi.yaml`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/yaml/);
     expect(await response.text()).toBe(readFileSync(findOpenApiFile(), 'utf8'));
     // The UI's copy points "Try it out" at this server.
-    const forUi = (await (await fetch(`${running.url}/docs/json`)).json()) as { servers: { url: string }[] };
-    expect(forUi.servers).toEqual([{ url: running.url }]);
+    const forUi = (await (await fetch(`${running.baseUrl}/docs/json`)).json()) as { servers: { url: string }[] };
+    expect(forUi.servers).toEqual([{ url: running.baseUrl }]);
   });
 });

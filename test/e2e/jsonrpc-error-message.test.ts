@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { initializeParams } from '../security/net.js';
 import { cliPath } from '../helpers/stdio-client.js';
-import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+import { useServer } from '../helpers/use-server.js';
 
 /**
  * The message of a JSON-RPC error the server sends, read raw from the wire (the SDK's Client
@@ -115,15 +115,7 @@ async function rawStreamableHttp(baseUrl: string): Promise<RawMcpClient> {
   };
 }
 
-let server: HttpCliProcess;
-
-beforeAll(async () => {
-  server = await startHttpCli(['--redis-url', inject('redisUrl')]);
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useServer({ surface: 'rest', clients: 0 });
 
 describe.each([
   { surface: 'stdio', connect: () => rawStdio(inject('redisUrl')) },
