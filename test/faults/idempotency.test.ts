@@ -1,11 +1,9 @@
-import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { callFingerprint } from '../../src/tools/idempotent-calls.js';
-import { inspector } from '../helpers/redis-client.js';
-import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
-import { mixedSurface, type ServerUnderTest, type ToolClient, type ToolOutcome } from '../helpers/surfaces.js';
+import type { ToolClient, ToolOutcome } from '../helpers/surfaces.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
+import { useServer } from '../helpers/use-server.js';
 import { waitUntil } from '../helpers/wait-until.js';
 import { sleep, timeUntilOk } from '../helpers/workload.js';
 
@@ -16,29 +14,18 @@ import { sleep, timeUntilOk } from '../helpers/workload.js';
  * between the call and its retry. What ran is counted in Redis itself: the length of a list
  * pushed to, or a lock's fencing counter.
  */
-let redis: RedisProcess;
-let server: ServerUnderTest;
-let clients: ToolClient[];
-let check: Redis;
 const retentionSec = 3600;
 
-beforeAll(async () => {
-  // Every write on disk before it is acknowledged, so a killed Redis comes back with it.
-  redis = await startRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
-  server = await mixedSurface.start(['--redis-url', redis.url, '--toolsets', 'all', '--idempotency-ttl', String(retentionSec)]);
-  clients = await Promise.all([0, 1, 2, 3].map(() => server.connect()));
-  expect(clients.map((c) => c.surface).sort()).toEqual(['http', 'rest', 'stdio', 'websocket']);
-  check = inspector(redis.url);
-  check.on('error', () => undefined);
+// Every write on disk before it is acknowledged, so a killed Redis comes back with it.
+const used = useServer({
+  surface: 'mixed',
+  ownRedis: { args: ['--appendonly', 'yes', '--appendfsync', 'always'] },
+  clients: 4,
+  args: ['--toolsets', 'all', '--idempotency-ttl', String(retentionSec)],
 });
 
-afterAll(async () => {
-  await server?.stop();
-  check?.disconnect();
-  if (redis) {
-    await redis.stop();
-    cleanup(redis);
-  }
+beforeAll(() => {
+  expect(used.clients.map((c) => c.surface).sort()).toEqual(['http', 'rest', 'stdio', 'websocket']);
 });
 
 const newKey = () => `k-${randomBytes(8).toString('hex')}`;
@@ -62,14 +49,14 @@ async function retryUntilSettled(call: () => Promise<ToolOutcome>): Promise<Tool
 
 describe('idempotency keys over every surface at once', () => {
   it('a retried call runs once and answers the same each time; its record is kept for --idempotency-ttl', async () => {
-    for (const client of clients) {
+    for (const client of used.clients) {
       const list = uniqueKey(`idem:retry:${client.surface}`);
       const key = newKey();
       const answers = [];
       for (let i = 0; i < 4; i++) answers.push(value(await pushOnce(client, list, key)));
       expect(new Set(answers.map((a) => JSON.stringify(a))).size, client.surface).toBe(1);
-      expect(await check.llen(list), client.surface).toBe(1);
-      const ttl = await check.pttl(`__mcp:idem:{${key}}`);
+      expect(await used.check.llen(list), client.surface).toBe(1);
+      const ttl = await used.check.pttl(`__mcp:idem:{${key}}`);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(retentionSec * 1000);
     }
@@ -80,13 +67,13 @@ describe('idempotency keys over every surface at once', () => {
     for (let round = 0; round < 10; round++) {
       const list = uniqueKey('idem:dup');
       const key = newKey();
-      const outcomes = await Promise.all(clients.map((client) => pushOnce(client, list, key)));
+      const outcomes = await Promise.all(used.clients.map((client) => pushOnce(client, list, key)));
       const ok = outcomes.filter((o) => o.ok).map((o) => JSON.stringify(value(o)));
       for (const outcome of outcomes) if (!outcome.ok) expect(outcome.code, outcome.message).toBe('IN_PROGRESS');
       figures.inProgress += outcomes.length - ok.length;
-      const settled = await Promise.all(clients.map((client) => retryUntilSettled(() => pushOnce(client, list, key))));
+      const settled = await Promise.all(used.clients.map((client) => retryUntilSettled(() => pushOnce(client, list, key))));
       expect(new Set([...ok, ...settled.map((o) => JSON.stringify(value(o)))]).size).toBe(1);
-      expect(await check.llen(list)).toBe(1);
+      expect(await used.check.llen(list)).toBe(1);
       figures.rounds++;
     }
     console.log(`[reliability] idempotency concurrent duplicates: ${JSON.stringify(figures)}`);
@@ -94,67 +81,67 @@ describe('idempotency keys over every surface at once', () => {
 
   it('a duplicate of a call that waits is IN_PROGRESS until the first ends, and then gets the same lease', async () => {
     const name = uniqueKey('idem:lock');
-    const held = value(await clients[0]!.call('redis_lock_acquire', { name, ttl_ms: 60_000 }));
+    const held = value(await used.clients[0]!.call('redis_lock_acquire', { name, ttl_ms: 60_000 }));
     const key = newKey();
-    const first = clients[1]!.call('redis_lock_acquire', { name, wait_ms: 10_000 }, { idempotencyKey: key });
-    await waitUntil(async () => (await check.zcard(`__mcp:lock:{${name}}:waiters`)) === 1, 'the first call waits');
-    for (const client of [clients[0]!, clients[2]!, clients[3]!]) {
+    const first = used.clients[1]!.call('redis_lock_acquire', { name, wait_ms: 10_000 }, { idempotencyKey: key });
+    await waitUntil(async () => (await used.check.zcard(`__mcp:lock:{${name}}:waiters`)) === 1, 'the first call waits');
+    for (const client of [used.clients[0]!, used.clients[2]!, used.clients[3]!]) {
       const duplicate = await client.call('redis_lock_acquire', { name, wait_ms: 10_000 }, { idempotencyKey: key });
       expect(duplicate.ok ? 'ok' : duplicate.code, client.surface).toBe('IN_PROGRESS');
       expect(duplicate.ok || duplicate.details).toMatchObject({ idempotency_key: key });
     }
-    value(await clients[0]!.call('redis_lock_release', { name, token: held.token }));
+    value(await used.clients[0]!.call('redis_lock_release', { name, token: held.token }));
     const lease = value(await first);
     expect(lease).toMatchObject({ acquired: true, fencing_token: 2 });
-    for (const client of clients) expect(value(await client.call('redis_lock_acquire', { name, wait_ms: 10_000 }, { idempotencyKey: key }))).toEqual(lease);
-    expect(await check.get(`__mcp:lock:{${name}}:fence`)).toBe('2');
+    for (const client of used.clients) expect(value(await client.call('redis_lock_acquire', { name, wait_ms: 10_000 }, { idempotencyKey: key }))).toEqual(lease);
+    expect(await used.check.get(`__mcp:lock:{${name}}:fence`)).toBe('2');
   });
 
   it('clients that time out and retry never make the call run twice', async () => {
-    const lists = clients.map((client) => uniqueKey(`idem:timeout:${client.surface}`));
-    const keys = clients.map(() => newKey());
+    const lists = used.clients.map((client) => uniqueKey(`idem:timeout:${client.surface}`));
+    const keys = used.clients.map(() => newKey());
     // Redis answers nothing for a while (less than the command timeout): every client gives up first.
-    redis.freeze();
-    const impatient = await Promise.all(clients.map((client, i) => pushOnce(client, lists[i]!, keys[i]!, 150)));
-    const again = Promise.all(clients.map((client, i) => pushOnce(client, lists[i]!, keys[i]!, 150)));
+    used.redis.freeze();
+    const impatient = await Promise.all(used.clients.map((client, i) => pushOnce(client, lists[i]!, keys[i]!, 150)));
+    const again = Promise.all(used.clients.map((client, i) => pushOnce(client, lists[i]!, keys[i]!, 150)));
     await sleep(400);
-    redis.thaw();
+    used.redis.thaw();
     for (const outcome of impatient) expect(outcome.ok).toBe(false);
     await again;
-    const settled = await Promise.all(clients.map((client, i) => retryUntilSettled(() => pushOnce(client, lists[i]!, keys[i]!))));
+    const settled = await Promise.all(used.clients.map((client, i) => retryUntilSettled(() => pushOnce(client, lists[i]!, keys[i]!))));
     for (const [i, outcome] of settled.entries()) {
-      expect(value(outcome), clients[i]!.surface).toEqual({ key: lists[i], length: 1 });
-      expect(await check.llen(lists[i]!)).toBe(1);
+      expect(value(outcome), used.clients[i]!.surface).toEqual({ key: lists[i], length: 1 });
+      expect(await used.check.llen(lists[i]!)).toBe(1);
     }
   });
 
   it('a retry after Redis restarted gets the result of the call made before, without running it again', async () => {
-    const lists = clients.map((client) => uniqueKey(`idem:restart:${client.surface}`));
-    const keys = clients.map(() => newKey());
-    const before = await Promise.all(clients.map((client, i) => pushOnce(client, lists[i]!, keys[i]!).then(value)));
-    await redis.kill();
-    await redis.restart();
-    for (const client of clients) expect(await timeUntilOk(client, 10_000), client.surface).toBeLessThan(Number.POSITIVE_INFINITY);
-    const after = await Promise.all(clients.map((client, i) => pushOnce(client, lists[i]!, keys[i]!).then(value)));
+    const lists = used.clients.map((client) => uniqueKey(`idem:restart:${client.surface}`));
+    const keys = used.clients.map(() => newKey());
+    const before = await Promise.all(used.clients.map((client, i) => pushOnce(client, lists[i]!, keys[i]!).then(value)));
+    await used.redis.kill();
+    await used.redis.restart();
+    for (const client of used.clients) expect(await timeUntilOk(client, 10_000), client.surface).toBeLessThan(Number.POSITIVE_INFINITY);
+    const after = await Promise.all(used.clients.map((client, i) => pushOnce(client, lists[i]!, keys[i]!).then(value)));
     expect(after).toEqual(before);
-    for (const list of lists) expect(await check.llen(list)).toBe(1);
+    for (const list of lists) expect(await used.check.llen(list)).toBe(1);
   });
 
   it('a call refused before it changed anything frees its key, so the retry runs', async () => {
-    for (const client of clients) {
+    for (const client of used.clients) {
       const list = uniqueKey(`idem:refused:${client.surface}`);
       const key = newKey();
-      await check.set(list, 'not a list');
+      await used.check.set(list, 'not a list');
       expect((await pushOnce(client, list, key)) as { code?: string }).toMatchObject({ ok: false, code: 'WRONG_TYPE' });
-      await check.del(list);
+      await used.check.del(list);
       expect(value(await pushOnce(client, list, key))).toEqual({ key: list, length: 1 });
       expect(value(await pushOnce(client, list, key))).toEqual({ key: list, length: 1 });
-      expect(await check.llen(list)).toBe(1);
+      expect(await used.check.llen(list)).toBe(1);
     }
   });
 
   it('the same key with other arguments, or for another tool, is CONFLICT and changes nothing', async () => {
-    for (const client of clients) {
+    for (const client of used.clients) {
       const list = uniqueKey(`idem:reuse:${client.surface}`);
       const key = newKey();
       value(await pushOnce(client, list, key));
@@ -163,19 +150,19 @@ describe('idempotency keys over every surface at once', () => {
       if (client.surface === 'rest') expect(other).toMatchObject({ httpStatus: 409 });
       const otherTool = await client.call('redis_lpush', { key: list, values: ['v'] }, { idempotencyKey: key });
       expect(otherTool).toMatchObject({ ok: false, code: 'CONFLICT' });
-      expect(await check.lrange(list, 0, -1)).toEqual(['v']);
+      expect(await used.check.lrange(list, 0, -1)).toEqual(['v']);
     }
   });
 
   it('a call whose run never finished (its server died) is not run again under its key', async () => {
-    for (const client of clients) {
+    for (const client of used.clients) {
       const list = uniqueKey(`idem:unknown:${client.surface}`);
       const key = newKey();
       // What a server that died mid-call leaves: a claim still "running" past its deadline.
-      await check.hset(`__mcp:idem:{${key}}`, 'state', 'running', 'fp', callFingerprint('redis_rpush', { key: list, values: ['v'] }), 'claim', 'gone', 'deadline', '0');
+      await used.check.hset(`__mcp:idem:{${key}}`, 'state', 'running', 'fp', callFingerprint('redis_rpush', { key: list, values: ['v'] }), 'claim', 'gone', 'deadline', '0');
       const outcome = await pushOnce(client, list, key);
       expect(outcome).toMatchObject({ ok: false, code: 'CONFLICT', details: { reason: 'outcome_unknown' } });
-      expect(await check.exists(list)).toBe(0);
+      expect(await used.check.exists(list)).toBe(0);
     }
   });
 });

@@ -10,6 +10,7 @@ import { inspector } from './redis-client.js';
 import { cleanup, startRedis, type RedisOptions, type RedisProcess } from './redis-server.js';
 import { startHttpCli } from './surfaces/http-cli-process.js';
 import { httpServerUnderTest, type ClientFactory, type HttpServerUnderTest } from './surfaces/network.js';
+import { mixedSurface } from './surfaces/mixed.js';
 import { connectRest } from './surfaces/rest-client.js';
 import { stdioSurface } from './surfaces/stdio.js';
 import { connectStreamableHttp } from './surfaces/streamable-http-client.js';
@@ -25,9 +26,11 @@ export interface ServerOptions {
   /**
    * stdio: the built CLI over stdio, one process per client (as MCP hosts run it).
    * websocket, http, rest: one built CLI process serving HTTP; clients of that kind by default.
+   * mixed: every surface at once (mixedSurface): clients dealt in turn to stdio, WebSocket,
+   * Streamable HTTP and REST.
    * library: RedisMCPServer serving HTTP inside the test process (no clients unless asked for).
    */
-  surface: ClientKind | 'library';
+  surface: ClientKind | 'mixed' | 'library';
   /** CLI arguments after `--redis-url <the Redis>`; a function when they name the Redis itself. */
   args?: string[] | ((redis: RedisProcess) => string[]);
   env?: Record<string, string>;
@@ -64,7 +67,7 @@ export interface UsedServer {
   redis: RedisProcess;
   /** A separate client of that Redis, to check what the calls did. */
   check: Redis;
-  /** The CLI processes (every surface but library). */
+  /** The CLI processes (every surface but library). With mixed, `connect()` deals the next surface. */
   server: ServerUnderTest;
   /** The HTTP server's base URL, e.g. http://127.0.0.1:40123 (network surfaces and library). */
   baseUrl: string;
@@ -108,7 +111,9 @@ export function useServer(options: ServerOptions): UsedServer {
   const used = { seen: [] as MonitoredCommand[], clients: [] as ToolClient[] } as unknown as UsedServer & { server?: ServerUnderTest; redis?: RedisProcess; check?: Redis };
   const tour = (via: ToolClient = used.client) => makeTour(via, used.check, called);
 
-  const connect = async (kind: ClientKind = options.surface === 'library' ? 'http' : options.surface): Promise<ToolClient> => {
+  const connect = async (kind?: ClientKind): Promise<ToolClient> => {
+    if (options.surface === 'mixed' && kind === undefined) return used.server!.connect();
+    kind ??= options.surface === 'library' || options.surface === 'mixed' ? 'http' : options.surface;
     if (kind === 'stdio') {
       if (options.surface !== 'stdio') throw new Error('stdio clients need surface stdio');
       return used.server!.connect();
@@ -136,8 +141,8 @@ export function useServer(options: ServerOptions): UsedServer {
       used.library = running.server;
       used.baseUrl = running.url;
       stopLibrary = running.stop;
-    } else if (options.surface === 'stdio') {
-      used.server = await stdioSurface.start(args, options.env);
+    } else if (options.surface === 'stdio' || options.surface === 'mixed') {
+      used.server = await (options.surface === 'stdio' ? stdioSurface : mixedSurface).start(args, options.env);
     } else {
       network = httpServerUnderTest(options.surface, await startHttpCli(args, options.env), factories[options.surface]);
       used.server = network;

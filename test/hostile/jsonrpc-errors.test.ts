@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
+import { useServer } from '../helpers/use-server.js';
 import { cliPath } from '../helpers/stdio-client.js';
 import { initializeParams, initializeWs, nextMessage, wsHandshake } from '../security/net.js';
 
@@ -54,8 +54,8 @@ async function stdioSurface(): Promise<RawSurface> {
   };
 }
 
-async function webSocketSurface(server: RunningHttpServer): Promise<RawSurface> {
-  const socket = (await wsHandshake(`${server.url.replace('http:', 'ws:')}/ws`)).socket!;
+async function webSocketSurface(baseUrl: string): Promise<RawSurface> {
+  const socket = (await wsHandshake(`${baseUrl.replace('http:', 'ws:')}/ws`)).socket!;
   await initializeWs(socket);
   return {
     name: 'websocket',
@@ -71,41 +71,39 @@ async function webSocketSurface(server: RunningHttpServer): Promise<RawSurface> 
 }
 
 /** A Streamable HTTP session: each message one POST; the answer comes as JSON or as one SSE event. */
-async function streamableHttpSurface(server: RunningHttpServer): Promise<RawSurface> {
+async function streamableHttpSurface(baseUrl: string): Promise<RawSurface> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   const post = async (text: string): Promise<Answer> => {
-    const response = await fetch(`${server.url}/mcp`, { method: 'POST', headers, body: text });
+    const response = await fetch(`${baseUrl}/mcp`, { method: 'POST', headers, body: text });
     const body = await response.text();
     if (!response.headers.get('content-type')?.includes('text/event-stream')) return JSON.parse(body) as Answer;
     const data = body.split('\n').find((line) => line.startsWith('data: '));
     return JSON.parse(data!.slice('data: '.length)) as Answer;
   };
-  const init = await fetch(`${server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams }) });
+  const init = await fetch(`${baseUrl}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams }) });
   await init.text();
   headers['mcp-session-id'] = init.headers.get('mcp-session-id')!;
   headers['mcp-protocol-version'] = initializeParams.protocolVersion;
-  await fetch(`${server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  await fetch(`${baseUrl}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
   return {
     name: 'http',
     exchange: post,
     async close() {
-      await fetch(`${server.url}/mcp`, { method: 'DELETE', headers });
+      await fetch(`${baseUrl}/mcp`, { method: 'DELETE', headers });
     },
   };
 }
 
-let server: RunningHttpServer;
+const server = useServer({ surface: 'library' });
 const surfaces: Record<string, RawSurface> = {};
 
 beforeAll(async () => {
-  server = await startHttpServer(redisUrl);
-  const made = await Promise.all([stdioSurface(), webSocketSurface(server), streamableHttpSurface(server)]);
+  const made = await Promise.all([stdioSurface(), webSocketSurface(server.baseUrl), streamableHttpSurface(server.baseUrl)]);
   for (const surface of made) surfaces[surface.name] = surface;
 });
 
 afterAll(async () => {
   await Promise.all(Object.values(surfaces).map((surface) => surface.close()));
-  await server?.stop();
 });
 
 const names = ['stdio', 'websocket', 'http'];
@@ -159,7 +157,7 @@ describe.each(names)('JSON-RPC errors over %s', (name) => {
 });
 
 it('also answers a frame with a batch over WebSocket with -32600 (id null) and keeps the connection', async () => {
-  const socket = (await wsHandshake(`${server.url.replace('http:', 'ws:')}/ws`)).socket!;
+  const socket = (await wsHandshake(`${server.baseUrl.replace('http:', 'ws:')}/ws`)).socket!;
   await initializeWs(socket);
   const answer = nextMessage(socket);
   socket.send('[{"jsonrpc":"2.0","id":1,"method":"ping"}]');
