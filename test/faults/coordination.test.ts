@@ -1,10 +1,8 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspector } from '../helpers/redis-client.js';
-import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
-import { mixedSurface, type ServerUnderTest, type ToolClient, type ToolOutcome } from '../helpers/surfaces.js';
+import { describe, expect, it } from 'vitest';
+import type { ToolClient, ToolOutcome } from '../helpers/surfaces.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { useServer } from '../helpers/use-server.js';
 import { waitUntil } from '../helpers/wait-until.js';
 import { sleep } from '../helpers/workload.js';
 
@@ -18,29 +16,13 @@ import { sleep } from '../helpers/workload.js';
  * shared rate limit, and a short run of the lock test while the link is cut and stalled.
  * Nothing here is timed; intervals are compared only with each other, on one clock.
  */
-let redis: RedisProcess;
-let proxy: TcpProxy;
-let server: ServerUnderTest;
-let clients: ToolClient[];
-let check: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  proxy = await startTcpProxy(redis);
-  server = await mixedSurface.start(['--redis-url', proxy.url, '--toolsets', 'all']);
+const used = useServer({
+  surface: 'mixed',
+  ownRedis: true,
+  proxy: true,
   // Dealt in turn (stdio, WebSocket, Streamable HTTP, REST, and again), connecting at once.
-  clients = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(() => server.connect()));
-  check = inspector(redis.url);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await proxy?.close();
-  check?.disconnect();
-  if (redis) {
-    await redis.stop();
-    cleanup(redis);
-  }
+  clients: 8,
+  args: ['--toolsets', 'all'],
 });
 
 function value(outcome: ToolOutcome, what: string): Record<string, any> {
@@ -117,7 +99,7 @@ describe('one lock, eight clients over four surfaces', () => {
     const leases: Lease[] = [];
     const staleWrites: { fence: number; outcome: ToolOutcome }[] = [];
     let finished = 0;
-    const observer = observeLock(check, lock);
+    const observer = observeLock(used.check, lock);
 
     const worker = async (client: ToolClient, w: number) => {
       for (let round = 0; round < rounds; round++) {
@@ -129,8 +111,8 @@ describe('one lock, eight clients over four surfaces', () => {
         leases.push(lease);
         const fence = { lock, fencing_token: lease.fence, token: acquired.token };
         if (stale) {
-          await waitUntil(async () => Number(await check.get(`__mcp:lock:{${lock}}:fence`)) > lease.fence || finished === clients.length - 1, 'someone takes the lock over');
-          lease.takenOver = Number(await check.get(`__mcp:lock:{${lock}}:fence`)) > lease.fence;
+          await waitUntil(async () => Number(await used.check.get(`__mcp:lock:{${lock}}:fence`)) > lease.fence || finished === used.clients.length - 1, 'someone takes the lock over');
+          lease.takenOver = Number(await used.check.get(`__mcp:lock:{${lock}}:fence`)) > lease.fence;
           if (!lease.takenOver) continue;
           staleWrites.push({ fence: lease.fence, outcome: await client.call('redis_doc_set', { key: doc, value: { stale: lease.fence }, fence }) });
           expect(value(await client.call('redis_lock_renew', { name: lock, token: acquired.token, ttl_ms: 1000 }), 'renew').renewed).toBe(false);
@@ -147,7 +129,7 @@ describe('one lock, eight clients over four surfaces', () => {
       }
       finished++;
     };
-    await Promise.all(clients.map(worker));
+    await Promise.all(used.clients.map(worker));
     await observer.stop();
 
     // Every token issued went to exactly one successful acquire: 1, 2, ..., n.
@@ -157,7 +139,7 @@ describe('one lock, eight clients over four surfaces', () => {
     // A holder whose lease stayed valid always got its write in; the count is exactly those writes.
     const writers = leases.filter((lease) => lease.wroteVersion !== undefined);
     for (const lease of leases.filter((l) => l.released)) expect(lease.writeCode, `lease ${lease.fence}`).toBeUndefined();
-    const final = value(await clients[0]!.call('redis_doc_get', { key: doc }), 'get');
+    const final = value(await used.clients[0]!.call('redis_doc_get', { key: doc }), 'get');
     expect(final).toMatchObject({ found: true, version: writers.length, value: { count: writers.length } });
     // Every late write of a holder whose lease was taken over was refused.
     const takenOver = leases.filter((lease) => lease.takenOver).length;
@@ -182,7 +164,7 @@ describe('no lost update', () => {
     const increments = 4;
     let conflicts = 0;
     await Promise.all(
-      clients.map(async (client) => {
+      used.clients.map(async (client) => {
         for (let i = 0; i < increments; i++) {
           for (;;) {
             const current = value(await client.call('redis_doc_get', { key: doc }), 'get');
@@ -196,27 +178,27 @@ describe('no lost update', () => {
         }
       }),
     );
-    const final = value(await clients[0]!.call('redis_doc_get', { key: doc }), 'get');
-    expect(final).toEqual({ key: doc, found: true, value: { count: clients.length * increments }, version: clients.length * increments });
+    const final = value(await used.clients[0]!.call('redis_doc_get', { key: doc }), 'get');
+    expect(final).toEqual({ key: doc, found: true, value: { count: used.clients.length * increments }, version: used.clients.length * increments });
     expect(conflicts).toBeGreaterThan(0);
-    console.log(`[reliability] coordination/cas: writers=${clients.length} increments=${clients.length * increments} conflicts retried=${conflicts}`);
+    console.log(`[reliability] coordination/cas: writers=${used.clients.length} increments=${used.clients.length * increments} conflicts retried=${conflicts}`);
   });
 
   it('concurrent merge patches of one document keep every member', async () => {
     const doc = uniqueKey('patch');
     const patches = 4;
     await Promise.all(
-      clients.map(async (client, w) => {
+      used.clients.map(async (client, w) => {
         for (let i = 0; i < patches; i++) {
           value(await client.call('redis_doc_patch', { key: doc, patch: { [`w${w}`]: i, [`w${w}:${i}`]: { by: client.surface } } }), 'patch');
         }
       }),
     );
-    const final = value(await clients[0]!.call('redis_doc_get', { key: doc }), 'get');
-    expect(final.version).toBe(clients.length * patches);
-    for (let w = 0; w < clients.length; w++) {
+    const final = value(await used.clients[0]!.call('redis_doc_get', { key: doc }), 'get');
+    expect(final.version).toBe(used.clients.length * patches);
+    for (let w = 0; w < used.clients.length; w++) {
       expect(final.value[`w${w}`]).toBe(patches - 1);
-      for (let i = 0; i < patches; i++) expect(final.value[`w${w}:${i}`]).toEqual({ by: clients[w]!.surface });
+      for (let i = 0; i < patches; i++) expect(final.value[`w${w}:${i}`]).toEqual({ by: used.clients[w]!.surface });
     }
   });
 
@@ -225,7 +207,7 @@ describe('no lost update', () => {
     const limit = 3;
     const held: { start: number; end: number }[] = [];
     await Promise.all(
-      clients.map(async (client) => {
+      used.clients.map(async (client) => {
         for (let i = 0; i < 3; i++) {
           const slot = value(await client.call('redis_semaphore_acquire', { name, limit, ttl_ms: 20_000, wait_ms: 20_000 }), 'acquire');
           expect(slot.acquired).toBe(true);
@@ -244,13 +226,13 @@ describe('no lost update', () => {
     let most = 0;
     for (const [, change] of events) most = Math.max(most, (now += change));
     expect(most).toBeLessThanOrEqual(limit);
-    expect(await check.exists(`__mcp:semaphore:{${name}}`)).toBe(0);
+    expect(await used.check.exists(`__mcp:semaphore:{${name}}`)).toBe(0);
   });
 
   it('a rate limit shared by every client allows exactly its limit', async () => {
     const name = uniqueKey('rate');
     const outcomes = await Promise.all(
-      clients.flatMap((client) => [0, 1, 2, 3, 4].map(() => client.call('redis_rate_limit', { name, limit: 20, window_ms: 3_600_000 }))),
+      used.clients.flatMap((client) => [0, 1, 2, 3, 4].map(() => client.call('redis_rate_limit', { name, limit: 20, window_ms: 3_600_000 }))),
     );
     expect(outcomes.filter((o) => value(o, 'rate').allowed)).toHaveLength(20);
   });
@@ -260,12 +242,12 @@ describe('the lock under link faults', () => {
   it('cut and stalled links between the servers and Redis never give two valid holders or let a stale write through', async () => {
     const lock = uniqueKey('faulty');
     const doc = `{${lock}}:doc`;
-    const some = clients.slice(0, 4);
+    const some = used.clients.slice(0, 4);
     expect(new Set(some.map((c) => c.surface)).size).toBe(4);
     const leases: Lease[] = [];
     const accepted: { version: number; fence: number }[] = [];
     const failures: Record<string, number> = {};
-    const observer = observeLock(check, lock);
+    const observer = observeLock(used.check, lock);
     let running = true;
     /** The result, or undefined after counting an expected failure. */
     const result = (outcome: ToolOutcome): Record<string, any> | undefined => {
@@ -294,12 +276,12 @@ describe('the lock under link faults', () => {
     };
     const workers = Promise.all(some.map(worker));
     await sleep(400);
-    proxy.cut();
+    used.proxy.cut();
     await sleep(500);
     // Longer than the command timeout: calls in flight fail, and leases end meanwhile.
-    proxy.stall();
+    used.proxy.stall();
     await sleep(1500);
-    proxy.pass();
+    used.proxy.pass();
     await sleep(800);
     running = false;
     await workers;

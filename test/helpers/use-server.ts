@@ -16,6 +16,7 @@ import { stdioSurface } from './surfaces/stdio.js';
 import { connectStreamableHttp } from './surfaces/streamable-http-client.js';
 import type { ServerUnderTest, ToolClient } from './surfaces/types.js';
 import { connectWebSocket } from './surfaces/websocket-client.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 /** How a test client reaches the server: its own stdio process, or a connection to the HTTP server. */
 export type ClientKind = 'stdio' | 'websocket' | 'http' | 'rest';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   ownRedis?: boolean | RedisOptions;
   /** The Redis of another useServer of the file, registered before this one (another server on the same Redis). */
   redisOf?: UsedServer;
+  /** Reach the suite's own Redis (or redisOf's) through a TCP proxy the tests can cut, stall or slow. */
+  proxy?: boolean;
   /** The clients to open at start: a count of the surface's kind, or kinds (network kinds share the HTTP server). Default 1 (0 for library). */
   clients?: number | ClientKind[];
   /** Runs once the Redis and `check` are up, before the server starts (e.g. to load data). */
@@ -78,6 +81,8 @@ export interface UsedServer {
   client: ToolClient;
   /** The first client as an MCP SDK session (MCP surfaces). */
   mcp: McpSession;
+  /** The link between the server and its Redis (proxy only); `check` goes to Redis directly. */
+  proxy: TcpProxy;
   /** MONITOR's record (monitor only). */
   seen: MonitoredCommand[];
   /** Ends the MONITOR (it ends with the server otherwise). */
@@ -108,7 +113,7 @@ export function useServer(options: ServerOptions): UsedServer {
   let stopMonitor: (() => void) | undefined;
   let stopLibrary: (() => Promise<void>) | undefined;
   let network: HttpServerUnderTest | undefined;
-  const used = { seen: [] as MonitoredCommand[], clients: [] as ToolClient[] } as unknown as UsedServer & { server?: ServerUnderTest; redis?: RedisProcess; check?: Redis };
+  const used = { seen: [] as MonitoredCommand[], clients: [] as ToolClient[] } as unknown as UsedServer & { server?: ServerUnderTest; redis?: RedisProcess; check?: Redis; proxy?: TcpProxy };
   const tour = (via: ToolClient = used.client) => makeTour(via, used.check, called);
 
   const connect = async (kind?: ClientKind): Promise<ToolClient> => {
@@ -135,7 +140,8 @@ export function useServer(options: ServerOptions): UsedServer {
       stopMonitor = (await monitorCommands(hostname, Number(port), (command) => used.seen.push(command))).close;
     }
     await options.prepare?.(used.check);
-    const args = ['--redis-url', used.redisUrl, ...(typeof options.args === 'function' ? options.args(used.redis!) : (options.args ?? []))];
+    if (options.proxy) used.proxy = await startTcpProxy(used.redis ?? options.redisOf!.redis);
+    const args = ['--redis-url', used.proxy?.url ?? used.redisUrl, ...(typeof options.args === 'function' ? options.args(used.redis!) : (options.args ?? []))];
     if (options.surface === 'library') {
       const running = await startHttpServer(used.redisUrl, options.options);
       used.library = running.server;
@@ -158,6 +164,7 @@ export function useServer(options: ServerOptions): UsedServer {
     await Promise.all(extra.map((client) => client.close().catch(() => undefined)));
     await used.server?.stop();
     await stopLibrary?.();
+    await used.proxy?.close();
     used.stopMonitor();
     used.check?.disconnect();
     if (used.redis) {
