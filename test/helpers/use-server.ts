@@ -32,8 +32,8 @@ export interface ServerOptions {
    * library: RedisMCPServer serving HTTP inside the test process (no clients unless asked for).
    */
   surface: ClientKind | 'mixed' | 'library';
-  /** CLI arguments after `--redis-url <the Redis>`; a function when they name the Redis itself. */
-  args?: string[] | ((redis: RedisProcess) => string[]);
+  /** CLI arguments after `--redis-url <the Redis>`. */
+  args?: string[];
   env?: Record<string, string>;
   /** Options of the library server (surface 'library'); redisUrl is the Redis's. */
   options?: RedisMCPServerOptions;
@@ -141,7 +141,7 @@ export function useServer(options: ServerOptions): UsedServer {
     }
     await options.prepare?.(used.check);
     if (options.proxy) used.proxy = await startTcpProxy(used.redis ?? options.redisOf!.redis);
-    const args = ['--redis-url', used.proxy?.url ?? used.redisUrl, ...(typeof options.args === 'function' ? options.args(used.redis!) : (options.args ?? []))];
+    const args = ['--redis-url', used.proxy?.url ?? used.redisUrl, ...(options.args ?? [])];
     if (options.surface === 'library') {
       const running = await startHttpServer(used.redisUrl, options.options);
       used.library = running.server;
