@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspector } from '../helpers/redis-client.js';
 import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
-import { mixedSurface, type ServerUnderTest, type ToolClient, type ToolOutcome } from '../helpers/surfaces.js';
+import type { ToolOutcome } from '../helpers/surfaces.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
+import { useServer } from '../helpers/use-server.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 /**
@@ -16,11 +16,7 @@ import { waitUntil } from '../helpers/wait-until.js';
  */
 // Long enough that a loaded machine's replica answers in time; the calls that must time out run side by side.
 const waitTimeoutMs = 1000;
-let master: RedisProcess;
 let replica: RedisProcess;
-let server: ServerUnderTest;
-let clients: ToolClient[];
-let onMaster: Redis;
 
 async function replicaInSync(): Promise<boolean> {
   const probe = inspector(replica.url);
@@ -34,33 +30,28 @@ async function replicaInSync(): Promise<boolean> {
   }
 }
 
-beforeAll(async () => {
-  master = await startRedis();
-  replica = await startRedis({ args: ['--replicaof', master.host, String(master.port)] });
-  await waitUntil(replicaInSync, 'the replica is in sync', 10_000);
+afterAll(async () => {
+  if (!replica) return;
+  await replica.stop();
+  cleanup(replica);
+});
+
+const used = useServer({
+  surface: 'mixed',
+  ownRedis: true,
+  prepare: async (_check, master) => {
+    replica = await startRedis({ args: ['--replicaof', master!.host, String(master!.port)] });
+    await waitUntil(replicaInSync, 'the replica is in sync', 10_000);
+  },
   // A command timeout below the wait: a WAIT (or several queued on the shared connection, each
   // waiting its turn) is silent for longer than the dead-link watch allows other commands, and
   // must not be taken for a dead link.
-  server = await mixedSurface.start([
-    '--redis-url', master.url,
-    '--toolsets', 'all',
-    '--wait-replicas', '1',
-    '--wait-timeout-ms', String(waitTimeoutMs),
-    '--command-timeout', String(waitTimeoutMs / 2),
-  ]);
-  clients = await Promise.all([0, 1, 2, 3].map(() => server.connect()));
-  expect(clients.map((c) => c.surface).sort()).toEqual(['http', 'rest', 'stdio', 'websocket']);
-  onMaster = inspector(master.url);
-}, 30_000);
+  args: ['--toolsets', 'all', '--wait-replicas', '1', '--wait-timeout-ms', String(waitTimeoutMs), '--command-timeout', String(waitTimeoutMs / 2)],
+  clients: 4,
+});
 
-afterAll(async () => {
-  await server?.stop();
-  onMaster?.disconnect();
-  for (const node of [replica, master]) {
-    if (!node) continue;
-    await node.stop();
-    cleanup(node);
-  }
+beforeAll(() => {
+  expect(used.clients.map((c) => c.surface).sort()).toEqual(['http', 'rest', 'stdio', 'websocket']);
 });
 
 function expectReplicationTimeout(outcome: ToolOutcome, surface: string): void {
@@ -77,7 +68,7 @@ describe('--wait-replicas 1 on a master with one replica', () => {
   it('a write that answers success is already on the replica', async () => {
     const onReplica = inspector(replica.url);
     try {
-      for (const client of clients) {
+      for (const client of used.clients) {
         const key = uniqueKey(`acked:${client.surface}`);
         const outcome = await client.call('redis_set', { key, value: { surface: client.surface } });
         expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
@@ -92,17 +83,17 @@ describe('--wait-replicas 1 on a master with one replica', () => {
   it('with the replica stopped, writes answer REPLICATION_TIMEOUT; the master holds them; reads still answer', async () => {
     await replica.stop();
     // One client of each surface at once: each waits out the timeout, side by side.
-    await Promise.all(clients.map(async (client) => {
+    await Promise.all(used.clients.map(async (client) => {
       const key = uniqueKey(`unreplicated:${client.surface}`);
       expectReplicationTimeout(await client.call('redis_set', { key, value: 1 }), client.surface);
-      expect(await onMaster.get(key)).toBe('1');
+      expect(await used.check.get(key)).toBe('1');
       // A read does not wait for replicas.
       expect(await client.call('redis_get', { key })).toMatchObject({ ok: true, value: { found: true, value: 1 } });
       // A waiting tool's write happens on a pooled connection; it is checked there too.
       const list = uniqueKey(`popped:${client.surface}`);
-      await onMaster.rpush(list, 'a');
+      await used.check.rpush(list, 'a');
       expectReplicationTimeout(await client.call('redis_blpop', { keys: [list], timeout_ms: 1000 }), client.surface);
-      expect(await onMaster.exists(list)).toBe(0);
+      expect(await used.check.exists(list)).toBe(0);
       // Kept for the retry below: pushed once, under an idempotency key.
       const pushed = uniqueKey(`retried:${client.surface}`);
       const idempotencyKey = `wait-replicas-${pushed}`;
@@ -114,11 +105,11 @@ describe('--wait-replicas 1 on a master with one replica', () => {
   it('once the replica is back, a retry with the idempotency key answers success without pushing again', async () => {
     await replica.restart();
     await waitUntil(replicaInSync, 'the replica is in sync again', 10_000);
-    for (const client of clients) {
+    for (const client of used.clients) {
       const { key, idempotencyKey } = retried.get(client.surface)!;
       const outcome = await client.call('redis_rpush', { key, values: ['x'] }, { idempotencyKey });
       expect(outcome, client.surface).toMatchObject({ ok: true, value: { length: 1 } });
-      expect(await onMaster.lrange(key, 0, -1)).toEqual(['x']);
+      expect(await used.check.lrange(key, 0, -1)).toEqual(['x']);
     }
   });
 });

@@ -45,8 +45,8 @@ export interface ServerOptions {
   proxy?: boolean;
   /** The clients to open at start: a count of the surface's kind, or kinds (network kinds share the HTTP server). Default 1 (0 for library). */
   clients?: number | ClientKind[];
-  /** Runs once the Redis and `check` are up, before the server starts (e.g. to load data). */
-  prepare?: (check: Redis) => Promise<unknown>;
+  /** Runs once the Redis and `check` are up, before the server starts (e.g. to load data, start a replica). */
+  prepare?: (check: Redis, redis: RedisProcess | undefined) => Promise<unknown>;
   /** Record every command the Redis receives (from before the server starts) into `seen`. */
   monitor?: boolean;
   /** The database the `check` client reads; 1 (the server's default) unless given. */
@@ -139,7 +139,7 @@ export function useServer(options: ServerOptions): UsedServer {
       const { hostname, port } = new URL(used.redisUrl);
       stopMonitor = (await monitorCommands(hostname, Number(port), (command) => used.seen.push(command))).close;
     }
-    await options.prepare?.(used.check);
+    await options.prepare?.(used.check, used.redis);
     if (options.proxy) used.proxy = await startTcpProxy(used.redis ?? options.redisOf!.redis);
     const args = ['--redis-url', used.proxy?.url ?? used.redisUrl, ...(options.args ?? [])];
     if (options.surface === 'library') {
