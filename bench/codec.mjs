@@ -78,10 +78,19 @@ const rows = [];
 for (const [name, value] of Object.entries(samples)) {
   const text = encodeValue(value);
   if (text !== bareEncode(value)) throw new Error(`${name}: the checked encoding differs from the bare one`);
-  const encode = compare(() => bareEncode(value), () => encodeValue(value));
-  const decode = compare(() => bareDecode(text), () => decodeValue(text));
+  const encode = compare(
+    () => bareEncode(value),
+    () => encodeValue(value),
+  );
+  const decode = compare(
+    () => bareDecode(text),
+    () => decodeValue(text),
+  );
   // What every write of this text pays anyway: its UTF-8 length (the size check, the socket write).
-  const [utf8] = compare(() => Buffer.byteLength(text), () => undefined);
+  const [utf8] = compare(
+    () => Buffer.byteLength(text),
+    () => undefined,
+  );
   rows.push({
     value: name,
     'UTF-8 length of the text': format(utf8),

@@ -18,7 +18,14 @@ async function measure(dist) {
   const { createLogger } = await import(`${dist}/src/observability/log.js`);
   const { Metrics } = await import(`${dist}/src/observability/metrics.js`);
   const runner = { call: async () => ({ ok: true, value: { key: 'k1', value: 'v', type: 'string' } }), enabled: new Set() };
-  const app = await buildApp({ runner, redis: { status: 'ready' }, metrics: new Metrics(() => 0), logger: createLogger('info'), maxValueBytes: 1 << 20, sessionIdleTimeoutSec: 60 });
+  const app = await buildApp({
+    runner,
+    redis: { status: 'ready' },
+    metrics: new Metrics(() => 0),
+    logger: createLogger('info'),
+    maxValueBytes: 1 << 20,
+    sessionIdleTimeoutSec: 60,
+  });
   await app.ready();
   const n = Number(process.env.N ?? 100_000);
   const kinds = {

@@ -5,21 +5,26 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '30' }, inclusive: { type: 'boolean', default: false } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { top: { type: 'string', default: '30' }, inclusive: { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
 const top = Number(values.top);
 
 // esbuild marks where each bundled module starts ("// node_modules/ioredis/built/Redis.js",
 // "// dist/src/tools/runner.js"); a line of a bundle belongs to the last marker above it.
 const bundleMarks = new Map();
 function bundleModuleAt(url, line) {
-  if (!url.startsWith('file://') || !url.includes('/cli-chunks/') && !url.endsWith('/dist/src/cli.js')) return undefined;
+  if (!url.startsWith('file://') || (!url.includes('/cli-chunks/') && !url.endsWith('/dist/src/cli.js'))) return undefined;
   let marks = bundleMarks.get(url);
   if (!marks) {
     marks = [];
-    readFileSync(new URL(url), 'utf8').split('\n').forEach((text, i) => {
-      const match = /^\/\/ ((?:node_modules|dist|src|generated|schema)\/\S+)$/.exec(text);
-      if (match) marks.push([i, match[1]]);
-    });
+    readFileSync(new URL(url), 'utf8')
+      .split('\n')
+      .forEach((text, i) => {
+        const match = /^\/\/ ((?:node_modules|dist|src|generated|schema)\/\S+)$/.exec(text);
+        if (match) marks.push([i, match[1]]);
+      });
     bundleMarks.set(url, marks);
   }
   let found;
@@ -41,7 +46,15 @@ function packageOf(url, line = 0) {
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
   }
   const dist = url.indexOf('/dist/');
-  if (dist !== -1) return 'app:' + url.slice(dist + 6).split('/').slice(0, 2).join('/');
+  if (dist !== -1)
+    return (
+      'app:' +
+      url
+        .slice(dist + 6)
+        .split('/')
+        .slice(0, 2)
+        .join('/')
+    );
   return url;
 }
 

@@ -65,7 +65,11 @@ try {
   await seed.callTool({ name: 'redis_queue_enqueue', arguments: { queue: 'bench', payload: { n: 1 } } });
   await seed.callTool({ name: 'redis_set', arguments: { key: 'bench:value', value: { a: [1, 2, 3] } } });
   for (let i = 0; i < sessions; i += 100) {
-    await Promise.all(Array.from({ length: Math.min(100, sessions - i) }, (_, j) => seed.callTool({ name: 'redis_session_create', arguments: { session_id: `sess_${i + j}`, data: { i: i + j } } })));
+    await Promise.all(
+      Array.from({ length: Math.min(100, sessions - i) }, (_, j) =>
+        seed.callTool({ name: 'redis_session_create', arguments: { session_id: `sess_${i + j}`, data: { i: i + j } } }),
+      ),
+    );
   }
   await seed.close();
 

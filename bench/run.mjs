@@ -103,7 +103,7 @@ async function benchStdioServer(row, spawn, tools) {
     const rows = await measure(row, client, child.pid);
     return { rows, peakRssMiB: peakRssMiB(child.pid) };
   } catch (error) {
-    throw new Error(`${row.label}: ${error.message}\n${logTail(child)}`);
+    throw new Error(`${row.label}: ${error.message}\n${logTail(child)}`, { cause: error });
   } finally {
     await client.close();
     await stopChild(child);
@@ -136,7 +136,12 @@ async function benchNetwork() {
 
 async function benchNetworkServer(names, label) {
   const port = await freePort();
-  const child = track(spawnServer(['--transport', 'http', '--host', '127.0.0.1', '--port', String(port), '--redis-url', redis.url, ...ourArgs], { logDir, nodeArgs: nodeArgsFor(label) }));
+  const child = track(
+    spawnServer(['--transport', 'http', '--host', '127.0.0.1', '--port', String(port), '--redis-url', redis.url, ...ourArgs], {
+      logDir,
+      nodeArgs: nodeArgsFor(label),
+    }),
+  );
   const base = `http://127.0.0.1:${port}`;
   const rows = [];
   try {
@@ -154,7 +159,7 @@ async function benchNetworkServer(names, label) {
     }
     return { rows, peakRssMiB: peakRssMiB(child.pid) };
   } catch (error) {
-    throw new Error(`${error.message}\n${logTail(child)}`);
+    throw new Error(`${error.message}\n${logTail(child)}`, { cause: error });
   } finally {
     await stopChild(child);
   }
@@ -197,14 +202,28 @@ async function main() {
   for (const peer of peers) {
     const spawnPeer = () => spawnServer([peerUrl], { logDir, script: peer.script });
     startup[peer.name] = await measureStartup(Number(flags['startup-runs']), spawnPeer);
-    const measured = await benchStdioServer({ label: `peer ${peer.name} stdio`, kind: 'peer', surface: 'stdio', client: 'lean', peer: peer.label }, spawnPeer, peer.tools);
+    const measured = await benchStdioServer(
+      { label: `peer ${peer.name} stdio`, kind: 'peer', surface: 'stdio', client: 'lean', peer: peer.label },
+      spawnPeer,
+      peer.tools,
+    );
     rows.push(...measured.rows);
     rss[`peer ${peer.name}`] = measured.peakRssMiB;
   }
   if (surfaces.has('sdk')) {
-    rows.push(...(await benchSdk({ label: 'stdio (SDK client)', kind: 'ours', surface: 'stdio', client: 'sdk' }, { script: cliPath, args: ['--redis-url', redis.url, ...ourArgs] })));
+    rows.push(
+      ...(await benchSdk(
+        { label: 'stdio (SDK client)', kind: 'ours', surface: 'stdio', client: 'sdk' },
+        { script: cliPath, args: ['--redis-url', redis.url, ...ourArgs] },
+      )),
+    );
     for (const peer of peers) {
-      rows.push(...(await benchSdk({ label: `peer ${peer.name} (SDK client)`, kind: 'peer', surface: 'stdio', client: 'sdk', peer: peer.label }, { script: peer.script, args: [peerUrl], tools: peer.tools })));
+      rows.push(
+        ...(await benchSdk(
+          { label: `peer ${peer.name} (SDK client)`, kind: 'peer', surface: 'stdio', client: 'sdk', peer: peer.label },
+          { script: peer.script, args: [peerUrl], tools: peer.tools },
+        )),
+      );
     }
   }
   if (['websocket', 'http', 'rest'].some((s) => surfaces.has(s))) {
@@ -215,9 +234,14 @@ async function main() {
 
   const extra = [];
   for (const [name, s] of Object.entries(startup)) {
-    extra.push(`startup to first tools/list over stdio, ${name === 'ours' ? `this server (--toolsets ${flags.toolsets})` : `peer ${name}`}: median ${s.medianMs.toFixed(0)} ms (min ${s.minMs.toFixed(0)}, max ${s.maxMs.toFixed(0)}, ${s.runs} runs)`);
+    extra.push(
+      `startup to first tools/list over stdio, ${name === 'ours' ? `this server (--toolsets ${flags.toolsets})` : `peer ${name}`}: median ${s.medianMs.toFixed(0)} ms (min ${s.minMs.toFixed(0)}, max ${s.maxMs.toFixed(0)}, ${s.runs} runs)`,
+    );
   }
-  for (const [name, mib] of Object.entries(rss)) extra.push(`peak RSS (VmHWM): ${name === 'network' ? 'HTTP/WebSocket server (after its three surfaces)' : name === 'stdio' ? 'stdio server' : name} ${mib.toFixed(1)} MiB`);
+  for (const [name, mib] of Object.entries(rss))
+    extra.push(
+      `peak RSS (VmHWM): ${name === 'network' ? 'HTTP/WebSocket server (after its three surfaces)' : name === 'stdio' ? 'stdio server' : name} ${mib.toFixed(1)} MiB`,
+    );
   extra.push('');
   extra.push('Columns: p50/p95/p99 and "ops/s 1" with one call in flight (sequential); "ops/s 16" with 16 in flight;');
   extra.push('"×peer": against the best published peer measured with the same client over stdio;');

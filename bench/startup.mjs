@@ -40,6 +40,8 @@ try {
 }
 for (const [i, script] of builds.entries()) {
   const sorted = [...times[i]].sort((a, b) => a - b);
-  console.log(`${script}: median ${percentile(sorted, 50).toFixed(0)} ms, quartiles ${percentile(sorted, 25).toFixed(0)}–${percentile(sorted, 75).toFixed(0)} ms, ${sorted.length} runs`);
+  console.log(
+    `${script}: median ${percentile(sorted, 50).toFixed(0)} ms, quartiles ${percentile(sorted, 25).toFixed(0)}–${percentile(sorted, 75).toFixed(0)} ms, ${sorted.length} runs`,
+  );
 }
 if (flags.profile) console.log(`profiles: ${profileDir}/build<i>-<round>.cpuprofile`);

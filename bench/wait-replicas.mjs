@@ -41,7 +41,9 @@ async function run(waitReplicas, concurrency) {
   );
   const perSecond = Math.round(calls / (phaseMs / 1000));
   const waits = server.metrics.snapshot().replica_waits;
-  console.log(`[bench] wait-replicas=${waitReplicas} concurrency=${concurrency}: ${perSecond} calls/s, failures=${failures}${waits ? `, WAITs=${waits.waits} (${(calls / Math.max(1, waits.waits)).toFixed(1)} calls per WAIT)` : ''}`);
+  console.log(
+    `[bench] wait-replicas=${waitReplicas} concurrency=${concurrency}: ${perSecond} calls/s, failures=${failures}${waits ? `, WAITs=${waits.waits} (${(calls / Math.max(1, waits.waits)).toFixed(1)} calls per WAIT)` : ''}`,
+  );
   await server.stop();
 }
 

@@ -44,20 +44,12 @@ export const members = z.array(member).min(1).max(1000).describe('Members (1 to 
 /** The longest wait a blocking tool may ask for. */
 export const maxWaitMs = 30_000;
 
-export const timeoutMs = z
-  .number()
-  .int()
-  .min(0)
-  .max(maxWaitMs)
-  .default(1000)
-  .describe('Longest wait in milliseconds (0 to 30000; 0 answers at once).');
+export const timeoutMs = z.number().int().min(0).max(maxWaitMs).default(1000).describe('Longest wait in milliseconds (0 to 30000; 0 answers at once).');
 
 export const listEnd = z.enum(['LEFT', 'RIGHT']);
 
 /** A score as given: a finite number, or an infinity written as text (JSON has no Infinity). */
-export const scoreIn = z
-  .union([z.number(), z.enum(['inf', '+inf', '-inf'])])
-  .describe('A score: a number, or "inf" / "-inf".');
+export const scoreIn = z.union([z.number(), z.enum(['inf', '+inf', '-inf'])]).describe('A score: a number, or "inf" / "-inf".');
 
 /** A score as answered: Redis may hold infinite scores, which JSON numbers cannot carry. */
 export const scoreOut = z.union([z.number(), z.enum(['inf', '-inf'])]).describe('The score: a number, or "inf" / "-inf" for an infinite one.');
@@ -65,10 +57,7 @@ export const scoreOut = z.union([z.number(), z.enum(['inf', '-inf'])]).describe(
 const scoreBoundPattern = /^\(?([+-]?inf|[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?)$/;
 
 /** A score range end as Redis writes it: "1.5", "(1.5" (exclusive), "-inf", "+inf". */
-export const scoreBound = z
-  .string()
-  .max(64)
-  .regex(scoreBoundPattern, 'must be a score ("1.5"), an exclusive score ("(1.5"), "-inf" or "+inf"');
+export const scoreBound = z.string().max(64).regex(scoreBoundPattern, 'must be a score ("1.5"), an exclusive score ("(1.5"), "-inf" or "+inf"');
 
 export function isScoreBound(text: string): boolean {
   return scoreBoundPattern.test(text);

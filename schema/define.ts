@@ -15,10 +15,7 @@ export interface ToolAnnotations {
  * A tool is data: everything the generator, the MCP server and the REST twin need.
  * Input fields are snake_case because they are the product's public surface.
  */
-export interface ToolDefinition<
-  I extends z.ZodObject = z.ZodObject,
-  O extends z.ZodObject = z.ZodObject,
-> {
+export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
   name: string;
   /** The toolset that offers it (see schema/toolsets.ts). */
   toolset: Toolset;
@@ -96,7 +93,12 @@ export function documentedErrors(definition: Pick<ToolDefinition, 'errors' | 'an
   const writes = !definition.annotations.readOnlyHint;
   const waits = definition.waitsFor !== undefined;
   return [
-    ...new Set<ErrorCode>([...commonErrors, ...(writes ? [...idempotencyErrors, ...replicationErrors] : []), ...(waits ? waitingErrors : []), ...definition.errors]),
+    ...new Set<ErrorCode>([
+      ...commonErrors,
+      ...(writes ? [...idempotencyErrors, ...replicationErrors] : []),
+      ...(waits ? waitingErrors : []),
+      ...definition.errors,
+    ]),
   ].sort();
 }
 

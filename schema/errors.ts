@@ -5,29 +5,45 @@
 export const errorTable = {
   INVALID_PARAMS: { status: 400, meaning: 'Missing or invalid parameters; the message names the field.' },
   UNAUTHORIZED: { status: 401, meaning: 'No valid bearer token was presented.' },
-  FORBIDDEN: { status: 403, meaning: 'The tool is not offered here (toolset not chosen, read-only mode, allow/deny lists, --key-prefix for server-wide tools, or a command the connected Redis lacks; the message says which), a name in the server\'s reserved namespace (keys and channels starting with "__mcp:", and Redis\'s own "__keyspace@"/"__keyevent@" channels), or the origin is not allowed.' },
-  SESSION_NOT_FOUND: { status: 404, meaning: 'The session does not exist, has expired, or its key no longer holds a valid session (details.reason says what is wrong); delete it to reuse the id.' },
+  FORBIDDEN: {
+    status: 403,
+    meaning:
+      'The tool is not offered here (toolset not chosen, read-only mode, allow/deny lists, --key-prefix for server-wide tools, or a command the connected Redis lacks; the message says which), a name in the server\'s reserved namespace (keys and channels starting with "__mcp:", and Redis\'s own "__keyspace@"/"__keyevent@" channels), or the origin is not allowed.',
+  },
+  SESSION_NOT_FOUND: {
+    status: 404,
+    meaning:
+      'The session does not exist, has expired, or its key no longer holds a valid session (details.reason says what is wrong); delete it to reuse the id.',
+  },
   NOT_FOUND: { status: 404, meaning: 'No such route or tool.' },
-  SUBSCRIPTION_NOT_FOUND: { status: 404, meaning: 'No subscription has this id in this server process: it was never made here, was unsubscribed, or expired after going unread (see --subscription-idle-timeout). Subscribe again.' },
+  SUBSCRIPTION_NOT_FOUND: {
+    status: 404,
+    meaning:
+      'No subscription has this id in this server process: it was never made here, was unsubscribed, or expired after going unread (see --subscription-idle-timeout). Subscribe again.',
+  },
   GROUP_NOT_FOUND: { status: 404, meaning: 'The stream or its consumer group does not exist.' },
   WRONG_TYPE: { status: 409, meaning: 'The key holds a different Redis type than the tool works on.' },
   SESSION_EXISTS: { status: 409, meaning: 'A session with this id already exists.' },
   VALUE_UNDECODABLE: {
     status: 409,
-    meaning: 'A stored value (written by another client) is JSON that cannot be answered exactly: nested deeper than 512 levels, or a number beyond ±(2^53−1) or infinite. The message names the key and field; tools that take raw: true return the stored text.',
+    meaning:
+      'A stored value (written by another client) is JSON that cannot be answered exactly: nested deeper than 512 levels, or a number beyond ±(2^53−1) or infinite. The message names the key and field; tools that take raw: true return the stored text.',
   },
   VALUE_NOT_NUMERIC: {
     status: 409,
-    meaning: 'The stored value is not a number the counter can change (an integer for the integer counters), or the result would lie beyond ±(2^53−1), where JSON numbers stop being exact; nothing was changed.',
+    meaning:
+      'The stored value is not a number the counter can change (an integer for the integer counters), or the result would lie beyond ±(2^53−1), where JSON numbers stop being exact; nothing was changed.',
   },
   CONFLICT: {
     status: 409,
-    meaning: 'The state changed under the call: a compare-and-set or fencing check failed, a queue receipt is stale, or an idempotency key was reused with other arguments; details carry the current version or state.',
+    meaning:
+      'The state changed under the call: a compare-and-set or fencing check failed, a queue receipt is stale, or an idempotency key was reused with other arguments; details carry the current version or state.',
   },
   IN_PROGRESS: { status: 409, meaning: 'A call with this idempotency key is still running; retry later to get its result.' },
   NOTIFICATIONS_OFF: {
     status: 409,
-    meaning: 'Watching keys needs Redis keyspace notifications (notify-keyspace-events with K and A), which are off, and this server may not turn them on (CONFIG refused); the message says what to set. Channel subscriptions work without them.',
+    meaning:
+      'Watching keys needs Redis keyspace notifications (notify-keyspace-events with K and A), which are off, and this server may not turn them on (CONFIG refused); the message says what to set. Channel subscriptions work without them.',
   },
   VALUE_TOO_LARGE: { status: 413, meaning: 'An encoded value is larger than the configured limit.' },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests from this client; retry later.' },

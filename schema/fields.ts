@@ -17,11 +17,7 @@ export const hashField = redisName().describe('The field name within the hash.')
 
 export const key = redisName().describe('The Redis key. Any well-formed Unicode text up to 1024 characters; use ":" to build namespaces, e.g. "task:queue".');
 
-export const keyList = z
-  .array(key)
-  .min(1)
-  .max(1000)
-  .describe('One to 1000 keys.');
+export const keyList = z.array(key).min(1).max(1000).describe('One to 1000 keys.');
 
 /**
  * What a stored value may be, said once for every description: the codec stores a value only if
@@ -30,21 +26,11 @@ export const keyList = z
 export const exactJsonRule = 'Numbers must be within ±(2^53−1) (send larger ones as strings); text must be well-formed Unicode; at most 512 levels of nesting.';
 
 /** Any JSON value. Validated here only for presence; the encoder refuses what it cannot store exactly. */
-export const jsonValue = z
-  .unknown()
-  .refine((value) => value !== undefined, { message: 'Required' });
+export const jsonValue = z.unknown().refine((value) => value !== undefined, { message: 'Required' });
 
-export const ttlSeconds = z
-  .number()
-  .int()
-  .min(1)
-  .max(315_360_000)
-  .describe('Time to live in seconds (1 to 10 years).');
+export const ttlSeconds = z.number().int().min(1).max(315_360_000).describe('Time to live in seconds (1 to 10 years).');
 
-export const raw = z
-  .boolean()
-  .default(false)
-  .describe('Return the stored text untouched instead of parsing JSON.');
+export const raw = z.boolean().default(false).describe('Return the stored text untouched instead of parsing JSON.');
 
 export const sessionId = z
   .string()
@@ -54,4 +40,6 @@ export const sessionId = z
 export const sessionData = z
   .record(redisName(), jsonValue)
   .refine((data) => Object.keys(data).length <= 1000, { message: 'may hold at most 1000 fields' })
-  .describe(`Session data: an object whose top-level fields are stored separately, so concurrent updates of different fields never overwrite each other. Values: ${exactJsonRule}`);
+  .describe(
+    `Session data: an object whose top-level fields are stored separately, so concurrent updates of different fields never overwrite each other. Values: ${exactJsonRule}`,
+  );

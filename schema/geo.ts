@@ -26,21 +26,23 @@ export const redis_geoadd = tool({
   name: 'redis_geoadd',
   title: 'Add locations',
   description: 'Add or move members at longitude/latitude in a geospatial index, creating it if needed.',
-  input: () => z.strictObject({
-    key: geoKey,
-    members: z
-      .array(z.strictObject({ longitude, latitude, member: jsonValue.describe('The member: any JSON (strings verbatim).') }))
-      .min(1)
-      .max(1000)
-      .describe('Locations to add (1 to 1000).'),
-    nx: z.boolean().default(false).describe('Only add new members, never move existing ones.'),
-    xx: z.boolean().default(false).describe('Only move existing members, never add.'),
-    ch: z.boolean().default(false).describe('Count moved members as well as added ones.'),
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The index key.'),
-    count: z.number().int().describe('Members added (with ch: added or moved).'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: geoKey,
+      members: z
+        .array(z.strictObject({ longitude, latitude, member: jsonValue.describe('The member: any JSON (strings verbatim).') }))
+        .min(1)
+        .max(1000)
+        .describe('Locations to add (1 to 1000).'),
+      nx: z.boolean().default(false).describe('Only add new members, never move existing ones.'),
+      xx: z.boolean().default(false).describe('Only move existing members, never add.'),
+      ch: z.boolean().default(false).describe('Count moved members as well as added ones.'),
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The index key.'),
+      count: z.number().int().describe('Members added (with ch: added or moved).'),
+    }),
   annotations: writes,
   rest: { method: 'POST', path: '/{key}/add' },
   example: { key: 'stores', members: [{ longitude: 13.361389, latitude: 38.115556, member: 'Palermo' }] },
@@ -51,12 +53,13 @@ export const redis_geopos = tool({
   title: 'Get locations',
   description: 'Longitude and latitude of each given member; found=false for a missing one.',
   input: () => z.strictObject({ key: geoKey, members: z.array(member).min(1).max(1000).describe('Members (1 to 1000).') }),
-  output: () => z.strictObject({
-    key: z.string().describe('The index key.'),
-    positions: z
-      .array(z.strictObject({ member: jsonValue, found: z.boolean(), longitude: z.number().nullable(), latitude: z.number().nullable() }))
-      .describe('One per given member, in order.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The index key.'),
+      positions: z
+        .array(z.strictObject({ member: jsonValue, found: z.boolean(), longitude: z.number().nullable(), latitude: z.number().nullable() }))
+        .describe('One per given member, in order.'),
+    }),
   annotations: reads,
   rest: { method: 'POST', path: '/{key}/positions' },
   example: { key: 'stores', members: ['Palermo', 'Catania'] },
@@ -67,12 +70,13 @@ export const redis_geodist = tool({
   title: 'Distance between members',
   description: 'Distance between two members; found=false when either is missing.',
   input: () => z.strictObject({ key: geoKey, member1: member, member2: member, unit }),
-  output: () => z.strictObject({
-    key: z.string().describe('The index key.'),
-    found: z.boolean().describe('Whether both members exist.'),
-    distance: z.number().nullable().describe('The distance in unit; null when not found.'),
-    unit: z.string().describe('The unit.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The index key.'),
+      found: z.boolean().describe('Whether both members exist.'),
+      distance: z.number().nullable().describe('The distance in unit; null when not found.'),
+      unit: z.string().describe('The unit.'),
+    }),
   annotations: reads,
   rest: { method: 'POST', path: '/{key}/distance' },
   example: { key: 'stores', member1: 'Palermo', member2: 'Catania', unit: 'km' },
@@ -84,28 +88,30 @@ export const redis_geosearch = tool({
   description:
     'Members within a circle or box around a member or point, nearest first (or farthest), up to count. ' +
     'Redis examines every member in the area (O(N)); count bounds the answer.',
-  input: () => z.strictObject({
-    key: geoKey,
-    ...area,
-    order: z.enum(['asc', 'desc']).default('asc').describe('asc: nearest first; desc: farthest first.'),
-    count: z.number().int().min(1).max(1000).default(100).describe('Most members to return (1 to 1000).'),
-    withcoord: z.boolean().default(false).describe('Include each member\'s longitude and latitude.'),
-    withdist: z.boolean().default(false).describe('Include each member\'s distance from the centre.'),
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The index key.'),
-    results: z
-      .array(
-        z.strictObject({
-          member: jsonValue,
-          distance: z.number().nullable().describe('In unit; null without withdist.'),
-          longitude: z.number().nullable().describe('Null without withcoord.'),
-          latitude: z.number().nullable().describe('Null without withcoord.'),
-        }),
-      )
-      .describe('Matching members in the order asked.'),
-    complete: z.boolean().describe('False when more members match (raise count or narrow the area).'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: geoKey,
+      ...area,
+      order: z.enum(['asc', 'desc']).default('asc').describe('asc: nearest first; desc: farthest first.'),
+      count: z.number().int().min(1).max(1000).default(100).describe('Most members to return (1 to 1000).'),
+      withcoord: z.boolean().default(false).describe("Include each member's longitude and latitude."),
+      withdist: z.boolean().default(false).describe("Include each member's distance from the centre."),
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The index key.'),
+      results: z
+        .array(
+          z.strictObject({
+            member: jsonValue,
+            distance: z.number().nullable().describe('In unit; null without withdist.'),
+            longitude: z.number().nullable().describe('Null without withcoord.'),
+            latitude: z.number().nullable().describe('Null without withcoord.'),
+          }),
+        )
+        .describe('Matching members in the order asked.'),
+      complete: z.boolean().describe('False when more members match (raise count or narrow the area).'),
+    }),
   annotations: reads,
   rest: { method: 'POST', path: '/{key}/search' },
   example: { key: 'stores', longitude: 15, latitude: 37, radius: 200, unit: 'km', withdist: true, count: 10 },
@@ -116,18 +122,20 @@ export const redis_geosearchstore = tool({
   name: 'redis_geosearchstore',
   title: 'Store an area search',
   description: 'Store the members within a circle or box (nearest first, up to count if given) in destination, replacing it.',
-  input: () => z.strictObject({
-    destination: key.describe('The key that receives the result, replaced.'),
-    source: geoKey,
-    ...area,
-    order: z.enum(['asc', 'desc']).default('asc').describe('asc: keep the nearest; desc: the farthest (with count).'),
-    count: z.number().int().min(1).max(1_000_000).optional().describe('Keep at most this many; omit for all.'),
-    storedist: z.boolean().default(false).describe('Store distances as scores instead of positions.'),
-  }),
-  output: () => z.strictObject({
-    destination: z.string().describe('The destination key.'),
-    stored: z.number().int().describe('Members stored.'),
-  }),
+  input: () =>
+    z.strictObject({
+      destination: key.describe('The key that receives the result, replaced.'),
+      source: geoKey,
+      ...area,
+      order: z.enum(['asc', 'desc']).default('asc').describe('asc: keep the nearest; desc: the farthest (with count).'),
+      count: z.number().int().min(1).max(1_000_000).optional().describe('Keep at most this many; omit for all.'),
+      storedist: z.boolean().default(false).describe('Store distances as scores instead of positions.'),
+    }),
+  output: () =>
+    z.strictObject({
+      destination: z.string().describe('The destination key.'),
+      stored: z.number().int().describe('Members stored.'),
+    }),
   annotations: overwrites,
   rest: { method: 'POST', path: '/searchstore' },
   example: { destination: 'stores:near-catania', source: 'stores', member: 'Catania', radius: 100, unit: 'km' },

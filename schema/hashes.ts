@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { adds, defineToolset, overwrites, reads, writes } from './define.js';
-import { exactJsonRule, hashField as field, jsonValue, key, raw, redisName } from './fields.js';
+import { hashField as field, jsonValue, key, raw } from './fields.js';
 import { scanCount, scanCursor, scanMatch } from './scan-fields.js';
 
 const tool = defineToolset('hashes', { rest: '/v1/hashes', errors: ['WRONG_TYPE'] });
@@ -38,13 +38,14 @@ export const redis_hmget = tool({
     'Get several fields of a hash at once (HMGET). When complete is false the answer was cut to fit the response size: ' +
     'call again with the fields after the last one answered.',
   input: () => z.strictObject({ key: hashKey, fields: fieldList.describe('The fields to read (1 to 1000), answered in this order.'), raw }),
-  output: () => z.strictObject({
-    key: hashKeyOut,
-    results: z
-      .array(z.strictObject({ field: z.string(), found: z.boolean(), value: storedValue.nullable().describe('The stored JSON value; null when not found.') }))
-      .describe('One entry per field answered, in the order given.'),
-    complete: z.boolean().describe('True when every field was answered.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: hashKeyOut,
+      results: z
+        .array(z.strictObject({ field: z.string(), found: z.boolean(), value: storedValue.nullable().describe('The stored JSON value; null when not found.') }))
+        .describe('One entry per field answered, in the order given.'),
+      complete: z.boolean().describe('True when every field was answered.'),
+    }),
   annotations: reads,
   rest: { method: 'POST', path: '/{key}/mget' },
   example: { key: 'user:profile', fields: ['name', 'preferences'] },
@@ -78,11 +79,12 @@ export const redis_hincrby = tool({
   description:
     'Add an integer to the integer in a hash field (HINCRBY; a negative by decrements), starting from 0 when missing. ' +
     'Refused with VALUE_NOT_NUMERIC, changing nothing, when the field is not an integer or the result would pass ±(2^53−1).',
-  input: () => z.strictObject({
-    key: hashKey,
-    field,
-    by: z.number().int().min(-exactMagnitude).max(exactMagnitude).default(1).describe('The integer to add; negative to decrement.'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: hashKey,
+      field,
+      by: z.number().int().min(-exactMagnitude).max(exactMagnitude).default(1).describe('The integer to add; negative to decrement.'),
+    }),
   output: () => z.strictObject({ key: hashKeyOut, field: fieldOut, value: z.number().int().describe('The value after the increment.') }),
   annotations: adds,
   rest: { method: 'POST', path: '/{key}/fields/{field}/incr' },
@@ -96,11 +98,12 @@ export const redis_hincrbyfloat = tool({
   description:
     'Add a number to the number in a hash field (HINCRBYFLOAT), starting from 0 when missing. ' +
     'Refused with VALUE_NOT_NUMERIC, changing nothing, when the field is not a number or the result would pass ±(2^53−1).',
-  input: () => z.strictObject({
-    key: hashKey,
-    field,
-    by: z.number().min(-exactMagnitude).max(exactMagnitude).describe('The number to add; negative to subtract.'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: hashKey,
+      field,
+      by: z.number().min(-exactMagnitude).max(exactMagnitude).describe('The number to add; negative to subtract.'),
+    }),
   output: () => z.strictObject({ key: hashKeyOut, field: fieldOut, value: z.number().describe('The value after the increment, as stored.') }),
   annotations: adds,
   rest: { method: 'POST', path: '/{key}/fields/{field}/incrbyfloat' },
@@ -113,7 +116,8 @@ export const redis_hsetnx = tool({
   title: 'Set hash field if new',
   description: 'Set a hash field to any JSON value only if the field does not exist yet (HSETNX).',
   input: () => z.strictObject({ key: hashKey, field, value: jsonValue.describe('The value to store: any JSON.') }),
-  output: () => z.strictObject({ key: hashKeyOut, field: fieldOut, created: z.boolean().describe('True when set; false when the field existed and was kept.') }),
+  output: () =>
+    z.strictObject({ key: hashKeyOut, field: fieldOut, created: z.boolean().describe('True when set; false when the field existed and was kept.') }),
   annotations: writes,
   rest: { method: 'POST', path: '/{key}/fields/{field}/setnx' },
   errors: ['VALUE_TOO_LARGE'],
@@ -147,11 +151,12 @@ export const redis_hscan = tool({
   title: 'Scan hash fields',
   description: `List fields of a hash whose names match a pattern, with their values, a page at a time. ${scanNote}`,
   input: () => z.strictObject({ key: hashKey, pattern: scanMatch, count: scanCount('fields'), cursor: scanCursor, raw }),
-  output: () => z.strictObject({
-    key: hashKeyOut,
-    entries: z.array(z.strictObject({ field: z.string(), value: storedValue })).describe('Matching fields with their values, in no particular order.'),
-    ...scanOutput,
-  }),
+  output: () =>
+    z.strictObject({
+      key: hashKeyOut,
+      entries: z.array(z.strictObject({ field: z.string(), value: storedValue })).describe('Matching fields with their values, in no particular order.'),
+      ...scanOutput,
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/scan' },
   example: { key: 'user:profile', pattern: 'pref:*', count: 50 },

@@ -11,14 +11,16 @@ export const redis_pfadd = tool({
   name: 'redis_pfadd',
   title: 'Add to HyperLogLog',
   description: 'Add elements to a HyperLogLog (approximate distinct count), creating it if needed. Elements are JSON: 1 and "1" are distinct.',
-  input: () => z.strictObject({
-    key: hllKey,
-    elements: z.array(jsonValue.describe('Any JSON value.')).min(1).max(1000).describe('Elements to add (1 to 1000).'),
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The HyperLogLog key.'),
-    changed: z.boolean().describe('True when the estimate may have changed.'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: hllKey,
+      elements: z.array(jsonValue.describe('Any JSON value.')).min(1).max(1000).describe('Elements to add (1 to 1000).'),
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The HyperLogLog key.'),
+      changed: z.boolean().describe('True when the estimate may have changed.'),
+    }),
   annotations: writes,
   rest: { method: 'POST', path: '/{key}/add' },
   errors: ['VALUE_TOO_LARGE'],
@@ -40,10 +42,11 @@ export const redis_pfmerge = tool({
   name: 'redis_pfmerge',
   title: 'Merge HyperLogLogs',
   description: 'Merge HyperLogLogs into destination (its own elements are kept), creating it if needed.',
-  input: () => z.strictObject({
-    destination: key.describe('The HyperLogLog that receives the union.'),
-    sources: hllKeys.describe('HyperLogLogs to merge in (1 to 100).'),
-  }),
+  input: () =>
+    z.strictObject({
+      destination: key.describe('The HyperLogLog that receives the union.'),
+      sources: hllKeys.describe('HyperLogLogs to merge in (1 to 100).'),
+    }),
   output: () => z.strictObject({ destination: z.string().describe('The destination key.'), merged: z.literal(true).describe('Always true.') }),
   annotations: writes,
   rest: { method: 'POST', path: '/merge' },

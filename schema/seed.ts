@@ -8,17 +8,17 @@ const tool = defineToolset('seed', { rest: '/v1' });
 
 /** The seed toolset: the sixteen tools of the product description (values, keys, lists, hashes, sessions). */
 
-
 export const redis_get = tool({
   name: 'redis_get',
   title: 'Get value',
   description: 'Get the value stored at a key. Returns found=false and value=null when the key does not exist.',
   input: () => z.strictObject({ key, raw }),
-  output: () => z.strictObject({
-    key: z.string().describe('The key that was read.'),
-    found: z.boolean().describe('Whether the key exists.'),
-    value: jsonValue.nullable().describe('The stored JSON value (or stored text with raw=true); null when not found.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The key that was read.'),
+      found: z.boolean().describe('Whether the key exists.'),
+      value: jsonValue.nullable().describe('The stored JSON value (or stored text with raw=true); null when not found.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/keys/{key}' },
   errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
@@ -29,25 +29,31 @@ export const redis_set = tool({
   name: 'redis_set',
   title: 'Set value',
   description: 'Store any JSON value at a key, replacing what was there, with an optional time to live.',
-  input: () => z
-    .strictObject({
-      key,
-      value: jsonValue.describe(`The value to store: any JSON. Strings are stored verbatim, anything else as JSON text. ${exactJsonRule}`),
-      ttl: ttlSeconds.optional().describe('Time to live in seconds; omit to keep the key until deleted.'),
-      condition: z.enum(['nx', 'xx']).optional().describe('Store only if the key does not exist (nx) or only if it exists (xx).'),
-      get: z.boolean().default(false).describe('Also answer the value the key held before (in "previous").'),
-      keep_ttl: z.boolean().default(false).describe('Keep the key\'s current time to live instead of removing it.'),
-    })
-    .refine((input) => !(input.keep_ttl && input.ttl !== undefined), { path: ['keep_ttl'], message: 'cannot be combined with ttl' }),
-  output: () => z.strictObject({
-    key: z.string().describe('The key that was written.'),
-    stored: z.boolean().describe('True when the value was stored; false when the condition (nx/xx) was not met.'),
-    ttl: z.number().int().nullable().describe('The time to live that was set (with keep_ttl: kept), in seconds; null when the key does not expire or nothing was stored.'),
-    previous: z
-      .strictObject({ found: z.boolean(), value: jsonValue.nullable(), undecodable: undecodableFlag })
-      .optional()
-      .describe(`With get=true: what the key held before the call (found=false, value=null when nothing). ${undecodableNote}`),
-  }),
+  input: () =>
+    z
+      .strictObject({
+        key,
+        value: jsonValue.describe(`The value to store: any JSON. Strings are stored verbatim, anything else as JSON text. ${exactJsonRule}`),
+        ttl: ttlSeconds.optional().describe('Time to live in seconds; omit to keep the key until deleted.'),
+        condition: z.enum(['nx', 'xx']).optional().describe('Store only if the key does not exist (nx) or only if it exists (xx).'),
+        get: z.boolean().default(false).describe('Also answer the value the key held before (in "previous").'),
+        keep_ttl: z.boolean().default(false).describe("Keep the key's current time to live instead of removing it."),
+      })
+      .refine((input) => !(input.keep_ttl && input.ttl !== undefined), { path: ['keep_ttl'], message: 'cannot be combined with ttl' }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The key that was written.'),
+      stored: z.boolean().describe('True when the value was stored; false when the condition (nx/xx) was not met.'),
+      ttl: z
+        .number()
+        .int()
+        .nullable()
+        .describe('The time to live that was set (with keep_ttl: kept), in seconds; null when the key does not expire or nothing was stored.'),
+      previous: z
+        .strictObject({ found: z.boolean(), value: jsonValue.nullable(), undecodable: undecodableFlag })
+        .optional()
+        .describe(`With get=true: what the key held before the call (found=false, value=null when nothing). ${undecodableNote}`),
+    }),
   annotations: overwrites,
   rest: { method: 'PUT', path: '/keys/{key}' },
   errors: ['VALUE_TOO_LARGE', 'WRONG_TYPE'],
@@ -59,9 +65,10 @@ export const redis_del = tool({
   title: 'Delete keys',
   description: 'Delete one or more keys of any type. Keys that do not exist are ignored.',
   input: () => z.strictObject({ keys: keyList.describe('The keys to delete (1 to 1000).') }),
-  output: () => z.strictObject({
-    deleted: z.number().int().describe('How many of the keys existed and were deleted.'),
-  }),
+  output: () =>
+    z.strictObject({
+      deleted: z.number().int().describe('How many of the keys existed and were deleted.'),
+    }),
   annotations: overwrites,
   rest: { method: 'POST', path: '/keys/delete' },
   example: { keys: ['temp:data', 'cache:old', 'session:expired'] },
@@ -72,12 +79,11 @@ export const redis_exists = tool({
   title: 'Check keys exist',
   description: 'Check which of the given keys exist.',
   input: () => z.strictObject({ keys: keyList.describe('The keys to check (1 to 1000).') }),
-  output: () => z.strictObject({
-    count: z.number().int().describe('How many of the given keys exist (a key given twice counts twice, as in Redis).'),
-    results: z
-      .array(z.strictObject({ key: z.string(), exists: z.boolean() }))
-      .describe('One entry per given key, in the order given.'),
-  }),
+  output: () =>
+    z.strictObject({
+      count: z.number().int().describe('How many of the given keys exist (a key given twice counts twice, as in Redis).'),
+      results: z.array(z.strictObject({ key: z.string(), exists: z.boolean() })).describe('One entry per given key, in the order given.'),
+    }),
   annotations: reads,
   rest: { method: 'POST', path: '/keys/exists' },
   example: { keys: ['user:123', 'config:app', 'cache:recent'] },
@@ -90,25 +96,27 @@ export const redis_keys = tool({
     'List keys matching a glob pattern, using SCAN with a bounded amount of work per call (never KEYS). ' +
     'When "cursor" in the result is not "0", call again with that cursor to continue. ' +
     'On a Redis Cluster every master is scanned in turn, under one cursor.',
-  input: () => z.strictObject({
-    pattern: redisName().default('*').describe('Glob pattern: * any run, ? one character, [abc] a set, \\ escapes.'),
-    count: z.number().int().min(1).max(1000).default(100).describe('Most keys to return (1 to 1000).'),
-    cursor: z
-      .string()
-      // On a cluster: "<slot>-<cursor>", the SCAN cursor on the master serving that slot.
-      .regex(/^(\d{1,5}-)?\d{1,20}$/, 'must be a cursor returned by an earlier call, or "0" to start')
-      .refine((text) => withinRedisCursors(text.split('-').pop()!) && Number(text.split('-').length > 1 ? text.split('-')[0] : 0) < 16384, {
-        message: beyondRedisCursors,
-      })
-      .default('0')
-      .describe('Where to continue: "0" starts a new scan; pass the cursor of the previous result to continue.'),
-    type: z.enum(['string', 'list', 'set', 'zset', 'hash', 'stream']).optional().describe('List only keys holding this type.'),
-  }),
-  output: () => z.strictObject({
-    keys: z.array(z.string()).describe('Matching keys, in no particular order; a key may repeat across pages, as with SCAN.'),
-    cursor: z.string().describe('"0" when the scan is complete; otherwise pass it back to continue.'),
-    complete: z.boolean().describe('True when the whole keyspace has been scanned.'),
-  }),
+  input: () =>
+    z.strictObject({
+      pattern: redisName().default('*').describe('Glob pattern: * any run, ? one character, [abc] a set, \\ escapes.'),
+      count: z.number().int().min(1).max(1000).default(100).describe('Most keys to return (1 to 1000).'),
+      cursor: z
+        .string()
+        // On a cluster: "<slot>-<cursor>", the SCAN cursor on the master serving that slot.
+        .regex(/^(\d{1,5}-)?\d{1,20}$/, 'must be a cursor returned by an earlier call, or "0" to start')
+        .refine((text) => withinRedisCursors(text.split('-').pop()!) && Number(text.split('-').length > 1 ? text.split('-')[0] : 0) < 16384, {
+          message: beyondRedisCursors,
+        })
+        .default('0')
+        .describe('Where to continue: "0" starts a new scan; pass the cursor of the previous result to continue.'),
+      type: z.enum(['string', 'list', 'set', 'zset', 'hash', 'stream']).optional().describe('List only keys holding this type.'),
+    }),
+  output: () =>
+    z.strictObject({
+      keys: z.array(z.string()).describe('Matching keys, in no particular order; a key may repeat across pages, as with SCAN.'),
+      cursor: z.string().describe('"0" when the scan is complete; otherwise pass it back to continue.'),
+      complete: z.boolean().describe('True when the whole keyspace has been scanned.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/keys' },
   example: { pattern: 'session:*', count: 50 },
@@ -119,12 +127,13 @@ export const redis_ttl = tool({
   title: 'Get time to live',
   description: 'Get the remaining time to live of a key.',
   input: () => z.strictObject({ key }),
-  output: () => z.strictObject({
-    key: z.string().describe('The key that was checked.'),
-    exists: z.boolean().describe('Whether the key exists.'),
-    persistent: z.boolean().describe('True when the key exists and never expires.'),
-    ttl: z.number().int().nullable().describe('Seconds until the key expires; null when it does not exist or never expires.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The key that was checked.'),
+      exists: z.boolean().describe('Whether the key exists.'),
+      persistent: z.boolean().describe('True when the key exists and never expires.'),
+      ttl: z.number().int().nullable().describe('Seconds until the key expires; null when it does not exist or never expires.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/keys/{key}/ttl' },
   example: { key: 'session:abc123' },
@@ -134,11 +143,7 @@ export const redis_ttl = tool({
 
 const pushInput = z.strictObject({
   key: key.describe('The list key.'),
-  values: z
-    .array(jsonValue.describe('Any JSON value.'))
-    .min(1)
-    .max(1000)
-    .describe(`The values to push (1 to 1000), each any JSON. ${exactJsonRule}`),
+  values: z.array(jsonValue.describe('Any JSON value.')).min(1).max(1000).describe(`The values to push (1 to 1000), each any JSON. ${exactJsonRule}`),
 });
 
 const pushOutput = z.strictObject({
@@ -174,16 +179,18 @@ export const redis_lpop = tool({
   name: 'redis_lpop',
   title: 'Pop from list front',
   description: `Remove and return up to "count" values from the front of a list. An empty or missing list gives an empty array. ${undecodableNote} raw=true answers every value as its stored text.`,
-  input: () => z.strictObject({
-    key: key.describe('The list key.'),
-    count: z.number().int().min(1).max(1000).default(1).describe('How many values to pop at most (1 to 1000).'),
-    raw,
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The list key.'),
-    values: z.array(jsonValue).describe('The popped values (their stored text with raw=true), front first; empty when the list was empty or missing.'),
-    undecodable: undecodablePositions('values'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: key.describe('The list key.'),
+      count: z.number().int().min(1).max(1000).default(1).describe('How many values to pop at most (1 to 1000).'),
+      raw,
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The list key.'),
+      values: z.array(jsonValue).describe('The popped values (their stored text with raw=true), front first; empty when the list was empty or missing.'),
+      undecodable: undecodablePositions('values'),
+    }),
   annotations: consumes,
   rest: { method: 'POST', path: '/lists/{key}/lpop' },
   errors: ['WRONG_TYPE'],
@@ -214,20 +221,22 @@ export const redis_hset = tool({
   name: 'redis_hset',
   title: 'Set hash field',
   description: 'Set one field of a hash to any JSON value (field and value), or several at once (fields), creating the hash if needed.',
-  input: () => z
-    .strictObject({
-      key: key.describe('The hash key.'),
-      field: field.optional().describe('The field name within the hash (with value).'),
-      value: jsonValue.optional().describe(`The value to store: any JSON. ${exactJsonRule}`),
-      fields: hashFields.optional().describe('Instead of field and value: an object of fields (1 to 1000) to set, each to any JSON.'),
-    })
-    .superRefine(oneFieldOrMany),
-  output: () => z.strictObject({
-    key: z.string().describe('The hash key.'),
-    field: z.string().optional().describe('The field that was set (field and value form).'),
-    created: z.boolean().optional().describe('True when the field is new, false when an existing value was replaced (field and value form).'),
-    created_count: z.number().int().optional().describe('How many of the fields are new (fields form).'),
-  }),
+  input: () =>
+    z
+      .strictObject({
+        key: key.describe('The hash key.'),
+        field: field.optional().describe('The field name within the hash (with value).'),
+        value: jsonValue.optional().describe(`The value to store: any JSON. ${exactJsonRule}`),
+        fields: hashFields.optional().describe('Instead of field and value: an object of fields (1 to 1000) to set, each to any JSON.'),
+      })
+      .superRefine(oneFieldOrMany),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The hash key.'),
+      field: z.string().optional().describe('The field that was set (field and value form).'),
+      created: z.boolean().optional().describe('True when the field is new, false when an existing value was replaced (field and value form).'),
+      created_count: z.number().int().optional().describe('How many of the fields are new (fields form).'),
+    }),
   annotations: overwrites,
   rest: { method: 'PUT', path: '/hashes/{key}/fields/{field}' },
   errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'],
@@ -239,12 +248,13 @@ export const redis_hget = tool({
   title: 'Get hash field',
   description: 'Get one field of a hash. Returns found=false and value=null when the hash or the field does not exist.',
   input: () => z.strictObject({ key: key.describe('The hash key.'), field, raw }),
-  output: () => z.strictObject({
-    key: z.string().describe('The hash key.'),
-    field: z.string().describe('The field that was read.'),
-    found: z.boolean().describe('Whether the field exists.'),
-    value: jsonValue.nullable().describe('The stored JSON value; null when not found.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The hash key.'),
+      field: z.string().describe('The field that was read.'),
+      found: z.boolean().describe('Whether the field exists.'),
+      value: jsonValue.nullable().describe('The stored JSON value; null when not found.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/hashes/{key}/fields/{field}' },
   errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
@@ -256,11 +266,12 @@ export const redis_hgetall = tool({
   title: 'Get whole hash',
   description: 'Get every field of a hash as an object. A missing hash gives found=false and an empty object.',
   input: () => z.strictObject({ key: key.describe('The hash key.'), raw }),
-  output: () => z.strictObject({
-    key: z.string().describe('The hash key.'),
-    found: z.boolean().describe('Whether the hash exists.'),
-    fields: z.record(z.string(), jsonValue).describe('Every field with its JSON value.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The hash key.'),
+      found: z.boolean().describe('Whether the hash exists.'),
+      fields: z.record(z.string(), jsonValue).describe('Every field with its JSON value.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/hashes/{key}' },
   errors: ['WRONG_TYPE', 'VALUE_UNDECODABLE'],
@@ -284,11 +295,14 @@ export const redis_session_create = tool({
   description:
     'Create a session for agent state under mcp_session:{id}, with initial data and a time to live. ' +
     'The id is generated when omitted; creating an id that exists fails with SESSION_EXISTS.',
-  input: () => z.strictObject({
-    session_id: sessionId.optional().describe('The session id; generated ("sess_" + 32 hex digits) when omitted.'),
-    data: sessionData.default({}).describe(`Initial session data (an object; field names are any well-formed text but "__proto__"). Values: ${exactJsonRule}`),
-    ttl: ttlSeconds.default(3600).describe('Session time to live in seconds.'),
-  }),
+  input: () =>
+    z.strictObject({
+      session_id: sessionId.optional().describe('The session id; generated ("sess_" + 32 hex digits) when omitted.'),
+      data: sessionData
+        .default({})
+        .describe(`Initial session data (an object; field names are any well-formed text but "__proto__"). Values: ${exactJsonRule}`),
+      ttl: ttlSeconds.default(3600).describe('Session time to live in seconds.'),
+    }),
   output: () => session,
   annotations: adds,
   rest: { method: 'POST', path: '/sessions' },
@@ -302,7 +316,8 @@ export const redis_session_create = tool({
 export const redis_session_get = tool({
   name: 'redis_session_get',
   title: 'Get session',
-  description: 'Get a session\'s data, remaining time to live and timestamps. A key changed outside the session tools so that it holds no valid session is SESSION_NOT_FOUND, with the reason.',
+  description:
+    "Get a session's data, remaining time to live and timestamps. A key changed outside the session tools so that it holds no valid session is SESSION_NOT_FOUND, with the reason.",
   input: () => z.strictObject({ session_id: sessionId }),
   output: () => session,
   annotations: reads,
@@ -318,17 +333,18 @@ export const redis_session_update = tool({
     'Merge data into a session: each top-level field given replaces that field, and fields not given are kept. ' +
     'Updates of different fields by concurrent agents never overwrite each other. ' +
     'With expected_version the update applies only to that version (else CONFLICT with the current version).',
-  input: () => z.strictObject({
-    session_id: sessionId,
-    data: sessionData.describe(`Fields to set; other fields are kept. Field names are any well-formed text but "__proto__". Values: ${exactJsonRule}`),
-    extend_ttl: z.boolean().default(true).describe('Restart the session\'s time to live from now.'),
-    expected_version: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .describe('Update only if the session is at this version (from an earlier read); otherwise fail with CONFLICT.'),
-  }),
+  input: () =>
+    z.strictObject({
+      session_id: sessionId,
+      data: sessionData.describe(`Fields to set; other fields are kept. Field names are any well-formed text but "__proto__". Values: ${exactJsonRule}`),
+      extend_ttl: z.boolean().default(true).describe("Restart the session's time to live from now."),
+      expected_version: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe('Update only if the session is at this version (from an earlier read); otherwise fail with CONFLICT.'),
+    }),
   output: () => session,
   annotations: writes,
   rest: { method: 'PATCH', path: '/sessions/{session_id}' },
@@ -341,10 +357,11 @@ export const redis_session_delete = tool({
   title: 'Delete session',
   description: 'Delete a session and all its data.',
   input: () => z.strictObject({ session_id: sessionId }),
-  output: () => z.strictObject({
-    session_id: z.string().describe('The session id.'),
-    deleted: z.literal(true).describe('Always true: the session existed and is gone.'),
-  }),
+  output: () =>
+    z.strictObject({
+      session_id: z.string().describe('The session id.'),
+      deleted: z.literal(true).describe('Always true: the session existed and is gone.'),
+    }),
   annotations: overwrites,
   rest: { method: 'DELETE', path: '/sessions/{session_id}' },
   errors: ['SESSION_NOT_FOUND'],

@@ -28,10 +28,11 @@ export const redis_sadd = tool({
   description:
     'Add members to a set, creating it if needed. Members are JSON (strings stored as text, other values as JSON text; objects match only with the same key order).',
   input: () => z.strictObject({ key: setKey, members }),
-  output: () => z.strictObject({
-    key: z.string().describe('The set key.'),
-    added: z.number().int().describe('How many members were new.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The set key.'),
+      added: z.number().int().describe('How many members were new.'),
+    }),
   annotations: writes,
   rest: { method: 'POST', path: '/{key}/add' },
   errors: ['VALUE_TOO_LARGE'],
@@ -43,10 +44,11 @@ export const redis_srem = tool({
   title: 'Remove set members',
   description: 'Remove members from a set; members not in it are ignored.',
   input: () => z.strictObject({ key: setKey, members }),
-  output: () => z.strictObject({
-    key: z.string().describe('The set key.'),
-    removed: z.number().int().describe('How many members were removed.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The set key.'),
+      removed: z.number().int().describe('How many members were removed.'),
+    }),
   annotations: overwrites,
   rest: { method: 'POST', path: '/{key}/remove' },
   errors: ['VALUE_TOO_LARGE'],
@@ -58,10 +60,11 @@ export const redis_sismember = tool({
   title: 'Is set member',
   description: 'Whether a value is a member of a set (false when the set is missing).',
   input: () => z.strictObject({ key: setKey, member }),
-  output: () => z.strictObject({
-    key: z.string().describe('The set key.'),
-    is_member: z.boolean().describe('Whether the member is in the set.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The set key.'),
+      is_member: z.boolean().describe('Whether the member is in the set.'),
+    }),
   annotations: reads,
   rest: { method: 'POST', path: '/{key}/contains' },
   errors: ['VALUE_TOO_LARGE'],
@@ -73,10 +76,11 @@ export const redis_smismember = tool({
   title: 'Are set members',
   description: 'For each value, whether it is a member of a set.',
   input: () => z.strictObject({ key: setKey, members }),
-  output: () => z.strictObject({
-    key: z.string().describe('The set key.'),
-    results: z.array(z.strictObject({ member: memberOut, is_member: z.boolean() })).describe('One entry per given member, in the order given.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The set key.'),
+      results: z.array(z.strictObject({ member: memberOut, is_member: z.boolean() })).describe('One entry per given member, in the order given.'),
+    }),
   annotations: reads,
   rest: { method: 'POST', path: '/{key}/contains-many' },
   errors: ['VALUE_TOO_LARGE'],
@@ -88,10 +92,11 @@ export const redis_scard = tool({
   title: 'Set size',
   description: 'The number of members of a set; 0 when it does not exist.',
   input: () => z.strictObject({ key: setKey }),
-  output: () => z.strictObject({
-    key: z.string().describe('The set key.'),
-    cardinality: z.number().int().describe('Members in the set; 0 when missing.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The set key.'),
+      cardinality: z.number().int().describe('Members in the set; 0 when missing.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/cardinality' },
   example: { key: 'tags:article:1' },
@@ -102,11 +107,12 @@ export const redis_spop = tool({
   title: 'Pop random set members',
   description: `Remove and return up to count random members. Members that would overrun the response budget are put back and not returned. ${undecodableNote}`,
   input: () => z.strictObject({ key: setKey, count: popCount }),
-  output: () => z.strictObject({
-    key: z.string().describe('The set key.'),
-    members: z.array(memberOut).describe('The removed members; empty when the set is empty or missing.'),
-    undecodable: undecodablePositions('members'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The set key.'),
+      members: z.array(memberOut).describe('The removed members; empty when the set is empty or missing.'),
+      undecodable: undecodablePositions('members'),
+    }),
   annotations: consumes,
   rest: { method: 'POST', path: '/{key}/pop' },
   example: { key: 'raffle:entries', count: 3 },
@@ -117,10 +123,11 @@ export const redis_srandmember = tool({
   title: 'Random set members',
   description: 'Up to count distinct random members, without removing them; fewer when the response budget is reached.',
   input: () => z.strictObject({ key: setKey, count: popCount, raw }),
-  output: () => z.strictObject({
-    key: z.string().describe('The set key.'),
-    members: z.array(memberOut).describe('Distinct random members; empty when the set is empty or missing.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The set key.'),
+      members: z.array(memberOut).describe('Distinct random members; empty when the set is empty or missing.'),
+    }),
   annotations: readsAnew,
   rest: { method: 'GET', path: '/{key}/random' },
   example: { key: 'raffle:entries', count: 3 },
@@ -181,10 +188,11 @@ function algebraStore(name: 'redis_sinterstore' | 'redis_sunionstore' | 'redis_s
     title,
     description: `Store ${what} in destination, replacing what it held (an empty result deletes it). O(N) in the sizes of the inputs.`,
     input: () => z.strictObject({ destination: key.describe('The key to store the result at.'), keys: sourceKeys }),
-    output: () => z.strictObject({
-      destination: z.string().describe('The key written.'),
-      cardinality: z.number().int().describe('Members in the stored result.'),
-    }),
+    output: () =>
+      z.strictObject({
+        destination: z.string().describe('The key written.'),
+        cardinality: z.number().int().describe('Members in the stored result.'),
+      }),
     annotations: overwrites,
     rest: { method: 'POST', path },
     example: { destination: 'tags:common', keys: ['tags:article:1', 'tags:article:2'] },
@@ -193,17 +201,23 @@ function algebraStore(name: 'redis_sinterstore' | 'redis_sunionstore' | 'redis_s
 
 export const redis_sinterstore = algebraStore('redis_sinterstore', 'Store set intersection', 'the members present in every input set', '/inter/store');
 export const redis_sunionstore = algebraStore('redis_sunionstore', 'Store set union', 'the members present in any input set', '/union/store');
-export const redis_sdiffstore = algebraStore('redis_sdiffstore', 'Store set difference', 'the members of the first set that are in none of the others', '/diff/store');
+export const redis_sdiffstore = algebraStore(
+  'redis_sdiffstore',
+  'Store set difference',
+  'the members of the first set that are in none of the others',
+  '/diff/store',
+);
 
 export const redis_smove = tool({
   name: 'redis_smove',
   title: 'Move set member',
   description: 'Atomically move a member from source to destination. moved=false when it is not in source.',
-  input: () => z.strictObject({
-    source: key.describe('The set to take the member from.'),
-    destination: key.describe('The set to add it to.'),
-    member,
-  }),
+  input: () =>
+    z.strictObject({
+      source: key.describe('The set to take the member from.'),
+      destination: key.describe('The set to add it to.'),
+      member,
+    }),
   output: () => z.strictObject({ moved: z.boolean().describe('Whether the member was moved.') }),
   annotations: writes,
   rest: { method: 'POST', path: '/move' },

@@ -19,7 +19,9 @@ const idString = (pattern: string, message: string) =>
   z
     .string()
     .regex(new RegExp(`^(${pattern})$`), message)
-    .refine((text) => (text.match(/\d+/g) ?? []).every((digits) => BigInt(digits) <= uint64Max), { message: 'numbers in a stream ID must fit 64 bits unsigned' });
+    .refine((text) => (text.match(/\d+/g) ?? []).every((digits) => BigInt(digits) <= uint64Max), {
+      message: 'numbers in a stream ID must fit 64 bits unsigned',
+    });
 const entryId = idString(idText, 'must be a stream ID such as "1700000000000-0"');
 const rangeStart = idString(`-|\\+|\\(?${idText}`, 'must be "-", "+", a stream ID, or "(" and an ID to exclude it');
 const readId = idString(`\\$|${idText}`, 'must be "$" (only new entries) or a stream ID');
@@ -27,8 +29,7 @@ const groupReadId = idString(`>|${idText}`, 'must be ">" (new entries) or a stre
 const groupStartId = idString(`\\$|${idText}`, 'must be "$" (the end) or a stream ID');
 const idList = z.array(entryId).min(1).max(1000).describe('Entry IDs (1 to 1000).');
 
-const count = (what: string, fallback = 100) =>
-  z.number().int().min(1).max(1000).default(fallback).describe(`Most ${what} to return (1 to 1000).`);
+const count = (what: string, fallback = 100) => z.number().int().min(1).max(1000).default(fallback).describe(`Most ${what} to return (1 to 1000).`);
 const blockMs = z
   .number()
   .int()
@@ -36,7 +37,12 @@ const blockMs = z
   .max(30000)
   .default(0)
   .describe('Wait up to this many ms for an entry when none is there (0 to 30000); 0 answers at once.');
-const minIdleMs = z.number().int().min(0).max(2 ** 53 - 1).describe('Only entries pending at least this many ms.');
+const minIdleMs = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 53 - 1)
+  .describe('Only entries pending at least this many ms.');
 
 const entry = z.strictObject({
   id: z.string().describe('The entry ID.'),
@@ -58,7 +64,13 @@ const streamRead = z.strictObject({
 });
 
 const trimFields = {
-  maxlen: z.number().int().min(0).max(2 ** 53 - 1).optional().describe('Trim to at most this many entries (MAXLEN).'),
+  maxlen: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 53 - 1)
+    .optional()
+    .describe('Trim to at most this many entries (MAXLEN).'),
   minid: entryId.optional().describe('Trim entries with IDs below this one (MINID).'),
   approx: z.boolean().default(false).describe('Trim approximately ("~"): cheaper, may leave a few more entries.'),
 };
@@ -67,23 +79,25 @@ export const redis_xadd = tool({
   name: 'redis_xadd',
   title: 'Append stream entry',
   description: 'Append an entry (field names and JSON values) to a stream, creating it unless nomkstream; optionally trim it in the same call.',
-  input: () => z.strictObject({
-    key: streamKey,
-    fields: z
-      .record(z.string().min(1).max(1024), jsonValue)
-      .refine((fields) => Object.keys(fields).length >= 1 && Object.keys(fields).length <= 1000, { message: 'must hold 1 to 1000 fields' })
-      .describe('The entry: field names and values, each any JSON (strings stored verbatim).'),
-    id: idString('\\*|\\d{1,20}(-(\\d{1,20}|\\*))?', 'must be "*", "<ms>-*" or an ID above the last one')
-      .default('*')
-      .describe('The entry ID; "*" lets Redis pick one.'),
-    ...trimFields,
-    nomkstream: z.boolean().default(false).describe('Do not create a missing stream (then added=false).'),
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    added: z.boolean().describe('False only with nomkstream when the stream does not exist.'),
-    id: z.string().nullable().describe('The new entry ID; null when not added.'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: streamKey,
+      fields: z
+        .record(z.string().min(1).max(1024), jsonValue)
+        .refine((fields) => Object.keys(fields).length >= 1 && Object.keys(fields).length <= 1000, { message: 'must hold 1 to 1000 fields' })
+        .describe('The entry: field names and values, each any JSON (strings stored verbatim).'),
+      id: idString('\\*|\\d{1,20}(-(\\d{1,20}|\\*))?', 'must be "*", "<ms>-*" or an ID above the last one')
+        .default('*')
+        .describe('The entry ID; "*" lets Redis pick one.'),
+      ...trimFields,
+      nomkstream: z.boolean().default(false).describe('Do not create a missing stream (then added=false).'),
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      added: z.boolean().describe('False only with nomkstream when the stream does not exist.'),
+      id: z.string().nullable().describe('The new entry ID; null when not added.'),
+    }),
   annotations: adds,
   rest: { method: 'POST', path: '/{key}/entries' },
   errors: ['VALUE_TOO_LARGE'],
@@ -95,10 +109,11 @@ export const redis_xlen = tool({
   title: 'Stream length',
   description: 'Number of entries in a stream; 0 for a missing one.',
   input: () => z.strictObject({ key: streamKey }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    length: z.number().int().describe('Entries in the stream.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      length: z.number().int().describe('Entries in the stream.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/length' },
   example: { key: 'events:orders' },
@@ -107,7 +122,7 @@ export const redis_xlen = tool({
 const rangeOutput = z.strictObject({
   key: z.string().describe('The stream key.'),
   entries,
-  next: z.string().nullable().describe('Pass as the next call\'s bound to continue; null when complete.'),
+  next: z.string().nullable().describe("Pass as the next call's bound to continue; null when complete."),
   complete: z.boolean().describe('True when the range has been returned to its end.'),
 });
 
@@ -115,13 +130,14 @@ export const redis_xrange = tool({
   name: 'redis_xrange',
   title: 'Read stream range',
   description: 'Read entries from start to end, oldest first, up to count and the byte budget; continue from "next" as start.',
-  input: () => z.strictObject({
-    key: streamKey,
-    start: rangeStart.default('-').describe('First ID ("-" for the oldest); "(" before an ID excludes it.'),
-    end: rangeStart.default('+').describe('Last ID ("+" for the newest).'),
-    count: count('entries'),
-    raw,
-  }),
+  input: () =>
+    z.strictObject({
+      key: streamKey,
+      start: rangeStart.default('-').describe('First ID ("-" for the oldest); "(" before an ID excludes it.'),
+      end: rangeStart.default('+').describe('Last ID ("+" for the newest).'),
+      count: count('entries'),
+      raw,
+    }),
   output: () => rangeOutput,
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/entries' },
@@ -132,13 +148,14 @@ export const redis_xrevrange = tool({
   name: 'redis_xrevrange',
   title: 'Read stream range backwards',
   description: 'Read entries from end down to start, newest first, up to count and the byte budget; continue from "next" as end.',
-  input: () => z.strictObject({
-    key: streamKey,
-    end: rangeStart.default('+').describe('First ID read ("+" for the newest); "(" before an ID excludes it.'),
-    start: rangeStart.default('-').describe('Last ID read ("-" for the oldest).'),
-    count: count('entries'),
-    raw,
-  }),
+  input: () =>
+    z.strictObject({
+      key: streamKey,
+      end: rangeStart.default('+').describe('First ID read ("+" for the newest); "(" before an ID excludes it.'),
+      start: rangeStart.default('-').describe('Last ID read ("-" for the oldest).'),
+      count: count('entries'),
+      raw,
+    }),
   output: () => rangeOutput,
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/entries/reverse' },
@@ -150,10 +167,11 @@ export const redis_xdel = tool({
   title: 'Delete stream entries',
   description: 'Delete entries by ID; IDs not in the stream are ignored.',
   input: () => z.strictObject({ key: streamKey, ids: idList }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    deleted: z.number().int().describe('Entries deleted.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      deleted: z.number().int().describe('Entries deleted.'),
+    }),
   annotations: overwrites,
   rest: { method: 'POST', path: '/{key}/entries/delete' },
   example: { key: 'events:orders', ids: ['1700000000000-0'] },
@@ -164,10 +182,11 @@ export const redis_xtrim = tool({
   title: 'Trim stream',
   description: 'Trim a stream by length (maxlen) or by lowest ID (minid); give exactly one.',
   input: () => z.strictObject({ key: streamKey, ...trimFields }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    trimmed: z.number().int().describe('Entries removed.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      trimmed: z.number().int().describe('Entries removed.'),
+    }),
   annotations: overwrites,
   rest: { method: 'POST', path: '/{key}/trim' },
   example: { key: 'events:orders', maxlen: 1000 },
@@ -177,20 +196,22 @@ export const redis_xread = tool({
   name: 'redis_xread',
   title: 'Read streams',
   description: 'Read entries after an ID from one or more streams, up to count per stream and the byte budget, optionally waiting block_ms for new ones.',
-  input: () => z.strictObject({
-    streams: z
-      .array(z.strictObject({ key: streamKey, id: readId.describe('Read entries after this ID; "$" for only entries added from now.') }))
-      .min(1)
-      .max(100)
-      .describe('Streams and the ID to read after, per stream (1 to 100).'),
-    count: count('entries per stream'),
-    block_ms: blockMs,
-    raw,
-  }),
-  output: () => z.strictObject({
-    streams: z.array(streamRead).describe('One result per stream asked, in order.'),
-    timed_out: z.boolean().describe('True when the wait ended (or was cancelled) with no entry.'),
-  }),
+  input: () =>
+    z.strictObject({
+      streams: z
+        .array(z.strictObject({ key: streamKey, id: readId.describe('Read entries after this ID; "$" for only entries added from now.') }))
+        .min(1)
+        .max(100)
+        .describe('Streams and the ID to read after, per stream (1 to 100).'),
+      count: count('entries per stream'),
+      block_ms: blockMs,
+      raw,
+    }),
+  output: () =>
+    z.strictObject({
+      streams: z.array(streamRead).describe('One result per stream asked, in order.'),
+      timed_out: z.boolean().describe('True when the wait ended (or was cancelled) with no entry.'),
+    }),
   annotations: reads,
   rest: { method: 'POST', path: '/read' },
   errors: ['SERVER_BUSY'],
@@ -202,17 +223,19 @@ export const redis_xgroup_create = tool({
   name: 'redis_xgroup_create',
   title: 'Create consumer group',
   description: 'Create a consumer group on a stream, delivering entries after id; created=false when it exists.',
-  input: () => z.strictObject({
-    key: streamKey,
-    group,
-    id: groupStartId.default('$').describe('Deliver entries after this ID; "$" for only new ones, "0" for all.'),
-    mkstream: z.boolean().default(false).describe('Create the stream (empty) if it does not exist.'),
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    group: z.string().describe('The group name.'),
-    created: z.boolean().describe('False when the group already existed (it is left as it was).'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: streamKey,
+      group,
+      id: groupStartId.default('$').describe('Deliver entries after this ID; "$" for only new ones, "0" for all.'),
+      mkstream: z.boolean().default(false).describe('Create the stream (empty) if it does not exist.'),
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      group: z.string().describe('The group name.'),
+      created: z.boolean().describe('False when the group already existed (it is left as it was).'),
+    }),
   annotations: writes,
   rest: { method: 'POST', path: '/{key}/groups' },
   errors: ['GROUP_NOT_FOUND'],
@@ -224,11 +247,12 @@ export const redis_xgroup_destroy = tool({
   title: 'Destroy consumer group',
   description: 'Destroy a consumer group with its pending entries list; destroyed=false when there was none.',
   input: () => z.strictObject({ key: streamKey, group }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    group: z.string().describe('The group name.'),
-    destroyed: z.boolean().describe('Whether the group existed.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      group: z.string().describe('The group name.'),
+      destroyed: z.boolean().describe('Whether the group existed.'),
+    }),
   annotations: overwrites,
   rest: { method: 'DELETE', path: '/{key}/groups/{group}' },
   example: { key: 'events:orders', group: 'billing' },
@@ -238,16 +262,18 @@ export const redis_xgroup_setid = tool({
   name: 'redis_xgroup_setid',
   title: 'Set group position',
   description: 'Set the last delivered ID of a consumer group, to replay ("0") or skip ("$") entries.',
-  input: () => z.strictObject({
-    key: streamKey,
-    group,
-    id: groupStartId.describe('The new last delivered ID; "$" for the end of the stream.'),
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    group: z.string().describe('The group name.'),
-    id: z.string().describe('The ID that was set.'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: streamKey,
+      group,
+      id: groupStartId.describe('The new last delivered ID; "$" for the end of the stream.'),
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      group: z.string().describe('The group name.'),
+      id: z.string().describe('The ID that was set.'),
+    }),
   annotations: writes,
   rest: { method: 'POST', path: '/{key}/groups/{group}/setid' },
   errors: ['GROUP_NOT_FOUND'],
@@ -259,12 +285,13 @@ export const redis_xgroup_createconsumer = tool({
   title: 'Create group consumer',
   description: 'Create a consumer in a group (reading creates one too); created=false when it exists.',
   input: () => z.strictObject({ key: streamKey, group, consumer }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    group: z.string().describe('The group name.'),
-    consumer: z.string().describe('The consumer name.'),
-    created: z.boolean().describe('False when the consumer already existed.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      group: z.string().describe('The group name.'),
+      consumer: z.string().describe('The consumer name.'),
+      created: z.boolean().describe('False when the consumer already existed.'),
+    }),
   annotations: writes,
   rest: { method: 'POST', path: '/{key}/groups/{group}/consumers' },
   errors: ['GROUP_NOT_FOUND'],
@@ -277,12 +304,13 @@ export const redis_xgroup_delconsumer = tool({
   title: 'Delete group consumer',
   description: 'Delete a consumer from a group; its pending entries are dropped from the group (not acknowledged).',
   input: () => z.strictObject({ key: streamKey, group, consumer }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    group: z.string().describe('The group name.'),
-    consumer: z.string().describe('The consumer name.'),
-    pending_dropped: z.number().int().describe('Pending entries the consumer had.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      group: z.string().describe('The group name.'),
+      consumer: z.string().describe('The consumer name.'),
+      pending_dropped: z.number().int().describe('Pending entries the consumer had.'),
+    }),
   annotations: overwrites,
   rest: { method: 'DELETE', path: '/{key}/groups/{group}/consumers/{consumer}' },
   errors: ['GROUP_NOT_FOUND'],
@@ -296,27 +324,29 @@ export const redis_xreadgroup = tool({
     'Read entries as a consumer of a group: id ">" gets new entries (now pending until redis_xack), another id re-reads this consumer\'s pending ones. ' +
     'Up to count per stream and the byte budget; entries cut stay pending and come back with id=next_id. ' +
     handedNote,
-  input: () => z.strictObject({
-    group,
-    consumer,
-    streams: z
-      .array(z.strictObject({ key: streamKey, id: groupReadId.default('>').describe('">" for new entries, or an ID to re-read pending ones after it.') }))
-      .min(1)
-      .max(100)
-      .describe('Streams and the ID to read from, per stream (1 to 100).'),
-    count: count('entries per stream'),
-    block_ms: blockMs,
-    noack: z.boolean().default(false).describe('Acknowledge the entries returned at once (none stays pending).'),
-    raw,
-  }),
-  output: () => z.strictObject({
-    group: z.string().describe('The group name.'),
-    consumer: z.string().describe('The consumer name.'),
-    streams: z
-      .array(streamRead.extend({ entries: z.array(handedEntry).describe('Entries in ID order.') }))
-      .describe('One result per stream asked, in order.'),
-    timed_out: z.boolean().describe('True when the wait ended (or was cancelled) with no entry.'),
-  }),
+  input: () =>
+    z.strictObject({
+      group,
+      consumer,
+      streams: z
+        .array(z.strictObject({ key: streamKey, id: groupReadId.default('>').describe('">" for new entries, or an ID to re-read pending ones after it.') }))
+        .min(1)
+        .max(100)
+        .describe('Streams and the ID to read from, per stream (1 to 100).'),
+      count: count('entries per stream'),
+      block_ms: blockMs,
+      noack: z.boolean().default(false).describe('Acknowledge the entries returned at once (none stays pending).'),
+      raw,
+    }),
+  output: () =>
+    z.strictObject({
+      group: z.string().describe('The group name.'),
+      consumer: z.string().describe('The consumer name.'),
+      streams: z
+        .array(streamRead.extend({ entries: z.array(handedEntry).describe('Entries in ID order.') }))
+        .describe('One result per stream asked, in order.'),
+      timed_out: z.boolean().describe('True when the wait ended (or was cancelled) with no entry.'),
+    }),
   annotations: adds,
   rest: { method: 'POST', path: '/read-group' },
   errors: ['GROUP_NOT_FOUND', 'SERVER_BUSY'],
@@ -329,11 +359,12 @@ export const redis_xack = tool({
   title: 'Acknowledge entries',
   description: 'Acknowledge entries of a group, removing them from its pending entries list.',
   input: () => z.strictObject({ key: streamKey, group, ids: idList }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    group: z.string().describe('The group name.'),
-    acknowledged: z.number().int().describe('Entries that were pending and are now acknowledged.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      group: z.string().describe('The group name.'),
+      acknowledged: z.number().int().describe('Entries that were pending and are now acknowledged.'),
+    }),
   annotations: writes,
   rest: { method: 'POST', path: '/{key}/groups/{group}/ack' },
   example: { key: 'events:orders', group: 'billing', ids: ['1700000000000-0'] },
@@ -343,32 +374,34 @@ export const redis_xpending = tool({
   name: 'redis_xpending',
   title: 'Pending entries',
   description:
-    'Without start: a summary of the group\'s pending entries (total, ID range, per consumer). ' +
+    "Without start: a summary of the group's pending entries (total, ID range, per consumer). " +
     'With start: the pending entries from start to end, up to count; continue from "next" as start.',
-  input: () => z.strictObject({
-    key: streamKey,
-    group,
-    start: rangeStart.optional().describe('First ID to list ("-" for the oldest); omit for the summary.'),
-    end: rangeStart.default('+').describe('Last ID to list ("+" for the newest).'),
-    count: count('entries (or consumers in the summary)'),
-    consumer: consumer.optional().describe('Only this consumer\'s entries.'),
-    min_idle_ms: minIdleMs.optional(),
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    group: z.string().describe('The group name.'),
-    pending: z.number().int().nullable().describe('Summary: total pending entries; null when listing.'),
-    min_id: z.string().nullable().describe('Summary: lowest pending ID; null when none or listing.'),
-    max_id: z.string().nullable().describe('Summary: highest pending ID; null when none or listing.'),
-    consumers: z
-      .array(z.strictObject({ name: z.string(), pending: z.number().int() }))
-      .describe('Summary: consumers with their pending count; empty when listing.'),
-    entries: z
-      .array(z.strictObject({ id: z.string(), consumer: z.string(), idle_ms: z.number().int(), deliveries: z.number().int() }))
-      .describe('Listing: pending entries in ID order; empty in the summary.'),
-    next: z.string().nullable().describe('Listing: pass as start to continue; null when complete.'),
-    complete: z.boolean().describe('False when entries or consumers were left out (count or byte budget).'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: streamKey,
+      group,
+      start: rangeStart.optional().describe('First ID to list ("-" for the oldest); omit for the summary.'),
+      end: rangeStart.default('+').describe('Last ID to list ("+" for the newest).'),
+      count: count('entries (or consumers in the summary)'),
+      consumer: consumer.optional().describe("Only this consumer's entries."),
+      min_idle_ms: minIdleMs.optional(),
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      group: z.string().describe('The group name.'),
+      pending: z.number().int().nullable().describe('Summary: total pending entries; null when listing.'),
+      min_id: z.string().nullable().describe('Summary: lowest pending ID; null when none or listing.'),
+      max_id: z.string().nullable().describe('Summary: highest pending ID; null when none or listing.'),
+      consumers: z
+        .array(z.strictObject({ name: z.string(), pending: z.number().int() }))
+        .describe('Summary: consumers with their pending count; empty when listing.'),
+      entries: z
+        .array(z.strictObject({ id: z.string(), consumer: z.string(), idle_ms: z.number().int(), deliveries: z.number().int() }))
+        .describe('Listing: pending entries in ID order; empty in the summary.'),
+      next: z.string().nullable().describe('Listing: pass as start to continue; null when complete.'),
+      complete: z.boolean().describe('False when entries or consumers were left out (count or byte budget).'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/groups/{group}/pending' },
   errors: ['GROUP_NOT_FOUND'],
@@ -390,15 +423,16 @@ export const redis_xclaim = tool({
   name: 'redis_xclaim',
   title: 'Claim pending entries',
   description: `Take over pending entries idle at least min_idle_ms, giving them to this consumer. ${handedNote}`,
-  input: () => z.strictObject({
-    key: streamKey,
-    group,
-    consumer,
-    min_idle_ms: minIdleMs,
-    ids: idList,
-    justid: z.boolean().default(false).describe('Return IDs only (the delivery count is not raised).'),
-    raw,
-  }),
+  input: () =>
+    z.strictObject({
+      key: streamKey,
+      group,
+      consumer,
+      min_idle_ms: minIdleMs,
+      ids: idList,
+      justid: z.boolean().default(false).describe('Return IDs only (the delivery count is not raised).'),
+      raw,
+    }),
   output: () => z.strictObject(claimOutput),
   annotations: adds,
   rest: { method: 'POST', path: '/{key}/groups/{group}/claim' },
@@ -410,22 +444,24 @@ export const redis_xautoclaim = tool({
   name: 'redis_xautoclaim',
   title: 'Claim idle entries',
   description: `Scan the group's pending entries from start and claim up to count idle at least min_idle_ms; continue from next_start. ${handedNote}`,
-  input: () => z.strictObject({
-    key: streamKey,
-    group,
-    consumer,
-    min_idle_ms: minIdleMs,
-    start: entryId.default('0-0').describe('Where to start scanning the pending entries.'),
-    count: count('entries'),
-    justid: z.boolean().default(false).describe('Return IDs only (the delivery count is not raised).'),
-    raw,
-  }),
-  output: () => z.strictObject({
-    ...claimOutput,
-    deleted_ids: z.array(z.string()).describe('Pending IDs no longer in the stream; Redis dropped them from the pending list.'),
-    next_start: z.string().describe('Pass as start to continue the scan; "0-0" when it reached the end.'),
-    complete: z.boolean().describe('True when the scan reached the end of the pending entries.'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: streamKey,
+      group,
+      consumer,
+      min_idle_ms: minIdleMs,
+      start: entryId.default('0-0').describe('Where to start scanning the pending entries.'),
+      count: count('entries'),
+      justid: z.boolean().default(false).describe('Return IDs only (the delivery count is not raised).'),
+      raw,
+    }),
+  output: () =>
+    z.strictObject({
+      ...claimOutput,
+      deleted_ids: z.array(z.string()).describe('Pending IDs no longer in the stream; Redis dropped them from the pending list.'),
+      next_start: z.string().describe('Pass as start to continue the scan; "0-0" when it reached the end.'),
+      complete: z.boolean().describe('True when the scan reached the end of the pending entries.'),
+    }),
   annotations: adds,
   rest: { method: 'POST', path: '/{key}/groups/{group}/autoclaim' },
   errors: ['GROUP_NOT_FOUND'],
@@ -438,17 +474,18 @@ export const redis_xinfo_stream = tool({
   title: 'Stream info',
   description: 'Length, groups, last ID and the first and last entries of a stream (not the FULL form).',
   input: () => z.strictObject({ key: streamKey, raw }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    exists: z.boolean().describe('Whether the stream exists.'),
-    length: z.number().int().describe('Entries in the stream.'),
-    groups: z.number().int().describe('Consumer groups.'),
-    last_generated_id: z.string().nullable().describe('The highest ID ever added.'),
-    max_deleted_entry_id: z.string().nullable().describe('The highest deleted ID (Redis 7+).'),
-    entries_added: z.number().int().nullable().describe('Entries ever added (Redis 7+).'),
-    first_entry: entry.nullable().describe('The oldest entry.'),
-    last_entry: entry.nullable().describe('The newest entry.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      exists: z.boolean().describe('Whether the stream exists.'),
+      length: z.number().int().describe('Entries in the stream.'),
+      groups: z.number().int().describe('Consumer groups.'),
+      last_generated_id: z.string().nullable().describe('The highest ID ever added.'),
+      max_deleted_entry_id: z.string().nullable().describe('The highest deleted ID (Redis 7+).'),
+      entries_added: z.number().int().nullable().describe('Entries ever added (Redis 7+).'),
+      first_entry: entry.nullable().describe('The oldest entry.'),
+      last_entry: entry.nullable().describe('The newest entry.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/info' },
   example: { key: 'events:orders' },
@@ -461,24 +498,25 @@ export const redis_xinfo_groups = tool({
   title: 'Stream groups',
   description: 'The consumer groups of a stream with their position, pending count and lag, by name, up to count.',
   input: () => z.strictObject({ key: streamKey, count: count('groups'), after: afterName }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    exists: z.boolean().describe('Whether the stream exists.'),
-    groups: z
-      .array(
-        z.strictObject({
-          name: z.string(),
-          consumers: z.number().int(),
-          pending: z.number().int(),
-          last_delivered_id: z.string(),
-          entries_read: z.number().int().nullable().describe('Redis 7+.'),
-          lag: z.number().int().nullable().describe('Entries not yet delivered; null when unknown or before Redis 7.'),
-        }),
-      )
-      .describe('Groups in name order.'),
-    next_after: z.string().nullable().describe('Pass as "after" to continue; null when complete.'),
-    complete: z.boolean().describe('True when every group was returned.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      exists: z.boolean().describe('Whether the stream exists.'),
+      groups: z
+        .array(
+          z.strictObject({
+            name: z.string(),
+            consumers: z.number().int(),
+            pending: z.number().int(),
+            last_delivered_id: z.string(),
+            entries_read: z.number().int().nullable().describe('Redis 7+.'),
+            lag: z.number().int().nullable().describe('Entries not yet delivered; null when unknown or before Redis 7.'),
+          }),
+        )
+        .describe('Groups in name order.'),
+      next_after: z.string().nullable().describe('Pass as "after" to continue; null when complete.'),
+      complete: z.boolean().describe('True when every group was returned.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/groups' },
   example: { key: 'events:orders' },
@@ -489,22 +527,23 @@ export const redis_xinfo_consumers = tool({
   title: 'Group consumers',
   description: 'The consumers of a group with their pending count and idle time, by name, up to count.',
   input: () => z.strictObject({ key: streamKey, group, count: count('consumers'), after: afterName }),
-  output: () => z.strictObject({
-    key: z.string().describe('The stream key.'),
-    group: z.string().describe('The group name.'),
-    consumers: z
-      .array(
-        z.strictObject({
-          name: z.string(),
-          pending: z.number().int(),
-          idle_ms: z.number().int().describe('Since its last attempted read or claim.'),
-          inactive_ms: z.number().int().nullable().describe('Since its last successful read or claim (Redis 7.2+); null when unknown.'),
-        }),
-      )
-      .describe('Consumers in name order.'),
-    next_after: z.string().nullable().describe('Pass as "after" to continue; null when complete.'),
-    complete: z.boolean().describe('True when every consumer was returned.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The stream key.'),
+      group: z.string().describe('The group name.'),
+      consumers: z
+        .array(
+          z.strictObject({
+            name: z.string(),
+            pending: z.number().int(),
+            idle_ms: z.number().int().describe('Since its last attempted read or claim.'),
+            inactive_ms: z.number().int().nullable().describe('Since its last successful read or claim (Redis 7.2+); null when unknown.'),
+          }),
+        )
+        .describe('Consumers in name order.'),
+      next_after: z.string().nullable().describe('Pass as "after" to continue; null when complete.'),
+      complete: z.boolean().describe('True when every consumer was returned.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/groups/{group}/consumers' },
   errors: ['GROUP_NOT_FOUND'],

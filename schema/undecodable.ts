@@ -15,10 +15,7 @@ export const cannotBeAnswered = 'JSON another client stored that cannot be answe
 export const undecodableNote = 'A removed value that cannot be answered as JSON comes back as its stored text, marked in "undecodable".';
 
 /** Beside a single value (value, member, payload). */
-export const undecodableFlag = z
-  .literal(true)
-  .optional()
-  .describe(`Only present (true) when the value is its stored text, untouched: ${cannotBeAnswered}.`);
+export const undecodableFlag = z.literal(true).optional().describe(`Only present (true) when the value is its stored text, untouched: ${cannotBeAnswered}.`);
 
 /** Beside an array of values: the positions in it. */
 export const undecodablePositions = (array: string) =>

@@ -15,12 +15,17 @@ const memberOut = jsonValue.describe('The member as JSON (the stored text with r
 const scoredMember = z.strictObject({ member: memberOut, score: scoreOut });
 
 const rangeFields = {
-  by: z.enum(['rank', 'score', 'lex']).default('rank').describe('What start and stop are: ranks (0 the lowest score), scores, or member text (all scores equal).'),
+  by: z
+    .enum(['rank', 'score', 'lex'])
+    .default('rank')
+    .describe('What start and stop are: ranks (0 the lowest score), scores, or member text (all scores equal).'),
   start: z
     .string()
     .min(1)
     .optional()
-    .describe('Range start as Redis writes it: a rank ("0", "-1"); a score ("1.5", "(1.5" exclusive, "-inf"); lex ("[a", "(a", "-"). With rev, the higher end. Default: the lowest (with rev, highest).'),
+    .describe(
+      'Range start as Redis writes it: a rank ("0", "-1"); a score ("1.5", "(1.5" exclusive, "-inf"); lex ("[a", "(a", "-"). With rev, the higher end. Default: the lowest (with rev, highest).',
+    ),
   stop: z.string().min(1).optional().describe('Range end, written like start, inclusive unless "(". Default: the highest (with rev, lowest).'),
   rev: z.boolean().default(false).describe('Highest scores first.'),
 };
@@ -30,30 +35,38 @@ export const redis_zadd = tool({
   title: 'Add sorted set members',
   description:
     'Add members with scores, or update their scores. Members are JSON (strings stored as text, other values as JSON text). ' +
-    'nx: only add; xx: only update; gt/lt: only raise/lower a score; ch: count changed too; incr: add the score to one member\'s and answer the new score.',
-  input: () => z.strictObject({
-    key: zsetKey,
-    members: z
-      .array(z.strictObject({ member, score: scoreIn }))
-      .min(1)
-      .max(1000)
-      .describe('Members with their scores (1 to 1000).'),
-    nx: z.boolean().default(false).describe('Only add new members; never update.'),
-    xx: z.boolean().default(false).describe('Only update existing members; never add.'),
-    gt: z.boolean().default(false).describe('Only update when the new score is greater.'),
-    lt: z.boolean().default(false).describe('Only update when the new score is less.'),
-    ch: z.boolean().default(false).describe('Count members whose score changed as well as those added.'),
-    incr: z.boolean().default(false).describe('Add the score to the member\'s (one member only), like redis_zincrby.'),
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The sorted set key.'),
-    added: z.number().int().nullable().describe('Members added (with ch: added or changed); null with incr.'),
-    score: scoreOut.nullable().describe('With incr: the new score, or null when nx/xx/gt/lt stopped it; null without incr.'),
-  }),
+    "nx: only add; xx: only update; gt/lt: only raise/lower a score; ch: count changed too; incr: add the score to one member's and answer the new score.",
+  input: () =>
+    z.strictObject({
+      key: zsetKey,
+      members: z
+        .array(z.strictObject({ member, score: scoreIn }))
+        .min(1)
+        .max(1000)
+        .describe('Members with their scores (1 to 1000).'),
+      nx: z.boolean().default(false).describe('Only add new members; never update.'),
+      xx: z.boolean().default(false).describe('Only update existing members; never add.'),
+      gt: z.boolean().default(false).describe('Only update when the new score is greater.'),
+      lt: z.boolean().default(false).describe('Only update when the new score is less.'),
+      ch: z.boolean().default(false).describe('Count members whose score changed as well as those added.'),
+      incr: z.boolean().default(false).describe("Add the score to the member's (one member only), like redis_zincrby."),
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The sorted set key.'),
+      added: z.number().int().nullable().describe('Members added (with ch: added or changed); null with incr.'),
+      score: scoreOut.nullable().describe('With incr: the new score, or null when nx/xx/gt/lt stopped it; null without incr.'),
+    }),
   annotations: adds,
   rest: { method: 'POST', path: '/{key}/add' },
   errors: ['VALUE_TOO_LARGE'],
-  example: { key: 'leaderboard', members: [{ member: 'alice', score: 120 }, { member: 'bob', score: 95.5 }] },
+  example: {
+    key: 'leaderboard',
+    members: [
+      { member: 'alice', score: 120 },
+      { member: 'bob', score: 95.5 },
+    ],
+  },
 });
 
 export const redis_zrem = tool({
@@ -61,10 +74,11 @@ export const redis_zrem = tool({
   title: 'Remove sorted set members',
   description: 'Remove members from a sorted set; members not in it are ignored.',
   input: () => z.strictObject({ key: zsetKey, members }),
-  output: () => z.strictObject({
-    key: z.string().describe('The sorted set key.'),
-    removed: z.number().int().describe('How many members were removed.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The sorted set key.'),
+      removed: z.number().int().describe('How many members were removed.'),
+    }),
   annotations: overwrites,
   rest: { method: 'POST', path: '/{key}/remove' },
   errors: ['VALUE_TOO_LARGE'],
@@ -76,11 +90,12 @@ export const redis_zscore = tool({
   title: 'Member score',
   description: 'The score of a member; found=false when the member or the set is missing.',
   input: () => z.strictObject({ key: zsetKey, member }),
-  output: () => z.strictObject({
-    key: z.string().describe('The sorted set key.'),
-    found: z.boolean().describe('Whether the member is in the set.'),
-    score: scoreOut.nullable().describe('Its score; null when not found.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The sorted set key.'),
+      found: z.boolean().describe('Whether the member is in the set.'),
+      score: scoreOut.nullable().describe('Its score; null when not found.'),
+    }),
   annotations: reads,
   rest: { method: 'POST', path: '/{key}/score' },
   errors: ['VALUE_TOO_LARGE'],
@@ -92,12 +107,13 @@ export const redis_zmscore = tool({
   title: 'Member scores',
   description: 'The scores of several members, in the order given.',
   input: () => z.strictObject({ key: zsetKey, members }),
-  output: () => z.strictObject({
-    key: z.string().describe('The sorted set key.'),
-    results: z
-      .array(z.strictObject({ member: memberOut, found: z.boolean(), score: scoreOut.nullable() }))
-      .describe('One entry per given member, in order; score null when not found.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The sorted set key.'),
+      results: z
+        .array(z.strictObject({ member: memberOut, found: z.boolean(), score: scoreOut.nullable() }))
+        .describe('One entry per given member, in order; score null when not found.'),
+    }),
   annotations: reads,
   rest: { method: 'POST', path: '/{key}/scores' },
   errors: ['VALUE_TOO_LARGE'],
@@ -107,16 +123,18 @@ export const redis_zmscore = tool({
 export const redis_zincrby = tool({
   name: 'redis_zincrby',
   title: 'Increment member score',
-  description: 'Add increment to a member\'s score (a missing member starts at 0) and answer the new score.',
-  input: () => z.strictObject({
-    key: zsetKey,
-    increment: z.number().describe('The amount to add (negative subtracts).'),
-    member,
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The sorted set key.'),
-    score: scoreOut.describe('The new score.'),
-  }),
+  description: "Add increment to a member's score (a missing member starts at 0) and answer the new score.",
+  input: () =>
+    z.strictObject({
+      key: zsetKey,
+      increment: z.number().describe('The amount to add (negative subtracts).'),
+      member,
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The sorted set key.'),
+      score: scoreOut.describe('The new score.'),
+    }),
   annotations: adds,
   rest: { method: 'POST', path: '/{key}/incrby' },
   errors: ['VALUE_TOO_LARGE'],
@@ -128,10 +146,11 @@ export const redis_zcard = tool({
   title: 'Sorted set size',
   description: 'The number of members of a sorted set; 0 when it does not exist.',
   input: () => z.strictObject({ key: zsetKey }),
-  output: () => z.strictObject({
-    key: z.string().describe('The sorted set key.'),
-    cardinality: z.number().int().describe('Members in the set; 0 when missing.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The sorted set key.'),
+      cardinality: z.number().int().describe('Members in the set; 0 when missing.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/cardinality' },
   example: { key: 'leaderboard' },
@@ -141,15 +160,17 @@ export const redis_zcount = tool({
   name: 'redis_zcount',
   title: 'Count members in score range',
   description: 'How many members have a score between min and max. O(log N).',
-  input: () => z.strictObject({
-    key: zsetKey,
-    min: scoreBound.default('-inf').describe('Lowest score: "1.5", "(1.5" (exclusive), "-inf".'),
-    max: scoreBound.default('+inf').describe('Highest score: "10", "(10" (exclusive), "+inf".'),
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The sorted set key.'),
-    count: z.number().int().describe('Members with a score in range.'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: zsetKey,
+      min: scoreBound.default('-inf').describe('Lowest score: "1.5", "(1.5" (exclusive), "-inf".'),
+      max: scoreBound.default('+inf').describe('Highest score: "10", "(10" (exclusive), "+inf".'),
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The sorted set key.'),
+      count: z.number().int().describe('Members with a score in range.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/count' },
   example: { key: 'leaderboard', min: '100', max: '+inf' },
@@ -161,11 +182,12 @@ function rankTool(name: 'redis_zrank' | 'redis_zrevrank', title: string, order: 
     title,
     description: `The rank of a member, ${order}; found=false when the member or the set is missing.`,
     input: () => z.strictObject({ key: zsetKey, member }),
-    output: () => z.strictObject({
-    key: z.string().describe('The sorted set key.'),
-    found: z.boolean().describe('Whether the member is in the set.'),
-    rank: z.number().int().nullable().describe('Its rank from 0; null when not found.'),
-  }),
+    output: () =>
+      z.strictObject({
+        key: z.string().describe('The sorted set key.'),
+        found: z.boolean().describe('Whether the member is in the set.'),
+        rank: z.number().int().nullable().describe('Its rank from 0; null when not found.'),
+      }),
     annotations: reads,
     rest: { method: 'POST', path },
     errors: ['VALUE_TOO_LARGE'],
@@ -182,21 +204,29 @@ export const redis_zrange = tool({
   description:
     'Members in a range of ranks, scores or member text, at most count per call and within the response budget. ' +
     'When complete is false, call again with start=next_start and offset=next_offset, the rest unchanged. O(log N + M).',
-  input: () => z.strictObject({
-    key: zsetKey,
-    ...rangeFields,
-    offset: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe('Members of the range to skip first.'),
-    count: pageCount,
-    withscores: z.boolean().default(false).describe('Include each member\'s score (not with by lex).'),
-    raw,
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The sorted set key.'),
-    members: z.array(z.strictObject({ member: memberOut, score: scoreOut.optional() })).describe('Members in order; score only with withscores.'),
-    next_start: z.string().nullable().describe('start for the next call; null when complete.'),
-    next_offset: z.number().int().nullable().describe('offset for the next call; null when complete.'),
-    complete: z.boolean().describe('True when the range has been read to its end.'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: zsetKey,
+      ...rangeFields,
+      offset: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 31 - 1)
+        .default(0)
+        .describe('Members of the range to skip first.'),
+      count: pageCount,
+      withscores: z.boolean().default(false).describe("Include each member's score (not with by lex)."),
+      raw,
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The sorted set key.'),
+      members: z.array(z.strictObject({ member: memberOut, score: scoreOut.optional() })).describe('Members in order; score only with withscores.'),
+      next_start: z.string().nullable().describe('start for the next call; null when complete.'),
+      next_offset: z.number().int().nullable().describe('offset for the next call; null when complete.'),
+      complete: z.boolean().describe('True when the range has been read to its end.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/range' },
   example: { key: 'leaderboard', by: 'score', start: '100', stop: '+inf', withscores: true, count: 10 },
@@ -207,17 +237,31 @@ export const redis_zrangestore = tool({
   title: 'Store sorted set range',
   description:
     'Store a range of source (as redis_zrange selects it) in destination, replacing what it held; an empty range deletes it. O(log N + M) for the M members stored.',
-  input: () => z.strictObject({
-    destination: key.describe('The key to store the range at.'),
-    source: key.describe('The sorted set to read.'),
-    ...rangeFields,
-    offset: z.number().int().min(0).max(2 ** 31 - 1).optional().describe('By score or lex: members of the range to skip first.'),
-    count: z.number().int().min(1).max(2 ** 31 - 1).optional().describe('By score or lex: most members to store; omit for all.'),
-  }),
-  output: () => z.strictObject({
-    destination: z.string().describe('The key written.'),
-    cardinality: z.number().int().describe('Members stored.'),
-  }),
+  input: () =>
+    z.strictObject({
+      destination: key.describe('The key to store the range at.'),
+      source: key.describe('The sorted set to read.'),
+      ...rangeFields,
+      offset: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 31 - 1)
+        .optional()
+        .describe('By score or lex: members of the range to skip first.'),
+      count: z
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 31 - 1)
+        .optional()
+        .describe('By score or lex: most members to store; omit for all.'),
+    }),
+  output: () =>
+    z.strictObject({
+      destination: z.string().describe('The key written.'),
+      cardinality: z.number().int().describe('Members stored.'),
+    }),
   annotations: overwrites,
   rest: { method: 'POST', path: '/range/store' },
   example: { destination: 'leaderboard:top10', source: 'leaderboard', start: '0', stop: '9', rev: true },
@@ -229,12 +273,13 @@ function popTool(name: 'redis_zpopmin' | 'redis_zpopmax', title: string, which: 
     title,
     description: `Remove and return up to count members with the ${which} scores, ${which} first. Members that would overrun the response budget are put back and not returned. ${undecodableNote}`,
     input: () => z.strictObject({ key: zsetKey, count: popCount }),
-    output: () => z.strictObject({
-      key: z.string().describe('The sorted set key.'),
-      members: z
-        .array(z.strictObject({ member: memberOut, score: scoreOut, undecodable: undecodableFlag }))
-        .describe('The removed members with their scores; empty when the set is empty or missing.'),
-    }),
+    output: () =>
+      z.strictObject({
+        key: z.string().describe('The sorted set key.'),
+        members: z
+          .array(z.strictObject({ member: memberOut, score: scoreOut, undecodable: undecodableFlag }))
+          .describe('The removed members with their scores; empty when the set is empty or missing.'),
+      }),
     annotations: consumes,
     rest: { method: 'POST', path },
     example: { key: 'jobs:by-priority', count: 1 },
@@ -248,15 +293,17 @@ export const redis_zremrangebyscore = tool({
   name: 'redis_zremrangebyscore',
   title: 'Remove members by score',
   description: 'Remove the members with a score between min and max. O(log N + M) for the M removed.',
-  input: () => z.strictObject({
-    key: zsetKey,
-    min: scoreBound.describe('Lowest score: "1.5", "(1.5" (exclusive), "-inf".'),
-    max: scoreBound.describe('Highest score: "10", "(10" (exclusive), "+inf".'),
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The sorted set key.'),
-    removed: z.number().int().describe('How many members were removed.'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: zsetKey,
+      min: scoreBound.describe('Lowest score: "1.5", "(1.5" (exclusive), "-inf".'),
+      max: scoreBound.describe('Highest score: "10", "(10" (exclusive), "+inf".'),
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The sorted set key.'),
+      removed: z.number().int().describe('How many members were removed.'),
+    }),
   annotations: overwrites,
   rest: { method: 'POST', path: '/{key}/remove-by-score' },
   example: { key: 'events:by-time', min: '-inf', max: '(1700000000' },
@@ -266,15 +313,17 @@ export const redis_zremrangebyrank = tool({
   name: 'redis_zremrangebyrank',
   title: 'Remove members by rank',
   description: 'Remove the members ranked start to stop (inclusive; 0 the lowest score, negative counts from the highest). O(log N + M) for the M removed.',
-  input: () => z.strictObject({
-    key: zsetKey,
-    start: index.describe('First rank to remove (0 the lowest score).'),
-    stop: index.describe('Last rank to remove, inclusive (-1 the highest score).'),
-  }),
-  output: () => z.strictObject({
-    key: z.string().describe('The sorted set key.'),
-    removed: z.number().int().describe('How many members were removed.'),
-  }),
+  input: () =>
+    z.strictObject({
+      key: zsetKey,
+      start: index.describe('First rank to remove (0 the lowest score).'),
+      stop: index.describe('Last rank to remove, inclusive (-1 the highest score).'),
+    }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The sorted set key.'),
+      removed: z.number().int().describe('How many members were removed.'),
+    }),
   annotations: consumes,
   rest: { method: 'POST', path: '/{key}/remove-by-rank' },
   example: { key: 'leaderboard', start: 0, stop: -101 },
@@ -286,12 +335,13 @@ export const redis_zscan = tool({
   description:
     'Members with their scores, matching a glob pattern, a bounded page per call (ZSCAN, in no particular order). When complete is false, call again with the returned cursor.',
   input: () => z.strictObject({ key: zsetKey, pattern: scanPattern, count: pageCount, cursor: scanCursor, raw }),
-  output: () => z.strictObject({
-    key: z.string().describe('The sorted set key.'),
-    members: z.array(scoredMember).describe('Members of this page with their scores.'),
-    cursor: z.string().describe('"0" when complete; otherwise pass it back to continue.'),
-    complete: z.boolean().describe('True when the whole set has been scanned.'),
-  }),
+  output: () =>
+    z.strictObject({
+      key: z.string().describe('The sorted set key.'),
+      members: z.array(scoredMember).describe('Members of this page with their scores.'),
+      cursor: z.string().describe('"0" when complete; otherwise pass it back to continue.'),
+      complete: z.boolean().describe('True when the whole set has been scanned.'),
+    }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/scan' },
   example: { key: 'leaderboard', count: 100 },

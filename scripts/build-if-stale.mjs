@@ -9,7 +9,17 @@ import { pathToFileURL } from 'node:url';
 
 const root = resolve(import.meta.dirname, '..');
 /** What the build reads: sources, schemas, generated code, the bundler and the compiler settings. */
-const inputs = ['src', 'schema', 'generated', 'scripts/bundle-cli.mjs', 'scripts/bundle', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const inputs = [
+  'src',
+  'schema',
+  'generated',
+  'scripts/bundle-cli.mjs',
+  'scripts/bundle',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package.json',
+  'package-lock.json',
+];
 
 /** The newest modification time under `path` (a file, or a folder walked recursively), and the file that has it. */
 function newest(path) {

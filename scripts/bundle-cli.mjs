@@ -102,8 +102,14 @@ if (lazyCommonJs.length > 0) {
  * non-ASCII characters left (charset above), so what remains is in comments; it is written as
  * \u escapes, which would also mean the same character anywhere else.
  */
-for (const file of [`${outdir}/cli.js`, ...readdirSync(`${outdir}/cli-chunks`).filter((name) => name.endsWith('.js')).map((name) => `${outdir}/cli-chunks/${name}`)]) {
+for (const file of [
+  `${outdir}/cli.js`,
+  ...readdirSync(`${outdir}/cli-chunks`)
+    .filter((name) => name.endsWith('.js'))
+    .map((name) => `${outdir}/cli-chunks/${name}`),
+]) {
   const text = readFileSync(file, 'utf8');
+  // eslint-disable-next-line no-control-regex -- every character outside ASCII, NUL included in the range on purpose
   const ascii = text.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (ascii !== text) writeFileSync(file, ascii);
 }

@@ -38,7 +38,9 @@ const result = await runLoad({
   log: (line) => console.log(line),
 });
 console.log(describeLoad(result));
-console.log(JSON.stringify({ failuresByCode: result.figures.failuresByCode, slowest: result.figures.slowest, rss: result.rss, callsBySurface: result.callsBySurface }));
+console.log(
+  JSON.stringify({ failuresByCode: result.figures.failuresByCode, slowest: result.figures.slowest, rss: result.rss, callsBySurface: result.callsBySurface }),
+);
 const problems = [
   Object.keys(result.figures.failuresByCode).length > 0 && 'calls failed',
   result.verification.lost.length > 0 && 'writes lost',

@@ -6,7 +6,10 @@ import { version } from './version.js';
 function parseFlags(): Record<string, FlagValue> | 'help' | 'version' {
   // Boolean options are bare flags; list options may be repeated (--auth-token a --auth-token b).
   const options = Object.fromEntries(
-    optionSpecs.map((spec) => [spec.flag, spec.kind === 'boolean' ? { type: 'boolean' as const } : { type: 'string' as const, multiple: spec.kind === 'list' }]),
+    optionSpecs.map((spec) => [
+      spec.flag,
+      spec.kind === 'boolean' ? { type: 'boolean' as const } : { type: 'string' as const, multiple: spec.kind === 'list' },
+    ]),
   );
   const { values } = parseArgs({
     options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error);
+  const message = error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error));
   process.stderr.write(`redis-mcp-server: ${message}\n`);
   process.exit(error instanceof ConfigError ? 2 : 1);
 });

@@ -130,7 +130,8 @@ export class RedisMCPServer {
     // One subscriber connection for every change feed of the process (made when first needed).
     const feeds = new ChangeHub({
       connect: topology.openSubscriber,
-      keyEventsUnavailable: topology.mode === 'cluster' ? 'on a Redis Cluster, key change feeds are not offered yet: each node announces only its own keys' : undefined,
+      keyEventsUnavailable:
+        topology.mode === 'cluster' ? 'on a Redis Cluster, key change feeds are not offered yet: each node announces only its own keys' : undefined,
       redis,
       keys,
       db: this.config.db,
@@ -144,12 +145,17 @@ export class RedisMCPServer {
       resourceSubscriptionsPerClient: this.config.maxResourceSubscriptionsPerClient,
       waitingCallsPerClient: this.config.maxWaitingCallsPerClient,
     });
-    const subscriptions = new Subscriptions(feeds, {
-      maxSubscriptions: this.config.maxSubscriptions,
-      idleMs: this.config.subscriptionIdleTimeoutSec * 1000,
-      bufferEvents: this.config.subscriptionBuffer,
-      bufferBytes: subscriptionBufferBytes,
-    }, this.log, shares.subscriptions);
+    const subscriptions = new Subscriptions(
+      feeds,
+      {
+        maxSubscriptions: this.config.maxSubscriptions,
+        idleMs: this.config.subscriptionIdleTimeoutSec * 1000,
+        bufferEvents: this.config.subscriptionBuffer,
+        bufferBytes: subscriptionBufferBytes,
+      },
+      this.log,
+      shares.subscriptions,
+    );
     this.closers.unshift(async () => {
       await subscriptions.close();
       await feeds.close();
@@ -274,7 +280,10 @@ export class RedisMCPServer {
         const runner = this.runner as DrainingRunner;
         const capabilities = await readCapabilities(this.redis, ToolOffer.requiredCommands());
         const hidden = runner.offer.learn(capabilities);
-        this.log.info({ redisVersion: capabilities.version, mode: capabilities.mode, hidden: hidden.length > 0 ? hidden : undefined }, 'Redis capabilities read');
+        this.log.info(
+          { redisVersion: capabilities.version, mode: capabilities.mode, hidden: hidden.length > 0 ? hidden : undefined },
+          'Redis capabilities read',
+        );
       } catch (error) {
         this.log.warn({ err: (error as Error).message }, 'could not read Redis capabilities; offering every configured tool');
       } finally {
@@ -328,7 +337,11 @@ export class RedisMCPServer {
     const runner = this.toolRunner!;
     // The one client of a stdio server is the process's.
     const server = createMcpServer(runner, processCaller);
-    const transport = new StdioTransport(process.stdin, process.stdout, { maxMessageBytes: this.config.maxMessageBytes, calls: runner, maxCallsInFlight: this.config.maxCallsInFlight });
+    const transport = new StdioTransport(process.stdin, process.stdout, {
+      maxMessageBytes: this.config.maxMessageBytes,
+      calls: runner,
+      maxCallsInFlight: this.config.maxCallsInFlight,
+    });
     // The SDK does not watch for the client going away: a client that is gone must not leave us running.
     transport.onhangup = (reason) => {
       this.log.info({ reason }, 'the stdio client hung up');
@@ -339,7 +352,8 @@ export class RedisMCPServer {
       transport.stopReading();
       if (!(await runner.drain(this.drainTimeoutMs()))) this.log.warn({ inFlight: runner.inFlight }, 'calls still running at shutdown were abandoned');
       await server.close();
-      if (transport.unwrittenBytes > 0) this.log.warn({ bytes: transport.unwrittenBytes }, 'stdout stopped taking output; the rest of it was dropped at shutdown');
+      if (transport.unwrittenBytes > 0)
+        this.log.warn({ bytes: transport.unwrittenBytes }, 'stdout stopped taking output; the rest of it was dropped at shutdown');
     });
     await server.connect(transport);
     this.log.info({ transport: 'stdio', tools: this.runner.enabled.size }, 'MCP server ready on stdio');

@@ -27,7 +27,9 @@ export async function startCluster(masters = 3) {
   const nodes = await Promise.all(Array.from({ length: masters }, () => startRedis(args)));
   const stop = () => Promise.all(nodes.map((node) => node.stop()));
   try {
-    await run('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+    await run('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      timeout: 30_000,
+    });
     const deadline = Date.now() + 20_000;
     while ((await Promise.all(nodes.map((node) => clusterState(node.port)))).some((state) => state !== 'ok')) {
       if (Date.now() > deadline) throw new Error('the benchmark cluster did not reach cluster_state:ok within 20 s');

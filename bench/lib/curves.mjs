@@ -8,7 +8,6 @@ import { keysClusterCurve } from './keys-cluster-curve.mjs';
 import { timed } from './measure.mjs';
 import { spawnServer, stopChild } from './procs.mjs';
 
-
 /** Fills a queue with `count` waiting jobs through the server's own Queue code, pipelined, straight to Redis. */
 async function fillQueue(url, db, name, count) {
   const { Queue } = await import('../../dist/src/primitives/queue.js');
@@ -41,7 +40,9 @@ async function queueCurve(client, redisServer, db, print) {
       await call(client, 'redis_queue_ack', { queue, job_id: job.job_id, receipt: job.receipt });
     });
     out.push({ waiting, enqueue, claim, ack });
-    print(`    ${String(waiting).padStart(8)} waiting: enqueue p50 ${enqueue.p50Us.toFixed(0)} µs, claim ${claim.p50Us.toFixed(0)} µs, ack ${ack.p50Us.toFixed(0)} µs`);
+    print(
+      `    ${String(waiting).padStart(8)} waiting: enqueue p50 ${enqueue.p50Us.toFixed(0)} µs, claim ${claim.p50Us.toFixed(0)} µs, ack ${ack.p50Us.toFixed(0)} µs`,
+    );
     await call(client, 'redis_queue_purge', { queue, which: 'all' });
   }
   const [small, large] = out;
@@ -216,7 +217,11 @@ async function toolsListCurve(redisUrl, db, logDir, track, print) {
 
 export async function runCurves({ redis: redisServer, db, logDir, track, print, seconds = 3 }) {
   // Enough connections for 50 waiting lock acquires at once, and room for 1000 subscriptions.
-  const child = track(spawnServer(['--redis-url', redisServer.url, '--db', String(db), '--toolsets', 'all', '--max-connections', '64', '--max-subscriptions', '2000'], { logDir }));
+  const child = track(
+    spawnServer(['--redis-url', redisServer.url, '--db', String(db), '--toolsets', 'all', '--max-connections', '64', '--max-subscriptions', '2000'], {
+      logDir,
+    }),
+  );
   const client = new StdioClient(child);
   await client.initialize();
   try {

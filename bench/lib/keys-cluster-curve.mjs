@@ -42,7 +42,10 @@ async function walk(client, pattern) {
 export async function keysClusterCurve({ logDir, track, print, sizes = [1_000, 200_000] }) {
   print('\nCurve: redis_keys on a Redis Cluster of 3 masters, as the keyspace grows');
   const cluster = await startCluster(3);
-  const writer = new Cluster(cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })), { enableAutoPipelining: true });
+  const writer = new Cluster(
+    cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })),
+    { enableAutoPipelining: true },
+  );
   const child = track(spawnServer(['--cluster-nodes', cluster.seeds, '--toolsets', 'all'], { logDir }));
   const client = new StdioClient(child);
   const out = [];
@@ -53,7 +56,8 @@ export async function keysClusterCurve({ logDir, track, print, sizes = [1_000, 2
       await fill(writer, filled, size);
       filled = size;
       const firstPage = await timed(200, async () => {
-        if ((await call(client, 'redis_keys', { pattern: 'bench:k:*', count: 100 })).keys.length === 0) throw new Error('redis_keys found no key on its first page');
+        if ((await call(client, 'redis_keys', { pattern: 'bench:k:*', count: 100 })).keys.length === 0)
+          throw new Error('redis_keys found no key on its first page');
       });
       const rare = await timed(200, () => call(client, 'redis_keys', { pattern: 'bench:rare:*', count: 100 }));
       const whole = await walk(client, 'bench:k:*');

@@ -57,7 +57,23 @@ export async function startRedis(extraArgs = []) {
   const port = await freePort();
   if (port === 6379) throw new Error('refusing to use port 6379');
   const dir = mkdtempSync(join(tmpdir(), 'redis-mcp-bench-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', '', '--enable-debug-command', 'local', ...extraArgs];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--logfile',
+    '',
+    '--enable-debug-command',
+    'local',
+    ...extraArgs,
+  ];
   const child = spawn('redis-server', args, {
     stdio: 'ignore',
   });

@@ -15,7 +15,24 @@ export function bestPeer(rows, row, measure) {
 
 export function printTable(rows, extra) {
   const raw = Object.fromEntries(rows.filter((r) => r.kind === 'raw').map((r) => [r.op, r]));
-  const header = ['server / surface (client)', 'op', 'p50 µs', 'p95 µs', 'p99 µs', 'p50 ×raw', 'p50 ×peer', 'ops/s 1', 'ops/s 16', '16 ×raw', '16 ×peer', 'srv µs/call 1', 'srv µs/call 16', 'srv cores 16', 'redis µs/call', 'client µs/call'];
+  const header = [
+    'server / surface (client)',
+    'op',
+    'p50 µs',
+    'p95 µs',
+    'p99 µs',
+    'p50 ×raw',
+    'p50 ×peer',
+    'ops/s 1',
+    'ops/s 16',
+    '16 ×raw',
+    '16 ×peer',
+    'srv µs/call 1',
+    'srv µs/call 16',
+    'srv cores 16',
+    'redis µs/call',
+    'client µs/call',
+  ];
   const lines = rows.map((r) => {
     const base = raw[r.op];
     const peerP50 = r.kind === 'ours' ? bestPeer(rows, r, 'p50') : undefined;
@@ -62,12 +79,20 @@ export function targets(rows, startup, rss) {
       const fast = bestPeer(rows, r, '16');
       if (fast) {
         const ratio = r.c16.opsPerSec / fast.c16.opsPerSec;
-        check(`16 in flight ${surface} ${op} ≥ 1.5× best peer`, ratio >= 1.5, `${ratio.toFixed(2)}× (${fmt(r.c16.opsPerSec)} vs ${fmt(fast.c16.opsPerSec)} ops/s, ${fast.label})`);
+        check(
+          `16 in flight ${surface} ${op} ≥ 1.5× best peer`,
+          ratio >= 1.5,
+          `${ratio.toFixed(2)}× (${fmt(r.c16.opsPerSec)} vs ${fmt(fast.c16.opsPerSec)} ops/s, ${fast.label})`,
+        );
       }
       const quick = bestPeer(rows, r, 'p50');
       if (quick) {
         const ratio = r.c1.p50Us / quick.c1.p50Us;
-        check(`sequential p50 ${surface} ${op} ≤ 0.8× best peer`, ratio <= 0.8, `${ratio.toFixed(2)}× (${fmt(r.c1.p50Us)} vs ${fmt(quick.c1.p50Us)} µs, ${quick.label})`);
+        check(
+          `sequential p50 ${surface} ${op} ≤ 0.8× best peer`,
+          ratio <= 0.8,
+          `${ratio.toFixed(2)}× (${fmt(r.c1.p50Us)} vs ${fmt(quick.c1.p50Us)} µs, ${quick.label})`,
+        );
       }
     }
   }

@@ -55,8 +55,10 @@ export async function runScale({ redis: redisServer, db, logDir, track, print })
         const figures = await timed(200, () => ok(client.callTool('redis_keys', { pattern, count: 100 })));
         const raw = await timed(200, () => redis.scan('0', 'MATCH', pattern, 'COUNT', 100));
         out.keys.push({ keys: size, pattern, ...figures, rawScanP50Us: raw.p50Us });
-        print(`    ${String(size).padStart(8)} keys, pattern ${pattern.padEnd(9)}: p50 ${figures.p50Us.toFixed(0)} µs, p95 ${figures.p95Us.toFixed(0)} µs (one raw SCAN COUNT 100: ${raw.p50Us.toFixed(0)} µs)`);
-    }
+        print(
+          `    ${String(size).padStart(8)} keys, pattern ${pattern.padEnd(9)}: p50 ${figures.p50Us.toFixed(0)} µs, p95 ${figures.p95Us.toFixed(0)} µs (one raw SCAN COUNT 100: ${raw.p50Us.toFixed(0)} µs)`,
+        );
+      }
     }
     await redis.flushdb();
 
@@ -106,7 +108,8 @@ export async function runScale({ redis: redisServer, db, logDir, track, print })
       print(`  redis_keys ${pattern}: 1M/10k p50 ratio ${ratio(large.p50Us, small.p50Us)}× (target ≤ 2×)`);
     }
     const [few, many] = out.sessions;
-    for (const op of ['get', 'update', 'create', 'delete']) print(`  session ${op}: 100k/100 p50 ratio ${ratio(many[op].p50Us, few[op].p50Us)}× (target ≤ 1.5×)`);
+    for (const op of ['get', 'update', 'create', 'delete'])
+      print(`  session ${op}: 100k/100 p50 ratio ${ratio(many[op].p50Us, few[op].p50Us)}× (target ≤ 1.5×)`);
     return out;
   } finally {
     await client.close();

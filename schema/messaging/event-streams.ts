@@ -28,7 +28,7 @@ export interface StreamRoute {
 const sseFormat =
   'Each event is `id: <n>` (its position in the feed), `event: message | key | gap`, and `data:` one JSON object as redis_subscription_read answers it ' +
   '({type, channel | key, pattern?, message | event, at}). `event: dropped` with data `{"dropped": n, "dropped_total": m}` says how many events the bounded buffer lost ' +
-  'before the next ones (a client that reads slowly loses the oldest, never grows the server\'s memory). A comment line (`: heartbeat`) comes every 15 s of quiet.';
+  "before the next ones (a client that reads slowly loses the oldest, never grows the server's memory). A comment line (`: heartbeat`) comes every 15 s of quiet.";
 
 /** The keys of GET /v1/watch once split at the commas. */
 export const watchKeys = z.array(key).min(1).max(100);
@@ -45,7 +45,10 @@ export const streamRoutes: readonly StreamRoute[] = [
       'unsubscribed (a last `event: end`) or the server stops. It takes events from the same buffer as redis_subscription_read, so use one or the other. ' +
       'An open stream keeps the subscription from expiring.',
     params: z.strictObject({
-      subscription_id: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be a subscription id as redis_subscribe gave it').describe('The subscription id redis_subscribe gave.'),
+      subscription_id: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{22}$/, 'must be a subscription id as redis_subscribe gave it')
+        .describe('The subscription id redis_subscribe gave.'),
     }),
     events: sseFormat,
     errors: ['SUBSCRIPTION_NOT_FOUND'],
@@ -61,7 +64,12 @@ export const streamRoutes: readonly StreamRoute[] = [
       'Streams changes to the given keys as Server-Sent Events (`event: key`, data `{type, key, event, at}`) until the client goes or the server stops. ' +
       'Counts as a subscription (--max-subscriptions) while open. Needs keyspace notifications, as redis_watch does.',
     query: z.strictObject({
-      keys: z.string().min(1).describe('Keys to watch, comma-separated (1 to 100), e.g. `keys=task:1,task:2`; a key holding a comma cannot be watched this way (use redis_subscribe).'),
+      keys: z
+        .string()
+        .min(1)
+        .describe(
+          'Keys to watch, comma-separated (1 to 100), e.g. `keys=task:1,task:2`; a key holding a comma cannot be watched this way (use redis_subscribe).',
+        ),
     }),
     events: sseFormat,
     errors: ['NOTIFICATIONS_OFF', 'SERVER_BUSY'],

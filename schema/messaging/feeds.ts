@@ -27,17 +27,19 @@ export const redis_subscribe = tool({
     'Start buffering messages published on channels or patterns, and changes to keys or key patterns (set, del, expired, lpush, ...), for redis_subscription_read. ' +
     'Give at least one list. The buffer keeps the newest events (oldest dropped first, counted); a subscription unread for a while is freed. ' +
     'Key changes need Redis keyspace notifications: the server turns them on where CONFIG is allowed, else says what to set.',
-  input: () => z.strictObject({
-    channels: names(channelName, 'Channels to hear, by exact name'),
-    patterns: names(redisName().describe(`A channel pattern (${glob}).`), 'Channel patterns to hear'),
-    keys: names(key, 'Keys whose changes to hear'),
-    key_patterns: names(redisName().describe(`A key pattern (${glob}).`), 'Key patterns whose changes to hear'),
-  }),
-  output: () => z.strictObject({
-    subscription_id: z.string().describe('Pass to redis_subscription_read and redis_unsubscribe; 128 random bits.'),
-    buffer: z.number().int().describe('Unread events kept at most; beyond, the oldest are dropped and counted.'),
-    idle_timeout_ms: z.number().int().describe('The subscription is freed after going unread this long.'),
-  }),
+  input: () =>
+    z.strictObject({
+      channels: names(channelName, 'Channels to hear, by exact name'),
+      patterns: names(redisName().describe(`A channel pattern (${glob}).`), 'Channel patterns to hear'),
+      keys: names(key, 'Keys whose changes to hear'),
+      key_patterns: names(redisName().describe(`A key pattern (${glob}).`), 'Key patterns whose changes to hear'),
+    }),
+  output: () =>
+    z.strictObject({
+      subscription_id: z.string().describe('Pass to redis_subscription_read and redis_unsubscribe; 128 random bits.'),
+      buffer: z.number().int().describe('Unread events kept at most; beyond, the oldest are dropped and counted.'),
+      idle_timeout_ms: z.number().int().describe('The subscription is freed after going unread this long.'),
+    }),
   annotations: readsAnew,
   rest: { method: 'POST', path: '/subscriptions' },
   errors: ['NOTIFICATIONS_OFF', 'SERVER_BUSY'],
@@ -45,7 +47,11 @@ export const redis_subscribe = tool({
 });
 
 const eventSchema = z.strictObject({
-  type: z.enum(['message', 'key', 'gap']).describe('message: published on a channel; key: a key changed; gap: events may have been lost (the link to Redis dropped, or keyspace notifications were narrowed underneath the server and it restored them).'),
+  type: z
+    .enum(['message', 'key', 'gap'])
+    .describe(
+      'message: published on a channel; key: a key changed; gap: events may have been lost (the link to Redis dropped, or keyspace notifications were narrowed underneath the server and it restored them).',
+    ),
   channel: z.string().optional().describe('The channel a message was published on.'),
   pattern: z.string().optional().describe('The subscribed pattern that matched, when one did.'),
   key: z.string().optional().describe('The key that changed.'),
@@ -60,19 +66,27 @@ export const redis_subscription_read = tool({
   description:
     'Take the oldest unread events of a subscription, in order; with none buffered, wait up to wait_ms for one (answers as soon as one arrives). ' +
     'dropped counts events lost since the previous read because the buffer was full. ' +
-    'A subscription is its maker\'s: another client naming its id gets SUBSCRIPTION_NOT_FOUND. ' +
+    "A subscription is its maker's: another client naming its id gets SUBSCRIPTION_NOT_FOUND. " +
     'When keyspace notifications were turned off underneath the server and it may not restore them, a read answers NOTIFICATIONS_OFF once the buffered events are taken.',
-  input: () => z.strictObject({
-    subscription_id: subscriptionId,
-    max: z.number().int().min(1).max(1000).default(100).describe('Events to take at most (1 to 1000); fewer when the answer would exceed the response size limit.'),
-    wait_ms: z.number().int().min(0).max(30_000).default(0).describe('Wait up to this long for an event when none is buffered (0 to 30000 ms).'),
-  }),
-  output: () => z.strictObject({
-    events: z.array(eventSchema).describe('Events in the order this server received them (so in order per channel and per key).'),
-    dropped: z.number().int().describe('Events dropped (buffer full, oldest first) since the previous read; all were older than these.'),
-    dropped_total: z.number().int().describe('Events dropped over the subscription\'s life.'),
-    more: z.boolean().describe('True when more events are buffered now.'),
-  }),
+  input: () =>
+    z.strictObject({
+      subscription_id: subscriptionId,
+      max: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(100)
+        .describe('Events to take at most (1 to 1000); fewer when the answer would exceed the response size limit.'),
+      wait_ms: z.number().int().min(0).max(30_000).default(0).describe('Wait up to this long for an event when none is buffered (0 to 30000 ms).'),
+    }),
+  output: () =>
+    z.strictObject({
+      events: z.array(eventSchema).describe('Events in the order this server received them (so in order per channel and per key).'),
+      dropped: z.number().int().describe('Events dropped (buffer full, oldest first) since the previous read; all were older than these.'),
+      dropped_total: z.number().int().describe("Events dropped over the subscription's life."),
+      more: z.boolean().describe('True when more events are buffered now.'),
+    }),
   annotations: readsAnew,
   rest: { method: 'POST', path: '/subscriptions/{subscription_id}/read' },
   errors: ['SUBSCRIPTION_NOT_FOUND', 'NOTIFICATIONS_OFF'],
@@ -98,16 +112,20 @@ export const redis_watch = tool({
     'Wait until any of the keys changes (set, deleted, expired, ...), up to wait_ms; answers the changes seen at that moment. Only changes after the call starts count. ' +
     'If the link to Redis drops meanwhile, every key is answered with event "gap" (it may have changed unseen). ' +
     'Needs keyspace notifications (see redis_subscribe).',
-  input: () => z.strictObject({
-    keys: z.array(key).min(1).max(maxNames).describe(`Keys to watch (1 to ${maxNames}).`),
-    wait_ms: z.number().int().min(0).max(30_000).default(10_000).describe('Longest wait (0 to 30000 ms).'),
-  }),
-  output: () => z.strictObject({
-    changed: z
-      .array(z.strictObject({ key: z.string().describe('The key.'), event: z.string().describe('What happened, as Redis names it (set, del, expired, ...).') }))
-      .describe('The changes that woke the call, in order.'),
-    timed_out: z.boolean().describe('True when no key changed within wait_ms (or the wait was cancelled).'),
-  }),
+  input: () =>
+    z.strictObject({
+      keys: z.array(key).min(1).max(maxNames).describe(`Keys to watch (1 to ${maxNames}).`),
+      wait_ms: z.number().int().min(0).max(30_000).default(10_000).describe('Longest wait (0 to 30000 ms).'),
+    }),
+  output: () =>
+    z.strictObject({
+      changed: z
+        .array(
+          z.strictObject({ key: z.string().describe('The key.'), event: z.string().describe('What happened, as Redis names it (set, del, expired, ...).') }),
+        )
+        .describe('The changes that woke the call, in order.'),
+      timed_out: z.boolean().describe('True when no key changed within wait_ms (or the wait was cancelled).'),
+    }),
   annotations: readsAnew,
   rest: { method: 'POST', path: '/watch' },
   errors: ['NOTIFICATIONS_OFF'],

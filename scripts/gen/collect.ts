@@ -42,8 +42,14 @@ export function collectTools(): CollectedTool[] {
     }
   }
   collected.sort((a, b) => a.definition.name.localeCompare(b.definition.name));
-  assertUnique(collected.map((t) => t.definition.name), 'tool name');
-  assertUnique(collected.map((t) => `${t.definition.rest.method} ${t.definition.rest.path}`), 'REST route');
+  assertUnique(
+    collected.map((t) => t.definition.name),
+    'tool name',
+  );
+  assertUnique(
+    collected.map((t) => `${t.definition.rest.method} ${t.definition.rest.path}`),
+    'REST route',
+  );
   assertParamNamesAgree(collected);
   return collected;
 }
@@ -60,7 +66,10 @@ export function assertParamNamesAgree(tools: CollectedTool[]): void {
     segments.forEach((segment, i) => {
       const param = /^\{(.+)\}$/.exec(segment)?.[1];
       if (param === undefined) return;
-      const before = segments.slice(0, i).map((part) => (part.startsWith('{') ? '{}' : part)).join('/');
+      const before = segments
+        .slice(0, i)
+        .map((part) => (part.startsWith('{') ? '{}' : part))
+        .join('/');
       const seen = named.get(before);
       if (seen && seen.name !== param) {
         throw new Error(`${definition.name}: path parameter {${param}} sits where ${seen.tool} has {${seen.name}} (${before}/...); name them alike.`);
@@ -89,8 +98,7 @@ function describeRoute(family: string, definition: ToolDefinition): CollectedToo
   const inQuery = definition.rest.method === 'GET' || definition.rest.method === 'DELETE';
   const queryParams: Record<string, QueryType> = {};
   if (inQuery) {
-    const properties = (z.toJSONSchema(definition.input, { io: 'input' }) as { properties: Record<string, { type?: string }> })
-      .properties;
+    const properties = (z.toJSONSchema(definition.input, { io: 'input' }) as { properties: Record<string, { type?: string }> }).properties;
     for (const field of rest) {
       const type = properties[field]?.type;
       if (type !== 'string' && type !== 'integer' && type !== 'number' && type !== 'boolean') {

@@ -36,10 +36,12 @@ export function renderRegistry(tools: CollectedTool[]): string {
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
       docs: ['Every tool, by name, sorted.'],
-      declarations: [{
-        name: 'tools',
-        initializer: `{\n${tools.map((t) => `${t.definition.name}: ${t.family}.${t.definition.name},`).join('\n')}\n} as const`,
-      }],
+      declarations: [
+        {
+          name: 'tools',
+          initializer: `{\n${tools.map((t) => `${t.definition.name}: ${t.family}.${t.definition.name},`).join('\n')}\n} as const`,
+        },
+      ],
     });
     file.addTypeAlias({ isExported: true, name: 'Tools', type: 'typeof tools' });
     file.addTypeAlias({ isExported: true, name: 'ToolName', type: 'keyof Tools' });
@@ -47,21 +49,25 @@ export function renderRegistry(tools: CollectedTool[]): string {
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
       docs: ['The tools of each toolset, by name, in toolset order (schema/toolsets.ts).'],
-      declarations: [{
-        name: 'toolsetTools',
-        initializer: `{\n${toolsetNames
-          .map((toolset) => `${toolset}: ${JSON.stringify(tools.filter((t) => t.definition.toolset === toolset).map((t) => t.definition.name))},`)
-          .join('\n')}\n} as const satisfies Record<Toolset, readonly ToolName[]>`,
-      }],
+      declarations: [
+        {
+          name: 'toolsetTools',
+          initializer: `{\n${toolsetNames
+            .map((toolset) => `${toolset}: ${JSON.stringify(tools.filter((t) => t.definition.toolset === toolset).map((t) => t.definition.name))},`)
+            .join('\n')}\n} as const satisfies Record<Toolset, readonly ToolName[]>`,
+        },
+      ],
     });
     file.addVariableStatement({
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
-      declarations: [{
-        name: 'toolNames',
-        type: 'readonly ToolName[]',
-        initializer: json(tools.map((t) => t.definition.name)),
-      }],
+      declarations: [
+        {
+          name: 'toolNames',
+          type: 'readonly ToolName[]',
+          initializer: json(tools.map((t) => t.definition.name)),
+        },
+      ],
     });
     file.addVariableStatement({
       isExported: true,
@@ -70,13 +76,18 @@ export function renderRegistry(tools: CollectedTool[]): string {
         'JSON Schemas for tools/list, computed once here rather than at every start, as JSON text: the',
         'stdio answer is put together from it without building the objects, and text is cheaper to load.',
       ],
-      declarations: [{
-        name: 'toolJsonSchemaTexts',
-        type: 'Record<ToolName, { input: string; output: string }>',
-        initializer: `{\n${tools
-          .map((t) => `${t.definition.name}: {\n  input: ${JSON.stringify(JSON.stringify(inputJsonSchema(t)))},\n  output: ${JSON.stringify(JSON.stringify(outputJsonSchema(t)))},\n},`)
-          .join('\n')}\n}`,
-      }],
+      declarations: [
+        {
+          name: 'toolJsonSchemaTexts',
+          type: 'Record<ToolName, { input: string; output: string }>',
+          initializer: `{\n${tools
+            .map(
+              (t) =>
+                `${t.definition.name}: {\n  input: ${JSON.stringify(JSON.stringify(inputJsonSchema(t)))},\n  output: ${JSON.stringify(JSON.stringify(outputJsonSchema(t)))},\n},`,
+            )
+            .join('\n')}\n}`,
+        },
+      ],
     });
   });
 }
@@ -129,8 +140,8 @@ export function renderHandlers(tools: CollectedTool[]): string {
       type: 'Pick<ToolHandlers<Ctx>, ToolsetToolName<T>>',
       docs: [
         [
-          'The handlers of one toolset\'s tools, exactly: a handler module is typed by its toolset',
-          '(`export const setsHandlers: ToolsetHandlers<\'sets\', ToolContext> = { ... }`), so a missing handler',
+          "The handlers of one toolset's tools, exactly: a handler module is typed by its toolset",
+          "(`export const setsHandlers: ToolsetHandlers<'sets', ToolContext> = { ... }`), so a missing handler",
           'or one for a tool of another toolset is a compile error.',
         ].join('\n'),
       ],

@@ -261,7 +261,9 @@ export class ChangeHub {
 
   private watch(subscriber: Redis): void {
     subscriber.on('message', (channel: string, message: string) => this.deliver(targetId({ command: 'subscribe', name: channel }), channel, message));
-    subscriber.on('pmessage', (pattern: string, channel: string, message: string) => this.deliver(targetId({ command: 'psubscribe', name: pattern }), channel, message));
+    subscriber.on('pmessage', (pattern: string, channel: string, message: string) =>
+      this.deliver(targetId({ command: 'psubscribe', name: pattern }), channel, message),
+    );
     subscriber.on('close', () => this.linkLost());
     subscriber.on('ready', () => {
       this.lastError = '';
@@ -292,7 +294,10 @@ export class ChangeHub {
     for (const [listener, target] of listeners) {
       if (made === undefined || made.kind !== target.kind || made.pattern !== target.pattern) {
         // A channel of the server's own carries its message as sent (no decoding, no time stamp).
-        const event = target.internal && target.kind === 'message' ? { type: 'message' as const, channel, message, at: '' } : toFeedEvent(target, channel, message, keys, db);
+        const event =
+          target.internal && target.kind === 'message'
+            ? { type: 'message' as const, channel, message, at: '' }
+            : toFeedEvent(target, channel, message, keys, db);
         made = { kind: target.kind, pattern: target.pattern, event };
       }
       const event = made.event;
@@ -421,7 +426,10 @@ export class ChangeHub {
     this.keyEventsOn = false;
     if (this.keyEventsOff !== undefined) return;
     this.keyEventsOff = error;
-    this.options.log.warn({ err: error.message }, 'keyspace notifications were turned off underneath the key feeds and may not be turned back on; told every key feed');
+    this.options.log.warn(
+      { err: error.message },
+      'keyspace notifications were turned off underneath the key feeds and may not be turned back on; told every key feed',
+    );
     this.tellKeyListeners((listener) => (listener.onNotifications ? listener.onNotifications(error) : listener.onGap?.()));
   }
 

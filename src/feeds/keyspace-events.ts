@@ -78,7 +78,10 @@ export async function checkKeyspaceEvents(redis: RedisClient, probe: () => Promi
     await redis.call('CONFIG', 'SET', 'notify-keyspace-events', mergedFlags(current));
   } catch (error) {
     if (!refused(error)) throw error;
-    return notificationsOff(`notify-keyspace-events was changed to "${current}" by another client of this Redis, and CONFIG SET is refused: ${(error as Error).message}`, current);
+    return notificationsOff(
+      `notify-keyspace-events was changed to "${current}" by another client of this Redis, and CONFIG SET is refused: ${(error as Error).message}`,
+      current,
+    );
   }
   return 'restored';
 }

@@ -97,9 +97,13 @@ export class Subscriptions {
   async create(filter: FeedFilter, caller: Caller): Promise<string> {
     if (this.stopping) throw new AppError('SERVER_BUSY', 'The server is shutting down; subscribe to another instance.');
     if (this.byId.size + this.starting >= this.limits.maxSubscriptions) {
-      throw new AppError('SERVER_BUSY', `This server holds ${this.limits.maxSubscriptions} subscriptions, its limit (--max-subscriptions); unsubscribe unused ones or retry later.`, {
-        maxSubscriptions: this.limits.maxSubscriptions,
-      });
+      throw new AppError(
+        'SERVER_BUSY',
+        `This server holds ${this.limits.maxSubscriptions} subscriptions, its limit (--max-subscriptions); unsubscribe unused ones or retry later.`,
+        {
+          maxSubscriptions: this.limits.maxSubscriptions,
+        },
+      );
     }
     const release = this.share.take(caller);
     this.starting++;
@@ -239,20 +243,26 @@ export class Subscriptions {
   /** Frees subscriptions unread for idleMs; runs only while there are subscriptions. */
   private sweepLater(): void {
     if (this.sweeper !== undefined || this.byId.size === 0) return;
-    this.sweeper = setTimeout(() => {
-      this.sweeper = undefined;
-      const now = performance.now();
-      for (const subscription of this.byId.values()) {
-        if (subscription.readers > 0 || now - subscription.lastUsed < this.limits.idleMs) continue;
-        this.log.info({ idleMs: Math.round(now - subscription.lastUsed) }, 'freed a subscription nobody read');
-        void this.drop(subscription);
-      }
-      this.sweepLater();
-    }, Math.min(this.limits.idleMs / 4, 30_000));
+    this.sweeper = setTimeout(
+      () => {
+        this.sweeper = undefined;
+        const now = performance.now();
+        for (const subscription of this.byId.values()) {
+          if (subscription.readers > 0 || now - subscription.lastUsed < this.limits.idleMs) continue;
+          this.log.info({ idleMs: Math.round(now - subscription.lastUsed) }, 'freed a subscription nobody read');
+          void this.drop(subscription);
+        }
+        this.sweepLater();
+      },
+      Math.min(this.limits.idleMs / 4, 30_000),
+    );
     this.sweeper.unref();
   }
 }
 
 function notFound(): AppError {
-  return new AppError('SUBSCRIPTION_NOT_FOUND', 'No subscription has this id here: it was unsubscribed, expired after going unread, or was made by another server process. Subscribe again.');
+  return new AppError(
+    'SUBSCRIPTION_NOT_FOUND',
+    'No subscription has this id here: it was unsubscribed, expired after going unread, or was made by another server process. Subscribe again.',
+  );
 }

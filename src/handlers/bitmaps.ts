@@ -4,7 +4,10 @@ import { invalidField } from '../tools/invalid-field.js';
 import type { ToolsetHandlers } from '../../generated/handlers.js';
 
 /** The optional [start end [BYTE|BIT]] of BITCOUNT and BITPOS. */
-function rangeArgs({ start, end, unit }: { start?: number | undefined; end?: number | undefined; unit: 'byte' | 'bit' }, endRequired: boolean): (string | number)[] {
+function rangeArgs(
+  { start, end, unit }: { start?: number | undefined; end?: number | undefined; unit: 'byte' | 'bit' },
+  endRequired: boolean,
+): (string | number)[] {
   if (start === undefined) {
     if (end !== undefined) throw invalidField('end', 'needs start');
     if (unit === 'bit') throw invalidField('unit', 'needs start and end');
@@ -25,7 +28,11 @@ function rangeArgs({ start, end, unit }: { start?: number | undefined; end?: num
 function checkGrowth(field: string, lastBit: number, maxValueBytes: number): void {
   const bytes = Math.floor(lastBit / 8) + 1;
   if (bytes > maxValueBytes) {
-    throw new AppError('VALUE_TOO_LARGE', `${field}: writing there grows the string to ${bytes} bytes; the limit is ${maxValueBytes}.`, { field, bytes, limit: maxValueBytes });
+    throw new AppError('VALUE_TOO_LARGE', `${field}: writing there grows the string to ${bytes} bytes; the limit is ${maxValueBytes}.`, {
+      field,
+      bytes,
+      limit: maxValueBytes,
+    });
   }
 }
 

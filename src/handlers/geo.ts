@@ -72,7 +72,9 @@ export const geoHandlers: ToolsetHandlers<'geo', ToolContext> = {
     const reply = (await redis.call('GEOPOS', keys.key(key), ...members.map((member, i) => encode(member, `members[${i}]`)))) as ([string, string] | null)[];
     const positions = members.map((member, i) => {
       const position = reply[i];
-      return position ? { member, found: true, longitude: Number(position[0]), latitude: Number(position[1]) } : { member, found: false, longitude: null, latitude: null };
+      return position
+        ? { member, found: true, longitude: Number(position[0]), latitude: Number(position[1]) }
+        : { member, found: false, longitude: null, latitude: null };
     });
     return { key, positions };
   },

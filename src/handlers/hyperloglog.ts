@@ -12,7 +12,11 @@ export const hyperloglogHandlers: ToolsetHandlers<'hyperloglog', ToolContext> = 
   async redis_pfcount({ keys: names }, { redis, keys }) {
     const fullKeys = names.map((name) => keys.key(name));
     // The count of a union: one command must see every HyperLogLog.
-    requireOneSlot(redis, fullKeys, names.map((_, i) => `keys[${i}]`));
+    requireOneSlot(
+      redis,
+      fullKeys,
+      names.map((_, i) => `keys[${i}]`),
+    );
     return { count: await redis.pfcount(...fullKeys) };
   },
 

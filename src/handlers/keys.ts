@@ -12,7 +12,12 @@ type ExpiryCondition = 'nx' | 'xx' | 'gt' | 'lt';
 async function expire(ctx: ToolContext, command: 'EXPIRE' | 'PEXPIRE', key: string, amount: number, condition: ExpiryCondition | undefined) {
   const fullKey = ctx.keys.key(key);
   const args = condition === undefined ? [fullKey, amount] : [fullKey, amount, condition.toUpperCase()];
-  const [applied, exists] = await transaction(ctx.redis.multi().call(command, ...args).exists(fullKey));
+  const [applied, exists] = await transaction(
+    ctx.redis
+      .multi()
+      .call(command, ...args)
+      .exists(fullKey),
+  );
   return { key, exists: replyOf<number>(exists) === 1, applied: replyOf<number>(applied) === 1 };
 }
 
@@ -36,7 +41,12 @@ export const keysHandlers: ToolsetHandlers<'keys', ToolContext> = {
     const [from, to] = [keys.key(key), keys.key(new_key)];
     requireOneSlot(redis, [from, to], ['key', 'new_key']);
     // RENAME of a missing key is an error reply; EXISTS in the same transaction tells that case apart.
-    const [exists, renamed] = await transaction(redis.multi().exists(from).call(nx ? 'RENAMENX' : 'RENAME', from, to));
+    const [exists, renamed] = await transaction(
+      redis
+        .multi()
+        .exists(from)
+        .call(nx ? 'RENAMENX' : 'RENAME', from, to),
+    );
     if (replyOf<number>(exists) === 0) return { key, new_key, exists: false, renamed: false };
     const reply = replyOf<string | number>(renamed);
     return { key, new_key, exists: true, renamed: reply === 'OK' || reply === 1 };
@@ -46,12 +56,23 @@ export const keysHandlers: ToolsetHandlers<'keys', ToolContext> = {
     const [from, to] = [keys.key(key), keys.key(destination)];
     requireOneSlot(redis, [from, to], ['key', 'destination']);
     const args = replace ? [from, to, 'REPLACE'] : [from, to];
-    const [exists, copied] = await transaction(redis.multi().exists(from).call('COPY', ...args));
+    const [exists, copied] = await transaction(
+      redis
+        .multi()
+        .exists(from)
+        .call('COPY', ...args),
+    );
     return { key, destination, exists: replyOf<number>(exists) === 1, copied: replyOf<number>(copied) === 1 };
   },
 
   async redis_unlink({ keys: names }, { redis, keys }) {
-    return { unlinked: await sumPerSlot(redis, names.map((name) => keys.key(name)), (group) => redis.unlink(...group)) };
+    return {
+      unlinked: await sumPerSlot(
+        redis,
+        names.map((name) => keys.key(name)),
+        (group) => redis.unlink(...group),
+      ),
+    };
   },
 
   async redis_pttl({ key }, { redis, keys }) {
@@ -62,7 +83,13 @@ export const keysHandlers: ToolsetHandlers<'keys', ToolContext> = {
   },
 
   async redis_touch({ keys: names }, { redis, keys }) {
-    return { touched: await sumPerSlot(redis, names.map((name) => keys.key(name)), (group) => redis.touch(...group)) };
+    return {
+      touched: await sumPerSlot(
+        redis,
+        names.map((name) => keys.key(name)),
+        (group) => redis.touch(...group),
+      ),
+    };
   },
 
   async redis_memory_usage({ key, samples }, { redis, keys }) {

@@ -23,7 +23,11 @@ const timedOut = { timed_out: true, key: null, value: null } as const;
 async function blockingPop(end: 'left' | 'right', names: string[], timeoutMs: number, ctx: ToolContext) {
   const fullKeys = names.map((name) => ctx.keys.key(name));
   // One blocking command waits on all the keys: on a cluster they must live on one node, in one slot.
-  requireOneSlot(ctx.redis, fullKeys, names.map((_, i) => `keys[${i}]`));
+  requireOneSlot(
+    ctx.redis,
+    fullKeys,
+    names.map((_, i) => `keys[${i}]`),
+  );
   const popped = await waitOnPool<[string, string] | null>(ctx, timeoutMs, fullKeys[0]!, null, (connection, remainingMs) =>
     end === 'left' ? connection.blpop(...fullKeys, blockingSeconds(remainingMs)) : connection.brpop(...fullKeys, blockingSeconds(remainingMs)),
   );

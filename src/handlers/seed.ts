@@ -99,7 +99,11 @@ export const seedHandlers: ToolsetHandlers<'seed', ToolContext> = {
 
   async redis_del({ keys: names }, { redis, keys }) {
     // Split per slot on a cluster (not atomic across slots), one DEL standalone.
-    const deleted = await sumPerSlot(redis, names.map((name) => keys.key(name)), (group) => redis.del(...group));
+    const deleted = await sumPerSlot(
+      redis,
+      names.map((name) => keys.key(name)),
+      (group) => redis.del(...group),
+    );
     return { deleted };
   },
 
@@ -182,10 +186,14 @@ export const seedHandlers: ToolsetHandlers<'seed', ToolContext> = {
       throw new AppError('SESSION_EXISTS', `Session "${id}" already exists; update it or choose another id.`, { session_id: id });
     }
     if (created.state === 'damaged') {
-      throw new AppError('SESSION_EXISTS', `The key of session "${id}" is taken and holds no valid session (${created.reason}); delete the session or choose another id.`, {
-        session_id: id,
-        reason: created.reason,
-      });
+      throw new AppError(
+        'SESSION_EXISTS',
+        `The key of session "${id}" is taken and holds no valid session (${created.reason}); delete the session or choose another id.`,
+        {
+          session_id: id,
+          reason: created.reason,
+        },
+      );
     }
     return present(id, created.session);
   },
@@ -195,7 +203,10 @@ export const seedHandlers: ToolsetHandlers<'seed', ToolContext> = {
   },
 
   async redis_session_update({ session_id, data, extend_ttl, expected_version }, { sessions, keys, encode }) {
-    const stored = found(session_id, atVersion(session_id, expected_version, await sessions.update(keys.session(session_id), encodeData(data, encode), extend_ttl, expected_version)));
+    const stored = found(
+      session_id,
+      atVersion(session_id, expected_version, await sessions.update(keys.session(session_id), encodeData(data, encode), extend_ttl, expected_version)),
+    );
     try {
       return present(session_id, stored);
     } catch (error) {

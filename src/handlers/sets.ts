@@ -27,7 +27,11 @@ async function scanMembers(
 
 async function algebra(operation: SetOperation, { keys: names, count, raw }: { keys: string[]; count: number; raw: boolean }, ctx: ToolContext) {
   const fullKeys = names.map((name) => ctx.keys.key(name));
-  requireOneSlot(ctx.redis, fullKeys, names.map((_, i) => `keys[${i}]`));
+  requireOneSlot(
+    ctx.redis,
+    fullKeys,
+    names.map((_, i) => `keys[${i}]`),
+  );
   const { members, cardinality } = await boundedSetOperation(ctx.redis, operation, fullKeys, count);
   const { items } = withinBudget(members.map(decoderFor(raw)), elementBudget(ctx.maxResponseBytes));
   return { members: items, cardinality, complete: items.length === cardinality };
@@ -87,15 +91,42 @@ export const setsHandlers: ToolsetHandlers<'sets', ToolContext> = {
   redis_sdiff: (input, ctx) => algebra('SDIFF', input, ctx),
 
   async redis_sinterstore({ destination, keys: names }, { redis, keys }) {
-    return { destination, cardinality: await redis.sinterstore(...storeKeys(redis, keys.key(destination), names.map((name) => keys.key(name)))) };
+    return {
+      destination,
+      cardinality: await redis.sinterstore(
+        ...storeKeys(
+          redis,
+          keys.key(destination),
+          names.map((name) => keys.key(name)),
+        ),
+      ),
+    };
   },
 
   async redis_sunionstore({ destination, keys: names }, { redis, keys }) {
-    return { destination, cardinality: await redis.sunionstore(...storeKeys(redis, keys.key(destination), names.map((name) => keys.key(name)))) };
+    return {
+      destination,
+      cardinality: await redis.sunionstore(
+        ...storeKeys(
+          redis,
+          keys.key(destination),
+          names.map((name) => keys.key(name)),
+        ),
+      ),
+    };
   },
 
   async redis_sdiffstore({ destination, keys: names }, { redis, keys }) {
-    return { destination, cardinality: await redis.sdiffstore(...storeKeys(redis, keys.key(destination), names.map((name) => keys.key(name)))) };
+    return {
+      destination,
+      cardinality: await redis.sdiffstore(
+        ...storeKeys(
+          redis,
+          keys.key(destination),
+          names.map((name) => keys.key(name)),
+        ),
+      ),
+    };
   },
 
   async redis_smove({ source, destination, member }, { redis, keys, encode }) {

@@ -116,7 +116,13 @@ class OneLinePerRequest extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const header = request.headers['mcp-session-id'];
-    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime, mcpSession: typeof header === 'string' && (reply.log as unknown as Logger).isLevelEnabled('info') ? sessionLabel(header) : undefined };
+    const line = {
+      method: request.method,
+      url: request.url,
+      statusCode: reply.statusCode,
+      responseTime: reply.elapsedTime,
+      mcpSession: typeof header === 'string' && (reply.log as unknown as Logger).isLevelEnabled('info') ? sessionLabel(header) : undefined,
+    };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
     else this.completed(reply.log as unknown as Logger, request.id, line);
   }
@@ -207,7 +213,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (surfaces === 'all') {
     await app.register(rest, { runner });
     await app.register(feedStreams, { runner, subscriptions: options.subscriptions });
-    await app.register(mcpHttp, { runner, metrics, redis, keys: options.keys, idleTimeoutMs: options.sessionIdleTimeoutSec * 1000, maxSessions: edges.maxSessions, maxSessionsPerClient: edges.maxSessionsPerClient, maxEventStoreBytes: edges.maxEventStoreBytes, bindToToken: (options.authTokens ?? []).length > 0 });
+    await app.register(mcpHttp, {
+      runner,
+      metrics,
+      redis,
+      keys: options.keys,
+      idleTimeoutMs: options.sessionIdleTimeoutSec * 1000,
+      maxSessions: edges.maxSessions,
+      maxSessionsPerClient: edges.maxSessionsPerClient,
+      maxEventStoreBytes: edges.maxEventStoreBytes,
+      bindToToken: (options.authTokens ?? []).length > 0,
+    });
     await app.register(ws, {
       runner,
       metrics,

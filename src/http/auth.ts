@@ -41,7 +41,10 @@ const credentials = new WeakMap<FastifyRequest, Buffer>();
  * cannot be tested against a guessed token by anyone who does not already know every token.
  */
 export function credentialDigester(tokens: readonly string[]): (token: string) => Buffer {
-  const key = createHash('sha256').update('redis-mcp-server credential key\0').update([...tokens].sort().join('\0'), 'utf8').digest();
+  const key = createHash('sha256')
+    .update('redis-mcp-server credential key\0')
+    .update([...tokens].sort().join('\0'), 'utf8')
+    .digest();
   return (token) => createHmac('sha256', key).update(token, 'utf8').digest();
 }
 

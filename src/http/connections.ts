@@ -44,7 +44,10 @@ async function connectionsPlugin(app: FastifyInstance, { maxClients, lingerMs }:
     if (isHealthRoute(request) && !isUpgrade(request)) return done();
     request.log.warn({ maxClients }, 'refused a request: too many client connections');
     reply.header('retry-after', '1');
-    sendError(reply, new AppError('SERVER_BUSY', `The server has ${maxClients} client connections open, its limit (--max-clients); retry shortly.`, { maxClients }));
+    sendError(
+      reply,
+      new AppError('SERVER_BUSY', `The server has ${maxClients} client connections open, its limit (--max-clients); retry shortly.`, { maxClients }),
+    );
   });
 
   // Runs after the calls in flight have drained (the hook in app.ts is registered first).

@@ -63,7 +63,12 @@ async function feedStreamsPlugin(app: FastifyInstance, options: FeedStreamsOptio
     return subscriptions;
   }
 
-  function register(app: FastifyInstance, definition: StreamRoute, tool: ToolName, serve: (request: FastifyRequest, reply: FastifyReply) => Promise<void>): void {
+  function register(
+    app: FastifyInstance,
+    definition: StreamRoute,
+    tool: ToolName,
+    serve: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
+  ): void {
     app.route({
       method: definition.method,
       url: definition.path.replace(/\{(\w+)\}/g, ':$1'),
@@ -77,7 +82,14 @@ async function feedStreamsPlugin(app: FastifyInstance, options: FeedStreamsOptio
         const allowed = Object.keys(definition.query?.shape ?? {});
         const unknown = Object.keys((request.query ?? {}) as object).find((name) => !allowed.includes(name));
         if (unknown !== undefined) {
-          return sendError(reply, new AppError('INVALID_PARAMS', `Invalid arguments: ${unknown}: unknown query parameter (${allowed.length ? `expected ${allowed.join(', ')}` : 'none are accepted'}).`, { issues: [{ field: unknown, message: 'unknown query parameter' }] }));
+          return sendError(
+            reply,
+            new AppError(
+              'INVALID_PARAMS',
+              `Invalid arguments: ${unknown}: unknown query parameter (${allowed.length ? `expected ${allowed.join(', ')}` : 'none are accepted'}).`,
+              { issues: [{ field: unknown, message: 'unknown query parameter' }] },
+            ),
+          );
         }
         serve(request, reply).catch((error: unknown) => {
           if (!reply.sent && !reply.raw.headersSent) sendError(reply, toAppError(error));
@@ -108,7 +120,8 @@ async function feedStreamsPlugin(app: FastifyInstance, options: FeedStreamsOptio
       }
     } catch (error) {
       const appError = toAppError(error);
-      if (appError.code === 'SUBSCRIPTION_NOT_FOUND' && !response.destroyed) response.write(frame('end', { reason: 'the subscription was unsubscribed or expired' }));
+      if (appError.code === 'SUBSCRIPTION_NOT_FOUND' && !response.destroyed)
+        response.write(frame('end', { reason: 'the subscription was unsubscribed or expired' }));
       // Key changes that can no longer be heard end the stream saying so, never in silence.
       else if (appError.code === 'NOTIFICATIONS_OFF' && !response.destroyed) response.write(frame('error', { code: appError.code, message: appError.message }));
       else if (appError.code !== 'SUBSCRIPTION_NOT_FOUND') app.log.warn({ err: error }, 'an event stream failed');

@@ -22,7 +22,8 @@ async function upgradeGuardPlugin(app: FastifyInstance, { webSocketPath }: Upgra
     if (!isUpgrade(request)) return done();
     closeConnectionAfter(request, reply);
     if (webSocketPath !== undefined && request.method === 'GET' && request.routeOptions.url === webSocketPath) return done();
-    const where = webSocketPath === undefined ? 'This server accepts no WebSocket connections here.' : `WebSocket connections are accepted at GET ${webSocketPath} only.`;
+    const where =
+      webSocketPath === undefined ? 'This server accepts no WebSocket connections here.' : `WebSocket connections are accepted at GET ${webSocketPath} only.`;
     sendError(reply, new AppError('INVALID_PARAMS', where, { field: 'Upgrade' }));
   });
 }

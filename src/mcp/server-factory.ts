@@ -115,7 +115,12 @@ const lazyValidator: jsonSchemaValidator = {
  */
 export function createMcpServer(runner: ToolRunner, caller: Caller = connectionCaller()): ToolServer {
   const capabilities = { tools: { listChanged: false }, ...resourceCapabilities };
-  const server = new ToolServer(runner, caller, { name: serverName, title: 'Redis MCP Server', version }, { capabilities, instructions: instructionsFor(runner.enabled), jsonSchemaValidator: lazyValidator });
+  const server = new ToolServer(
+    runner,
+    caller,
+    { name: serverName, title: 'Redis MCP Server', version },
+    { capabilities, instructions: instructionsFor(runner.enabled), jsonSchemaValidator: lazyValidator },
+  );
   serveResourcesAndPrompts(server, runner, runner.context.feeds, caller);
   server.setRequestHandler(ListToolsRequestSchema, () => listingFor(runner).result);
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
@@ -177,7 +182,6 @@ function plainToolCall(message: JSONRPCMessage, enabled: ReadonlySet<ToolName>):
   }
   return message as PlainToolCall;
 }
-
 
 /** What a plain call comes to: the runner's outcome, or a failure to run it at all (a JSON-RPC error). */
 type Answer = { id: RequestId; outcome: CallOutcome; failure?: undefined } | { id: RequestId; failure: string };
@@ -297,8 +301,12 @@ export class ToolServer extends Server {
   private sendListing(id: RequestId, transport: Transport): void {
     const listing = listingFor(this.runner);
     try {
-      if (takesBytes(transport)) transport.sendBytes(Buffer.concat([Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`), listing.bytes, closingBrace]));
-      else void transport.send({ jsonrpc: '2.0', id, result: listing.result }).catch((error: unknown) => this.onerror?.(new Error(`Failed to send response: ${String(error)}`)));
+      if (takesBytes(transport))
+        transport.sendBytes(Buffer.concat([Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`), listing.bytes, closingBrace]));
+      else
+        void transport
+          .send({ jsonrpc: '2.0', id, result: listing.result })
+          .catch((error: unknown) => this.onerror?.(new Error(`Failed to send response: ${String(error)}`)));
     } catch (error) {
       this.onerror?.(new Error(`Failed to send response: ${String(error)}`));
     }

@@ -65,7 +65,7 @@ export class WebSocketServerTransport implements TextTransport {
   /** Whether 'drain' is awaited on the TCP socket. */
   private awaitingDrain = false;
   /** The callbacks of send() (the SDK's path), by position in the queue. */
-  private waiters: ({ index: number; settle: (error?: Error) => void })[] = [];
+  private waiters: { index: number; settle: (error?: Error) => void }[] = [];
   private scheduled = false;
 
   private readonly limits: FlowLimits;

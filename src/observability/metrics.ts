@@ -20,7 +20,10 @@ export interface MetricsSnapshot {
   total_requests: number;
   total_errors: number;
   active_sessions: number;
-  /** Streamable HTTP sessions: held by this instance now, opened here, loaded from Redis (opened elsewhere, or let go and used again), and copies let go to make room. */
+  /**
+   * Streamable HTTP sessions: held by this instance now, opened here, loaded from Redis (opened
+   * elsewhere, or let go and used again), and copies let go to make room.
+   */
   mcp_http_sessions: { held: number; opened_here: number; loaded_from_redis: number; evicted: number };
   registered_tools: number;
   server_name: string;

@@ -143,7 +143,12 @@ function fenced(key: string, fence: Fence, issued: number): AppError {
       : fence.fencing_token > issued
         ? `fencing token ${fence.fencing_token} was never issued for lock "${fence.lock}" (the last is ${issued})`
         : `the lease of lock "${fence.lock}" with fencing token ${issued} is not held with this token (it expired, was released, or the token is wrong)`;
-  return new AppError('CONFLICT', `Write to "${key}" refused: ${why}.`, { key, lock: fence.lock, fencing_token: fence.fencing_token, current_fencing_token: issued });
+  return new AppError('CONFLICT', `Write to "${key}" refused: ${why}.`, {
+    key,
+    lock: fence.lock,
+    fencing_token: fence.fencing_token,
+    current_fencing_token: issued,
+  });
 }
 
 type WriteOutcome = { ok: true; version: number } | { ok: false; conflict: AppError; current: number };
@@ -193,7 +198,12 @@ export async function deleteDocument(ctx: RedisAccess, key: string, request: Wri
  * With expected_version, the caller's version is the only one accepted: no retry.
  * A missing document is patched as {} (created), like a merge patch applied to nothing.
  */
-export function patchDocument(ctx: RedisAccess & ValueEncoding, key: string, patch: unknown, request: WriteRequest): Promise<{ version: number; value: unknown }> {
+export function patchDocument(
+  ctx: RedisAccess & ValueEncoding,
+  key: string,
+  patch: unknown,
+  request: WriteRequest,
+): Promise<{ version: number; value: unknown }> {
   const fullKey = ctx.keys.key(key);
   return oneAtATime(ctx.redis, fullKey, () => patchRounds(ctx, key, fullKey, patch, request));
 }

@@ -110,9 +110,22 @@ export class Queue {
     return call.call(this.redis, keys.length, ...keys, ...args);
   }
 
-  async enqueue(job: { payloadText: string; priority: number; delayMs: number; maxAttempts: number; dedupeKey?: string | undefined }): Promise<{ jobId: string; duplicate: boolean }> {
+  async enqueue(job: {
+    payloadText: string;
+    priority: number;
+    delayMs: number;
+    maxAttempts: number;
+    dedupeKey?: string | undefined;
+  }): Promise<{ jobId: string; duplicate: boolean }> {
     const dedupe = job.dedupeKey === undefined ? [] : [`${this.base}dedupe:${job.dedupeKey}`];
-    const [jobId, duplicate] = (await this.run('mcpQueueEnqueue', dedupe, [token(12), job.payloadText, job.priority, job.delayMs, job.maxAttempts, retentionMs])) as [string, number];
+    const [jobId, duplicate] = (await this.run('mcpQueueEnqueue', dedupe, [
+      token(12),
+      job.payloadText,
+      job.priority,
+      job.delayMs,
+      job.maxAttempts,
+      retentionMs,
+    ])) as [string, number];
     return { jobId, duplicate: duplicate === 1 };
   }
 
@@ -121,7 +134,12 @@ export class Queue {
    * (null: none). With `wait` (a waiter id and how long it still waits), a claim that gets nothing
    * registers the caller as a waiting claim (see wake-ups.ts).
    */
-  async claim(count: number, visibilityMs: number, consumer: string, wait?: { waiter: string; remainingMs: number }): Promise<{ jobs: ClaimedJob[]; nextDueMs: number | null }> {
+  async claim(
+    count: number,
+    visibilityMs: number,
+    consumer: string,
+    wait?: { waiter: string; remainingMs: number },
+  ): Promise<{ jobs: ClaimedJob[]; nextDueMs: number | null }> {
     const receipts = Array.from({ length: count }, () => token(18));
     const waiting = wait ? [wait.waiter, wait.remainingMs] : [];
     const reply = (await this.run('mcpQueueClaim', [], [count, visibilityMs, consumer, ...receipts, ...waiting])) as (string | number)[];
@@ -168,7 +186,13 @@ export class Queue {
   /** Makes claimed jobs ready again at once without counting the delivery; returns how many were still held. */
   async release(deliveries: { jobId: string; receipt: string }[]): Promise<number> {
     if (deliveries.length === 0) return 0;
-    return Number(await this.run('mcpQueueRelease', [], deliveries.flatMap((d) => [d.jobId, d.receipt])));
+    return Number(
+      await this.run(
+        'mcpQueueRelease',
+        [],
+        deliveries.flatMap((d) => [d.jobId, d.receipt]),
+      ),
+    );
   }
 
   async stats(): Promise<{

@@ -154,10 +154,14 @@ export class BlockingPool {
     let grant = this.waiters.length === 0 ? this.grantNow(node) : undefined;
     if (!grant) {
       if (this.waiters.length >= this.maxQueued) {
-        throw new AppError('SERVER_BUSY', `All ${this.size} connections for waiting commands are busy and ${this.maxQueued} calls already wait for one; retry later, or raise --max-connections.`, {
-          pool_size: this.size,
-          queued: this.waiters.length,
-        });
+        throw new AppError(
+          'SERVER_BUSY',
+          `All ${this.size} connections for waiting commands are busy and ${this.maxQueued} calls already wait for one; retry later, or raise --max-connections.`,
+          {
+            pool_size: this.size,
+            queued: this.waiters.length,
+          },
+        );
       }
       grant = await this.enqueue(deadline - performance.now(), signal);
     }
@@ -254,7 +258,10 @@ export class BlockingPool {
     let onAbort: (() => void) | undefined;
     const givenUp = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new AppError('REDIS_NOT_CONNECTED', `Redis did not accept a connection for a waiting command within ${Math.round(timeoutMs)} ms; retry shortly.`)),
+        () =>
+          reject(
+            new AppError('REDIS_NOT_CONNECTED', `Redis did not accept a connection for a waiting command within ${Math.round(timeoutMs)} ms; retry shortly.`),
+          ),
         Math.max(0, timeoutMs),
       );
       onAbort = () => reject(new NotRun('cancelled'));
@@ -343,7 +350,9 @@ class NotRun extends Error {
   toAppError(size: number): AppError {
     if (this.why === 'cancelled') return new AppError('REDIS_NOT_CONNECTED', 'The call was cancelled before its command was sent; nothing was changed.');
     if (this.why === 'stopping') return new AppError('REDIS_NOT_CONNECTED', 'The server is shutting down.');
-    return new AppError('RATE_LIMITED', `All ${size} connections for waiting commands stayed busy; retry later, or raise --max-connections.`, { pool_size: size });
+    return new AppError('RATE_LIMITED', `All ${size} connections for waiting commands stayed busy; retry later, or raise --max-connections.`, {
+      pool_size: size,
+    });
   }
 }
 
@@ -356,4 +365,3 @@ const unblockAttempts = [2, 5, 10, 20, 40, 80, 120, 200];
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-

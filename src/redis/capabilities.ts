@@ -44,7 +44,9 @@ export async function readCapabilities(redis: RedisClient, commands: readonly st
     capabilities.mode = infoField(info.value, 'redis_mode');
   }
   if (described.status === 'fulfilled') {
-    capabilities.commands = new Set(commands.filter((_, i) => described.value[i] !== null && described.value[i] !== undefined).map((name) => name.toLowerCase()));
+    capabilities.commands = new Set(
+      commands.filter((_, i) => described.value[i] !== null && described.value[i] !== undefined).map((name) => name.toLowerCase()),
+    );
   }
   return capabilities;
 }

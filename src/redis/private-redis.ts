@@ -61,7 +61,9 @@ function pathsOf(dataDir: string): Paths {
 }
 
 function unusable(dataDir: string, why: string): ConfigError {
-  return new ConfigError(`The data directory ${dataDir} (--data-dir or MCP_DATA_DIR) cannot be used: ${why} Choose another --data-dir, or point the server at a Redis with --redis-url.`);
+  return new ConfigError(
+    `The data directory ${dataDir} (--data-dir or MCP_DATA_DIR) cannot be used: ${why} Choose another --data-dir, or point the server at a Redis with --redis-url.`,
+  );
 }
 
 /** Checks, before anything is started, that the directory can hold the socket and be written to. */
@@ -150,7 +152,22 @@ async function startServer(paths: Paths, log: Logger, why: string): Promise<void
   rmSync(paths.logFile, { force: true });
   const child = spawn(
     'redis-server',
-    ['--port', '0', '--unixsocket', paths.socket, '--unixsocketperm', '700', '--dir', paths.dataDir, '--appendonly', 'yes', '--save', '', '--logfile', paths.logFile],
+    [
+      '--port',
+      '0',
+      '--unixsocket',
+      paths.socket,
+      '--unixsocketperm',
+      '700',
+      '--dir',
+      paths.dataDir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--logfile',
+      paths.logFile,
+    ],
     // Its own session (see the top of this file); no stdio of ours: stdout carries protocol frames,
     // and it outlives us when other instances still use it. It logs to its file instead.
     { detached: true, stdio: 'ignore' },

@@ -12,7 +12,9 @@ export interface SentinelSettings {
 }
 
 /** The sentinel settings of a Config, or undefined in standalone mode; a malformed address is a startup error. */
-export function sentinelSettings(config: Pick<Config, 'sentinels' | 'sentinelMaster' | 'sentinelUsername' | 'sentinelPassword' | 'sentinelTls'>): SentinelSettings | undefined {
+export function sentinelSettings(
+  config: Pick<Config, 'sentinels' | 'sentinelMaster' | 'sentinelUsername' | 'sentinelPassword' | 'sentinelTls'>,
+): SentinelSettings | undefined {
   if (config.sentinels.length === 0) return undefined;
   return {
     sentinels: config.sentinels.map(parseAddress),
@@ -33,7 +35,11 @@ function parseAddress(text: string): { host: string; port: number } {
 }
 
 /** ioredis options that make a client find the master through the sentinels and follow it. */
-export function sentinelOptions(settings: SentinelSettings, dataNodesTls: RedisOptions['tls'] | undefined, sentinelTls: RedisOptions['tls'] | undefined): RedisOptions {
+export function sentinelOptions(
+  settings: SentinelSettings,
+  dataNodesTls: RedisOptions['tls'] | undefined,
+  sentinelTls: RedisOptions['tls'] | undefined,
+): RedisOptions {
   return {
     sentinels: settings.sentinels,
     name: settings.masterName,

@@ -14,7 +14,12 @@ return answer`;
 
 export type SetOperation = 'SINTER' | 'SUNION' | 'SDIFF';
 
-export async function boundedSetOperation(redis: RedisClient, operation: SetOperation, fullKeys: string[], limit: number): Promise<{ members: string[]; cardinality: number }> {
+export async function boundedSetOperation(
+  redis: RedisClient,
+  operation: SetOperation,
+  fullKeys: string[],
+  limit: number,
+): Promise<{ members: string[]; cardinality: number }> {
   const [cardinality, ...members] = (await redis.eval(script, fullKeys.length, ...fullKeys, operation, limit)) as [number, ...string[]];
   return { members, cardinality };
 }

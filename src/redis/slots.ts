@@ -7,7 +7,8 @@ export function slotOf(fullKey: string): number {
   return calculateSlot(fullKey);
 }
 
-const hashTagRule = 'On a Redis Cluster, keys used together must share a hash slot: put the same {tag} in their names (e.g. "{order-42}:items" and "{order-42}:total").';
+const hashTagRule =
+  'On a Redis Cluster, keys used together must share a hash slot: put the same {tag} in their names (e.g. "{order-42}:items" and "{order-42}:total").';
 
 /** INVALID_PARAMS for keys of different slots given to one operation that must be atomic. */
 export function crossSlotError(fields: string[], detail?: string): AppError {

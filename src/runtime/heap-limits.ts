@@ -1,7 +1,14 @@
 import { setFlagsFromString } from 'node:v8';
 
 /** Flags (node's command line or NODE_OPTIONS) with which the user has already chosen these sizes. */
-const userChoices = ['--max-semi-space-size', '--min-semi-space-size', '--semi-space-growth-factor', '--heap-growing-percent', '--max-heap-size', '--max-old-space-size'];
+const userChoices = [
+  '--max-semi-space-size',
+  '--min-semi-space-size',
+  '--semi-space-growth-factor',
+  '--heap-growing-percent',
+  '--max-heap-size',
+  '--max-old-space-size',
+];
 
 /**
  * Keeps the server's heap small. V8 sizes a heap for throughput: its young generation grows to

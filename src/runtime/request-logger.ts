@@ -36,7 +36,11 @@ export class RequestLogger {
   }
 
   isLevelEnabled(level: Level): boolean {
-    return this.made ? this.made.isLevelEnabled(level) : this.options.level === undefined ? this.parent.isLevelEnabled(level) : this.logger.isLevelEnabled(level);
+    return this.made
+      ? this.made.isLevelEnabled(level)
+      : this.options.level === undefined
+        ? this.parent.isLevelEnabled(level)
+        : this.logger.isLevelEnabled(level);
   }
 
   bindings(): Bindings {

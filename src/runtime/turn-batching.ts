@@ -54,6 +54,7 @@ export function batchWritesPerTurn(redis: Redis): void {
       if (target !== this) {
         if (target === undefined) flushOutputAtEndOfTurn(flush);
         else flush();
+        // eslint-disable-next-line @typescript-eslint/no-this-alias -- the socket whose writes this turn collects
         target = this;
       }
       pending.push(chunk);

@@ -96,7 +96,9 @@ export function toolAccess(settings: AccessSettings, redis?: RedisCapabilities):
   const outside = allow.filter((name) => !toolsets.has(tools[name].toolset));
   if (outside.length > 0) {
     const needed = [...new Set(outside.map((name) => tools[name].toolset))];
-    throw new ConfigError(`--tools names ${outside.join(', ')}, which ${outside.length === 1 ? 'is' : 'are'} not in the chosen toolsets; add ${needed.join(', ')} to --toolsets.`);
+    throw new ConfigError(
+      `--tools names ${outside.join(', ')}, which ${outside.length === 1 ? 'is' : 'are'} not in the chosen toolsets; add ${needed.join(', ')} to --toolsets.`,
+    );
   }
   const allowed = new Set(allow);
   const offered = new Set<ToolName>();

@@ -135,7 +135,10 @@ export class ToolRunner {
   ): Promise<Record<string, unknown>> {
     if (!this.offer.offered.has(offeredAs)) {
       const why = this.offer.withheld(offeredAs);
-      throw new AppError('FORBIDDEN', `Tool ${offeredAs} is disabled on this server${why ? `: ${why.message}` : ''}.`, { tool: offeredAs, reason: why?.reason });
+      throw new AppError('FORBIDDEN', `Tool ${offeredAs} is disabled on this server${why ? `: ${why.message}` : ''}.`, {
+        tool: offeredAs,
+        reason: why?.reason,
+      });
     }
     const parsed = tools[name].input.safeParse(args ?? {});
     if (!parsed.success) throw invalidParams(parsed.error);
@@ -148,7 +151,14 @@ export class ToolRunner {
     if (status !== 'ready') throw notConnected(status);
     if (this.replicaAcks && !tools[name].annotations.readOnlyHint) return this.replicated(this.replicaAcks, name, input, started, signal, key, context);
     if (key === undefined) return this.execute(name, input, started, signal, context);
-    return this.idempotent.run(name, input, key, this.longestRunMs(name, input), () => this.execute(name, input, performance.now(), signal, context), context.caller);
+    return this.idempotent.run(
+      name,
+      input,
+      key,
+      this.longestRunMs(name, input),
+      () => this.execute(name, input, performance.now(), signal, context),
+      context.caller,
+    );
   }
 
   /**
@@ -275,7 +285,8 @@ export function invalidParams(error: z.ZodError): AppError {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const field = formatPath([...issue.path, ...(keys.length === 1 ? keys : [])]) || '(arguments)';
     // A refused record key (a session data field name) says why in its own issues.
-    const message = issue.code === 'invalid_key' && issue.issues.length > 0 ? `invalid field name: ${issue.issues.map((inner) => inner.message).join('; ')}` : issue.message;
+    const message =
+      issue.code === 'invalid_key' && issue.issues.length > 0 ? `invalid field name: ${issue.issues.map((inner) => inner.message).join('; ')}` : issue.message;
     return { field, message };
   });
   const message = issues.map((i) => `${i.field}: ${i.message}`).join('; ');

@@ -1,9 +1,7 @@
-import type { Redis } from 'ioredis';
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { toolNames, tools } from '../../generated/registry.js';
 import { defaultToolsets } from '../../schema/toolsets.js';
-import { inspector } from '../helpers/redis-client.js';
 import { freePort } from '../helpers/redis-server.js';
 import { failure, ok } from '../helpers/results.js';
 import { cliPath, connectStdio, uniqueKey } from '../helpers/stdio-client.js';
@@ -16,11 +14,22 @@ const readTools = toolNames.filter((name) => tools[name].annotations.readOnlyHin
 /** A valid argument object for every tool, so a FORBIDDEN answer cannot be an argument problem. */
 function sampleArgs(name: string, key: string): Record<string, unknown> {
   const samples: Record<string, Record<string, unknown>> = {
-    redis_get: { key }, redis_set: { key, value: 'v' }, redis_del: { keys: [key] }, redis_exists: { keys: [key] },
-    redis_keys: { pattern: `${key}*` }, redis_ttl: { key }, redis_lpush: { key, values: [1] }, redis_rpush: { key, values: [1] },
-    redis_lpop: { key }, redis_hset: { key, field: 'f', value: 1 }, redis_hget: { key, field: 'f' }, redis_hgetall: { key },
-    redis_session_create: { session_id: 'sess_access', data: { a: 1 } }, redis_session_get: { session_id: 'sess_access' },
-    redis_session_update: { session_id: 'sess_access', data: { a: 2 } }, redis_session_delete: { session_id: 'sess_access' },
+    redis_get: { key },
+    redis_set: { key, value: 'v' },
+    redis_del: { keys: [key] },
+    redis_exists: { keys: [key] },
+    redis_keys: { pattern: `${key}*` },
+    redis_ttl: { key },
+    redis_lpush: { key, values: [1] },
+    redis_rpush: { key, values: [1] },
+    redis_lpop: { key },
+    redis_hset: { key, field: 'f', value: 1 },
+    redis_hget: { key, field: 'f' },
+    redis_hgetall: { key },
+    redis_session_create: { session_id: 'sess_access', data: { a: 1 } },
+    redis_session_get: { session_id: 'sess_access' },
+    redis_session_update: { session_id: 'sess_access', data: { a: 2 } },
+    redis_session_delete: { session_id: 'sess_access' },
   };
   // Past the sixteen: the example each tool documents (its keys are never reached: the call is refused).
   return samples[name] ?? (tools[name as keyof typeof tools].example as Record<string, unknown>);

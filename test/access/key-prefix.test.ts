@@ -46,32 +46,87 @@ function keysOf(args: string[]): { keys: string[]; pattern?: string } | 'ignore'
   const streamsToServer = streamsToServerKeys(args);
   if (streamsToServer !== undefined) return streamsToServer;
   switch (name!.toLowerCase()) {
-    case 'get': case 'set': case 'ttl': case 'lpush': case 'rpush': case 'lpop':
-    case 'hset': case 'hget': case 'hgetall': case 'expire': case 'hsetnx':
-    case 'type': case 'pexpire': case 'persist': case 'pttl': case 'incrby': case 'incrbyfloat': case 'getdel': case 'getex':
-    case 'setrange': case 'getrange': case 'strlen': case 'append': case 'hdel': case 'hmget': case 'hexists': case 'hlen':
-    case 'hincrby': case 'hincrbyfloat': case 'hscan':
-    // The Streamable HTTP session's events (src/http/mcp-sessions/redis-event-store.ts) and the channels announcing them.
-    case 'xadd': case 'xrange': case 'xrevrange': case 'publish':
-    case 'incr': case 'ltrim': case 'zadd': case 'zrem': case 'zcard': case 'zcount': case 'zrange': case 'zrangebyscore': case 'zremrangebyscore': case 'zpopmin':
+    case 'get':
+    case 'set':
+    case 'ttl':
+    case 'lpush':
+    case 'rpush':
+    case 'lpop':
+    case 'hset':
+    case 'hget':
+    case 'hgetall':
+    case 'expire':
+    case 'hsetnx':
+    case 'type':
+    case 'pexpire':
+    case 'persist':
+    case 'pttl':
+    case 'incrby':
+    case 'incrbyfloat':
+    case 'getdel':
+    case 'getex':
+    case 'setrange':
+    case 'getrange':
+    case 'strlen':
+    case 'append':
+    case 'hdel':
+    case 'hmget':
+    case 'hexists':
+    case 'hlen':
+    case 'hincrby':
+    case 'hincrbyfloat':
+    case 'hscan':
+    case 'xadd': // The Streamable HTTP session's events (src/http/mcp-sessions/redis-event-store.ts) and the channels announcing them.
+    case 'xrange':
+    case 'xrevrange':
+    case 'publish':
+    case 'incr':
+    case 'ltrim':
+    case 'zadd':
+    case 'zrem':
+    case 'zcard':
+    case 'zcount':
+    case 'zrange':
+    case 'zrangebyscore':
+    case 'zremrangebyscore':
+    case 'zpopmin':
       return { keys: [rest[0]!] };
-    case 'rename': case 'renamenx': case 'copy':
+    case 'rename':
+    case 'renamenx':
+    case 'copy':
       return { keys: [rest[0]!, rest[1]!] };
     case 'memory':
       return { keys: [rest[1]!] };
     case 'blpop':
       return { keys: rest.slice(0, -1) };
-    case 'del': case 'exists': case 'unlink': case 'touch': case 'mget': case 'subscribe': case 'unsubscribe':
+    case 'del':
+    case 'exists':
+    case 'unlink':
+    case 'touch':
+    case 'mget':
+    case 'subscribe':
+    case 'unsubscribe':
       return { keys: rest };
-    case 'mset': case 'msetnx':
+    case 'mset':
+    case 'msetnx':
       return { keys: rest.filter((_, i) => i % 2 === 0) };
-    case 'evalsha': case 'eval':
+    case 'evalsha':
+    case 'eval':
       return { keys: rest.slice(2, 2 + Number(rest[1])) };
     case 'scan': {
       const at = rest.findIndex((arg) => arg.toLowerCase() === 'match');
       return { keys: [], pattern: at === -1 ? undefined : rest[at + 1] };
     }
-    case 'select': case 'client': case 'info': case 'ping': case 'script': case 'hello': case 'quit': case 'multi': case 'exec': case 'time':
+    case 'select':
+    case 'client':
+    case 'info':
+    case 'ping':
+    case 'script':
+    case 'hello':
+    case 'quit':
+    case 'multi':
+    case 'exec':
+    case 'time':
       return 'ignore';
     default:
       return 'unknown';
@@ -113,7 +168,9 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
   });
 
   afterAll(async () => {
-    console.log(`[reliability] access/key-prefix ${surface.name}: calls=${figures.calls} commands watched=${figures.commandsWatched} keys listed=${listed.length}`);
+    console.log(
+      `[reliability] access/key-prefix ${surface.name}: calls=${figures.calls} commands watched=${figures.commandsWatched} keys listed=${listed.length}`,
+    );
     await server?.stop();
     watcher?.close();
     check?.disconnect();
@@ -123,10 +180,41 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
     }
   });
 
-  const fragment = fc.constantFrom('*', '?', '[', ']', '[a]', '\\', '\\*', '^', '-', ':', 'ns', 'a', hex, prefix, escapedPrefix, '..', 'mcp_session:', 'foo', 'inside:1', 'other:');
-  const name = fc.array(fc.oneof(fragment, fc.string({ minLength: 1, maxLength: 3 })), { minLength: 1, maxLength: 6 }).map((parts) => parts.join('').slice(0, 1024)).filter((text) => text.length > 0);
-  const sessionId = fc.array(fc.constantFrom('sess_1', 'a', ':', '.', '-', '_', hex, 'mcp_session'), { minLength: 1, maxLength: 4 }).map((parts) => parts.join('').slice(0, 128));
-  const cursor = fc.oneof(fc.constant('0'), fc.constantFrom(...['1', '7', '123', '18446744073709551615']), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String), fc.constant('').chain(() => fc.constantFrom(...foreignCursorsOrZero())));
+  const fragment = fc.constantFrom(
+    '*',
+    '?',
+    '[',
+    ']',
+    '[a]',
+    '\\',
+    '\\*',
+    '^',
+    '-',
+    ':',
+    'ns',
+    'a',
+    hex,
+    prefix,
+    escapedPrefix,
+    '..',
+    'mcp_session:',
+    'foo',
+    'inside:1',
+    'other:',
+  );
+  const name = fc
+    .array(fc.oneof(fragment, fc.string({ minLength: 1, maxLength: 3 })), { minLength: 1, maxLength: 6 })
+    .map((parts) => parts.join('').slice(0, 1024))
+    .filter((text) => text.length > 0);
+  const sessionId = fc
+    .array(fc.constantFrom('sess_1', 'a', ':', '.', '-', '_', hex, 'mcp_session'), { minLength: 1, maxLength: 4 })
+    .map((parts) => parts.join('').slice(0, 128));
+  const cursor = fc.oneof(
+    fc.constant('0'),
+    fc.constantFrom(...['1', '7', '123', '18446744073709551615']),
+    fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String),
+    fc.constant('').chain(() => fc.constantFrom(...foreignCursorsOrZero())),
+  );
   function foreignCursorsOrZero(): string[] {
     return foreignCursors?.length ? foreignCursors : ['0'];
   }
@@ -136,35 +224,88 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
     fc.record({ tool: fc.constant('redis_set'), args: fc.record({ key: name, value }) }),
     fc.record({ tool: fc.constant('redis_del'), args: fc.record({ keys: fc.array(name, { minLength: 1, maxLength: 4 }) }) }),
     fc.record({ tool: fc.constant('redis_exists'), args: fc.record({ keys: fc.array(name, { minLength: 1, maxLength: 4 }) }) }),
-    fc.record({ tool: fc.constant('redis_keys'), args: fc.record({ pattern: fc.oneof(name, fc.constantFrom('*', '**', 'inside:*', '*:1*', '[i]nside*', 'i?side:*', '*\\*')), count: fc.integer({ min: 1, max: 1000 }), cursor }) }),
+    fc.record({
+      tool: fc.constant('redis_keys'),
+      args: fc.record({
+        pattern: fc.oneof(name, fc.constantFrom('*', '**', 'inside:*', '*:1*', '[i]nside*', 'i?side:*', '*\\*')),
+        count: fc.integer({ min: 1, max: 1000 }),
+        cursor,
+      }),
+    }),
     fc.record({ tool: fc.constant('redis_ttl'), args: fc.record({ key: name }) }),
     fc.record({ tool: fc.constantFrom('redis_lpush', 'redis_rpush'), args: fc.record({ key: name, values: fc.array(value, { minLength: 1, maxLength: 3 }) }) }),
     fc.record({ tool: fc.constant('redis_lpop'), args: fc.record({ key: name }) }),
     fc.record({ tool: fc.constant('redis_hset'), args: fc.record({ key: name, field: name, value }) }),
     fc.record({ tool: fc.constant('redis_hget'), args: fc.record({ key: name, field: name }) }),
     fc.record({ tool: fc.constant('redis_hgetall'), args: fc.record({ key: name }) }),
-    fc.record({ tool: fc.constant('redis_session_create'), args: fc.record({ session_id: sessionId, data: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), value, { maxKeys: 2 }) }) }),
+    fc.record({
+      tool: fc.constant('redis_session_create'),
+      args: fc.record({ session_id: sessionId, data: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), value, { maxKeys: 2 }) }),
+    }),
     fc.record({ tool: fc.constantFrom('redis_session_get', 'redis_session_delete'), args: fc.record({ session_id: sessionId }) }),
-    fc.record({ tool: fc.constant('redis_session_update'), args: fc.record({ session_id: sessionId, data: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), value, { maxKeys: 2 }) }) }),
+    fc.record({
+      tool: fc.constant('redis_session_update'),
+      args: fc.record({ session_id: sessionId, data: fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), value, { maxKeys: 2 }) }),
+    }),
     // The keys, strings and hashes toolsets, and the seed tools' options.
-    fc.record({ tool: fc.constant('redis_set'), args: fc.record({ key: name, value, condition: fc.constantFrom('nx', 'xx'), get: fc.boolean(), keep_ttl: fc.boolean() }, { requiredKeys: ['key', 'value'] }) }),
-    fc.record({ tool: fc.constant('redis_keys'), args: fc.record({ pattern: fc.oneof(name, fc.constantFrom('*', 'inside:*')), type: fc.constantFrom('string', 'hash', 'list'), cursor }) }),
+    fc.record({
+      tool: fc.constant('redis_set'),
+      args: fc.record(
+        { key: name, value, condition: fc.constantFrom('nx', 'xx'), get: fc.boolean(), keep_ttl: fc.boolean() },
+        { requiredKeys: ['key', 'value'] },
+      ),
+    }),
+    fc.record({
+      tool: fc.constant('redis_keys'),
+      args: fc.record({ pattern: fc.oneof(name, fc.constantFrom('*', 'inside:*')), type: fc.constantFrom('string', 'hash', 'list'), cursor }),
+    }),
     fc.record({ tool: fc.constant('redis_hset'), args: fc.record({ key: name, fields: fc.dictionary(name, value, { minKeys: 1, maxKeys: 3 }) }) }),
     fc.record({
-      tool: fc.constantFrom('redis_type', 'redis_persist', 'redis_pttl', 'redis_memory_usage', 'redis_getdel', 'redis_strlen', 'redis_getrange', 'redis_hlen', 'redis_hkeys', 'redis_hvals', 'redis_incr'),
+      tool: fc.constantFrom(
+        'redis_type',
+        'redis_persist',
+        'redis_pttl',
+        'redis_memory_usage',
+        'redis_getdel',
+        'redis_strlen',
+        'redis_getrange',
+        'redis_hlen',
+        'redis_hkeys',
+        'redis_hvals',
+        'redis_incr',
+      ),
       args: fc.record({ key: name }),
     }),
-    fc.record({ tool: fc.constant('redis_expire'), args: fc.record({ key: name, ttl: fc.integer({ min: 100, max: 1000 }), condition: fc.constantFrom('nx', 'xx', 'gt', 'lt') }, { requiredKeys: ['key', 'ttl'] }) }),
+    fc.record({
+      tool: fc.constant('redis_expire'),
+      args: fc.record(
+        { key: name, ttl: fc.integer({ min: 100, max: 1000 }), condition: fc.constantFrom('nx', 'xx', 'gt', 'lt') },
+        { requiredKeys: ['key', 'ttl'] },
+      ),
+    }),
     fc.record({ tool: fc.constant('redis_pexpire'), args: fc.record({ key: name, ttl_ms: fc.integer({ min: 100_000, max: 1_000_000 }) }) }),
     fc.record({ tool: fc.constant('redis_getex'), args: fc.record({ key: name, ttl: fc.integer({ min: 100, max: 1000 }) }) }),
     fc.record({ tool: fc.constant('redis_rename'), args: fc.record({ key: name, new_key: name, nx: fc.boolean() }) }),
     fc.record({ tool: fc.constant('redis_copy'), args: fc.record({ key: name, destination: name, replace: fc.boolean() }) }),
-    fc.record({ tool: fc.constantFrom('redis_unlink', 'redis_touch', 'redis_mget'), args: fc.record({ keys: fc.array(name, { minLength: 1, maxLength: 4 }) }) }),
+    fc.record({
+      tool: fc.constantFrom('redis_unlink', 'redis_touch', 'redis_mget'),
+      args: fc.record({ keys: fc.array(name, { minLength: 1, maxLength: 4 }) }),
+    }),
     fc.record({ tool: fc.constant('redis_mset'), args: fc.record({ values: fc.dictionary(name, value, { minKeys: 1, maxKeys: 3 }), nx: fc.boolean() }) }),
     fc.record({ tool: fc.constantFrom('redis_incrbyfloat'), args: fc.record({ key: name, by: fc.integer({ min: -5, max: 5 }) }) }),
-    fc.record({ tool: fc.constantFrom('redis_setrange', 'redis_append'), args: fc.record({ key: name, offset: fc.integer({ min: 0, max: 20 }), value: fc.string({ maxLength: 5 }) }) }).map(({ tool, args }) => ({ tool, args: tool === 'redis_append' ? { key: args.key, value: args.value } : args })),
+    fc
+      .record({
+        tool: fc.constantFrom('redis_setrange', 'redis_append'),
+        args: fc.record({ key: name, offset: fc.integer({ min: 0, max: 20 }), value: fc.string({ maxLength: 5 }) }),
+      })
+      .map(({ tool, args }) => ({ tool, args: tool === 'redis_append' ? { key: args.key, value: args.value } : args })),
     fc.record({ tool: fc.constantFrom('redis_hdel', 'redis_hmget'), args: fc.record({ key: name, fields: fc.array(name, { minLength: 1, maxLength: 3 }) }) }),
-    fc.record({ tool: fc.constantFrom('redis_hexists', 'redis_hincrby', 'redis_hincrbyfloat'), args: fc.record({ key: name, field: name, by: fc.integer({ min: -5, max: 5 }) }) }).map(({ tool, args }) => ({ tool, args: tool === 'redis_hexists' ? { key: args.key, field: args.field } : args })),
+    fc
+      .record({
+        tool: fc.constantFrom('redis_hexists', 'redis_hincrby', 'redis_hincrbyfloat'),
+        args: fc.record({ key: name, field: name, by: fc.integer({ min: -5, max: 5 }) }),
+      })
+      .map(({ tool, args }) => ({ tool, args: tool === 'redis_hexists' ? { key: args.key, field: args.field } : args })),
     fc.record({ tool: fc.constant('redis_hsetnx'), args: fc.record({ key: name, field: name, value }) }),
     fc.record({ tool: fc.constant('redis_hscan'), args: fc.record({ key: name, pattern: name, cursor }) }),
     // The coordination primitives' keys (lock:{name}, its fence, wake and waiter keys, documents, idempotency records) stay
@@ -172,14 +313,34 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
     fc.record({ tool: fc.constant('redis_lock_acquire'), args: fc.record({ name, ttl_ms: fc.constant(600_000), wait_ms: fc.integer({ min: 0, max: 20 }) }) }),
     fc.record({ tool: fc.constantFrom('redis_lock_renew', 'redis_lock_release'), args: fc.record({ name, token: fc.constantFrom('t', hex) }) }),
     fc.record({ tool: fc.constant('redis_lock_status'), args: fc.record({ name }) }),
-    fc.record({ tool: fc.constant('redis_semaphore_acquire'), args: fc.record({ name, limit: fc.integer({ min: 1, max: 2 }), ttl_ms: fc.constant(600_000), wait_ms: fc.integer({ min: 0, max: 20 }) }) }),
+    fc.record({
+      tool: fc.constant('redis_semaphore_acquire'),
+      args: fc.record({ name, limit: fc.integer({ min: 1, max: 2 }), ttl_ms: fc.constant(600_000), wait_ms: fc.integer({ min: 0, max: 20 }) }),
+    }),
     fc.record({ tool: fc.constant('redis_semaphore_release'), args: fc.record({ name, token: fc.constantFrom('t', hex) }) }),
     fc.record({ tool: fc.constant('redis_doc_get'), args: fc.record({ key: name }) }),
-    fc.record({ tool: fc.constant('redis_doc_set'), args: fc.record({ key: name, value, fence: fc.record({ lock: name, fencing_token: fc.integer({ min: 1, max: 3 }), token: fc.constant('0123456789abcdef0123456789abcdef') }) }, { requiredKeys: ['key', 'value'] }) }),
-    fc.record({ tool: fc.constant('redis_doc_patch'), args: fc.record({ key: name, patch: fc.dictionary(fc.string({ minLength: 1, maxLength: 3 }), value, { maxKeys: 2 }) }) }),
+    fc.record({
+      tool: fc.constant('redis_doc_set'),
+      args: fc.record(
+        {
+          key: name,
+          value,
+          fence: fc.record({ lock: name, fencing_token: fc.integer({ min: 1, max: 3 }), token: fc.constant('0123456789abcdef0123456789abcdef') }),
+        },
+        { requiredKeys: ['key', 'value'] },
+      ),
+    }),
+    fc.record({
+      tool: fc.constant('redis_doc_patch'),
+      args: fc.record({ key: name, patch: fc.dictionary(fc.string({ minLength: 1, maxLength: 3 }), value, { maxKeys: 2 }) }),
+    }),
     fc.record({ tool: fc.constant('redis_doc_delete'), args: fc.record({ key: name }) }),
     fc.record({ tool: fc.constant('redis_rate_limit'), args: fc.record({ name, limit: fc.integer({ min: 1, max: 3 }), window_ms: fc.constant(600_000) }) }),
-    fc.record({ tool: fc.constant('redis_set'), args: fc.record({ key: name, value }), idempotencyKey: fc.oneof(name, fc.constantFrom(prefix, '*', 'idem')).filter((k) => /^[\x21-\x7e]{1,255}$/.test(k)) }),
+    fc.record({
+      tool: fc.constant('redis_set'),
+      args: fc.record({ key: name, value }),
+      idempotencyKey: fc.oneof(name, fc.constantFrom(prefix, '*', 'idem')).filter((k) => /^[\x21-\x7e]{1,255}$/.test(k)),
+    }),
   );
   // The seed tools keep most of the runs, so redis_keys lists enough keys to mean something.
   const call = fc.oneof({ arbitrary: seedCall, weight: 3 }, { arbitrary: fc.oneof(...streamsToServerCalls(name, value)), weight: 1 });
@@ -194,7 +355,10 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
         expect(outcome.ok ? 'ok' : outcome.code, tool).toBe(serverWide ? 'FORBIDDEN' : outcome.ok ? 'ok' : outcome.code);
         if (serverWide && !outcome.ok) expect(outcome.message).toContain('--key-prefix');
         if (!outcome.ok && !serverWide) {
-          expect(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'GROUP_NOT_FOUND', 'VALUE_NOT_NUMERIC', 'CONFLICT'], outcome.message).toContain(outcome.code);
+          expect(
+            ['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'GROUP_NOT_FOUND', 'VALUE_NOT_NUMERIC', 'CONFLICT'],
+            outcome.message,
+          ).toContain(outcome.code);
           // REST: a refusal is a 4xx, never a 500.
           if (outcome.httpStatus !== undefined) expect(outcome.httpStatus, outcome.message).toBeLessThan(500);
           if (outcome.code === 'INVALID_PARAMS') expectFieldsNamed(outcome);
@@ -231,7 +395,8 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
       if (found === 'ignore' || found === 'unknown') continue;
       figures.commandsWatched++;
       // Inside the prefix, or inside this namespace's part of the server's own state (the primitives, its sessions).
-      for (const key of found.keys) expect(key.startsWith(prefix) || key.startsWith(reservedRoot + prefix), `${args[0]} touched ${JSON.stringify(key)}`).toBe(true);
+      for (const key of found.keys)
+        expect(key.startsWith(prefix) || key.startsWith(reservedRoot + prefix), `${args[0]} touched ${JSON.stringify(key)}`).toBe(true);
       if (found.pattern !== undefined) expect(found.pattern.startsWith(escapedPrefix), `SCAN MATCH ${found.pattern}`).toBe(true);
     }
     expect(figures.commandsWatched).toBeGreaterThan(runs / 2);
@@ -243,7 +408,9 @@ describe.each(surfaces)('--key-prefix isolation over $name', (surface) => {
     do {
       const [next, batch] = await check.scan(scanCursor, 'COUNT', 1000);
       scanCursor = next;
-      strays.push(...batch.filter((key) => !key.startsWith(prefix) && !key.startsWith(reservedRoot + prefix) && !outside.includes(key) && !key.startsWith('other:')));
+      strays.push(
+        ...batch.filter((key) => !key.startsWith(prefix) && !key.startsWith(reservedRoot + prefix) && !outside.includes(key) && !key.startsWith('other:')),
+      );
     } while (scanCursor !== '0');
     expect(strays).toEqual([]);
     expect(await check.dbsize()).toBeGreaterThanOrEqual(3000 + outside.length);

@@ -24,7 +24,24 @@ function makeCertificates(dir: string): void {
   openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=redis-mcp-server test CA');
   openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'redis.key', '-out', 'redis.csr', '-subj', '/CN=localhost');
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl(dir, 'x509', '-req', '-in', 'redis.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'redis.crt', '-days', '2', '-extfile', 'san.ext');
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'redis.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'redis.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  );
 }
 
 /** Builds without TLS (BUILD_TLS=no) do not link OpenSSL; Debian's and Redis's own release builds do. */
@@ -51,12 +68,49 @@ describe.runIf(tlsSupported)('TLS and ACL to Redis', () => {
     port = await freePort();
     child = spawn(
       'redis-server',
-      ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir,
-        '--tls-cert-file', join(dir, 'redis.crt'), '--tls-key-file', join(dir, 'redis.key'), '--tls-ca-cert-file', join(dir, 'ca.crt'),
-        '--tls-auth-clients', 'no', '--user', 'default', 'off', '--user', 'alice', 'on', `>${password}`, '~*', '&*', '+@all'],
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--dir',
+        dir,
+        '--tls-cert-file',
+        join(dir, 'redis.crt'),
+        '--tls-key-file',
+        join(dir, 'redis.key'),
+        '--tls-ca-cert-file',
+        join(dir, 'ca.crt'),
+        '--tls-auth-clients',
+        'no',
+        '--user',
+        'default',
+        'off',
+        '--user',
+        'alice',
+        'on',
+        `>${password}`,
+        '~*',
+        '&*',
+        '+@all',
+      ],
       { stdio: 'ignore' },
     );
-    check = new Redis({ host: '127.0.0.1', port, username: 'alice', password, db: 1, tls: { ca: readFileSync(join(dir, 'ca.crt')) }, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    check = new Redis({
+      host: '127.0.0.1',
+      port,
+      username: 'alice',
+      password,
+      db: 1,
+      tls: { ca: readFileSync(join(dir, 'ca.crt')) },
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 50,
+    });
     check.on('error', () => undefined);
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -87,7 +141,14 @@ describe.runIf(tlsSupported)('TLS and ACL to Redis', () => {
   }
 
   it('refuses a plain connection and the default user (the setup really requires TLS and the password)', async () => {
-    const noPassword = new Redis({ host: '127.0.0.1', port, tls: { ca: readFileSync(join(dir, 'ca.crt')) }, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const noPassword = new Redis({
+      host: '127.0.0.1',
+      port,
+      tls: { ca: readFileSync(join(dir, 'ca.crt')) },
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     noPassword.on('error', () => undefined);
     await noPassword.connect().catch(() => undefined);
     await expect(noPassword.ping()).rejects.toThrow(/NOAUTH|WRONGPASS|Stream|closed/i);

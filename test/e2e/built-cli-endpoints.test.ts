@@ -152,7 +152,7 @@ describe('the built CLI with --transport stdio --health-port answers on /health 
     stdio = await connectStdio(['--redis-url', inject('redisUrl'), '--health-port', String(port)]);
     baseUrl = `http://127.0.0.1:${port}`;
     // The listener beside stdio may open a moment after the MCP session is up.
-    for (const deadline = Date.now() + 10_000; (await fetch(`${baseUrl}/health`).catch(() => undefined))?.status !== 200; ) {
+    for (const deadline = Date.now() + 10_000; (await fetch(`${baseUrl}/health`).catch(() => undefined))?.status !== 200;) {
       if (Date.now() > deadline) throw new Error(`no /health on ${baseUrl}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -31,7 +31,10 @@ describe('capability discovery at connect', () => {
   });
 
   it('redis_capabilities says which are withheld and why, with the Redis version and mode', async () => {
-    const capabilities = ok<{ redis: { version: string; mode: string }; toolsets: { name: string; withheld: { tool: string; reason: string; message: string }[] }[] }>(await mcp().call('redis_capabilities'));
+    const capabilities = ok<{
+      redis: { version: string; mode: string };
+      toolsets: { name: string; withheld: { tool: string; reason: string; message: string }[] }[];
+    }>(await mcp().call('redis_capabilities'));
     expect(capabilities.redis.mode).toBe('standalone');
     expect(capabilities.redis.version).toMatch(/^\d+\.\d+\.\d+/);
     const withheld = capabilities.toolsets.flatMap((set) => set.withheld.map((w) => ({ toolset: set.name, ...w })));

@@ -87,7 +87,15 @@ describe('multi-key tools on a cluster', () => {
     ['redis_pfcount', (a, b) => ({ keys: [a, b] })],
     ['redis_pfmerge', (a, b) => ({ destination: a, sources: [b] })],
     ['redis_geosearchstore', (a, b) => ({ destination: a, source: b, longitude: 15, latitude: 37, radius: 10, unit: 'km' })],
-    ['redis_xread', (a, b) => ({ streams: [{ key: a, id: '0' }, { key: b, id: '0' }] })],
+    [
+      'redis_xread',
+      (a, b) => ({
+        streams: [
+          { key: a, id: '0' },
+          { key: b, id: '0' },
+        ],
+      }),
+    ],
   ];
 
   /** Two keys in different slots, and two sharing one through a {tag}. */
@@ -162,7 +170,9 @@ describe('multi-key tools on a cluster', () => {
   it('reports the cluster topology on /health', async () => {
     const response = await fetch(`${baseUrl}/health`);
     expect(response.status).toBe(200);
-    const health = (await response.json()) as { topology: { mode: string; cluster_state: string; slots_ok: number; serving: boolean; nodes: { role: string; state: string }[] } };
+    const health = (await response.json()) as {
+      topology: { mode: string; cluster_state: string; slots_ok: number; serving: boolean; nodes: { role: string; state: string }[] };
+    };
     expect(health.topology).toMatchObject({ mode: 'cluster', cluster_state: 'ok', slots_ok: 16384, serving: true });
     expect(health.topology.nodes.filter((node) => node.role === 'master' && node.state === 'connected')).toHaveLength(3);
     expect(health.topology.nodes.filter((node) => node.role === 'replica')).toHaveLength(3);

@@ -44,7 +44,12 @@ async function mcpAndRestFromPage({ base, token, key }: { base: string; token: s
   try {
     const mcpHeaders: Record<string, string> = { ...auth, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     const post = (message: unknown) => fetch(`${base}/mcp`, { method: 'POST', headers: mcpHeaders, body: JSON.stringify(message) });
-    const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'browser', version: '1' } } });
+    const init = await post({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'browser', version: '1' } },
+    });
     const sessionId = init.headers.get('mcp-session-id');
     const initialized = await messageOf(init);
     if (!sessionId) return { ok: false, error: `no readable Mcp-Session-Id (status ${init.status})`, sessionId };
@@ -52,14 +57,31 @@ async function mcpAndRestFromPage({ base, token, key }: { base: string; token: s
     mcpHeaders['mcp-protocol-version'] = initialized.result.protocolVersion;
     const notified = await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
     if (notified.status !== 202) return { ok: false, error: `notifications/initialized: ${notified.status}` };
-    const call = await messageOf(await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'redis_set', arguments: { key, value: { from: 'browser' } } } }));
+    const call = await messageOf(
+      await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'redis_set', arguments: { key, value: { from: 'browser' } } } }),
+    );
 
     // What the MCP call wrote, read back over REST; and a REST write (PUT with JSON: preflighted too).
     const restValue = await (await fetch(`${base}/v1/keys/${encodeURIComponent(key)}`, { headers: auth })).json();
-    const put = await fetch(`${base}/v1/keys/${encodeURIComponent(`${key}:rest`)}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ value: [1, 2] }) });
+    const put = await fetch(`${base}/v1/keys/${encodeURIComponent(`${key}:rest`)}`, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ value: [1, 2] }),
+    });
     const restPut = await put.json();
-    const deleted = await fetch(`${base}/mcp`, { method: 'DELETE', headers: { ...auth, 'mcp-session-id': sessionId, 'mcp-protocol-version': mcpHeaders['mcp-protocol-version']! } });
-    return { ok: true, sessionId, protocolVersion: initialized.result.protocolVersion, toolResult: call.result, restValue, restPut, deleteStatus: deleted.status };
+    const deleted = await fetch(`${base}/mcp`, {
+      method: 'DELETE',
+      headers: { ...auth, 'mcp-session-id': sessionId, 'mcp-protocol-version': mcpHeaders['mcp-protocol-version']! },
+    });
+    return {
+      ok: true,
+      sessionId,
+      protocolVersion: initialized.result.protocolVersion,
+      toolResult: call.result,
+      restValue,
+      restPut,
+      deleteStatus: deleted.status,
+    };
   } catch (error) {
     return { ok: false, error: String(error) };
   }
@@ -68,7 +90,12 @@ async function mcpAndRestFromPage({ base, token, key }: { base: string; token: s
 /** Runs in the page: a preflighted call (POST /mcp with a token) and a simple one (GET /v1 without). */
 async function attemptsFromPage({ base, token }: { base: string; token: string }): Promise<string[]> {
   const attempts = [
-    () => fetch(`${base}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' }),
+    () =>
+      fetch(`${base}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: '{}',
+      }),
     () => fetch(`${base}/v1/keys/anything`),
   ];
   const outcomes: string[] = [];
@@ -96,7 +123,14 @@ describe.skipIf(!haveChromium)('CORS in a real browser, against the built CLI', 
     browser = await chromium.launch({
       executablePath,
       args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
         '--no-proxy-server',
         '--host-resolver-rules=MAP app.test 127.0.0.1, MAP foreign.test 127.0.0.1',
       ],

@@ -90,7 +90,9 @@ describe('an unusable data directory', () => {
   function run(dir: string): Promise<{ code: number | null; stderr: string }> {
     return new Promise((resolve) => {
       // The default log level: the reason must show without asking for more.
-      const child = spawn(process.execPath, [cliPath, '--embedded-redis', 'always', '--data-dir', dir], { env: { PATH: process.env.PATH ?? '', HOME: tmpdir() } });
+      const child = spawn(process.execPath, [cliPath, '--embedded-redis', 'always', '--data-dir', dir], {
+        env: { PATH: process.env.PATH ?? '', HOME: tmpdir() },
+      });
       let stderr = '';
       child.stderr.on('data', (chunk) => (stderr += chunk));
       child.on('close', (code) => resolve({ code, stderr }));

@@ -23,11 +23,15 @@ afterAll(async () => {
 
 describeEveryTool('every tool over $name, through sentinels', {
   args: () => [
-    '--sentinels', group.sentinelList,
-    '--sentinel-master', group.masterName,
-    '--wait-replicas', '2',
+    '--sentinels',
+    group.sentinelList,
+    '--sentinel-master',
+    group.masterName,
+    '--wait-replicas',
+    '2',
     // WAIT answers as soon as both replicas have the write; the long bound only spares a loaded machine a false REPLICATION_TIMEOUT.
-    '--wait-timeout-ms', '10000',
+    '--wait-timeout-ms',
+    '10000',
   ],
   inspector: () => inspector(masterUrl),
 });

@@ -74,7 +74,9 @@ describe('change feeds', () => {
     const subscribers = await Promise.all(surfaces.map((surface) => serve(surface, main.process.url)));
     const base = uniqueKey('feeds');
     const ids = await Promise.all(
-      subscribers.map(async (client) => (await ok(client, 'redis_subscribe', { patterns: [`${base}:ch:*`], key_patterns: [`${base}:k:*`] })).subscription_id as string),
+      subscribers.map(
+        async (client) => (await ok(client, 'redis_subscribe', { patterns: [`${base}:ch:*`], key_patterns: [`${base}:k:*`] })).subscription_id as string,
+      ),
     );
     const publishers = 3;
     const messages = 60;
@@ -102,7 +104,9 @@ describe('change feeds', () => {
     for (const flag of ['E', 'K', 'A']) expect(flags).toContain(flag);
 
     const reads = await Promise.all(reading);
-    console.log(`${expected} events (${publishers} publishers) delivered to ${subscribers.length} subscribers (${surfaces.map((s) => s.name).join(', ')}) in ${Math.round(performance.now() - startedAt)} ms`);
+    console.log(
+      `${expected} events (${publishers} publishers) delivered to ${subscribers.length} subscribers (${surfaces.map((s) => s.name).join(', ')}) in ${Math.round(performance.now() - startedAt)} ms`,
+    );
     for (const read of reads) {
       expect(read.events).toHaveLength(expected);
       expect(read.dropped).toBe(0);
@@ -124,7 +128,7 @@ describe('change feeds', () => {
       client = await serve(restSurface, main.process.url, ['--subscription-buffer', '50', '--subscription-idle-timeout', '1']);
     });
 
-    it('count an overflowing subscriber\'s drops exactly: published - delivered = dropped, the newest kept in order', async () => {
+    it("count an overflowing subscriber's drops exactly: published - delivered = dropped, the newest kept in order", async () => {
       const channel = uniqueKey('feeds:overflow');
       const { subscription_id } = await ok(client, 'redis_subscribe', { channels: [channel] });
       const published = 500;
@@ -223,7 +227,9 @@ describe('change feeds', () => {
       const { subscription_id } = await ok(client, 'redis_subscribe', { channels: ['c'] });
       await subscribersOf(refused.redis, 'c', 1);
       await refused.redis.publish('c', '{"n":1}');
-      expect(strip((await readUntil(client, subscription_id, (r) => r.events.length > 0)).events)).toEqual([{ type: 'message', channel: 'c', message: { n: 1 } }]);
+      expect(strip((await readUntil(client, subscription_id, (r) => r.events.length > 0)).events)).toEqual([
+        { type: 'message', channel: 'c', message: { n: 1 } },
+      ]);
     });
 
     it('serve key feeds when the operator turned notifications on', async () => {
@@ -300,7 +306,12 @@ function restWithToken(baseUrl: string, token: string): ToolClient {
       const sent = restRequestFor(tool, args);
       const headers: Record<string, string> = { authorization: `Bearer ${token}` };
       if (sent.body !== undefined) headers['content-type'] = 'application/json';
-      const response = await fetch(baseUrl + sent.path, { method: sent.method, headers, body: sent.body, signal: AbortSignal.timeout(options.timeoutMs ?? 40_000) });
+      const response = await fetch(baseUrl + sent.path, {
+        method: sent.method,
+        headers,
+        body: sent.body,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 40_000),
+      });
       return restOutcome(response.status, await response.text());
     },
     close: async () => undefined,
@@ -314,8 +325,16 @@ describe('fair shares between two credentials', () => {
   let beta: ToolClient;
   beforeAll(async () => {
     server = await startHttpCli([
-      '--redis-url', main.process.url, '--auth-token', tokens.join(','),
-      '--max-subscriptions', '8', '--max-subscriptions-per-client', '3', '--max-waiting-calls-per-client', '2',
+      '--redis-url',
+      main.process.url,
+      '--auth-token',
+      tokens.join(','),
+      '--max-subscriptions',
+      '8',
+      '--max-subscriptions-per-client',
+      '3',
+      '--max-waiting-calls-per-client',
+      '2',
     ]);
     alpha = await mcpWithToken(server.baseUrl, tokens[0]!);
     beta = restWithToken(server.baseUrl, tokens[1]!);
@@ -366,7 +385,9 @@ describe('fair shares between two credentials', () => {
       else expect(outcome).toMatchObject({ ok: false, code: 'SUBSCRIPTION_NOT_FOUND' });
     }
     // Nor may the other credential stream it.
-    const stream = await fetch(`${server.baseUrl}/v1/subscriptions/${subscription_id}/events`, { headers: { authorization: `Bearer ${tokens[1]}`, accept: 'text/event-stream' } });
+    const stream = await fetch(`${server.baseUrl}/v1/subscriptions/${subscription_id}/events`, {
+      headers: { authorization: `Bearer ${tokens[1]}`, accept: 'text/event-stream' },
+    });
     expect(stream.status).toBe(404);
     expect(((await stream.json()) as { error: { code: string } }).error.code).toBe('SUBSCRIPTION_NOT_FOUND');
     // Its owner still hears on it.

@@ -13,7 +13,11 @@ const auth = { authorization: `Bearer ${token}` };
 const cli = useServer({ surface: 'rest', clients: 0, args: ['--auth-token', token, '--subscription-buffer', '50'] });
 
 async function subscribe(filter: Record<string, unknown>): Promise<string> {
-  const response = await fetch(`${cli.baseUrl}/v1/subscriptions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(filter) });
+  const response = await fetch(`${cli.baseUrl}/v1/subscriptions`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify(filter),
+  });
   expect(response.status).toBe(200);
   return ((await response.json()) as { subscription_id: string }).subscription_id;
 }
@@ -62,8 +66,12 @@ describe('GET /v1/subscriptions/{id}/events', () => {
     const rssAfter = rssKiB(cli.server.pids()[0]!);
     const frames = await stream.until((frame) => frame.event === 'message' && JSON.parse(frame.data!).message === 'last');
     const delivered = frames.filter((frame) => frame.event === 'message').length - 1;
-    const dropped = frames.filter((frame) => frame.event === 'dropped').reduce((sum, frame) => sum + (JSON.parse(frame.data!) as { dropped: number }).dropped, 0);
-    console.log(`slow SSE client: ${published} messages of 8 KiB published, ${delivered} delivered, ${dropped} dropped; server RSS ${rssBefore} KiB -> ${rssAfter} KiB`);
+    const dropped = frames
+      .filter((frame) => frame.event === 'dropped')
+      .reduce((sum, frame) => sum + (JSON.parse(frame.data!) as { dropped: number }).dropped, 0);
+    console.log(
+      `slow SSE client: ${published} messages of 8 KiB published, ${delivered} delivered, ${dropped} dropped; server RSS ${rssBefore} KiB -> ${rssAfter} KiB`,
+    );
     expect(delivered + dropped).toBe(published);
     expect(dropped).toBeGreaterThan(0);
     await stream.cancel();
@@ -127,9 +135,17 @@ describe('event streams at shutdown', () => {
 
   it('answer a long poll waiting at shutdown at once, rather than holding the shutdown for its wait', async () => {
     const own = await startHttpCli(['--redis-url', cli.redisUrl, '--shutdown-timeout', '20']);
-    const created = await fetch(`${own.baseUrl}/v1/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channels: [uniqueKey('sse:stop')] }) });
+    const created = await fetch(`${own.baseUrl}/v1/subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ channels: [uniqueKey('sse:stop')] }),
+    });
     const { subscription_id } = (await created.json()) as { subscription_id: string };
-    const waiting = fetch(`${own.baseUrl}/v1/subscriptions/${subscription_id}/read`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ wait_ms: 30_000 }) });
+    const waiting = fetch(`${own.baseUrl}/v1/subscriptions/${subscription_id}/read`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ wait_ms: 30_000 }),
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const stopping = own.stop();
     const answer = await waiting;

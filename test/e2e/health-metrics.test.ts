@@ -72,7 +72,11 @@ describe('/metrics counts every call on every surface', () => {
 
     // 5 REST writes, 3 REST reads, 2 REST failures, 2 calls over MCP (Streamable HTTP).
     for (let i = 0; i < 5; i++) {
-      const put = await fetch(`${running.baseUrl}/v1/keys/${encodeURIComponent(key)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: i }) });
+      const put = await fetch(`${running.baseUrl}/v1/keys/${encodeURIComponent(key)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value: i }),
+      });
       expect(put.status).toBe(200);
     }
     for (let i = 0; i < 3; i++) expect((await fetch(`${running.baseUrl}/v1/keys/${encodeURIComponent(key)}`)).status).toBe(200);
@@ -104,7 +108,10 @@ describe('/metrics counts every call on every surface', () => {
     expect(body.tools.redis_set!.avg_ms).toBeGreaterThan(0);
     expect(body.tools.redis_set!.max_ms).toBeGreaterThanOrEqual(body.tools.redis_set!.avg_ms);
 
-    const scrapes: { headers: Record<string, string>; query: string }[] = [{ headers: { accept: 'text/plain' }, query: '' }, { headers: {}, query: '?format=prometheus' }];
+    const scrapes: { headers: Record<string, string>; query: string }[] = [
+      { headers: { accept: 'text/plain' }, query: '' },
+      { headers: {}, query: '?format=prometheus' },
+    ];
     for (const request of scrapes) {
       const response = await fetch(`${running.baseUrl}/metrics${request.query}`, { headers: request.headers });
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/);

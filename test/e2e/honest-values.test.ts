@@ -47,7 +47,6 @@ describe.each(surfaces)('honest values over $name', (surface) => {
   let n = 0;
   const fresh = (label: string) => `${label}:${n++}`;
 
-
   describe.each(undecodable)('a stored value another client wrote: $name', ({ text, reason, path }) => {
     const expectUndecodable = (outcome: ToolOutcome, details: Record<string, unknown>) => {
       const failure = expectError(outcome, 'VALUE_UNDECODABLE', 409);
@@ -75,7 +74,11 @@ describe.each(surfaces)('honest values over $name', (surface) => {
     it('redis_lpop answers every value it popped: that one as its stored text, marked undecodable; raw: true pops the text', async () => {
       const list = fresh('list');
       await running.check.rpush(prefix + list, '"first"', text, 'last', text, 'more');
-      expect(valueOf(await running.client.call('redis_lpop', { key: list, count: 3 }))).toEqual({ key: list, values: ['first', text, 'last'], undecodable: [1] });
+      expect(valueOf(await running.client.call('redis_lpop', { key: list, count: 3 }))).toEqual({
+        key: list,
+        values: ['first', text, 'last'],
+        undecodable: [1],
+      });
       expect(await running.check.lrange(prefix + list, 0, -1)).toEqual([text, 'more']);
       expect(valueOf(await running.client.call('redis_lpop', { key: list, count: 2, raw: true }))).toEqual({ key: list, values: [text, 'more'] });
     });
@@ -87,7 +90,11 @@ describe.each(surfaces)('honest values over $name', (surface) => {
       const failure = expectUndecodable(await running.client.call('redis_session_get', { session_id: id }), { session_id: id, field: 'bad' });
       expect(failure.message).toContain(`session "${id}"`);
       // The write is applied (and said to be); only the answer, which holds every field, cannot be given.
-      expectUndecodable(await running.client.call('redis_session_update', { session_id: id, data: { more: 2 } }), { session_id: id, field: 'bad', applied: true });
+      expectUndecodable(await running.client.call('redis_session_update', { session_id: id, data: { more: 2 } }), {
+        session_id: id,
+        field: 'bad',
+        applied: true,
+      });
       expect(await running.check.hget(`${prefix}mcp_session:${id}`, 'data:more')).toBe('2');
     });
   });
@@ -98,6 +105,7 @@ describe.each(surfaces)('honest values over $name', (surface) => {
     const key = fresh('refused');
     const cases: { tool: string; args: Record<string, unknown>; field: string; restToo?: boolean }[] = [
       { tool: 'redis_set', args: { key, value: 2 ** 53 }, field: 'value' },
+      // eslint-disable-next-line no-loss-of-precision -- a number past 2^53, on purpose
       { tool: 'redis_set', args: { key, value: 12345678901234567891 }, field: 'value' },
       { tool: 'redis_set', args: { key, value: { a: [1, -(2 ** 60)] } }, field: 'value.a[1]' },
       { tool: 'redis_set', args: { key, value: 1e300 }, field: 'value' },
@@ -106,6 +114,7 @@ describe.each(surfaces)('honest values over $name', (surface) => {
       { tool: 'redis_set', args: { key, value: { 'x\udbff': 1 } }, field: 'value["x\\udbff"]' },
       { tool: 'redis_set', args: { key, value: nested(600) }, field: `value${'[0]'.repeat(512)}` },
       { tool: 'redis_hset', args: { key, field: 'f', value: { n: 2 ** 64 } }, field: 'value.n' },
+      // eslint-disable-next-line no-loss-of-precision -- a number past 2^53, on purpose
       { tool: 'redis_rpush', args: { key, values: ['ok', 9007199254740993] }, field: 'values[1]' },
       { tool: 'redis_lpush', args: { key, values: [{ x: 'a\ud83d' }] }, field: 'values[0].x' },
       { tool: 'redis_session_create', args: { session_id: key, data: { n: 1e20 } }, field: 'data.n' },
@@ -125,7 +134,10 @@ describe.each(surfaces)('honest values over $name', (surface) => {
     for (const { tool, args, field } of cases) {
       const failure = expectError(await running.client.call(tool, args), 'INVALID_PARAMS', 400);
       expectFieldsNamed(failure);
-      expect((failure.details as { issues: { field: string }[] }).issues.map((issue) => issue.field), `${tool} ${failure.message}`).toEqual([field]);
+      expect(
+        (failure.details as { issues: { field: string }[] }).issues.map((issue) => issue.field),
+        `${tool} ${failure.message}`,
+      ).toEqual([field]);
     }
     expect(await running.check.exists(prefix + key, `${prefix}mcp_session:${key}`)).toBe(0);
   });
@@ -142,7 +154,13 @@ describe.each(surfaces)('honest values over $name', (surface) => {
           redis_set: [{ key, value }, 'value', 'redis_get', { key }, (read) => read.value],
           redis_hset: [{ key, field: 'f', value }, 'value', 'redis_hget', { key, field: 'f' }, (read) => read.value],
           redis_rpush: [{ key, values: [true, value] }, 'values[1]', 'redis_lpop', { key, count: 2 }, (read) => (read.values as unknown[])[1]],
-          redis_session_create: [{ session_id: key, data: { v: value } }, 'data.v', 'redis_session_get', { session_id: key }, (read) => (read.data as { v: unknown }).v],
+          redis_session_create: [
+            { session_id: key, data: { v: value } },
+            'data.v',
+            'redis_session_get',
+            { session_id: key },
+            (read) => (read.data as { v: unknown }).v,
+          ],
         };
         const [args, field, reader, readArgs, pick] = calls[tool]!;
         const verdict = exactlyStorable(value);
@@ -194,7 +212,9 @@ describe.each(surfaces)('honest values over $name', (surface) => {
     for (const [tool, args, field] of cases) {
       const failure = expectError(await running.client.call(tool, args), 'INVALID_PARAMS', 400);
       expectFieldsNamed(failure);
-      const fields = (failure.details as { issues?: { field: string }[]; field?: string }).issues?.map((issue) => issue.field) ?? [(failure.details as { field: string }).field];
+      const fields = (failure.details as { issues?: { field: string }[]; field?: string }).issues?.map((issue) => issue.field) ?? [
+        (failure.details as { field: string }).field,
+      ];
       expect([...new Set(fields)], `${tool} ${JSON.stringify(args)}`).toEqual([field]);
     }
     // The largest cursor Redis accepts is a cursor.
@@ -237,7 +257,10 @@ describe('numbers that overflow to Infinity, sent as JSON text (1e400)', () => {
     for (const caller of callers) {
       for (const [tool, toolArgs, raw, field] of cases) {
         const failure = expectError(await caller.call(tool, toolArgs, raw), 'INVALID_PARAMS', 400);
-        expect((failure.details as { issues: { field: string }[] }).issues.map((issue) => issue.field), `${caller.surface} ${tool}`).toEqual([field]);
+        expect(
+          (failure.details as { issues: { field: string }[] }).issues.map((issue) => issue.field),
+          `${caller.surface} ${tool}`,
+        ).toEqual([field]);
         expect(failure.message).toMatch(/not a finite number/);
       }
     }

@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, inject, it } from 'vitest';
-import { startHttpServer, type RunningHttpServer } from '../helpers/http-server.js';
+import { startHttpServer } from '../helpers/http-server.js';
 import { defaultToolNames, expectEveryToolListedAndWorking } from '../helpers/tool-tour.js';
 import { useServer } from '../helpers/use-server.js';
 
@@ -97,7 +97,11 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
     try {
       const headers = { ...jsonAndStream, 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' };
       const call = (id: number, params: Record<string, unknown>) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params });
-      const plain = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers, body: call(1, { name: 'redis_set', arguments: { key: 'direct:a', value: { n: 1 } } }) });
+      const plain = await fetch(`${running.baseUrl}/mcp`, {
+        method: 'POST',
+        headers,
+        body: call(1, { name: 'redis_set', arguments: { key: 'direct:a', value: { n: 1 } } }),
+      });
       expect(plain.status).toBe(200);
       expect(plain.headers.get('content-type')).toMatch(/^application\/json/);
       expect(plain.headers.get('mcp-session-id')).toBe(transport.sessionId);
@@ -109,11 +113,19 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
       const invalid = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers, body: call(2, { name: 'redis_get', arguments: { key: 5 } }) });
       expect(((await invalid.json()) as { result: { isError: boolean } }).result.isError).toBe(true);
       // With _meta, or in a batch, the SDK transport answers (as an event stream).
-      const withMeta = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers, body: call(3, { name: 'redis_get', arguments: { key: 'direct:a' }, _meta: { progressToken: 't' } }) });
+      const withMeta = await fetch(`${running.baseUrl}/mcp`, {
+        method: 'POST',
+        headers,
+        body: call(3, { name: 'redis_get', arguments: { key: 'direct:a' }, _meta: { progressToken: 't' } }),
+      });
       expect(withMeta.headers.get('content-type')).toMatch(/^text\/event-stream/);
       expect(await withMeta.text()).toContain('"n":1');
       // A wrong MCP-Protocol-Version is refused whichever path the body would take.
-      const badVersion = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-protocol-version': '1999-01-01' }, body: call(4, { name: 'redis_get', arguments: { key: 'direct:a' } }) });
+      const badVersion = await fetch(`${running.baseUrl}/mcp`, {
+        method: 'POST',
+        headers: { ...headers, 'mcp-protocol-version': '1999-01-01' },
+        body: call(4, { name: 'redis_get', arguments: { key: 'direct:a' } }),
+      });
       expect(badVersion.status).toBe(400);
       await running.check.del('direct:a');
     } finally {
@@ -146,7 +158,13 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
 });
 
 describe('sessions per client (--max-sessions-per-client)', () => {
-  const initialize = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'share', version: '1' } } });
+  const initialize = (id: number) =>
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'share', version: '1' } },
+    });
   const as = (token: string) => ({ ...jsonAndStream, authorization: `Bearer ${token}` });
 
   it('lets one credential hold at most its share of --max-sessions; the others still open theirs; closing one makes room', async () => {
@@ -168,7 +186,10 @@ describe('sessions per client (--max-sessions-per-client)', () => {
       expect((await open('token-b', 5)).status).toBe(200);
       expect((await open('token-b', 6)).status).toBe(503);
       // A session closed (DELETE with a JSON content type and no body) is room for another.
-      const closed = await fetch(`${server.url}/mcp`, { method: 'DELETE', headers: { authorization: 'Bearer token-a', 'content-type': 'application/json', 'mcp-session-id': a1.headers.get('mcp-session-id')! } });
+      const closed = await fetch(`${server.url}/mcp`, {
+        method: 'DELETE',
+        headers: { authorization: 'Bearer token-a', 'content-type': 'application/json', 'mcp-session-id': a1.headers.get('mcp-session-id')! },
+      });
       expect(closed.status).toBe(200);
       expect((await open('token-a', 7)).status).toBe(200);
       expect((await open('token-c', 8)).status).toBe(200);
@@ -181,7 +202,11 @@ describe('sessions per client (--max-sessions-per-client)', () => {
     const opened = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers: jsonAndStream, body: initialize(1) });
     const session = opened.headers.get('mcp-session-id')!;
     const controller = new AbortController();
-    const stream = await fetch(`${running.baseUrl}/mcp`, { method: 'GET', headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'mcp-session-id': session }, signal: controller.signal });
+    const stream = await fetch(`${running.baseUrl}/mcp`, {
+      method: 'GET',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'mcp-session-id': session },
+      signal: controller.signal,
+    });
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toBe('text/event-stream');
     // Its priming event: an id and empty data, named so that clients parsing unnamed events as JSON skip it.
@@ -192,7 +217,11 @@ describe('sessions per client (--max-sessions-per-client)', () => {
     expect(post.status).toBe(400);
     expect(((await post.json()) as { error: { code: number } }).error.code).toBe(-32700);
     // A listing is plain JSON whatever parameters its content type carries.
-    const listed = await fetch(`${running.baseUrl}/mcp`, { method: 'POST', headers: { ...jsonAndStream, 'content-type': 'application/json; charset=utf-8', 'mcp-session-id': session }, body: listTools });
+    const listed = await fetch(`${running.baseUrl}/mcp`, {
+      method: 'POST',
+      headers: { ...jsonAndStream, 'content-type': 'application/json; charset=utf-8', 'mcp-session-id': session },
+      body: listTools,
+    });
     expect(listed.headers.get('content-type')).toMatch(/^application\/json/);
     expect(((await listed.json()) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(10);
     const deleted = await fetch(`${running.baseUrl}/mcp`, { method: 'DELETE', headers: { 'content-type': 'application/json', 'mcp-session-id': session } });

@@ -67,7 +67,10 @@ interface StdioEntry {
 function parseToml(text: string): Record<string, Record<string, unknown>> {
   const tables: Record<string, Record<string, unknown>> = {};
   let table: Record<string, unknown> | undefined;
-  for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+  for (const line of text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))) {
     const header = /^\[([\w.-]+)\]$/.exec(line);
     if (header) tables[header[1]!] = table = {};
     else {
@@ -181,11 +184,19 @@ function npxEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 /** Runs the README's Inspector command for real (through npx), with this build as the server. */
 async function inspector(text: string, port?: number): Promise<string[]> {
-  const words = text.trim().replace(/:8920\//, `:${port}/`).split(/\s+/);
+  const words = text
+    .trim()
+    .replace(/:8920\//, `:${port}/`)
+    .split(/\s+/);
   expect(words.slice(0, 3)).toEqual(['npx', '@modelcontextprotocol/inspector', '--cli']);
   const dashes = words.indexOf('--');
   const args = dashes < 0 ? words.slice(1) : [...words.slice(1, dashes + 1), ...thisBuild(words[dashes + 1]!, words.slice(dashes + 2)).flat()];
-  const { stdout } = await run('npx', args, { cwd: work, env: npxEnvironment({ PATH: `${bin}:${process.env.PATH}` }), maxBuffer: 64 * 1024 * 1024, timeout: 240_000 });
+  const { stdout } = await run('npx', args, {
+    cwd: work,
+    env: npxEnvironment({ PATH: `${bin}:${process.env.PATH}` }),
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 240_000,
+  });
   return (JSON.parse(stdout) as { tools: { name: string }[] }).tools.map((tool) => tool.name);
 }
 
@@ -239,7 +250,12 @@ describe('the README client forms', () => {
         await exited;
       };
       const deadline = Date.now() + 15_000;
-      while (!(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false))) {
+      while (
+        !(await fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      ) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error('the README server command did not start');
         await new Promise((r) => setTimeout(r, 100));
       }

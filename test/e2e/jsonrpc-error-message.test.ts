@@ -47,7 +47,8 @@ async function rawStdio(redisUrl: string): Promise<RawMcpClient> {
   let buffer = '';
   child.stdout.on('data', (chunk: Buffer) => {
     buffer += chunk.toString();
-    for (let newline; (newline = buffer.indexOf('\n')) !== -1; buffer = buffer.slice(newline + 1)) answers.receive(JSON.parse(buffer.slice(0, newline)) as RpcAnswer);
+    for (let newline; (newline = buffer.indexOf('\n')) !== -1; buffer = buffer.slice(newline + 1))
+      answers.receive(JSON.parse(buffer.slice(0, newline)) as RpcAnswer);
   });
   const request = (method: string, params: unknown) => {
     const id = nextId++;

@@ -23,7 +23,7 @@ const keys = new KeySpace(prefix);
 const instanceArgs = ['--redis-url', redisUrl, '--key-prefix', prefix, '--toolsets', 'seed,lists,hashes,coordination,messaging'];
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
 
-let instances: HttpCliProcess[] = [];
+const instances: HttpCliProcess[] = [];
 let proxy: RoundRobinProxy;
 let redis: Redis;
 
@@ -45,7 +45,12 @@ afterAll(async () => {
 });
 
 const initialize = (id: number | string = 1) =>
-  JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'many-instances', version: '1' } } });
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'many-instances', version: '1' } },
+  });
 /** DELETE carries no body, so no content type. */
 const withoutBody = ({ 'content-type': _, ...rest }: Record<string, string>) => rest;
 const rpc = (id: number, method: string, params: Record<string, unknown> = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });
@@ -62,13 +67,19 @@ async function openSession(base: string): Promise<string> {
   const opened = await freshRequest(`${base}/mcp`, { method: 'POST', headers, body: initialize() });
   expect(opened.status, opened.text).toBe(200);
   const sessionId = opened.headers['mcp-session-id'] as string;
-  const initialized = await freshRequest(`${base}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-session-id': sessionId }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  const initialized = await freshRequest(`${base}/mcp`, {
+    method: 'POST',
+    headers: { ...headers, 'mcp-session-id': sessionId },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
   expect(initialized.status).toBe(202);
   return sessionId;
 }
 
 async function sessionFigures(instance: HttpCliProcess): Promise<{ held: number; opened_here: number; loaded_from_redis: number }> {
-  const metrics = (await (await fetch(`${instance.baseUrl}/metrics`)).json()) as { mcp_http_sessions: { held: number; opened_here: number; loaded_from_redis: number } };
+  const metrics = (await (await fetch(`${instance.baseUrl}/metrics`)).json()) as {
+    mcp_http_sessions: { held: number; opened_here: number; loaded_from_redis: number };
+  };
   return metrics.mcp_http_sessions;
 }
 
@@ -85,17 +96,28 @@ describe('one session, served by every instance', () => {
     expect(listed.status).toBe(200);
     expect((answerOf(listed.text).result!.tools as { name: string }[]).map((tool) => tool.name)).toContain('redis_rpush');
     for (let i = 0; i < 4; i++) {
-      const pushed = await freshRequest(`${proxy.url}/mcp`, { method: 'POST', headers: session, body: rpc(3 + i, 'tools/call', { name: 'redis_rpush', arguments: { key, values: [i] } }) });
+      const pushed = await freshRequest(`${proxy.url}/mcp`, {
+        method: 'POST',
+        headers: session,
+        body: rpc(3 + i, 'tools/call', { name: 'redis_rpush', arguments: { key, values: [i] } }),
+      });
       expect(pushed.status, pushed.text).toBe(200);
       expect(answerOf(pushed.text).result).toMatchObject({ structuredContent: { key, length: i + 1 } });
       expect(answerOf(pushed.text).result).not.toHaveProperty('isError', true);
     }
-    const read = await freshRequest(`${proxy.url}/mcp`, { method: 'POST', headers: session, body: rpc(9, 'tools/call', { name: 'redis_lrange', arguments: { key, start: 0, stop: -1 } }) });
+    const read = await freshRequest(`${proxy.url}/mcp`, {
+      method: 'POST',
+      headers: session,
+      body: rpc(9, 'tools/call', { name: 'redis_lrange', arguments: { key, start: 0, stop: -1 } }),
+    });
     expect(answerOf(read.text).result).toMatchObject({ structuredContent: { values: [0, 1, 2, 3] } });
 
     // Eight connections (initialize, initialized, list, 4 calls, read) went to every instance...
     const spread = proxy.accepted.map((count, i) => count - acceptedBefore[i]!);
-    expect(spread.every((count) => count >= 2), `connections per instance: ${spread.join(',')}`).toBe(true);
+    expect(
+      spread.every((count) => count >= 2),
+      `connections per instance: ${spread.join(',')}`,
+    ).toBe(true);
     // ...one opened the session, and the two others loaded it from Redis, once each.
     const after = await Promise.all(instances.map(sessionFigures));
     const opened = after.map((figures, i) => figures.opened_here - before[i]!.opened_here);
@@ -113,7 +135,10 @@ describe('one session, served by every instance', () => {
     // Every instance drops its copy when the end is announced (within milliseconds): then 404 everywhere.
     for (const instance of instances) {
       await expect
-        .poll(async () => (await freshRequest(`${instance.baseUrl}/mcp`, { method: 'POST', headers: session, body: rpc(10, 'tools/list') })).status, { timeout: 2000, interval: 20 })
+        .poll(async () => (await freshRequest(`${instance.baseUrl}/mcp`, { method: 'POST', headers: session, body: rpc(10, 'tools/list') })).status, {
+          timeout: 2000,
+          interval: 20,
+        })
         .toBe(404);
     }
     await redis.del(`${prefix}${key}`);
@@ -125,17 +150,32 @@ describe('event streams resume on any instance', () => {
     const digest = sessionDigest(randomUUID());
     const events = keys.mcpSessionEvents(digest);
     const store = new RedisEventStore(redis, events, { maxEvents: 8, maxBytes: 10_000, recordKey: keys.mcpSession(digest), ttlMs: 60_000 });
-    const note = (n: number, size: number) => ({ jsonrpc: '2.0' as const, method: 'notifications/message', params: { level: 'info', data: `${n}:${'x'.repeat(size)}` } });
-    const kept = async () => (await redis.xrange(events, '-', '+')).map(([, fields]) => (fields.includes('m') ? fields[fields.indexOf('m') + 1]! : '')).reduce((sum, m) => sum + m.length, 0);
+    const note = (n: number, size: number) => ({
+      jsonrpc: '2.0' as const,
+      method: 'notifications/message',
+      params: { level: 'info', data: `${n}:${'x'.repeat(size)}` },
+    });
+    const kept = async () =>
+      (await redis.xrange(events, '-', '+'))
+        .map(([, fields]) => (fields.includes('m') ? fields[fields.indexOf('m') + 1]! : ''))
+        .reduce((sum, m) => sum + m.length, 0);
     try {
       for (let n = 0; n < 20; n++) await store.storeEvent('_GET_stream', note(n, 3000));
       // Three of some 3 KB fit in 10,000 bytes: the newest three.
       expect(await kept()).toBeLessThanOrEqual(10_000);
-      expect((await store.eventsAfter('_GET_stream', '0-0')).map((e) => (e.message as ReturnType<typeof note>).params.data.split(':')[0])).toEqual(['17', '18', '19']);
+      expect((await store.eventsAfter('_GET_stream', '0-0')).map((e) => (e.message as ReturnType<typeof note>).params.data.split(':')[0])).toEqual([
+        '17',
+        '18',
+        '19',
+      ]);
       // Larger than the whole share: announced and delivered live, but only its place is kept, and resumes skip it.
       const big = await store.storeEvent('_GET_stream', note(20, 20_000));
       expect(big).toMatch(/^_GET_stream\/\d+-\d+$/);
-      expect((await store.eventsAfter('_GET_stream', '0-0')).map((e) => (e.message as ReturnType<typeof note>).params.data.split(':')[0])).toEqual(['17', '18', '19']);
+      expect((await store.eventsAfter('_GET_stream', '0-0')).map((e) => (e.message as ReturnType<typeof note>).params.data.split(':')[0])).toEqual([
+        '17',
+        '18',
+        '19',
+      ]);
       // Places count as events: many of them still leave at most maxEvents entries.
       for (let n = 21; n < 40; n++) await store.storeEvent('_GET_stream', note(n, 20_000));
       expect(await redis.xlen(events)).toBeLessThanOrEqual(8);
@@ -152,7 +192,12 @@ describe('event streams resume on any instance', () => {
     const sessionId = await openSession(a.baseUrl);
     const session = { ...headers, 'mcp-session-id': sessionId };
     // A call asking for progress is answered on an event stream: a priming event (an id, no data), then the answer.
-    const call = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'redis_get', arguments: { key: 'resume-probe' }, _meta: { progressToken: 'p2' } } });
+    const call = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'redis_get', arguments: { key: 'resume-probe' }, _meta: { progressToken: 'p2' } },
+    });
     const called = await freshRequest(`${a.baseUrl}/mcp`, { method: 'POST', headers: session, body: call });
     const [priming, answer] = sseEvents(called.text);
     expect(priming).toMatchObject({ id: expect.any(String), data: undefined });
@@ -174,7 +219,12 @@ describe('event streams resume on any instance', () => {
     const session = { ...headers, 'mcp-session-id': sessionId };
     // Stands for a server instance producing server-to-client notifications of this session:
     // stored and announced exactly as an instance's SDK transport does through its event store.
-    const producer = new RedisEventStore(redis, keys.mcpSessionEvents(sessionDigest(sessionId)), { maxEvents: 64, maxBytes: 1024 * 1024, recordKey: keys.mcpSession(sessionDigest(sessionId)), ttlMs: 60_000 });
+    const producer = new RedisEventStore(redis, keys.mcpSessionEvents(sessionDigest(sessionId)), {
+      maxEvents: 64,
+      maxBytes: 1024 * 1024,
+      recordKey: keys.mcpSession(sessionDigest(sessionId)),
+      ttlMs: 60_000,
+    });
     const note = (n: number) => ({ jsonrpc: '2.0' as const, method: 'notifications/message', params: { level: 'info', data: `note ${n}` } });
 
     // The GET stream is held by B; once it is open (its priming event came), notifications come from elsewhere.
@@ -182,7 +232,12 @@ describe('event streams resume on any instance', () => {
     const live = await freshConnectionFetch(`${b.baseUrl}/mcp`, { method: 'GET', headers: session, signal: controller.signal });
     expect(live.status).toBe(200);
     const reading = readEvents(live, 3);
-    await expect.poll(() => redis.pubsub('NUMSUB', keys.mcpSessionEvents(sessionDigest(sessionId))).then((reply) => Number((reply as unknown[])[1])), { timeout: 5000, interval: 20 }).toBe(1);
+    await expect
+      .poll(() => redis.pubsub('NUMSUB', keys.mcpSessionEvents(sessionDigest(sessionId))).then((reply) => Number((reply as unknown[])[1])), {
+        timeout: 5000,
+        interval: 20,
+      })
+      .toBe(1);
     const first = await producer.storeEvent('_GET_stream', note(1));
     await producer.storeEvent('_GET_stream', note(2));
     const seen = await reading;
@@ -238,7 +293,10 @@ describe('handles minted on one instance', () => {
     let page = 0;
     do {
       // Each page from the next instance, continuing the cursor the previous one handed out.
-      const answer = (await rest(instances[page++ % 3]!, 'GET', `/v1/hashes/${hash}/scan?count=40&cursor=${cursor}`)) as { entries: { field: string }[]; cursor: string };
+      const answer = (await rest(instances[page++ % 3]!, 'GET', `/v1/hashes/${hash}/scan?count=40&cursor=${cursor}`)) as {
+        entries: { field: string }[];
+        cursor: string;
+      };
       seen.push(...answer.entries.map((entry) => entry.field));
       cursor = answer.cursor;
     } while (cursor !== '0' && page < 100);
@@ -322,7 +380,11 @@ describe('a mixed workload while an instance is killed and restarted', () => {
       for (let i = 0; goOn(i); i++) {
         const id = `mcp-${n}-${i}`;
         await write(id, async (idempotencyKey) => {
-          const result = (await client.callTool({ name: 'redis_rpush', arguments: { key: listName, values: [id] }, _meta: { idempotency_key: idempotencyKey } }, undefined, { timeout: 5000 })) as {
+          const result = (await client.callTool(
+            { name: 'redis_rpush', arguments: { key: listName, values: [id] }, _meta: { idempotency_key: idempotencyKey } },
+            undefined,
+            { timeout: 5000 },
+          )) as {
             isError?: boolean;
             structuredContent?: { error?: { code: string } };
           };
@@ -386,9 +448,17 @@ describe('a mixed workload while an instance is killed and restarted', () => {
     expect(unacknowledged).toBe(0);
     expect(reinitialized).toBe(0);
     // Every session still answers through the proxy without initializing again.
-    for (const { client } of clients) expect((await client.callTool({ name: 'redis_llen', arguments: { key: listName } })).structuredContent).toMatchObject({ length: total });
+    for (const { client } of clients)
+      expect((await client.callTool({ name: 'redis_llen', arguments: { key: listName } })).structuredContent).toMatchObject({ length: total });
     expect(proxy.initializeRequests - initializeBefore).toBe(sdkClients);
-    await Promise.all(clients.map(({ transport, client }) => transport.terminateSession().then(() => client.close(), () => client.close())));
+    await Promise.all(
+      clients.map(({ transport, client }) =>
+        transport.terminateSession().then(
+          () => client.close(),
+          () => client.close(),
+        ),
+      ),
+    );
     await redis.del(list);
   });
 });

@@ -96,7 +96,13 @@ describe('the MCP Bundle', () => {
     const files = (function list(dir: string): string[] {
       return readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? list(join(dir, name)) : [relative(unpacked, join(dir, name))]));
     })(unpacked);
-    expect(files.filter((file) => !file.startsWith('dist/src/cli-chunks/')).sort()).toEqual(['LICENSE', 'README.md', 'dist/src/cli.js', 'manifest.json', 'package.json']);
+    expect(files.filter((file) => !file.startsWith('dist/src/cli-chunks/')).sort()).toEqual([
+      'LICENSE',
+      'README.md',
+      'dist/src/cli.js',
+      'manifest.json',
+      'package.json',
+    ]);
     expect(files.every((file) => !file.endsWith('.map'))).toBe(true);
     // Under 2 MiB packed (about 0.8 today); a dependency bundled by mistake shows here.
     expect(statSync(bundle).size).toBeLessThan(2 * 1024 * 1024);
@@ -115,7 +121,9 @@ describe('the MCP Bundle', () => {
         expect(stderr()).toContain('no Redis configured and nothing answers on 127.0.0.1:6379; started a private redis-server');
         expect(existsSync(socket)).toBe(true);
       } else {
-        expect(stderr()).toMatch(/no Redis configured(; using the one answering on 127\.0\.0\.1:6379| and nothing answers on 127\.0\.0\.1:6379; started a private redis-server)/);
+        expect(stderr()).toMatch(
+          /no Redis configured(; using the one answering on 127\.0\.0\.1:6379| and nothing answers on 127\.0\.0\.1:6379; started a private redis-server)/,
+        );
       }
     } finally {
       await client.close();

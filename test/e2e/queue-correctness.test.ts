@@ -42,11 +42,17 @@ async function connect(server: ServerUnderTest): Promise<ToolClient> {
 }
 
 /** Retries what failed because Redis was away (the restart); other outcomes are returned. */
-async function persist(client: ToolClient, tool: string, args: Record<string, unknown>, stop: () => boolean = () => false): Promise<ToolOutcome & { retried: boolean }> {
+async function persist(
+  client: ToolClient,
+  tool: string,
+  args: Record<string, unknown>,
+  stop: () => boolean = () => false,
+): Promise<ToolOutcome & { retried: boolean }> {
   let retried = false;
   for (;;) {
     const outcome = await client.call(tool, args, { timeoutMs: 40_000 });
-    if (outcome.ok || !['REDIS_NOT_CONNECTED', 'REDIS_ERROR', 'PROTOCOL_ERROR', 'RATE_LIMITED'].includes(outcome.code) || stop()) return { ...outcome, retried };
+    if (outcome.ok || !['REDIS_NOT_CONNECTED', 'REDIS_ERROR', 'PROTOCOL_ERROR', 'RATE_LIMITED'].includes(outcome.code) || stop())
+      return { ...outcome, retried };
     retried = true;
     retriedCalls++;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -125,7 +131,13 @@ describe('work queue correctness', () => {
           if (done || outcome.code === 'PROTOCOL_ERROR') return;
           throw new Error(`${name}: claim failed: ${outcome.code}: ${outcome.message}`);
         }
-        for (const job of outcome.value.jobs as { job_id: string; payload: { n: number; poison: boolean }; attempt: number; receipt: string; visible_at: string }[]) {
+        for (const job of outcome.value.jobs as {
+          job_id: string;
+          payload: { n: number; poison: boolean };
+          attempt: number;
+          receipt: string;
+          visible_at: string;
+        }[]) {
           const end = Date.parse(job.visible_at);
           const claim: Claim = { consumer: name, jobId: job.job_id, start: end - visibilityMs, end, attempt: job.attempt, receipt: job.receipt };
           claims.push(claim);
@@ -162,7 +174,14 @@ describe('work queue correctness', () => {
     };
 
     const started = Date.now();
-    const producing = Promise.all(producers.map((client, i) => produce(client, plan.filter((_, j) => j % producers.length === i))));
+    const producing = Promise.all(
+      producers.map((client, i) =>
+        produce(
+          client,
+          plan.filter((_, j) => j % producers.length === i),
+        ),
+      ),
+    );
     const consuming = Promise.all(consumers.map((consumer, i) => consume(consumer, i === 1 ? { slowEvery: 5 } : {})));
 
     // The victim claims and dies holding its jobs.
@@ -230,7 +249,10 @@ describe('work queue correctness', () => {
     for (const [id, list] of perJob) {
       list.sort((a, b) => a.start - b.start);
       for (let i = 1; i < list.length; i++) {
-        expect(list[i]!.start, `job ${id}: ${list[i]!.consumer} claimed while ${list[i - 1]!.consumer} held it: ${JSON.stringify(list)}`).toBeGreaterThanOrEqual(list[i - 1]!.end);
+        expect(
+          list[i]!.start,
+          `job ${id}: ${list[i]!.consumer} claimed while ${list[i - 1]!.consumer} held it: ${JSON.stringify(list)}`,
+        ).toBeGreaterThanOrEqual(list[i - 1]!.end);
         // Greater, not always by one: a claim whose answer was lost in the restart is a delivery no one saw.
         expect(list[i]!.attempt).toBeGreaterThan(list[i - 1]!.attempt);
         expect(list[i]!.receipt).not.toBe(list[i - 1]!.receipt);
@@ -255,7 +277,12 @@ describe('work queue correctness', () => {
 
   it('makes one job of concurrent duplicates, on every surface at once', async () => {
     const queue = 'dedupe';
-    const clientsBySurface = await Promise.all(servers.filter((s) => s.pids().length > 0).slice(0, 4).map(connect));
+    const clientsBySurface = await Promise.all(
+      servers
+        .filter((s) => s.pids().length > 0)
+        .slice(0, 4)
+        .map(connect),
+    );
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, k) =>
         Promise.all(clientsBySurface.flatMap((client) => [0, 1].map(() => client.call('redis_queue_enqueue', { queue, payload: { k }, dedupe_key: `d${k}` })))),
@@ -279,7 +306,10 @@ describe('work queue correctness', () => {
       if (!outcome.ok) throw new Error(outcome.message);
       ids.push(outcome.value.job_id as string);
     }
-    const expected = priorities.map((priority, i) => ({ priority, i })).sort((a, b) => b.priority - a.priority || a.i - b.i).map(({ i }) => ids[i]);
+    const expected = priorities
+      .map((priority, i) => ({ priority, i }))
+      .sort((a, b) => b.priority - a.priority || a.i - b.i)
+      .map(({ i }) => ids[i]);
     const claimed: string[] = [];
     for (let i = 0; i < priorities.length; i++) {
       const outcome = await client.call('redis_queue_claim', { queue, consumer: 'order', count: 1 });

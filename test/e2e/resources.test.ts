@@ -91,7 +91,9 @@ beforeAll(async () => {
   target = { stdioArgs: args, baseUrl: http.baseUrl };
   seeder = await connect('http');
   const client = seeder.client;
-  await Promise.all(Array.from({ length: sessionCount }, (_, i) => ok(client, 'redis_session_create', { session_id: `sess_${String(i).padStart(3, '0')}`, data: { i } })));
+  await Promise.all(
+    Array.from({ length: sessionCount }, (_, i) => ok(client, 'redis_session_create', { session_id: `sess_${String(i).padStart(3, '0')}`, data: { i } })),
+  );
   for (const queue of queues) await ok(client, 'redis_queue_enqueue', { queue, payload: { for: queue } });
   await ok(client, 'redis_lock_acquire', { name: 'job-7', owner: 'agent-a', ttl_ms: 600_000 });
   await ok(client, 'redis_set', { key: 'note', value: { a: [1, 'two'] } });
@@ -129,7 +131,12 @@ describe.each(mcpSurfaces)('resources over %s', (surface) => {
 
   it('lists the four templates', async () => {
     const { resourceTemplates } = await mcp.client.listResourceTemplates();
-    expect(resourceTemplates.map((template) => template.uriTemplate)).toEqual(['redis://key/{key}', 'redis://session/{session_id}', 'redis://queue/{queue}', 'redis://lock/{name}']);
+    expect(resourceTemplates.map((template) => template.uriTemplate)).toEqual([
+      'redis://key/{key}',
+      'redis://session/{session_id}',
+      'redis://queue/{queue}',
+      'redis://lock/{name}',
+    ]);
     for (const template of resourceTemplates) expect(template).toMatchObject({ mimeType: 'application/json', description: expect.any(String) });
   });
 
@@ -153,12 +160,22 @@ describe.each(mcpSurfaces)('resources over %s', (surface) => {
     expect(await read(mcp.client, `redis://key/${encodeURIComponent('a/b c%')}`)).toEqual({ key: 'a/b c%', type: 'string', value: 'plain text' });
     const hash = await read(mcp.client, 'redis://key/h');
     expect(hash).toMatchObject({ key: 'h', type: 'hash', complete: true });
-    expect([...hash.entries].sort((a: any, b: any) => a.field.localeCompare(b.field))).toEqual([{ field: 'f', value: { x: 1 } }, { field: 'g', value: 'text' }]);
+    expect([...hash.entries].sort((a: any, b: any) => a.field.localeCompare(b.field))).toEqual([
+      { field: 'f', value: { x: 1 } },
+      { field: 'g', value: 'text' },
+    ]);
     expect(await read(mcp.client, 'redis://key/l')).toMatchObject({ key: 'l', type: 'list', values: [1, 'two', { three: 3 }], complete: true });
     const set = await read(mcp.client, 'redis://key/s');
     expect(set).toMatchObject({ type: 'set', complete: true });
     expect([...set.members].sort()).toEqual(['m1', 'm2']);
-    expect(await read(mcp.client, 'redis://key/z')).toMatchObject({ type: 'zset', members: [{ member: 'low', score: 1 }, { member: 'high', score: 2 }], complete: true });
+    expect(await read(mcp.client, 'redis://key/z')).toMatchObject({
+      type: 'zset',
+      members: [
+        { member: 'low', score: 1 },
+        { member: 'high', score: 2 },
+      ],
+      complete: true,
+    });
     expect(await read(mcp.client, 'redis://key/x')).toMatchObject({ type: 'stream', entries: [{ id: '1-1' }], complete: true });
     // Not exact JSON (beyond 2^53): the stored text, marked raw, rather than an altered number or no answer.
     expect(await read(mcp.client, 'redis://key/bigint')).toEqual({ key: 'bigint', type: 'string', raw: true, value: '12345678901234567890' });
@@ -178,7 +195,13 @@ describe.each(mcpSurfaces)('resources over %s', (surface) => {
     const session = await read(mcp.client, 'redis://session/sess_007');
     const tool = await ok(seeder.client, 'redis_session_get', { session_id: 'sess_007' });
     expect(session).toMatchObject({ session_id: 'sess_007', data: { i: 7 }, version: tool.version, created_at: tool.created_at });
-    expect(await read(mcp.client, `redis://queue/${encodeURIComponent('a/b c')}`)).toMatchObject({ queue: 'a/b c', ready: 1, delayed: 0, in_flight: 0, dead: 0 });
+    expect(await read(mcp.client, `redis://queue/${encodeURIComponent('a/b c')}`)).toMatchObject({
+      queue: 'a/b c',
+      ready: 1,
+      delayed: 0,
+      in_flight: 0,
+      dead: 0,
+    });
     expect(await read(mcp.client, 'redis://queue/never-used')).toMatchObject({ queue: 'never-used', ready: 0, delayed: 0, in_flight: 0, dead: 0 });
     expect(await read(mcp.client, 'redis://lock/job-7')).toMatchObject({ name: 'job-7', held: true, owner: 'agent-a', fencing_token: 1 });
     expect(await read(mcp.client, 'redis://lock/never-taken')).toEqual({ name: 'never-taken', held: false, ttl_ms: null, fencing_token: null, owner: null });
@@ -203,7 +226,10 @@ describe.each(mcpSurfaces)('resources over %s', (surface) => {
   });
 
   it('completes template variables and prompt arguments by prefix', async () => {
-    const sessions = await mcp.client.complete({ ref: { type: 'ref/resource', uri: 'redis://session/{session_id}' }, argument: { name: 'session_id', value: 'sess_01' } });
+    const sessions = await mcp.client.complete({
+      ref: { type: 'ref/resource', uri: 'redis://session/{session_id}' },
+      argument: { name: 'session_id', value: 'sess_01' },
+    });
     expect(sessions.completion.values).toEqual(Array.from({ length: 10 }, (_, i) => `sess_01${i}`));
     const locks = await mcp.client.complete({ ref: { type: 'ref/prompt', name: 'coordinate_with_lock' }, argument: { name: 'lock', value: 'job' } });
     expect(locks.completion.values).toEqual(['job-7']);
@@ -335,7 +361,12 @@ describe('what is offered follows the tools offered', () => {
   const cases: [string, string[], string[], string[]][] = [
     ['--toolsets seed', ['--toolsets', 'seed'], ['redis://key/{key}', 'redis://session/{session_id}'], ['resume_session']],
     ['--read-only', ['--read-only'], ['redis://key/{key}', 'redis://session/{session_id}', 'redis://queue/{queue}', 'redis://lock/{name}'], []],
-    ['--disable-tools redis_get,redis_queue_enqueue', ['--disable-tools', 'redis_get,redis_queue_enqueue'], ['redis://session/{session_id}', 'redis://queue/{queue}', 'redis://lock/{name}'], ['resume_session', 'coordinate_with_lock']],
+    [
+      '--disable-tools redis_get,redis_queue_enqueue',
+      ['--disable-tools', 'redis_get,redis_queue_enqueue'],
+      ['redis://session/{session_id}', 'redis://queue/{queue}', 'redis://lock/{name}'],
+      ['resume_session', 'coordinate_with_lock'],
+    ],
   ];
 
   it.each(cases)('%s', async (_label, flags, templates, prompts) => {

@@ -18,9 +18,7 @@ interface Operation {
 type Document = { paths: Record<string, Record<string, Operation>> };
 
 const doc = parse(readFileSync(findOpenApiFile(), 'utf8')) as Document;
-const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
-  Object.entries(ops).map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
-);
+const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
 
 // The document is OpenAPI 3.1, whose schemas are JSON Schema 2020-12; refs resolve inside it.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -32,7 +30,9 @@ const pointer = (...parts: string[]) => parts.map((p) => p.replaceAll('~', '~0')
 function expectDocumented(path: string, method: string, status: number, body: unknown): void {
   const op = doc.paths[path]![method.toLowerCase()]!;
   expect(Object.keys(op.responses), `${method} ${path} does not document status ${status}`).toContain(String(status));
-  const validate = ajv.compile({ $ref: `openapi#/${pointer('paths', path, method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema')}` });
+  const validate = ajv.compile({
+    $ref: `openapi#/${pointer('paths', path, method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema')}`,
+  });
   expect(validate(body), `${method} ${path} ${status}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`).toBe(true);
 }
 
@@ -65,7 +65,10 @@ const scenarios: Record<string, () => Promise<{ method: string; path: string; ur
   redis_set: async () => {
     const key = uniqueKey('rest:set');
     return {
-      method: 'PUT', path: '/v1/keys/{key}', url: `/v1/keys/${enc(key)}`, body: { value: { a: [1, 'x'] }, ttl: 60 },
+      method: 'PUT',
+      path: '/v1/keys/{key}',
+      url: `/v1/keys/${enc(key)}`,
+      body: { value: { a: [1, 'x'] }, ttl: 60 },
       check: async (body) => {
         expect(body).toEqual({ key, stored: true, ttl: 60 });
         expect(await running.check.get(key)).toBe('{"a":[1,"x"]}');
@@ -75,23 +78,42 @@ const scenarios: Record<string, () => Promise<{ method: string; path: string; ur
   redis_get: async () => {
     const key = uniqueKey('rest:get');
     await running.check.set(key, '{"n":1}');
-    return { method: 'GET', path: '/v1/keys/{key}', url: `/v1/keys/${enc(key)}?raw=true`, check: (body) => expect(body).toEqual({ key, found: true, value: '{"n":1}' }) };
+    return {
+      method: 'GET',
+      path: '/v1/keys/{key}',
+      url: `/v1/keys/${enc(key)}?raw=true`,
+      check: (body) => expect(body).toEqual({ key, found: true, value: '{"n":1}' }),
+    };
   },
   redis_del: async () => {
     const key = uniqueKey('rest:del');
     await running.check.set(key, 'x');
-    return { method: 'POST', path: '/v1/keys/delete', url: '/v1/keys/delete', body: { keys: [key, `${key}:none`] }, check: (body) => expect(body).toEqual({ deleted: 1 }) };
+    return {
+      method: 'POST',
+      path: '/v1/keys/delete',
+      url: '/v1/keys/delete',
+      body: { keys: [key, `${key}:none`] },
+      check: (body) => expect(body).toEqual({ deleted: 1 }),
+    };
   },
   redis_exists: async () => {
     const key = uniqueKey('rest:exists');
     await running.check.set(key, 'x');
-    return { method: 'POST', path: '/v1/keys/exists', url: '/v1/keys/exists', body: { keys: [key] }, check: (body) => expect(body).toMatchObject({ count: 1 }) };
+    return {
+      method: 'POST',
+      path: '/v1/keys/exists',
+      url: '/v1/keys/exists',
+      body: { keys: [key] },
+      check: (body) => expect(body).toMatchObject({ count: 1 }),
+    };
   },
   redis_keys: async () => {
     const key = uniqueKey('rest:keys');
     await running.check.set(key, 'x');
     return {
-      method: 'GET', path: '/v1/keys', url: `/v1/keys?pattern=${enc(key)}&count=1000`,
+      method: 'GET',
+      path: '/v1/keys',
+      url: `/v1/keys?pattern=${enc(key)}&count=1000`,
       // count=1000 arrived as a number: a string would have failed validation.
       check: (body) => expect(Array.isArray(body.keys)).toBe(true),
     };
@@ -99,12 +121,20 @@ const scenarios: Record<string, () => Promise<{ method: string; path: string; ur
   redis_ttl: async () => {
     const key = uniqueKey('rest:ttl');
     await running.check.set(key, 'x', 'EX', 100);
-    return { method: 'GET', path: '/v1/keys/{key}/ttl', url: `/v1/keys/${enc(key)}/ttl`, check: (body) => expect(body).toMatchObject({ exists: true, ttl: 100 }) };
+    return {
+      method: 'GET',
+      path: '/v1/keys/{key}/ttl',
+      url: `/v1/keys/${enc(key)}/ttl`,
+      check: (body) => expect(body).toMatchObject({ exists: true, ttl: 100 }),
+    };
   },
   redis_lpush: async () => {
     const key = uniqueKey('rest:lpush');
     return {
-      method: 'POST', path: '/v1/lists/{key}/lpush', url: `/v1/lists/${enc(key)}/lpush`, body: { values: ['a', 2] },
+      method: 'POST',
+      path: '/v1/lists/{key}/lpush',
+      url: `/v1/lists/${enc(key)}/lpush`,
+      body: { values: ['a', 2] },
       check: async (body) => {
         expect(body).toEqual({ key, length: 2 });
         expect(await running.check.lrange(key, 0, -1)).toEqual(['2', 'a']);
@@ -113,17 +143,32 @@ const scenarios: Record<string, () => Promise<{ method: string; path: string; ur
   },
   redis_rpush: async () => {
     const key = uniqueKey('rest:rpush');
-    return { method: 'POST', path: '/v1/lists/{key}/rpush', url: `/v1/lists/${enc(key)}/rpush`, body: { values: [{ t: 1 }] }, check: (body) => expect(body).toEqual({ key, length: 1 }) };
+    return {
+      method: 'POST',
+      path: '/v1/lists/{key}/rpush',
+      url: `/v1/lists/${enc(key)}/rpush`,
+      body: { values: [{ t: 1 }] },
+      check: (body) => expect(body).toEqual({ key, length: 1 }),
+    };
   },
   redis_lpop: async () => {
     const key = uniqueKey('rest:lpop');
     await running.check.rpush(key, 'a', 'b', 'c');
-    return { method: 'POST', path: '/v1/lists/{key}/lpop', url: `/v1/lists/${enc(key)}/lpop`, body: { count: 2 }, check: (body) => expect(body).toEqual({ key, values: ['a', 'b'] }) };
+    return {
+      method: 'POST',
+      path: '/v1/lists/{key}/lpop',
+      url: `/v1/lists/${enc(key)}/lpop`,
+      body: { count: 2 },
+      check: (body) => expect(body).toEqual({ key, values: ['a', 'b'] }),
+    };
   },
   redis_hset: async () => {
     const key = uniqueKey('rest:hset');
     return {
-      method: 'PUT', path: '/v1/hashes/{key}/fields/{field}', url: `/v1/hashes/${enc(key)}/fields/theme`, body: { value: 'dark' },
+      method: 'PUT',
+      path: '/v1/hashes/{key}/fields/{field}',
+      url: `/v1/hashes/${enc(key)}/fields/theme`,
+      body: { value: 'dark' },
       check: async (body) => {
         expect(body).toEqual({ key, field: 'theme', created: true });
         expect(await running.check.hget(key, 'theme')).toBe('dark');
@@ -133,7 +178,12 @@ const scenarios: Record<string, () => Promise<{ method: string; path: string; ur
   redis_hget: async () => {
     const key = uniqueKey('rest:hget');
     await running.check.hset(key, 'n', '5');
-    return { method: 'GET', path: '/v1/hashes/{key}/fields/{field}', url: `/v1/hashes/${enc(key)}/fields/n`, check: (body) => expect(body).toMatchObject({ found: true, value: 5 }) };
+    return {
+      method: 'GET',
+      path: '/v1/hashes/{key}/fields/{field}',
+      url: `/v1/hashes/${enc(key)}/fields/n`,
+      check: (body) => expect(body).toMatchObject({ found: true, value: 5 }),
+    };
   },
   redis_hgetall: async () => {
     const key = uniqueKey('rest:hgetall');
@@ -141,7 +191,10 @@ const scenarios: Record<string, () => Promise<{ method: string; path: string; ur
     return { method: 'GET', path: '/v1/hashes/{key}', url: `/v1/hashes/${enc(key)}`, check: (body) => expect(body.fields).toEqual({ n: 5, s: 'x' }) };
   },
   redis_session_create: async () => ({
-    method: 'POST', path: '/v1/sessions', url: '/v1/sessions', body: { data: { agent: 'rest' }, ttl: 120 },
+    method: 'POST',
+    path: '/v1/sessions',
+    url: '/v1/sessions',
+    body: { data: { agent: 'rest' }, ttl: 120 },
     check: async (body) => {
       expect(body).toMatchObject({ data: { agent: 'rest' }, ttl: 120 });
       expect(await running.check.exists(`mcp_session:${body.session_id}`)).toBe(1);
@@ -149,15 +202,31 @@ const scenarios: Record<string, () => Promise<{ method: string; path: string; ur
   }),
   redis_session_get: async () => {
     const id = await newSession();
-    return { method: 'GET', path: '/v1/sessions/{session_id}', url: `/v1/sessions/${id}`, check: (body) => expect(body).toMatchObject({ session_id: id, data: { agent: 'rest' } }) };
+    return {
+      method: 'GET',
+      path: '/v1/sessions/{session_id}',
+      url: `/v1/sessions/${id}`,
+      check: (body) => expect(body).toMatchObject({ session_id: id, data: { agent: 'rest' } }),
+    };
   },
   redis_session_update: async () => {
     const id = await newSession();
-    return { method: 'PATCH', path: '/v1/sessions/{session_id}', url: `/v1/sessions/${id}`, body: { data: { step: 2 } }, check: (body) => expect(body.data).toEqual({ agent: 'rest', step: 2 }) };
+    return {
+      method: 'PATCH',
+      path: '/v1/sessions/{session_id}',
+      url: `/v1/sessions/${id}`,
+      body: { data: { step: 2 } },
+      check: (body) => expect(body.data).toEqual({ agent: 'rest', step: 2 }),
+    };
   },
   redis_session_delete: async () => {
     const id = await newSession();
-    return { method: 'DELETE', path: '/v1/sessions/{session_id}', url: `/v1/sessions/${id}`, check: (body) => expect(body).toEqual({ session_id: id, deleted: true }) };
+    return {
+      method: 'DELETE',
+      path: '/v1/sessions/{session_id}',
+      url: `/v1/sessions/${id}`,
+      check: (body) => expect(body).toEqual({ session_id: id, deleted: true }),
+    };
   },
 };
 
@@ -178,7 +247,11 @@ function servedRoutes(tree: string): string[] {
     stack.length = depth;
     stack.push(match[2]!);
     const path = stack.join('');
-    for (const method of (match[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean)) routes.push(`${method} ${path}`);
+    for (const method of (match[3] ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean))
+      routes.push(`${method} ${path}`);
   }
   return routes;
 }
@@ -186,7 +259,14 @@ function servedRoutes(tree: string): string[] {
 describe('REST twin (/v1)', () => {
   it('serves exactly the operations openapi.yaml documents, no more and no fewer', async () => {
     const server = running.library;
-    const app = await buildApp({ runner: server.runner, redis: server.redis, metrics: server.metrics, logger: pino({ level: 'silent' }), maxValueBytes: 1024, sessionIdleTimeoutSec: 60 });
+    const app = await buildApp({
+      runner: server.runner,
+      redis: server.redis,
+      metrics: server.metrics,
+      logger: pino({ level: 'silent' }),
+      maxValueBytes: 1024,
+      sessionIdleTimeoutSec: 60,
+    });
     await app.ready();
     const served = servedRoutes(app.printRoutes({ commonPrefix: false }));
     await app.close();
@@ -214,15 +294,16 @@ describe('REST twin (/v1)', () => {
     // The event streams (schema/messaging/event-streams.ts) are no tool's twin: test/e2e/feeds-sse.test.ts covers them.
     if (!Object.hasOwn(tools, op.operationId)) continue;
     const tool = op.operationId as ToolName;
-    if (scenarios[tool]) it(`${method} ${path} (${op.operationId}) answers 200 with its documented schema`, async () => {
-      const scenario = await scenarios[op.operationId]!();
-      expect([scenario.method, scenario.path]).toEqual([method, path]);
-      const response = await send(method, scenario.url, scenario.body);
-      expect(response.status, JSON.stringify(response.body)).toBe(200);
-      expect(response.contentType).toMatch(/^application\/json/);
-      expectDocumented(path, method, 200, response.body);
-      await scenario.check?.(response.body);
-    });
+    if (scenarios[tool])
+      it(`${method} ${path} (${op.operationId}) answers 200 with its documented schema`, async () => {
+        const scenario = await scenarios[op.operationId]!();
+        expect([scenario.method, scenario.path]).toEqual([method, path]);
+        const response = await send(method, scenario.url, scenario.body);
+        expect(response.status, JSON.stringify(response.body)).toBe(200);
+        expect(response.contentType).toMatch(/^application\/json/);
+        expectDocumented(path, method, 200, response.body);
+        await scenario.check?.(response.body);
+      });
 
     it(`${method} ${path} (${op.operationId}) rejects an unknown argument with a documented 400`, async () => {
       const request = restRequestFor(tool, tools[tool].example as Record<string, unknown>);
@@ -257,7 +338,9 @@ describe('REST twin (/v1)', () => {
     for (const name of ['__proto__', 'constructor', 'toString']) {
       const response = await send('GET', `/v1/keys/${enc(uniqueKey('rest:proto'))}?${name}=1`);
       expect(response.status, name).toBe(400);
-      expect(response.body, name).toMatchObject({ error: { code: 'INVALID_PARAMS', details: { issues: [{ field: name, message: 'unknown query parameter' }] } } });
+      expect(response.body, name).toMatchObject({
+        error: { code: 'INVALID_PARAMS', details: { issues: [{ field: name, message: 'unknown query parameter' }] } },
+      });
     }
   });
 
@@ -292,7 +375,11 @@ describe('REST twin (/v1)', () => {
     const missingValue = await send('PUT', `/v1/keys/${enc(key)}`, {});
     expect(missingValue.body).toMatchObject({ error: { code: 'INVALID_PARAMS', message: expect.stringContaining('value') } });
 
-    for (const [method, url] of [['GET', '/v1/nope'], ['DELETE', '/v1/keys'], ['GET', '/nothing/here']] as const) {
+    for (const [method, url] of [
+      ['GET', '/v1/nope'],
+      ['DELETE', '/v1/keys'],
+      ['GET', '/nothing/here'],
+    ] as const) {
       const notFound = await send(method, url);
       expect(notFound.status).toBe(404);
       expect(notFound.body).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.any(String) } });

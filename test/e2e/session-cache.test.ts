@@ -17,7 +17,12 @@ const redisUrl = inject('redisUrl');
 const prefix = `sc-${randomUUID().slice(0, 8)}:`;
 const keys = new KeySpace(prefix);
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
-const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'cache', version: '1' } } });
+const initialize = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'cache', version: '1' } },
+});
 const call = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'redis_get', arguments: { key: 'nothing' } } });
 
 let redis: Redis;
@@ -33,7 +38,10 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-async function start(options: { maxSessions?: number; sessionIdleTimeoutSec?: number; authTokens?: string[] } = {}, url = redisUrl): Promise<RunningHttpServer> {
+async function start(
+  options: { maxSessions?: number; sessionIdleTimeoutSec?: number; authTokens?: string[] } = {},
+  url = redisUrl,
+): Promise<RunningHttpServer> {
   // One client (this test) fills the whole cache: its share is all of it.
   const server = await startHttpServer(url, { keyPrefix: prefix, maxSessionsPerClient: options.maxSessions, ...options });
   servers.push(server);

@@ -12,14 +12,36 @@ import { useServer, type ClientKind } from '../helpers/use-server.js';
  * removes it, and redis_session_create does not take its id.
  */
 
-type Tamper = { name: string; reason: RegExp; /** Get and update answer this instead of SESSION_NOT_FOUND. */ code?: string; apply(ctx: { client: ToolClient; check: Redis; id: string; key: string }): Promise<unknown> };
+type Tamper = {
+  name: string;
+  reason: RegExp;
+  /** Get and update answer this instead of SESSION_NOT_FOUND. */ code?: string;
+  apply(ctx: { client: ToolClient; check: Redis; id: string; key: string }): Promise<unknown>;
+};
 
 const tampers: Tamper[] = [
   // Through the server's own generic tools.
-  { name: 'redis_hset meta:ttl to 0', reason: /meta:ttl/, apply: ({ client, id }) => client.call('redis_hset', { key: `mcp_session:${id}`, field: 'meta:ttl', value: 0 }) },
-  { name: 'redis_hset meta:ttl to -1', reason: /meta:ttl/, apply: ({ client, id }) => client.call('redis_hset', { key: `mcp_session:${id}`, field: 'meta:ttl', value: -1 }) },
-  { name: 'redis_hset meta:created_at to text', reason: /meta:created_at/, apply: ({ client, id }) => client.call('redis_hset', { key: `mcp_session:${id}`, field: 'meta:created_at', value: 'yesterday' }) },
-  { name: 'redis_set over the session', reason: /holds a string/, code: 'WRONG_TYPE', apply: ({ client, id }) => client.call('redis_set', { key: `mcp_session:${id}`, value: { data: 1 } }) },
+  {
+    name: 'redis_hset meta:ttl to 0',
+    reason: /meta:ttl/,
+    apply: ({ client, id }) => client.call('redis_hset', { key: `mcp_session:${id}`, field: 'meta:ttl', value: 0 }),
+  },
+  {
+    name: 'redis_hset meta:ttl to -1',
+    reason: /meta:ttl/,
+    apply: ({ client, id }) => client.call('redis_hset', { key: `mcp_session:${id}`, field: 'meta:ttl', value: -1 }),
+  },
+  {
+    name: 'redis_hset meta:created_at to text',
+    reason: /meta:created_at/,
+    apply: ({ client, id }) => client.call('redis_hset', { key: `mcp_session:${id}`, field: 'meta:created_at', value: 'yesterday' }),
+  },
+  {
+    name: 'redis_set over the session',
+    reason: /holds a string/,
+    code: 'WRONG_TYPE',
+    apply: ({ client, id }) => client.call('redis_set', { key: `mcp_session:${id}`, value: { data: 1 } }),
+  },
   // Through another client.
   { name: 'HDEL meta:updated_at', reason: /meta:updated_at/, apply: ({ check, key }) => check.hdel(key, 'meta:updated_at') },
   { name: 'HDEL every meta field', reason: /meta:created_at/, apply: ({ check, key }) => check.hdel(key, 'meta:created_at', 'meta:updated_at', 'meta:ttl') },
@@ -78,7 +100,10 @@ describe.each(surfaces)('sessions changed outside the session tools, over $name'
     expect(await server.client.call('redis_session_delete', { session_id: id })).toMatchObject({ ok: true, value: { deleted: true } });
     expect(await server.check.exists(key)).toBe(0);
     expect(failure(await server.client.call('redis_session_get', { session_id: id }), 'SESSION_NOT_FOUND').details).toEqual({ session_id: id });
-    expect(await server.client.call('redis_session_create', { session_id: id, data: { fresh: true } })).toMatchObject({ ok: true, value: { data: { fresh: true } } });
+    expect(await server.client.call('redis_session_create', { session_id: id, data: { fresh: true } })).toMatchObject({
+      ok: true,
+      value: { data: { fresh: true } },
+    });
   });
 
   it('does not take a hash made with redis_hset under a session key for a session', async () => {

@@ -35,9 +35,13 @@ describe('graceful shutdown of the real CLI', () => {
   it('on SIGTERM stops accepting, lets calls in flight answer, closes WebSockets and exits 0', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, [cliPath, '--transport', 'http', '--port', String(port), '--redis-url', redis.url, '--command-timeout', '5000', '--log-level', 'info'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [cliPath, '--transport', 'http', '--port', String(port), '--redis-url', redis.url, '--command-timeout', '5000', '--log-level', 'info'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let logs = '';
     child.stderr!.on('data', (chunk: Buffer) => (logs += chunk.toString()));
     const exited = exitOf(child);
@@ -87,7 +91,18 @@ describe('graceful shutdown of the real CLI', () => {
 describe('bounded shutdown of the real CLI', () => {
   it('on SIGTERM closes every connection still open after --shutdown-timeout, whatever its clients do, and exits', async () => {
     // Long request and idle timeouts: nothing but the shutdown may close these connections.
-    const cli = await startHttpCli(['--redis-url', redis.url, '--embedded-redis', 'never', '--request-timeout', '600', '--ws-idle-timeout', '600', '--shutdown-timeout', '1']);
+    const cli = await startHttpCli([
+      '--redis-url',
+      redis.url,
+      '--embedded-redis',
+      'never',
+      '--request-timeout',
+      '600',
+      '--ws-idle-timeout',
+      '600',
+      '--shutdown-timeout',
+      '1',
+    ]);
     const sockets: Socket[] = [];
     const closedBy: Promise<RawExchange>[] = [];
     const hold = async (request?: string) => {
@@ -104,7 +119,14 @@ describe('bounded shutdown of the real CLI', () => {
       // An idle keep-alive connection, and upgrade requests whose clients keep the socket open.
       await hold(requestText(cli.baseUrl, 'GET', '/health'));
       for (const path of ['/health', '/nowhere', '/mcp', '/v1/keys/k']) {
-        await hold(requestText(cli.baseUrl, 'GET', path, { Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' }));
+        await hold(
+          requestText(cli.baseUrl, 'GET', path, {
+            Upgrade: 'websocket',
+            Connection: 'Upgrade',
+            'Sec-WebSocket-Version': '13',
+            'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          }),
+        );
       }
       // A silent WebSocket, and one that does not read.
       const wsUrl = `${cli.baseUrl.replace('http:', 'ws:')}/ws`;
@@ -113,13 +135,21 @@ describe('bounded shutdown of the real CLI', () => {
       const deaf = (await wsHandshake(wsUrl)).socket!;
       await initializeWs(deaf);
       (deaf as unknown as { _socket: Socket })._socket.pause();
-      const wsClosed = [silent, deaf].map((socket) => new Promise<void>((resolve) => (socket.on('error', () => undefined), socket.once('close', () => resolve()))));
+      const wsClosed = [silent, deaf].map(
+        (socket) => new Promise<void>((resolve) => (socket.on('error', () => undefined), socket.once('close', () => resolve()))),
+      );
       // A Streamable HTTP session with its GET event stream open.
       const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-      const init = await fetch(`${cli.baseUrl}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }) });
+      const init = await fetch(`${cli.baseUrl}/mcp`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }),
+      });
       await init.text();
       const session = init.headers.get('mcp-session-id')!;
-      const stream = await fetch(`${cli.baseUrl}/mcp`, { headers: { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': initializeParams.protocolVersion } });
+      const stream = await fetch(`${cli.baseUrl}/mcp`, {
+        headers: { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': initializeParams.protocolVersion },
+      });
       expect(stream.status).toBe(200);
       const streamEnded = stream.body!.pipeTo(new WritableStream()).then(
         () => 'ended',
@@ -131,7 +161,9 @@ describe('bounded shutdown of the real CLI', () => {
       process.kill(cli.pid, 'SIGTERM');
       await expect.poll(() => cli.exited, { timeout: 12_000, interval: 50 }).toBe(true);
       const tookMs = Date.now() - started;
-      console.log(`[reliability] e2e/shutdown: SIGTERM with ${sockets.length} raw connections, 2 WebSockets and an event stream open: exited after ${tookMs} ms`);
+      console.log(
+        `[reliability] e2e/shutdown: SIGTERM with ${sockets.length} raw connections, 2 WebSockets and an event stream open: exited after ${tookMs} ms`,
+      );
       expect(isAlive(cli.pid)).toBe(false);
       for (const closed of await Promise.all(closedBy)) expect(closed.closedByServer).toBe(true);
       (deaf as unknown as { _socket: Socket })._socket.resume();
@@ -166,7 +198,11 @@ async function must(client: ToolClient, tool: string, args: Record<string, unkno
 }
 
 const waitKinds: WaitKind[] = [
-  { tool: 'redis_queue_claim', args: (name) => ({ queue: name, consumer: 'c', wait_ms: longWaitMs }), ended: (v) => v.timed_out === true && v.jobs.length === 0 },
+  {
+    tool: 'redis_queue_claim',
+    args: (name) => ({ queue: name, consumer: 'c', wait_ms: longWaitMs }),
+    ended: (v) => v.timed_out === true && v.jobs.length === 0,
+  },
   {
     tool: 'redis_lock_acquire',
     prepare: async (client, name) => void (await must(client, 'redis_lock_acquire', { name, ttl_ms: 60_000 })),
@@ -188,7 +224,11 @@ const waitKinds: WaitKind[] = [
   },
   { tool: 'redis_blpop', args: (name) => ({ keys: [name], timeout_ms: longWaitMs }), ended: (v) => v.timed_out === true },
   { tool: 'redis_brpop', args: (name) => ({ keys: [name], timeout_ms: longWaitMs }), ended: (v) => v.timed_out === true },
-  { tool: 'redis_blmove', args: (name) => ({ source: name, destination: `${name}:to`, wherefrom: 'LEFT', whereto: 'RIGHT', timeout_ms: longWaitMs }), ended: (v) => v.timed_out === true },
+  {
+    tool: 'redis_blmove',
+    args: (name) => ({ source: name, destination: `${name}:to`, wherefrom: 'LEFT', whereto: 'RIGHT', timeout_ms: longWaitMs }),
+    ended: (v) => v.timed_out === true,
+  },
   { tool: 'redis_xread', args: (name) => ({ streams: [{ key: name, id: '$' }], block_ms: longWaitMs }), ended: (v) => v.timed_out === true },
   {
     tool: 'redis_xreadgroup',
@@ -239,7 +279,9 @@ describe.each(surfaces)('SIGTERM with every kind of wait under way over $name', 
       const answeredMs = Date.now() - started;
       await expect.poll(() => isAlive(pid!), { timeout: (timeoutSec + 2) * 1000, interval: 20 }).toBe(false);
       const exitedMs = Date.now() - started;
-      shutdownTimes.push(`${surface.name} --shutdown-timeout ${timeout ?? '10 (default)'}: ${calls.length} waits answered within ${answeredMs} ms, exited after ${exitedMs} ms`);
+      shutdownTimes.push(
+        `${surface.name} --shutdown-timeout ${timeout ?? '10 (default)'}: ${calls.length} waits answered within ${answeredMs} ms, exited after ${exitedMs} ms`,
+      );
       expect(exitedMs).toBeLessThan((timeoutSec + 1) * 1000);
       expect(server.stderr()).not.toMatch(/AVV_ERR_READY_TIMEOUT|\n\s+at /);
     } finally {

@@ -26,7 +26,7 @@ beforeAll(async () => {
   ok(await mcp().call('redis_session_create', { session_id: 'sess_abc123', data: { user_id: 'agent123' } }));
 });
 
-describe('the product description\'s examples work as written', () => {
+describe("the product description's examples work as written", () => {
   it('finds every example', () => {
     expect(examples).toHaveLength(19);
     expect(new Set(examples.map((e) => e.name)).size).toBe(16);

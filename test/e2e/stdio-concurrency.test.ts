@@ -35,9 +35,7 @@ describe('concurrent session updates', () => {
   it('keeps every push when many clients push to one queue', async () => {
     const key = uniqueKey('queue');
     await Promise.all(
-      sessions().flatMap((session, agent) =>
-        Array.from({ length: 25 }, (_, n) => session.call('redis_rpush', { key, values: [`${agent}-${n}`] }).then(ok)),
-      ),
+      sessions().flatMap((session, agent) => Array.from({ length: 25 }, (_, n) => session.call('redis_rpush', { key, values: [`${agent}-${n}`] }).then(ok))),
     );
     const items = await server.check.lrange(key, 0, -1);
     expect(items).toHaveLength(agents * 25);

@@ -8,7 +8,7 @@ const server = useServer({ surface: 'stdio' });
 const mcp = () => server.mcp;
 
 describe('tools over stdio', () => {
-  it('lists the default toolsets\' tools with schemas and annotations', async () => {
+  it("lists the default toolsets' tools with schemas and annotations", async () => {
     const { tools } = await mcp().client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(defaultToolNames);
     const get = tools.find((t) => t.name === 'redis_get')!;
@@ -70,9 +70,7 @@ describe('tools over stdio', () => {
     let cursor = '0';
     let pages = 0;
     do {
-      const page = ok<{ keys: string[]; cursor: string; complete: boolean }>(
-        await mcp().call('redis_keys', { pattern: `${prefix}:*`, count: 40, cursor }),
-      );
+      const page = ok<{ keys: string[]; cursor: string; complete: boolean }>(await mcp().call('redis_keys', { pattern: `${prefix}:*`, count: 40, cursor }));
       page.keys.forEach((k) => seen.add(k));
       expect(page.complete).toBe(page.cursor === '0');
       cursor = page.cursor;

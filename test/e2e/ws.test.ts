@@ -58,7 +58,14 @@ describe('MCP over WebSocket (/ws)', () => {
   it('answers a message sent in the same tick the socket opens', async () => {
     const socket = await rawSocket();
     const reply = nextMessage(socket);
-    socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }));
+    socket.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
+    );
     expect(await reply).toMatchObject({ jsonrpc: '2.0', id: 1, result: { serverInfo: { name: 'redis' } } });
     socket.close();
   });

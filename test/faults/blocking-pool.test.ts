@@ -23,7 +23,13 @@ describe('BlockingPool', () => {
 
   const settings = () => ({ url: redis.url, db: 1, commandTimeoutMs: 1000 });
   function pool(size = 1, sharedClient: Redis = shared, url = redis.url, maxQueued?: number): BlockingPool {
-    const made = new BlockingPool(() => createRedisClient({ ...settings(), url, connectionName: poolName, blocking: true }), sharedClient, size, undefined, maxQueued);
+    const made = new BlockingPool(
+      () => createRedisClient({ ...settings(), url, connectionName: poolName, blocking: true }),
+      sharedClient,
+      size,
+      undefined,
+      maxQueued,
+    );
     pools.push(made);
     return made;
   }
@@ -36,7 +42,10 @@ describe('BlockingPool', () => {
   }
   async function poolClientIds(): Promise<string[]> {
     const list = (await check.client('LIST')) as string;
-    return list.split('\n').filter((line) => line.includes(`name=${poolName}`)).map((line) => /\bid=(\d+)/.exec(line)![1]!);
+    return list
+      .split('\n')
+      .filter((line) => line.includes(`name=${poolName}`))
+      .map((line) => /\bid=(\d+)/.exec(line)![1]!);
   }
   async function untilBlocked(count = 1, marker?: string): Promise<void> {
     while ((await blockedCount(marker)) < count) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -164,10 +173,13 @@ describe('BlockingPool', () => {
     const waiting = pool(1);
     const order: number[] = [];
     const answers = Array.from({ length: 6 }, (_, i) =>
-      waiting.run(async (c) => {
-        order.push(i);
-        return c.blpop('pool:fifo', longWaitSeconds);
-      }, options(undefined, 20_000)),
+      waiting.run(
+        async (c) => {
+          order.push(i);
+          return c.blpop('pool:fifo', longWaitSeconds);
+        },
+        options(undefined, 20_000),
+      ),
     );
     await untilBlocked();
     expect(waiting.stats).toEqual({ open: 1, busy: 1, waiting: 5 });
@@ -211,7 +223,10 @@ describe('BlockingPool', () => {
 
   it('stop wakes waiting calls (they answer as timed out) and closes every connection', async () => {
     const waiting = pool(2);
-    const answers = [waiting.run((c) => c.blpop('pool:stop:1', longWaitSeconds), options()), waiting.run((c) => c.blpop('pool:stop:2', longWaitSeconds), options())];
+    const answers = [
+      waiting.run((c) => c.blpop('pool:stop:1', longWaitSeconds), options()),
+      waiting.run((c) => c.blpop('pool:stop:2', longWaitSeconds), options()),
+    ];
     await untilBlocked(2);
     await waiting.close();
     expect(await Promise.all(answers)).toEqual([null, null]);

@@ -54,7 +54,7 @@ describe('BlockingPool on a cluster', () => {
     return [...found.values()];
   };
 
-  it('runs each wait on its key\'s master and wakes a cancelled one there', async () => {
+  it("runs each wait on its key's master and wakes a cancelled one there", async () => {
     for (const key of keys()) {
       const controller = new AbortController();
       const answer = pool.run((c) => c.blpop(key, longWaitSeconds), { key, signal: controller.signal, maxWaitMs: 2000, limitMs: 60_000 });
@@ -65,7 +65,7 @@ describe('BlockingPool on a cluster', () => {
     expect(pool.stats).toEqual({ open: 3, busy: 0, waiting: 0 });
   });
 
-  it('pops what is pushed on the key\'s master', async () => {
+  it("pops what is pushed on the key's master", async () => {
     for (const key of keys()) {
       const answer = pool.run((c) => c.blpop(key, longWaitSeconds), { key, maxWaitMs: 2000, limitMs: 60_000 });
       while (!(await blockedOn(key))) await new Promise((resolve) => setTimeout(resolve, 10));

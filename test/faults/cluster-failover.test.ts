@@ -57,7 +57,7 @@ describe('cluster failover under load', () => {
         else cluster.freeze(victim);
         await cluster.waitForPromotion(victim);
         const promotionMs = performance.now() - killedAt;
-        workload.phase = "promoted";
+        workload.phase = 'promoted';
         // Time for the server to learn the new map (a MOVED reply or its periodic refresh) and serve on.
         await sleep(2500);
         await workload.stop();
@@ -84,7 +84,10 @@ describe('cluster failover under load', () => {
         }
         // Served again after the promotion, by the same processes, on the failed master's slots.
         expect(firstOkAfter, 'a push to the promoted replica succeeded').toBeGreaterThanOrEqual(0);
-        expect(pushesAfter.slice(-4).every((r) => r.outcome.ok), 'the last pushes succeeded').toBe(true);
+        expect(
+          pushesAfter.slice(-4).every((r) => r.outcome.ok),
+          'the last pushes succeeded',
+        ).toBe(true);
         expect(server.pids()).toEqual(pids);
         expect(server.crashed()).toEqual([]);
         // No write applied twice, nothing nobody wrote.
@@ -132,7 +135,10 @@ describe('cluster failover under load', () => {
         await read(300);
       }
       expect(heardAgain(), `events heard: ${JSON.stringify(heard)}`).toBe(true);
-      expect(heard.map((event) => event.type), 'the lost link is reported').toContain('gap');
+      expect(
+        heard.map((event) => event.type),
+        'the lost link is reported',
+      ).toContain('gap');
     } finally {
       await client.close();
       await server.stop();

@@ -67,7 +67,12 @@ function observeLock(redis: Redis, name: string) {
   let lastCounter = 0;
   const loop = (async () => {
     while (running) {
-      const reply = await redis.multi().hget(lease, 'fence').get(`${lease}:fence`).exec().catch(() => null);
+      const reply = await redis
+        .multi()
+        .hget(lease, 'fence')
+        .get(`${lease}:fence`)
+        .exec()
+        .catch(() => null);
       if (!reply) continue;
       const holder = reply[0]![1] === null ? null : Number(reply[0]![1]);
       const counter = Number(reply[1]![1] ?? 0);
@@ -105,13 +110,19 @@ describe('one lock, eight clients over four surfaces', () => {
       for (let round = 0; round < rounds; round++) {
         // Some leases are kept past their end on purpose, early on, while others still want the lock.
         const stale = (w + round) % 4 === 0 && round < rounds - 1;
-        const acquired = value(await client.call('redis_lock_acquire', { name: lock, ttl_ms: stale ? 150 : 10_000, wait_ms: 20_000, owner: `w${w}` }), 'acquire');
+        const acquired = value(
+          await client.call('redis_lock_acquire', { name: lock, ttl_ms: stale ? 150 : 10_000, wait_ms: 20_000, owner: `w${w}` }),
+          'acquire',
+        );
         expect(acquired.acquired, `worker ${w} round ${round}`).toBe(true);
         const lease: Lease = { surface: client.surface, fence: acquired.fencing_token, start: performance.now(), stale };
         leases.push(lease);
         const fence = { lock, fencing_token: lease.fence, token: acquired.token };
         if (stale) {
-          await waitUntil(async () => Number(await used.check.get(`__mcp:lock:{${lock}}:fence`)) > lease.fence || finished === used.clients.length - 1, 'someone takes the lock over');
+          await waitUntil(
+            async () => Number(await used.check.get(`__mcp:lock:{${lock}}:fence`)) > lease.fence || finished === used.clients.length - 1,
+            'someone takes the lock over',
+          );
           lease.takenOver = Number(await used.check.get(`__mcp:lock:{${lock}}:fence`)) > lease.fence;
           if (!lease.takenOver) continue;
           staleWrites.push({ fence: lease.fence, outcome: await client.call('redis_doc_set', { key: doc, value: { stale: lease.fence }, fence }) });
@@ -121,7 +132,12 @@ describe('one lock, eight clients over four surfaces', () => {
         }
         const current = value(await client.call('redis_doc_get', { key: doc }), 'get');
         const count = current.found ? current.value.count : 0;
-        const written = await client.call('redis_doc_set', { key: doc, value: { count: count + 1, fence: lease.fence }, expected_version: current.version, fence });
+        const written = await client.call('redis_doc_set', {
+          key: doc,
+          value: { count: count + 1, fence: lease.fence },
+          expected_version: current.version,
+          fence,
+        });
         if (written.ok) lease.wroteVersion = written.value.version as number;
         else lease.writeCode = written.code;
         lease.end = performance.now();
@@ -221,7 +237,15 @@ describe('no lost update', () => {
       }),
     );
     // Most holders at once, swept over every start and end.
-    const events = held.flatMap(({ start, end }) => [[start, 1], [end, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const events = held
+      .flatMap(
+        ({ start, end }) =>
+          [
+            [start, 1],
+            [end, -1],
+          ] as const,
+      )
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let now = 0;
     let most = 0;
     for (const [, change] of events) most = Math.max(most, (now += change));
@@ -301,6 +325,8 @@ describe('the lock under link faults', () => {
       expect(lease.acquired).toBe(true);
       expect(value(await client.call('redis_lock_release', { name: lock, token: lease.token }), 'release after faults').released).toBe(true);
     }
-    console.log(`[reliability] coordination/lock under link faults: leases=${leases.length} writes accepted=${accepted.length} failures=${JSON.stringify(failures)}`);
+    console.log(
+      `[reliability] coordination/lock under link faults: leases=${leases.length} writes accepted=${accepted.length} failures=${JSON.stringify(failures)}`,
+    );
   });
 });

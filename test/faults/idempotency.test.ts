@@ -93,7 +93,8 @@ describe('idempotency keys over every surface at once', () => {
     value(await used.clients[0]!.call('redis_lock_release', { name, token: held.token }));
     const lease = value(await first);
     expect(lease).toMatchObject({ acquired: true, fencing_token: 2 });
-    for (const client of used.clients) expect(value(await client.call('redis_lock_acquire', { name, wait_ms: 10_000 }, { idempotencyKey: key }))).toEqual(lease);
+    for (const client of used.clients)
+      expect(value(await client.call('redis_lock_acquire', { name, wait_ms: 10_000 }, { idempotencyKey: key }))).toEqual(lease);
     expect(await used.check.get(`__mcp:lock:{${name}}:fence`)).toBe('2');
   });
 
@@ -159,7 +160,17 @@ describe('idempotency keys over every surface at once', () => {
       const list = uniqueKey(`idem:unknown:${client.surface}`);
       const key = newKey();
       // What a server that died mid-call leaves: a claim still "running" past its deadline.
-      await used.check.hset(`__mcp:idem:{${key}}`, 'state', 'running', 'fp', callFingerprint('redis_rpush', { key: list, values: ['v'] }), 'claim', 'gone', 'deadline', '0');
+      await used.check.hset(
+        `__mcp:idem:{${key}}`,
+        'state',
+        'running',
+        'fp',
+        callFingerprint('redis_rpush', { key: list, values: ['v'] }),
+        'claim',
+        'gone',
+        'deadline',
+        '0',
+      );
       const outcome = await pushOnce(client, list, key);
       expect(outcome).toMatchObject({ ok: false, code: 'CONFLICT', details: { reason: 'outcome_unknown' } });
       expect(await used.check.exists(list)).toBe(0);

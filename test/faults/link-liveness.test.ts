@@ -22,7 +22,7 @@ describe.each([stdioSurface, websocketSurface])('a busy link and a silent one, o
     ownRedis: true,
     // Distinct values, so every reply really carries its own mebibyte.
     prepare: (check) => {
-      const seed = used.check.pipeline();
+      const seed = check.pipeline();
       for (let i = 0; i < parallel; i++) seed.set(`big:${i}`, letter(i).repeat(valueBytes));
       return seed.exec();
     },
@@ -30,11 +30,11 @@ describe.each([stdioSurface, websocketSurface])('a busy link and a silent one, o
 
   it(`answers ${parallel} concurrent reads of 1 MiB values, every one with its value`, async () => {
     const started = performance.now();
-    const outcomes = await Promise.all(
-      Array.from({ length: parallel }, (_, i) => used.client.call('redis_get', { key: `big:${i}` }, { timeoutMs: 110_000 })),
-    );
+    const outcomes = await Promise.all(Array.from({ length: parallel }, (_, i) => used.client.call('redis_get', { key: `big:${i}` }, { timeoutMs: 110_000 })));
     const failures = outcomes.flatMap((outcome) => (outcome.ok ? [] : [`${outcome.code}: ${outcome.message} ${JSON.stringify(outcome.details ?? '')}`]));
-    console.log(`[reliability] faults/link-liveness ${surface.name}: ${parallel} x 1 MiB reads in ${Math.round(performance.now() - started)} ms, failed=${failures.length}`);
+    console.log(
+      `[reliability] faults/link-liveness ${surface.name}: ${parallel} x 1 MiB reads in ${Math.round(performance.now() - started)} ms, failed=${failures.length}`,
+    );
     expect(failures).toEqual([]);
     outcomes.forEach((outcome, i) => {
       const value = outcome.ok ? (outcome.value.value as string) : '';
@@ -49,7 +49,11 @@ describe.each([stdioSurface, websocketSurface])('a busy link and a silent one, o
     try {
       const started = performance.now();
       const outcomes = await Promise.all(
-        Array.from({ length: 4 }, (_, i) => used.client.call('redis_set', { key: `frozen:${i}`, value: i }, { timeoutMs: 20_000 }).then((outcome) => ({ outcome, ms: performance.now() - started }))),
+        Array.from({ length: 4 }, (_, i) =>
+          used.client
+            .call('redis_set', { key: `frozen:${i}`, value: i }, { timeoutMs: 20_000 })
+            .then((outcome) => ({ outcome, ms: performance.now() - started })),
+        ),
       );
       for (const { outcome, ms } of outcomes) {
         expect(outcome).toMatchObject({ ok: false, code: 'REDIS_NOT_CONNECTED' });

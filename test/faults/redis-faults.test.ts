@@ -39,10 +39,7 @@ for (const surface of surfaces) {
     beforeAll(async () => {
       redis = await startRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
       proxy = await startTcpProxy(redis);
-      [direct, proxied] = await Promise.all([
-        surface.start(['--redis-url', redis.url]),
-        surface.start(['--redis-url', proxy.url]),
-      ]);
+      [direct, proxied] = await Promise.all([surface.start(['--redis-url', redis.url]), surface.start(['--redis-url', proxy.url])]);
       clients = [
         { name: 'direct', server: direct, client: await direct.connect() },
         { name: 'proxied', server: proxied, client: await proxied.connect() },
@@ -123,7 +120,12 @@ for (const surface of surfaces) {
       const verified = await Promise.all(workloads.map((workload) => workload.verify(check)));
       console.log(
         `[reliability] faults/${surface.name}: faults injected=${faults.length} (x${clients.length} servers)`,
-        JSON.stringify({ scans, figures, verified: verified.map((v) => ({ ...v, lost: v.lost.length, duplicated: v.duplicated.length, strangers: v.strangers.length })), recoveries }),
+        JSON.stringify({
+          scans,
+          figures,
+          verified: verified.map((v) => ({ ...v, lost: v.lost.length, duplicated: v.duplicated.length, strangers: v.strangers.length })),
+          recoveries,
+        }),
       );
 
       expect(scans).toHaveLength(1);

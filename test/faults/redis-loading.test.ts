@@ -27,8 +27,8 @@ describe('Redis restarted with data to load', () => {
     // 400,000 small keys in a snapshot: a fifth of a second or so of LOADING after a restart,
     // long enough to be seen, short enough that waiting out a whole second shows.
     prepare: async (check) => {
-      await used.check.call('DEBUG', 'POPULATE', '400000', 'filler', '16');
-      await used.check.save();
+      await check.call('DEBUG', 'POPULATE', '400000', 'filler', '16');
+      await check.save();
     },
   });
 

@@ -49,7 +49,15 @@ const lagged = process.env.SENTINEL_FAILOVER_LAG !== 'none';
 async function failoverUnderLoad(label: string, extraArgs: string[]): Promise<Run> {
   const group = await startSentinelGroup({ replicationProxy: lagged });
   groups.push(group);
-  const cli: HttpCliProcess = await startHttpCli(['--sentinels', group.sentinelList, '--sentinel-master', group.masterName, '--log-level', 'warn', ...extraArgs]);
+  const cli: HttpCliProcess = await startHttpCli([
+    '--sentinels',
+    group.sentinelList,
+    '--sentinel-master',
+    group.masterName,
+    '--log-level',
+    'warn',
+    ...extraArgs,
+  ]);
   const server = httpServerUnderTest('rest', cli, connectRest);
   servers.push(server);
   const clients: ToolClient[] = [await server.connect(), await server.connectWith(connectStreamableHttp)];
@@ -97,7 +105,13 @@ async function failoverUnderLoad(label: string, extraArgs: string[]): Promise<Ru
   const verified = await workload.verify(check);
   check.disconnect();
   const figures = workload.figures();
-  const run = { lost: verified.lost.length, acknowledged: verified.acknowledgedChecked, figures, failoverMs: Math.round(failoverMs), backAfterKillMs: Math.round(backAfterKillMs) };
+  const run = {
+    lost: verified.lost.length,
+    acknowledged: verified.acknowledgedChecked,
+    figures,
+    failoverMs: Math.round(failoverMs),
+    backAfterKillMs: Math.round(backAfterKillMs),
+  };
   console.log(`sentinel failover, ${label}: ${JSON.stringify(run)}`);
 
   // Fail fast, never hang; only the failures a failover explains; nothing written twice or from nowhere.

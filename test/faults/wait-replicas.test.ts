@@ -83,23 +83,25 @@ describe('--wait-replicas 1 on a master with one replica', () => {
   it('with the replica stopped, writes answer REPLICATION_TIMEOUT; the master holds them; reads still answer', async () => {
     await replica.stop();
     // One client of each surface at once: each waits out the timeout, side by side.
-    await Promise.all(used.clients.map(async (client) => {
-      const key = uniqueKey(`unreplicated:${client.surface}`);
-      expectReplicationTimeout(await client.call('redis_set', { key, value: 1 }), client.surface);
-      expect(await used.check.get(key)).toBe('1');
-      // A read does not wait for replicas.
-      expect(await client.call('redis_get', { key })).toMatchObject({ ok: true, value: { found: true, value: 1 } });
-      // A waiting tool's write happens on a pooled connection; it is checked there too.
-      const list = uniqueKey(`popped:${client.surface}`);
-      await used.check.rpush(list, 'a');
-      expectReplicationTimeout(await client.call('redis_blpop', { keys: [list], timeout_ms: 1000 }), client.surface);
-      expect(await used.check.exists(list)).toBe(0);
-      // Kept for the retry below: pushed once, under an idempotency key.
-      const pushed = uniqueKey(`retried:${client.surface}`);
-      const idempotencyKey = `wait-replicas-${pushed}`;
-      expectReplicationTimeout(await client.call('redis_rpush', { key: pushed, values: ['x'] }, { idempotencyKey }), client.surface);
-      retried.set(client.surface, { key: pushed, idempotencyKey });
-    }));
+    await Promise.all(
+      used.clients.map(async (client) => {
+        const key = uniqueKey(`unreplicated:${client.surface}`);
+        expectReplicationTimeout(await client.call('redis_set', { key, value: 1 }), client.surface);
+        expect(await used.check.get(key)).toBe('1');
+        // A read does not wait for replicas.
+        expect(await client.call('redis_get', { key })).toMatchObject({ ok: true, value: { found: true, value: 1 } });
+        // A waiting tool's write happens on a pooled connection; it is checked there too.
+        const list = uniqueKey(`popped:${client.surface}`);
+        await used.check.rpush(list, 'a');
+        expectReplicationTimeout(await client.call('redis_blpop', { keys: [list], timeout_ms: 1000 }), client.surface);
+        expect(await used.check.exists(list)).toBe(0);
+        // Kept for the retry below: pushed once, under an idempotency key.
+        const pushed = uniqueKey(`retried:${client.surface}`);
+        const idempotencyKey = `wait-replicas-${pushed}`;
+        expectReplicationTimeout(await client.call('redis_rpush', { key: pushed, values: ['x'] }, { idempotencyKey }), client.surface);
+        retried.set(client.surface, { key: pushed, idempotencyKey });
+      }),
+    );
   });
 
   it('once the replica is back, a retry with the idempotency key answers success without pushing again', async () => {

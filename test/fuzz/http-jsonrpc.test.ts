@@ -33,7 +33,22 @@ const id = fc.oneof(
   fc.constant('i'.repeat(10_000)),
 );
 const method = fc.oneof(
-  fc.constantFrom('tools/call', 'tools/call', 'tools/list', 'ping', 'initialize', 'resources/list', 'prompts/list', 'logging/setLevel', 'completion/complete', 'notifications/cancelled', 'notifications/initialized', 'rpc.discover', '__proto__', ''),
+  fc.constantFrom(
+    'tools/call',
+    'tools/call',
+    'tools/list',
+    'ping',
+    'initialize',
+    'resources/list',
+    'prompts/list',
+    'logging/setLevel',
+    'completion/complete',
+    'notifications/cancelled',
+    'notifications/initialized',
+    'rpc.discover',
+    '__proto__',
+    '',
+  ),
   fc.string({ maxLength: 30 }),
 );
 const argName = fc.constantFrom('key', 'value', 'keys', 'values', 'ttl', 'count', 'cursor', 'pattern', 'field', 'session_id', 'data', 'raw', '__proto__');
@@ -43,7 +58,10 @@ const params = fc.oneof(
   fc.record({ name: fc.oneof(fc.constantFrom(...toolNames), fc.string({ maxLength: 20 })), arguments: toolArgs }, { requiredKeys: ['name'] }),
 );
 const message = fc
-  .record({ jsonrpc: fc.oneof({ weight: 5, arbitrary: fc.constant('2.0') }, { weight: 1, arbitrary: fc.constantFrom('1.0', 2, null) }), id, method, params }, { requiredKeys: ['method'] })
+  .record(
+    { jsonrpc: fc.oneof({ weight: 5, arbitrary: fc.constant('2.0') }, { weight: 1, arbitrary: fc.constantFrom('1.0', 2, null) }), id, method, params },
+    { requiredKeys: ['method'] },
+  )
   .map((m) => m as Record<string, unknown>);
 
 const text: fc.Arbitrary<string> = fc.oneof(
@@ -73,7 +91,10 @@ const text: fc.Arbitrary<string> = fc.oneof(
     weight: 1,
     arbitrary: fc
       .tuple(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('redis_set', 'redis_rpush', 'redis_session_create'))
-      .map(([n, tool]) => `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"${tool}","arguments":{"key":"deep","value":${deep(n, '{"a":', '}')},"values":[${deep(n, '[', ']')}],"data":${deep(n, '{"b":', '}')}}}}`),
+      .map(
+        ([n, tool]) =>
+          `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"${tool}","arguments":{"key":"deep","value":${deep(n, '{"a":', '}')},"values":[${deep(n, '[', ']')}],"data":${deep(n, '{"b":', '}')}}}}`,
+      ),
   },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 20_000 }).map((n) => `{"jsonrpc":"2.0","id":8,"method":"ping","params":${deep(n, '{"p":', '}')}}`) },
 );
@@ -121,10 +142,20 @@ async function toolStillWorks(call: (name: string, args: Record<string, unknown>
 describe('fuzzing JSON-RPC over Streamable HTTP (/mcp)', () => {
   it('answers every hostile POST body in a live session with JSON-RPC, never a 500 or a stack trace', async () => {
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    const init = await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams }) });
+    const init = await rawRequest(running.baseUrl, {
+      method: 'POST',
+      path: '/mcp',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams }),
+    });
     expect(init.status).toBe(200);
     const session = { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': initializeParams.protocolVersion };
-    await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    await rawRequest(running.baseUrl, {
+      method: 'POST',
+      path: '/mcp',
+      headers: session,
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    });
 
     await fc.assert(
       fc.asyncProperty(text, async (body) => {
@@ -141,7 +172,12 @@ describe('fuzzing JSON-RPC over Streamable HTTP (/mcp)', () => {
 
     let next = 1000;
     await toolStillWorks(async (name, args) => {
-      const response = await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: next++, method: 'tools/call', params: { name, arguments: args } }) });
+      const response = await rawRequest(running.baseUrl, {
+        method: 'POST',
+        path: '/mcp',
+        headers: session,
+        body: JSON.stringify({ jsonrpc: '2.0', id: next++, method: 'tools/call', params: { name, arguments: args } }),
+      });
       return (messagesOf(response)[0] as { result: unknown }).result;
     });
   });

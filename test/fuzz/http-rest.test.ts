@@ -26,14 +26,36 @@ const pathSafe = (text: string) => text.replace(/[^\x21-\x7e]|[?#]/gu, (c) => en
 const segment = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 24 }).map(encodeURIComponent),
   fc.string({ maxLength: 24 }).map(pathSafe),
-  fc.constantFrom('..', '.', '%2F', '..%2F..%2Fetc%2Fpasswd', '%00', '%ZZ', '%', '%E0%A4%A', '%C0%AF', '%2e%2e', '%252F', '*', '{key}', ':key', '', '\u202e'.normalize()).map(pathSafe),
+  fc
+    .constantFrom(
+      '..',
+      '.',
+      '%2F',
+      '..%2F..%2Fetc%2Fpasswd',
+      '%00',
+      '%ZZ',
+      '%',
+      '%E0%A4%A',
+      '%C0%AF',
+      '%2e%2e',
+      '%252F',
+      '*',
+      '{key}',
+      ':key',
+      '',
+      '\u202e'.normalize(),
+    )
+    .map(pathSafe),
   fc.constantFrom('k'.repeat(5000), encodeURIComponent('ключ🔑'.repeat(200))),
 );
 
 const route = fc.constantFrom(...restRoutes);
 
 const path = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(route, fc.array(segment, { minLength: 2, maxLength: 2 })).map(([r, [a, b]]) => r.url.replace(':key', a!).replace(/:\w+/, b!)) },
+  {
+    weight: 4,
+    arbitrary: fc.tuple(route, fc.array(segment, { minLength: 2, maxLength: 2 })).map(([r, [a, b]]) => r.url.replace(':key', a!).replace(/:\w+/, b!)),
+  },
   { weight: 1, arbitrary: fc.array(segment, { minLength: 1, maxLength: 6 }).map((parts) => `/v1/${parts.join('/')}`) },
   { weight: 1, arbitrary: fc.array(segment, { maxLength: 4 }).map((parts) => `/${parts.join('/')}`) },
 );
@@ -41,7 +63,13 @@ const path = fc.oneof(
 const query = fc.oneof(
   fc.constant(''),
   fc
-    .array(fc.tuple(fc.oneof(fc.constantFrom('raw', 'count', 'cursor', 'pattern', 'type', '__proto__'), fc.string({ maxLength: 8 })), fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('true', '-1', '1e309', 'NaN', '%ZZ', ''))), { maxLength: 4 })
+    .array(
+      fc.tuple(
+        fc.oneof(fc.constantFrom('raw', 'count', 'cursor', 'pattern', 'type', '__proto__'), fc.string({ maxLength: 8 })),
+        fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('true', '-1', '1e309', 'NaN', '%ZZ', '')),
+      ),
+      { maxLength: 4 },
+    )
     .map((pairs) => `?${pairs.map(([k, v]) => `${pathSafe(k)}=${pathSafe(v)}`).join('&')}`),
 );
 
@@ -57,9 +85,33 @@ const body: fc.Arbitrary<string | Buffer | undefined> = fc.oneof(
   fc
     .tuple(route, fc.array(fc.oneof(fc.jsonValue(), fc.string(), fc.integer(), fc.constant(null)), { minLength: 1, maxLength: 4 }))
     .map(([r, values]) => JSON.stringify(Object.fromEntries(r.bodyParams.map((name, i) => [name, shortWait(name, values[i % values.length])])))),
-  fc.record({ value: fc.jsonValue(), ttl: fc.oneof(fc.integer(), fc.double(), fc.string()), keys: fc.array(fc.string()), values: fc.jsonValue(), data: fc.jsonValue() }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      {
+        value: fc.jsonValue(),
+        ttl: fc.oneof(fc.integer(), fc.double(), fc.string()),
+        keys: fc.array(fc.string()),
+        values: fc.jsonValue(),
+        data: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 40 }),
-  fc.constantFrom('{', '{"value":', '[1,2', '"unterminated', 'null', 'true', '1e999999', '{"value": NaN}', '{"__proto__": {"polluted": 1}, "value": 1}', '{"constructor": {"prototype": {"polluted": 1}}}', '\ufeff{"value": 1}', '{"value": "\\ud800"}'),
+  fc.constantFrom(
+    '{',
+    '{"value":',
+    '[1,2',
+    '"unterminated',
+    'null',
+    'true',
+    '1e999999',
+    '{"value": NaN}',
+    '{"__proto__": {"polluted": 1}, "value": 1}',
+    '{"constructor": {"prototype": {"polluted": 1}}}',
+    '\ufeff{"value": 1}',
+    '{"value": "\\ud800"}',
+  ),
   fc.integer({ min: 1, max: 20_000 }).map((n) => `{"value": ${deep(n, '[', ']')}}`),
   fc.integer({ min: 1, max: 20_000 }).map((n) => `{"value": ${deep(n, '{"a":', '}')}}`),
   fc.integer({ min: 1, max: 20_000 }).map((n) => deep(n, '[', ']')),
@@ -79,7 +131,10 @@ const contentType = fc.constantFrom(
   undefined,
 );
 
-const method = fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'POST', 'PATCH', 'DELETE', 'OPTIONS') });
+const method = fc.oneof(
+  { weight: 5, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'POST', 'PATCH', 'DELETE', 'OPTIONS') },
+);
 
 function methodFor(requestPath: string, chosen: string | undefined): string {
   if (chosen) return chosen;
@@ -94,7 +149,9 @@ describe('fuzzing the REST twin', () => {
         tried++;
         const request: RawRequest = { method: methodFor(p, chosen), path: p + q, headers: type ? { 'content-type': type } : {}, body: b };
         const response = await rawRequest(running.baseUrl, request).catch((error: Error) => {
-          throw new Error(`${request.method} ${request.path.slice(0, 80)}... (path ${request.path.length} chars, body ${b?.length ?? 0}, ${type}): ${error.message}`);
+          throw new Error(
+            `${request.method} ${request.path.slice(0, 80)}... (path ${request.path.length} chars, body ${b?.length ?? 0}, ${type}): ${error.message}`,
+          );
         });
         expect(response.status, `${request.method} ${request.path}: ${response.text.slice(0, 300)}`).toBeLessThan(500);
         expect(leaksInternals(response.text), response.text.slice(0, 500)).toBe(false);
@@ -112,7 +169,12 @@ describe('fuzzing the REST twin', () => {
 
   it('still answers health probes and real tool calls afterwards', async () => {
     expect((await rawRequest(running.baseUrl, { path: '/health' })).status).toBe(200);
-    const put = await rawRequest(running.baseUrl, { method: 'PUT', path: '/v1/keys/after-fuzz', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: { ok: true } }) });
+    const put = await rawRequest(running.baseUrl, {
+      method: 'PUT',
+      path: '/v1/keys/after-fuzz',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value: { ok: true } }),
+    });
     expect(put.status).toBe(200);
     expect(JSON.parse((await running.check.get(`${prefix}after-fuzz`))!)).toEqual({ ok: true });
     const get = await rawRequest(running.baseUrl, { path: '/v1/keys/after-fuzz' });

@@ -28,7 +28,11 @@ export async function readUntil(client: ToolClient, subscriptionId: string, done
   const deadline = Date.now() + timeoutMs;
   while (!done(read)) {
     if (Date.now() > deadline) throw new Error(`${client.surface}: gave up reading after ${read.events.length} events (${read.dropped} dropped)`);
-    const page = await ok<{ events: FeedEvent[]; dropped: number; dropped_total: number }>(client, 'redis_subscription_read', { subscription_id: subscriptionId, max: 1000, wait_ms: 1000 });
+    const page = await ok<{ events: FeedEvent[]; dropped: number; dropped_total: number }>(client, 'redis_subscription_read', {
+      subscription_id: subscriptionId,
+      max: 1000,
+      wait_ms: 1000,
+    });
     read.events.push(...page.events);
     read.dropped += page.dropped;
     read.droppedTotal = page.dropped_total;
@@ -38,7 +42,11 @@ export async function readUntil(client: ToolClient, subscriptionId: string, done
 
 /** Resolves once `count` clients of this Redis listen on the channel (PUBSUB NUMSUB). */
 export async function subscribersOf(redis: Redis, channel: string, count: number, timeoutMs = 10_000): Promise<void> {
-  await waitUntil(async () => ((await redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1] === count, `${count} subscribers on ${channel}`, timeoutMs);
+  await waitUntil(
+    async () => ((await redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1] === count,
+    `${count} subscribers on ${channel}`,
+    timeoutMs,
+  );
 }
 
 /** Resolves once `count` pattern subscriptions exist on this Redis (PUBSUB NUMPAT), for a Redis a suite owns. */

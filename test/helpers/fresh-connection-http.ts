@@ -12,7 +12,10 @@ export interface FreshAnswer {
  * proxy each request reaches the next backend. Reads the whole answer; `abortAfterMs` cuts a
  * never-ending one (an event stream) and answers what arrived by then.
  */
-export function freshRequest(url: string, init: { method: string; headers?: Record<string, string>; body?: string; abortAfterMs?: number }): Promise<FreshAnswer> {
+export function freshRequest(
+  url: string,
+  init: { method: string; headers?: Record<string, string>; body?: string; abortAfterMs?: number },
+): Promise<FreshAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: init.method, headers: init.headers, agent: false }, (res) => {
       let text = '';

@@ -243,9 +243,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisC
       const slotsOfOld = before?.slots ?? [];
       for (;;) {
         const view = await viewFromAnyLiveNode().catch(() => []);
-        const promoted = view.find(
-          (line) => line.port !== master.port && isLiveMaster(line) && slotsOfOld.length > 0 && line.slots.includes(slotsOfOld[0]!),
-        );
+        const promoted = view.find((line) => line.port !== master.port && isLiveMaster(line) && slotsOfOld.length > 0 && line.slots.includes(slotsOfOld[0]!));
         if (promoted && (await healthyLive())) return byPort.get(promoted.port)!;
         if (Date.now() > deadline) throw new Error(`no replica took over from port ${master.port} in time`);
         await sleep(50);

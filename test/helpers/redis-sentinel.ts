@@ -79,7 +79,9 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
     );
   }
   const sentinels = sentinelProcesses.map(({ port }) => ({ host: '127.0.0.1', port }));
-  const clients = sentinels.map((address) => new Redis({ ...address, lazyConnect: false, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 100 }));
+  const clients = sentinels.map(
+    (address) => new Redis({ ...address, lazyConnect: false, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 100 }),
+  );
   for (const client of clients) client.on('error', () => undefined);
 
   const askSentinels = async (): Promise<Address[]> => {
@@ -99,14 +101,18 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
   };
 
   // Ready when every sentinel knows the others and both replicas, and the replicas are in sync.
-  await waitUntil(async () => {
-    await pause(50);
-    const views = await Promise.all(clients.map((client) => (client.call('SENTINEL', 'master', masterName) as Promise<string[]>).catch(() => [])));
-    return views.every((view) => {
-      const fields = pairs(view);
-      return Number(fields['num-other-sentinels']) === sentinels.length - 1 && Number(fields['num-slaves']) === nodes.length - 1;
-    });
-  }, 'the sentinels know each other and the replicas', 20_000);
+  await waitUntil(
+    async () => {
+      await pause(50);
+      const views = await Promise.all(clients.map((client) => (client.call('SENTINEL', 'master', masterName) as Promise<string[]>).catch(() => [])));
+      return views.every((view) => {
+        const fields = pairs(view);
+        return Number(fields['num-other-sentinels']) === sentinels.length - 1 && Number(fields['num-slaves']) === nodes.length - 1;
+      });
+    },
+    'the sentinels know each other and the replicas',
+    20_000,
+  );
   await waitUntil(async () => (await Promise.all(nodes.slice(1).map((node) => linkUp(node.port)))).every(Boolean), 'the replicas are in sync', 20_000);
 
   const currentMaster = async (): Promise<Address> => {
@@ -136,14 +142,18 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
     },
     async waitForNewMaster(old, timeoutMs = 30_000) {
       let found: Address | undefined;
-      await waitUntil(async () => {
-        await pause(50);
-        const address = await majorityMaster();
-        if (!address || address.port === old.port) return false;
-        if (!(await isMaster(address.port))) return false;
-        found = address;
-        return true;
-      }, `the sentinels name a new master in place of port ${old.port}`, timeoutMs);
+      await waitUntil(
+        async () => {
+          await pause(50);
+          const address = await majorityMaster();
+          if (!address || address.port === old.port) return false;
+          if (!(await isMaster(address.port))) return false;
+          found = address;
+          return true;
+        },
+        `the sentinels name a new master in place of port ${old.port}`,
+        timeoutMs,
+      );
       return found!;
     },
     async stop() {
@@ -170,10 +180,14 @@ async function startSentinel(lines: string[]): Promise<SentinelProcess> {
   const conf = join(dir, 'sentinel.conf');
   writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'logfile ""', ...lines, ''].join('\n'));
   const child = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
-  await waitUntil(async () => {
-    if (child.exitCode !== null) throw new Error(`sentinel exited with code ${child.exitCode}`);
-    return answersPing({ host: '127.0.0.1', port }, 200);
-  }, `the sentinel on port ${port} answers`, 10_000);
+  await waitUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`sentinel exited with code ${child.exitCode}`);
+      return answersPing({ host: '127.0.0.1', port }, 200);
+    },
+    `the sentinel on port ${port} answers`,
+    10_000,
+  );
   return {
     port,
     async stop() {

@@ -59,11 +59,9 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'redis-mcp-test-'));
   const launch = async (): Promise<ChildProcess> => {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--logfile', '', ...(options.args ?? [])],
-      { stdio: 'ignore' },
-    );
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--logfile', '', ...(options.args ?? [])], {
+      stdio: 'ignore',
+    });
     await waitForPing(port, child);
     return child;
   };

@@ -20,6 +20,12 @@ export async function expectEveryToolListedAndWorking(client: Client, redis: Red
   const listed = (await client.listTools()).tools;
   expect(listed.map((t) => t.name).sort()).toEqual(defaultToolNames);
   const called = new Set<string>();
-  await seedTour(makeTour(mcpToolClient('sdk', client, async () => undefined), redis, called));
+  await seedTour(
+    makeTour(
+      mcpToolClient('sdk', client, async () => undefined),
+      redis,
+      called,
+    ),
+  );
   expect([...called].sort()).toEqual(toolNames.filter((name) => tools[name].toolset === 'seed'));
 }

@@ -113,7 +113,12 @@ export function useServer(options: ServerOptions): UsedServer {
   let stopMonitor: (() => void) | undefined;
   let stopLibrary: (() => Promise<void>) | undefined;
   let network: HttpServerUnderTest | undefined;
-  const used = { seen: [] as MonitoredCommand[], clients: [] as ToolClient[] } as unknown as UsedServer & { server?: ServerUnderTest; redis?: RedisProcess; check?: Redis; proxy?: TcpProxy };
+  const used = { seen: [] as MonitoredCommand[], clients: [] as ToolClient[] } as unknown as UsedServer & {
+    server?: ServerUnderTest;
+    redis?: RedisProcess;
+    check?: Redis;
+    proxy?: TcpProxy;
+  };
   const tour = (via: ToolClient = used.client) => makeTour(via, used.check, called);
 
   const connect = async (kind?: ClientKind): Promise<ToolClient> => {

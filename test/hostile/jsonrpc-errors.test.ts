@@ -24,7 +24,11 @@ interface RawSurface {
 
 /** The CLI over stdio: one line out, the next line back (the server sends nothing unasked). */
 async function stdioSurface(): Promise<RawSurface> {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [cliPath, '--log-level', 'warn', '--redis-url', redisUrl, '--embedded-redis', 'never'], { stdio: 'pipe' });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    [cliPath, '--log-level', 'warn', '--redis-url', redisUrl, '--embedded-redis', 'never'],
+    { stdio: 'pipe' },
+  );
   let buffer = '';
   const lines: string[] = [];
   let wake: (() => void) | undefined;
@@ -80,7 +84,11 @@ async function streamableHttpSurface(baseUrl: string): Promise<RawSurface> {
     const data = body.split('\n').find((line) => line.startsWith('data: '));
     return JSON.parse(data!.slice('data: '.length)) as Answer;
   };
-  const init = await fetch(`${baseUrl}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams }) });
+  const init = await fetch(`${baseUrl}/mcp`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams }),
+  });
   await init.text();
   headers['mcp-session-id'] = init.headers.get('mcp-session-id')!;
   headers['mcp-protocol-version'] = initializeParams.protocolVersion;

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { rssKiB } from '../helpers/process-stats.js';
 import { inBatches, openSockets, rawConnection, rawExchange, readOneResponse, requestText, untilServerCloses } from '../helpers/raw-http.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
@@ -20,27 +19,47 @@ import type { Redis } from 'ioredis';
  */
 const redisUrl = inject('redisUrl');
 const prefix = `hostile-net:${randomBytes(4).toString('hex')}:`;
-const limits = { requestTimeoutSec: 1, wsIdleTimeoutSec: 2, wsPingIntervalSec: 1, maxSessions: 20, maxClients: 40, maxQueuedBytes: 1024 * 1024, maxCallsInFlight: 4 };
+const limits = {
+  requestTimeoutSec: 1,
+  wsIdleTimeoutSec: 2,
+  wsPingIntervalSec: 1,
+  maxSessions: 20,
+  maxClients: 40,
+  maxQueuedBytes: 1024 * 1024,
+  maxCallsInFlight: 4,
+};
 let cli: HttpCliProcess;
 let wsUrl: string;
 const MiB = 1024 * 1024;
 
 beforeAll(async () => {
   cli = await startHttpCli([
-    '--redis-url', redisUrl,
-    '--embedded-redis', 'never',
-    '--key-prefix', prefix,
+    '--redis-url',
+    redisUrl,
+    '--embedded-redis',
+    'never',
+    '--key-prefix',
+    prefix,
     // Big reads under a loaded machine must not time out: the flood below needs its answers.
-    '--command-timeout', '10000',
-    '--request-timeout', String(limits.requestTimeoutSec),
-    '--ws-idle-timeout', String(limits.wsIdleTimeoutSec),
-    '--ws-ping-interval', String(limits.wsPingIntervalSec),
-    '--max-sessions', String(limits.maxSessions),
+    '--command-timeout',
+    '10000',
+    '--request-timeout',
+    String(limits.requestTimeoutSec),
+    '--ws-idle-timeout',
+    String(limits.wsIdleTimeoutSec),
+    '--ws-ping-interval',
+    String(limits.wsPingIntervalSec),
+    '--max-sessions',
+    String(limits.maxSessions),
     // One client (this test) fills every session: its share is all of them.
-    '--max-sessions-per-client', String(limits.maxSessions),
-    '--max-clients', String(limits.maxClients),
-    '--max-queued-bytes', String(limits.maxQueuedBytes),
-    '--max-calls-in-flight', String(limits.maxCallsInFlight),
+    '--max-sessions-per-client',
+    String(limits.maxSessions),
+    '--max-clients',
+    String(limits.maxClients),
+    '--max-queued-bytes',
+    String(limits.maxQueuedBytes),
+    '--max-calls-in-flight',
+    String(limits.maxCallsInFlight),
   ]);
   wsUrl = `${cli.baseUrl.replace('http:', 'ws:')}/ws`;
 });
@@ -159,7 +178,11 @@ describe('slow and half-open clients (--request-timeout 1)', () => {
 describe('oversized clients', () => {
   it('answers a body over --max-message-bytes with 413, closes a WebSocket sending a frame over it with 1009, and serves on', async () => {
     // Declared too large: answered at once, before the body is read, and the connection closed.
-    const declared = await rawExchange(cli.baseUrl, requestText(cli.baseUrl, 'PUT', '/v1/keys/too-big', { 'Content-Type': 'application/json', 'Content-Length': String(5 * MiB) }, '{"value":"xxxx'), 3000);
+    const declared = await rawExchange(
+      cli.baseUrl,
+      requestText(cli.baseUrl, 'PUT', '/v1/keys/too-big', { 'Content-Type': 'application/json', 'Content-Length': String(5 * MiB) }, '{"value":"xxxx'),
+      3000,
+    );
     expect(declared.status, declared.text).toBe(413);
     expect(declared.text).toContain('VALUE_TOO_LARGE');
     expect(declared.closedByServer).toBe(true);
@@ -167,7 +190,9 @@ describe('oversized clients', () => {
     await initializeWs(socket!);
     socket!.on('error', () => undefined);
     const closed = new Promise<number>((resolve) => socket!.once('close', (code) => resolve(code)));
-    socket!.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'redis_set', arguments: { key: 'k', value: 'v'.repeat(5 * MiB) } } }));
+    socket!.send(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'redis_set', arguments: { key: 'k', value: 'v'.repeat(5 * MiB) } } }),
+    );
     expect(await closed).toBe(1009);
     await stillServes();
   });
@@ -180,7 +205,10 @@ describe('silent WebSockets (--ws-idle-timeout 2)', () => {
     await initializeWs(quiet);
     const opened = Date.now();
     const closes = await Promise.all(
-      [silent, quiet].map((socket) => new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })))),
+      [silent, quiet].map(
+        (socket) =>
+          new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() }))),
+      ),
     );
     for (const close of closes) {
       expect(close.code).toBe(1001);
@@ -197,7 +225,9 @@ describe('a WebSocket client that never reads (--max-queued-bytes 1 MiB, --max-c
     const value = 'v'.repeat(512 * 1024);
     const writer = (await wsHandshake(wsUrl)).socket!;
     await initializeWs(writer);
-    expect((await rpc(writer, 'set', 'tools/call', { name: 'redis_set', arguments: { key: 'big', value } })).result).toMatchObject({ structuredContent: { stored: true } });
+    expect((await rpc(writer, 'set', 'tools/call', { name: 'redis_set', arguments: { key: 'big', value } })).result).toMatchObject({
+      structuredContent: { stored: true },
+    });
     writer.close();
 
     const reader = (await wsHandshake(wsUrl, { maxPayload: 64 * MiB })).socket!;
@@ -207,7 +237,8 @@ describe('a WebSocket client that never reads (--max-queued-bytes 1 MiB, --max-c
     let peak = before;
     tcp.pause();
     const sent = 150;
-    for (let i = 0; i < sent; i++) reader.send(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'redis_get', arguments: { key: 'big' } } }));
+    for (let i = 0; i < sent; i++)
+      reader.send(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'redis_get', arguments: { key: 'big' } } }));
     const closed = new Promise<number>((resolve) => reader.once('close', (code) => resolve(code)));
     reader.on('error', () => undefined);
     // Sample while the server holds what it can for this client (it drops it within two ping periods).
@@ -259,7 +290,9 @@ describe('a WebSocket client that floods requests answered at once and never rea
     tcp.resume();
     const code = await closed;
     const growthMiB = (peak - before) / 1024;
-    figure(`non-reading WebSocket: ${sent} tools/list, RSS before=${(before / 1024).toFixed(1)} MiB peak=${(peak / 1024).toFixed(1)} MiB (+${growthMiB.toFixed(1)} MiB), closed with ${code}`);
+    figure(
+      `non-reading WebSocket: ${sent} tools/list, RSS before=${(before / 1024).toFixed(1)} MiB peak=${(peak / 1024).toFixed(1)} MiB (+${growthMiB.toFixed(1)} MiB), closed with ${code}`,
+    );
     // Answered as each turn read them, the answers of one TCP read alone were hundreds of MiB
     // (4000: 2.9 GiB peak with every toolset).
     expect(growthMiB).toBeLessThan(48);
@@ -271,14 +304,24 @@ describe('what /mcp keeps in Redis', () => {
   const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
   async function openSession(): Promise<{ id: string; session: Record<string, string>; events: string }> {
-    const opened = await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { ...initializeParams, protocolVersion: '2025-11-25' } }) });
+    const opened = await rawRequest(cli.baseUrl, {
+      method: 'POST',
+      path: '/mcp',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { ...initializeParams, protocolVersion: '2025-11-25' } }),
+    });
     expect(opened.status, opened.text).toBe(200);
     // Nobody resumes an initialize: plain JSON, no event stream.
     expect(opened.headers['content-type']).toMatch(/^application\/json/);
     expect(JSON.parse(opened.text)).toMatchObject({ id: 1, result: { protocolVersion: '2025-11-25' } });
     const id = opened.headers['mcp-session-id'] as string;
     const session = { ...headers, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' };
-    await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    await rawRequest(cli.baseUrl, {
+      method: 'POST',
+      path: '/mcp',
+      headers: session,
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    });
     return { id, session, events: new KeySpace(prefix).mcpSessionEvents(sessionDigest(id)) };
   }
 
@@ -294,14 +337,28 @@ describe('what /mcp keeps in Redis', () => {
       // 10 pings with 3 MiB ids: stored and echoed, some 60 MiB in Redis.
       const bigId = 'i'.repeat(3 * MiB);
       for (let i = 0; i < 10; i++) {
-        const refused = await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: `${bigId}${i}`, method: 'ping' }) });
+        const refused = await rawRequest(cli.baseUrl, {
+          method: 'POST',
+          path: '/mcp',
+          headers: session,
+          body: JSON.stringify({ jsonrpc: '2.0', id: `${bigId}${i}`, method: 'ping' }),
+        });
         expect(refused.status).toBe(400);
-        expect(JSON.parse(refused.text)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: a request id may hold at most 256 characters.' } });
+        expect(JSON.parse(refused.text)).toEqual({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32600, message: 'Invalid Request: a request id may hold at most 256 characters.' },
+        });
       }
       // 50 of each listing and ping: one JSON body each, nothing kept.
       for (let i = 0; i < 50; i++) {
         for (const method of ['tools/list', 'resources/list', 'resources/templates/list', 'prompts/list', 'ping']) {
-          const answered = await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: `${method}-${i}`, method }) });
+          const answered = await rawRequest(cli.baseUrl, {
+            method: 'POST',
+            path: '/mcp',
+            headers: session,
+            body: JSON.stringify({ jsonrpc: '2.0', id: `${method}-${i}`, method }),
+          });
           expect(answered.status, answered.text).toBe(200);
           expect(answered.headers['content-type']).toMatch(/^application\/json/);
           expect(JSON.parse(answered.text)).toMatchObject({ jsonrpc: '2.0', id: `${method}-${i}`, result: expect.any(Object) });
@@ -309,14 +366,23 @@ describe('what /mcp keeps in Redis', () => {
       }
       expect(await redis.xlen(events)).toBe(0);
       const after = await usedMemory(redis);
-      figure(`/mcp: 10 pings with 3 MiB ids and 250 listings and pings: Redis used_memory ${(before / MiB).toFixed(1)} -> ${(after / MiB).toFixed(1)} MiB, events stored 0`);
+      figure(
+        `/mcp: 10 pings with 3 MiB ids and 250 listings and pings: Redis used_memory ${(before / MiB).toFixed(1)} -> ${(after / MiB).toFixed(1)} MiB, events stored 0`,
+      );
       // Other suites share this Redis: a loose bound, far below what storing them took.
       expect(after - before).toBeLessThan(16 * MiB);
 
       // A body is optional on DELETE: a JSON content type with none is no parse error.
-      const deleted = await rawRequest(cli.baseUrl, { method: 'DELETE', path: '/mcp', headers: { 'content-type': 'application/json', 'content-length': '0', 'mcp-session-id': session['mcp-session-id']! } });
+      const deleted = await rawRequest(cli.baseUrl, {
+        method: 'DELETE',
+        path: '/mcp',
+        headers: { 'content-type': 'application/json', 'content-length': '0', 'mcp-session-id': session['mcp-session-id']! },
+      });
       expect(deleted.status, deleted.text).toBe(200);
-      expect((await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) })).status).toBe(404);
+      expect(
+        (await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) }))
+          .status,
+      ).toBe(404);
     } finally {
       redis.disconnect();
     }
@@ -328,9 +394,24 @@ describe('what /mcp keeps in Redis', () => {
       const { session, events } = await openSession();
       // A call asking for progress is answered on an event stream, and its events are kept for a resume.
       const value = 'v'.repeat(200 * 1024);
-      await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: 'set', method: 'tools/call', params: { name: 'redis_set', arguments: { key: 'event-bytes', value } } }) });
+      await rawRequest(cli.baseUrl, {
+        method: 'POST',
+        path: '/mcp',
+        headers: session,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 'set', method: 'tools/call', params: { name: 'redis_set', arguments: { key: 'event-bytes', value } } }),
+      });
       for (let i = 0; i < 40; i++) {
-        const answered = await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'redis_get', arguments: { key: 'event-bytes' }, _meta: { progressToken: `p${i}` } } }) });
+        const answered = await rawRequest(cli.baseUrl, {
+          method: 'POST',
+          path: '/mcp',
+          headers: session,
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: i,
+            method: 'tools/call',
+            params: { name: 'redis_get', arguments: { key: 'event-bytes' }, _meta: { progressToken: `p${i}` } },
+          }),
+        });
         expect(answered.headers['content-type']).toBe('text/event-stream');
         // The priming event is named: clients that parse every unnamed event as JSON skip it.
         expect(answered.text.startsWith('event: priming\nid: ')).toBe(true);
@@ -338,7 +419,9 @@ describe('what /mcp keeps in Redis', () => {
       // 40 answers of 400 KB; the share is 64 MiB / 20 sessions = 3.2 MiB.
       const share = Math.floor((64 * MiB) / limits.maxSessions);
       const kept = (await redis.xrange(events, '-', '+')).reduce((sum, [, fields]) => sum + (fields[fields.indexOf('m') + 1]?.length ?? 0), 0);
-      figure(`/mcp: 40 answers of ${(2 * value.length / 1024).toFixed(0)} KB on resumable streams: ${await redis.xlen(events)} events kept, ${(kept / MiB).toFixed(2)} MiB (share ${(share / MiB).toFixed(2)} MiB)`);
+      figure(
+        `/mcp: 40 answers of ${((2 * value.length) / 1024).toFixed(0)} KB on resumable streams: ${await redis.xlen(events)} events kept, ${(kept / MiB).toFixed(2)} MiB (share ${(share / MiB).toFixed(2)} MiB)`,
+      );
       expect(kept).toBeLessThanOrEqual(share);
       expect(kept).toBeGreaterThan(share / 2);
       await rawRequest(cli.baseUrl, { method: 'DELETE', path: '/mcp', headers: { 'mcp-session-id': session['mcp-session-id']! } });
@@ -386,7 +469,12 @@ describe('many Streamable HTTP sessions (--max-sessions 20)', () => {
     // Kept whole, the initialize requests would hold some 100 MiB.
     expect(retainedMiB).toBeLessThan(40);
 
-    const refused = await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 'one-too-many', method: 'initialize', params: initializeParams }) });
+    const refused = await rawRequest(cli.baseUrl, {
+      method: 'POST',
+      path: '/mcp',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'one-too-many', method: 'initialize', params: initializeParams }),
+    });
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBeDefined();
     const error = JSON.parse(refused.text) as { id: unknown; error: { code: number; message: string } };
@@ -397,7 +485,12 @@ describe('many Streamable HTTP sessions (--max-sessions 20)', () => {
     const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
     expect((await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers: { ...headers, 'mcp-session-id': ids[0]! }, body: list })).status).toBe(200);
     expect((await rawRequest(cli.baseUrl, { method: 'DELETE', path: '/mcp', headers: { 'mcp-session-id': ids.shift()! } })).status).toBe(200);
-    const again = await rawRequest(cli.baseUrl, { method: 'POST', path: '/mcp', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'initialize', params: initializeParams }) });
+    const again = await rawRequest(cli.baseUrl, {
+      method: 'POST',
+      path: '/mcp',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'initialize', params: initializeParams }),
+    });
     expect(again.status).toBe(200);
     ids.push(again.headers['mcp-session-id'] as string);
     await Promise.all(ids.map((id) => rawRequest(cli.baseUrl, { method: 'DELETE', path: '/mcp', headers: { 'mcp-session-id': id } })));
@@ -417,7 +510,8 @@ describe('too many clients (--max-clients 40)', () => {
         socket.write(keepAlive);
         const { status, head, body } = await answer;
         if (status === 200) held.push(socket);
-        else refused = { status, text: `${head}\r\n\r\n${body}`, closedByServer: socket.readableEnded || (await untilServerCloses(socket, 3000)).closedByServer };
+        else
+          refused = { status, text: `${head}\r\n\r\n${body}`, closedByServer: socket.readableEnded || (await untilServerCloses(socket, 3000)).closedByServer };
       }
       expect(refused, `no refusal after ${held.length} connections`).toBeDefined();
       expect(held.length).toBeLessThanOrEqual(limits.maxClients);

@@ -80,7 +80,16 @@ describe('raw JSON-RPC lines on stdin', () => {
   const call = (name: string, args: unknown) => raw.request(nextId++, 'tools/call', { name, arguments: args });
 
   beforeAll(async () => {
-    raw = new RawStdio(['--redis-url', redisUrl, '--key-prefix', `raw:${randomBytes(4).toString('hex')}:`, '--max-message-bytes', String(1024 * 1024), '--max-value-bytes', String(64 * 1024)]);
+    raw = new RawStdio([
+      '--redis-url',
+      redisUrl,
+      '--key-prefix',
+      `raw:${randomBytes(4).toString('hex')}:`,
+      '--max-message-bytes',
+      String(1024 * 1024),
+      '--max-value-bytes',
+      String(64 * 1024),
+    ]);
     const init = await raw.request(0, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
     expect(init.result?.protocolVersion).toBe('2025-06-18');
     raw.line({ jsonrpc: '2.0', method: 'notifications/initialized' });
@@ -177,7 +186,11 @@ describe('raw JSON-RPC lines on stdin', () => {
     const bySdk = await raw.request('sdk', 'tools/list', { cursor: 'ignored' });
     const tools = bySdk.result?.tools as { name: string }[];
     expect(tools.length).toBeGreaterThan(10);
-    for (const [id, params] of [[7, undefined], ['ü"🙂\u0000', {}], [Number.MAX_SAFE_INTEGER, {}]] as const) {
+    for (const [id, params] of [
+      [7, undefined],
+      ['ü"🙂\u0000', {}],
+      [Number.MAX_SAFE_INTEGER, {}],
+    ] as const) {
       figures.lines++;
       const direct = await raw.request(id, 'tools/list', params);
       figures.answered++;

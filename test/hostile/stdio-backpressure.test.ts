@@ -61,7 +61,9 @@ describe('stdio back-pressure', () => {
         const now = cpuTicks(cli.pid);
         if (now !== ticks) [ticks, stillSince] = [now, Date.now()];
       }
-      console.log(`[reliability] stdio back-pressure: ${requests} calls with 256 KiB answers sent, none read for ${Date.now() - started} ms: server RSS ${Math.round(baseline / 1024)} MiB before, peak ${Math.round(peak / 1024)} MiB (+${Math.round((peak - baseline) / 1024)} MiB)`);
+      console.log(
+        `[reliability] stdio back-pressure: ${requests} calls with 256 KiB answers sent, none read for ${Date.now() - started} ms: server RSS ${Math.round(baseline / 1024)} MiB before, peak ${Math.round(peak / 1024)} MiB (+${Math.round((peak - baseline) / 1024)} MiB)`,
+      );
       expect(answered.size, 'answers read while stdout was not read').toBe(6);
       // Unbounded, the server would hold all 50 MiB of answers and more; bounded, the answers of the
       // calls in flight (64 × 256 KiB), the collector's headroom over them and 1 MiB of output:
@@ -100,7 +102,9 @@ describe('stdio back-pressure', () => {
         const now = cpuTicks(cli.pid);
         if (now !== ticks) [ticks, stillSince] = [now, Date.now()];
       }
-      console.log(`[reliability] stdio back-pressure: ${requests} tools/list and ping (every toolset) sent, none read for ${Date.now() - started} ms: server RSS ${Math.round(baseline / 1024)} MiB before, peak ${Math.round(peak / 1024)} MiB (+${Math.round((peak - baseline) / 1024)} MiB)`);
+      console.log(
+        `[reliability] stdio back-pressure: ${requests} tools/list and ping (every toolset) sent, none read for ${Date.now() - started} ms: server RSS ${Math.round(baseline / 1024)} MiB before, peak ${Math.round(peak / 1024)} MiB (+${Math.round((peak - baseline) / 1024)} MiB)`,
+      );
       // Answered as each chunk was read, one 64 KiB read of them queued 2000 listings (2.2 GiB peak).
       expect(peak - baseline).toBeLessThan(40 * 1024);
       // Read again: reading resumes and answers keep coming.

@@ -8,7 +8,10 @@ import { StdioTransport } from '../../src/mcp/stdio-transport.js';
  * come out, a line over the limit is answered and skipped without taking its neighbours along,
  * and CRLF and blank lines are fine.
  */
-async function feed(chunks: Buffer[], maxMessageBytes: number): Promise<{ messages: unknown[]; answers: { id: unknown; error?: { code: number; message: string } }[] }> {
+async function feed(
+  chunks: Buffer[],
+  maxMessageBytes: number,
+): Promise<{ messages: unknown[]; answers: { id: unknown; error?: { code: number; message: string } }[] }> {
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   const transport = new StdioTransport(stdin, stdout, { maxMessageBytes });
@@ -21,7 +24,10 @@ async function feed(chunks: Buffer[], maxMessageBytes: number): Promise<{ messag
   await new Promise((resolve) => setImmediate(resolve));
   await new Promise((resolve) => setImmediate(resolve));
   await transport.close();
-  const answers = written.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id: unknown; error?: { code: number; message: string } });
+  const answers = written
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { id: unknown; error?: { code: number; message: string } });
   return { messages, answers };
 }
 

@@ -211,7 +211,20 @@ describe('a hostile tenant aims every tool at state that is not its own', () => 
     // Every tool that takes a name is aimed (a registry-wide claim: a new tool is in here by itself).
     const aimedTools = new Set(shots.map((shot) => shot.tool));
     expect(aimedTools.size).toBeGreaterThan(100);
-    for (const tool of ['redis_get', 'redis_hgetall', 'redis_set', 'redis_del', 'redis_publish', 'redis_subscribe', 'redis_rename', 'redis_copy', 'redis_xread', 'redis_mset', 'redis_watch', 'redis_doc_get']) {
+    for (const tool of [
+      'redis_get',
+      'redis_hgetall',
+      'redis_set',
+      'redis_del',
+      'redis_publish',
+      'redis_subscribe',
+      'redis_rename',
+      'redis_copy',
+      'redis_xread',
+      'redis_mset',
+      'redis_watch',
+      'redis_doc_get',
+    ]) {
       expect(aimedTools, tool).toContain(tool);
     }
     stdio = await stdioSurface.start(['--redis-url', redis.url, '--toolsets', 'all']);
@@ -225,7 +238,9 @@ describe('a hostile tenant aims every tool at state that is not its own', () => 
     const problems = (await Promise.all(clients.map((client) => fire(client, shots)))).flat();
     await Promise.all(clients.map((client) => client.close()));
     expect(problems.slice(0, 20)).toEqual([]);
-    console.log(`[reliability] hostile/tenancy: ${shots.length} shots × ${clients.length} surfaces over ${aimedTools.size} tools, ${targets.length} protected names; 0 served, 0 leaks`);
+    console.log(
+      `[reliability] hostile/tenancy: ${shots.length} shots × ${clients.length} surfaces over ${aimedTools.size} tools, ${targets.length} protected names; 0 served, 0 leaks`,
+    );
 
     // The observer: every key the victim had is still there, unchanged.
     const after = await reservedSnapshot();
@@ -291,7 +306,10 @@ describe('a hostile tenant aims every tool at state that is not its own', () => 
       expect(listed).toContain('redis://queue/victim-q');
       for (const typed of ['_', '__', reservedRoot, '__mcp:lock']) {
         const completed = await attacker.complete({ ref: { type: 'ref/resource', uri: 'redis://key/{key}' }, argument: { name: 'key', value: typed } });
-        expect(completed.completion.values.filter((value) => value.startsWith('__')), typed).toEqual([]);
+        expect(
+          completed.completion.values.filter((value) => value.startsWith('__')),
+          typed,
+        ).toEqual([]);
       }
     } finally {
       await transport.terminateSession().catch(() => undefined);

@@ -22,7 +22,17 @@ const stdioRuns = Number(process.env.FUZZ_RUNS ?? 60);
 const runsPerTool: Record<string, number> = { stdio: stdioRuns };
 const networkRuns = Math.max(1, Math.ceil(stdioRuns / 2));
 /** Errors a tool may answer with for well-formed but unlucky input. */
-const expectedCodes = new Set(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUND', 'SESSION_EXISTS', 'VALUE_TOO_LARGE', 'GROUP_NOT_FOUND', 'VALUE_NOT_NUMERIC', 'CONFLICT', 'SUBSCRIPTION_NOT_FOUND']);
+const expectedCodes = new Set([
+  'INVALID_PARAMS',
+  'WRONG_TYPE',
+  'SESSION_NOT_FOUND',
+  'SESSION_EXISTS',
+  'VALUE_TOO_LARGE',
+  'GROUP_NOT_FOUND',
+  'VALUE_NOT_NUMERIC',
+  'CONFLICT',
+  'SUBSCRIPTION_NOT_FOUND',
+]);
 /**
  * Tools that see the whole server are not offered under --key-prefix (which keeps the random
  * writes here away from other tests' data); they are read-only, so they are fuzzed on a server of
@@ -31,7 +41,11 @@ const expectedCodes = new Set(['INVALID_PARAMS', 'WRONG_TYPE', 'SESSION_NOT_FOUN
 const serverWide = new Set(toolNames.filter((name) => tools[name].scope === 'server'));
 
 const json = fc.jsonValue({ maxDepth: 3 });
-const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '*', '\\', '[', '0', 'mcp_session:x', '__proto__'));
+const text = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('', '*', '\\', '[', '0', 'mcp_session:x', '__proto__'),
+);
 const plausible = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 5 }), json);
 
 interface PropertySchema {
@@ -70,7 +84,10 @@ function argsFor(name: ToolName): fc.Arbitrary<Record<string, unknown>> {
   const wellTyped = fc.record(Object.fromEntries(properties.map(([field, schema]) => [field, valueFor(field, schema)])), {
     requiredKeys: (input.required ?? []) as never[],
   });
-  const known = fc.record(Object.fromEntries(properties.map(([field, schema]) => [field, field === waitsFor ? fc.oneof(valueFor(field, schema), text) : plausible])), { requiredKeys: [] });
+  const known = fc.record(
+    Object.fromEntries(properties.map(([field, schema]) => [field, field === waitsFor ? fc.oneof(valueFor(field, schema), text) : plausible])),
+    { requiredKeys: [] },
+  );
   const extra = fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), json, { maxKeys: 2 });
   return fc
     .oneof(
@@ -101,7 +118,10 @@ function shortWait(name: ToolName, args: Record<string, unknown>): Record<string
 describe.each(surfaces)('fuzzing every tool over $name', (surface) => {
   const runs = runsPerTool[surface.name] ?? networkRuns;
   // A private namespace: random keys and deletes cannot touch other tests' data.
-  const fuzzed = useServer({ surface: surface.name as ClientKind, args: ['--toolsets', 'all', '--key-prefix', `fuzz:${randomBytes(4).toString('hex')}:`, '--max-value-bytes', '4096'] });
+  const fuzzed = useServer({
+    surface: surface.name as ClientKind,
+    args: ['--toolsets', 'all', '--key-prefix', `fuzz:${randomBytes(4).toString('hex')}:`, '--max-value-bytes', '4096'],
+  });
   const whole = useServer({ surface: surface.name as ClientKind, args: ['--toolsets', 'all', '--read-only'] });
   const figures = { calls: 0, ok: 0, byCode: {} as Record<string, number> };
 

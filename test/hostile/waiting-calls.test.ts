@@ -96,7 +96,8 @@ describe('waiting at agent scale', () => {
         }),
       );
       await waitUntil(
-        async () => (await server.check.zcard(`__mcp:q:{${queue}}:waiters`)) === perKind && (await server.check.zcard(`__mcp:lock:{${lock}}:waiters`)) === perKind,
+        async () =>
+          (await server.check.zcard(`__mcp:q:{${queue}}:waiters`)) === perKind && (await server.check.zcard(`__mcp:lock:{${lock}}:waiters`)) === perKind,
         'every agent waits',
         20_000,
       );
@@ -127,7 +128,9 @@ describe('waiting at agent scale', () => {
       expect(new Set(fences).size).toBe(perKind);
       expect(Math.min(...fences)).toBe(holder.fencing_token + 1);
       expect(Math.max(...fences)).toBe(holder.fencing_token + perKind);
-      console.log(`[reliability] hostile/waiting-calls: ${perKind} claims woken by ${perKind} enqueues within ${wokenClaimsMs} ms; ${perKind} lock waiters served in turn within ${wokenAllMs} ms`);
+      console.log(
+        `[reliability] hostile/waiting-calls: ${perKind} claims woken by ${perKind} enqueues within ${wokenClaimsMs} ms; ${perKind} lock waiters served in turn within ${wokenAllMs} ms`,
+      );
       expect(await clientsOf()).toEqual({ connected: baseline.connected, blocked: 0 });
       expect(await server.check.zcard(`__mcp:q:{${queue}}:waiters`)).toBe(0);
       expect(await server.check.zcard(`__mcp:lock:{${lock}}:waiters`)).toBe(0);
@@ -139,7 +142,20 @@ describe('waiting at agent scale', () => {
 
   it('blocking pops beyond the pooled connections queue and are served in order; past the queue bound they answer SERVER_BUSY', async () => {
     // --max-connections 2: one shared connection and ONE pooled connection, so pops run one at a time.
-    const pooled = await startHttpCli(['--redis-url', server.redisUrl, '--embedded-redis', 'never', '--toolsets', 'all', '--max-connections', '2', '--max-waiting-calls-per-client', '5000', '--log-level', 'warn']);
+    const pooled = await startHttpCli([
+      '--redis-url',
+      server.redisUrl,
+      '--embedded-redis',
+      'never',
+      '--toolsets',
+      'all',
+      '--max-connections',
+      '2',
+      '--max-waiting-calls-per-client',
+      '5000',
+      '--log-level',
+      'warn',
+    ]);
     const sockets = await Promise.all([connectWebSocket(pooled.baseUrl), connectWebSocket(pooled.baseUrl)]);
     const driver = await connectRest(pooled.baseUrl);
     try {
@@ -156,7 +172,9 @@ describe('waiting at agent scale', () => {
       // 1200 pops over two connections: one runs, 1000 queue (the bound), the other 199 answer SERVER_BUSY.
       const full = uniqueKey('pool-full');
       const perSocket = 600;
-      const outcomes = sockets.flatMap((socket) => Array.from({ length: perSocket }, () => socket.call('redis_blpop', { keys: [full], timeout_ms: 30_000 }, { timeoutMs: 60_000 })));
+      const outcomes = sockets.flatMap((socket) =>
+        Array.from({ length: perSocket }, () => socket.call('redis_blpop', { keys: [full], timeout_ms: 30_000 }, { timeoutMs: 60_000 })),
+      );
       const busy: string[] = [];
       for (const outcome of outcomes) void outcome.then((o) => !o.ok && busy.push(o.code));
       await waitUntil(() => busy.length === 2 * perSocket - 1 - 1000, 'the calls beyond the bound are refused', 20_000);
@@ -167,7 +185,9 @@ describe('waiting at agent scale', () => {
       await must(driver, 'redis_rpush', { key: full, values: values.slice(0, 1000) });
       await must(driver, 'redis_rpush', { key: full, values: values.slice(1000) });
       const served = (await Promise.all(outcomes)).filter((o) => o.ok).map((o) => (o as { value: Record<string, any> }).value.value as string);
-      console.log(`[reliability] hostile/waiting-calls: 1200 blocking pops, one pooled connection: 199 answered SERVER_BUSY, 1001 served in ${Math.round(performance.now() - servedFrom)} ms`);
+      console.log(
+        `[reliability] hostile/waiting-calls: 1200 blocking pops, one pooled connection: 199 answered SERVER_BUSY, 1001 served in ${Math.round(performance.now() - servedFrom)} ms`,
+      );
       expect(served.sort()).toEqual([...values].sort());
     } finally {
       for (const socket of sockets) await socket.close();

@@ -43,7 +43,8 @@ async function connect(limits: { maxCallsInFlight?: number; maxQueuedBytes?: num
   return { ...(await accepted), client };
 }
 
-const request = (id: number | string) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'redis_get', arguments: { key: `k${id}` } } });
+const request = (id: number | string) =>
+  JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'redis_get', arguments: { key: `k${id}` } } });
 const answer = (id: number | string, text = 'ok'): JSONRPCMessage => ({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }] } });
 
 describe('calls in flight per connection', () => {
@@ -61,7 +62,7 @@ describe('calls in flight per connection', () => {
     expect((delivered[4] as { id: number }).id).toBe(5);
 
     // Answer everything as it comes: all 30 are delivered, in order, and reading resumes.
-    for (let next = 0; delivered.length < 30 || transport.callsInFlight > 0; ) {
+    for (let next = 0; delivered.length < 30 || transport.callsInFlight > 0;) {
       const pending = delivered.slice(next);
       for (const message of pending) if ((message as { id: number }).id !== 2) await transport.send(answer((message as { id: number }).id));
       next += pending.length;

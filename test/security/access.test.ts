@@ -11,13 +11,23 @@ const running = useServer({ surface: 'library', options: { readOnly: true, disab
 const readTools = toolNames.filter((name) => tools[name].annotations.readOnlyHint && name !== 'redis_keys');
 
 describe('--read-only and --disable-tools on the network surfaces', () => {
-  it('answers a disabled tool\'s REST route with 403 FORBIDDEN and changes nothing', async () => {
+  it("answers a disabled tool's REST route with 403 FORBIDDEN and changes nothing", async () => {
     const key = uniqueKey('read-only');
     await running.check.set(key, 'before');
-    const put = await rawRequest(running.baseUrl, { method: 'PUT', path: `/v1/keys/${encodeURIComponent(key)}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: 'after' }) });
+    const put = await rawRequest(running.baseUrl, {
+      method: 'PUT',
+      path: `/v1/keys/${encodeURIComponent(key)}`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value: 'after' }),
+    });
     expect(put.status).toBe(403);
     expect(envelope(put)).toMatchObject({ code: 'FORBIDDEN', details: { tool: 'redis_set' } });
-    const del = await rawRequest(running.baseUrl, { method: 'POST', path: '/v1/keys/delete', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keys: [key] }) });
+    const del = await rawRequest(running.baseUrl, {
+      method: 'POST',
+      path: '/v1/keys/delete',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ keys: [key] }),
+    });
     expect(del.status).toBe(403);
     expect(await running.check.get(key)).toBe('before');
     // A read tool still answers; the denied read tool does not.

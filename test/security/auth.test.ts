@@ -113,8 +113,17 @@ describe('bearer tokens', () => {
   });
 
   it('binds an /mcp session to the token that opened it: another valid token gets 404, as for an unknown session', async () => {
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': initializeParams.protocolVersion };
-    const init = await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: { ...headers, ...bearer(tokens[0]!) }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }) });
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': initializeParams.protocolVersion,
+    };
+    const init = await rawRequest(running.baseUrl, {
+      method: 'POST',
+      path: '/mcp',
+      headers: { ...headers, ...bearer(tokens[0]!) },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }),
+    });
     expect(init.status).toBe(200);
     const sessionId = init.headers['mcp-session-id'] as string;
     const key = uniqueKey('bound');
@@ -125,7 +134,12 @@ describe('bearer tokens', () => {
     };
 
     // Every method on the session with the other token: 404 and the same answer as an unknown id.
-    const unknown = await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: { ...as(tokens[1]!), 'mcp-session-id': 'no-such-session' }, body: call });
+    const unknown = await rawRequest(running.baseUrl, {
+      method: 'POST',
+      path: '/mcp',
+      headers: { ...as(tokens[1]!), 'mcp-session-id': 'no-such-session' },
+      body: call,
+    });
     for (const method of ['POST', 'GET', 'DELETE']) {
       const other = await rawRequest(running.baseUrl, { method, path: '/mcp', headers: as(tokens[1]!, method), body: method === 'POST' ? call : undefined });
       expect(other.status, method).toBe(404);

@@ -14,7 +14,10 @@ interface Run {
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -97,7 +100,25 @@ describe('tokens in logs', () => {
     const tokens = ['tok-3d1f9a0c7b5e', 'tok-8e2b6c4a1d9f', 'tok-5a7c3e1b9d0f'];
     const child = spawn(
       process.execPath,
-      [cliPath, '--transport', 'http', '--host', '127.0.0.1', '--port', '0', '--redis-url', redisUrl, '--embedded-redis', 'never', '--log-level', 'trace', '--auth-token', tokens[0]!, '--auth-token', `${tokens[1]},${tokens[2]}`],
+      [
+        cliPath,
+        '--transport',
+        'http',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--redis-url',
+        redisUrl,
+        '--embedded-redis',
+        'never',
+        '--log-level',
+        'trace',
+        '--auth-token',
+        tokens[0]!,
+        '--auth-token',
+        `${tokens[1]},${tokens[2]}`,
+      ],
       { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
@@ -113,17 +134,26 @@ describe('tokens in logs', () => {
       }
       // ...and requests that fail in every way carry one.
       expect((await rawRequest(url, { path: '/v1/keys/x', headers: { authorization: `Bearer ${tokens[0]}x` } })).status).toBe(401);
-      expect((await rawRequest(url, { method: 'PUT', path: '/v1/keys/x', headers: { ...json, authorization: `Bearer ${tokens[1]}` }, body: '{"value": ' })).status).toBe(400);
+      expect(
+        (await rawRequest(url, { method: 'PUT', path: '/v1/keys/x', headers: { ...json, authorization: `Bearer ${tokens[1]}` }, body: '{"value": ' })).status,
+      ).toBe(400);
       expect((await rawRequest(url, { method: 'POST', path: '/mcp', headers: { ...json, authorization: `Bearer ${tokens[2]}` }, body: '[' })).status).toBe(400);
       expect((await rawRequest(url, { path: '/nowhere', headers: { authorization: `Bearer ${tokens[2]}`, host: 'evil.example' } })).status).toBe(403);
       // An /mcp session id is a credential too: it is logged as a label that cannot be sent back.
       const mcpHeaders = { ...json, accept: 'application/json, text/event-stream', authorization: `Bearer ${tokens[0]}` };
-      const init = await rawRequest(url, { method: 'POST', path: '/mcp', headers: mcpHeaders, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }) });
+      const init = await rawRequest(url, {
+        method: 'POST',
+        path: '/mcp',
+        headers: mcpHeaders,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }),
+      });
       const sessionId = init.headers['mcp-session-id'] as string;
       expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
       const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
       expect((await rawRequest(url, { method: 'POST', path: '/mcp', headers: { ...mcpHeaders, 'mcp-session-id': sessionId }, body: list })).status).toBe(200);
-      expect((await rawRequest(url, { method: 'DELETE', path: '/mcp', headers: { authorization: `Bearer ${tokens[0]}`, 'mcp-session-id': sessionId } })).status).toBe(200);
+      expect(
+        (await rawRequest(url, { method: 'DELETE', path: '/mcp', headers: { authorization: `Bearer ${tokens[0]}`, 'mcp-session-id': sessionId } })).status,
+      ).toBe(200);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(stderr).toContain('request completed');

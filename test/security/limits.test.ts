@@ -15,7 +15,12 @@ const mcpHeaders = { ...json, accept: 'application/json, text/event-stream' };
 async function stillServes(base: string): Promise<void> {
   expect((await rawRequest(base, { path: '/health' })).status).toBe(200);
   const key = uniqueKey('alive');
-  const put = await rawRequest(base, { method: 'PUT', path: `/v1/keys/${encodeURIComponent(key)}`, headers: json, body: JSON.stringify({ value: 'still here' }) });
+  const put = await rawRequest(base, {
+    method: 'PUT',
+    path: `/v1/keys/${encodeURIComponent(key)}`,
+    headers: json,
+    body: JSON.stringify({ value: 'still here' }),
+  });
   expect(put.status).toBe(200);
   expect(await sized.check.get(key)).toBe('still here');
   await sized.check.del(key);
@@ -34,7 +39,12 @@ describe('size limits', () => {
 
   it('answers a value over --max-value-bytes inside a body that fits with 413 VALUE_TOO_LARGE', async () => {
     const key = uniqueKey('big-value');
-    const response = await rawRequest(sized.baseUrl, { method: 'PUT', path: `/v1/keys/${key}`, headers: json, body: JSON.stringify({ value: 'y'.repeat(maxValueBytes + 1) }) });
+    const response = await rawRequest(sized.baseUrl, {
+      method: 'PUT',
+      path: `/v1/keys/${key}`,
+      headers: json,
+      body: JSON.stringify({ value: 'y'.repeat(maxValueBytes + 1) }),
+    });
     expect(response.status).toBe(413);
     expect(envelope(response).code).toBe('VALUE_TOO_LARGE');
     expect(await sized.check.exists(key)).toBe(0);
@@ -44,7 +54,11 @@ describe('size limits', () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { ...initializeParams, pad: 'z'.repeat(maxMessageBytes) } });
     const response = await rawRequest(sized.baseUrl, { method: 'POST', path: '/mcp', headers: mcpHeaders, body });
     expect(response.status).toBe(413);
-    expect(JSON.parse(response.text)).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32000, message: expect.stringContaining('Payload Too Large') } });
+    expect(JSON.parse(response.text)).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32000, message: expect.stringContaining('Payload Too Large') },
+    });
     expect(sized.library.metrics.activeSessions).toBe(0);
     await stillServes(sized.baseUrl);
   });
@@ -57,7 +71,14 @@ describe('size limits', () => {
     await initializeWs(socket!);
     const closed = new Promise<number>((resolve) => socket!.once('close', (code) => resolve(code)));
     socket!.on('error', () => undefined);
-    socket!.send(JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'redis_set', arguments: { key: 'k', value: 'v'.repeat(maxMessageBytes) } } }));
+    socket!.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 9,
+        method: 'tools/call',
+        params: { name: 'redis_set', arguments: { key: 'k', value: 'v'.repeat(maxMessageBytes) } },
+      }),
+    );
     expect(await closed).toBe(1009);
     // The other connection, new connections and HTTP all go on.
     const reply = await rpc(bystander, 2, 'tools/call', { name: 'redis_exists', arguments: { keys: ['none'] } });
@@ -89,7 +110,12 @@ describe('rate limit (--rate-limit)', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(await sized.check.exists(key)).toBe(0);
 
-    const mcp = await rawRequest(limited.baseUrl, { method: 'POST', path: '/mcp', headers: mcpHeaders, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }) });
+    const mcp = await rawRequest(limited.baseUrl, {
+      method: 'POST',
+      path: '/mcp',
+      headers: mcpHeaders,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initializeParams }),
+    });
     expect(mcp.status).toBe(429);
     expect(envelope(mcp).code).toBe('RATE_LIMITED');
     expect(limited.library.metrics.activeSessions).toBe(0);

@@ -28,7 +28,15 @@ export function rawRequest(baseUrl: string, options: RawRequest): Promise<RawRes
   if (body && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) headers['content-length'] = String(body.length);
   return new Promise((resolve, reject) => {
     const req = request(
-      { agent: false, host: base.hostname, port: base.port, method: options.method ?? 'GET', path: options.path, headers, setHost: !Object.keys(headers).some((h) => h.toLowerCase() === 'host') },
+      {
+        agent: false,
+        host: base.hostname,
+        port: base.port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers,
+        setHost: !Object.keys(headers).some((h) => h.toLowerCase() === 'host'),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -66,7 +74,10 @@ export function leaksInternals(text: string): boolean {
 /** Outcome of a WebSocket handshake: the open socket, or the HTTP status it was refused with. */
 export type Handshake = { socket: WebSocket; status?: undefined; text?: undefined } | { socket?: undefined; status: number; text: string };
 
-export function wsHandshake(url: string, options: { headers?: Record<string, string>; origin?: string; protocols?: string[]; maxPayload?: number } = {}): Promise<Handshake> {
+export function wsHandshake(
+  url: string,
+  options: { headers?: Record<string, string>; origin?: string; protocols?: string[]; maxPayload?: number } = {},
+): Promise<Handshake> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, options.protocols ?? ['mcp'], { headers: options.headers, origin: options.origin, maxPayload: options.maxPayload });
     socket.once('open', () => resolve({ socket }));

@@ -4,7 +4,10 @@ import { useServer } from '../helpers/use-server.js';
 import { envelope, initializeParams, rawRequest, rpc, wsHandshake } from './net.js';
 
 const running = useServer({ surface: 'library' });
-const custom = useServer({ surface: 'library', options: { allowedHosts: ['mcp.example.test', 'pinned.example.test:7443'], allowedOrigins: ['https://app.example.test'] } });
+const custom = useServer({
+  surface: 'library',
+  options: { allowedHosts: ['mcp.example.test', 'pinned.example.test:7443'], allowedOrigins: ['https://app.example.test'] },
+});
 const port = () => new URL(running.baseUrl).port;
 
 const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
@@ -33,7 +36,12 @@ describe('Host check (DNS rebinding)', () => {
 
   it('refuses a foreign Host on /mcp before any session is made', async () => {
     const sessionsBefore = running.library.metrics.activeSessions;
-    const response = await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: { ...mcpHeaders, host: 'attacker.example' }, body: initialize });
+    const response = await rawRequest(running.baseUrl, {
+      method: 'POST',
+      path: '/mcp',
+      headers: { ...mcpHeaders, host: 'attacker.example' },
+      body: initialize,
+    });
     expect(response.status).toBe(403);
     expect(envelope(response).code).toBe('FORBIDDEN');
     expect(response.headers['mcp-session-id']).toBeUndefined();
@@ -105,7 +113,12 @@ describe('Origin check', () => {
     expect(envelope(rest).message).toContain('https://evil.example');
     expect(await running.check.exists(key)).toBe(0);
 
-    const mcp = await rawRequest(running.baseUrl, { method: 'POST', path: '/mcp', headers: { ...mcpHeaders, origin: 'http://evil.example:8080' }, body: initialize });
+    const mcp = await rawRequest(running.baseUrl, {
+      method: 'POST',
+      path: '/mcp',
+      headers: { ...mcpHeaders, origin: 'http://evil.example:8080' },
+      body: initialize,
+    });
     expect(mcp.status).toBe(403);
     expect(envelope(mcp).code).toBe('FORBIDDEN');
 
@@ -138,6 +151,8 @@ describe('Origin check', () => {
     expect((await rawRequest(custom.baseUrl, { path: '/v1/keys/k/ttl', headers: { origin: 'https://app.example.test:8443' } })).status).toBe(403);
     expect((await rawRequest(custom.baseUrl, { path: '/v1/keys/k/ttl', headers: { origin: 'http://app.example.test' } })).status).toBe(403);
     // A page of this server under an allowed host name (e.g. its /docs) is same-origin.
-    expect((await rawRequest(custom.baseUrl, { path: '/v1/keys/k/ttl', headers: { host: 'mcp.example.test', origin: 'https://mcp.example.test' } })).status).toBe(200);
+    expect(
+      (await rawRequest(custom.baseUrl, { path: '/v1/keys/k/ttl', headers: { host: 'mcp.example.test', origin: 'https://mcp.example.test' } })).status,
+    ).toBe(200);
   });
 });

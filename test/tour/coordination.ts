@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { waitUntil } from '../helpers/wait-until.js';
-import { everyMaster, type FamilyTour } from './harness.js';
+import type { FamilyTour } from './harness.js';
 
 /** Leases, semaphores, versioned documents, rate limits, session versions and idempotency keys. */
 export const coordinationTour: FamilyTour = async (t) => {
@@ -43,7 +43,10 @@ export const coordinationTour: FamilyTour = async (t) => {
   const stale = await t.fail('redis_doc_set', { key: fencedDoc, value: { by: 'a' }, fence: { lock, fencing_token: first, token: a.token } }, 'CONFLICT');
   expect(stale.details).toMatchObject({ current_fencing_token: b.fencing_token });
   expect(await t.redis.exists(fencedDoc)).toBe(0);
-  expect(await t.ok('redis_doc_set', { key: fencedDoc, value: { by: 'b' }, fence: { lock, fencing_token: b.fencing_token, token: b.token } })).toEqual({ key: fencedDoc, version: 1 });
+  expect(await t.ok('redis_doc_set', { key: fencedDoc, value: { by: 'b' }, fence: { lock, fencing_token: b.fencing_token, token: b.token } })).toEqual({
+    key: fencedDoc,
+    version: 1,
+  });
   expect(await t.ok('redis_lock_release', { name: lock, token: b.token })).toEqual({ name: lock, released: true });
   expect(await t.ok('redis_lock_status', { name: lock })).toEqual({ name: lock, held: false, ttl_ms: null, fencing_token: b.fencing_token, owner: null });
 
@@ -84,7 +87,12 @@ export const coordinationTour: FamilyTour = async (t) => {
   // --- Rate limit: three per minute, the fourth refused with a retry time.
   const limit = t.name('rate');
   for (const remaining of [2, 1, 0]) {
-    expect(await t.ok('redis_rate_limit', { name: limit, limit: 3, window_ms: 60_000 })).toMatchObject({ allowed: true, remaining, retry_after_ms: 0, limit: 3 });
+    expect(await t.ok('redis_rate_limit', { name: limit, limit: 3, window_ms: 60_000 })).toMatchObject({
+      allowed: true,
+      remaining,
+      retry_after_ms: 0,
+      limit: 3,
+    });
   }
   const over = await t.ok('redis_rate_limit', { name: limit, limit: 3, window_ms: 60_000 });
   expect(over).toMatchObject({ allowed: false, remaining: 0 });
@@ -124,6 +132,15 @@ export const coordinationTour: FamilyTour = async (t) => {
   expect((await t.fail('redis_rpush', { key: list, values: ['x'] }, 'INVALID_PARAMS', { idempotencyKey: 'has space' })).message).toContain('idempotency_key');
 
   // One DEL per key: on a cluster they live in different slots.
-  for (const key of [fencedDoc, plain, `__mcp:lock:{${plain}}`, list, `__mcp:lock:{${leased.name}}`, `__mcp:lock:{${leased.name}}:fence`, `__mcp:lock:{${lock}}:fence`]) await t.redis.del(key);
+  for (const key of [
+    fencedDoc,
+    plain,
+    `__mcp:lock:{${plain}}`,
+    list,
+    `__mcp:lock:{${leased.name}}`,
+    `__mcp:lock:{${leased.name}}:fence`,
+    `__mcp:lock:{${lock}}:fence`,
+  ])
+    await t.redis.del(key);
   await t.ok('redis_session_delete', { session_id: session.session_id });
 };

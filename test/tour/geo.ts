@@ -26,7 +26,10 @@ export const geoTour: FamilyTour = async (t) => {
     results: [{ member: catania, distance: null, longitude: null }],
     complete: false,
   });
-  expect(await t.ok('redis_geosearchstore', { destination: near, source: key, member: catania, radius: 100, unit: 'km' })).toEqual({ destination: near, stored: 1 });
+  expect(await t.ok('redis_geosearchstore', { destination: near, source: key, member: catania, radius: 100, unit: 'km' })).toEqual({
+    destination: near,
+    stored: 1,
+  });
   expect(await t.redis.zrange(near, '0', '-1')).toEqual(['{"city":"Catania"}']);
   await t.fail('redis_geosearch', { key, member: 'Rome', radius: 10 }, 'INVALID_PARAMS');
   await t.redis.del(key, near);

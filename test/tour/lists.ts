@@ -19,8 +19,18 @@ export const listsTour: FamilyTour = async (t) => {
   expect(await t.redis.lindex(list, 1)).toBe('{"x":1}');
   expect(await t.ok('redis_lset', { key: list, index: 9, value: 'far' })).toEqual({ key: list, index: 9, set: false, length: 4 });
 
-  expect(await t.ok('redis_linsert', { key: list, where: 'BEFORE', pivot: 'c', element: 'b2' })).toEqual({ key: list, inserted: true, exists: true, length: 5 });
-  expect(await t.ok('redis_linsert', { key: list, where: 'AFTER', pivot: 'nope', element: 'x' })).toEqual({ key: list, inserted: false, exists: true, length: null });
+  expect(await t.ok('redis_linsert', { key: list, where: 'BEFORE', pivot: 'c', element: 'b2' })).toEqual({
+    key: list,
+    inserted: true,
+    exists: true,
+    length: 5,
+  });
+  expect(await t.ok('redis_linsert', { key: list, where: 'AFTER', pivot: 'nope', element: 'x' })).toEqual({
+    key: list,
+    inserted: false,
+    exists: true,
+    length: null,
+  });
   expect(await t.ok('redis_lpos', { key: list, element: 'b2' })).toEqual({ key: list, positions: [3] });
   expect(await t.ok('redis_lrem', { key: list, element: { x: 1 } })).toEqual({ key: list, removed: 1 });
   expect(await t.redis.lrange(list, 0, -1)).toEqual(['a', '{"n":1}', 'b2', 'c']);
@@ -34,7 +44,10 @@ export const listsTour: FamilyTour = async (t) => {
   expect(await t.ok('redis_blpop', { keys: [list, other], timeout_ms: 1000 })).toEqual({ timed_out: false, key: other, value: 'a' });
   expect(await t.ok('redis_brpop', { keys: [list], timeout_ms: 0 })).toEqual({ timed_out: true, key: null, value: null });
   await t.redis.rpush(list, '[1,2]');
-  expect(await t.ok('redis_blmove', { source: list, destination: other, wherefrom: 'RIGHT', whereto: 'LEFT', timeout_ms: 1000 })).toEqual({ timed_out: false, value: [1, 2] });
+  expect(await t.ok('redis_blmove', { source: list, destination: other, wherefrom: 'RIGHT', whereto: 'LEFT', timeout_ms: 1000 })).toEqual({
+    timed_out: false,
+    value: [1, 2],
+  });
   expect(await t.redis.lrange(other, 0, -1)).toEqual(['[1,2]']);
 
   await t.fail('redis_lrange', { key: text }, 'WRONG_TYPE');

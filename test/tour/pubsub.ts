@@ -17,7 +17,12 @@ export const pubsubTour: FamilyTour = async (t) => {
     expect(published.receivers).toBeLessThanOrEqual(1);
     await expect.poll(() => heard).toEqual(['{"deploy":"api","n":2}']);
     const listed = { channels: [channel], next_after: null, complete: true };
-    const counted = { channels: [{ channel, subscribers: 1 }, { channel: `${channel}:quiet`, subscribers: 0 }] };
+    const counted = {
+      channels: [
+        { channel, subscribers: 1 },
+        { channel: `${channel}:quiet`, subscribers: 0 },
+      ],
+    };
     if (t.topology === 'cluster') {
       // Known gap: now and then the server's sum over nodes misses the node the checking client
       // subscribed through (cause not yet found), so on a cluster only the answers' shape and

@@ -17,7 +17,11 @@ export const setsTour: FamilyTour = async (t) => {
   expect(await t.ok('redis_sismember', { key: a, member: { k: 'v' } })).toEqual({ key: a, is_member: true });
   expect(await t.ok('redis_smismember', { key: a, members: [1, '1', 'q'] })).toEqual({
     key: a,
-    results: [{ member: 1, is_member: true }, { member: '1', is_member: false }, { member: 'q', is_member: false }],
+    results: [
+      { member: 1, is_member: true },
+      { member: '1', is_member: false },
+      { member: 'q', is_member: false },
+    ],
   });
   expect(await t.ok('redis_scard', { key: a })).toEqual({ key: a, cardinality: 4 });
 

@@ -50,7 +50,13 @@ export const stringsTour: FamilyTour = async (t) => {
   expect(await t.redis.get(text)).toBe('Hello Redis — ok');
   expect(await t.ok('redis_strlen', { key: text })).toEqual({ key: text, length: 18 });
   expect(await t.ok('redis_getrange', { key: text, start: 0, count: 5 })).toEqual({
-    key: text, value: 'Hello', encoding: 'utf8', offset: 0, bytes: 5, length: 18, next_start: 5,
+    key: text,
+    value: 'Hello',
+    encoding: 'utf8',
+    offset: 0,
+    bytes: 5,
+    length: 18,
+    next_start: 5,
   });
   // A range ending inside "—" (3 bytes from offset 12) stops before it; the next read starts there.
   expect(await t.ok('redis_getrange', { key: text, start: 6, count: 8 })).toMatchObject({ value: 'Redis ', bytes: 6, next_start: 12 });
@@ -61,7 +67,10 @@ export const stringsTour: FamilyTour = async (t) => {
   expect(await t.ok('redis_set', { key: value, value: 1, condition: 'xx' })).toEqual({ key: value, stored: false, ttl: null });
   expect(await t.ok('redis_set', { key: value, value: 1, condition: 'nx', ttl: 100 })).toEqual({ key: value, stored: true, ttl: 100 });
   expect(await t.ok('redis_set', { key: value, value: 2, condition: 'nx', get: true })).toEqual({
-    key: value, stored: false, ttl: null, previous: { found: true, value: 1 },
+    key: value,
+    stored: false,
+    ttl: null,
+    previous: { found: true, value: 1 },
   });
   const kept = await t.ok('redis_set', { key: value, value: { v: 3 }, keep_ttl: true, get: true });
   expect(kept).toMatchObject({ key: value, stored: true, previous: { found: true, value: 1 } });

@@ -23,7 +23,10 @@ export const zsetsTour: FamilyTour = async (t) => {
   expect(await t.ok('redis_zscore', { key: board, member: 'dave' })).toEqual({ key: board, found: true, score: 'inf' });
   expect(await t.ok('redis_zmscore', { key: board, members: [{ id: 7 }, 'nobody'] })).toEqual({
     key: board,
-    results: [{ member: { id: 7 }, found: true, score: '-inf' }, { member: 'nobody', found: false, score: null }],
+    results: [
+      { member: { id: 7 }, found: true, score: '-inf' },
+      { member: 'nobody', found: false, score: null },
+    ],
   });
   expect(await t.ok('redis_zcard', { key: board })).toEqual({ key: board, cardinality: 5 });
   expect(await t.ok('redis_zcount', { key: board, min: '(1.5', max: '+inf' })).toEqual({ key: board, count: 3 });
@@ -34,7 +37,10 @@ export const zsetsTour: FamilyTour = async (t) => {
   const first = await t.ok('redis_zrange', { key: board, by: 'score', count: 2, withscores: true });
   expect(first).toEqual({
     key: board,
-    members: [{ member: { id: 7 }, score: '-inf' }, { member: 'carol', score: 1.5 }],
+    members: [
+      { member: { id: 7 }, score: '-inf' },
+      { member: 'carol', score: 1.5 },
+    ],
     next_start: '1.5',
     next_offset: 1,
     complete: false,
@@ -51,10 +57,24 @@ export const zsetsTour: FamilyTour = async (t) => {
   expect(await t.ok('redis_zrangestore', { destination: top, source: board, start: '0', stop: '1', rev: true })).toEqual({ destination: top, cardinality: 2 });
   expect(await t.redis.zrange(top, '0', '-1')).toEqual(['alice', 'dave']);
   const scan = await t.ok<{ members: unknown[]; complete: boolean }>('redis_zscan', { key: top });
-  expect(scan).toEqual({ key: top, members: [{ member: 'alice', score: 5 }, { member: 'dave', score: 'inf' }], cursor: '0', complete: true });
+  expect(scan).toEqual({
+    key: top,
+    members: [
+      { member: 'alice', score: 5 },
+      { member: 'dave', score: 'inf' },
+    ],
+    cursor: '0',
+    complete: true,
+  });
 
   expect(await t.ok('redis_zpopmax', { key: top })).toEqual({ key: top, members: [{ member: 'dave', score: 'inf' }] });
-  expect(await t.ok('redis_zpopmin', { key: board, count: 2 })).toEqual({ key: board, members: [{ member: { id: 7 }, score: '-inf' }, { member: 'carol', score: 1.5 }] });
+  expect(await t.ok('redis_zpopmin', { key: board, count: 2 })).toEqual({
+    key: board,
+    members: [
+      { member: { id: 7 }, score: '-inf' },
+      { member: 'carol', score: 1.5 },
+    ],
+  });
   expect(await t.ok('redis_zrem', { key: board, members: ['bob', 'nobody'] })).toEqual({ key: board, removed: 1 });
   expect(await t.ok('redis_zremrangebyscore', { key: board, min: '5', max: '5' })).toEqual({ key: board, removed: 1 });
   expect(await t.ok('redis_zremrangebyrank', { key: board, start: 0, stop: -1 })).toEqual({ key: board, removed: 1 });

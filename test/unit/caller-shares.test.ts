@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { addressCaller, CallerShare, credentialCaller, processCaller } from '../../src/tools/caller-shares.js';
 
-describe('a client\'s share', () => {
+describe("a client's share", () => {
   it('refuses beyond the share with SERVER_BUSY naming the option, and gives back once per take', () => {
     const share = new CallerShare('subscriptions', 2, '--max-subscriptions-per-client');
     const first = share.take('credential:a');
     share.take('credential:a');
-    expect(() => share.take('credential:a')).toThrow(expect.objectContaining({ code: 'SERVER_BUSY', message: expect.stringContaining('--max-subscriptions-per-client, 2 per client') }));
+    expect(() => share.take('credential:a')).toThrow(
+      expect.objectContaining({ code: 'SERVER_BUSY', message: expect.stringContaining('--max-subscriptions-per-client, 2 per client') }),
+    );
     expect(share.take('credential:b')).toBeTypeOf('function');
     first();
     first();

@@ -35,7 +35,10 @@ describe('capability discovery', () => {
 
   it('hides a tool that needs a newer Redis, naming both versions', () => {
     const access = toolAccess(all, { version: '6.0.9', commands: new Set(required) });
-    expect(access.withheld.get('redis_xgroup_createconsumer')).toEqual({ reason: 'redis_version', message: 'it needs Redis 6.2.0 or later; the connected Redis is 6.0.9' });
+    expect(access.withheld.get('redis_xgroup_createconsumer')).toEqual({
+      reason: 'redis_version',
+      message: 'it needs Redis 6.2.0 or later; the connected Redis is 6.0.9',
+    });
   });
 
   it('hides nothing on unknown capabilities (not connected yet, or INFO/COMMAND refused)', () => {

@@ -74,7 +74,10 @@ describe('config', () => {
       maxCallsInFlight: 64,
       shutdownTimeoutSec: 10,
     });
-    const config = resolveConfig({ 'request-timeout': '5', 'max-sessions': '20', 'ws-idle-timeout': '60' }, { MCP_MAX_CLIENTS: '50', MCP_SHUTDOWN_TIMEOUT: '3' });
+    const config = resolveConfig(
+      { 'request-timeout': '5', 'max-sessions': '20', 'ws-idle-timeout': '60' },
+      { MCP_MAX_CLIENTS: '50', MCP_SHUTDOWN_TIMEOUT: '3' },
+    );
     expect(config).toMatchObject({ requestTimeoutSec: 5, maxSessions: 20, wsIdleTimeoutSec: 60, maxClients: 50, shutdownTimeoutSec: 3 });
     expect(() => resolveConfig({ 'request-timeout': '0' }, {})).toThrow(/--request-timeout must be between 1 and 3600/);
     expect(() => resolveConfig({ 'max-queued-bytes': '1000' }, {})).toThrow(/--max-queued-bytes must be between 65536/);

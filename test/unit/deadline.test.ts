@@ -6,14 +6,21 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('one deadline for many calls', () => {
   it('passes answers through, fails overdue calls in the order they started, and forgets finished ones', async () => {
     const deadline = new SharedDeadline(60, () => new Error('Command timed out'));
-    const quick = deadline.bound(sleep(5).then(() => 'quick'), performance.now());
+    const quick = deadline.bound(
+      sleep(5).then(() => 'quick'),
+      performance.now(),
+    );
     const failing = expect(deadline.bound(Promise.reject(new Error('refused')), performance.now())).rejects.toThrow('refused');
     const never = new Promise<string>(() => undefined);
     const settled: string[] = [];
     const started = performance.now();
-    const first = deadline.bound(never, started).catch((error: Error) => settled.push(`first: ${error.message} after ${Math.round(performance.now() - started)}`));
+    const first = deadline
+      .bound(never, started)
+      .catch((error: Error) => settled.push(`first: ${error.message} after ${Math.round(performance.now() - started)}`));
     await sleep(20);
-    const second = deadline.bound(never, performance.now()).catch((error: Error) => settled.push(`second: ${error.message} after ${Math.round(performance.now() - started)}`));
+    const second = deadline
+      .bound(never, performance.now())
+      .catch((error: Error) => settled.push(`second: ${error.message} after ${Math.round(performance.now() - started)}`));
     await expect(quick).resolves.toBe('quick');
     await failing;
     await Promise.all([first, second]);
@@ -27,7 +34,10 @@ describe('one deadline for many calls', () => {
 
   it('ignores an answer that arrives after the deadline', async () => {
     const deadline = new SharedDeadline(10, () => new Error('late'));
-    const late = deadline.bound(sleep(30).then(() => 'too late'), performance.now());
+    const late = deadline.bound(
+      sleep(30).then(() => 'too late'),
+      performance.now(),
+    );
     await expect(late).rejects.toThrow('late');
     await sleep(30);
     expect(deadline.size).toBe(0);
@@ -35,9 +45,15 @@ describe('one deadline for many calls', () => {
 
   it('spares overdue calls while the reprieve says their work is progressing, and fails them once it stops', async () => {
     let progressing = true;
-    const deadline = new SharedDeadline(20, () => new Error('Command timed out'), () => progressing);
+    const deadline = new SharedDeadline(
+      20,
+      () => new Error('Command timed out'),
+      () => progressing,
+    );
     const started = performance.now();
-    const waited = deadline.bound(new Promise<string>(() => undefined), started).catch((error: Error) => ({ error: error.message, ms: performance.now() - started }));
+    const waited = deadline
+      .bound(new Promise<string>(() => undefined), started)
+      .catch((error: Error) => ({ error: error.message, ms: performance.now() - started }));
     await sleep(80);
     expect(deadline.size).toBe(1);
     // Failed only once the work stopped progressing (a timer may fire a fraction of a millisecond

@@ -9,8 +9,16 @@ import { toCallToolResult, toolResponse, toolResponseText } from '../../src/mcp/
  * The hand-written fast paths against what they stand in for: the JSON-RPC check against the
  * SDK's zod schema, the one-pass response serialiser against JSON.stringify of the response.
  */
-const id = fc.oneof({ arbitrary: fc.integer(), weight: 3 }, { arbitrary: fc.string({ maxLength: 8 }), weight: 3 }, fc.constantFrom(0.5, -0, 2 ** 53, Number.MAX_SAFE_INTEGER, null, true));
-const args = fc.oneof({ arbitrary: fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 })), weight: 3 }, fc.dictionary(fc.constantFrom('key', 'value', '__proto__', '_meta'), fc.jsonValue({ maxDepth: 2 })), fc.jsonValue({ maxDepth: 2 }));
+const id = fc.oneof(
+  { arbitrary: fc.integer(), weight: 3 },
+  { arbitrary: fc.string({ maxLength: 8 }), weight: 3 },
+  fc.constantFrom(0.5, -0, 2 ** 53, Number.MAX_SAFE_INTEGER, null, true),
+);
+const args = fc.oneof(
+  { arbitrary: fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 })), weight: 3 },
+  fc.dictionary(fc.constantFrom('key', 'value', '__proto__', '_meta'), fc.jsonValue({ maxDepth: 2 })),
+  fc.jsonValue({ maxDepth: 2 }),
+);
 const params = fc.oneof(
   { arbitrary: fc.record({ name: fc.oneof(fc.constantFrom('redis_get', 'redis_set'), fc.integer()), arguments: args }, { requiredKeys: ['name'] }), weight: 4 },
   fc.record({ name: fc.constant('redis_get'), arguments: args, _meta: fc.jsonValue({ maxDepth: 1 }), extra: fc.integer() }, { requiredKeys: ['name'] }),
@@ -20,7 +28,10 @@ const params = fc.oneof(
       arguments: args,
       _meta: fc.oneof(
         fc.record({ idempotency_key: fc.jsonValue({ maxDepth: 1 }) }),
-        fc.record({ idempotency_key: fc.string({ maxLength: 8 }), progressToken: fc.oneof(fc.integer(), fc.string()), extra: fc.integer() }, { requiredKeys: [] }),
+        fc.record(
+          { idempotency_key: fc.string({ maxLength: 8 }), progressToken: fc.oneof(fc.integer(), fc.string()), extra: fc.integer() },
+          { requiredKeys: [] },
+        ),
       ),
     },
     { requiredKeys: ['name', '_meta'] },

@@ -57,7 +57,10 @@ describe('EventBuffer', () => {
     const buffer = new EventBuffer(3, 1024 * 1024);
     for (let n = 1; n <= 10; n++) buffer.push(message(n));
     const first = buffer.take(2, 1024 * 1024);
-    expect(first.events.map((e) => [e.seq, (e.event as { message: number }).message])).toEqual([[8, 8], [9, 9]]);
+    expect(first.events.map((e) => [e.seq, (e.event as { message: number }).message])).toEqual([
+      [8, 8],
+      [9, 9],
+    ]);
     expect(first.dropped).toBe(7);
     const second = buffer.take(10, 1024 * 1024);
     expect(second.events.map((e) => e.seq)).toEqual([10]);

@@ -27,8 +27,7 @@ const rfcExamples: [string, string, string][] = [
 const rfcSection3 = {
   target: '{"title":"Goodbye!","author":{"givenName":"John","familyName":"Doe"},"tags":["example","sample"],"content":"This will be unchanged"}',
   patch: '{"title":"Hello!","phoneNumber":"+01-123-456-7890","author":{"familyName":null},"tags":["example"]}',
-  result:
-    '{"title":"Hello!","author":{"givenName":"John"},"tags":["example"],"content":"This will be unchanged","phoneNumber":"+01-123-456-7890"}',
+  result: '{"title":"Hello!","author":{"givenName":"John"},"tags":["example"],"content":"This will be unchanged","phoneNumber":"+01-123-456-7890"}',
 };
 
 type Json = null | boolean | number | string | Json[] | { [name: string]: Json };
@@ -66,7 +65,11 @@ function diff(from: Json, to: Json): Json {
 function withoutNullMembers(value: Json): Json {
   if (Array.isArray(value)) return value.map(withoutNullMembers);
   if (!isObject(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNullMembers(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNullMembers(v)]),
+  );
 }
 
 // Few member names, so patches and targets overlap and nest into each other often.

@@ -6,7 +6,15 @@ import { argsText, sampleArgs } from '../../src/mcp/prompts/step.js';
 
 /** Arguments for a prompt as a client might give them. */
 function sample(spec: (typeof promptSpecs)[number]): Record<string, string> {
-  const values: Record<string, string> = { queue: 'reviews', task: 'review PR 42', consumer: 'agent-2', session_id: 'sess_abc123', lock: 'job-7', document: '{job-7}:plan', owner: 'agent-1' };
+  const values: Record<string, string> = {
+    queue: 'reviews',
+    task: 'review PR 42',
+    consumer: 'agent-2',
+    session_id: 'sess_abc123',
+    lock: 'job-7',
+    document: '{job-7}:plan',
+    owner: 'agent-1',
+  };
   return Object.fromEntries(spec.arguments.map((arg) => [arg.name, values[arg.name] ?? 'x']));
 }
 

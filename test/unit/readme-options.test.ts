@@ -10,7 +10,10 @@ const rows = new Map(
     .split('\n')
     .filter((line) => line.startsWith('| `--'))
     .map((line) => {
-      const [flag, env, defaultText] = line.split('|').slice(1, 4).map((cell) => cell.trim().replace(/`/g, ''));
+      const [flag, env, defaultText] = line
+        .split('|')
+        .slice(1, 4)
+        .map((cell) => cell.trim().replace(/`/g, ''));
       return [flag!.replace(/^--/, ''), { env: env!, defaultText: defaultText! }] as const;
     }),
 );

@@ -79,7 +79,7 @@ describe('resource subscriptions of one connection', () => {
     await expect(subscriptions.subscribe('v', { keys: ['k'] })).rejects.toBeDefined();
   });
 
-  it('counts a client\'s subscriptions over all its connections against its share, apart from other clients', async () => {
+  it("counts a client's subscriptions over all its connections against its share, apart from other clients", async () => {
     const share = new CallerShare('resource subscriptions', 2, '--max-resource-subscriptions-per-client');
     const options = { limit: 3, coalesceMs: 100, share };
     const first = new ResourceSubscriptions(hub, () => undefined, options);

@@ -18,7 +18,8 @@ describe('resource URIs', () => {
   });
 
   it('refuse other schemes, kinds, empty names and bad encodings', () => {
-    for (const uri of ['redis://key/', 'redis://other/x', 'file://key/x', 'redis://key/%E0%A4%A', 'redis://key/%']) expect(parseResourceUri(uri)).toBeUndefined();
+    for (const uri of ['redis://key/', 'redis://other/x', 'file://key/x', 'redis://key/%E0%A4%A', 'redis://key/%'])
+      expect(parseResourceUri(uri)).toBeUndefined();
   });
 });
 

@@ -8,7 +8,9 @@ describe('REST paths', () => {
     expect(() => assertParamNamesAgree([tool('a', '/v1/geo/{key}/add'), tool('b', '/v1/geo/{destination}/store')])).toThrow(
       'b: path parameter {destination} sits where a has {key} (/v1/geo/...); name them alike.',
     );
-    expect(() => assertParamNamesAgree([tool('a', '/v1/s/{key}/g/{group}'), tool('b', '/v1/s/{key}/g/{name}/x')])).toThrow(/\{name\} sits where a has \{group\}/);
+    expect(() => assertParamNamesAgree([tool('a', '/v1/s/{key}/g/{group}'), tool('b', '/v1/s/{key}/g/{name}/x')])).toThrow(
+      /\{name\} sits where a has \{group\}/,
+    );
   });
 
   it('takes the same name at one position, and parameters under different static segments', () => {

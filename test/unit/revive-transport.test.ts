@@ -19,7 +19,11 @@ describe('replayInitialize (a session rebuilt on another instance)', () => {
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => 'the-session-id' });
     await server.connect(transport);
 
-    await replayInitialize(transport, { protocolVersion: '2025-06-18', capabilities: { roots: { listChanged: true } }, clientInfo: { name: 'agent', version: '2' } });
+    await replayInitialize(transport, {
+      protocolVersion: '2025-06-18',
+      capabilities: { roots: { listChanged: true } },
+      clientInfo: { name: 'agent', version: '2' },
+    });
     expect(transport.sessionId).toBe('the-session-id');
     expect(server.getClientVersion()).toEqual({ name: 'agent', version: '2' });
     expect(server.getClientCapabilities()).toEqual({ roots: { listChanged: true } });
@@ -33,14 +37,18 @@ describe('replayInitialize (a session rebuilt on another instance)', () => {
     await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/mcp`;
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
-    const post = (extra: Record<string, string>, body: unknown) => fetch(url, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
+    const post = (extra: Record<string, string>, body: unknown) =>
+      fetch(url, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
 
     const listed = await post({ 'mcp-session-id': 'the-session-id' }, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
     expect(listed.status).toBe(200);
     expect(await listed.text()).toContain('"tools":[]');
     expect((await post({ 'mcp-session-id': 'another-id' }, { jsonrpc: '2.0', id: 2, method: 'tools/list' })).status).toBe(404);
     // Initialized already: a second initialize is refused, as for a session the client opened here.
-    const again = await post({}, { jsonrpc: '2.0', id: 3, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+    const again = await post(
+      {},
+      { jsonrpc: '2.0', id: 3, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } },
+    );
     expect(again.status).toBe(400);
     await server.close();
   });

@@ -7,8 +7,14 @@ const stubPath = fileURLToPath(new URL('../../src/runtime/ajv-on-first-use.mjs',
 
 describe('Ajv on first use, in the CLI bundle', () => {
   it('checks values against a JSON Schema as the SDK validator does', async () => {
-    const { AjvJsonSchemaValidator } = (await import(stubPath)) as { AjvJsonSchemaValidator: new () => { getValidator(schema: object): (value: unknown) => { valid: boolean; errorMessage?: string } } };
-    const validate = new AjvJsonSchemaValidator().getValidator({ type: 'object', properties: { n: { type: 'integer' }, at: { type: 'string', format: 'date-time' } }, required: ['n'] });
+    const { AjvJsonSchemaValidator } = (await import(stubPath)) as {
+      AjvJsonSchemaValidator: new () => { getValidator(schema: object): (value: unknown) => { valid: boolean; errorMessage?: string } };
+    };
+    const validate = new AjvJsonSchemaValidator().getValidator({
+      type: 'object',
+      properties: { n: { type: 'integer' }, at: { type: 'string', format: 'date-time' } },
+      required: ['n'],
+    });
     expect(validate({ n: 1, at: '2026-01-01T00:00:00Z' }).valid).toBe(true);
     expect(validate({ n: 'one' }).valid).toBe(false);
     expect(validate({ n: 1, at: 'yesterday' }).valid).toBe(false);
@@ -23,7 +29,19 @@ describe('Ajv on first use, in the CLI bundle', () => {
       { type: 'object', properties: { email: { type: 'string', format: 'email' }, when: { type: 'string', format: 'date' } }, additionalProperties: false },
       { type: 'object', properties: { choice: { type: 'string', enum: ['a', 'b'] }, flag: { type: 'boolean' } } },
     ];
-    const values = [{}, { name: '' }, { name: 'x', age: -1 }, { name: 'x', age: 3 }, { email: 'a@b.example' }, { email: 'nope', when: '2026-13-01' }, { extra: 1 }, { choice: 'c' }, { choice: 'a', flag: 'yes' }, null, 'text'];
+    const values = [
+      {},
+      { name: '' },
+      { name: 'x', age: -1 },
+      { name: 'x', age: 3 },
+      { email: 'a@b.example' },
+      { email: 'nope', when: '2026-13-01' },
+      { extra: 1 },
+      { choice: 'c' },
+      { choice: 'a', flag: 'yes' },
+      null,
+      'text',
+    ];
     for (const schema of schemas) {
       const stand = new Stand().getValidator(schema);
       const real = new Real().getValidator(schema);

@@ -75,7 +75,10 @@ describe('end of turn', () => {
     await nextTurn();
     expect(writtenBeforeOutput).toBe(0);
     expect(logWrites()).toBe(1);
-    const messages = readFileSync(path, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
+    const messages = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { msg: string }).msg);
     expect(messages).toEqual(['tool call', 'first', 'tool call failed', 'second']);
     closeSync(fd);
   });

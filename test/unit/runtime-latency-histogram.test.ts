@@ -16,15 +16,18 @@ async function text(register: (registry: Registry) => void): Promise<string[]> {
 describe('the latency histogram', () => {
   it('prints exactly what prom-client’s Histogram prints for the same observations', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...toolNames), fc.double({ min: 0, max: 5, noNaN: true })), { maxLength: 50 }), async (observations) => {
-        const ours = new LatencyHistogram('latency_seconds', 'Help text.', bounds);
-        const theirs = await text((registry) => {
-          const histogram = new Histogram({ name: 'latency_seconds', help: 'Help text.', labelNames: ['tool'], buckets: bounds, registers: [registry] });
-          for (const [tool, seconds] of observations) histogram.labels({ tool }).observe(seconds);
-        });
-        for (const [tool, seconds] of observations) ours.observe(tool, seconds);
-        expect(await text((registry) => registry.registerMetric(ours as never))).toEqual(theirs);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.constantFrom(...toolNames), fc.double({ min: 0, max: 5, noNaN: true })), { maxLength: 50 }),
+        async (observations) => {
+          const ours = new LatencyHistogram('latency_seconds', 'Help text.', bounds);
+          const theirs = await text((registry) => {
+            const histogram = new Histogram({ name: 'latency_seconds', help: 'Help text.', labelNames: ['tool'], buckets: bounds, registers: [registry] });
+            for (const [tool, seconds] of observations) histogram.labels({ tool }).observe(seconds);
+          });
+          for (const [tool, seconds] of observations) ours.observe(tool, seconds);
+          expect(await text((registry) => registry.registerMetric(ours as never))).toEqual(theirs);
+        },
+      ),
       { numRuns: 100 },
     );
   });

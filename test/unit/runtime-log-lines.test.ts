@@ -137,7 +137,17 @@ describe('the hand-formatted log lines', () => {
     requestLog(logger)(logger.child({ reqId: 'r"1' }), 'r"1', { method: 'GET', url: '/a"b', statusCode: 404, responseTime: 2 });
     expect(chunks.map((chunk) => JSON.parse(chunk) as unknown)).toEqual([
       { level: 30, time: Date.now(), name: 'redis-mcp-server', tool: 'redis_get', ms: 3, code: 'NOT_FOUND', msg: 'tool call failed' },
-      { level: 30, time: Date.now(), name: 'redis-mcp-server', reqId: 'r"1', method: 'GET', url: '/a"b', statusCode: 404, responseTime: 2, msg: 'request completed' },
+      {
+        level: 30,
+        time: Date.now(),
+        name: 'redis-mcp-server',
+        reqId: 'r"1',
+        method: 'GET',
+        url: '/a"b',
+        statusCode: 404,
+        responseTime: 2,
+        msg: 'request completed',
+      },
     ]);
   });
 });

@@ -7,7 +7,10 @@ import { RequestLogger } from '../../src/runtime/request-logger.js';
  * Fastify would make: the same lines, at the same levels, with the same bindings.
  */
 function parentWriting(lines: string[], level = 'info'): Logger {
-  return pino({ level, base: { name: 'redis-mcp-server' }, redact: { paths: ['password', '*.password'], censor: '***' } }, { write: (line: string) => void lines.push(line) });
+  return pino(
+    { level, base: { name: 'redis-mcp-server' }, redact: { paths: ['password', '*.password'], censor: '***' } },
+    { write: (line: string) => void lines.push(line) },
+  );
 }
 
 type Use = (logger: Logger) => void;
@@ -20,7 +23,10 @@ const uses: [string, Use][] = [
   ['a level raised on the request logger', (logger) => ((logger.level = 'error'), logger.warn('hidden'), logger.error('shown'))],
   ['a level lowered on the request logger', (logger) => ((logger.level = 'debug'), logger.debug('shown'))],
   ['a grandchild', (logger) => logger.child({ step: 2 }).info('from a child')],
-  ['level checks', (logger) => logger.info({ enabled: [logger.isLevelEnabled('debug'), logger.isLevelEnabled('info'), logger.levelVal, logger.level] }, 'levels')],
+  [
+    'level checks',
+    (logger) => logger.info({ enabled: [logger.isLevelEnabled('debug'), logger.isLevelEnabled('info'), logger.levelVal, logger.level] }, 'levels'),
+  ],
 ];
 
 describe('the per-request logger', () => {
@@ -34,7 +40,10 @@ describe('the per-request logger', () => {
         const theirs: string[] = [];
         use(new RequestLogger(parentWriting(ours), { reqId: 'req-1' }, options) as unknown as Logger);
         use(parentWriting(theirs).child({ reqId: 'req-1' }, options));
-        expect(ours.map((line) => line.replace(/"stack":"[^"]*"/, '')), JSON.stringify(options)).toEqual(theirs.map((line) => line.replace(/"stack":"[^"]*"/, '')));
+        expect(
+          ours.map((line) => line.replace(/"stack":"[^"]*"/, '')),
+          JSON.stringify(options),
+        ).toEqual(theirs.map((line) => line.replace(/"stack":"[^"]*"/, '')));
       }
     });
   }

@@ -17,7 +17,10 @@ function pagedKey(elements: string[], sizes: number[]): ScanStep<string> {
 
 describe('bounded scans', () => {
   it('formats and parses positions, and the pattern accepts what it formats', () => {
-    for (const position of [{ cursor: '0', skip: 0 }, { cursor: '18446744073709551615', skip: 3 }]) {
+    for (const position of [
+      { cursor: '0', skip: 0 },
+      { cursor: '18446744073709551615', skip: 3 },
+    ]) {
       const text = formatScanCursor(position);
       expect(scanCursorPattern.test(text)).toBe(true);
       expect(parseScanCursor(text)).toEqual(position);

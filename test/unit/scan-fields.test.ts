@@ -6,7 +6,11 @@ import { scanCursorPattern } from '../../src/tools/scan-cursor.js';
 describe('the scan cursor field', () => {
   it('accepts what the scan helpers accept, up to the largest Redis cursor', () => {
     const digits = fc.bigInt({ min: 0n, max: 2n ** 70n }).map(String);
-    const cursor = fc.oneof(digits, fc.tuple(digits, fc.integer({ min: 0, max: 1_000_000 })).map(([c, skip]) => `${c}.${skip}`), fc.string({ maxLength: 24 }));
+    const cursor = fc.oneof(
+      digits,
+      fc.tuple(digits, fc.integer({ min: 0, max: 1_000_000 })).map(([c, skip]) => `${c}.${skip}`),
+      fc.string({ maxLength: 24 }),
+    );
     fc.assert(
       fc.property(cursor, (text) => {
         const redisPart = /^\d+/.exec(text)?.[0];

@@ -10,7 +10,12 @@ describe('sentinel and --wait-replicas options', () => {
   });
 
   it('read the sentinels and their credentials from flags or the environment', () => {
-    const env = { REDIS_SENTINELS: '10.0.0.5:26379, [::1]:26380', REDIS_SENTINEL_MASTER: 'agents', REDIS_SENTINEL_PASSWORD: 's3cret', REDIS_WAIT_REPLICAS: '2' };
+    const env = {
+      REDIS_SENTINELS: '10.0.0.5:26379, [::1]:26380',
+      REDIS_SENTINEL_MASTER: 'agents',
+      REDIS_SENTINEL_PASSWORD: 's3cret',
+      REDIS_WAIT_REPLICAS: '2',
+    };
     const config = resolveConfig({ 'sentinel-tls': true, 'wait-timeout-ms': '250' }, env);
     expect(sentinelSettings(config)).toEqual({
       sentinels: [

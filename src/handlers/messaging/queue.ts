@@ -48,7 +48,13 @@ function answerJob(job: ClaimedJob) {
 export const queueHandlers = {
   async redis_queue_enqueue({ queue, payload, priority, delay_ms, max_attempts, dedupe_key }, { redis, keys, encode }) {
     const payloadText = encode(payload, 'payload');
-    const { jobId, duplicate } = await new Queue(redis, keys, queue).enqueue({ payloadText, priority, delayMs: delay_ms, maxAttempts: max_attempts, dedupeKey: dedupe_key });
+    const { jobId, duplicate } = await new Queue(redis, keys, queue).enqueue({
+      payloadText,
+      priority,
+      delayMs: delay_ms,
+      maxAttempts: max_attempts,
+      dedupeKey: dedupe_key,
+    });
     return { queue, job_id: jobId, duplicate };
   },
 
@@ -56,7 +62,10 @@ export const queueHandlers = {
     const q = new Queue(ctx.redis, ctx.keys, queue);
     // Claimed jobs that do not fit the answer are handed back at once, their delivery not counted.
     const answer = async (jobs: ClaimedJob[]) => {
-      const { items, cut } = withinBudget(jobs.map((job) => answerJob(job)), ctx.maxResponseBytes - 200);
+      const { items, cut } = withinBudget(
+        jobs.map((job) => answerJob(job)),
+        ctx.maxResponseBytes - 200,
+      );
       if (cut) await q.release(jobs.slice(items.length));
       return { queue, jobs: items, timed_out: items.length === 0 };
     };

@@ -47,7 +47,7 @@ export function parseStats(reply: unknown[]): Record<string, unknown> {
   const stats: Record<string, unknown> = {};
   for (let i = 0; i + 1 < reply.length; i += 2) {
     const value = reply[i + 1];
-    define(stats, String(reply[i]), Array.isArray(value) ? parseStats(value) : typeof value === 'string' ? scalarOf(value) : value ?? null);
+    define(stats, String(reply[i]), Array.isArray(value) ? parseStats(value) : typeof value === 'string' ? scalarOf(value) : (value ?? null));
   }
   return stats;
 }

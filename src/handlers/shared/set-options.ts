@@ -23,7 +23,12 @@ export async function setWithOptions(redis: ToolContext['redis'], key: string, f
   let keptTtl = -1;
   if (options.keep_ttl) {
     // The answer names the time to live kept, read in the same transaction.
-    const [reply, ttlReply] = await transaction(redis.multi().call('SET', ...args).ttl(fullKey));
+    const [reply, ttlReply] = await transaction(
+      redis
+        .multi()
+        .call('SET', ...args)
+        .ttl(fullKey),
+    );
     answer = replyOf<string | null>(reply);
     keptTtl = replyOf<number>(ttlReply);
   } else {

@@ -2,9 +2,7 @@ import { AppError } from '../../errors.js';
 import { decodeValue, UndecodableValueError } from '../../redis/codec.js';
 
 /** Where a stored value was read from, for the error naming it: a key (and field or position), or a session's field. */
-export type StoredAt =
-  | { key: string; field?: string; session_id?: undefined }
-  | { session_id: string; field: string };
+export type StoredAt = { key: string; field?: string; session_id?: undefined } | { session_id: string; field: string };
 
 function describe(at: StoredAt): string {
   if (at.session_id !== undefined) return `Field "${at.field}" of session "${at.session_id}"`;

@@ -12,7 +12,13 @@ import type { ToolContext } from '../../tools/context.js';
  * the call wakes the command, which then answers as a timeout would. `key` (a full name) is one
  * the command waits on: on a cluster the command runs on that key's node.
  */
-export function waitOnPool<T>(ctx: ToolContext, timeoutMs: number, key: string, timedOut: T, work: (connection: Redis, remainingMs: number) => Promise<T>): Promise<T> {
+export function waitOnPool<T>(
+  ctx: ToolContext,
+  timeoutMs: number,
+  key: string,
+  timedOut: T,
+  work: (connection: Redis, remainingMs: number) => Promise<T>,
+): Promise<T> {
   const started = performance.now();
   return ctx.blocking.run((connection) => work(connection, Math.max(0, timeoutMs - (performance.now() - started))), {
     key,

@@ -33,11 +33,7 @@ function emptyRange(key: string) {
  * whether the range goes on; the continuation is the ID just past the last one answered, so
  * every entry is answered once across the pages, on any Redis version.
  */
-async function readRange(
-  ctx: ToolContext,
-  direction: 'forward' | 'backward',
-  input: { key: string; start: string; end: string; count: number; raw: boolean },
-) {
+async function readRange(ctx: ToolContext, direction: 'forward' | 'backward', input: { key: string; start: string; end: string; count: number; raw: boolean }) {
   const low = rangeBound(input.start, 'start');
   const high = rangeBound(input.end, 'end');
   if (low === undefined || high === undefined) return emptyRange(input.key);
@@ -94,7 +90,7 @@ export const streamsHandlers: ToolsetHandlers<'streams', ToolContext> = {
     } catch (error) {
       // IDs are checked for shape and size before the call, so a generic ERR here is about the
       // given ID: not above the stream's last one (or 0-0).
-      if (replyCode(error) === 'ERR' && id !== '*') throw invalidField('id', 'must be above the stream\'s last ID and above 0-0');
+      if (replyCode(error) === 'ERR' && id !== '*') throw invalidField('id', "must be above the stream's last ID and above 0-0");
       throw error;
     }
     return { key, added: added !== null, id: added };
@@ -138,7 +134,12 @@ export const streamsHandlers: ToolsetHandlers<'streams', ToolContext> = {
 
   async redis_xgroup_destroy({ key, group }, { redis, keys }) {
     const fullKey = keys.key(key);
-    const destroyed = await unlessStreamMissing(redis, fullKey, () => redis.call('XGROUP', 'DESTROY', fullKey, group) as Promise<number>, () => 0);
+    const destroyed = await unlessStreamMissing(
+      redis,
+      fullKey,
+      () => redis.call('XGROUP', 'DESTROY', fullKey, group) as Promise<number>,
+      () => 0,
+    );
     return { key, group, destroyed: destroyed === 1 };
   },
 
@@ -179,9 +180,14 @@ export const streamsHandlers: ToolsetHandlers<'streams', ToolContext> = {
     const fullKey = ctx.keys.key(key);
     const base = { key, group, pending: null, min_id: null, max_id: null, consumers: [], entries: [], next: null, complete: true };
     if (start === undefined) {
-      if (consumer !== undefined) throw invalidField('consumer', 'lists one consumer\'s entries: give start too');
+      if (consumer !== undefined) throw invalidField('consumer', "lists one consumer's entries: give start too");
       if (min_idle_ms !== undefined) throw invalidField('min_idle_ms', 'applies to the listing: give start too');
-      const [total, minId, maxId, perConsumer] = (await ctx.redis.call('XPENDING', fullKey, group)) as [number, string | null, string | null, [string, string][] | null];
+      const [total, minId, maxId, perConsumer] = (await ctx.redis.call('XPENDING', fullKey, group)) as [
+        number,
+        string | null,
+        string | null,
+        [string, string][] | null,
+      ];
       const all = (perConsumer ?? []).map(([name, pending]) => ({ name, pending: Number(pending) }));
       const { items, cut } = withinBudget(all.slice(0, count), ctx.maxResponseBytes);
       return { ...base, pending: total, min_id: minId, max_id: maxId, consumers: items, complete: !cut && all.length <= count };
@@ -229,9 +235,24 @@ export const streamsHandlers: ToolsetHandlers<'streams', ToolContext> = {
 
   async redis_xinfo_stream({ key, raw }, { redis, keys }) {
     const fullKey = keys.key(key);
-    const info = await unlessStreamMissing(redis, fullKey, async () => mapObject(await redis.call('XINFO', 'STREAM', fullKey)), () => undefined);
+    const info = await unlessStreamMissing(
+      redis,
+      fullKey,
+      async () => mapObject(await redis.call('XINFO', 'STREAM', fullKey)),
+      () => undefined,
+    );
     if (!info) {
-      return { key, exists: false, length: 0, groups: 0, last_generated_id: null, max_deleted_entry_id: null, entries_added: null, first_entry: null, last_entry: null };
+      return {
+        key,
+        exists: false,
+        length: 0,
+        groups: 0,
+        last_generated_id: null,
+        max_deleted_entry_id: null,
+        entries_added: null,
+        first_entry: null,
+        last_entry: null,
+      };
     }
     const entryOf = (value: unknown) => (Array.isArray(value) ? toEntry(value as RawEntry, raw) : null);
     return {
@@ -249,7 +270,12 @@ export const streamsHandlers: ToolsetHandlers<'streams', ToolContext> = {
 
   async redis_xinfo_groups({ key, count, after }, ctx) {
     const fullKey = ctx.keys.key(key);
-    const reply = await unlessStreamMissing(ctx.redis, fullKey, () => ctx.redis.call('XINFO', 'GROUPS', fullKey) as Promise<unknown[]>, () => undefined);
+    const reply = await unlessStreamMissing(
+      ctx.redis,
+      fullKey,
+      () => ctx.redis.call('XINFO', 'GROUPS', fullKey) as Promise<unknown[]>,
+      () => undefined,
+    );
     if (!reply) return { key, exists: false, groups: [], next_after: null, complete: true };
     const all = reply.map(mapObject).map((group) => ({
       name: String(group.name),

@@ -36,7 +36,11 @@ export async function readStreams(ctx: ToolContext, request: ReadRequest): Promi
     seen.add(key);
   });
   // One XREAD reads all the streams at once: on a cluster they must share a slot.
-  requireOneSlot(ctx.redis, fullKeys, fullKeys.map((_, i) => `streams[${i}].key`));
+  requireOneSlot(
+    ctx.redis,
+    fullKeys,
+    fullKeys.map((_, i) => `streams[${i}].key`),
+  );
   const command = request.group ? 'XREADGROUP' : 'XREAD';
   const args: (string | number)[] = request.group ? ['GROUP', request.group.name, request.group.consumer] : [];
   args.push('COUNT', request.count);

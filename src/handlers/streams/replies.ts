@@ -61,4 +61,3 @@ export async function unlessStreamMissing<T>(redis: RedisClient, key: string, wo
     throw error;
   }
 }
-

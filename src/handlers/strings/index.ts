@@ -35,7 +35,10 @@ export const stringsHandlers: ToolsetHandlers<'strings', ToolContext> = {
     const results: ReturnType<typeof read>[] = [];
     for (let at = 0; at < names.length; at += mgetChunk) {
       const batch = names.slice(at, at + mgetChunk);
-      const texts = await mgetPerSlot(redis, batch.map((name) => keys.key(name)));
+      const texts = await mgetPerSlot(
+        redis,
+        batch.map((name) => keys.key(name)),
+      );
       for (let i = 0; i < batch.length; i++) {
         const result = read(batch[i]!, texts[i] ?? null, raw);
         if (!budget.take(result)) return { results, complete: false };
@@ -51,7 +54,11 @@ export const stringsHandlers: ToolsetHandlers<'strings', ToolContext> = {
     const count = pairs.length / 2;
     // MSET and MSETNX promise all or nothing: on a cluster only within one slot.
     const names = Object.keys(values);
-    requireOneSlot(redis, names.map((name) => keys.key(name)), names.map((name) => `values.${name}`));
+    requireOneSlot(
+      redis,
+      names.map((name) => keys.key(name)),
+      names.map((name) => `values.${name}`),
+    );
     if (!nx) {
       await redis.mset(...pairs);
       return { stored: true, count };

@@ -111,7 +111,7 @@ export const zsetsHandlers: ToolsetHandlers<'zsets', ToolContext> = {
   },
 
   async redis_zrange(input, { redis, keys, maxResponseBytes }) {
-    const { key, by, rev, offset, count, withscores, raw } = input;
+    const { key, by, offset, count, withscores, raw } = input;
     const { start, stop } = resolveRange(input);
     // Redis answers lex ranges without scores.
     if (by === 'lex' && withscores) throw invalidField('withscores', 'not with by lex (lex ranges are for members of equal score)');

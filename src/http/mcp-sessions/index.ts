@@ -147,7 +147,13 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
       // POST answered as a stream) does not, so it is logged here.
       if (!reply.raw.writableFinished) {
         request.log.info(
-          { method: request.method, url: request.url, statusCode: reply.raw.statusCode, responseTime: performance.now() - started, mcpSession: transport.sessionId && sessionLabel(transport.sessionId) },
+          {
+            method: request.method,
+            url: request.url,
+            statusCode: reply.raw.statusCode,
+            responseTime: performance.now() - started,
+            mcpSession: transport.sessionId && sessionLabel(transport.sessionId),
+          },
           'request completed',
         );
       }

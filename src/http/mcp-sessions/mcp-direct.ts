@@ -1,5 +1,12 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type JSONRPCRequest,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyRequest } from 'fastify';
 import { isToolCallRequest, readParsed } from '../../mcp/jsonrpc.js';
 import type { PlainToolCall, ToolServer } from '../../mcp/server-factory.js';
@@ -38,7 +45,12 @@ const plainMethods: ReadonlySet<string> = new Set(['ping', 'tools/list', 'resour
 function acceptablePost(request: FastifyRequest): boolean {
   const { accept, 'content-type': contentType } = request.headers;
   // The media type, parameters (a charset) aside, as the transport reads it.
-  if (contentType?.split(';', 1)[0]!.trim().toLowerCase() !== 'application/json' || !accept?.includes('application/json') || !accept.includes('text/event-stream')) return false;
+  if (
+    contentType?.split(';', 1)[0]!.trim().toLowerCase() !== 'application/json' ||
+    !accept?.includes('application/json') ||
+    !accept.includes('text/event-stream')
+  )
+    return false;
   const version = request.headers['mcp-protocol-version'];
   return version === undefined || (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version));
 }

@@ -116,7 +116,11 @@ export class RedisEventStore implements EventStore {
     // kept: it is the first event of its stream, so resuming after it is resuming from the start.
     if (this.muted || isEmpty(message)) return `${streamId}/0-0`;
     try {
-      const entry = await storeScript.run(this.redis, [this.key, this.options.recordKey], [this.options.maxEvents, this.options.ttlMs, streamId, JSON.stringify(message), this.options.maxBytes]);
+      const entry = await storeScript.run(
+        this.redis,
+        [this.key, this.options.recordKey],
+        [this.options.maxEvents, this.options.ttlMs, streamId, JSON.stringify(message), this.options.maxBytes],
+      );
       return `${streamId}/${entry}`;
     } catch (error) {
       // Redis down must not stop answers (initialize included) from reaching a live stream.

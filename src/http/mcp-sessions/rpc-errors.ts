@@ -13,8 +13,18 @@ export function rawRpcError(res: ServerResponse, status: number, code: number, m
 }
 
 /** A JSON-RPC error sent as plain JSON, as the Streamable HTTP spec expects outside a session stream. */
-export function rpcError(reply: FastifyReply, status: number, code: number, message: string, id: RequestId | null = null, data?: Record<string, unknown>): FastifyReply {
-  return reply.code(status).type('application/json').send({ jsonrpc: '2.0', error: data ? { code, message, data } : { code, message }, id });
+export function rpcError(
+  reply: FastifyReply,
+  status: number,
+  code: number,
+  message: string,
+  id: RequestId | null = null,
+  data?: Record<string, unknown>,
+): FastifyReply {
+  return reply
+    .code(status)
+    .type('application/json')
+    .send({ jsonrpc: '2.0', error: data ? { code, message, data } : { code, message }, id });
 }
 
 /** The answer to a POST body holding something other than JSON-RPC messages (a batch: the first such member), or undefined. */

@@ -23,7 +23,8 @@ interface JsonSwitch {
  * an event stream as before (test/e2e/http-mcp.test.ts then fails).
  */
 export async function answerAsJson(transport: StreamableHTTPServerTransport, handle: () => Promise<void>): Promise<void> {
-  const inner = (transport as unknown as { _webStandardTransport?: WebStandardStreamableHTTPServerTransport })._webStandardTransport as unknown as Partial<JsonSwitch> | undefined;
+  const inner = (transport as unknown as { _webStandardTransport?: WebStandardStreamableHTTPServerTransport })._webStandardTransport as unknown as
+    Partial<JsonSwitch> | undefined;
   if (typeof inner?._enableJsonResponse !== 'boolean') return handle();
   inner._enableJsonResponse = true;
   try {

@@ -31,7 +31,11 @@ export class SessionBus {
     const redis = this.redis;
     const subscriber: RedisClient = isCluster(redis)
       ? // A cluster client subscribes on one node; a message published on any node reaches it.
-        redis.duplicate(undefined, { enableOfflineQueue: true, lazyConnect: false, redisOptions: { ...redis.options.redisOptions, connectionName, autoResubscribe: true } })
+        redis.duplicate(undefined, {
+          enableOfflineQueue: true,
+          lazyConnect: false,
+          redisOptions: { ...redis.options.redisOptions, connectionName, autoResubscribe: true },
+        })
       : redis.duplicate({ connectionName, enableOfflineQueue: true, autoResubscribe: true, lazyConnect: false });
     let wasReady = false;
     subscriber.on('ready', () => {

@@ -22,7 +22,9 @@ export class SessionsFull extends Error {
 
 /** What a session's record keeps of its initialize: small (see client-declaration.ts), and no reference to the request. */
 export function declaredBy(body: unknown, owner: Buffer | undefined): SessionRecord {
-  const trimmed = trimInitialize(body as never) as unknown as { params: { protocolVersion: string; capabilities?: Record<string, unknown>; clientInfo?: Record<string, unknown> } };
+  const trimmed = trimInitialize(body as never) as unknown as {
+    params: { protocolVersion: string; capabilities?: Record<string, unknown>; clientInfo?: Record<string, unknown> };
+  };
   const { protocolVersion, capabilities = {}, clientInfo = {} } = trimmed.params;
   return { protocolVersion, capabilities: structuredClone(capabilities), clientInfo: structuredClone(clientInfo), owner: owner?.toString('hex') ?? '' };
 }
@@ -85,7 +87,25 @@ export function sessionLifecycle(parts: LifecycleParts): {
       sessionIdGenerator: () => id,
       eventStore: store,
       onsessioninitialized: async () => {
-        const session: Session = { id, digest, transport, server, store, direct: direct!, client, record, lastSeen: Date.now(), active: 1, owner, saved: false, refreshedAt: Date.now(), stamp: undefined, loaded: false, streams: new Set(), standaloneOpen: false };
+        const session: Session = {
+          id,
+          digest,
+          transport,
+          server,
+          store,
+          direct: direct!,
+          client,
+          record,
+          lastSeen: Date.now(),
+          active: 1,
+          owner,
+          saved: false,
+          refreshedAt: Date.now(),
+          stamp: undefined,
+          loaded: false,
+          streams: new Set(),
+          standaloneOpen: false,
+        };
         // In Redis before the client learns the id, so its next request may go to any instance.
         const stamp = sessions.nextStamp();
         try {
@@ -95,7 +115,10 @@ export function sessionLifecycle(parts: LifecycleParts): {
         } catch (error) {
           // Served here meanwhile; written at its next use (see refresh).
           session.refreshedAt = 0;
-          log.warn({ err: (error as Error).message, mcpSession: sessionLabel(id) }, 'could not keep an MCP session in Redis; only this instance serves it until Redis answers');
+          log.warn(
+            { err: (error as Error).message, mcpSession: sessionLabel(id) },
+            'could not keep an MCP session in Redis; only this instance serves it until Redis answers',
+          );
         }
         sessions.opening.delete(transport);
         sessions.add(session);
@@ -127,7 +150,10 @@ export function sessionLifecycle(parts: LifecycleParts): {
       await records.delete(digest);
       await bus.publish(keys.mcpSessionsClosed(), digest);
     } catch (error) {
-      log.warn({ err: (error as Error).message, mcpSession: sessionLabel(id) }, 'could not remove a closed MCP session from Redis; it expires there after the idle timeout');
+      log.warn(
+        { err: (error as Error).message, mcpSession: sessionLabel(id) },
+        'could not remove a closed MCP session from Redis; it expires there after the idle timeout',
+      );
     }
   }
 
@@ -156,7 +182,25 @@ export function sessionLifecycle(parts: LifecycleParts): {
       store.muted = false;
     }
     const owner = record.owner ? Buffer.from(record.owner, 'hex') : undefined;
-    const session: Session = { id, digest, transport, server, store, direct, client: record.owner ? `t:${record.owner}` : client, record, lastSeen: Date.now(), active: 0, owner, saved: true, refreshedAt: 0, stamp: undefined, loaded: true, streams: new Set(), standaloneOpen: false };
+    const session: Session = {
+      id,
+      digest,
+      transport,
+      server,
+      store,
+      direct,
+      client: record.owner ? `t:${record.owner}` : client,
+      record,
+      lastSeen: Date.now(),
+      active: 0,
+      owner,
+      saved: true,
+      refreshedAt: 0,
+      stamp: undefined,
+      loaded: true,
+      streams: new Set(),
+      standaloneOpen: false,
+    };
     sessions.add(session);
     log.debug({ mcpSession: sessionLabel(id) }, 'MCP session loaded from Redis');
     return session;

@@ -70,7 +70,16 @@ export class SessionRecords {
   }
 
   async save(digest: string, record: SessionRecord, stamp: string): Promise<void> {
-    const fields = ['protocol_version', record.protocolVersion, 'capabilities', JSON.stringify(record.capabilities), 'client_info', JSON.stringify(record.clientInfo), 'owner', record.owner];
+    const fields = [
+      'protocol_version',
+      record.protocolVersion,
+      'capabilities',
+      JSON.stringify(record.capabilities),
+      'client_info',
+      JSON.stringify(record.clientInfo),
+      'owner',
+      record.owner,
+    ];
     await saveScript.run(this.redis, this.pair(digest), [this.ttlMs, stamp, ...fields]);
   }
 

@@ -47,7 +47,10 @@ export function renderPrompt(spec: PromptSpec, given: Record<string, string> | u
     const parsed = tools[step.tool].input.safeParse(sampleArgs(step.args));
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new McpError(ErrorCode.InvalidParams, `Prompt ${spec.name}: ${step.tool} would refuse ${issue.path.join('.') || 'its arguments'}: ${issue.message}`);
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Prompt ${spec.name}: ${step.tool} would refuse ${issue.path.join('.') || 'its arguments'}: ${issue.message}`,
+      );
     }
   }
   const steps = calls.map((step, i) => `${i + 1}. ${step.tool} ${argsText(step.args)}\n   ${step.why}`);

@@ -19,6 +19,10 @@ export function toMcpError(error: unknown, uri?: string): McpError {
   const app = error instanceof AppError ? error : toAppError(error);
   const data = { code: app.code, ...(app.details === undefined ? {} : { details: app.details }), ...(uri === undefined ? {} : { uri }) };
   const jsonRpcCode =
-    app.code === 'INVALID_PARAMS' || app.code === 'FORBIDDEN' ? ErrorCode.InvalidParams : app.code === 'SESSION_NOT_FOUND' ? resourceNotFound : ErrorCode.InternalError;
+    app.code === 'INVALID_PARAMS' || app.code === 'FORBIDDEN'
+      ? ErrorCode.InvalidParams
+      : app.code === 'SESSION_NOT_FOUND'
+        ? resourceNotFound
+        : ErrorCode.InternalError;
   return new McpError(jsonRpcCode, app.message, data);
 }

@@ -23,7 +23,8 @@ function parseCursor(cursor: string | undefined, kinds: readonly ResourceKind[])
   if (cursor === undefined) return { index: 0, scan: '0' };
   const [kind, scan] = [cursor.slice(0, cursor.indexOf(':')), cursor.slice(cursor.indexOf(':') + 1)];
   const index = kinds.indexOf(kind as ResourceKind);
-  if (index < 0 || !nameCursorPattern.test(scan)) throw new McpError(ErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor)} (pass back the nextCursor of the previous page)`);
+  if (index < 0 || !nameCursorPattern.test(scan))
+    throw new McpError(ErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor)} (pass back the nextCursor of the previous page)`);
   return { index, scan };
 }
 

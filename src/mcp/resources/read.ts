@@ -11,10 +11,19 @@ import { parseResourceUri, type ResourceAddress } from './uri.js';
 /** The template a URI belongs to and the name in it, if this server offers it; else a -32602 error. */
 export function resolveUri(uri: string, enabled: ReadonlySet<ToolName>): { spec: TemplateSpec; address: ResourceAddress } {
   const address = parseResourceUri(uri);
-  if (!address) throw new McpError(ErrorCode.InvalidParams, `Unknown resource URI: ${uri} (expected redis://key/{key}, redis://session/{session_id}, redis://queue/{queue} or redis://lock/{name}, the name percent-encoded)`, { uri });
+  if (!address)
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `Unknown resource URI: ${uri} (expected redis://key/{key}, redis://session/{session_id}, redis://queue/{queue} or redis://lock/{name}, the name percent-encoded)`,
+      { uri },
+    );
   const spec = specOf(address.kind);
   if (!enabled.has(spec.tool)) {
-    throw new McpError(ErrorCode.InvalidParams, `${address.kind} resources are not offered on this server (they go with the tool ${spec.tool}, which is not offered)`, { uri, code: 'FORBIDDEN' });
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `${address.kind} resources are not offered on this server (they go with the tool ${spec.tool}, which is not offered)`,
+      { uri, code: 'FORBIDDEN' },
+    );
   }
   // The name as the tool itself would take it (the template variable is the tool's parameter).
   const parsed = tools[spec.tool].input.safeParse({ [spec.variable]: address.name });
@@ -23,7 +32,12 @@ export function resolveUri(uri: string, enabled: ReadonlySet<ToolName>): { spec:
 }
 
 /** resources/read: the current value as one JSON text. */
-export async function readResource(uri: string, enabled: ReadonlySet<ToolName>, ctx: ToolContext, runner: Pick<ToolRunner, 'read'>): Promise<ReadResourceResult> {
+export async function readResource(
+  uri: string,
+  enabled: ReadonlySet<ToolName>,
+  ctx: ToolContext,
+  runner: Pick<ToolRunner, 'read'>,
+): Promise<ReadResourceResult> {
   const { spec, address } = resolveUri(uri, enabled);
   let value: Record<string, unknown> | undefined;
   try {

@@ -40,7 +40,11 @@ export function serveResourcesAndPrompts(server: Server, runner: ToolRunner, cha
   server.setRequestHandler(ReadResourceRequestSchema, (request) => readResource(request.params.uri, runner.enabled, ctx, runner));
 
   const subscriptions =
-    changes && new ResourceSubscriptions(changes, (uri) => void server.sendResourceUpdated({ uri }).catch(() => undefined), { ...defaultSubscriptionOptions, share: ctx.shares.resourceSubscriptions });
+    changes &&
+    new ResourceSubscriptions(changes, (uri) => void server.sendResourceUpdated({ uri }).catch(() => undefined), {
+      ...defaultSubscriptionOptions,
+      share: ctx.shares.resourceSubscriptions,
+    });
   server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
     const { spec, address } = resolveUri(request.params.uri, runner.enabled);
     if (!subscriptions) throw new McpError(ErrorCode.MethodNotFound, 'Resource subscriptions are not available on this server.');

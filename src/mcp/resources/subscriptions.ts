@@ -74,7 +74,9 @@ export class ResourceSubscriptions {
       return;
     }
     if (this.entries.size >= this.options.limit) {
-      throw new McpError(ErrorCode.InvalidRequest, `At most ${this.options.limit} resource subscriptions per connection; unsubscribe from one first.`, { limit: this.options.limit });
+      throw new McpError(ErrorCode.InvalidRequest, `At most ${this.options.limit} resource subscriptions per connection; unsubscribe from one first.`, {
+        limit: this.options.limit,
+      });
     }
     const release = this.options.share?.take(caller) ?? noop;
     const entry: Entry = { listening: Promise.resolve(undefined), timer: undefined, pending: false, cancelled: false, release };

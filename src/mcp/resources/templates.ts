@@ -31,7 +31,8 @@ export const templateSpecs: readonly TemplateSpec[] = [
     kind: 'key',
     variable: 'key',
     title: 'Redis key',
-    description: 'A key\'s current value as JSON, with its type (strings, hashes, lists, sets, sorted sets, streams; a large value is cut to one answer, with continue_with naming the tool to read on).',
+    description:
+      "A key's current value as JSON, with its type (strings, hashes, lists, sets, sorted sets, streams; a large value is cut to one answer, with continue_with naming the tool to read on).",
     tool: 'redis_get',
     read: (key, ctx, readTool) => readKey(key, ctx, readTool),
     watchedKeys: (key) => ({ keys: [key] }),
@@ -40,7 +41,7 @@ export const templateSpecs: readonly TemplateSpec[] = [
     kind: 'session',
     variable: 'session_id',
     title: 'Agent session',
-    description: 'A session\'s data, time to live, timestamps and version, as redis_session_get answers it.',
+    description: "A session's data, time to live, timestamps and version, as redis_session_get answers it.",
     tool: 'redis_session_get',
     read: (id, _ctx, readTool) => readTool('redis_session_get', { session_id: id }),
     watchedKeys: (id) => ({ keys: [`mcp_session:${id}`] }),
@@ -49,7 +50,7 @@ export const templateSpecs: readonly TemplateSpec[] = [
     kind: 'queue',
     variable: 'queue',
     title: 'Work queue',
-    description: 'A work queue\'s job counts by state and the age of its oldest ready job, as redis_queue_stats answers it (an unused queue has all counts 0).',
+    description: "A work queue's job counts by state and the age of its oldest ready job, as redis_queue_stats answers it (an unused queue has all counts 0).",
     tool: 'redis_queue_stats',
     read: (queue, _ctx, readTool) => readTool('redis_queue_stats', { queue }),
     // The sorted sets whose sizes the stats count (queue-scripts.ts).
@@ -59,7 +60,8 @@ export const templateSpecs: readonly TemplateSpec[] = [
     kind: 'lock',
     variable: 'name',
     title: 'Lock',
-    description: 'Whether a lock is held, by whom, for how much longer, and its latest fencing token, as redis_lock_status answers it (never the secret token).',
+    description:
+      'Whether a lock is held, by whom, for how much longer, and its latest fencing token, as redis_lock_status answers it (never the secret token).',
     tool: 'redis_lock_status',
     read: (name, _ctx, readTool) => readTool('redis_lock_status', { name }),
     // The lease (held, owner, ttl) and the fencing counter (lock.ts).

@@ -188,7 +188,10 @@ describe('waits', () => {
         args: (name) => ({ name, limit: 1, wait_ms: 20_000 }),
         async hold(name) {
           const { token } = await ok('redis_semaphore_acquire', { name, limit: 1, ttl_ms: 60_000 });
-          return { free: () => ok('redis_semaphore_release', { name, token }), isFree: async () => (await server.check.zcard(`__mcp:semaphore:{${name}}`)) === 0 };
+          return {
+            free: () => ok('redis_semaphore_release', { name, token }),
+            isFree: async () => (await server.check.zcard(`__mcp:semaphore:{${name}}`)) === 0,
+          };
         },
       },
     ],
@@ -198,7 +201,9 @@ describe('waits', () => {
     const name = uniqueKey('cancelled');
     const held = await hold(name);
     const controller = new AbortController();
-    const call = mcp().callTool({ name: tool, arguments: args(name) }, undefined, { signal: controller.signal, timeout: 30_000 }).catch((error: Error) => error);
+    const call = mcp()
+      .callTool({ name: tool, arguments: args(name) }, undefined, { signal: controller.signal, timeout: 30_000 })
+      .catch((error: Error) => error);
     await waitUntil(async () => (await waitingOn(name)) === 1, 'the waiter blocks');
     controller.abort();
     expect(await call).toBeInstanceOf(Error);

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toolNames, tools, type ToolName } from '../../../generated/registry.js';
+import { toolNames, tools } from '../../../generated/registry.js';
 import { expectFieldsNamed } from '../../helpers/expect-fields-named.js';
 import { useServer } from '../../helpers/use-server.js';
 
@@ -18,7 +17,16 @@ const server = useServer({
   surface: 'stdio',
   ownRedis: true,
   monitor: true,
-  args: ['--toolsets', 'seed,keys,strings,hashes', '--key-prefix', prefix, '--max-response-bytes', String(responseBudget), '--max-value-bytes', String(valueLimit)],
+  args: [
+    '--toolsets',
+    'seed,keys,strings,hashes',
+    '--key-prefix',
+    prefix,
+    '--max-response-bytes',
+    String(responseBudget),
+    '--max-value-bytes',
+    String(valueLimit),
+  ],
 });
 const { ok, fail: fails } = server;
 
@@ -86,7 +94,10 @@ describe('a key of another type', () => {
 
   it('redis_mget reads a key of another type as not found, as MGET does', async () => {
     expect(await ok('redis_mget', { keys: [list, text] })).toEqual({
-      results: [{ key: list, found: false, value: null }, { key: text, found: true, value: 'plain' }],
+      results: [
+        { key: list, found: false, value: null },
+        { key: text, found: true, value: 'plain' },
+      ],
       complete: true,
     });
   });
@@ -121,7 +132,18 @@ describe('missing keys', () => {
     ['redis_getrange', { key: m, start: -10 }, { key: m, value: '', encoding: 'utf8', offset: 0, bytes: 0, length: 0, next_start: null }],
     ['redis_strlen', { key: m }, { key: m, length: 0 }],
     ['redis_hdel', { key: m, fields: ['f'] }, { key: m, deleted: 0 }],
-    ['redis_hmget', { key: m, fields: ['f', 'g'] }, { key: m, results: [{ field: 'f', found: false, value: null }, { field: 'g', found: false, value: null }], complete: true }],
+    [
+      'redis_hmget',
+      { key: m, fields: ['f', 'g'] },
+      {
+        key: m,
+        results: [
+          { field: 'f', found: false, value: null },
+          { field: 'g', found: false, value: null },
+        ],
+        complete: true,
+      },
+    ],
     ['redis_hexists', { key: m, field: 'f' }, { key: m, field: 'f', exists: false }],
     ['redis_hlen', { key: m }, { key: m, length: 0 }],
     ['redis_hkeys', { key: m }, { key: m, fields: [], cursor: '0', complete: true }],
@@ -198,7 +220,9 @@ describe('bounds', () => {
   it('refuses writes past the value size limit with VALUE_TOO_LARGE, writing nothing', async () => {
     expect((await fails('redis_setrange', { key: 'big:r', offset: valueLimit, value: 'x' }, 'VALUE_TOO_LARGE')).message).toContain('value');
     await fails('redis_append', { key: 'big:a', value: 'x'.repeat(valueLimit + 1) }, 'VALUE_TOO_LARGE');
-    expect((await fails('redis_mset', { values: { 'big:m1': 1, 'big:m2': 'y'.repeat(valueLimit + 1) } }, 'VALUE_TOO_LARGE')).message).toContain('values.big:m2');
+    expect((await fails('redis_mset', { values: { 'big:m1': 1, 'big:m2': 'y'.repeat(valueLimit + 1) } }, 'VALUE_TOO_LARGE')).message).toContain(
+      'values.big:m2',
+    );
     expect((await fails('redis_hset', { key: 'big:h', fields: { a: 1, b: 'y'.repeat(valueLimit + 1) } }, 'VALUE_TOO_LARGE')).message).toContain('fields.b');
     expect(await server.check.exists(full('big:r'), full('big:a'), full('big:m1'), full('big:h'))).toBe(0);
   });
@@ -245,6 +269,7 @@ describe('counters stay exact', () => {
     expect(await ok('redis_incr', { key: 'counter:edge', by: 1 })).toEqual({ key: 'counter:edge', value: 9_007_199_254_740_991 });
     expect(await ok('redis_incr', { key: 'counter:edge', by: -(2 ** 53 - 1) })).toEqual({ key: 'counter:edge', value: 0 });
     expect(await ok('redis_incr', { key: 'counter:edge', by: -(2 ** 53 - 1) })).toEqual({ key: 'counter:edge', value: -9_007_199_254_740_991 });
+    // eslint-disable-next-line no-loss-of-precision -- the nearest double is what Redis answers
     expect(await ok('redis_incrbyfloat', { key: 'counter:edge', by: 0.5 })).toEqual({ key: 'counter:edge', value: -9_007_199_254_740_990.5 });
   });
 });
@@ -340,7 +365,13 @@ describe('continuation at the limits', () => {
 describe('every JSON value comes back deep-equal through the matching read tool', () => {
   // Values the codec stores exactly: well-formed text, numbers within ±(2^53−1). JSON has no -0.
   const text = fc.string({ unit: 'grapheme', maxLength: 12 });
-  const scalar = fc.oneof(text, fc.integer(), fc.double({ min: -1e9, max: 1e9, noNaN: true }).map((n) => (Object.is(n, -0) ? 0 : n)), fc.boolean(), fc.constant(null));
+  const scalar = fc.oneof(
+    text,
+    fc.integer(),
+    fc.double({ min: -1e9, max: 1e9, noNaN: true }).map((n) => (Object.is(n, -0) ? 0 : n)),
+    fc.boolean(),
+    fc.constant(null),
+  );
   const { json } = fc.letrec((tie) => ({
     json: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('json'), { maxLength: 3 }), fc.dictionary(text, tie('json'), { maxKeys: 3 })),
   }));
@@ -403,7 +434,23 @@ describe('--key-prefix', () => {
     }
     expect(checked).toBeGreaterThan(100);
     // The commands the new tools send, each seen and checked at least once.
-    for (const command of ['evalsha', 'rename', 'renamenx', 'copy', 'mset', 'msetnx', 'mget', 'getrange', 'hscan', 'hmget', 'pexpire', 'unlink', 'touch', 'memory', 'scan']) {
+    for (const command of [
+      'evalsha',
+      'rename',
+      'renamenx',
+      'copy',
+      'mset',
+      'msetnx',
+      'mget',
+      'getrange',
+      'hscan',
+      'hmget',
+      'pexpire',
+      'unlink',
+      'touch',
+      'memory',
+      'scan',
+    ]) {
       expect(commands, command).toContain(command);
     }
   });

@@ -78,7 +78,13 @@ export function missingAnswer(name: string, key: string, other: string): Args {
     redis_blmove: { timed_out: true, value: null },
     redis_srem: { key, removed: 0 },
     redis_sismember: { key, is_member: false },
-    redis_smismember: { key, results: [{ member: 'a', is_member: false }, { member: 'b', is_member: false }] },
+    redis_smismember: {
+      key,
+      results: [
+        { member: 'a', is_member: false },
+        { member: 'b', is_member: false },
+      ],
+    },
     redis_scard: { key, cardinality: 0 },
     redis_spop: { key, members: [] },
     redis_srandmember: { key, members: [] },

@@ -1,15 +1,15 @@
-import { reservedRoot } from '../../../src/redis/keyspace.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { toolNames, tools, type ToolName } from '../../../generated/registry.js';
+import { toolNames, tools } from '../../../generated/registry.js';
+import { reservedRoot } from '../../../src/redis/keyspace.js';
 import { toolJsonSchemas } from '../../helpers/tool-json-schemas.js';
 import { expectFieldsNamed } from '../../helpers/expect-fields-named.js';
 import { inspector } from '../../helpers/redis-client.js';
-import { cleanup, startRedis, type RedisProcess } from '../../helpers/redis-server.js';
+import { cleanup, startRedis } from '../../helpers/redis-server.js';
 import { connectStdio, type StdioSession } from '../../helpers/stdio-client.js';
 import { outcomeOf } from '../../helpers/surfaces/mcp-tool-client.js';
 import type { ToolOutcome } from '../../helpers/surfaces/types.js';
@@ -91,7 +91,8 @@ describe('every tool of lists, sets and zsets', () => {
 
   /** Every integer bound (count, timeout_ms, ...) and array bound (keys, members) of the family. */
   const bounds = familyTools.flatMap((name) => {
-    const properties = (toolJsonSchemas[name].input as { properties: Record<string, { maximum?: number; maxItems?: number; items?: { type?: string } }> }).properties;
+    const properties = (toolJsonSchemas[name].input as { properties: Record<string, { maximum?: number; maxItems?: number; items?: { type?: string } }> })
+      .properties;
     return Object.entries(properties)
       .filter(([, schema]) => schema.maximum !== undefined || schema.maxItems !== undefined)
       .map(([field, schema]) => ({ name, field, schema }));
@@ -140,7 +141,12 @@ describe('answers cut by --max-response-bytes lose and repeat nothing', () => {
   const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
   /** Reads every page; each must fit the budget unless it holds a single element larger than it. */
-  async function pages<P extends Record<string, any>>(name: string, first: Record<string, unknown>, next: (page: P) => Record<string, unknown> | undefined, itemsOf: (page: P) => unknown[]) {
+  async function pages<P extends Record<string, any>>(
+    name: string,
+    first: Record<string, unknown>,
+    next: (page: P) => Record<string, unknown> | undefined,
+    itemsOf: (page: P) => unknown[],
+  ) {
     const items: unknown[] = [];
     let args: Record<string, unknown> | undefined = first;
     let count = 0;
@@ -160,7 +166,10 @@ describe('answers cut by --max-response-bytes lose and repeat nothing', () => {
     const values: unknown[] = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? { i, padding } : `${i}:${padding}`));
     values[150] = 'x'.repeat(budget * 2);
     await server.check.rpush(full(key), ...values.map((value) => (typeof value === 'string' ? value : JSON.stringify(value))));
-    for (const [start, expected] of [[0, values], [-120, values.slice(-120)]] as const) {
+    for (const [start, expected] of [
+      [0, values],
+      [-120, values.slice(-120)],
+    ] as const) {
       const read = await pages<{ values: unknown[]; next_start: number | null }>(
         'redis_lrange',
         { key, start, count: 1000 },
@@ -306,7 +315,10 @@ describe('answers cut by --max-response-bytes lose and repeat nothing', () => {
 describe('blocking calls', () => {
   it('answer timed_out when nothing arrives', async () => {
     expect(await ok('redis_blpop', { keys: [fresh('empty'), fresh('empty')], timeout_ms: 150 })).toEqual({ timed_out: true, key: null, value: null });
-    expect(await ok('redis_blmove', { source: fresh('empty'), destination: fresh('dst'), wherefrom: 'LEFT', whereto: 'RIGHT', timeout_ms: 150 })).toEqual({ timed_out: true, value: null });
+    expect(await ok('redis_blmove', { source: fresh('empty'), destination: fresh('dst'), wherefrom: 'LEFT', whereto: 'RIGHT', timeout_ms: 150 })).toEqual({
+      timed_out: true,
+      value: null,
+    });
   });
 
   it('never hold the shared connection: other calls on the same client and server answer while one waits', async () => {
@@ -331,7 +343,10 @@ describe('blocking calls', () => {
   ])('stop waiting when the MCP client cancels over %s; a later element is not taken by the dead wait', async (_, client) => {
     const key = fresh('queue');
     const controller = new AbortController();
-    const waiting = client().callTool({ name: 'redis_blpop', arguments: { keys: [key], timeout_ms: 25_000 } }, undefined, { signal: controller.signal, timeout: 60_000 });
+    const waiting = client().callTool({ name: 'redis_blpop', arguments: { keys: [key], timeout_ms: 25_000 } }, undefined, {
+      signal: controller.signal,
+      timeout: 60_000,
+    });
     await until(async () => (await blockedWaits()) === 1);
     controller.abort();
     await expect(waiting).rejects.toThrow();
@@ -344,7 +359,14 @@ describe('blocking calls', () => {
     const key = fresh('queue');
     const url = new URL(server.baseUrl);
     const body = JSON.stringify({ keys: [key], timeout_ms: 25_000 });
-    const sent = request({ host: url.hostname, port: url.port, method: 'POST', path: '/v1/lists/blpop', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const sent = request({
+      host: url.hostname,
+      port: url.port,
+      method: 'POST',
+      path: '/v1/lists/blpop',
+      agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
     sent.on('error', () => undefined);
     sent.end(body);
     await until(async () => (await blockedWaits()) === 1);
@@ -380,11 +402,16 @@ describe('blocking calls', () => {
       await own.stop();
       // Promptly (within the test's timeout, far below the wait asked for), as an error or a timeout.
       const outcome = outcomeOf(await waiting);
-      expect(outcome.ok ? outcome.value : outcome.code).toSatisfy((answer: unknown) => answer === 'REDIS_NOT_CONNECTED' || (answer as { timed_out?: boolean }).timed_out === true);
+      expect(outcome.ok ? outcome.value : outcome.code).toSatisfy(
+        (answer: unknown) => answer === 'REDIS_NOT_CONNECTED' || (answer as { timed_out?: boolean }).timed_out === true,
+      );
       await own.restart();
       await until(async () => outcomeOf((await stdio.call('redis_llen', { key: 'restart:queue' })) as CallToolResult).ok);
       await ownCheck.rpush('restart:queue', 'after');
-      expect(outcomeOf(await stdio.call('redis_blpop', { keys: ['restart:queue'], timeout_ms: 5000 }))).toEqual({ ok: true, value: { timed_out: false, key: 'restart:queue', value: 'after' } });
+      expect(outcomeOf(await stdio.call('redis_blpop', { keys: ['restart:queue'], timeout_ms: 5000 }))).toEqual({
+        ok: true,
+        value: { timed_out: false, key: 'restart:queue', value: 'after' },
+      });
     } finally {
       await session?.close();
       ownCheck.disconnect();
@@ -404,7 +431,8 @@ describe('--key-prefix', () => {
     if (['blpop', 'brpop'].includes(command)) return rest.slice(0, -1);
     if (['sinter', 'sunion', 'sdiff', 'sinterstore', 'sunionstore', 'sdiffstore'].includes(command)) return rest;
     if (command === 'eval' || command === 'evalsha') return rest.slice(2, 2 + Number(rest[1]));
-    if (/^(l|r)(range|len|pop|index|set|rem|trim|insert|pos|push)$/.test(command) || /^s(add|rem|ismember|mismember|card|pop|randmember|scan)$/.test(command)) return [rest[0]!];
+    if (/^(l|r)(range|len|pop|index|set|rem|trim|insert|pos|push)$/.test(command) || /^s(add|rem|ismember|mismember|card|pop|randmember|scan)$/.test(command))
+      return [rest[0]!];
     if (/^z(add|rem|score|mscore|incrby|card|count|rank|revrank|range|popmin|popmax|remrangebyscore|remrangebyrank|scan)$/.test(command)) return [rest[0]!];
     // The Streamable HTTP session's record and events (src/http/mcp-sessions/session-records.ts), and the channel announcing them.
     if (['hset', 'hget', 'hgetall', 'pexpire', 'exists', 'xadd', 'xrange', 'xrevrange', 'publish'].includes(command)) return [rest[0]!];

@@ -51,7 +51,15 @@ describe('queue edges', () => {
   it('a missing queue is empty, and receipts for it are stale', async () => {
     const queue = uniqueKey('edge-missing');
     expect(await ok('redis_queue_stats', { queue })).toEqual({
-      queue, ready: 0, delayed: 0, in_flight: 0, dead: 0, oldest_ready_age_ms: null, delayed_due: 0, in_flight_expired: 0, next_delayed_in_ms: null,
+      queue,
+      ready: 0,
+      delayed: 0,
+      in_flight: 0,
+      dead: 0,
+      oldest_ready_age_ms: null,
+      delayed_due: 0,
+      in_flight_expired: 0,
+      next_delayed_in_ms: null,
     });
     expect(await ok('redis_queue_claim', { queue, consumer: 'c' })).toEqual({ queue, jobs: [], timed_out: true });
     expect(await ok('redis_queue_dead', { queue })).toEqual({ queue, jobs: [], cursor: '0', complete: true });
@@ -107,7 +115,7 @@ describe('queue edges', () => {
     expect(seen.sort()).toEqual([0, 1, 2, 3, 4, 5]);
     await ok('redis_queue_purge', { queue, which: 'all' });
     for (let i = 0; i < 7; i++) await ok('redis_queue_enqueue', { queue, payload: { i, big }, max_attempts: 1 });
-    for (let claimed = 0; claimed < 7; ) {
+    for (let claimed = 0; claimed < 7;) {
       for (const job of (await ok('redis_queue_claim', { queue, consumer: 'c', count: 10 })).jobs) {
         expect(await ok('redis_queue_nack', { queue, job_id: job.job_id, receipt: job.receipt })).toMatchObject({ state: 'dead' });
         claimed++;

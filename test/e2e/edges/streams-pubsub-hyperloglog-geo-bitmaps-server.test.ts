@@ -1,5 +1,4 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { toolNames, tools } from '../../../generated/registry.js';
 import { failure, ok } from '../../helpers/results.js';
@@ -141,7 +140,10 @@ describe('missing and empty keys', () => {
     expect(await okCall('redis_xinfo_stream', { key })).toMatchObject({ exists: true, length: 0, groups: 1, first_entry: null, last_entry: null });
     expect(await okCall('redis_xrange', { key })).toMatchObject({ entries: [], complete: true });
     expect(await okCall('redis_xpending', { key, group: 'g' })).toMatchObject({ pending: 0, min_id: null, max_id: null, consumers: [] });
-    expect(await okCall('redis_xreadgroup', { group: 'g', consumer: 'c', streams: [{ key }] })).toMatchObject({ streams: [{ entries: [], next_id: '>', complete: true }], timed_out: false });
+    expect(await okCall('redis_xreadgroup', { group: 'g', consumer: 'c', streams: [{ key }] })).toMatchObject({
+      streams: [{ entries: [], next_id: '>', complete: true }],
+      timed_out: false,
+    });
   });
 });
 
@@ -156,12 +158,19 @@ async function filledStream(label: string, n: number): Promise<{ key: string; id
 describe('bounds and continuation under a 1 KiB answer budget', () => {
   it('redis_xrange and redis_xrevrange page through every entry exactly once', async () => {
     const { key, ids } = await filledStream('edges:range', 40);
-    for (const [name, bound, order] of [['redis_xrange', 'start', ids], ['redis_xrevrange', 'end', [...ids].reverse()]] as const) {
+    for (const [name, bound, order] of [
+      ['redis_xrange', 'start', ids],
+      ['redis_xrevrange', 'end', [...ids].reverse()],
+    ] as const) {
       const seen: string[] = [];
       let pages = 0;
       let next: string | null = null;
       do {
-        const page: { entries: { id: string }[]; next: string | null; complete: boolean } = await okCall(name, { key, count: 1000, ...(next ? { [bound]: next } : {}) });
+        const page: { entries: { id: string }[]; next: string | null; complete: boolean } = await okCall(name, {
+          key,
+          count: 1000,
+          ...(next ? { [bound]: next } : {}),
+        });
         expect(JSON.stringify(page).length).toBeLessThan(budget + 200);
         seen.push(...page.entries.map((entry) => entry.id));
         next = page.next;
@@ -190,8 +199,13 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
     const position = { [a.key]: '0', [b.key]: '0' };
     const seen: Record<string, string[]> = { [a.key]: [], [b.key]: [] };
     for (let round = 0; round < 50 && Object.values(position).some((id) => id !== 'done'); round++) {
-      const streams = Object.entries(position).filter(([, id]) => id !== 'done').map(([key, id]) => ({ key, id }));
-      const read = await okCall<{ streams: { key: string; entries: { id: string }[]; next_id: string; complete: boolean }[] }>('redis_xread', { streams, count: 5 });
+      const streams = Object.entries(position)
+        .filter(([, id]) => id !== 'done')
+        .map(([key, id]) => ({ key, id }));
+      const read = await okCall<{ streams: { key: string; entries: { id: string }[]; next_id: string; complete: boolean }[] }>('redis_xread', {
+        streams,
+        count: 5,
+      });
       for (const stream of read.streams) {
         seen[stream.key]!.push(...stream.entries.map((entry) => entry.id));
         position[stream.key] = stream.complete ? 'done' : stream.next_id;
@@ -207,7 +221,13 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
     const seen: string[] = [];
     let id = '>';
     for (let round = 0; round < 50; round++) {
-      const read = await okCall<{ streams: { entries: { id: string }[]; next_id: string; complete: boolean }[] }>('redis_xreadgroup', { group: 'g', consumer: 'c', streams: [{ key, id }], count: 1000, noack: true });
+      const read = await okCall<{ streams: { entries: { id: string }[]; next_id: string; complete: boolean }[] }>('redis_xreadgroup', {
+        group: 'g',
+        consumer: 'c',
+        streams: [{ key, id }],
+        count: 1000,
+        noack: true,
+      });
       const [stream] = read.streams;
       seen.push(...stream!.entries.map((entry) => entry.id));
       if (stream!.complete && stream!.next_id === '>') break;
@@ -238,13 +258,30 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
     const { key, ids } = await filledStream('edges:claim', 20);
     await main.check.xgroup('CREATE', key, 'g', '0');
     await main.check.xreadgroup('GROUP', 'g', 'old', 'STREAMS', key, '>');
-    const claim = await okCall<{ entries: { id: string }[]; rest_after_id: string }>('redis_xclaim', { key, group: 'g', consumer: 'new', min_idle_ms: 0, ids: [...ids].reverse() });
+    const claim = await okCall<{ entries: { id: string }[]; rest_after_id: string }>('redis_xclaim', {
+      key,
+      group: 'g',
+      consumer: 'new',
+      min_idle_ms: 0,
+      ids: [...ids].reverse(),
+    });
     expect(claim.entries.length).toBeLessThan(ids.length);
     expect(claim.entries.map((e) => e.id)).toEqual(ids.slice(0, claim.entries.length));
     expect(claim.rest_after_id).toBe(ids[claim.entries.length - 1]);
-    const rest = await okCall<{ streams: { entries: { id: string }[] }[] }>('redis_xreadgroup', { group: 'g', consumer: 'new', streams: [{ key, id: claim.rest_after_id }], count: 1000 });
+    const rest = await okCall<{ streams: { entries: { id: string }[] }[] }>('redis_xreadgroup', {
+      group: 'g',
+      consumer: 'new',
+      streams: [{ key, id: claim.rest_after_id }],
+      count: 1000,
+    });
     expect(rest.streams[0]!.entries[0]!.id).toBe(ids[claim.entries.length]);
-    const auto = await okCall<{ entries: { id: string }[]; rest_after_id: string | null; next_start: string }>('redis_xautoclaim', { key, group: 'g', consumer: 'third', min_idle_ms: 0, count: 1000 });
+    const auto = await okCall<{ entries: { id: string }[]; rest_after_id: string | null; next_start: string }>('redis_xautoclaim', {
+      key,
+      group: 'g',
+      consumer: 'third',
+      min_idle_ms: 0,
+      count: 1000,
+    });
     expect(auto.rest_after_id).toBe(auto.entries.at(-1)!.id);
     expect(auto.next_start).toBe('0-0');
     expect((await main.check.xpending(key, 'g'))[3]).toEqual([['third', '20']]);
@@ -258,7 +295,10 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
       await main.check.xgroup('CREATECONSUMER', key, 'g', name);
       await main.check.xgroup('CREATE', key, `group-${name}`, '$');
     }
-    for (const [name, list, extra] of [['redis_xinfo_consumers', 'consumers', { group: 'g' }], ['redis_xinfo_groups', 'groups', {}]] as const) {
+    for (const [name, list, extra] of [
+      ['redis_xinfo_consumers', 'consumers', { group: 'g' }],
+      ['redis_xinfo_groups', 'groups', {}],
+    ] as const) {
       const seen: string[] = [];
       let after: string | undefined;
       do {
@@ -279,7 +319,11 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
       const seen: string[] = [];
       let after: string | undefined;
       do {
-        const page: { channels: string[]; next_after: string | null } = await okCall('redis_pubsub_channels', { pattern: `${base}:*`, count: 2, ...(after ? { after } : {}) });
+        const page: { channels: string[]; next_after: string | null } = await okCall('redis_pubsub_channels', {
+          pattern: `${base}:*`,
+          count: 2,
+          ...(after ? { after } : {}),
+        });
         seen.push(...page.channels);
         after = page.next_after ?? undefined;
       } while (after);
@@ -293,7 +337,10 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
     const seen: number[] = [];
     let after: number | undefined;
     do {
-      const page: { clients: { id: number }[]; next_after_id: number | null } = await okCall('redis_client_list', { count: 1, ...(after === undefined ? {} : { after_id: after }) });
+      const page: { clients: { id: number }[]; next_after_id: number | null } = await okCall('redis_client_list', {
+        count: 1,
+        ...(after === undefined ? {} : { after_id: after }),
+      });
       seen.push(...page.clients.map((client) => client.id));
       after = page.next_after_id ?? undefined;
     } while (after !== undefined);
@@ -304,7 +351,16 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
   it.each<[string, Args, string]>([
     ['redis_xrange', { key: 'k', count: 1001 }, 'count'],
     ['redis_xread', { streams: [{ key: 'k', id: '0' }], block_ms: 30001 }, 'block_ms'],
-    ['redis_xread', { streams: [{ key: 'k', id: '0' }, { key: 'k', id: '0' }] }, 'streams[1].key'],
+    [
+      'redis_xread',
+      {
+        streams: [
+          { key: 'k', id: '0' },
+          { key: 'k', id: '0' },
+        ],
+      },
+      'streams[1].key',
+    ],
     ['redis_xreadgroup', { group: 'g', consumer: 'c', streams: [{ key: 'k' }], block_ms: -1 }, 'block_ms'],
     ['redis_xadd', { key: 'k', fields: {} }, 'fields'],
     ['redis_xadd', { key: 'k', fields: { a: 1 }, id: '18446744073709551616-0' }, 'id'],
@@ -327,7 +383,9 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
   it('a bit write past the value size limit is refused before Redis grows the string', async () => {
     const key = uniqueKey('edges:bits');
     expect((await failCall('redis_setbit', { key, offset: 2 ** 32 - 1, value: 1 })).code).toBe('VALUE_TOO_LARGE');
-    expect((await failCall('redis_bitfield', { key, operations: [{ op: 'set', encoding: 'u8', offset: '#536870911', value: 1 }] })).code).toBe('VALUE_TOO_LARGE');
+    expect((await failCall('redis_bitfield', { key, operations: [{ op: 'set', encoding: 'u8', offset: '#536870911', value: 1 }] })).code).toBe(
+      'VALUE_TOO_LARGE',
+    );
     expect(await main.check.exists(key)).toBe(0);
   });
 });
@@ -335,7 +393,11 @@ describe('bounds and continuation under a 1 KiB answer budget', () => {
 describe('waiting reads', () => {
   const waits: [string, (key: string) => Args, (key: string) => Promise<void>][] = [
     ['redis_xread', (key) => ({ streams: [{ key, id: '$' }] }), async () => undefined],
-    ['redis_xreadgroup', (key) => ({ group: 'g', consumer: 'c', streams: [{ key }] }), async (key) => void (await main.check.xgroup('CREATE', key, 'g', '$', 'MKSTREAM'))],
+    [
+      'redis_xreadgroup',
+      (key) => ({ group: 'g', consumer: 'c', streams: [{ key }] }),
+      async (key) => void (await main.check.xgroup('CREATE', key, 'g', '$', 'MKSTREAM')),
+    ],
   ];
 
   it.each(waits)('%s times out with timed_out=true', async (name, args, prepare) => {
@@ -401,7 +463,10 @@ describe('--key-prefix', () => {
   });
 
   it('redis_capabilities tells which tools are withheld and why', async () => {
-    const capabilities = await okCall<{ redis: { version: string; mode: string }; toolsets: { name: string; chosen: boolean; offered: string[]; withheld: { tool: string; reason: string }[] }[] }>('redis_capabilities', {}, tenantServer.mcp);
+    const capabilities = await okCall<{
+      redis: { version: string; mode: string };
+      toolsets: { name: string; chosen: boolean; offered: string[]; withheld: { tool: string; reason: string }[] }[];
+    }>('redis_capabilities', {}, tenantServer.mcp);
     expect(capabilities.redis).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), mode: 'standalone' });
     const withheld = capabilities.toolsets.flatMap((set) => set.withheld);
     expect(withheld.map((w) => w.tool).sort()).toEqual([...serverWide].sort());
@@ -419,7 +484,11 @@ describe('--key-prefix', () => {
       expect(await okCall('redis_publish', { channel, message: 'hello' }, tenantServer.mcp)).toEqual({ channel, receivers: 1 });
       await expect.poll(() => heard).toEqual([[prefix + channel, 'hello']]);
       // The channel of the same name outside the namespace is neither listed nor counted.
-      expect(await okCall('redis_pubsub_channels', { pattern: `${channel}*` }, tenantServer.mcp)).toEqual({ channels: [channel], next_after: null, complete: true });
+      expect(await okCall('redis_pubsub_channels', { pattern: `${channel}*` }, tenantServer.mcp)).toEqual({
+        channels: [channel],
+        next_after: null,
+        complete: true,
+      });
       expect(await okCall('redis_pubsub_numsub', { channels: [channel] }, tenantServer.mcp)).toEqual({ channels: [{ channel, subscribers: 1 }] });
       await subscriber.unsubscribe(prefix + channel);
       expect(await okCall('redis_pubsub_numsub', { channels: [channel] }, tenantServer.mcp)).toEqual({ channels: [{ channel, subscribers: 0 }] });

@@ -24,7 +24,11 @@ const startTimeoutMs = 15_000;
  * would also log every request; a port taken in between (EADDRINUSE) is retried on another.
  * `command` runs another build of the CLI instead, e.g. an installed `redis-mcp-server`.
  */
-export async function startHttpCli(args: string[], env: Record<string, string> = {}, command: readonly string[] = [process.execPath, cliPath]): Promise<HttpCliProcess> {
+export async function startHttpCli(
+  args: string[],
+  env: Record<string, string> = {},
+  command: readonly string[] = [process.execPath, cliPath],
+): Promise<HttpCliProcess> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const child = spawn(

@@ -18,7 +18,12 @@ export interface RawJsonCaller {
 }
 
 const protocolVersion = '2025-06-18';
-const initialize = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw-json', version: '1' } } };
+const initialize = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw-json', version: '1' } },
+};
 const initialized = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
 
 /** The arguments object as JSON text, with the raw members appended as given. */
@@ -119,7 +124,13 @@ export async function rawStreamableHttp(baseUrl: string): Promise<RawJsonCaller>
     headers['mcp-session-id'] ??= response.headers.get('mcp-session-id') ?? '';
     if (!body) return undefined;
     // An event stream or one JSON body: either way, the last data line or the body is the answer.
-    const data = body.includes('data:') ? body.split('\n').filter((line) => line.startsWith('data:')).pop()!.slice(5) : body;
+    const data = body.includes('data:')
+      ? body
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .pop()!
+          .slice(5)
+      : body;
     return JSON.parse(data) as Answer;
   };
   await post(JSON.stringify(initialize));

@@ -25,7 +25,11 @@ export const feedsTour: FamilyTour = async (t) => {
   if (t.topology === 'cluster') return clusterFeedsTour(t);
   const channel = t.key('feed-channel');
   const key = t.key('feed-key');
-  const { subscription_id: id, buffer, idle_timeout_ms } = await t.ok('redis_subscribe', { channels: [channel], patterns: [`${channel}:*`], keys: [key], key_patterns: [`${key}:*`] });
+  const {
+    subscription_id: id,
+    buffer,
+    idle_timeout_ms,
+  } = await t.ok('redis_subscribe', { channels: [channel], patterns: [`${channel}:*`], keys: [key], key_patterns: [`${key}:*`] });
   expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
   expect(buffer).toBeGreaterThan(0);
   expect(idle_timeout_ms).toBeGreaterThan(0);
@@ -50,7 +54,11 @@ export const feedsTour: FamilyTour = async (t) => {
   // max bounds a read; the rest waits for the next one.
   await t.redis.publish(channel, '1');
   await t.redis.publish(channel, '2');
-  await expect.poll(async () => (await t.ok<Read>('redis_subscription_read', { subscription_id: id, max: 1, wait_ms: 1000 })).events.map((e) => e.message), { timeout: 5000 }).toEqual([1]);
+  await expect
+    .poll(async () => (await t.ok<Read>('redis_subscription_read', { subscription_id: id, max: 1, wait_ms: 1000 })).events.map((e) => e.message), {
+      timeout: 5000,
+    })
+    .toEqual([1]);
   expect((await t.ok<Read>('redis_subscription_read', { subscription_id: id, max: 1, wait_ms: 1000 })).events.map((e) => e.message)).toEqual([2]);
 
   expect(await t.ok('redis_unsubscribe', { subscription_id: id })).toEqual({ unsubscribed: true });

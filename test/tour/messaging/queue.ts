@@ -8,7 +8,8 @@ export const queueTour: FamilyTour = async (t) => {
   // A queue name takes no braces: its keys share a slot by the server's own hash tag.
   const queue = t.name('queue');
   const key = (part: string) => `${part.startsWith('result:') ? '' : '__mcp:'}q:{${queue}}:${part}`;
-  const claim = async (args: Record<string, unknown>) => (await t.ok<{ jobs: Claimed[]; timed_out: boolean }>('redis_queue_claim', { queue, consumer: `tour-${t.surface}`, ...args })).jobs;
+  const claim = async (args: Record<string, unknown>) =>
+    (await t.ok<{ jobs: Claimed[]; timed_out: boolean }>('redis_queue_claim', { queue, consumer: `tour-${t.surface}`, ...args })).jobs;
 
   const low = await t.ok('redis_queue_enqueue', { queue, payload: { task: 'low' } });
   expect(low).toMatchObject({ queue, duplicate: false });
@@ -20,7 +21,15 @@ export const queueTour: FamilyTour = async (t) => {
   expect(await t.redis.zrange(key('delayed'), '0', '-1')).toEqual([distant.job_id]);
   expect(await t.redis.hget(key('payloads'), low.job_id)).toBe('{"task":"low"}');
 
-  expect(await t.ok('redis_queue_stats', { queue })).toMatchObject({ queue, ready: 3, delayed: 1, in_flight: 0, dead: 0, delayed_due: 0, in_flight_expired: 0 });
+  expect(await t.ok('redis_queue_stats', { queue })).toMatchObject({
+    queue,
+    ready: 3,
+    delayed: 1,
+    in_flight: 0,
+    dead: 0,
+    delayed_due: 0,
+    in_flight_expired: 0,
+  });
 
   // Highest priority first; the claim holds it until its visibility ends.
   const [first] = await claim({ count: 1, visibility_ms: 10_000 });
@@ -28,7 +37,10 @@ export const queueTour: FamilyTour = async (t) => {
   expect(Number(await t.redis.zscore(key('in_flight'), high.job_id))).toBe(Date.parse(first!.visible_at));
   const extended = await t.ok('redis_queue_extend', { queue, job_id: first!.job_id, receipt: first!.receipt, visibility_ms: 20_000 });
   expect(Date.parse(extended.visible_at)).toBeGreaterThan(Date.parse(first!.visible_at));
-  expect(await t.ok('redis_queue_ack', { queue, job_id: first!.job_id, receipt: first!.receipt, result: { ok: true } })).toEqual({ job_id: high.job_id, acked: true });
+  expect(await t.ok('redis_queue_ack', { queue, job_id: first!.job_id, receipt: first!.receipt, result: { ok: true } })).toEqual({
+    job_id: high.job_id,
+    acked: true,
+  });
   expect(JSON.parse((await t.redis.get(key(`result:${high.job_id}`)))!)).toEqual({ ok: true });
   expect(await t.redis.hexists(key('jobs'), high.job_id)).toBe(0);
   // An ack with a receipt that is no longer current changes nothing.
@@ -37,13 +49,23 @@ export const queueTour: FamilyTour = async (t) => {
   // Then oldest first within a priority.
   const pair = await claim({ count: 2 });
   expect(pair.map((job) => job.job_id)).toEqual([low.job_id, once.job_id]);
-  expect(await t.ok('redis_queue_nack', { queue, job_id: low.job_id, receipt: pair[0]!.receipt, delay_ms: 0, error: 'try again' })).toEqual({ job_id: low.job_id, state: 'requeued' });
-  expect(await t.ok('redis_queue_nack', { queue, job_id: once.job_id, receipt: pair[1]!.receipt, error: 'bad input' })).toEqual({ job_id: once.job_id, state: 'dead' });
+  expect(await t.ok('redis_queue_nack', { queue, job_id: low.job_id, receipt: pair[0]!.receipt, delay_ms: 0, error: 'try again' })).toEqual({
+    job_id: low.job_id,
+    state: 'requeued',
+  });
+  expect(await t.ok('redis_queue_nack', { queue, job_id: once.job_id, receipt: pair[1]!.receipt, error: 'bad input' })).toEqual({
+    job_id: once.job_id,
+    state: 'dead',
+  });
   await t.fail('redis_queue_extend', { queue, job_id: once.job_id, receipt: pair[1]!.receipt, visibility_ms: 1000 }, 'CONFLICT');
   expect(await t.redis.zrange(key('dead'), '0', '-1')).toEqual([once.job_id]);
 
   const dead = await t.ok('redis_queue_dead', { queue, count: 10 });
-  expect(dead).toMatchObject({ queue, complete: true, jobs: [{ job_id: once.job_id, payload: [1, 'once'], attempts: 1, max_attempts: 1, last_error: 'bad input' }] });
+  expect(dead).toMatchObject({
+    queue,
+    complete: true,
+    jobs: [{ job_id: once.job_id, payload: [1, 'once'], attempts: 1, max_attempts: 1, last_error: 'bad input' }],
+  });
   expect(await t.ok('redis_queue_retry_dead', { queue, job_ids: [once.job_id, 'no-such-job'] })).toEqual({
     queue,
     retried: [once.job_id],
