@@ -5,6 +5,10 @@ import { undecodableFields } from './undecodable.js';
 
 const tool = defineToolset('streams', { rest: '/v1/streams', errors: ['WRONG_TYPE'] });
 
+/** Output fields that echo what a stream answer is about: the stream, and the consumer group. */
+const streamOut = { key: z.string().describe('The stream key.') };
+const groupOut = { ...streamOut, group: z.string().describe('The group name.') };
+
 const handedNote = 'A field value that cannot be answered as JSON comes back as its stored text, its field named in "undecodable".';
 
 const streamKey = key.describe('The stream key.');
@@ -23,7 +27,11 @@ const idString = (pattern: string, message: string) =>
       message: 'numbers in a stream ID must fit 64 bits unsigned',
     });
 const entryId = idString(idText, 'must be a stream ID such as "1700000000000-0"');
-const rangeStart = idString(`-|\\+|\\(?${idText}`, 'must be "-", "+", a stream ID, or "(" and an ID to exclude it');
+/** A range bound: text as Redis writes it, or a bare millisecond time as an integer (what agents send for 0 or a time). */
+const rangeStart = z.union([
+  idString(`-|\\+|\\(?${idText}`, 'must be "-", "+", a stream ID, or "(" and an ID to exclude it'),
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+]);
 const readId = idString(`\\$|${idText}`, 'must be "$" (only new entries) or a stream ID');
 const groupReadId = idString(`>|${idText}`, 'must be ">" (new entries) or a stream ID (this consumer\'s pending entries after it)');
 const groupStartId = idString(`\\$|${idText}`, 'must be "$" (the end) or a stream ID');
@@ -57,7 +65,7 @@ const entries = z.array(entry).describe('Entries in ID order.');
 const handedEntry = entry.extend({ undecodable: undecodableFields });
 
 const streamRead = z.strictObject({
-  key: z.string().describe('The stream key.'),
+  ...streamOut,
   entries,
   next_id: z.string().describe('The id to pass for this stream next time.'),
   complete: z.boolean().describe('False when more entries are ready after next_id (count or byte budget reached).'),
@@ -94,7 +102,7 @@ export const redis_xadd = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
+      ...streamOut,
       added: z.boolean().describe('False only with nomkstream when the stream does not exist.'),
       id: z.string().nullable().describe('The new entry ID; null when not added.'),
     }),
@@ -111,7 +119,7 @@ export const redis_xlen = tool({
   input: () => z.strictObject({ key: streamKey }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
+      ...streamOut,
       length: z.number().int().describe('Entries in the stream.'),
     }),
   annotations: reads,
@@ -120,7 +128,7 @@ export const redis_xlen = tool({
 });
 
 const rangeOutput = z.strictObject({
-  key: z.string().describe('The stream key.'),
+  ...streamOut,
   entries,
   next: z.string().nullable().describe("Pass as the next call's bound to continue; null when complete."),
   complete: z.boolean().describe('True when the range has been returned to its end.'),
@@ -133,7 +141,7 @@ export const redis_xrange = tool({
   input: () =>
     z.strictObject({
       key: streamKey,
-      start: rangeStart.default('-').describe('First ID ("-" for the oldest); "(" before an ID excludes it.'),
+      start: rangeStart.default('-').describe('First ID ("-" for the oldest, or a millisecond time such as 0); "(" before an ID excludes it.'),
       end: rangeStart.default('+').describe('Last ID ("+" for the newest).'),
       count: count('entries'),
       raw,
@@ -169,7 +177,7 @@ export const redis_xdel = tool({
   input: () => z.strictObject({ key: streamKey, ids: idList }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
+      ...streamOut,
       deleted: z.number().int().describe('Entries deleted.'),
     }),
   annotations: overwrites,
@@ -184,7 +192,7 @@ export const redis_xtrim = tool({
   input: () => z.strictObject({ key: streamKey, ...trimFields }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
+      ...streamOut,
       trimmed: z.number().int().describe('Entries removed.'),
     }),
   annotations: overwrites,
@@ -232,8 +240,7 @@ export const redis_xgroup_create = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
-      group: z.string().describe('The group name.'),
+      ...groupOut,
       created: z.boolean().describe('False when the group already existed (it is left as it was).'),
     }),
   annotations: writes,
@@ -249,8 +256,7 @@ export const redis_xgroup_destroy = tool({
   input: () => z.strictObject({ key: streamKey, group }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
-      group: z.string().describe('The group name.'),
+      ...groupOut,
       destroyed: z.boolean().describe('Whether the group existed.'),
     }),
   annotations: overwrites,
@@ -270,8 +276,7 @@ export const redis_xgroup_setid = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
-      group: z.string().describe('The group name.'),
+      ...groupOut,
       id: z.string().describe('The ID that was set.'),
     }),
   annotations: writes,
@@ -287,8 +292,7 @@ export const redis_xgroup_createconsumer = tool({
   input: () => z.strictObject({ key: streamKey, group, consumer }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
-      group: z.string().describe('The group name.'),
+      ...groupOut,
       consumer: z.string().describe('The consumer name.'),
       created: z.boolean().describe('False when the consumer already existed.'),
     }),
@@ -306,8 +310,7 @@ export const redis_xgroup_delconsumer = tool({
   input: () => z.strictObject({ key: streamKey, group, consumer }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
-      group: z.string().describe('The group name.'),
+      ...groupOut,
       consumer: z.string().describe('The consumer name.'),
       pending_dropped: z.number().int().describe('Pending entries the consumer had.'),
     }),
@@ -361,8 +364,7 @@ export const redis_xack = tool({
   input: () => z.strictObject({ key: streamKey, group, ids: idList }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
-      group: z.string().describe('The group name.'),
+      ...groupOut,
       acknowledged: z.number().int().describe('Entries that were pending and are now acknowledged.'),
     }),
   annotations: writes,
@@ -380,7 +382,7 @@ export const redis_xpending = tool({
     z.strictObject({
       key: streamKey,
       group,
-      start: rangeStart.optional().describe('First ID to list ("-" for the oldest); omit for the summary.'),
+      start: rangeStart.optional().describe('First ID to list ("-" for the oldest, or a millisecond time such as 0); omit for the summary.'),
       end: rangeStart.default('+').describe('Last ID to list ("+" for the newest).'),
       count: count('entries (or consumers in the summary)'),
       consumer: consumer.optional().describe("Only this consumer's entries."),
@@ -388,8 +390,7 @@ export const redis_xpending = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
-      group: z.string().describe('The group name.'),
+      ...groupOut,
       pending: z.number().int().nullable().describe('Summary: total pending entries; null when listing.'),
       min_id: z.string().nullable().describe('Summary: lowest pending ID; null when none or listing.'),
       max_id: z.string().nullable().describe('Summary: highest pending ID; null when none or listing.'),
@@ -409,8 +410,7 @@ export const redis_xpending = tool({
 });
 
 const claimOutput = {
-  key: z.string().describe('The stream key.'),
-  group: z.string().describe('The group name.'),
+  ...groupOut,
   consumer: z.string().describe('The consumer that now owns the entries.'),
   entries: z.array(handedEntry).describe('Claimed entries in ID order (fields null with justid).'),
   rest_after_id: z
@@ -476,7 +476,7 @@ export const redis_xinfo_stream = tool({
   input: () => z.strictObject({ key: streamKey, raw }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
+      ...streamOut,
       exists: z.boolean().describe('Whether the stream exists.'),
       length: z.number().int().describe('Entries in the stream.'),
       groups: z.number().int().describe('Consumer groups.'),
@@ -500,7 +500,7 @@ export const redis_xinfo_groups = tool({
   input: () => z.strictObject({ key: streamKey, count: count('groups'), after: afterName }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
+      ...streamOut,
       exists: z.boolean().describe('Whether the stream exists.'),
       groups: z
         .array(
@@ -529,8 +529,7 @@ export const redis_xinfo_consumers = tool({
   input: () => z.strictObject({ key: streamKey, group, count: count('consumers'), after: afterName }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The stream key.'),
-      group: z.string().describe('The group name.'),
+      ...groupOut,
       consumers: z
         .array(
           z.strictObject({

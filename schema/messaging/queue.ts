@@ -23,6 +23,8 @@ const jobIdOut = z.string().describe('The job id.');
 const payloadOut = jsonValue.describe(
   'The payload as enqueued; its stored text, marked undecodable: true, when another client wrote one that cannot be answered as JSON (the job is handled like any other).',
 );
+/** What every listed job answers first: its id and payload (marked when it is not JSON). */
+const jobOut = { job_id: jobIdOut, payload: payloadOut, undecodable: undecodableFlag };
 const staleReceipt =
   "A receipt that is no longer the job's current one (the visibility ended and it was claimed again, or it was acked, nacked or purged) is CONFLICT, with details.state.";
 
@@ -78,9 +80,7 @@ export const redis_queue_claim = tool({
       jobs: z
         .array(
           z.strictObject({
-            job_id: jobIdOut,
-            payload: payloadOut,
-            undecodable: undecodableFlag,
+            ...jobOut,
             attempt: z.number().int().describe('Which delivery this is, from 1.'),
             receipt: z.string().describe('Pass to ack, nack or extend; valid only for this delivery.'),
             enqueued_at: isoTime('When the job was enqueued'),
@@ -208,9 +208,7 @@ export const redis_queue_dead = tool({
       jobs: z
         .array(
           z.strictObject({
-            job_id: jobIdOut,
-            payload: payloadOut,
-            undecodable: undecodableFlag,
+            ...jobOut,
             attempts: z.number().int().describe('Deliveries made.'),
             max_attempts: z.number().int().describe('Deliveries allowed.'),
             priority: z.number().int().describe("The job's priority."),
