@@ -20,13 +20,15 @@ const rangeFields = {
     .default('rank')
     .describe('What start and stop are: ranks (0 the lowest score), scores, or member text (all scores equal).'),
   start: z
-    .string()
-    .min(1)
+    .union([z.string().min(1), z.number()])
     .optional()
     .describe(
-      'Range start as Redis writes it: a rank ("0", "-1"); a score ("1.5", "(1.5" exclusive, "-inf"); lex ("[a", "(a", "-"). With rev, the higher end. Default: the lowest (with rev, highest).',
+      'Range start: by rank an integer (0 the lowest, -1 the highest); by score a number, or text as Redis writes it ("(1.5" exclusive, "-inf"); by lex text ("[a", "(a", "-"). With rev, the higher end. Default: the lowest (with rev, highest).',
     ),
-  stop: z.string().min(1).optional().describe('Range end, written like start, inclusive unless "(". Default: the highest (with rev, lowest).'),
+  stop: z
+    .union([z.string().min(1), z.number()])
+    .optional()
+    .describe('Range end, written like start, inclusive unless "(" (0, -1 by rank). Default: the highest (with rev, lowest).'),
   rev: z.boolean().default(false).describe('Highest scores first.'),
 };
 
@@ -229,7 +231,7 @@ export const redis_zrange = tool({
     }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/range' },
-  example: { key: 'leaderboard', by: 'score', start: '100', stop: '+inf', withscores: true, count: 10 },
+  example: { key: 'leaderboard', by: 'score', start: 100, stop: '+inf', withscores: true, count: 10 },
 });
 
 export const redis_zrangestore = tool({
@@ -264,7 +266,7 @@ export const redis_zrangestore = tool({
     }),
   annotations: overwrites,
   rest: { method: 'POST', path: '/range/store' },
-  example: { destination: 'leaderboard:top10', source: 'leaderboard', start: '0', stop: '9', rev: true },
+  example: { destination: 'leaderboard:top10', source: 'leaderboard', start: 0, stop: 9, rev: true },
 });
 
 function popTool(name: 'redis_zpopmin' | 'redis_zpopmax', title: string, which: string, path: string) {

@@ -98,9 +98,13 @@ function describeRoute(family: string, definition: ToolDefinition): CollectedToo
   const inQuery = definition.rest.method === 'GET' || definition.rest.method === 'DELETE';
   const queryParams: Record<string, QueryType> = {};
   if (inQuery) {
-    const properties = (z.toJSONSchema(definition.input, { io: 'input' }) as { properties: Record<string, { type?: string }> }).properties;
+    const properties = (z.toJSONSchema(definition.input, { io: 'input' }) as { properties: Record<string, { type?: string; anyOf?: { type?: string }[] }> })
+      .properties;
     for (const field of rest) {
-      const type = properties[field]?.type;
+      const property = properties[field];
+      // A field that takes text or a number (a range bound) travels as text, which the tool reads as either.
+      const scalarUnion = property?.anyOf?.every((branch) => branch.type === 'string' || branch.type === 'number' || branch.type === 'integer');
+      const type = scalarUnion && property?.anyOf?.some((branch) => branch.type === 'string') ? 'string' : property?.type;
       if (type !== 'string' && type !== 'integer' && type !== 'number' && type !== 'boolean') {
         throw new Error(`${definition.name}: field "${field}" (${type}) cannot travel in a query string; use a body method.`);
       }

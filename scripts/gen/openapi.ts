@@ -33,6 +33,14 @@ const idempotencyHeader = z.object({
     ),
 });
 
+/** Said by the answer to a retry that was not run again (src/http/rest.ts). */
+const replayedHeader = {
+  'Idempotent-Replayed': {
+    description: 'true when this answer is the kept result of an earlier call with the same Idempotency-Key (the call did not run again); absent otherwise.',
+    schema: { type: 'string' as const, enum: ['true'] },
+  },
+};
+
 /**
  * The part of a tool's input that travels in one place (path, query or body). Built from the
  * shape rather than with pick(), which zod refuses on an object with cross-field rules ("field
@@ -85,7 +93,11 @@ function routeConfig(tool: CollectedTool): RouteConfig {
     description: `${definition.description}\n\nThe REST twin of the MCP tool \`${definition.name}\`.`,
     request,
     responses: {
-      200: { description: 'Success.', content: { 'application/json': { schema: definition.output } } },
+      200: {
+        description: 'Success.',
+        ...(definition.annotations.readOnlyHint ? {} : { headers: replayedHeader }),
+        content: { 'application/json': { schema: definition.output } },
+      },
       ...errorResponses([...documentedErrors(definition), ...surfaceErrors]),
     },
   };

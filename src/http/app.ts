@@ -16,6 +16,7 @@ import type { Subscriptions } from '../feeds/subscriptions.js';
 import feedStreams from './feed-streams.js';
 import errorEnvelope, { clientErrorHandler, closeConnectionAfter, isUpgrade, sendError, toAppError } from './errors.js';
 import health from './health.js';
+import { narrowingPaths } from './narrowing.js';
 import mcpHttp from './mcp-sessions/index.js';
 import origin from './origin.js';
 import rateLimit from './rate-limit.js';
@@ -199,7 +200,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // First of the doors: a connection over the limit is answered 503, and an upgrade request
   // anywhere but GET /ws is refused; both are closed after their answer.
   await app.register(connections, { maxClients: edges.maxClients, lingerMs: edges.lingerMs });
-  await app.register(upgradeGuard, { webSocketPath: surfaces === 'all' ? '/ws' : undefined });
+  await app.register(upgradeGuard, { webSocketPath: surfaces === 'all' ? '/ws' : undefined, webSocketRoutes: narrowingPaths('/ws') });
   // The doors, in the order they run (each an onRequest hook): a foreign Host or Origin is
   // refused first, then a CORS preflight from an allowed page is answered (browsers send no
   // token on it), then a client over its rate, then a request without a valid token.

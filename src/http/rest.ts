@@ -4,9 +4,12 @@ import fp from 'fastify-plugin';
 import { tools } from '../../generated/registry.js';
 import { restRoutes, type RestRoute } from '../../generated/rest-routes.js';
 import { AppError } from '../errors.js';
+import { wasReplayed } from '../tools/idempotent-calls.js';
+import { narrowedRunner } from '../tools/narrowing.js';
 import type { ToolRunner } from '../tools/runner.js';
 import { callerOf } from './caller.js';
 import { sendError } from './errors.js';
+import { headerNarrowing } from './narrowing.js';
 
 type QueryType = RestRoute['queryParams'][string];
 
@@ -73,11 +76,21 @@ async function restPlugin(app: FastifyInstance, { runner }: { runner: ToolRunner
       // every request would pay for two more promise jobs and Fastify's wrapper around them.
       // Argument errors throw here, synchronously, and reach the error handler as before.
       handler: (request, reply) => {
+        // X-MCP-Toolsets, X-MCP-Tools and X-MCP-Readonly narrow REST as they do /mcp: a route outside answers FORBIDDEN.
+        const narrowing = headerNarrowing(request);
+        const args = restArguments(route, request);
         const signal = waits ? abortedOnClose(reply.raw) : undefined;
-        runner.call(route.tool, restArguments(route, request), signal, request.headers['idempotency-key'], callerOf(request)).then(
-          (outcome) => (outcome.ok ? reply.send(outcome.value) : sendError(reply, outcome.error)),
-          (error: Error) => reply.send(error),
-        );
+        narrowedRunner(runner, narrowing)
+          .call(route.tool, args, signal, request.headers['idempotency-key'], callerOf(request))
+          .then(
+            (outcome) => {
+              if (!outcome.ok) return sendError(reply, outcome.error);
+              // The answer of an earlier call with the same Idempotency-Key, not a new run.
+              if (wasReplayed(outcome.value)) reply.header('idempotent-replayed', 'true');
+              return reply.send(outcome.value);
+            },
+            (error: Error) => reply.send(error),
+          );
       },
     });
   }

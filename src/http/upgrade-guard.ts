@@ -4,8 +4,10 @@ import { AppError } from '../errors.js';
 import { closeConnectionAfter, isUpgrade, sendError } from './errors.js';
 
 export interface UpgradeGuardOptions {
-  /** The one path that accepts a WebSocket upgrade (GET only); undefined: none does. */
+  /** The path that accepts a WebSocket upgrade (GET only); undefined: none does. */
   webSocketPath: string | undefined;
+  /** Further routes that accept one (the narrowing forms of the path, e.g. /ws/readonly). */
+  webSocketRoutes?: readonly string[];
 }
 
 /**
@@ -17,11 +19,12 @@ export interface UpgradeGuardOptions {
  * last on its connection, and only GET on the WebSocket path is let through to be upgraded;
  * anything else is refused before its body (which Node would never deliver) is waited for.
  */
-async function upgradeGuardPlugin(app: FastifyInstance, { webSocketPath }: UpgradeGuardOptions): Promise<void> {
+async function upgradeGuardPlugin(app: FastifyInstance, { webSocketPath, webSocketRoutes = [] }: UpgradeGuardOptions): Promise<void> {
+  const routes = new Set(webSocketPath === undefined ? [] : [webSocketPath, ...webSocketRoutes]);
   app.addHook('onRequest', (request, reply, done) => {
     if (!isUpgrade(request)) return done();
     closeConnectionAfter(request, reply);
-    if (webSocketPath !== undefined && request.method === 'GET' && request.routeOptions.url === webSocketPath) return done();
+    if (webSocketPath !== undefined && request.method === 'GET' && routes.has(request.routeOptions.url ?? '')) return done();
     const where =
       webSocketPath === undefined ? 'This server accepts no WebSocket connections here.' : `WebSocket connections are accepted at GET ${webSocketPath} only.`;
     sendError(reply, new AppError('INVALID_PARAMS', where, { field: 'Upgrade' }));

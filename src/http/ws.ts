@@ -8,7 +8,9 @@ import { callerOf } from './caller.js';
 import { closeCodes, WebSocketServerTransport, type FlowLimits } from '../mcp/ws-transport.js';
 import { AppError } from '../errors.js';
 import type { ToolRunner } from '../tools/runner.js';
+import { narrowedRunner, type Narrowing } from '../tools/narrowing.js';
 import { sendError } from './errors.js';
+import { narrowingPaths, requestNarrowing } from './narrowing.js';
 import { sessionLabel } from './mcp-sessions/session-label.js';
 import { WebSocketLiveness } from './ws-liveness.js';
 
@@ -63,40 +65,54 @@ async function wsPlugin(app: FastifyInstance, { runner, metrics, maxPayload, flo
       },
     });
 
-    scope.get(
-      '/ws',
-      {
-        websocket: true,
-        // Refuse the handshake itself when the client does not speak the `mcp` subprotocol.
-        preValidation: async (request, reply) => {
-          if (request.ws && !offersMcp(request)) {
-            return sendError(reply, new AppError('INVALID_PARAMS', 'WebSocket clients must offer the "mcp" subprotocol.', { field: 'Sec-WebSocket-Protocol' }));
-          }
+    // What each connection asked to be offered (X-MCP-* headers, /ws/readonly, /ws/x/<toolset>), read before the handshake.
+    const narrowings = new WeakMap<FastifyRequest, Narrowing | undefined>();
+    const handler = (socket: WebSocket, request: FastifyRequest) => {
+      // Synchronously: the transport attaches its listeners before any frame can arrive. The
+      // request's socket is the connection the WebSocket now runs on (see WebSocketServerTransport).
+      const transport = new WebSocketServerTransport(socket, request.raw.socket, flow);
+      const server = createMcpServer(narrowedRunner(runner, narrowings.get(request)), callerOf(request));
+      open.add(transport);
+      liveness.watch(transport, socket);
+      metrics.activeSessions++;
+      const log = request.log.child({ mcpSession: sessionLabel(transport.sessionId), transport: 'websocket' });
+      log.info('WebSocket MCP connection opened');
+      transport.onclose = () => {
+        open.delete(transport);
+        liveness.forget(transport);
+        metrics.activeSessions--;
+        log.info('WebSocket MCP connection closed');
+      };
+      server.onerror = (error) => log.debug({ err: error.message }, 'WebSocket MCP error');
+      server.connect(transport).catch((error: Error) => {
+        log.warn({ err: error.message }, 'WebSocket MCP connection failed');
+        void transport.close();
+      });
+    };
+    for (const url of ['/ws', ...narrowingPaths('/ws')]) {
+      scope.get(
+        url,
+        {
+          websocket: true,
+          // Refuse the handshake itself when the client does not speak the `mcp` subprotocol, or names an unknown toolset or tool.
+          preValidation: async (request, reply) => {
+            if (request.ws && !offersMcp(request)) {
+              return sendError(
+                reply,
+                new AppError('INVALID_PARAMS', 'WebSocket clients must offer the "mcp" subprotocol.', { field: 'Sec-WebSocket-Protocol' }),
+              );
+            }
+            try {
+              narrowings.set(request, requestNarrowing(request));
+            } catch (error) {
+              if (error instanceof AppError) return sendError(reply, error);
+              throw error;
+            }
+          },
         },
-      },
-      (socket, request) => {
-        // Synchronously: the transport attaches its listeners before any frame can arrive. The
-        // request's socket is the connection the WebSocket now runs on (see WebSocketServerTransport).
-        const transport = new WebSocketServerTransport(socket, request.raw.socket, flow);
-        const server = createMcpServer(runner, callerOf(request));
-        open.add(transport);
-        liveness.watch(transport, socket);
-        metrics.activeSessions++;
-        const log = request.log.child({ mcpSession: sessionLabel(transport.sessionId), transport: 'websocket' });
-        log.info('WebSocket MCP connection opened');
-        transport.onclose = () => {
-          open.delete(transport);
-          liveness.forget(transport);
-          metrics.activeSessions--;
-          log.info('WebSocket MCP connection closed');
-        };
-        server.onerror = (error) => log.debug({ err: error.message }, 'WebSocket MCP error');
-        server.connect(transport).catch((error: Error) => {
-          log.warn({ err: error.message }, 'WebSocket MCP connection failed');
-          void transport.close();
-        });
-      },
-    );
+        handler,
+      );
+    }
   });
 }
 

@@ -58,6 +58,14 @@ export function callFingerprint(tool: string, args: unknown): string {
   return createHash('sha256').update(tool).update('\n').update(canonicalJson(args)).digest('hex');
 }
 
+/** Results handed back from the record of an earlier call rather than from a run (see wasReplayed). */
+const replayedResults = new WeakSet<object>();
+
+/** Whether this result is the kept result of an earlier call with the same key (REST says so: Idempotent-Replayed). */
+export function wasReplayed(result: object): boolean {
+  return replayedResults.has(result);
+}
+
 /** Failures after which nobody knows whether the call took effect. */
 const uncertain = new Set(['REDIS_NOT_CONNECTED', 'INTERNAL_ERROR']);
 
@@ -103,7 +111,11 @@ export class IdempotentCalls {
             reason: 'result_not_kept',
           });
         }
-        return JSON.parse(claim.result) as Record<string, unknown>;
+        {
+          const kept = JSON.parse(claim.result) as Record<string, unknown>;
+          replayedResults.add(kept);
+          return kept;
+        }
     }
     const { claimId } = claim;
     let value: Record<string, unknown>;

@@ -41,7 +41,9 @@ export function compareIds(a: string, b: string): number {
  * 6.2+) turned into the next ID (for a start) or the previous one (for an end). Undefined when the
  * exclusive bound leaves nothing (past the largest or below the smallest ID): the range is empty.
  */
-export function rangeBound(bound: string, role: 'start' | 'end'): string | undefined {
+export function rangeBound(bound: string | number, role: 'start' | 'end'): string | undefined {
+  // A bare integer is a millisecond time, as Redis reads "0" or "1700000000000".
+  if (typeof bound === 'number') return String(bound);
   if (!bound.startsWith('(')) return bound;
   const id = bound.slice(1);
   return role === 'start' ? nextId(id, 'low') : prevId(id, 'high');

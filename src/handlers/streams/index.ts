@@ -33,7 +33,11 @@ function emptyRange(key: string) {
  * whether the range goes on; the continuation is the ID just past the last one answered, so
  * every entry is answered once across the pages, on any Redis version.
  */
-async function readRange(ctx: ToolContext, direction: 'forward' | 'backward', input: { key: string; start: string; end: string; count: number; raw: boolean }) {
+async function readRange(
+  ctx: ToolContext,
+  direction: 'forward' | 'backward',
+  input: { key: string; start: string | number; end: string | number; count: number; raw: boolean },
+) {
   const low = rangeBound(input.start, 'start');
   const high = rangeBound(input.end, 'end');
   if (low === undefined || high === undefined) return emptyRange(input.key);

@@ -10,32 +10,38 @@ export type RangeKind = 'rank' | 'score' | 'lex';
 
 export interface RangeInput {
   by: RangeKind;
-  start?: string | undefined;
-  stop?: string | undefined;
+  /** Text as Redis writes it, or a number (a rank by rank, a score by score; never by lex). */
+  start?: string | number | undefined;
+  stop?: string | number | undefined;
   rev: boolean;
 }
 
 const rankPattern = /^-?\d{1,16}$/;
 
 const kinds = {
-  rank: { valid: (text: string) => rankPattern.test(text), expected: 'a rank: an integer such as "0" or "-1"', low: '0', high: '-1' },
-  score: { valid: isScoreBound, expected: 'a score ("1.5"), an exclusive score ("(1.5"), "-inf" or "+inf"', low: '-inf', high: '+inf' },
+  rank: { valid: (text: string) => rankPattern.test(text), expected: 'a rank: an integer such as 0 or -1', low: '0', high: '-1' },
+  score: { valid: isScoreBound, expected: 'a score (1.5 or "1.5"), an exclusive score ("(1.5"), "-inf" or "+inf"', low: '-inf', high: '+inf' },
   lex: { valid: isLexBound, expected: '"[text" (inclusive), "(text" (exclusive), "-" or "+"', low: '-', high: '+' },
 } as const;
 
 /** start and stop checked against `by` (INVALID_PARAMS naming the field) and defaulted to the whole set. */
 export function resolveRange(input: RangeInput): { start: string; stop: string } {
   const kind = kinds[input.by];
+  const bounds: { start?: string; stop?: string } = {};
   for (const field of ['start', 'stop'] as const) {
-    const text = input[field];
-    if (text !== undefined && !kind.valid(text)) throw invalidField(field, `must be ${kind.expected} when by is ${input.by}`);
+    const given = input[field];
+    if (given === undefined) continue;
+    // A number is what agents send for ranks and scores: written as Redis reads it.
+    const text = typeof given === 'number' && input.by !== 'lex' && (input.by === 'score' || Number.isInteger(given)) ? String(given) : given;
+    if (typeof text !== 'string' || !kind.valid(text)) throw invalidField(field, `must be ${kind.expected} when by is ${input.by}`);
+    bounds[field] = text;
   }
   // By rank the order is already reversed by REV (0 is the highest then); by score or lex the
   // start of a REV range is its higher end.
   const reversedBounds = input.rev && input.by !== 'rank';
   return {
-    start: input.start ?? (reversedBounds ? kind.high : kind.low),
-    stop: input.stop ?? (reversedBounds ? kind.low : kind.high),
+    start: bounds.start ?? (reversedBounds ? kind.high : kind.low),
+    stop: bounds.stop ?? (reversedBounds ? kind.low : kind.high),
   };
 }
 

@@ -7,7 +7,10 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { RedisClient } from '../../redis/client.js';
 import { KeySpace } from '../../redis/keyspace.js';
 import type { ToolRunner } from '../../tools/runner.js';
+import { AppError } from '../../errors.js';
+import { storedNarrowing, type Narrowing } from '../../tools/narrowing.js';
 import { tokenDigest } from '../auth.js';
+import { narrowingPaths, requestNarrowing } from '../narrowing.js';
 import { directPlainRequest, directToolCall } from './mcp-direct.js';
 import { invalidMessage, rpcError } from './rpc-errors.js';
 import { answerAsJson } from './sdk-transport.js';
@@ -116,10 +119,18 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     } else if (request.method === 'POST' && isInitializeRequest(request.body)) {
       const invalid = invalidMessage(request.body);
       if (invalid) return void rpcError(reply, 400, invalid.error.code, invalid.error.message, invalid.id);
+      // The session keeps what its initialize asked to be offered (headers and URL), on every instance.
+      let narrowing: Narrowing | undefined;
+      try {
+        narrowing = requestNarrowing(request);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        return void rpcError(reply, 400, -32602, error.message, requestIdOf(request.body), { code: error.code, ...(error.details as object) });
+      }
       const held = sessions.heldBy(client);
       if (held >= maxPerClient) return void busyClient(request, reply, requestIdOf(request.body), held);
       if (!sessions.makeRoom(false)) return void busy(request, reply, requestIdOf(request.body));
-      transport = await newSession(presented, declaredBy(request.body, presented), client);
+      transport = await newSession(presented, { ...declaredBy(request.body, presented), narrowing: storedNarrowing(narrowing) }, client);
       // Its answer is plain JSON: nobody resumes an initialize (see below).
       initializing = true;
     } else {
@@ -189,7 +200,9 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
       app.log.error({ err: error }, 'MCP HTTP request failed');
       return rpcError(reply, 500, -32603, 'Internal error');
     });
-    scope.route({ method: ['POST', 'GET', 'DELETE'], url: '/mcp', exposeHeadRoute: false, handler: handle });
+    // /mcp/readonly and /mcp/x/<toolset>[/readonly] narrow a new session as the X-MCP-* headers do; a
+    // session keeps what it was opened with, whichever of these paths its later requests use.
+    for (const url of ['/mcp', ...narrowingPaths('/mcp')]) scope.route({ method: ['POST', 'GET', 'DELETE'], url, exposeHeadRoute: false, handler: handle });
   });
 }
 

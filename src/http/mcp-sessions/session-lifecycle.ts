@@ -5,6 +5,7 @@ import { trimInitialize } from '../../mcp/client-declaration.js';
 import { createMcpServer } from '../../mcp/server-factory.js';
 import type { RedisClient } from '../../redis/client.js';
 import type { KeySpace } from '../../redis/keyspace.js';
+import { loadNarrowing, narrowedRunner } from '../../tools/narrowing.js';
 import type { ToolRunner } from '../../tools/runner.js';
 import { DirectAnswers } from './mcp-direct.js';
 import { RedisEventStore } from './redis-event-store.js';
@@ -63,9 +64,9 @@ export function sessionLifecycle(parts: LifecycleParts): {
   /** Sessions being loaded from Redis, by id: concurrent requests wait for the same load. */
   const loading = new Map<string, Promise<Session | undefined>>();
 
-  /** The transport, server and event store of one session, not yet connected. */
-  function sessionParts(id: string, digest: string) {
-    const server = createMcpServer(runner);
+  /** The transport, server and event store of one session, not yet connected; its server offers what the session was opened with. */
+  function sessionParts(id: string, digest: string, record: SessionRecord) {
+    const server = createMcpServer(narrowedRunner(runner, loadNarrowing(record.narrowing)));
     const store = new RedisEventStore(redis, keys.mcpSessionEvents(digest), {
       maxEvents,
       maxBytes: maxEventBytes,
@@ -81,7 +82,7 @@ export function sessionLifecycle(parts: LifecycleParts): {
   async function newSession(owner: Buffer | undefined, record: SessionRecord, client: string): Promise<StreamableHTTPServerTransport> {
     const id = randomUUID();
     const digest = sessionDigest(id);
-    const { server, store } = sessionParts(id, digest);
+    const { server, store } = sessionParts(id, digest, record);
     let direct: DirectAnswers | undefined;
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
@@ -165,7 +166,7 @@ export function sessionLifecycle(parts: LifecycleParts): {
     const existing = sessions.get(id);
     if (existing) return existing;
     if (!sessions.makeRoom(true)) throw new SessionsFull();
-    const { server, store } = sessionParts(id, digest);
+    const { server, store } = sessionParts(id, digest, record);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id, eventStore: store, onsessionclosed: (id) => endEverywhere(id) });
     // A later copy of the same session (loaded after this one was let go) is not this transport's to forget.
     transport.onclose = () => sessions.forget(id, transport);

@@ -15,6 +15,11 @@ export interface SessionRecord {
   clientInfo: Record<string, unknown>;
   /** Hex SHA-256 of the bearer token that opened it, or '' when no token was asked for. */
   owner: string;
+  /**
+   * What the client asked to be offered when it opened the session (X-MCP-* headers, /mcp/readonly,
+   * /mcp/x/<toolset>), as stored text (see tools/narrowing.ts); '' or absent: all the server offers.
+   */
+  narrowing?: string;
 }
 
 /** The digest that names a session's keys (the id itself is a credential and stays out of key names). */
@@ -79,6 +84,8 @@ export class SessionRecords {
       JSON.stringify(record.clientInfo),
       'owner',
       record.owner,
+      'narrowing',
+      record.narrowing ?? '',
     ];
     await saveScript.run(this.redis, this.pair(digest), [this.ttlMs, stamp, ...fields]);
   }
@@ -90,7 +97,7 @@ export class SessionRecords {
     const capabilities = parseObject(hash.capabilities);
     const clientInfo = parseObject(hash.client_info);
     if (!capabilities || !clientInfo) return undefined;
-    return { protocolVersion: hash.protocol_version, capabilities, clientInfo, owner: hash.owner };
+    return { protocolVersion: hash.protocol_version, capabilities, clientInfo, owner: hash.owner, narrowing: hash.narrowing ?? '' };
   }
 
   /** Pushes the expiry back; false when the session no longer exists. */
