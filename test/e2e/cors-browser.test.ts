@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { haveChromium, launchChromium } from '../helpers/browser.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
 
@@ -15,9 +15,6 @@ import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-
  * localhost page, which the server allows by default).
  */
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// CI installs chromium (.ci/run); elsewhere the test is skipped when it is missing.
-const haveChromium = existsSync(executablePath) || process.env.CI === 'true';
 const token = 'browser-cors-token';
 
 interface PageOutcome {
@@ -120,21 +117,7 @@ describe.skipIf(!haveChromium)('CORS in a real browser, against the built CLI', 
     await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
     pagePort = (pages.address() as AddressInfo).port;
     server = await startHttpCli(['--redis-url', inject('redisUrl'), '--auth-token', token, '--allowed-origins', `http://app.test:${pagePort}`]);
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-proxy-server',
-        '--host-resolver-rules=MAP app.test 127.0.0.1, MAP foreign.test 127.0.0.1',
-      ],
-    });
+    browser = await launchChromium(['--no-proxy-server', '--host-resolver-rules=MAP app.test 127.0.0.1, MAP foreign.test 127.0.0.1']);
   }, 60_000);
 
   afterAll(async () => {

@@ -1,13 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { findOpenApiFile } from '../../src/http/docs.js';
+import { haveChromium, launchChromium } from '../helpers/browser.js';
 import { useServer } from '../helpers/use-server.js';
-
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// CI installs chromium (.ci/run); elsewhere the test is skipped when it is missing.
-const haveChromium = existsSync(executablePath) || process.env.CI === 'true';
 
 const doc = parse(readFileSync(findOpenApiFile(), 'utf8')) as { paths: Record<string, Record<string, { operationId: string; summary: string }>> };
 const operations = Object.values(doc.paths).flatMap((ops) => Object.values(ops));
@@ -17,19 +14,7 @@ describe.skipIf(!haveChromium)('/docs in a real browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
