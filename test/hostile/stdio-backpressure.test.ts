@@ -18,6 +18,25 @@ const redisUrl = inject('redisUrl');
 const requests = 200;
 const value = 'v'.repeat(128 * 1024);
 
+/**
+ * The peak RSS of a server left unread, once it has done all it will do meanwhile: its CPU time
+ * stands still for 300 ms (a server that keeps reading has by then run every call and holds every
+ * answer), or 10 s have passed.
+ */
+async function peakUntilIdle(pid: number, baseline: number): Promise<{ started: number; peak: number }> {
+  const started = Date.now();
+  let peak = baseline;
+  let ticks = cpuTicks(pid);
+  let stillSince = Date.now();
+  while (Date.now() - stillSince < 300 && Date.now() - started < 10_000) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    peak = Math.max(peak, rssKiB(pid));
+    const now = cpuTicks(pid);
+    if (now !== ticks) [ticks, stillSince] = [now, Date.now()];
+  }
+  return { started, peak };
+}
+
 describe('stdio back-pressure', () => {
   let redis: Redis;
   let key: string;
@@ -49,18 +68,7 @@ describe('stdio back-pressure', () => {
 
       cli.child.stdout!.pause();
       cli.send(...Array.from({ length: requests }, (_, n) => toolCall(n, 'redis_get', { key })));
-      // Not read until the server has done all it will do meanwhile (its CPU time stands still for
-      // 300 ms): a server that keeps reading has by then run every call and holds every answer.
-      const started = Date.now();
-      let peak = baseline;
-      let ticks = cpuTicks(cli.pid);
-      let stillSince = Date.now();
-      while (Date.now() - stillSince < 300 && Date.now() - started < 10_000) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        peak = Math.max(peak, rssKiB(cli.pid));
-        const now = cpuTicks(cli.pid);
-        if (now !== ticks) [ticks, stillSince] = [now, Date.now()];
-      }
+      const { started, peak } = await peakUntilIdle(cli.pid, baseline);
       console.log(
         `[reliability] stdio back-pressure: ${requests} calls with 256 KiB answers sent, none read for ${Date.now() - started} ms: server RSS ${Math.round(baseline / 1024)} MiB before, peak ${Math.round(peak / 1024)} MiB (+${Math.round((peak - baseline) / 1024)} MiB)`,
       );
@@ -92,16 +100,7 @@ describe('stdio back-pressure', () => {
       cli.child.stdout!.pause();
       const requests = 4000;
       cli.send(...Array.from({ length: requests }, (_, n) => ({ jsonrpc: '2.0', id: n, method: n % 2 === 0 ? 'tools/list' : 'ping' })));
-      const started = Date.now();
-      let peak = baseline;
-      let ticks = cpuTicks(cli.pid);
-      let stillSince = Date.now();
-      while (Date.now() - stillSince < 300 && Date.now() - started < 10_000) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        peak = Math.max(peak, rssKiB(cli.pid));
-        const now = cpuTicks(cli.pid);
-        if (now !== ticks) [ticks, stillSince] = [now, Date.now()];
-      }
+      const { started, peak } = await peakUntilIdle(cli.pid, baseline);
       console.log(
         `[reliability] stdio back-pressure: ${requests} tools/list and ping (every toolset) sent, none read for ${Date.now() - started} ms: server RSS ${Math.round(baseline / 1024)} MiB before, peak ${Math.round(peak / 1024)} MiB (+${Math.round((peak - baseline) / 1024)} MiB)`,
       );
