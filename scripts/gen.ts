@@ -6,8 +6,10 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectTools } from './gen/collect.js';
+import { inputJsonSchema } from './gen/json-schema.js';
 import { renderToolsDoc } from './gen/markdown.js';
 import { renderOpenApi } from './gen/openapi.js';
+import { assertPortable } from './gen/portable.js';
 import { renderHandlers, renderRegistry, renderRestRoutes } from './gen/typescript.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,6 +17,13 @@ const check = process.argv.includes('--check');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 
 const tools = collectTools();
+// Every input schema stays inside the subset every model provider accepts (scripts/gen/portable.ts).
+try {
+  assertPortable(tools.map((t) => [t.definition.name, inputJsonSchema(t)]));
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
 const outputs: Record<string, string> = {
   'generated/registry.ts': renderRegistry(tools),
   'generated/handlers.ts': renderHandlers(tools),

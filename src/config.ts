@@ -9,6 +9,7 @@ import { namespacePrefix } from './redis/keyspace.js';
 export type Transport = 'stdio' | 'websocket' | 'http';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type EmbeddedMode = 'auto' | 'always' | 'never';
+export type SchemaProfile = 'portable' | 'strict';
 
 export interface Config {
   transport: Transport;
@@ -36,6 +37,8 @@ export interface Config {
   tools: string[];
   /** Tools not to offer, applied after `tools`. */
   disableTools: string[];
+  /** The shape of input schemas in tools/list: portable (every provider) or strict (OpenAI strict mode). */
+  schemaProfile: SchemaProfile;
   redisTlsCaFile: string | undefined;
   embeddedRedis: EmbeddedMode;
   dataDir: string | undefined;
@@ -258,6 +261,15 @@ export const optionSpecs: readonly OptionSpec[] = [
     default: [],
     emptyMeans: 'no tool is disabled',
     help: 'Comma-separated tool names not to offer, applied after --tools.',
+  },
+  {
+    key: 'schemaProfile',
+    flag: 'schema-profile',
+    env: 'MCP_SCHEMA_PROFILE',
+    kind: 'choice',
+    choices: ['portable', 'strict'],
+    default: 'portable',
+    help: 'Input schemas in tools/list: portable (every provider) or strict (OpenAI strict function calling: closed objects, every field required, null meaning absent).',
   },
   {
     key: 'redisTlsCaFile',

@@ -185,6 +185,7 @@ export class RedisMCPServer {
     this.toolRunner = new DrainingRunner(handlers, context, offer, {
       idempotencyTtlMs: this.config.idempotencyTtlSec * 1000,
       replicaAcks: this.replicaAcks,
+      schemaProfile: this.config.schemaProfile,
     });
     // Each time Redis (re)connects, ask what it offers: after a failover it may be another version.
     redis.on('ready', () => void this.learnCapabilities());

@@ -13,6 +13,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { toolJsonSchemaTexts, toolNames, tools, type ToolName } from '../../generated/registry.js';
+import type { SchemaProfile } from '../config.js';
 import { connectionCaller, type Caller } from '../tools/caller-shares.js';
 import type { CallOutcome, ToolRunner } from '../tools/runner.js';
 import { serverName, version } from '../version.js';
@@ -47,9 +48,9 @@ function instructionsFor(enabled: ReadonlySet<ToolName>): string {
 /**
  * The tools/list answer for the tools this server offers, as JSON text: each entry is written
  * around the generated JSON text of its schemas, so the schemas are never built as objects for
- * a transport that takes bytes.
+ * a transport that takes bytes. `profile` picks the input schemas (--schema-profile).
  */
-export function listingText(enabled: ReadonlySet<ToolName>): string {
+export function listingText(enabled: ReadonlySet<ToolName>, profile: SchemaProfile = 'portable'): string {
   const entries = toolNames
     .filter((name) => enabled.has(name))
     .map((name) => {
@@ -57,7 +58,7 @@ export function listingText(enabled: ReadonlySet<ToolName>): string {
       const schemas = toolJsonSchemaTexts[name];
       return (
         `{"name":${JSON.stringify(name)},"title":${JSON.stringify(title)},"description":${JSON.stringify(description)},` +
-        `"inputSchema":${schemas.input},"outputSchema":${schemas.output},"annotations":${JSON.stringify({ title, ...annotations, openWorldHint: false })}}`
+        `"inputSchema":${profile === 'strict' ? schemas.strictInput : schemas.input},"outputSchema":${schemas.output},"annotations":${JSON.stringify({ title, ...annotations, openWorldHint: false })}}`
       );
     });
   return `{"tools":[${entries.join(',')}]}`;
@@ -78,7 +79,7 @@ const listings = new WeakMap<ToolRunner, Listing>();
 function listingFor(runner: ToolRunner): Listing {
   let listing = listings.get(runner);
   if (!listing) {
-    const text = listingText(runner.enabled);
+    const text = listingText(runner.enabled, runner.schemaProfile);
     let result: { tools: Tool[] } | undefined;
     listing = {
       bytes: Buffer.from(text),

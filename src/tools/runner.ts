@@ -6,6 +6,8 @@ import { notConnected, toAppError } from '../redis/errors.js';
 import { linkLivenessOf } from '../redis/link-liveness.js';
 import type { ToolContext } from './context.js';
 import { droppedKeyError } from './dropped-keys.js';
+import { withoutAbsentNulls } from './absent-nulls.js';
+import type { SchemaProfile } from '../config.js';
 import { SharedDeadline } from './deadline.js';
 import type { ToolOffer } from './offer.js';
 import { checkIdempotencyKey, IdempotentCalls } from './idempotent-calls.js';
@@ -26,6 +28,8 @@ export interface RunnerOptions {
   idempotencyTtlMs?: number;
   /** With --wait-replicas: every call of a tool that writes waits for the replicas to hold its write. */
   replicaAcks?: ReplicaAcks | undefined;
+  /** With the strict profile, null sent for a field that takes no null means the field is absent. */
+  schemaProfile?: SchemaProfile;
 }
 
 const defaultIdempotencyTtlMs = 24 * 3600 * 1000;
@@ -60,6 +64,8 @@ export class ToolRunner {
   private readonly idempotent: IdempotentCalls;
   private readonly replicaAcks: ReplicaAcks | undefined;
   private readonly callerContexts = new Map<Caller, ToolContext>();
+  /** The shape of input schemas this server lists (--schema-profile). */
+  readonly schemaProfile: SchemaProfile;
 
   constructor(
     private readonly handlers: ToolHandlers<ToolContext>,
@@ -77,6 +83,7 @@ export class ToolRunner {
     const store = new IdempotencyStore(context.redis, context.keys, options.idempotencyTtlMs ?? defaultIdempotencyTtlMs);
     this.idempotent = new IdempotentCalls(store, context.log);
     this.replicaAcks = options.replicaAcks;
+    this.schemaProfile = options.schemaProfile ?? 'portable';
   }
 
   /** The tools offered now (narrowed once Redis is known). */
@@ -140,10 +147,11 @@ export class ToolRunner {
         reason: why?.reason,
       });
     }
-    const parsed = tools[name].input.safeParse(args ?? {});
+    const sent = this.schemaProfile === 'strict' ? withoutAbsentNulls(name, args) : args;
+    const parsed = tools[name].input.safeParse(sent ?? {});
     if (!parsed.success) throw invalidParams(parsed.error);
     const input = parsed.data as Record<string, unknown>;
-    const dropped = droppedKeyError(args, input);
+    const dropped = droppedKeyError(sent, input);
     if (dropped) throw dropped;
     const once = idempotencyKey !== undefined && !tools[name].annotations.readOnlyHint;
     const key = once ? checkIdempotencyKey(idempotencyKey) : undefined;
