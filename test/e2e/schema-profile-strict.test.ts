@@ -11,7 +11,8 @@ import { useServer } from '../helpers/use-server.js';
  * (every optional field present as null) does exactly what the call without them does.
  */
 
-const server = useServer({ surface: 'stdio', args: ['--schema-profile', 'strict', '--toolsets', 'all'] });
+// A Redis of its own: redis_keys walks the whole database, and the shared one changes under other suites.
+const server = useServer({ surface: 'stdio', ownRedis: true, args: ['--schema-profile', 'strict', '--toolsets', 'all'] });
 const mcp = () => server.mcp;
 
 type Json = Record<string, unknown>;
