@@ -18,6 +18,7 @@ import { connectionCaller, type Caller } from '../tools/caller-shares.js';
 import type { CallOutcome, ToolRunner } from '../tools/runner.js';
 import { serverName, version } from '../version.js';
 import { trimInitialize } from './client-declaration.js';
+import { instructionsFor } from './instructions.js';
 import { invalidParams } from './request-params.js';
 import { idempotencyMetaKey, onlyIdempotencyKey } from './jsonrpc.js';
 import { toCallToolResult, toolResponse, toolResponseText } from './tool-response.js';
@@ -29,21 +30,6 @@ function callerOfAuth(auth: { clientId: string } | undefined): Caller | undefine
 }
 
 export { toCallToolResult } from './tool-response.js';
-
-const instructions =
-  'A Redis-backed store for agent state. Values are any JSON and come back as written. ' +
-  'Use redis_set/redis_get for single values (with ttl for ephemeral data), redis_rpush + redis_lpop as a FIFO task queue, ' +
-  'redis_hset/redis_hget for records with named fields, and redis_session_* for agent sessions that expire. ' +
-  'A write made with params._meta.idempotency_key runs once: a retry with the same key returns the first result. ' +
-  'Failures are results with isError and structuredContent.error.code.';
-
-const coordinationInstructions =
-  ' To coordinate agents: redis_lock_* (leases with fencing tokens), redis_doc_* (versioned documents: pass expected_version; ' +
-  'CONFLICT means read again and retry), redis_semaphore_*, redis_rate_limit.';
-
-function instructionsFor(enabled: ReadonlySet<ToolName>): string {
-  return [...enabled].some((name) => tools[name].toolset === 'coordination') ? instructions + coordinationInstructions : instructions;
-}
 
 /**
  * The tools/list answer for the tools this server offers, as JSON text: each entry is written
