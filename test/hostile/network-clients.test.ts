@@ -92,6 +92,17 @@ async function socketsBackTo(baseline: number): Promise<number> {
   return openSockets(cli.pid);
 }
 
+/** The highest RSS of a process sampled every 50 ms for `ms`, starting from `from`. */
+async function peakRssKiB(pid: number, from: number, ms: number): Promise<number> {
+  let peak = from;
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    peak = Math.max(peak, rssKiB(pid));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return peak;
+}
+
 describe('upgrade requests everywhere', () => {
   it('answers an upgrade request to any path but GET /ws with 400 and closes its socket; none is left open', async () => {
     const baseline = openSockets(cli.pid);
@@ -234,7 +245,6 @@ describe('a WebSocket client that never reads (--max-queued-bytes 1 MiB, --max-c
     await initializeWs(reader);
     const tcp = (reader as unknown as { _socket: Socket })._socket;
     const before = rssKiB(cli.pid);
-    let peak = before;
     tcp.pause();
     const sent = 150;
     for (let i = 0; i < sent; i++)
@@ -242,11 +252,7 @@ describe('a WebSocket client that never reads (--max-queued-bytes 1 MiB, --max-c
     const closed = new Promise<number>((resolve) => reader.once('close', (code) => resolve(code)));
     reader.on('error', () => undefined);
     // Sample while the server holds what it can for this client (it drops it within two ping periods).
-    const sampleUntil = Date.now() + 3000;
-    while (Date.now() < sampleUntil) {
-      peak = Math.max(peak, rssKiB(cli.pid));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const peak = await peakRssKiB(cli.pid, before, 3000);
     // Another client is served meanwhile.
     await stillServes();
     let received = 0;
@@ -273,7 +279,6 @@ describe('a WebSocket client that floods requests answered at once and never rea
     await initializeWs(reader);
     const tcp = (reader as unknown as { _socket: Socket })._socket;
     const before = rssKiB(cli.pid);
-    let peak = before;
     tcp.pause();
     tcp.cork();
     const sent = 4000;
@@ -281,11 +286,7 @@ describe('a WebSocket client that floods requests answered at once and never rea
     tcp.uncork();
     const closed = new Promise<number>((resolve) => reader.once('close', (code) => resolve(code)));
     reader.on('error', () => undefined);
-    const sampleUntil = Date.now() + 3000;
-    while (Date.now() < sampleUntil) {
-      peak = Math.max(peak, rssKiB(cli.pid));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const peak = await peakRssKiB(cli.pid, before, 3000);
     await stillServes();
     tcp.resume();
     const code = await closed;
