@@ -11,6 +11,7 @@ import { AppError } from '../../errors.js';
 import { storedNarrowing, type Narrowing } from '../../tools/narrowing.js';
 import { tokenDigest } from '../auth.js';
 import { narrowingPaths, requestNarrowing } from '../narrowing.js';
+import { modernHttp, speaksModernEra, type ModernHttpOptions } from '../mcp-modern/index.js';
 import { directPlainRequest, directToolCall } from './mcp-direct.js';
 import { invalidMessage, rpcError } from './rpc-errors.js';
 import { answerAsJson } from './sdk-transport.js';
@@ -41,6 +42,12 @@ export interface McpHttpOptions {
   maxEventStoreBytes?: number;
   /** SSE keep-alive comment period on GET streams. */
   keepAliveMs?: number;
+  /** Most 2026-07-28 `subscriptions/listen` streams open at once on this instance. */
+  maxListens?: number;
+  /** Adds what else the 2026-07-28 servers offer (the conformance fixtures). */
+  extendModern?: ModernHttpOptions['extend'];
+  /** Checks a 2026-07-28 multi-round request's sealed state. */
+  verifyRequestState?: ModernHttpOptions['verifyRequestState'];
 }
 
 /** Default bytes of stored SSE events, all sessions of an instance together. */
@@ -74,15 +81,27 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
   const sessions = new SessionCache({ records, bus, keys, metrics, log: app.log, idleTimeoutMs, maxSessions });
   const { newSession, findSession } = sessionLifecycle({ runner, redis, keys, records, bus, sessions, log: app.log, maxEvents, maxEventBytes, ttlMs });
   const { answerDirectly, answerPlain, openEventStream } = sessionRequests({ sessions, bus, keys, keepAliveMs });
+  const modern = modernHttp({
+    runner,
+    sharedCache: !bindToToken,
+    keepAliveMs,
+    maxListens: options.maxListens ?? maxSessions,
+    extend: options.extendModern,
+    verifyRequestState: options.verifyRequestState,
+    onerror: (error) => app.log.debug({ err: error.message }, 'MCP 2026-07-28 request refused or failed'),
+  });
 
   // Runs after in-flight calls have drained (see app.ts): close every session copy and its streams.
   // The sessions themselves live on in Redis, for the other instances (or this one, restarted).
   app.addHook('preClose', async () => {
     await sessions.closeAll();
+    await modern.close();
     bus.close();
   });
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // The 2026-07-28 era has no sessions: any instance answers it, whatever Mcp-Session-Id says.
+    if (speaksModernEra(request)) return modern.serve(request, reply);
     const header = request.headers['mcp-session-id'];
     const sessionId = Array.isArray(header) ? header[0] : header;
     const presented = bindToToken ? tokenDigest(request) : undefined;

@@ -10,6 +10,7 @@ import {
   ReadResourceRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
+  type CompleteRequest,
   type CompleteResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolRunner } from '../../tools/runner.js';
@@ -29,15 +30,50 @@ export const resourceCapabilities = { resources: { subscribe: true, listChanged:
 const nothing: CompleteResult = { completion: { values: [] } };
 
 /**
+ * The answers to resources/*, prompts/* and completion/complete, as plain functions of their
+ * params, shared by both protocol eras (2025-11-25 here, 2026-07-28 in mcp/modern/server.ts).
+ * What is offered follows the tools offered now (runner.enabled), read at each request: it
+ * narrows once the connected Redis is known. Failures are thrown as McpError (see errors.ts).
+ */
+export function resourceAndPromptAnswers(runner: ToolRunner) {
+  const ctx = runner.context;
+  return {
+    listTemplates: () => ({ resourceTemplates: offeredTemplates(runner.enabled).map(listedTemplate) }),
+    listResources: (cursor: string | undefined) => listResources(cursor, runner.enabled, ctx),
+    readResource: (uri: string) => readResource(uri, runner.enabled, ctx, runner),
+    listPrompts: () => ({ prompts: offeredPrompts(runner.enabled).map(listedPrompt) }),
+    getPrompt: (name: string, args: Record<string, string> | undefined) => renderPrompt(findPrompt(name, runner.enabled), args),
+    complete: async (params: CompleteRequest['params']): Promise<CompleteResult> => {
+      const { ref, argument } = params;
+      if (ref.type === 'ref/resource') {
+        const spec = offeredTemplates(runner.enabled).find((template) => uriTemplate(template) === ref.uri);
+        if (!spec || spec.variable !== argument.name) return nothing;
+        return completeNames(spec.kind, argument.value, runner.enabled, ctx);
+      }
+      // An unknown prompt or argument has nothing to suggest (not an error: clients ask as the user types).
+      const prompt = promptSpecs.find((spec) => spec.name === ref.name);
+      const completes = prompt?.arguments.find((arg) => arg.name === argument.name)?.completes;
+      if (!completes) return nothing;
+      return completeNames(completes, argument.value, runner.enabled, ctx);
+    },
+    /** The keys a resource URI's value lives in, for subscriptions (throws for a URI not offered). */
+    watchedKeys: (uri: string) => {
+      const { spec, address } = resolveUri(uri, runner.enabled);
+      return spec.watchedKeys(address.name, ctx.keys);
+    },
+  };
+}
+
+/**
  * Resources, resource templates, subscriptions, prompts and completions on one MCP connection's
- * server. What is offered follows the tools offered now (runner.enabled), read at each request:
- * it narrows once the connected Redis is known.
+ * server (the 2025-11-25 era).
  */
 export function serveResourcesAndPrompts(server: Server, runner: ToolRunner, changes: KeyChanges | undefined, caller: Caller = processCaller): void {
   const ctx = runner.context;
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: offeredTemplates(runner.enabled).map(listedTemplate) }));
-  server.setRequestHandler(ListResourcesRequestSchema, (request) => listResources(request.params?.cursor, runner.enabled, ctx));
-  server.setRequestHandler(ReadResourceRequestSchema, (request) => readResource(request.params.uri, runner.enabled, ctx, runner));
+  const answers = resourceAndPromptAnswers(runner);
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, answers.listTemplates);
+  server.setRequestHandler(ListResourcesRequestSchema, (request) => answers.listResources(request.params?.cursor));
+  server.setRequestHandler(ReadResourceRequestSchema, (request) => answers.readResource(request.params.uri));
 
   const subscriptions =
     changes &&
@@ -46,11 +82,11 @@ export function serveResourcesAndPrompts(server: Server, runner: ToolRunner, cha
       share: ctx.shares.resourceSubscriptions,
     });
   server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
-    const { spec, address } = resolveUri(request.params.uri, runner.enabled);
+    const watched = answers.watchedKeys(request.params.uri);
     if (!subscriptions) throw new McpError(ErrorCode.MethodNotFound, 'Resource subscriptions are not available on this server.');
     try {
       // The client: as the Streamable HTTP request named it (http/caller.ts), else this connection's.
-      await subscriptions.subscribe(request.params.uri, spec.watchedKeys(address.name, ctx.keys), extra.authInfo?.clientId ?? caller);
+      await subscriptions.subscribe(request.params.uri, watched, extra.authInfo?.clientId ?? caller);
     } catch (error) {
       throw toMcpError(error, request.params.uri);
     }
@@ -69,20 +105,7 @@ export function serveResourcesAndPrompts(server: Server, runner: ToolRunner, cha
     };
   }
 
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: offeredPrompts(runner.enabled).map(listedPrompt) }));
-  server.setRequestHandler(GetPromptRequestSchema, (request) => renderPrompt(findPrompt(request.params.name, runner.enabled), request.params.arguments));
-
-  server.setRequestHandler(CompleteRequestSchema, async (request) => {
-    const { ref, argument } = request.params;
-    if (ref.type === 'ref/resource') {
-      const spec = offeredTemplates(runner.enabled).find((template) => uriTemplate(template) === ref.uri);
-      if (!spec || spec.variable !== argument.name) return nothing;
-      return completeNames(spec.kind, argument.value, runner.enabled, ctx);
-    }
-    // An unknown prompt or argument has nothing to suggest (not an error: clients ask as the user types).
-    const prompt = promptSpecs.find((spec) => spec.name === ref.name);
-    const completes = prompt?.arguments.find((arg) => arg.name === argument.name)?.completes;
-    if (!completes) return nothing;
-    return completeNames(completes, argument.value, runner.enabled, ctx);
-  });
+  server.setRequestHandler(ListPromptsRequestSchema, answers.listPrompts);
+  server.setRequestHandler(GetPromptRequestSchema, (request) => answers.getPrompt(request.params.name, request.params.arguments));
+  server.setRequestHandler(CompleteRequestSchema, (request) => answers.complete(request.params));
 }

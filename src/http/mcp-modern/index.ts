@@ -1,0 +1,135 @@
+import { createMcpHandler, type AuthInfo, type Server } from '@modelcontextprotocol/server';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../errors.js';
+import { createModernServer } from '../../mcp/modern/server.js';
+import { resourceAndPromptAnswers } from '../../mcp/resources/register.js';
+import { toMcpError } from '../../mcp/resources/errors.js';
+import { requestIdOf } from '../../mcp/jsonrpc.js';
+import { narrowedRunner } from '../../tools/narrowing.js';
+import type { ToolRunner } from '../../tools/runner.js';
+import { callerOf } from '../caller.js';
+import { requestNarrowing } from '../narrowing.js';
+import { rpcError } from '../mcp-sessions/rpc-errors.js';
+import { maxResourcesPerListen, ResourceListens } from './resource-listens.js';
+import { sendWebResponse, toWebRequest } from './web-exchange.js';
+
+export interface ModernHttpOptions {
+  runner: ToolRunner;
+  /** Whether list results may be kept by shared caches: true when no credentials are asked for. */
+  sharedCache: boolean;
+  /** SSE keep-alive comment period on streamed answers and listen streams. */
+  keepAliveMs: number;
+  /** Most `subscriptions/listen` streams open on this instance. */
+  maxListens: number;
+  /** Adds what else each server offers (the conformance fixtures). */
+  extend?: ((server: Server) => void) | undefined;
+  /** Checks a multi-round request's sealed state (see mcp/modern/request-state.ts). */
+  verifyRequestState?: ((state: string) => unknown) | undefined;
+  onerror?: (error: Error) => void;
+}
+
+const envelopeVersionKey = 'io.modelcontextprotocol/protocolVersion';
+
+/** The first revision without sessions; every later one keeps the per-request envelope. */
+const firstModernRevision = '2026-07-28';
+
+/**
+ * Whether a POST to /mcp speaks the 2026-07-28 era: its MCP-Protocol-Version header names a
+ * modern revision or its body carries the per-request `_meta` envelope. Everything else (an
+ * `initialize`, a session's requests) is the 2025-11-25 era and keeps the sessionful path; the
+ * SDK's own classification then decides the finer cases (mismatches are refused there).
+ */
+export function speaksModernEra(request: FastifyRequest): boolean {
+  if (request.method !== 'POST') return false;
+  const header = request.headers['mcp-protocol-version'];
+  if (typeof header === 'string' && header.trim() >= firstModernRevision) return true;
+  const body = request.body as { params?: { _meta?: Record<string, unknown> } } | null | undefined;
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && body.params?._meta?.[envelopeVersionKey] !== undefined;
+}
+
+/**
+ * The 2026-07-28 era on /mcp: stateless, each request answered by a fresh v2 SDK server (the
+ * SDK's createMcpHandler, strict: 2025 traffic never reaches it), so any instance answers any
+ * request with no session and no affinity. `subscriptions/listen` streams hear resource changes
+ * made through any instance (resource-listens.ts).
+ */
+export function modernHttp(options: ModernHttpOptions) {
+  const { runner } = options;
+  const runners = new WeakMap<Request, ToolRunner>();
+  const handler = createMcpHandler(
+    ({ requestInfo }) =>
+      createModernServer((requestInfo && runners.get(requestInfo)) ?? runner, 'process', {
+        sharedCache: options.sharedCache,
+        extend: options.extend,
+        verifyRequestState: options.verifyRequestState,
+      }),
+    { legacy: 'reject', keepAliveMs: options.keepAliveMs, maxSubscriptions: options.maxListens, ...(options.onerror ? { onerror: options.onerror } : {}) },
+  );
+  const listens = new ResourceListens(runner.context.feeds, handler.notify, runner.context.shares.resourceSubscriptions);
+
+  /** The resources a listen asks to hear of, with the keys each lives in; throws for one not offered here. */
+  function listenedResources(
+    body: unknown,
+    offered: ToolRunner,
+  ): Array<{ uri: string; watched: ReturnType<ReturnType<typeof resourceAndPromptAnswers>['watchedKeys']> }> {
+    const uris = (body as { params?: { notifications?: { resourceSubscriptions?: unknown } } }).params?.notifications?.resourceSubscriptions;
+    if (!Array.isArray(uris)) return [];
+    const wanted = [...new Set(uris.filter((uri): uri is string => typeof uri === 'string'))];
+    if (wanted.length > maxResourcesPerListen)
+      throw new AppError('INVALID_PARAMS', `At most ${maxResourcesPerListen} resources per subscriptions/listen; open another stream for more.`, {
+        limit: maxResourcesPerListen,
+      });
+    const answers = resourceAndPromptAnswers(offered);
+    return wanted.map((uri) => ({ uri, watched: answers.watchedKeys(uri) }));
+  }
+
+  async function serve(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    let offered: ToolRunner;
+    try {
+      offered = narrowedRunner(runner, requestNarrowing(request));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return void rpcError(reply, 400, -32602, error.message, requestIdOf(request.body), { code: error.code, ...(error.details as object) });
+    }
+    let release: (() => Promise<void>) | undefined;
+    if ((request.body as { method?: unknown }).method === 'subscriptions/listen') {
+      try {
+        release = await listens.hold(listenedResources(request.body, offered), callerOf(request));
+      } catch (error) {
+        const refusal = toMcpError(error);
+        const status = (refusal.data as { code?: string } | undefined)?.code === 'SERVER_BUSY' ? 503 : 400;
+        return void rpcError(
+          reply,
+          status,
+          refusal.code,
+          refusal.message.replace(/^MCP error -?\d+: /, ''),
+          requestIdOf(request.body),
+          refusal.data as Record<string, unknown>,
+        );
+      }
+    }
+    const { webRequest, abort } = toWebRequest(request);
+    runners.set(webRequest, offered);
+    reply.hijack();
+    reply.raw.once('close', () => {
+      abort();
+      void release?.();
+    });
+    try {
+      const response = await handler.fetch(webRequest, { parsedBody: request.body, authInfo: (request.raw as { auth?: AuthInfo }).auth });
+      await sendWebResponse(response, reply);
+    } catch (error) {
+      options.onerror?.(error as Error);
+      if (!reply.raw.headersSent) rpcError(reply, 500, -32603, 'Internal error', requestIdOf(request.body));
+      else reply.raw.destroy();
+    }
+  }
+
+  return {
+    serve,
+    async close(): Promise<void> {
+      await handler.close();
+      await listens.close();
+    },
+  };
+}

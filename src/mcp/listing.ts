@@ -1,0 +1,51 @@
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { toolJsonSchemaTexts, toolNames, tools, type ToolName } from '../../generated/registry.js';
+import type { SchemaProfile } from '../config.js';
+import type { ToolRunner } from '../tools/runner.js';
+
+/**
+ * The tools/list answer for the tools this server offers, as JSON text: each entry is written
+ * around the generated JSON text of its schemas, so the schemas are never built as objects for
+ * a transport that takes bytes. `profile` picks the input schemas (--schema-profile).
+ */
+export function listingText(enabled: ReadonlySet<ToolName>, profile: SchemaProfile = 'portable'): string {
+  const entries = toolNames
+    .filter((name) => enabled.has(name))
+    .map((name) => {
+      const { title, description, annotations } = tools[name];
+      const schemas = toolJsonSchemaTexts[name];
+      return (
+        `{"name":${JSON.stringify(name)},"title":${JSON.stringify(title)},"description":${JSON.stringify(description)},` +
+        `"inputSchema":${profile === 'strict' ? schemas.strictInput : schemas.input},"outputSchema":${schemas.output},"annotations":${JSON.stringify({ title, ...annotations, openWorldHint: false })}}`
+      );
+    });
+  return `{"tools":[${entries.join(',')}]}`;
+}
+
+/** A tools/list answer: as UTF-8 JSON for transports that take bytes, and the result (parsed when first asked for). */
+export interface Listing {
+  readonly result: { tools: Tool[] };
+  readonly bytes: Buffer;
+}
+
+/**
+ * The tools/list answer of a runner's tools, built once: it never changes while the server runs,
+ * and every connection (every HTTP session) would otherwise build and serialise it anew.
+ */
+const listings = new WeakMap<ToolRunner, Listing>();
+
+export function listingFor(runner: ToolRunner): Listing {
+  let listing = listings.get(runner);
+  if (!listing) {
+    const text = listingText(runner.enabled, runner.schemaProfile);
+    let result: { tools: Tool[] } | undefined;
+    listing = {
+      bytes: Buffer.from(text),
+      get result() {
+        return (result ??= JSON.parse(text) as { tools: Tool[] });
+      },
+    };
+    listings.set(runner, listing);
+  }
+  return listing;
+}

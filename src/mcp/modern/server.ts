@@ -1,0 +1,89 @@
+import { ProtocolError, Server, type CacheHint, type ListToolsResult, type ServerContext } from '@modelcontextprotocol/server';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { tools, type ToolName } from '../../../generated/registry.js';
+import type { Caller } from '../../tools/caller-shares.js';
+import type { ToolRunner } from '../../tools/runner.js';
+import { serverName, version } from '../../version.js';
+import { instructionsFor } from '../instructions.js';
+import { idempotencyMetaKey } from '../jsonrpc.js';
+import { resourceAndPromptAnswers } from '../resources/register.js';
+import { toMcpError } from '../resources/errors.js';
+import { listingFor } from '../listing.js';
+import { toCallToolResult } from '../tool-response.js';
+
+/**
+ * What a 2026-07-28 client may cache: the lists and the server's description never change while a
+ * server runs with one configuration, so every client may keep them for a minute, and a shared
+ * cache may too when no credentials are asked for (otherwise what is offered may differ by caller's
+ * narrowing, so it is private).
+ */
+export function cacheHints(shared: boolean): Record<'tools/list' | 'prompts/list' | 'resources/templates/list' | 'server/discover', CacheHint> {
+  const hint: CacheHint = { ttlMs: 60_000, cacheScope: shared ? 'public' : 'private' };
+  return { 'tools/list': hint, 'prompts/list': hint, 'resources/templates/list': hint, 'server/discover': hint };
+}
+
+export interface ModernServerOptions {
+  /** Whether list results may be kept by shared caches (see cacheHints). */
+  sharedCache: boolean;
+  /** Adds what else this server offers (the conformance fixtures) to each new server. */
+  extend?: ((server: Server) => void) | undefined;
+  /** Checks the sealed state a multi-round request carries back (see modern/request-state.ts). */
+  verifyRequestState?: ((state: string) => unknown) | undefined;
+}
+
+/** A thrown McpError (what the shared answers throw) as the v2 SDK's error, without the "MCP error <code>: " prefix v1 writes. */
+function asProtocolError(error: unknown): ProtocolError {
+  if (error instanceof ProtocolError) return error;
+  const mcp = error instanceof McpError ? error : toMcpError(error);
+  const prefix = `MCP error ${mcp.code}: `;
+  const message = mcp.message.startsWith(prefix) ? mcp.message.slice(prefix.length) : mcp.message;
+  return new ProtocolError(mcp.code, message, mcp.data);
+}
+
+async function answering<T>(answer: () => T | Promise<T>): Promise<T> {
+  try {
+    return await answer();
+  } catch (error) {
+    throw asProtocolError(error);
+  }
+}
+
+/** Who makes a request: the caller the HTTP layer named (http/caller.ts), else the connection's. */
+function callerOf(ctx: ServerContext, fallback: Caller): Caller {
+  return ctx.http?.authInfo?.clientId ?? fallback;
+}
+
+/**
+ * An MCP server of the v2 SDK serving the 2026-07-28 era (one per request over HTTP): the same
+ * tools, resources, prompts and completions as the 2025-11-25 server (mcp/server-factory.ts),
+ * every call through the one ToolRunner.
+ */
+export function createModernServer(runner: ToolRunner, caller: Caller, options: ModernServerOptions): Server {
+  const server = new Server(
+    { name: serverName, title: 'Redis MCP Server', version },
+    {
+      capabilities: { tools: { listChanged: false }, resources: { subscribe: true, listChanged: false }, prompts: {}, completions: {}, logging: {} },
+      instructions: instructionsFor(runner.enabled),
+      cacheHints: cacheHints(options.sharedCache),
+      ...(options.verifyRequestState ? { requestState: { verify: options.verifyRequestState } } : {}),
+    },
+  );
+  const answers = resourceAndPromptAnswers(runner);
+  // The listing's JSON Schemas are plain JSON (generated), whatever their static type says.
+  server.setRequestHandler('tools/list', () => listingFor(runner).result as unknown as ListToolsResult);
+  server.setRequestHandler('tools/call', async (request, ctx) => {
+    const name = request.params.name;
+    // A tool this build does not have is a protocol error; one switched off here is a known tool the runner refuses with FORBIDDEN.
+    if (!Object.hasOwn(tools, name)) throw new ProtocolError(-32602, `Unknown tool: ${name}`);
+    const key = request.params._meta?.[idempotencyMetaKey];
+    return toCallToolResult(await runner.call(name as ToolName, request.params.arguments, ctx.mcpReq.signal, key, callerOf(ctx, caller)));
+  });
+  server.setRequestHandler('resources/templates/list', () => answering(answers.listTemplates));
+  server.setRequestHandler('resources/list', (request) => answering(() => answers.listResources(request.params?.cursor)));
+  server.setRequestHandler('resources/read', (request) => answering(() => answers.readResource(request.params.uri)));
+  server.setRequestHandler('prompts/list', () => answering(answers.listPrompts));
+  server.setRequestHandler('prompts/get', (request) => answering(() => answers.getPrompt(request.params.name, request.params.arguments)));
+  server.setRequestHandler('completion/complete', (request) => answering(() => answers.complete(request.params)));
+  options.extend?.(server);
+  return server;
+}
