@@ -33,6 +33,8 @@ export interface Config {
   maxResponseBytes: number;
   /** Offer only the tools that do not change Redis. */
   readOnly: boolean;
+  /** The conformance suite's fixture tools, resources and prompts, beside this server's own (tests only). */
+  conformanceFixtures: boolean;
   /** Tools to offer (empty: all of them). */
   tools: string[];
   /** Tools not to offer, applied after `tools`. */
@@ -261,6 +263,14 @@ export const optionSpecs: readonly OptionSpec[] = [
     default: [],
     emptyMeans: 'no tool is disabled',
     help: 'Comma-separated tool names not to offer, applied after --tools.',
+  },
+  {
+    key: 'conformanceFixtures',
+    flag: 'conformance-fixtures',
+    env: 'MCP_CONFORMANCE_FIXTURES',
+    kind: 'boolean',
+    default: false,
+    help: "Also offer the official MCP conformance suite's fixture tools (test_*), resources (test://...) and prompts, to run the suite against this server; never part of --toolsets all.",
   },
   {
     key: 'schemaProfile',

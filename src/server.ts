@@ -186,6 +186,7 @@ export class RedisMCPServer {
       idempotencyTtlMs: this.config.idempotencyTtlSec * 1000,
       replicaAcks: this.replicaAcks,
       schemaProfile: this.config.schemaProfile,
+      conformanceFixtures: this.config.conformanceFixtures,
     });
     // Each time Redis (re)connects, ask what it offers: after a failover it may be another version.
     redis.on('ready', () => void this.learnCapabilities());

@@ -30,6 +30,8 @@ export interface RunnerOptions {
   replicaAcks?: ReplicaAcks | undefined;
   /** With the strict profile, null sent for a field that takes no null means the field is absent. */
   schemaProfile?: SchemaProfile;
+  /** The MCP servers built on this runner also offer the conformance suite's fixtures (--conformance-fixtures). */
+  conformanceFixtures?: boolean;
 }
 
 const defaultIdempotencyTtlMs = 24 * 3600 * 1000;
@@ -66,6 +68,8 @@ export class ToolRunner {
   private readonly callerContexts = new Map<Caller, ToolContext>();
   /** The shape of input schemas this server lists (--schema-profile). */
   readonly schemaProfile: SchemaProfile;
+  /** The MCP servers built on this runner also offer the conformance suite's fixtures (src/conformance/). */
+  readonly conformanceFixtures: boolean;
 
   constructor(
     private readonly handlers: ToolHandlers<ToolContext>,
@@ -84,6 +88,7 @@ export class ToolRunner {
     this.idempotent = new IdempotentCalls(store, context.log);
     this.replicaAcks = options.replicaAcks;
     this.schemaProfile = options.schemaProfile ?? 'portable';
+    this.conformanceFixtures = options.conformanceFixtures ?? false;
   }
 
   /** The tools offered now (narrowed once Redis is known). */

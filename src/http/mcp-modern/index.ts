@@ -1,4 +1,6 @@
-import { createMcpHandler, type AuthInfo, type Server } from '@modelcontextprotocol/server';
+import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
+import { withModernFixtures } from '../../conformance/modern.js';
+import { RequestStateSeal } from '../../mcp/modern/request-state.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import { createModernServer } from '../../mcp/modern/server.js';
@@ -21,10 +23,6 @@ export interface ModernHttpOptions {
   keepAliveMs: number;
   /** Most `subscriptions/listen` streams open on this instance. */
   maxListens: number;
-  /** Adds what else each server offers (the conformance fixtures). */
-  extend?: ((server: Server) => void) | undefined;
-  /** Checks a multi-round request's sealed state (see mcp/modern/request-state.ts). */
-  verifyRequestState?: ((state: string) => unknown) | undefined;
   onerror?: (error: Error) => void;
 }
 
@@ -56,13 +54,16 @@ export function speaksModernEra(request: FastifyRequest): boolean {
 export function modernHttp(options: ModernHttpOptions) {
   const { runner } = options;
   const runners = new WeakMap<Request, ToolRunner>();
+  const seal = new RequestStateSeal(runner.context.redis, runner.context.keys);
   const handler = createMcpHandler(
-    ({ requestInfo }) =>
-      createModernServer((requestInfo && runners.get(requestInfo)) ?? runner, 'process', {
+    ({ requestInfo }) => {
+      const offered = (requestInfo && runners.get(requestInfo)) ?? runner;
+      return createModernServer(offered, 'process', {
         sharedCache: options.sharedCache,
-        extend: options.extend,
-        verifyRequestState: options.verifyRequestState,
-      }),
+        extend: offered.conformanceFixtures ? (answers) => withModernFixtures(answers, seal) : undefined,
+        verifyRequestState: seal.verify,
+      });
+    },
     { legacy: 'reject', keepAliveMs: options.keepAliveMs, maxSubscriptions: options.maxListens, ...(options.onerror ? { onerror: options.onerror } : {}) },
   );
   const listens = new ResourceListens(runner.context.feeds, handler.notify, runner.context.shares.resourceSubscriptions);

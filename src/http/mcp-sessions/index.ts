@@ -11,7 +11,7 @@ import { AppError } from '../../errors.js';
 import { storedNarrowing, type Narrowing } from '../../tools/narrowing.js';
 import { tokenDigest } from '../auth.js';
 import { narrowingPaths, requestNarrowing } from '../narrowing.js';
-import { modernHttp, speaksModernEra, type ModernHttpOptions } from '../mcp-modern/index.js';
+import { modernHttp, speaksModernEra } from '../mcp-modern/index.js';
 import { directPlainRequest, directToolCall } from './mcp-direct.js';
 import { invalidMessage, rpcError } from './rpc-errors.js';
 import { answerAsJson } from './sdk-transport.js';
@@ -44,10 +44,6 @@ export interface McpHttpOptions {
   keepAliveMs?: number;
   /** Most 2026-07-28 `subscriptions/listen` streams open at once on this instance. */
   maxListens?: number;
-  /** Adds what else the 2026-07-28 servers offer (the conformance fixtures). */
-  extendModern?: ModernHttpOptions['extend'];
-  /** Checks a 2026-07-28 multi-round request's sealed state. */
-  verifyRequestState?: ModernHttpOptions['verifyRequestState'];
 }
 
 /** Default bytes of stored SSE events, all sessions of an instance together. */
@@ -86,8 +82,6 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     sharedCache: !bindToToken,
     keepAliveMs,
     maxListens: options.maxListens ?? maxSessions,
-    extend: options.extendModern,
-    verifyRequestState: options.verifyRequestState,
     onerror: (error) => app.log.debug({ err: error.message }, 'MCP 2026-07-28 request refused or failed'),
   });
 

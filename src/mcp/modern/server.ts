@@ -1,4 +1,20 @@
-import { ProtocolError, Server, type CacheHint, type ListToolsResult, type ServerContext } from '@modelcontextprotocol/server';
+import {
+  ProtocolError,
+  Server,
+  type CacheHint,
+  type CallToolRequest,
+  type CallToolResult,
+  type CompleteRequest,
+  type CompleteResult,
+  type GetPromptResult,
+  type InputRequiredResult,
+  type ListPromptsResult,
+  type ListResourcesResult,
+  type ListResourceTemplatesResult,
+  type ListToolsResult,
+  type ReadResourceResult,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { tools, type ToolName } from '../../../generated/registry.js';
 import type { Caller } from '../../tools/caller-shares.js';
@@ -22,13 +38,25 @@ export function cacheHints(shared: boolean): Record<'tools/list' | 'prompts/list
   return { 'tools/list': hint, 'prompts/list': hint, 'resources/templates/list': hint, 'server/discover': hint };
 }
 
+/** What a 2026-07-28 server answers, method by method; the conformance fixtures wrap these (src/conformance/modern.ts). */
+export interface ModernAnswers {
+  listTools(): ListToolsResult;
+  callTool(request: CallToolRequest, ctx: ServerContext): Promise<CallToolResult | InputRequiredResult>;
+  listTemplates(): ListResourceTemplatesResult;
+  listResources(cursor: string | undefined): Promise<ListResourcesResult>;
+  readResource(uri: string, ctx: ServerContext): Promise<ReadResourceResult | InputRequiredResult>;
+  listPrompts(): ListPromptsResult;
+  getPrompt(name: string, args: Record<string, string> | undefined, ctx: ServerContext): Promise<GetPromptResult | InputRequiredResult>;
+  complete(params: CompleteRequest['params']): Promise<CompleteResult>;
+}
+
 export interface ModernServerOptions {
   /** Whether list results may be kept by shared caches (see cacheHints). */
   sharedCache: boolean;
-  /** Adds what else this server offers (the conformance fixtures) to each new server. */
-  extend?: ((server: Server) => void) | undefined;
-  /** Checks the sealed state a multi-round request carries back (see modern/request-state.ts). */
-  verifyRequestState?: ((state: string) => unknown) | undefined;
+  /** Adds what else this server offers (the conformance fixtures) around its own answers. */
+  extend?: ((answers: ModernAnswers) => ModernAnswers) | undefined;
+  /** Checks the sealed state a multi-round request carries back (see request-state.ts). */
+  verifyRequestState?: ((state: string, ctx: ServerContext) => unknown) | undefined;
 }
 
 /** A thrown McpError (what the shared answers throw) as the v2 SDK's error, without the "MCP error <code>: " prefix v1 writes. */
@@ -68,22 +96,32 @@ export function createModernServer(runner: ToolRunner, caller: Caller, options: 
       ...(options.verifyRequestState ? { requestState: { verify: options.verifyRequestState } } : {}),
     },
   );
-  const answers = resourceAndPromptAnswers(runner);
-  // The listing's JSON Schemas are plain JSON (generated), whatever their static type says.
-  server.setRequestHandler('tools/list', () => listingFor(runner).result as unknown as ListToolsResult);
-  server.setRequestHandler('tools/call', async (request, ctx) => {
-    const name = request.params.name;
-    // A tool this build does not have is a protocol error; one switched off here is a known tool the runner refuses with FORBIDDEN.
-    if (!Object.hasOwn(tools, name)) throw new ProtocolError(-32602, `Unknown tool: ${name}`);
-    const key = request.params._meta?.[idempotencyMetaKey];
-    return toCallToolResult(await runner.call(name as ToolName, request.params.arguments, ctx.mcpReq.signal, key, callerOf(ctx, caller)));
-  });
-  server.setRequestHandler('resources/templates/list', () => answering(answers.listTemplates));
-  server.setRequestHandler('resources/list', (request) => answering(() => answers.listResources(request.params?.cursor)));
-  server.setRequestHandler('resources/read', (request) => answering(() => answers.readResource(request.params.uri)));
-  server.setRequestHandler('prompts/list', () => answering(answers.listPrompts));
-  server.setRequestHandler('prompts/get', (request) => answering(() => answers.getPrompt(request.params.name, request.params.arguments)));
-  server.setRequestHandler('completion/complete', (request) => answering(() => answers.complete(request.params)));
-  options.extend?.(server);
+  const shared = resourceAndPromptAnswers(runner);
+  const own: ModernAnswers = {
+    // The listing's JSON Schemas are plain JSON (generated), whatever their static type says.
+    listTools: () => listingFor(runner).result as unknown as ListToolsResult,
+    callTool: async (request, ctx) => {
+      const name = request.params.name;
+      // A tool this build does not have is a protocol error; one switched off here is a known tool the runner refuses with FORBIDDEN.
+      if (!Object.hasOwn(tools, name)) throw new ProtocolError(-32602, `Unknown tool: ${name}`);
+      const key = request.params._meta?.[idempotencyMetaKey];
+      return toCallToolResult(await runner.call(name as ToolName, request.params.arguments, ctx.mcpReq.signal, key, callerOf(ctx, caller))) as CallToolResult;
+    },
+    listTemplates: shared.listTemplates,
+    listResources: (cursor) => answering(() => shared.listResources(cursor)),
+    readResource: (uri) => answering(() => shared.readResource(uri)),
+    listPrompts: shared.listPrompts,
+    getPrompt: (name, args) => answering(() => shared.getPrompt(name, args)),
+    complete: (params) => answering(() => shared.complete(params)),
+  };
+  const answers = options.extend ? options.extend(own) : own;
+  server.setRequestHandler('tools/list', () => answers.listTools());
+  server.setRequestHandler('tools/call', (request, ctx) => answers.callTool(request, ctx));
+  server.setRequestHandler('resources/templates/list', () => answering(() => answers.listTemplates()));
+  server.setRequestHandler('resources/list', (request) => answers.listResources(request.params?.cursor));
+  server.setRequestHandler('resources/read', (request, ctx) => answers.readResource(request.params.uri, ctx));
+  server.setRequestHandler('prompts/list', () => answering(() => answers.listPrompts()));
+  server.setRequestHandler('prompts/get', (request, ctx) => answers.getPrompt(request.params.name, request.params.arguments, ctx));
+  server.setRequestHandler('completion/complete', (request) => answers.complete(request.params));
   return server;
 }

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freshConnectionFetch } from '../helpers/fresh-connection-http.js';
+import { deleteMatching, inspector } from '../helpers/redis-client.js';
+import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.js';
+import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+
+/**
+ * Both protocol eras on one /mcp endpoint of the built CLI, two instances behind a round-robin
+ * proxy with no affinity: 2026-07-28 clients (pinned, and in automatic mode) are answered by
+ * whichever instance gets each request, with no session kept anywhere; a 2025-11-25 client keeps
+ * its session across instances; a listen on one instance hears a change made through the other.
+ */
+const redisUrl = inject('redisUrl');
+const prefix = `eras-${randomUUID().slice(0, 8)}`;
+const instances: HttpCliProcess[] = [];
+let proxy: RoundRobinProxy;
+let redis: Redis;
+
+beforeAll(async () => {
+  const args = ['--redis-url', redisUrl, '--key-prefix', prefix];
+  instances.push(...(await Promise.all([startHttpCli(args), startHttpCli(args)])));
+  proxy = await startRoundRobinProxy(instances.map((instance) => ({ host: '127.0.0.1', port: Number(new URL(instance.baseUrl).port) })));
+  redis = inspector(redisUrl);
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  await Promise.all(instances.map((instance) => instance.stop()));
+  if (redis) await deleteMatching(redis, `${prefix}:*`);
+  redis?.disconnect();
+});
+
+type Mode = { mode: 'auto' } | { mode: { pin: '2026-07-28' } };
+
+async function modernClient(url: string, versionNegotiation: Mode, fetch?: typeof globalThis.fetch): Promise<ModernClient> {
+  const client = new ModernClient({ name: 'eras-test', version: '1' }, { versionNegotiation });
+  await client.connect(new ModernTransport(new URL(url), fetch ? { fetch } : {}));
+  return client;
+}
+
+const text = (result: unknown) => (result as { content: Array<{ text: string }> }).content[0]!.text;
+
+describe('2026-07-28 over two instances', () => {
+  it.each([
+    ['pinned', { mode: { pin: '2026-07-28' } }],
+    ['automatic', { mode: 'auto' }],
+  ] as Array<[string, Mode]>)('a %s client is served by both instances with no session', async (_name, mode) => {
+    const before = [...proxy.accepted];
+    const client = await modernClient(`${proxy.url}/mcp`, mode, freshConnectionFetch);
+    expect(client.getProtocolEra()).toBe('modern');
+    const counter = `counter-${randomUUID().slice(0, 8)}`;
+    for (let i = 1; i <= 6; i++) {
+      const result = await client.callTool({ name: 'redis_incr', arguments: { key: counter } });
+      expect(JSON.parse(text(result))).toMatchObject({ key: counter, value: i });
+    }
+    const served = proxy.accepted.map((count, index) => count - before[index]!);
+    expect(
+      served.every((count) => count >= 3),
+      `requests per instance: ${served.join(', ')}`,
+    ).toBe(true);
+    // Nothing of a session is kept for it: no session record or event stream in Redis.
+    expect(await redis.keys(`${prefix}:__mcp:http_*`)).toEqual([]);
+    await client.close();
+  });
+
+  it('a listen on one instance hears a write made through the other', async () => {
+    const key = `watched-${randomUUID().slice(0, 8)}`;
+    const uri = `redis://key/${key}`;
+    const listener = await modernClient(`${instances[0]!.baseUrl}/mcp`, { mode: { pin: '2026-07-28' } });
+    const updates: string[] = [];
+    listener.setNotificationHandler('notifications/resources/updated', (notification) => void updates.push(notification.params.uri));
+    const subscription = await listener.listen({ resourceSubscriptions: [uri] });
+    expect(subscription.honoredFilter.resourceSubscriptions).toEqual([uri]);
+
+    const writer = await modernClient(`${instances[1]!.baseUrl}/mcp`, { mode: { pin: '2026-07-28' } });
+    await writer.callTool({ name: 'redis_set', arguments: { key, value: 'changed elsewhere' } });
+    await expect.poll(() => updates, { timeout: 5000 }).toContain(uri);
+    await subscription.close();
+    await Promise.all([listener.close(), writer.close()]);
+  });
+
+  it('a listen asking for a resource this server does not offer is refused before it opens', async () => {
+    const listener = await modernClient(`${instances[0]!.baseUrl}/mcp`, { mode: { pin: '2026-07-28' } });
+    await expect(listener.listen({ resourceSubscriptions: ['redis://nothing/here'] })).rejects.toThrow(/-32602|resource|Invalid/i);
+    await listener.close();
+  });
+});
+
+describe('2025-11-25 beside it', () => {
+  it('a v1 SDK client keeps its session on the same endpoint, across instances', async () => {
+    const client = new Client({ name: 'eras-legacy', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`), { fetch: freshConnectionFetch }));
+    expect(client.getServerVersion()?.name).toBe('redis');
+    const key = `legacy-${randomUUID().slice(0, 8)}`;
+    for (let i = 1; i <= 4; i++) {
+      const result = await client.callTool({ name: 'redis_incr', arguments: { key } });
+      expect(JSON.parse(text(result))).toMatchObject({ value: i });
+    }
+    expect((await redis.keys(`${prefix}:__mcp:http_session:*`)).length).toBeGreaterThan(0);
+    await client.close();
+  });
+});
