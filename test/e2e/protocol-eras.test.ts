@@ -22,7 +22,7 @@ let proxy: RoundRobinProxy;
 let redis: Redis;
 
 beforeAll(async () => {
-  const args = ['--redis-url', redisUrl, '--key-prefix', prefix];
+  const args = ['--redis-url', redisUrl, '--key-prefix', prefix, '--toolsets', 'seed,strings'];
   instances.push(...(await Promise.all([startHttpCli(args), startHttpCli(args)])));
   proxy = await startRoundRobinProxy(instances.map((instance) => ({ host: '127.0.0.1', port: Number(new URL(instance.baseUrl).port) })));
   redis = inspector(redisUrl);
@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.close();
   await Promise.all(instances.map((instance) => instance.stop()));
-  if (redis) await deleteMatching(redis, `${prefix}:*`);
+  if (redis) await Promise.all([deleteMatching(redis, `${prefix}:*`), deleteMatching(redis, `__mcp:${prefix}:*`)]);
   redis?.disconnect();
 });
 
@@ -64,7 +64,7 @@ describe('2026-07-28 over two instances', () => {
       `requests per instance: ${served.join(', ')}`,
     ).toBe(true);
     // Nothing of a session is kept for it: no session record or event stream in Redis.
-    expect(await redis.keys(`${prefix}:__mcp:http_*`)).toEqual([]);
+    expect(await redis.keys(`__mcp:${prefix}:http_*`)).toEqual([]);
     await client.close();
   });
 
@@ -101,7 +101,7 @@ describe('2025-11-25 beside it', () => {
       const result = await client.callTool({ name: 'redis_incr', arguments: { key } });
       expect(JSON.parse(text(result))).toMatchObject({ value: i });
     }
-    expect((await redis.keys(`${prefix}:__mcp:http_session:*`)).length).toBeGreaterThan(0);
+    expect((await redis.keys(`__mcp:${prefix}:http_session:*`)).length).toBeGreaterThan(0);
     await client.close();
   });
 });
