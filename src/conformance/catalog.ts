@@ -48,11 +48,11 @@ const contactSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object' as const,
   $defs: {
-    postal: { $anchor: 'addressDef', type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } },
+    address: { $anchor: 'addressDef', type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } },
   },
   properties: {
     name: { type: 'string' },
-    address: { $ref: '#/$defs/postal' },
+    address: { $ref: '#/$defs/address' },
     contactMethod: { type: 'string', enum: ['phone', 'email'] },
     phone: { type: 'string' },
     email: { type: 'string' },

@@ -36,16 +36,31 @@ const listings = new WeakMap<ToolRunner, Listing>();
 
 export function listingFor(runner: ToolRunner): Listing {
   let listing = listings.get(runner);
+  if (!listing) listings.set(runner, (listing = listingOf(listingText(runner.enabled, runner.schemaProfile))));
+  return listing;
+}
+
+function listingOf(text: string): Listing {
+  let result: { tools: Tool[] } | undefined;
+  return {
+    bytes: Buffer.from(text),
+    get result() {
+      return (result ??= JSON.parse(text) as { tools: Tool[] });
+    },
+  };
+}
+
+const longerListings = new WeakMap<ToolRunner, Listing>();
+
+/**
+ * The runner's tools/list answer followed by further tools that are no part of the registry (the
+ * conformance fixtures), built once per runner like listingFor's: `more` must be the same each time.
+ */
+export function listingWith(runner: ToolRunner, more: readonly Tool[]): Listing {
+  let listing = longerListings.get(runner);
   if (!listing) {
-    const text = listingText(runner.enabled, runner.schemaProfile);
-    let result: { tools: Tool[] } | undefined;
-    listing = {
-      bytes: Buffer.from(text),
-      get result() {
-        return (result ??= JSON.parse(text) as { tools: Tool[] });
-      },
-    };
-    listings.set(runner, listing);
+    const own = JSON.parse(listingText(runner.enabled, runner.schemaProfile)) as { tools: Tool[] };
+    longerListings.set(runner, (listing = listingOf(JSON.stringify({ tools: [...own.tools, ...more] }))));
   }
   return listing;
 }

@@ -12,7 +12,7 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import { tools, type ToolName } from '../../generated/registry.js';
-import { listingFor } from './listing.js';
+import { listingFor, type Listing } from './listing.js';
 import { connectionCaller, type Caller } from '../tools/caller-shares.js';
 import type { CallOutcome, ToolRunner } from '../tools/runner.js';
 import { serverName, version } from '../version.js';
@@ -22,6 +22,7 @@ import { invalidParams } from './request-params.js';
 import { idempotencyMetaKey, onlyIdempotencyKey } from './jsonrpc.js';
 import { toCallToolResult, toolResponse, toolResponseText } from './tool-response.js';
 import { resourceCapabilities, serveResourcesAndPrompts } from './resources/register.js';
+import { legacyFixtureCapabilities, legacyFixtureListing, offerLegacyFixtures } from '../conformance/legacy.js';
 
 /** The caller the Streamable HTTP transport handed a message's handler (extra.authInfo; see http/caller.ts), if any. */
 function callerOfAuth(auth: { clientId: string } | undefined): Caller | undefined {
@@ -54,20 +55,23 @@ const lazyValidator: jsonSchemaValidator = {
  * Resources, prompts and completions are served beside them (resources/register.ts).
  */
 export function createMcpServer(runner: ToolRunner, caller: Caller = connectionCaller()): ToolServer {
-  const capabilities = { tools: { listChanged: false }, ...resourceCapabilities };
+  const capabilities = { tools: { listChanged: false }, ...resourceCapabilities, ...(runner.conformanceFixtures ? legacyFixtureCapabilities : {}) };
   const server = new ToolServer(
     runner,
     caller,
     { name: serverName, title: 'Redis MCP Server', version },
     { capabilities, instructions: instructionsFor(runner.enabled), jsonSchemaValidator: lazyValidator },
   );
-  serveResourcesAndPrompts(server, runner, runner.context.feeds, caller);
-  server.setRequestHandler(ListToolsRequestSchema, () => listingFor(runner).result);
+  const fixtures = runner.conformanceFixtures ? offerLegacyFixtures(server) : undefined;
+  serveResourcesAndPrompts(server, runner, runner.context.feeds, caller, fixtures?.resourcesAndPrompts);
+  server.setRequestHandler(ListToolsRequestSchema, () => server.listing().result);
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const name = request.params.name;
     // A tool this build does not have is a protocol error; one switched off here (--read-only,
     // --tools, --disable-tools) is a known tool, and the runner answers it with FORBIDDEN.
     if (!Object.hasOwn(tools, name)) {
+      const fixture = fixtures?.callTool(request, extra);
+      if (fixture) return fixture;
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     }
     const caller = callerOfAuth(extra.authInfo) ?? server.caller;
@@ -178,6 +182,11 @@ export class ToolServer extends Server {
     super(...args);
   }
 
+  /** The tools/list answer: the runner's tools, and the conformance fixtures when they are offered. */
+  listing(): Listing {
+    return this.runner.conformanceFixtures ? legacyFixtureListing(this.runner) : listingFor(this.runner);
+  }
+
   /** The message as a plain tool call this server takes the direct path for, or undefined; `caller` makes it, when given. */
   plainCall(message: JSONRPCMessage, caller?: Caller): PlainToolCall | undefined {
     const call = plainToolCall(message, this.runner.enabled);
@@ -239,7 +248,7 @@ export class ToolServer extends Server {
    * write as its bytes): milliseconds of CPU for every agent that starts a conversation.
    */
   private sendListing(id: RequestId, transport: Transport): void {
-    const listing = listingFor(this.runner);
+    const listing = this.listing();
     try {
       if (takesBytes(transport))
         transport.sendBytes(Buffer.concat([Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`), listing.bytes, closingBrace]));

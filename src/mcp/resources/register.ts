@@ -64,13 +64,31 @@ export function resourceAndPromptAnswers(runner: ToolRunner) {
   };
 }
 
+export type ResourceAndPromptAnswers = ReturnType<typeof resourceAndPromptAnswers>;
+
+/** Resources and prompts offered beside this server's own, and consulted first (the conformance fixtures). */
+export interface ExtraResourcesAndPrompts {
+  /** The answers, with the extra ones in front. */
+  around(answers: ResourceAndPromptAnswers): ResourceAndPromptAnswers;
+  /** Takes a subscription to one of its own URIs (they have no keys in Redis); false for any other URI. */
+  subscribe(uri: string): boolean;
+  unsubscribe(uri: string): boolean;
+}
+
 /**
  * Resources, resource templates, subscriptions, prompts and completions on one MCP connection's
  * server (the 2025-11-25 era).
  */
-export function serveResourcesAndPrompts(server: Server, runner: ToolRunner, changes: KeyChanges | undefined, caller: Caller = processCaller): void {
+export function serveResourcesAndPrompts(
+  server: Server,
+  runner: ToolRunner,
+  changes: KeyChanges | undefined,
+  caller: Caller = processCaller,
+  beside?: ExtraResourcesAndPrompts,
+): void {
   const ctx = runner.context;
-  const answers = resourceAndPromptAnswers(runner);
+  const own = resourceAndPromptAnswers(runner);
+  const answers = beside ? beside.around(own) : own;
   server.setRequestHandler(ListResourceTemplatesRequestSchema, answers.listTemplates);
   server.setRequestHandler(ListResourcesRequestSchema, (request) => answers.listResources(request.params?.cursor));
   server.setRequestHandler(ReadResourceRequestSchema, (request) => answers.readResource(request.params.uri));
@@ -82,6 +100,7 @@ export function serveResourcesAndPrompts(server: Server, runner: ToolRunner, cha
       share: ctx.shares.resourceSubscriptions,
     });
   server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
+    if (beside?.subscribe(request.params.uri)) return {};
     const watched = answers.watchedKeys(request.params.uri);
     if (!subscriptions) throw new McpError(ErrorCode.MethodNotFound, 'Resource subscriptions are not available on this server.');
     try {
@@ -93,6 +112,7 @@ export function serveResourcesAndPrompts(server: Server, runner: ToolRunner, cha
     return {};
   });
   server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+    if (beside?.unsubscribe(request.params.uri)) return {};
     await subscriptions?.unsubscribe(request.params.uri);
     return {};
   });
