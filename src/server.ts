@@ -5,6 +5,8 @@ import { handlers } from './handlers/index.js';
 import { createLogger } from './observability/log.js';
 import { toolCallLog } from './runtime/log-lines.js';
 import { createMcpServer } from './mcp/server-factory.js';
+import { serveInItsEra } from './mcp/era-router.js';
+import { modernServers } from './mcp/modern/factory.js';
 import { CallerShares, processCaller } from './tools/caller-shares.js';
 import { StdioTransport } from './mcp/stdio-transport.js';
 import { Metrics } from './observability/metrics.js';
@@ -337,8 +339,6 @@ export class RedisMCPServer {
 
   private async startStdio(): Promise<void> {
     const runner = this.toolRunner!;
-    // The one client of a stdio server is the process's.
-    const server = createMcpServer(runner, processCaller);
     const transport = new StdioTransport(process.stdin, process.stdout, {
       maxMessageBytes: this.config.maxMessageBytes,
       calls: runner,
@@ -353,11 +353,18 @@ export class RedisMCPServer {
       // Every call already read is answered, and every answer written whole, before the transport goes away.
       transport.stopReading();
       if (!(await runner.drain(this.drainTimeoutMs()))) this.log.warn({ inFlight: runner.inFlight }, 'calls still running at shutdown were abandoned');
-      await server.close();
+      await connection.close();
       if (transport.unwrittenBytes > 0)
         this.log.warn({ bytes: transport.unwrittenBytes }, 'stdout stopped taking output; the rest of it was dropped at shutdown');
     });
-    await server.connect(transport);
+    // The one client of a stdio server is the process's; it speaks the era its first message names.
+    const modern = modernServers(runner, { sharedCache: false });
+    const connection = await serveInItsEra(transport, {
+      legacy: () => createMcpServer(runner, processCaller),
+      modern: () => modern(runner, processCaller),
+      maxListens: 16,
+      onerror: (error) => this.log.debug({ err: error.message }, 'stdio MCP error'),
+    });
     this.log.info({ transport: 'stdio', tools: this.runner.enabled.size }, 'MCP server ready on stdio');
   }
 

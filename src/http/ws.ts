@@ -4,6 +4,8 @@ import fp from 'fastify-plugin';
 import { WebSocket } from 'ws';
 import type { Metrics } from '../observability/metrics.js';
 import { createMcpServer } from '../mcp/server-factory.js';
+import { serveInItsEra } from '../mcp/era-router.js';
+import { modernServers } from '../mcp/modern/factory.js';
 import { callerOf } from './caller.js';
 import { closeCodes, WebSocketServerTransport, type FlowLimits } from '../mcp/ws-transport.js';
 import { AppError } from '../errors.js';
@@ -67,11 +69,13 @@ async function wsPlugin(app: FastifyInstance, { runner, metrics, maxPayload, flo
 
     // What each connection asked to be offered (X-MCP-* headers, /ws/readonly, /ws/x/<toolset>), read before the handshake.
     const narrowings = new WeakMap<FastifyRequest, Narrowing | undefined>();
+    const modern = modernServers(runner, { sharedCache: false });
     const handler = (socket: WebSocket, request: FastifyRequest) => {
       // Synchronously: the transport attaches its listeners before any frame can arrive. The
       // request's socket is the connection the WebSocket now runs on (see WebSocketServerTransport).
       const transport = new WebSocketServerTransport(socket, request.raw.socket, flow);
-      const server = createMcpServer(narrowedRunner(runner, narrowings.get(request)), callerOf(request));
+      const offered = narrowedRunner(runner, narrowings.get(request));
+      const caller = callerOf(request);
       open.add(transport);
       liveness.watch(transport, socket);
       metrics.activeSessions++;
@@ -83,8 +87,18 @@ async function wsPlugin(app: FastifyInstance, { runner, metrics, maxPayload, flo
         metrics.activeSessions--;
         log.info('WebSocket MCP connection closed');
       };
-      server.onerror = (error) => log.debug({ err: error.message }, 'WebSocket MCP error');
-      server.connect(transport).catch((error: Error) => {
+      const onerror = (error: Error) => log.debug({ err: error.message }, 'WebSocket MCP error');
+      // The connection speaks the era its first message names, for its whole life.
+      serveInItsEra(transport, {
+        legacy: () => {
+          const server = createMcpServer(offered, caller);
+          server.onerror = onerror;
+          return server;
+        },
+        modern: () => modern(offered, caller),
+        maxListens: 16,
+        onerror,
+      }).catch((error: Error) => {
         log.warn({ err: error.message }, 'WebSocket MCP connection failed');
         void transport.close();
       });

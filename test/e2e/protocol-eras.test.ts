@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
+import { WebSocket } from 'ws';
+import { cliPath } from '../helpers/stdio-client.js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freshConnectionFetch } from '../helpers/fresh-connection-http.js';
@@ -15,6 +19,9 @@ import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-
  * whichever instance gets each request, with no session kept anywhere; a 2025-11-25 client keeps
  * its session across instances; a listen on one instance hears a change made through the other.
  */
+// The WebSocket client transport uses the WHATWG WebSocket global, which Node 20 lacks.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+
 const redisUrl = inject('redisUrl');
 const prefix = `eras-${randomUUID().slice(0, 8)}`;
 const instances: HttpCliProcess[] = [];
@@ -102,6 +109,29 @@ describe('2025-11-25 beside it', () => {
       expect(JSON.parse(text(result))).toMatchObject({ value: i });
     }
     expect((await redis.keys(`__mcp:${prefix}:http_session:*`)).length).toBeGreaterThan(0);
+    await client.close();
+  });
+});
+
+describe('2026-07-28 on long-lived connections', () => {
+  const transports = {
+    websocket: () => new WebSocketClientTransport(new URL(`${instances[0]!.baseUrl.replace(/^http/, 'ws')}/ws`)),
+    stdio: () =>
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [cliPath, '--redis-url', redisUrl, '--key-prefix', prefix, '--toolsets', 'seed,strings'],
+        stderr: 'ignore',
+      }),
+  };
+  it.each(Object.keys(transports) as Array<keyof typeof transports>)('%s: the connection speaks the era its first message names', async (surface) => {
+    const client = new ModernClient({ name: 'eras-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(transports[surface]() as never);
+    expect(client.getProtocolEra()).toBe('modern');
+    expect(client.getServerVersion()?.name).toBe('redis');
+    const key = `${surface}-${randomUUID().slice(0, 8)}`;
+    await client.callTool({ name: 'redis_set', arguments: { key, value: { surface } } });
+    expect(JSON.parse(text(await client.callTool({ name: 'redis_get', arguments: { key } })))).toMatchObject({ found: true, value: { surface } });
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('redis_incr');
     await client.close();
   });
 });

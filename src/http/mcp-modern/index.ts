@@ -1,9 +1,7 @@
 import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
-import { withModernFixtures } from '../../conformance/modern.js';
-import { RequestStateSeal } from '../../mcp/modern/request-state.js';
+import { modernServers } from '../../mcp/modern/factory.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
-import { createModernServer } from '../../mcp/modern/server.js';
 import { resourceAndPromptAnswers } from '../../mcp/resources/register.js';
 import { toMcpError } from '../../mcp/resources/errors.js';
 import { requestIdOf } from '../../mcp/jsonrpc.js';
@@ -54,16 +52,10 @@ export function speaksModernEra(request: FastifyRequest): boolean {
 export function modernHttp(options: ModernHttpOptions) {
   const { runner } = options;
   const runners = new WeakMap<Request, ToolRunner>();
-  const seal = new RequestStateSeal(runner.context.redis, runner.context.keys);
+  const servers = modernServers(runner, { sharedCache: options.sharedCache });
   const handler = createMcpHandler(
-    ({ requestInfo }) => {
-      const offered = (requestInfo && runners.get(requestInfo)) ?? runner;
-      return createModernServer(offered, 'process', {
-        sharedCache: options.sharedCache,
-        extend: offered.conformanceFixtures ? (answers) => withModernFixtures(answers, seal) : undefined,
-        verifyRequestState: seal.verify,
-      });
-    },
+    // Each request's caller comes with it (authInfo, see http/caller.ts); 'process' is never used here.
+    ({ requestInfo }) => servers((requestInfo && runners.get(requestInfo)) ?? runner, 'process'),
     { legacy: 'reject', keepAliveMs: options.keepAliveMs, maxSubscriptions: options.maxListens, ...(options.onerror ? { onerror: options.onerror } : {}) },
   );
   const listens = new ResourceListens(runner.context.feeds, handler.notify, runner.context.shares.resourceSubscriptions);
