@@ -8,7 +8,7 @@
 //   npm run bench -- --curves     # also the cost curves of queues, locks, documents, feeds, tools/list, redis_keys on a cluster
 //   npm run bench -- --scale      # also the scale curves (keyspace size, value size, sessions)
 //   npm run bench -- --profile    # also write .cpuprofile files of our servers to bench/results/profiles
-//   npm run bench -- --surfaces raw,stdio,peers   # only some rows (raw, stdio, sdk, peers, websocket, http, rest)
+//   npm run bench -- --surfaces raw,stdio,peers   # only some rows (raw, stdio, sdk, peers, websocket, http, http2026, rest)
 //   npm run bench -- --seconds 1  # shorter measured phases
 //   npm run bench -- --busy       # run even though the load average says the machine is busy (flagged)
 //   npm run bench -- --node-flags=--max-semi-space-size=2   # node flags for our servers under test
@@ -18,7 +18,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { HttpMcpClient, RawClient, RestClient, SdkStdioClient, StdioClient, WsClient } from './lib/clients.mjs';
+import { HttpMcpClient, RawClient, RestClient, SdkStdioClient, StatelessMcpClient, StdioClient, WsClient } from './lib/clients.mjs';
 import { measureSurface, percentile } from './lib/measure.mjs';
 import { installPeers } from './lib/peers.mjs';
 import { cliPath, cpuMicros, freePort, logTail, peakRssMiB, spawnServer, startRedis, stopChild, waitForHttp } from './lib/procs.mjs';
@@ -35,7 +35,7 @@ const { values: flags } = parseArgs({
     busy: { type: 'boolean', default: false },
     'max-load': { type: 'string', default: String(cpus().length / 2) },
     seconds: { type: 'string', default: '2.5' },
-    surfaces: { type: 'string', default: 'raw,stdio,peers,sdk,websocket,http,rest' },
+    surfaces: { type: 'string', default: 'raw,stdio,peers,sdk,websocket,http,http2026,rest' },
     // The servers under test offer every toolset, as the targets ask (RSS and startup grow with tools).
     toolsets: { type: 'string', default: 'all' },
     'startup-runs': { type: 'string', default: '7' },
@@ -122,7 +122,7 @@ async function benchSdk(row, { script, args, tools }) {
 
 /** The network surfaces on one HTTP server (or, with --profile, each on a server of its own). */
 async function benchNetwork() {
-  const names = ['websocket', 'http', 'rest'].filter((name) => surfaces.has(name));
+  const names = ['websocket', 'http', 'http2026', 'rest'].filter((name) => surfaces.has(name));
   if (!flags.profile) return benchNetworkServer(names, 'network');
   const rows = [];
   let peak = 0;
@@ -149,6 +149,7 @@ async function benchNetworkServer(names, label) {
     const clients = {
       websocket: async () => WsClient.connect(`ws://127.0.0.1:${port}/ws`),
       http: async () => new HttpMcpClient(base),
+      http2026: async () => new StatelessMcpClient(base),
       rest: async () => new RestClient(base),
     };
     for (const name of names) {
@@ -226,7 +227,7 @@ async function main() {
       );
     }
   }
-  if (['websocket', 'http', 'rest'].some((s) => surfaces.has(s))) {
+  if (['websocket', 'http', 'http2026', 'rest'].some((s) => surfaces.has(s))) {
     const network = await benchNetwork();
     rows.push(...network.rows);
     rss.network = network.peakRssMiB;

@@ -230,6 +230,40 @@ export class HttpMcpClient {
   }
 }
 
+/**
+ * Streamable HTTP in the 2026-07-28 era: no initialize and no session; every request carries the
+ * per-request envelope in _meta and the standard headers (MCP-Protocol-Version, Mcp-Method, Mcp-Name).
+ */
+export class StatelessMcpClient extends HttpMcpClient {
+  constructor(baseUrl) {
+    super(baseUrl);
+    this.headers = { ...this.headers, 'mcp-protocol-version': '2026-07-28' };
+    this.envelope = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+      'io.modelcontextprotocol/clientInfo': clientInfo,
+    };
+  }
+
+  async initialize() {}
+
+  async callTool(name, args) {
+    const id = this.nextId++;
+    const message = { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: this.envelope } };
+    const headers = { ...this.headers, 'mcp-method': 'tools/call', 'mcp-name': name };
+    const response = await httpRequest(this.agent, this.url, 'POST', headers, JSON.stringify(message));
+    if (response.status >= 400) throw new Error(`HTTP ${response.status}: ${response.body.slice(0, 300)}`);
+    const answer = messagesOf(response).find((m) => m.id === id);
+    if (!answer) throw new Error(`no answer to tools/call in ${response.body.slice(0, 300)}`);
+    if (answer.error) throw rpcFailure(answer);
+    return answer.result;
+  }
+
+  async close() {
+    this.agent.destroy();
+  }
+}
+
 /** The REST twin: GET /v1/keys/{key} (redis_get), PUT /v1/keys/{key} {value} (redis_set). */
 export class RestClient {
   constructor(baseUrl) {

@@ -96,6 +96,20 @@ export function targets(rows, startup, rss) {
       }
     }
   }
+  // The 2026-07-28 era over HTTP (no session) against the REST twin, same server, same run.
+  for (const op of ['set', 'get']) {
+    const modern = ours('http2026', op);
+    const rest = ours('rest', op);
+    const legacy = ours('http', op);
+    if (!modern || !rest) continue;
+    const ratio = modern.c16.serverCpuUsPerCall / rest.c16.serverCpuUsPerCall;
+    const beside = legacy ? `, 2025-11-25 ${fmt(legacy.c16.serverCpuUsPerCall, 1)} µs` : '';
+    check(
+      `server CPU/call 2026-07-28 HTTP ${op} ≤ 1.2× REST`,
+      ratio <= 1.2,
+      `${ratio.toFixed(2)}× (${fmt(modern.c16.serverCpuUsPerCall, 1)} vs ${fmt(rest.c16.serverCpuUsPerCall, 1)} µs with 16 in flight${beside})`,
+    );
+  }
   if (rss.stdio !== undefined) check('peak RSS stdio ≤ 80 MiB', rss.stdio <= 80, `${rss.stdio.toFixed(1)} MiB`);
   if (rss.network !== undefined) check('peak RSS HTTP server ≤ 100 MiB', rss.network <= 100, `${rss.network.toFixed(1)} MiB`);
   if (startup) check('startup to first tools/list ≤ 300 ms', startup.medianMs <= 300, `median ${startup.medianMs.toFixed(0)} ms of ${startup.runs}`);
