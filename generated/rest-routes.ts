@@ -1131,7 +1131,8 @@ export const restRoutes: readonly RestRoute[] = [
     ],
     "queryParams": {},
     "bodyParams": [
-      "which"
+      "which",
+      "confirm"
     ]
   },
   {

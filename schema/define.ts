@@ -37,6 +37,12 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
    */
   waitsFor?: keyof z.output<I> & string;
   /**
+   * For a destructive bulk operation: the boolean input field by which the user's consent is
+   * given. Without it set to true, the server asks the user (elicitation, on clients that can be
+   * asked) or answers CONFIRMATION_REQUIRED.
+   */
+  confirms?: keyof z.output<I> & string;
+  /**
    * 'server': the tool sees the whole server or database (other tenants' keys, channels, clients),
    * so it is not offered when --key-prefix confines this server to a namespace.
    */
@@ -89,7 +95,7 @@ export const replicationErrors = ['REPLICATION_TIMEOUT'] as const satisfies read
 export const waitingErrors = ['SERVER_BUSY'] as const satisfies readonly ErrorCode[];
 
 /** Every code a tool documents: the common ones, those of writes if it writes, of waits if it waits, and its own; sorted. */
-export function documentedErrors(definition: Pick<ToolDefinition, 'errors' | 'annotations' | 'waitsFor'>): ErrorCode[] {
+export function documentedErrors(definition: Pick<ToolDefinition, 'errors' | 'annotations' | 'waitsFor' | 'confirms'>): ErrorCode[] {
   const writes = !definition.annotations.readOnlyHint;
   const waits = definition.waitsFor !== undefined;
   return [
@@ -97,6 +103,7 @@ export function documentedErrors(definition: Pick<ToolDefinition, 'errors' | 'an
       ...commonErrors,
       ...(writes ? [...idempotencyErrors, ...replicationErrors] : []),
       ...(waits ? waitingErrors : []),
+      ...(definition.confirms !== undefined ? (['CONFIRMATION_REQUIRED'] as const) : []),
       ...definition.errors,
     ]),
   ].sort();

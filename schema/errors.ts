@@ -39,6 +39,11 @@ export const errorTable = {
     meaning:
       'The state changed under the call: a compare-and-set or fencing check failed, a queue receipt is stale, or an idempotency key was reused with other arguments; details carry the current version or state.',
   },
+  CONFIRMATION_REQUIRED: {
+    status: 428,
+    meaning:
+      "A destructive bulk operation needs the user's consent: ask the user, then call again with confirm: true. Clients that support elicitation are asked by the server itself; this answer means the user was not asked, or did not agree.",
+  },
   IN_PROGRESS: { status: 409, meaning: 'A call with this idempotency key is still running; retry later to get its result.' },
   NOTIFICATIONS_OFF: {
     status: 409,

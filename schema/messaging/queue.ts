@@ -259,6 +259,12 @@ export const redis_queue_purge = tool({
     z.strictObject({
       queue,
       which: z.enum(['ready', 'delayed', 'dead', 'all']).describe('Which jobs to delete.'),
+      confirm: z
+        .boolean()
+        .optional()
+        .describe(
+          'true: the user agreed to delete these jobs. Without it the server asks the user (clients that support elicitation), or answers CONFIRMATION_REQUIRED.',
+        ),
     }),
   output: () =>
     z.strictObject({
@@ -268,5 +274,6 @@ export const redis_queue_purge = tool({
     }),
   annotations: consumes,
   rest: { method: 'POST', path: '/{queue}/purge' },
-  example: { queue: 'reviews', which: 'dead' },
+  confirms: 'confirm',
+  example: { queue: 'reviews', which: 'dead', confirm: true },
 });

@@ -1,5 +1,4 @@
 import {
-  CLIENT_CAPABILITIES_META_KEY,
   inputRequired,
   MissingRequiredClientCapabilityError,
   ProtocolError,
@@ -9,7 +8,7 @@ import {
   type ServerContext,
   type Tool,
 } from '@modelcontextprotocol/server';
-import type { ModernAnswers } from '../mcp/modern/server.js';
+import { declaredCapabilities, type ModernAnswers } from '../mcp/modern/server.js';
 import type { RequestStateSeal } from '../mcp/modern/request-state.js';
 import { completeFixture, fixturePrompts, fixtureResources, fixtureResourceTemplates, fixtureTools, getFixturePrompt, readFixtureResource } from './catalog.js';
 import type { FixtureIo, FixtureTool } from './types.js';
@@ -39,11 +38,6 @@ function rootsCount(responses: Responses, key: string): number | undefined {
   return Array.isArray(roots) ? roots.length : undefined;
 }
 
-/** What the client declared it can do, in this request's envelope. */
-function declared(ctx: ServerContext): { sampling?: unknown; elicitation?: unknown } | undefined {
-  return (ctx.mcpReq.envelope as Record<string, { sampling?: unknown; elicitation?: unknown } | undefined> | undefined)?.[CLIENT_CAPABILITIES_META_KEY];
-}
-
 const text = (value: string): CallToolResult => ({ content: [{ type: 'text', text: value }] });
 
 const askText = (message: string, field: string): InputRequest =>
@@ -65,7 +59,7 @@ const inputTools: Record<string, InputTool> = {
   test_missing_capability: {
     description: 'Needs the sampling capability; refuses with -32021 when the client did not declare it.',
     async run(ctx) {
-      if (!declared(ctx)?.sampling) throw new MissingRequiredClientCapabilityError({ requiredCapabilities: { sampling: {} } });
+      if (!declaredCapabilities(ctx)?.sampling) throw new MissingRequiredClientCapabilityError({ requiredCapabilities: { sampling: {} } });
       return text('Success');
     },
   },
@@ -149,7 +143,7 @@ const inputTools: Record<string, InputTool> = {
     async run(ctx, seal) {
       const responses = ctx.mcpReq.inputResponses;
       if (responses && Object.keys(responses).length > 0) return text(`capabilities-ok: received ${Object.keys(responses).join(',')}`);
-      const can = declared(ctx);
+      const can = declaredCapabilities(ctx);
       const inputRequests: Record<string, InputRequest> = {};
       if (can?.elicitation) inputRequests.elicit_input = askText('Elicitation input', 'value');
       if (can?.sampling) inputRequests.sample_input = sample('Sample request', 50);

@@ -13,6 +13,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { tools, type ToolName } from '../../generated/registry.js';
 import { listingFor, type Listing } from './listing.js';
+import { consentQuestion, consented, consentWanted, withConsent } from './consent.js';
 import { connectionCaller, type Caller } from '../tools/caller-shares.js';
 import type { CallOutcome, ToolRunner } from '../tools/runner.js';
 import { serverName, version } from '../version.js';
@@ -75,7 +76,16 @@ export function createMcpServer(runner: ToolRunner, caller: Caller = connectionC
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     }
     const caller = callerOfAuth(extra.authInfo) ?? server.caller;
-    return toCallToolResult(await runner.call(name as ToolName, request.params.arguments, extra.signal, request.params._meta?.[idempotencyMetaKey], caller));
+    let args: unknown = request.params.arguments;
+    const field = consentWanted(name, args);
+    if (field !== undefined && server.getClientCapabilities()?.elicitation) {
+      // The user is asked on the call's own stream; no answer, or a no, leaves the runner to answer CONFIRMATION_REQUIRED.
+      const answer = await server
+        .elicitInput(consentQuestion(name, args, field), { relatedRequestId: extra.requestId, signal: extra.signal })
+        .catch(() => undefined);
+      if (consented(answer, field)) args = withConsent(args, field);
+    }
+    return toCallToolResult(await runner.call(name as ToolName, args, extra.signal, request.params._meta?.[idempotencyMetaKey], caller));
   });
   return server;
 }
@@ -120,6 +130,8 @@ function plainToolCall(message: JSONRPCMessage, enabled: ReadonlySet<ToolName>):
   const params = message.params;
   if (!isPlainObject(params) || typeof params.name !== 'string' || !enabled.has(params.name as ToolName)) return undefined;
   if (params.arguments !== undefined && !isPlainObject(params.arguments)) return undefined;
+  // A call that may have to ask the user first takes the SDK's path, which can ask.
+  if (consentWanted(params.name, params.arguments) !== undefined) return undefined;
   for (const field in params) {
     if (field === 'name' || field === 'arguments') continue;
     if (field !== '_meta' || !onlyIdempotencyKey(params._meta)) return undefined;

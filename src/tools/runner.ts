@@ -158,6 +158,8 @@ export class ToolRunner {
     const input = parsed.data as Record<string, unknown>;
     const dropped = droppedKeyError(sent, input);
     if (dropped) throw dropped;
+    const confirms = tools[name].confirms;
+    if (confirms !== undefined && input[confirms] !== true) throw confirmationRequired(name, confirms);
     const once = idempotencyKey !== undefined && !tools[name].annotations.readOnlyHint;
     const key = once ? checkIdempotencyKey(idempotencyKey) : undefined;
     const status = this.context.redis.status;
@@ -304,4 +306,13 @@ export function invalidParams(error: z.ZodError): AppError {
   });
   const message = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
   return new AppError('INVALID_PARAMS', `Invalid arguments: ${message}`, { issues });
+}
+
+/** A destructive bulk call made without the user's consent (the surface that could ask did not, or the user said no). */
+function confirmationRequired(name: ToolName, field: string): AppError {
+  return new AppError(
+    'CONFIRMATION_REQUIRED',
+    `${name} deletes data that cannot be restored: ask the user, and call again with ${field}: true once they agree.`,
+    { tool: name, field },
+  );
 }

@@ -16,6 +16,6 @@ export function modernServers(runner: ToolRunner, options: { sharedCache: boolea
     createModernServer(offered, caller, {
       sharedCache: options.sharedCache,
       extend: offered.conformanceFixtures ? (answers) => withModernFixtures(answers, seal) : undefined,
-      verifyRequestState: seal.verify,
+      seal,
     });
 }

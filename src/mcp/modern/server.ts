@@ -1,4 +1,6 @@
 import {
+  CLIENT_CAPABILITIES_META_KEY,
+  inputRequired,
   ProtocolError,
   Server,
   type CacheHint,
@@ -26,6 +28,8 @@ import { resourceAndPromptAnswers } from '../resources/register.js';
 import { toMcpError } from '../resources/errors.js';
 import { listingFor } from '../listing.js';
 import { toCallToolResult } from '../tool-response.js';
+import { consentQuestion, consentSubject, consented, consentWanted, withConsent } from '../consent.js';
+import type { RequestStateSeal } from './request-state.js';
 
 /**
  * What a 2026-07-28 client may cache: the lists and the server's description never change while a
@@ -55,8 +59,8 @@ export interface ModernServerOptions {
   sharedCache: boolean;
   /** Adds what else this server offers (the conformance fixtures) around its own answers. */
   extend?: ((answers: ModernAnswers) => ModernAnswers) | undefined;
-  /** Checks the sealed state a multi-round request carries back (see request-state.ts). */
-  verifyRequestState?: ((state: string, ctx: ServerContext) => unknown) | undefined;
+  /** Seals the state a multi-round request carries between rounds, and checks it when it comes back. */
+  seal: Pick<RequestStateSeal, 'mint' | 'verify'>;
 }
 
 /** A thrown McpError (what the shared answers throw) as the v2 SDK's error, without the "MCP error <code>: " prefix v1 writes. */
@@ -76,6 +80,11 @@ async function answering<T>(answer: () => T | Promise<T>): Promise<T> {
   }
 }
 
+/** What the client declared it can do, in this request's per-request envelope. */
+export function declaredCapabilities(ctx: ServerContext): { sampling?: unknown; elicitation?: unknown; roots?: unknown } | undefined {
+  return (ctx.mcpReq.envelope as Record<string, { sampling?: unknown; elicitation?: unknown } | undefined> | undefined)?.[CLIENT_CAPABILITIES_META_KEY];
+}
+
 /** Who makes a request: the caller the HTTP layer named (http/caller.ts), else the connection's. */
 function callerOf(ctx: ServerContext, fallback: Caller): Caller {
   return ctx.http?.authInfo?.clientId ?? fallback;
@@ -93,7 +102,7 @@ export function createModernServer(runner: ToolRunner, caller: Caller, options: 
       capabilities: { tools: { listChanged: false }, resources: { subscribe: true, listChanged: false }, prompts: {}, completions: {}, logging: {} },
       instructions: instructionsFor(runner.enabled),
       cacheHints: cacheHints(options.sharedCache),
-      ...(options.verifyRequestState ? { requestState: { verify: options.verifyRequestState } } : {}),
+      requestState: { verify: options.seal.verify },
     },
   );
   const shared = resourceAndPromptAnswers(runner);
@@ -104,8 +113,22 @@ export function createModernServer(runner: ToolRunner, caller: Caller, options: 
       const name = request.params.name;
       // A tool this build does not have is a protocol error; one switched off here is a known tool the runner refuses with FORBIDDEN.
       if (!Object.hasOwn(tools, name)) throw new ProtocolError(-32602, `Unknown tool: ${name}`);
+      let args: unknown = request.params.arguments;
+      const field = consentWanted(name, args);
+      if (field !== undefined && declaredCapabilities(ctx)?.elicitation) {
+        // Asked once, answered in the next round: the sealed state names what the user was asked about.
+        const subject = consentSubject(name, args, field);
+        if (ctx.mcpReq.requestState<{ consent?: string }>()?.consent !== subject)
+          return inputRequired({
+            inputRequests: { consent: inputRequired.elicit(consentQuestion(name, args, field)) },
+            requestState: await options.seal.mint({ consent: subject }, ctx),
+          });
+        // A no (or no answer) leaves the call without consent: the runner answers CONFIRMATION_REQUIRED.
+        if (consented(ctx.mcpReq.inputResponses?.consent as { action?: string; content?: Record<string, unknown> } | undefined, field))
+          args = withConsent(args, field);
+      }
       const key = request.params._meta?.[idempotencyMetaKey];
-      return toCallToolResult(await runner.call(name as ToolName, request.params.arguments, ctx.mcpReq.signal, key, callerOf(ctx, caller))) as CallToolResult;
+      return toCallToolResult(await runner.call(name as ToolName, args, ctx.mcpReq.signal, key, callerOf(ctx, caller))) as CallToolResult;
     },
     listTemplates: shared.listTemplates,
     listResources: (cursor) => answering(() => shared.listResources(cursor)),

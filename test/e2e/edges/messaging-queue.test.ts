@@ -36,7 +36,7 @@ describe('queue edges', () => {
     ['redis_queue_stats', (queue) => ({ queue })],
     ['redis_queue_dead', (queue) => ({ queue })],
     ['redis_queue_retry_dead', (queue) => ({ queue, all: true })],
-    ['redis_queue_purge', (queue) => ({ queue, which: 'all' })],
+    ['redis_queue_purge', (queue) => ({ queue, which: 'all', confirm: true })],
   ];
 
   it.each(calls)('%s answers WRONG_TYPE when the queue keys hold another type, and changes nothing', async (tool, args) => {
@@ -64,7 +64,7 @@ describe('queue edges', () => {
     expect(await ok('redis_queue_claim', { queue, consumer: 'c' })).toEqual({ queue, jobs: [], timed_out: true });
     expect(await ok('redis_queue_dead', { queue })).toEqual({ queue, jobs: [], cursor: '0', complete: true });
     expect(await ok('redis_queue_retry_dead', { queue, job_ids: ['x'] })).toEqual({ queue, retried: [], not_dead: ['x'], dead_left: 0, complete: true });
-    expect(await ok('redis_queue_purge', { queue, which: 'all' })).toEqual({ queue, purged: 0, complete: true });
+    expect(await ok('redis_queue_purge', { queue, which: 'all', confirm: true })).toEqual({ queue, purged: 0, complete: true });
     for (const tool of ['redis_queue_ack', 'redis_queue_nack', 'redis_queue_extend']) {
       const args = { queue, job_id: 'x', receipt: 'r', ...(tool === 'redis_queue_extend' ? { visibility_ms: 1000 } : {}) };
       expect(failure(await server.client.call(tool, args)).details).toEqual({ job_id: 'x', state: 'gone' });
@@ -92,7 +92,7 @@ describe('queue edges', () => {
     const dead = await ok('redis_queue_dead', { queue });
     expect(dead.jobs).toMatchObject([{ job_id, attempts: 2, max_attempts: 2, last_error: 'visibility timeout expired (held by b)' }]);
     expect(failure(await server.client.call('redis_queue_nack', { queue, job_id, receipt: second.receipt })).details).toEqual({ job_id, state: 'dead' });
-    await ok('redis_queue_purge', { queue, which: 'all' });
+    await ok('redis_queue_purge', { queue, which: 'all', confirm: true });
   });
 
   it('jobs cut from an answer by the byte budget are handed back, their delivery not counted', async () => {
@@ -113,7 +113,7 @@ describe('queue edges', () => {
     }
     // Each nack made a delivery; the ones handed back did not. Now kill them all and page the dead list.
     expect(seen.sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    await ok('redis_queue_purge', { queue, which: 'all' });
+    await ok('redis_queue_purge', { queue, which: 'all', confirm: true });
     for (let i = 0; i < 7; i++) await ok('redis_queue_enqueue', { queue, payload: { i, big }, max_attempts: 1 });
     for (let claimed = 0; claimed < 7;) {
       for (const job of (await ok('redis_queue_claim', { queue, consumer: 'c', count: 10 })).jobs) {
@@ -133,7 +133,7 @@ describe('queue edges', () => {
     expect(listed.sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(await ok('redis_queue_retry_dead', { queue, all: true })).toMatchObject({ dead_left: 0, complete: true });
     expect(await ok('redis_queue_stats', { queue })).toMatchObject({ ready: 7, dead: 0 });
-    expect(await ok('redis_queue_purge', { queue, which: 'ready' })).toEqual({ queue, purged: 7, complete: true });
+    expect(await ok('redis_queue_purge', { queue, which: 'ready', confirm: true })).toEqual({ queue, purged: 7, complete: true });
   });
 
   it('a waiting claim wakes for a job enqueued meanwhile, times out empty, and a cancelled wait leaves the waiters', async () => {
@@ -155,7 +155,7 @@ describe('queue edges', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const next = await ok('redis_queue_enqueue', { queue, payload: 'next' });
     expect(await later).toMatchObject({ ok: true, value: { jobs: [{ job_id: next.job_id }] } });
-    await ok('redis_queue_purge', { queue, which: 'all' });
+    await ok('redis_queue_purge', { queue, which: 'all', confirm: true });
   });
 
   it('refuses wrong arguments naming the field', async () => {

@@ -84,7 +84,7 @@ export const queueTour: FamilyTour = async (t) => {
   expect(waited).toMatchObject([{ job_id: later.job_id, payload: { task: 'later' }, attempt: 1 }]);
   expect(await t.ok('redis_queue_claim', { queue, consumer: 'tour', wait_ms: 50 })).toEqual({ queue, jobs: [], timed_out: true });
 
-  expect(await t.ok('redis_queue_purge', { queue, which: 'all' })).toEqual({ queue, purged: 4, complete: true });
+  expect(await t.ok('redis_queue_purge', { queue, which: 'all', confirm: true })).toEqual({ queue, purged: 4, complete: true });
   expect(await t.redis.exists(...['ready', 'delayed', 'in_flight', 'dead', 'jobs', 'payloads', 'meta', 'waiters', 'dedupe:once'].map(key))).toBe(0);
   await t.redis.del(key(`result:${high.job_id}`));
 
