@@ -10,6 +10,7 @@ import type { ToolRunner } from '../../tools/runner.js';
 import { callerOf } from '../caller.js';
 import { requestNarrowing } from '../narrowing.js';
 import { rpcError } from '../mcp-sessions/rpc-errors.js';
+import { answerModernCall, directModernCall } from './direct-call.js';
 import { maxResourcesPerListen, ResourceListens } from './resource-listens.js';
 import { sendWebResponse, toWebRequest } from './web-exchange.js';
 
@@ -84,6 +85,8 @@ export function modernHttp(options: ModernHttpOptions) {
       if (!(error instanceof AppError)) throw error;
       return void rpcError(reply, 400, -32602, error.message, requestIdOf(request.body), { code: error.code, ...(error.details as object) });
     }
+    const call = directModernCall(request, offered.enabled);
+    if (call) return answerModernCall(call, request, reply, offered);
     let release: (() => Promise<void>) | undefined;
     if ((request.body as { method?: unknown }).method === 'subscriptions/listen') {
       try {
