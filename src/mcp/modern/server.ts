@@ -99,7 +99,14 @@ export function createModernServer(runner: ToolRunner, caller: Caller, options: 
   const server = new Server(
     { name: serverName, title: 'Redis MCP Server', version },
     {
-      capabilities: { tools: { listChanged: false }, resources: { subscribe: true, listChanged: false }, prompts: {}, completions: {}, logging: {} },
+      // Logging is declared only where something logs to the client (the conformance fixtures), as on 2025-11-25.
+      capabilities: {
+        tools: { listChanged: false },
+        resources: { subscribe: true, listChanged: false },
+        prompts: {},
+        completions: {},
+        ...(runner.conformanceFixtures ? { logging: {} } : {}),
+      },
       instructions: instructionsFor(runner.enabled),
       cacheHints: cacheHints(options.sharedCache),
       requestState: { verify: options.seal.verify },
