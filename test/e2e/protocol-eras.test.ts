@@ -123,8 +123,12 @@ describe('2026-07-28 on long-lived connections', () => {
         stderr: 'ignore',
       }),
   };
-  it.each(Object.keys(transports) as Array<keyof typeof transports>)('%s: the connection speaks the era its first message names', async (surface) => {
-    const client = new ModernClient({ name: 'eras-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const cases = (Object.keys(transports) as Array<keyof typeof transports>).flatMap((surface) =>
+    (['pinned', 'automatic'] as const).map((mode) => [surface, mode] as const),
+  );
+  it.each(cases)('%s, %s client: the connection speaks the era its first message names', async (surface, mode) => {
+    const versionNegotiation: Mode = mode === 'pinned' ? { mode: { pin: '2026-07-28' } } : { mode: 'auto' };
+    const client = new ModernClient({ name: 'eras-test', version: '1' }, { versionNegotiation });
     await client.connect(transports[surface]() as never);
     expect(client.getProtocolEra()).toBe('modern');
     expect(client.getServerVersion()?.name).toBe('redis');
