@@ -362,6 +362,7 @@ export class RedisMCPServer {
     const connection = await serveInItsEra(transport, {
       legacy: () => createMcpServer(runner, processCaller),
       modern: () => modern(runner, processCaller),
+      listens: { runner, caller: processCaller },
       maxListens: 16,
       onerror: (error) => this.log.debug({ err: error.message }, 'stdio MCP error'),
     });

@@ -96,6 +96,7 @@ async function wsPlugin(app: FastifyInstance, { runner, metrics, maxPayload, flo
           return server;
         },
         modern: () => modern(offered, caller),
+        listens: { runner: offered, caller },
         maxListens: 16,
         onerror,
       }).catch((error: Error) => {

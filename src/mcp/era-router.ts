@@ -2,6 +2,9 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Server as ModernServer } from '@modelcontextprotocol/server';
+import type { Caller } from '../tools/caller-shares.js';
+import type { ToolRunner } from '../tools/runner.js';
+import { watchListens } from './modern/connection-listens.js';
 
 const envelopeVersionKey = 'io.modelcontextprotocol/protocolVersion';
 
@@ -18,6 +21,8 @@ export interface EraServers {
   legacy(): { connect(transport: Transport): Promise<void>; close(): Promise<void> };
   /** A 2026-07-28 server (the v2 SDK's), pinned to this connection. */
   modern(): ModernServer;
+  /** What the connection's calls are checked against and who makes them, for watching the resources its listens name. */
+  listens?: { runner: ToolRunner; caller: Caller };
   /** Most `subscriptions/listen` streams the connection may open. */
   maxListens: number;
   onerror(error: Error): void;
@@ -43,7 +48,8 @@ export async function serveInItsEra(transport: Transport, servers: EraServers): 
     if (opensModernEra(first)) {
       // The entry takes the transport's close callback for itself; what the connection's owner set stays called too.
       const owner = transport.onclose;
-      const handle = serveStdio(() => servers.modern(), {
+      let pinned: ModernServer | undefined;
+      const handle = serveStdio(() => (pinned = servers.modern()), {
         transport: transport as never,
         legacy: 'reject',
         maxSubscriptions: servers.maxListens,
@@ -54,6 +60,8 @@ export async function serveInItsEra(transport: Transport, servers: EraServers): 
         entry?.();
         owner?.();
       };
+      const { listens } = servers;
+      if (listens) watchListens(transport, listens.runner, listens.caller, (uri) => void pinned?.sendResourceUpdated({ uri }).catch(() => undefined));
       closeChosen = () => handle.close();
     } else {
       const server = servers.legacy();

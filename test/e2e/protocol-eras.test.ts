@@ -138,4 +138,20 @@ describe('2026-07-28 on long-lived connections', () => {
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('redis_incr');
     await client.close();
   });
+
+  it.each(Object.keys(transports) as Array<keyof typeof transports>)('%s: a listen hears a write made through another instance', async (surface) => {
+    const client = new ModernClient({ name: 'eras-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(transports[surface]() as never);
+    const key = `listened-${surface}-${randomUUID().slice(0, 8)}`;
+    const uri = `redis://key/${key}`;
+    const updates: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (notification) => void updates.push(notification.params.uri));
+    const subscription = await client.listen({ resourceSubscriptions: [uri] });
+    const writer = await modernClient(`${instances[1]!.baseUrl}/mcp`, { mode: { pin: '2026-07-28' } });
+    await writer.callTool({ name: 'redis_set', arguments: { key, value: 'changed elsewhere' } });
+    await expect.poll(() => updates, { timeout: 5000 }).toContain(uri);
+    await subscription.close();
+    await expect(client.listen({ resourceSubscriptions: ['redis://nothing/here'] })).rejects.toThrow();
+    await Promise.all([client.close(), writer.close()]);
+  });
 });
