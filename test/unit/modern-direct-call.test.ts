@@ -64,3 +64,16 @@ describe('direct 2026-07-28 tool calls answer as the SDK does', () => {
     expect(replay).toEqual(first);
   });
 });
+
+describe('what every surface refuses', () => {
+  it.each([
+    ['a request id over 256 characters', 'x'.repeat(300), {}],
+    ['a progress token over 256 characters', 11, { progressToken: 'p'.repeat(300) }],
+  ] as Array<[string, string | number, Record<string, unknown>]>)('%s: 400, -32600, nothing run', async (_label, id, meta) => {
+    const answer = await call(id, 'redis_set', { key: `${key}-long`, value: 1 }, meta, 'application/json');
+    expect(answer.status).toBe(400);
+    expect((answer.body as { error: { code: number } }).error.code).toBe(-32600);
+    const read = await call(12, 'redis_get', { key: `${key}-long` }, {}, 'application/json');
+    expect((read.body as { result: { structuredContent: { found: boolean } } }).result.structuredContent.found).toBe(false);
+  });
+});

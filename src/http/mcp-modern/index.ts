@@ -9,7 +9,7 @@ import { narrowedRunner } from '../../tools/narrowing.js';
 import type { ToolRunner } from '../../tools/runner.js';
 import { callerOf } from '../caller.js';
 import { requestNarrowing } from '../narrowing.js';
-import { rpcError } from '../mcp-sessions/rpc-errors.js';
+import { invalidMessage, rpcError } from '../mcp-sessions/rpc-errors.js';
 import { answerModernCall, directModernCall } from './direct-call.js';
 import { maxResourcesPerListen, ResourceListens } from './resource-listens.js';
 import { sendWebResponse, toWebRequest } from './web-exchange.js';
@@ -78,6 +78,9 @@ export function modernHttp(options: ModernHttpOptions) {
   }
 
   async function serve(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // What every surface refuses before anything else (an over-long request id or progress token, a non-message).
+    const invalid = invalidMessage(request.body);
+    if (invalid) return void rpcError(reply, 400, invalid.error.code, invalid.error.message, invalid.id);
     let offered: ToolRunner;
     try {
       offered = narrowedRunner(runner, requestNarrowing(request));
