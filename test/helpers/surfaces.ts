@@ -1,5 +1,5 @@
 import { mixedSurface } from './surfaces/mixed.js';
-import { httpSurface, restSurface, websocketSurface } from './surfaces/network.js';
+import { httpSurface, modernHttpSurface, restSurface, websocketSurface } from './surfaces/network.js';
 import { stdioSurface } from './surfaces/stdio.js';
 import type { Surface } from './surfaces/types.js';
 
@@ -11,7 +11,10 @@ import type { Surface } from './surfaces/types.js';
 export type { ServerUnderTest, Surface, ToolClient, ToolOutcome } from './surfaces/types.js';
 export { outcomeOf } from './surfaces/mcp-tool-client.js';
 export { isAlive, rssKiB } from './process-stats.js';
-export { httpSurface, mixedSurface, restSurface, stdioSurface, websocketSurface };
+export { httpSurface, mixedSurface, modernHttpSurface, restSurface, stdioSurface, websocketSurface };
 
 /** Every surface on its own: the fault suite and the short load run loop over this list. */
 export const surfaces: Surface[] = [stdioSurface, websocketSurface, httpSurface, restSurface];
+
+/** The surfaces every tool and every tenancy shot goes through: each surface, and Streamable HTTP in both protocol eras. */
+export const surfacesOfBothEras: Surface[] = [...surfaces, modernHttpSurface];

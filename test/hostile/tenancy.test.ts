@@ -8,6 +8,7 @@ import { reservedRoot } from '../../src/redis/keyspace.js';
 import { inspector } from '../helpers/redis-client.js';
 import { cleanup, startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+import { connectModernHttp } from '../helpers/surfaces/modern-http-client.js';
 import { connectRest } from '../helpers/surfaces/rest-client.js';
 import { connectStreamableHttp } from '../helpers/surfaces/streamable-http-client.js';
 import { connectWebSocket } from '../helpers/surfaces/websocket-client.js';
@@ -232,6 +233,7 @@ describe('a hostile tenant aims every tool at state that is not its own', () => 
     const clients = [
       await connectRest(server.baseUrl, bearer(tokens.attacker)),
       await connectStreamableHttp(server.baseUrl, bearer(tokens.attacker)),
+      await connectModernHttp(server.baseUrl, bearer(tokens.attacker)),
       await connectWebSocket(open.baseUrl),
       await stdio.connect(),
     ];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolNames } from '../../generated/registry.js';
 import type { RedisClient } from '../../src/redis/client.js';
-import { surfaces, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
+import { surfaces, surfacesOfBothEras, type ServerUnderTest, type ToolClient } from '../helpers/surfaces.js';
 import { makeTour, type Tour } from './harness.js';
 import { tours } from './index.js';
 
@@ -11,6 +11,8 @@ export interface EveryToolTarget {
   /** Redis as another client sees it, to check what the calls did. */
   inspector(): RedisClient;
   topology?: Tour['topology'];
+  /** Also through Streamable HTTP in the 2026-07-28 era (the standalone suite; cluster and sentinel keep to the four surfaces). */
+  bothEras?: boolean;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface EveryToolTarget {
  * cluster and sentinel suites differ only in what the server is pointed at.
  */
 export function describeEveryTool(title: string, target: EveryToolTarget): void {
-  describe.each(surfaces)(title, (surface) => {
+  describe.each(target.bothEras ? surfacesOfBothEras : surfaces)(title, (surface) => {
     let server: ServerUnderTest;
     let client: ToolClient;
     let redis: RedisClient;

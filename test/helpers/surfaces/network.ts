@@ -1,4 +1,5 @@
 import { startHttpCli, type HttpCliProcess } from './http-cli-process.js';
+import { connectModernHttp } from './modern-http-client.js';
 import { connectRest } from './rest-client.js';
 import { connectStreamableHttp } from './streamable-http-client.js';
 import type { ServerUnderTest, Surface, ToolClient } from './types.js';
@@ -59,3 +60,5 @@ function networkSurface(name: string, factory: ClientFactory): Surface {
 export const websocketSurface = networkSurface('websocket', connectWebSocket);
 export const httpSurface = networkSurface('http', connectStreamableHttp);
 export const restSurface = networkSurface('rest', connectRest);
+/** Streamable HTTP in the 2026-07-28 era (the v2 SDK's client): no session. */
+export const modernHttpSurface = networkSurface('http2026', connectModernHttp);
