@@ -34,6 +34,8 @@ export interface ToolHandlers<Ctx> {
   redis_dbsize(input: ToolInput<'redis_dbsize'>, ctx: Ctx): Promise<ToolOutput<'redis_dbsize'>>;
   /** Delete keys */
   redis_del(input: ToolInput<'redis_del'>, ctx: Ctx): Promise<ToolOutput<'redis_del'>>;
+  /** Delete keys matching a pattern */
+  redis_delete_matching(input: ToolInput<'redis_delete_matching'>, ctx: Ctx): Promise<ToolOutput<'redis_delete_matching'>>;
   /** Delete document */
   redis_doc_delete(input: ToolInput<'redis_doc_delete'>, ctx: Ctx): Promise<ToolOutput<'redis_doc_delete'>>;
   /** Get document */

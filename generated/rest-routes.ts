@@ -168,6 +168,20 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_delete_matching",
+    "method": "POST",
+    "path": "/v1/bulk/delete-matching",
+    "url": "/v1/bulk/delete-matching",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "pattern",
+      "cursor",
+      "dry_run",
+      "confirm"
+    ]
+  },
+  {
     "tool": "redis_doc_delete",
     "method": "POST",
     "path": "/v1/docs/{key}/delete",

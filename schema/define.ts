@@ -43,6 +43,11 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
    */
   confirms?: keyof z.output<I> & string;
   /**
+   * For a tool with `confirms`: the boolean input field asking for a dry run, which changes
+   * nothing and so needs no consent.
+   */
+  dryRun?: keyof z.output<I> & string;
+  /**
    * 'server': the tool sees the whole server or database (other tenants' keys, channels, clients),
    * so it is not offered when --key-prefix confines this server to a namespace.
    */
@@ -70,6 +75,14 @@ export const writes = { readOnlyHint: false, destructiveHint: false, idempotentH
 export const overwrites = { readOnlyHint: false, destructiveHint: true, idempotentHint: true } as const satisfies ToolAnnotations;
 /** Removes or replaces, and repeating it removes or replaces again (pops, moves, versioned writes). */
 export const consumes = { readOnlyHint: false, destructiveHint: true, idempotentHint: false } as const satisfies ToolAnnotations;
+
+/** Whether a call of this tool, with these arguments, needs the user's consent it has not given: the field that gives it, or undefined. */
+export function consentField(definition: Pick<ToolDefinition, 'confirms' | 'dryRun'>, args: Record<string, unknown> | undefined): string | undefined {
+  const field = definition.confirms;
+  if (field === undefined || args?.[field] === true) return undefined;
+  if (definition.dryRun !== undefined && args?.[definition.dryRun] === true) return undefined;
+  return field;
+}
 
 /** Codes any tool can return. */
 export const commonErrors = ['INVALID_PARAMS', 'REDIS_ERROR', 'REDIS_NOT_CONNECTED'] as const satisfies readonly ErrorCode[];

@@ -17,3 +17,4 @@ export * as bitmaps from './bitmaps.js';
 export * as server from './server.js';
 export * as coordination from './coordination.js';
 export * as messaging from './messaging/index.js';
+export * as bulk from './bulk.js';

@@ -18,6 +18,7 @@ export const toolsetTable = {
   server: 'Read-only server diagnostics: info, dbsize, time, slowlog, memory, latency, clients, capabilities.',
   coordination: 'Agent coordination: leases with fencing tokens, semaphores, versioned documents, rate limits.',
   messaging: 'Agent messaging: a reliable work queue, subscriptions to channels and key changes, watches.',
+  bulk: 'Bulk operations over a key pattern, a bounded step per call: delete, export, key sizes by prefix; and many keys imported at once.',
 } as const;
 
 export type Toolset = keyof typeof toolsetTable;

@@ -2,6 +2,7 @@ import type { ToolHandlers, ToolsetHandlers } from '../../generated/handlers.js'
 import type { Toolset } from '../../schema/toolsets.js';
 import type { ToolContext } from '../tools/context.js';
 import { bitmapsHandlers } from './bitmaps.js';
+import { bulkHandlers } from './bulk/index.js';
 import { coordinationHandlers } from './coordination.js';
 import { geoHandlers } from './geo.js';
 import { hashesHandlers } from './hashes.js';
@@ -37,6 +38,7 @@ export const handlersByToolset: { [T in Toolset]: ToolsetHandlers<T, ToolContext
   server: serverHandlers,
   coordination: coordinationHandlers,
   messaging: messagingHandlers,
+  bulk: bulkHandlers,
 };
 
 /** Every tool's handler, by tool name. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { tools, type ToolName } from '../../generated/registry.js';
+import { consentField } from '../../schema/define.js';
 
 /**
  * Consent for destructive bulk operations (tools with `confirms`, e.g. redis_queue_purge): a
@@ -13,9 +14,7 @@ type Args = Record<string, unknown>;
 /** The field by which this call would give consent, when the tool asks for it and the call has not given it. */
 export function consentWanted(name: string, args: unknown): string | undefined {
   if (!Object.hasOwn(tools, name)) return undefined;
-  const field = tools[name as ToolName].confirms;
-  if (field === undefined) return undefined;
-  return (args as Args | undefined)?.[field] === true ? undefined : field;
+  return consentField(tools[name as ToolName], args as Args | undefined);
 }
 
 /** The elicitation that asks the user: one yes/no field. */

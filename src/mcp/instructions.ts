@@ -34,6 +34,9 @@ export const toolsetGuides: Record<Toolset, string> = {
   messaging:
     'Work between agents: redis_queue_enqueue, redis_queue_claim (wait_ms waits for work), redis_queue_ack or redis_queue_nack. ' +
     'Changes: redis_subscribe + redis_subscription_read for channels and keys, redis_watch to wait until a key changes.',
+  bulk:
+    'Work over every key matching a pattern, a bounded step per call (call again with next_cursor until complete): ' +
+    "redis_delete_matching (try dry_run: true first; deleting needs the user's consent).",
 };
 
 /** The instructions for a server offering `enabled`: the general line, then a line per toolset it offers. */

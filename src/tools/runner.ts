@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ToolHandlers } from '../../generated/handlers.js';
 import { tools, type ToolName } from '../../generated/registry.js';
+import { consentField } from '../../schema/define.js';
 import { AppError } from '../errors.js';
 import { notConnected, toAppError } from '../redis/errors.js';
 import { linkLivenessOf } from '../redis/link-liveness.js';
@@ -158,8 +159,8 @@ export class ToolRunner {
     const input = parsed.data as Record<string, unknown>;
     const dropped = droppedKeyError(sent, input);
     if (dropped) throw dropped;
-    const confirms = tools[name].confirms;
-    if (confirms !== undefined && input[confirms] !== true) throw confirmationRequired(name, confirms);
+    const confirms = consentField(tools[name], input);
+    if (confirms !== undefined) throw confirmationRequired(name, confirms);
     const once = idempotencyKey !== undefined && !tools[name].annotations.readOnlyHint;
     const key = once ? checkIdempotencyKey(idempotencyKey) : undefined;
     const status = this.context.redis.status;

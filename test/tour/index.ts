@@ -1,5 +1,6 @@
 import type { Toolset } from '../../schema/toolsets.js';
 import { bitmapsTour } from './bitmaps.js';
+import { bulkTour } from './bulk.js';
 import { coordinationTour } from './coordination.js';
 import { geoTour } from './geo.js';
 import type { FamilyTour } from './harness.js';
@@ -37,4 +38,5 @@ export const tours: Record<Toolset, FamilyTour> = {
   server: serverTour,
   coordination: coordinationTour,
   messaging: messagingTour,
+  bulk: bulkTour,
 };
