@@ -6,7 +6,7 @@ import { createLogger } from './observability/log.js';
 import { toolCallLog } from './runtime/log-lines.js';
 import { createMcpServer } from './mcp/server-factory.js';
 import { serveInItsEra } from './mcp/era-router.js';
-import { modernServers } from './mcp/modern/factory.js';
+import { lazyModernServers } from './mcp/modern/lazy.js';
 import { CallerShares, processCaller } from './tools/caller-shares.js';
 import { StdioTransport } from './mcp/stdio-transport.js';
 import { Metrics } from './observability/metrics.js';
@@ -358,7 +358,7 @@ export class RedisMCPServer {
         this.log.warn({ bytes: transport.unwrittenBytes }, 'stdout stopped taking output; the rest of it was dropped at shutdown');
     });
     // The one client of a stdio server is the process's; it speaks the era its first message names.
-    const modern = modernServers(runner, { sharedCache: false });
+    const modern = lazyModernServers(runner, { sharedCache: false });
     const connection = await serveInItsEra(transport, {
       legacy: () => createMcpServer(runner, processCaller),
       modern: () => modern(runner, processCaller),

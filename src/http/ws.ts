@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import type { Metrics } from '../observability/metrics.js';
 import { createMcpServer } from '../mcp/server-factory.js';
 import { serveInItsEra } from '../mcp/era-router.js';
-import { modernServers } from '../mcp/modern/factory.js';
+import { lazyModernServers } from '../mcp/modern/lazy.js';
 import { callerOf } from './caller.js';
 import { closeCodes, WebSocketServerTransport, type FlowLimits } from '../mcp/ws-transport.js';
 import { AppError } from '../errors.js';
@@ -69,7 +69,7 @@ async function wsPlugin(app: FastifyInstance, { runner, metrics, maxPayload, flo
 
     // What each connection asked to be offered (X-MCP-* headers, /ws/readonly, /ws/x/<toolset>), read before the handshake.
     const narrowings = new WeakMap<FastifyRequest, Narrowing | undefined>();
-    const modern = modernServers(runner, { sharedCache: false });
+    const modern = lazyModernServers(runner, { sharedCache: false });
     const handler = (socket: WebSocket, request: FastifyRequest) => {
       // Synchronously: the transport attaches its listeners before any frame can arrive. The
       // request's socket is the connection the WebSocket now runs on (see WebSocketServerTransport).

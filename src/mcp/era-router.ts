@@ -1,6 +1,5 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Server as ModernServer } from '@modelcontextprotocol/server';
 import type { Caller } from '../tools/caller-shares.js';
 import type { ToolRunner } from '../tools/runner.js';
@@ -19,8 +18,8 @@ export function opensModernEra(message: JSONRPCMessage): boolean {
 export interface EraServers {
   /** The 2025-11-25 server of this connection (the v1 SDK's, with this server's fast paths). */
   legacy(): { connect(transport: Transport): Promise<void>; close(): Promise<void> };
-  /** A 2026-07-28 server (the v2 SDK's), pinned to this connection. */
-  modern(): ModernServer;
+  /** A 2026-07-28 server (the v2 SDK's), pinned to this connection; loaded when a connection first needs one. */
+  modern(): Promise<ModernServer>;
   /** What the connection's calls are checked against and who makes them, for watching the resources its listens name. */
   listens?: { runner: ToolRunner; caller: Caller };
   /** Most `subscriptions/listen` streams the connection may open. */
@@ -48,8 +47,10 @@ export async function serveInItsEra(transport: Transport, servers: EraServers): 
     if (opensModernEra(first)) {
       // The entry takes the transport's close callback for itself; what the connection's owner set stays called too.
       const owner = transport.onclose;
-      let pinned: ModernServer | undefined;
-      const handle = serveStdio(() => (pinned = servers.modern()), {
+      // The v2 SDK is loaded by the first connection that speaks its era.
+      const [{ serveStdio }, server] = await Promise.all([import('@modelcontextprotocol/server/stdio'), servers.modern()]);
+      const pinned = server;
+      const handle = serveStdio(() => pinned, {
         transport: transport as never,
         legacy: 'reject',
         maxSubscriptions: servers.maxListens,
@@ -61,7 +62,7 @@ export async function serveInItsEra(transport: Transport, servers: EraServers): 
         owner?.();
       };
       const { listens } = servers;
-      if (listens) watchListens(transport, listens.runner, listens.caller, (uri) => void pinned?.sendResourceUpdated({ uri }).catch(() => undefined));
+      if (listens) watchListens(transport, listens.runner, listens.caller, (uri) => void pinned.sendResourceUpdated({ uri }).catch(() => undefined));
       closeChosen = () => handle.close();
     } else {
       const server = servers.legacy();

@@ -25,25 +25,6 @@ export interface ModernHttpOptions {
   onerror?: (error: Error) => void;
 }
 
-const envelopeVersionKey = 'io.modelcontextprotocol/protocolVersion';
-
-/** The first revision without sessions; every later one keeps the per-request envelope. */
-const firstModernRevision = '2026-07-28';
-
-/**
- * Whether a POST to /mcp speaks the 2026-07-28 era: its MCP-Protocol-Version header names a
- * modern revision or its body carries the per-request `_meta` envelope. Everything else (an
- * `initialize`, a session's requests) is the 2025-11-25 era and keeps the sessionful path; the
- * SDK's own classification then decides the finer cases (mismatches are refused there).
- */
-export function speaksModernEra(request: FastifyRequest): boolean {
-  if (request.method !== 'POST') return false;
-  const header = request.headers['mcp-protocol-version'];
-  if (typeof header === 'string' && header.trim() >= firstModernRevision) return true;
-  const body = request.body as { params?: { _meta?: Record<string, unknown> } } | null | undefined;
-  return typeof body === 'object' && body !== null && !Array.isArray(body) && body.params?._meta?.[envelopeVersionKey] !== undefined;
-}
-
 /**
  * The 2026-07-28 era on /mcp: stateless, each request answered by a fresh v2 SDK server (the
  * SDK's createMcpHandler, strict: 2025 traffic never reaches it), so any instance answers any

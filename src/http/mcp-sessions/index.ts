@@ -11,7 +11,8 @@ import { AppError } from '../../errors.js';
 import { storedNarrowing, type Narrowing } from '../../tools/narrowing.js';
 import { tokenDigest } from '../auth.js';
 import { narrowingPaths, requestNarrowing } from '../narrowing.js';
-import { modernHttp, speaksModernEra } from '../mcp-modern/index.js';
+import { speaksModernEra } from '../mcp-modern/era.js';
+import type { modernHttp } from '../mcp-modern/index.js';
 import { directPlainRequest, directToolCall } from './mcp-direct.js';
 import { invalidMessage, rpcError } from './rpc-errors.js';
 import { answerAsJson } from './sdk-transport.js';
@@ -77,25 +78,31 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
   const sessions = new SessionCache({ records, bus, keys, metrics, log: app.log, idleTimeoutMs, maxSessions });
   const { newSession, findSession } = sessionLifecycle({ runner, redis, keys, records, bus, sessions, log: app.log, maxEvents, maxEventBytes, ttlMs });
   const { answerDirectly, answerPlain, openEventStream } = sessionRequests({ sessions, bus, keys, keepAliveMs });
-  const modern = modernHttp({
-    runner,
-    sharedCache: !bindToToken,
-    keepAliveMs,
-    maxListens: options.maxListens ?? maxSessions,
-    onerror: (error) => app.log.debug({ err: error.message }, 'MCP 2026-07-28 request refused or failed'),
-  });
+  // The 2026-07-28 side (the v2 SDK) is loaded with its first request: a server only 2025 clients
+  // use never pays for it in startup time or memory.
+  let modern: Promise<ReturnType<typeof modernHttp>> | undefined;
+  const modernSide = () =>
+    (modern ??= import('../mcp-modern/index.js').then(({ modernHttp }) =>
+      modernHttp({
+        runner,
+        sharedCache: !bindToToken,
+        keepAliveMs,
+        maxListens: options.maxListens ?? maxSessions,
+        onerror: (error) => app.log.debug({ err: error.message }, 'MCP 2026-07-28 request refused or failed'),
+      }),
+    ));
 
   // Runs after in-flight calls have drained (see app.ts): close every session copy and its streams.
   // The sessions themselves live on in Redis, for the other instances (or this one, restarted).
   app.addHook('preClose', async () => {
     await sessions.closeAll();
-    await modern.close();
+    await (await modern)?.close();
     bus.close();
   });
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     // The 2026-07-28 era has no sessions: any instance answers it, whatever Mcp-Session-Id says.
-    if (speaksModernEra(request)) return modern.serve(request, reply);
+    if (speaksModernEra(request)) return (await modernSide()).serve(request, reply);
     const header = request.headers['mcp-session-id'];
     const sessionId = Array.isArray(header) ? header[0] : header;
     const presented = bindToToken ? tokenDigest(request) : undefined;
