@@ -91,6 +91,43 @@ describe('2026-07-28 over two instances', () => {
     await Promise.all([listener.close(), writer.close()]);
   });
 
+  it('is narrowed per request as 2025 sessions are: /mcp/readonly and X-MCP-Tools', async () => {
+    const readonly = await modernClient(`${instances[0]!.baseUrl}/mcp/readonly`, { mode: { pin: '2026-07-28' } });
+    const names = (await readonly.listTools()).tools.map((tool) => tool.name);
+    expect(names).toContain('redis_get');
+    expect(names).not.toContain('redis_set');
+    const refused = await readonly.callTool({ name: 'redis_set', arguments: { key: 'k', value: 1 } });
+    expect((refused.structuredContent as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+    await readonly.close();
+    const withHeader: typeof fetch = (input, init = {}) =>
+      fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init.headers)), 'x-mcp-tools': 'redis_get' } });
+    const one = await modernClient(`${instances[0]!.baseUrl}/mcp`, { mode: { pin: '2026-07-28' } }, withHeader);
+    expect((await one.listTools()).tools.map((tool) => tool.name)).toEqual(['redis_get']);
+    await one.close();
+    // What a shared cache may keep: the whole list, not a narrowed one (the header is not in its key).
+    const listed = async (headers: Record<string, string>) => {
+      const response = await fetch(`${instances[0]!.baseUrl}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/list',
+          ...headers,
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/list',
+          params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } },
+        }),
+      });
+      return ((await response.json()) as { result: { cacheScope: string; ttlMs: number } }).result;
+    };
+    expect(await listed({})).toMatchObject({ cacheScope: 'public', ttlMs: 60_000 });
+    expect(await listed({ 'x-mcp-tools': 'redis_get' })).toMatchObject({ cacheScope: 'private' });
+  });
+
   it('a listen asking for a resource this server does not offer is refused before it opens', async () => {
     const listener = await modernClient(`${instances[0]!.baseUrl}/mcp`, { mode: { pin: '2026-07-28' } });
     await expect(listener.listen({ resourceSubscriptions: ['redis://nothing/here'] })).rejects.toThrow(/-32602|resource|Invalid/i);

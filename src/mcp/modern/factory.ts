@@ -14,7 +14,8 @@ export function modernServers(runner: ToolRunner, options: { sharedCache: boolea
   const seal = new RequestStateSeal(runner.context.redis, runner.context.keys);
   return (offered, caller) =>
     createModernServer(offered, caller, {
-      sharedCache: options.sharedCache,
+      // A narrowed client (X-MCP-* headers, narrowing URLs) gets lists another client on the same URL may not: private.
+      sharedCache: options.sharedCache && offered === runner,
       extend: offered.conformanceFixtures ? (answers) => withModernFixtures(answers, seal) : undefined,
       seal,
     });

@@ -34,8 +34,8 @@ import type { RequestStateSeal } from './request-state.js';
 /**
  * What a 2026-07-28 client may cache: the lists and the server's description never change while a
  * server runs with one configuration, so every client may keep them for a minute, and a shared
- * cache may too when no credentials are asked for (otherwise what is offered may differ by caller's
- * narrowing, so it is private).
+ * cache may too when no credentials are asked for and the client is not narrowed (otherwise what
+ * is offered depends on who asks, or on headers a cache does not key on: private).
  */
 export function cacheHints(shared: boolean): Record<'tools/list' | 'prompts/list' | 'resources/templates/list' | 'server/discover', CacheHint> {
   const hint: CacheHint = { ttlMs: 60_000, cacheScope: shared ? 'public' : 'private' };
