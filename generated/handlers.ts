@@ -48,6 +48,8 @@ export interface ToolHandlers<Ctx> {
   redis_exists(input: ToolInput<'redis_exists'>, ctx: Ctx): Promise<ToolOutput<'redis_exists'>>;
   /** Set expiry (seconds) */
   redis_expire(input: ToolInput<'redis_expire'>, ctx: Ctx): Promise<ToolOutput<'redis_expire'>>;
+  /** Export keys matching a pattern */
+  redis_export_matching(input: ToolInput<'redis_export_matching'>, ctx: Ctx): Promise<ToolOutput<'redis_export_matching'>>;
   /** Add locations */
   redis_geoadd(input: ToolInput<'redis_geoadd'>, ctx: Ctx): Promise<ToolOutput<'redis_geoadd'>>;
   /** Distance between members */
@@ -94,12 +96,16 @@ export interface ToolHandlers<Ctx> {
   redis_hsetnx(input: ToolInput<'redis_hsetnx'>, ctx: Ctx): Promise<ToolOutput<'redis_hsetnx'>>;
   /** List hash values */
   redis_hvals(input: ToolInput<'redis_hvals'>, ctx: Ctx): Promise<ToolOutput<'redis_hvals'>>;
+  /** Import keys */
+  redis_import(input: ToolInput<'redis_import'>, ctx: Ctx): Promise<ToolOutput<'redis_import'>>;
   /** Increment counter */
   redis_incr(input: ToolInput<'redis_incr'>, ctx: Ctx): Promise<ToolOutput<'redis_incr'>>;
   /** Increment by a float */
   redis_incrbyfloat(input: ToolInput<'redis_incrbyfloat'>, ctx: Ctx): Promise<ToolOutput<'redis_incrbyfloat'>>;
   /** Server info */
   redis_info(input: ToolInput<'redis_info'>, ctx: Ctx): Promise<ToolOutput<'redis_info'>>;
+  /** Key sizes by prefix */
+  redis_key_sizes(input: ToolInput<'redis_key_sizes'>, ctx: Ctx): Promise<ToolOutput<'redis_key_sizes'>>;
   /** List keys */
   redis_keys(input: ToolInput<'redis_keys'>, ctx: Ctx): Promise<ToolOutput<'redis_keys'>>;
   /** Latest latency spikes */

@@ -264,6 +264,19 @@ export const restRoutes: readonly RestRoute[] = [
     ]
   },
   {
+    "tool": "redis_export_matching",
+    "method": "GET",
+    "path": "/v1/bulk/export",
+    "url": "/v1/bulk/export",
+    "pathParams": [],
+    "queryParams": {
+      "pattern": "string",
+      "cursor": "string",
+      "count": "integer"
+    },
+    "bodyParams": []
+  },
+  {
     "tool": "redis_geoadd",
     "method": "POST",
     "path": "/v1/geo/{key}/add",
@@ -600,6 +613,18 @@ export const restRoutes: readonly RestRoute[] = [
     "bodyParams": []
   },
   {
+    "tool": "redis_import",
+    "method": "POST",
+    "path": "/v1/bulk/import",
+    "url": "/v1/bulk/import",
+    "pathParams": [],
+    "queryParams": {},
+    "bodyParams": [
+      "entries",
+      "replace"
+    ]
+  },
+  {
     "tool": "redis_incr",
     "method": "POST",
     "path": "/v1/strings/{key}/incr",
@@ -633,6 +658,21 @@ export const restRoutes: readonly RestRoute[] = [
     "pathParams": [],
     "queryParams": {
       "section": "string"
+    },
+    "bodyParams": []
+  },
+  {
+    "tool": "redis_key_sizes",
+    "method": "GET",
+    "path": "/v1/bulk/key-sizes",
+    "url": "/v1/bulk/key-sizes",
+    "pathParams": [],
+    "queryParams": {
+      "pattern": "string",
+      "cursor": "string",
+      "count": "integer",
+      "samples": "integer",
+      "top": "integer"
     },
     "bodyParams": []
   },

@@ -36,7 +36,8 @@ export const toolsetGuides: Record<Toolset, string> = {
     'Changes: redis_subscribe + redis_subscription_read for channels and keys, redis_watch to wait until a key changes.',
   bulk:
     'Work over every key matching a pattern, a bounded step per call (call again with next_cursor until complete): ' +
-    "redis_delete_matching (try dry_run: true first; deleting needs the user's consent).",
+    "redis_delete_matching (try dry_run: true first; deleting needs the user's consent), redis_export_matching (keys with type, expiry and value), " +
+    'redis_key_sizes (biggest keys, bytes per prefix); redis_import writes many keys at once.',
 };
 
 /** The instructions for a server offering `enabled`: the general line, then a line per toolset it offers. */
