@@ -135,6 +135,33 @@ describe('2026-07-28 over two instances', () => {
   });
 });
 
+describe("2026-07-28 listens within a client's share", () => {
+  it('resources held by open listens count against --max-resource-subscriptions-per-client, and closing one gives them back', async () => {
+    const bounded = await startHttpCli(['--redis-url', redisUrl, '--key-prefix', prefix, '--max-resource-subscriptions-per-client', '2']);
+    try {
+      const client = await modernClient(`${bounded.baseUrl}/mcp`, { mode: { pin: '2026-07-28' } });
+      const uri = (name: string) => `redis://key/share-${name}`;
+      const first = await client.listen({ resourceSubscriptions: [uri('a'), uri('b')] });
+      await expect(client.listen({ resourceSubscriptions: [uri('c')] })).rejects.toThrow(/busy|503|share|SERVER_BUSY/i);
+      await first.close();
+      // The server hears the stream end and gives the share back.
+      await expect
+        .poll(
+          async () =>
+            client.listen({ resourceSubscriptions: [uri('c')] }).then(
+              (listen) => (listen.close(), true),
+              () => false,
+            ),
+          { timeout: 5000 },
+        )
+        .toBe(true);
+      await client.close();
+    } finally {
+      await bounded.stop();
+    }
+  });
+});
+
 describe('2025-11-25 beside it', () => {
   it('a v1 SDK client keeps its session on the same endpoint, across instances', async () => {
     const client = new Client({ name: 'eras-legacy', version: '1' });
