@@ -3,13 +3,13 @@ import { modernServers } from '../../mcp/modern/factory.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import { resourceAndPromptAnswers } from '../../mcp/resources/register.js';
-import { toMcpError } from '../../mcp/resources/errors.js';
+import { jsonRpcErrorOf } from '../../mcp/resources/errors.js';
 import { requestIdOf } from '../../mcp/jsonrpc.js';
 import { narrowedRunner } from '../../tools/narrowing.js';
 import type { ToolRunner } from '../../tools/runner.js';
 import { callerOf } from '../caller.js';
 import { requestNarrowing } from '../narrowing.js';
-import { invalidMessage, rpcError } from '../mcp-sessions/rpc-errors.js';
+import { invalidMessage, rawRpcError, rpcError } from '../mcp-sessions/rpc-errors.js';
 import { answerModernCall, directModernCall } from './direct-call.js';
 import { maxResourcesPerListen, ResourceListens } from './resource-listens.js';
 import { sendWebResponse, toWebRequest } from './web-exchange.js';
@@ -76,16 +76,9 @@ export function modernHttp(options: ModernHttpOptions) {
       try {
         release = await listens.hold(listenedResources(request.body, offered), callerOf(request));
       } catch (error) {
-        const refusal = toMcpError(error);
-        const status = (refusal.data as { code?: string } | undefined)?.code === 'SERVER_BUSY' ? 503 : 400;
-        return void rpcError(
-          reply,
-          status,
-          refusal.code,
-          refusal.message.replace(/^MCP error -?\d+: /, ''),
-          requestIdOf(request.body),
-          refusal.data as Record<string, unknown>,
-        );
+        const refusal = jsonRpcErrorOf(error);
+        const status = refusal.data?.code === 'SERVER_BUSY' ? 503 : 400;
+        return void rpcError(reply, status, refusal.code, refusal.message, requestIdOf(request.body), refusal.data);
       }
     }
     const { webRequest, abort } = toWebRequest(request);
@@ -100,8 +93,8 @@ export function modernHttp(options: ModernHttpOptions) {
       await sendWebResponse(response, reply);
     } catch (error) {
       options.onerror?.(error as Error);
-      if (!reply.raw.headersSent) rpcError(reply, 500, -32603, 'Internal error', requestIdOf(request.body));
-      else reply.raw.destroy();
+      // The reply is hijacked: the error goes on the raw response (or the stream is cut, once it began).
+      rawRpcError(reply.raw, 500, -32603, 'Internal error');
     }
   }
 

@@ -3,7 +3,7 @@ import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.
 import type { Caller } from '../../tools/caller-shares.js';
 import type { ToolRunner } from '../../tools/runner.js';
 import { resourceAndPromptAnswers } from '../resources/register.js';
-import { toMcpError } from '../resources/errors.js';
+import { jsonRpcErrorOf } from '../resources/errors.js';
 import { defaultSubscriptionOptions, ResourceSubscriptions } from '../resources/subscriptions.js';
 
 /**
@@ -21,11 +21,7 @@ export function watchListens(transport: Transport, runner: ToolRunner, caller: C
   if (!entry) return;
 
   const refuse = (id: RequestId, error: unknown): void => {
-    const refusal = toMcpError(error);
-    const message = refusal.message.replace(/^MCP error -?\d+: /, '');
-    void transport
-      .send({ jsonrpc: '2.0', id, error: { code: refusal.code, message, ...(refusal.data === undefined ? {} : { data: refusal.data }) } })
-      .catch(() => undefined);
+    void transport.send({ jsonrpc: '2.0', id, error: jsonRpcErrorOf(error) }).catch(() => undefined);
   };
 
   const listen = async (id: RequestId, uris: unknown): Promise<void> => {

@@ -17,7 +17,6 @@ import {
   type ReadResourceResult,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { tools, type ToolName } from '../../../generated/registry.js';
 import type { Caller } from '../../tools/caller-shares.js';
 import type { ToolRunner } from '../../tools/runner.js';
@@ -25,7 +24,7 @@ import { serverName, version } from '../../version.js';
 import { instructionsFor } from '../instructions.js';
 import { idempotencyMetaKey } from '../jsonrpc.js';
 import { resourceAndPromptAnswers } from '../resources/register.js';
-import { toMcpError } from '../resources/errors.js';
+import { jsonRpcErrorOf } from '../resources/errors.js';
 import { listingFor } from '../listing.js';
 import { toCallToolResult } from '../tool-response.js';
 import { consentQuestion, consentSubject, consented, consentWanted, withConsent } from '../consent.js';
@@ -63,13 +62,11 @@ export interface ModernServerOptions {
   seal: Pick<RequestStateSeal, 'mint' | 'verify'>;
 }
 
-/** A thrown McpError (what the shared answers throw) as the v2 SDK's error, without the "MCP error <code>: " prefix v1 writes. */
+/** A thrown failure (the shared answers throw McpError) as the v2 SDK's error. */
 function asProtocolError(error: unknown): ProtocolError {
   if (error instanceof ProtocolError) return error;
-  const mcp = error instanceof McpError ? error : toMcpError(error);
-  const prefix = `MCP error ${mcp.code}: `;
-  const message = mcp.message.startsWith(prefix) ? mcp.message.slice(prefix.length) : mcp.message;
-  return new ProtocolError(mcp.code, message, mcp.data);
+  const { code, message, data } = jsonRpcErrorOf(error);
+  return new ProtocolError(code, message, data);
 }
 
 async function answering<T>(answer: () => T | Promise<T>): Promise<T> {

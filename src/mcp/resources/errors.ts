@@ -26,3 +26,14 @@ export function toMcpError(error: unknown, uri?: string): McpError {
         : ErrorCode.InternalError;
   return new McpError(jsonRpcCode, app.message, data);
 }
+
+/**
+ * A failure as the JSON-RPC error object to send: toMcpError's code, message and data, the message
+ * without the "MCP error <code>: " prefix the v1 SDK's McpError writes into it (clients add their own).
+ */
+export function jsonRpcErrorOf(error: unknown, uri?: string): { code: number; message: string; data?: Record<string, unknown> } {
+  const mcp = toMcpError(error, uri);
+  const prefix = `MCP error ${mcp.code}: `;
+  const message = mcp.message.startsWith(prefix) ? mcp.message.slice(prefix.length) : mcp.message;
+  return mcp.data === undefined ? { code: mcp.code, message } : { code: mcp.code, message, data: mcp.data as Record<string, unknown> };
+}
