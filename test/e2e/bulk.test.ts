@@ -125,16 +125,17 @@ describe('redis_delete_matching without a key prefix', () => {
     expect(await countMatching(used.check, '__mcp:theirs:*')).toBe(50);
   });
 
-  it('imports nothing into them: such a key is a failure of its own', async () => {
-    const answer = await used.ok('redis_import', {
+  it('imports nothing into them: naming one refuses the whole import, FORBIDDEN naming the entry', async () => {
+    const answer = await used.call('redis_import', {
       entries: [
-        { key: '__mcp:theirs:0', value: 'overwritten' },
         { key: 'mine:new', value: 1 },
+        { key: '__mcp:theirs:0', value: 'overwritten' },
       ],
     });
-    expect(answer).toMatchObject({ written: 1, failures: [{ index: 0, key: '__mcp:theirs:0', code: 'FORBIDDEN' }] });
+    expect(answer).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect(JSON.stringify(answer)).toContain('entries[1].key');
     expect(await used.check.get('__mcp:theirs:0')).toBe('v');
-    expect(await used.check.get('mine:new')).toBe('1');
+    expect(await used.check.exists('mine:new')).toBe(0);
   });
 });
 
