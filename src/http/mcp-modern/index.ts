@@ -2,7 +2,6 @@ import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
 import { modernServers } from '../../mcp/modern/factory.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
-import { resourceAndPromptAnswers } from '../../mcp/resources/register.js';
 import { jsonRpcErrorOf } from '../../mcp/resources/errors.js';
 import { requestIdOf } from '../../mcp/jsonrpc.js';
 import { narrowedRunner } from '../../tools/narrowing.js';
@@ -11,7 +10,7 @@ import { callerOf } from '../caller.js';
 import { requestNarrowing } from '../narrowing.js';
 import { invalidMessage, rawRpcError, rpcError } from '../mcp-sessions/rpc-errors.js';
 import { answerModernCall, directModernCall } from './direct-call.js';
-import { maxResourcesPerListen, ResourceListens } from './resource-listens.js';
+import { ResourceListens, resourcesOfListen } from '../../mcp/modern/resource-listens.js';
 import { sendWebResponse, toWebRequest } from './web-exchange.js';
 
 export interface ModernHttpOptions {
@@ -42,22 +41,6 @@ export function modernHttp(options: ModernHttpOptions) {
   );
   const listens = new ResourceListens(runner.context.feeds, handler.notify, runner.context.shares.resourceSubscriptions);
 
-  /** The resources a listen asks to hear of, with the keys each lives in; throws for one not offered here. */
-  function listenedResources(
-    body: unknown,
-    offered: ToolRunner,
-  ): Array<{ uri: string; watched: ReturnType<ReturnType<typeof resourceAndPromptAnswers>['watchedKeys']> }> {
-    const uris = (body as { params?: { notifications?: { resourceSubscriptions?: unknown } } }).params?.notifications?.resourceSubscriptions;
-    if (!Array.isArray(uris)) return [];
-    const wanted = [...new Set(uris.filter((uri): uri is string => typeof uri === 'string'))];
-    if (wanted.length > maxResourcesPerListen)
-      throw new AppError('INVALID_PARAMS', `At most ${maxResourcesPerListen} resources per subscriptions/listen; open another stream for more.`, {
-        limit: maxResourcesPerListen,
-      });
-    const answers = resourceAndPromptAnswers(offered);
-    return wanted.map((uri) => ({ uri, watched: answers.watchedKeys(uri) }));
-  }
-
   async function serve(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     // What every surface refuses before anything else (an over-long request id or progress token, a non-message).
     const invalid = invalidMessage(request.body);
@@ -74,7 +57,7 @@ export function modernHttp(options: ModernHttpOptions) {
     let release: (() => Promise<void>) | undefined;
     if ((request.body as { method?: unknown }).method === 'subscriptions/listen') {
       try {
-        release = await listens.hold(listenedResources(request.body, offered), callerOf(request));
+        release = await listens.hold(resourcesOfListen((request.body as { params?: unknown }).params, offered), callerOf(request));
       } catch (error) {
         const refusal = jsonRpcErrorOf(error);
         const status = refusal.data?.code === 'SERVER_BUSY' ? 503 : 400;

@@ -1,16 +1,32 @@
-import type { ServerNotifier } from '@modelcontextprotocol/server';
-import { defaultSubscriptionOptions, ResourceSubscriptions, type ClientShare, type KeyChanges, type WatchedKeys } from '../../mcp/resources/subscriptions.js';
+import { AppError } from '../../errors.js';
+import type { ToolRunner } from '../../tools/runner.js';
+import { resourceAndPromptAnswers } from '../resources/register.js';
+import { defaultSubscriptionOptions, ResourceSubscriptions, type ClientShare, type KeyChanges, type WatchedKeys } from '../resources/subscriptions.js';
 
 /** Most resources one `subscriptions/listen` stream may watch; more are refused before it opens. */
 export const maxResourcesPerListen = defaultSubscriptionOptions.limit;
 
+/** The resources a listen's params ask to hear of, with the keys each lives in; throws for too many, or one not offered here. */
+export function resourcesOfListen(params: unknown, offered: ToolRunner): Array<{ uri: string; watched: WatchedKeys }> {
+  const uris = (params as { notifications?: { resourceSubscriptions?: unknown } } | undefined)?.notifications?.resourceSubscriptions;
+  if (!Array.isArray(uris)) return [];
+  const wanted = [...new Set(uris.filter((uri): uri is string => typeof uri === 'string'))];
+  if (wanted.length > maxResourcesPerListen)
+    throw new AppError('INVALID_PARAMS', `At most ${maxResourcesPerListen} resources per subscriptions/listen; open another stream for more.`, {
+      limit: maxResourcesPerListen,
+    });
+  const answers = resourceAndPromptAnswers(offered);
+  return wanted.map((uri) => ({ uri, watched: answers.watchedKeys(uri) }));
+}
+
 /**
- * The resources the open `subscriptions/listen` streams of this instance watch (2026-07-28).
+ * The resources the open `subscriptions/listen` streams of an instance (HTTP) or of one connection
+ * (stdio, a WebSocket) watch (2026-07-28).
  * Changes reach every instance through Redis itself (keyspace notifications on the change hub),
  * so a listener on any instance hears a write made through any other. Each URI is watched once
- * here however many streams want it, and its changes are published on the SDK's event bus, whose
- * router hands them to the streams that asked for that URI; a stream's URIs count against its
- * client's share of resource subscriptions for as long as it is open.
+ * here however many streams want it, and its changes are told to `notify` (the SDK's event bus, or
+ * the pinned server of a connection), whose router hands them to the streams that asked for that
+ * URI; a stream's URIs count against its client's share of resource subscriptions while it is open.
  */
 export class ResourceListens {
   private readonly watching: ResourceSubscriptions;
@@ -18,7 +34,7 @@ export class ResourceListens {
 
   constructor(
     hub: KeyChanges,
-    notify: ServerNotifier,
+    notify: { resourceUpdated(uri: string): void },
     private readonly share: ClientShare,
   ) {
     this.watching = new ResourceSubscriptions(hub, (uri) => notify.resourceUpdated(uri), {
