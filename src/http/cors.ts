@@ -4,9 +4,9 @@ import { originPolicy, type OriginOptions } from './origin.js';
 
 /** Every method a surface answers: /mcp (GET, POST, DELETE) and the REST twin (GET, POST, PUT, PATCH, DELETE). */
 const allowedMethods = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
-/** What MCP clients and REST callers send besides the CORS-safelisted headers. */
+/** What MCP clients (of both protocol eras) and REST callers send besides the CORS-safelisted headers. */
 const allowedHeaders =
-  'Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, Idempotency-Key, X-MCP-Toolsets, X-MCP-Tools, X-MCP-Readonly';
+  'Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, Idempotency-Key, X-MCP-Toolsets, X-MCP-Tools, X-MCP-Readonly';
 /** Response headers a page must read: the session to send back on /mcp, and the challenges of 401 and 429. */
 const exposedHeaders = 'Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate, Retry-After, Idempotent-Replayed';
 /** Seconds a browser may reuse a preflight's answer (Chromium caps it at 7200). */

@@ -12,7 +12,18 @@ const token = 'cors-test-token';
 const allowedOrigin = 'https://app.example.test';
 const localhostPage = 'http://localhost:5173';
 const foreignOrigin = 'https://evil.example.test';
-const mcpHeaderNames = ['Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID', 'Authorization', 'Content-Type', 'Accept', 'Idempotency-Key'];
+// Both protocol eras: the 2025-11-25 session header, and the 2026-07-28 standard headers (Mcp-Method, Mcp-Name).
+const mcpHeaderNames = [
+  'Mcp-Session-Id',
+  'MCP-Protocol-Version',
+  'Mcp-Method',
+  'Mcp-Name',
+  'Last-Event-ID',
+  'Authorization',
+  'Content-Type',
+  'Accept',
+  'Idempotency-Key',
+];
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 const running = useServer({ surface: 'library', options: { authTokens: [token], allowedOrigins: [allowedOrigin] } });
