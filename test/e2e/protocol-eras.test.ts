@@ -162,6 +162,21 @@ describe("2026-07-28 listens within a client's share", () => {
   });
 });
 
+describe('2026-07-28 listens at shutdown', () => {
+  it('SIGTERM ends an open listen gracefully (its empty result) and the instance exits at once', async () => {
+    const leaving = await startHttpCli(['--redis-url', redisUrl, '--key-prefix', prefix]);
+    const client = await modernClient(`${leaving.baseUrl}/mcp`, { mode: { pin: '2026-07-28' } });
+    const listen = await client.listen({ resourceSubscriptions: ['redis://key/leaving'] });
+    const started = performance.now();
+    await leaving.stop();
+    const took = performance.now() - started;
+    expect(await listen.closed).toBe('graceful');
+    // Well inside the default --shutdown-timeout (10 s): an open listen holds nothing up.
+    expect(took).toBeLessThan(5000);
+    await client.close();
+  });
+});
+
 describe('2025-11-25 beside it', () => {
   it('a v1 SDK client keeps its session on the same endpoint, across instances', async () => {
     const client = new Client({ name: 'eras-legacy', version: '1' });
