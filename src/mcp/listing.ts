@@ -6,7 +6,9 @@ import type { ToolRunner } from '../tools/runner.js';
 /**
  * The tools/list answer for the tools this server offers, as JSON text: each entry is written
  * around the generated JSON text of its schemas, so the schemas are never built as objects for
- * a transport that takes bytes. `profile` picks the input schemas (--schema-profile).
+ * a transport that takes bytes. `profile` picks the input schemas (--schema-profile). The title is
+ * the tool's own `title`, once: `annotations.title` is its older place, which clients read only when
+ * the tool has none, so repeating it there costs every agent its bytes for nothing.
  */
 export function listingText(enabled: ReadonlySet<ToolName>, profile: SchemaProfile = 'portable'): string {
   const entries = toolNames
@@ -16,7 +18,7 @@ export function listingText(enabled: ReadonlySet<ToolName>, profile: SchemaProfi
       const schemas = toolJsonSchemaTexts[name];
       return (
         `{"name":${JSON.stringify(name)},"title":${JSON.stringify(title)},"description":${JSON.stringify(description)},` +
-        `"inputSchema":${profile === 'strict' ? schemas.strictInput : schemas.input},"outputSchema":${schemas.output},"annotations":${JSON.stringify({ title, ...annotations, openWorldHint: false })}}`
+        `"inputSchema":${profile === 'strict' ? schemas.strictInput : schemas.input},"outputSchema":${schemas.output},"annotations":${JSON.stringify({ ...annotations, openWorldHint: false })}}`
       );
     });
   return `{"tools":[${entries.join(',')}]}`;
