@@ -1,4 +1,4 @@
-// The HTTP app's own CPU per REST request, without sockets, Redis or other processes: requests
+// The HTTP app's own CPU per REST request (and per MCP 2026-07-28 tool call on /mcp), without sockets, Redis or other processes: requests
 // are injected into buildApp (Fastify, our hooks, the log line) with a runner that answers at
 // once. End-to-end figures on a shared 2-core machine vary by ±10%, which hides changes of a
 // microsecond or two here; this isolates them. Injection itself costs most of what is measured,
@@ -13,11 +13,40 @@ import { fileURLToPath } from 'node:url';
 
 const requests = 16; // in flight, as in bench/run.mjs
 
+const envelope = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 'redis-mcp-bench', version: '1.0.0' },
+};
+
+function modernCall(name, args) {
+  return {
+    method: 'POST',
+    url: '/mcp',
+    headers: {
+      host: '127.0.0.1',
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': name,
+    },
+    payload: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, _meta: envelope } }),
+  };
+}
+
 async function measure(dist) {
   const { buildApp } = await import(`${dist}/src/http/app.js`);
   const { createLogger } = await import(`${dist}/src/observability/log.js`);
   const { Metrics } = await import(`${dist}/src/observability/metrics.js`);
-  const runner = { call: async () => ({ ok: true, value: { key: 'k1', value: 'v', type: 'string' } }), enabled: new Set() };
+  // What the 2026-07-28 route reads of a runner besides call and enabled (it touches none of it for a plain call).
+  const context = { feeds: {}, shares: { resourceSubscriptions: {} }, redis: {}, keys: {} };
+  const runner = {
+    call: async () => ({ ok: true, value: { key: 'k1', value: 'v', type: 'string' } }),
+    enabled: new Set(['redis_get', 'redis_set']),
+    context,
+    conformanceFixtures: false,
+  };
   const app = await buildApp({
     runner,
     redis: { status: 'ready' },
@@ -31,6 +60,9 @@ async function measure(dist) {
   const kinds = {
     get: () => ({ method: 'GET', url: '/v1/keys/k1', headers: { host: '127.0.0.1' } }),
     set: () => ({ method: 'PUT', url: '/v1/keys/k1', headers: { host: '127.0.0.1', 'content-type': 'application/json' }, payload: '{"value":"abc"}' }),
+    // The same calls as MCP 2026-07-28 requests on /mcp (no session; the direct path for plain tool calls).
+    'mcp2026 get': () => modernCall('redis_get', { key: 'k1' }),
+    'mcp2026 set': () => modernCall('redis_set', { key: 'k1', value: 'abc' }),
   };
   const out = {};
   for (const [kind, make] of Object.entries(kinds)) {

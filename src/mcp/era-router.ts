@@ -3,16 +3,12 @@ import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk
 import type { Server as ModernServer } from '@modelcontextprotocol/server';
 import type { Caller } from '../tools/caller-shares.js';
 import type { ToolRunner } from '../tools/runner.js';
+import { carriesEnvelope } from './era.js';
 import { watchListens } from './modern/connection-listens.js';
-
-const envelopeVersionKey = 'io.modelcontextprotocol/protocolVersion';
 
 /** Whether a connection's opening message speaks 2026-07-28: `server/discover`, or a request carrying the per-request envelope. */
 export function opensModernEra(message: JSONRPCMessage): boolean {
-  if (!('method' in message)) return false;
-  if (message.method === 'server/discover') return true;
-  const meta = (message.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
-  return typeof meta === 'object' && meta !== null && meta[envelopeVersionKey] !== undefined;
+  return 'method' in message && (message.method === 'server/discover' || carriesEnvelope(message.params));
 }
 
 export interface EraServers {

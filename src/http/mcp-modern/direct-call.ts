@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { tools, type ToolName } from '../../../generated/registry.js';
 import { consentWanted } from '../../mcp/consent.js';
+import { envelopeKeys, modernRevision } from '../../mcp/era.js';
 import { idempotencyMetaKey } from '../../mcp/jsonrpc.js';
 import { toolResponseText } from '../../mcp/tool-response.js';
 import type { ToolRunner } from '../../tools/runner.js';
@@ -17,11 +18,8 @@ import { callerOf } from '../caller.js';
  * the SDK would refuse, takes the SDK's path.
  */
 
-const revision = '2026-07-28';
-const versionKey = 'io.modelcontextprotocol/protocolVersion';
-const capabilitiesKey = 'io.modelcontextprotocol/clientCapabilities';
-const clientInfoKey = 'io.modelcontextprotocol/clientInfo';
-const envelopeKeys: ReadonlySet<string> = new Set([versionKey, capabilitiesKey, clientInfoKey]);
+const { protocolVersion: versionKey, clientCapabilities: capabilitiesKey, clientInfo: clientInfoKey } = envelopeKeys;
+const envelopeKeyNames: ReadonlySet<string> = new Set(Object.values(envelopeKeys));
 
 export interface DirectModernCall {
   id: string | number;
@@ -40,9 +38,9 @@ function plainClientInfo(value: unknown): boolean {
 }
 
 function plainMeta(meta: unknown): boolean {
-  if (!isObject(meta) || meta[versionKey] !== revision || !isObject(meta[capabilitiesKey])) return false;
+  if (!isObject(meta) || meta[versionKey] !== modernRevision || !isObject(meta[capabilitiesKey])) return false;
   for (const field in meta) {
-    if (field === idempotencyMetaKey || (envelopeKeys.has(field) && (field !== clientInfoKey || plainClientInfo(meta[field])))) continue;
+    if (field === idempotencyMetaKey || (envelopeKeyNames.has(field) && (field !== clientInfoKey || plainClientInfo(meta[field])))) continue;
     return false;
   }
   return true;
@@ -51,7 +49,7 @@ function plainMeta(meta: unknown): boolean {
 /** The request as a plain 2026-07-28 tool call this path answers, or undefined. */
 export function directModernCall(request: FastifyRequest, enabled: ReadonlySet<ToolName>): DirectModernCall | undefined {
   const headers = request.headers;
-  if (headers['mcp-protocol-version'] !== revision || headers['mcp-method'] !== 'tools/call') return undefined;
+  if (headers['mcp-protocol-version'] !== modernRevision || headers['mcp-method'] !== 'tools/call') return undefined;
   const accept = headers.accept;
   if (headers['content-type'] !== 'application/json' || !accept?.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
   const body = request.body;

@@ -1,9 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-
-const envelopeVersionKey = 'io.modelcontextprotocol/protocolVersion';
-
-/** The first revision without sessions; every later one keeps the per-request envelope. */
-const firstModernRevision = '2026-07-28';
+import { carriesEnvelope, namesModernRevision } from '../../mcp/era.js';
 
 /**
  * Whether a POST to /mcp speaks the 2026-07-28 era: its MCP-Protocol-Version header names a
@@ -14,7 +10,7 @@ const firstModernRevision = '2026-07-28';
 export function speaksModernEra(request: FastifyRequest): boolean {
   if (request.method !== 'POST') return false;
   const header = request.headers['mcp-protocol-version'];
-  if (typeof header === 'string' && header.trim() >= firstModernRevision) return true;
-  const body = request.body as { params?: { _meta?: Record<string, unknown> } } | null | undefined;
-  return typeof body === 'object' && body !== null && !Array.isArray(body) && body.params?._meta?.[envelopeVersionKey] !== undefined;
+  if (typeof header === 'string' && namesModernRevision(header)) return true;
+  const body = request.body as { params?: unknown } | null | undefined;
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && carriesEnvelope(body.params);
 }
