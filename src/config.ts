@@ -82,6 +82,12 @@ export interface Config {
   shutdownTimeoutSec: number;
   /** Seconds the outcome of a call made with an idempotency key is kept. */
   idempotencyTtlSec: number;
+  /** Seconds a finished task (MCP Tasks extension) is kept for clients to read. */
+  taskTtlSec: number;
+  /** Most live tasks, every client and instance together. */
+  maxTasks: number;
+  /** Most live tasks one client holds. */
+  maxTasksPerClient: number;
   /** Seconds a subscription (redis_subscribe) may go unread before it is freed. */
   subscriptionIdleTimeoutSec: number;
   /** Most subscriptions this process holds at once. */
@@ -544,6 +550,36 @@ export const optionSpecs: readonly OptionSpec[] = [
     max: 30 * 24 * 3600,
     default: 86_400,
     help: 'Seconds the outcome of a call made with an idempotency key (MCP _meta.idempotency_key, REST Idempotency-Key) is kept; a retry within it gets the same result without running again.',
+  },
+  {
+    key: 'taskTtlSec',
+    flag: 'task-ttl',
+    env: 'MCP_TASK_TTL',
+    kind: 'integer',
+    min: 1,
+    max: 7 * 24 * 3600,
+    default: 3600,
+    help: 'Seconds a finished task (the MCP Tasks extension, on the 2026-07-28 protocol) is kept, with its result, for clients to read with tasks/get; the ttlMs every task states.',
+  },
+  {
+    key: 'maxTasks',
+    flag: 'max-tasks',
+    env: 'MCP_MAX_TASKS',
+    kind: 'integer',
+    min: 1,
+    max: 100_000,
+    default: 1000,
+    help: 'Most tasks running or waiting for input at once, every client and every instance sharing the Redis together; a call that would start one more is answered SERVER_BUSY.',
+  },
+  {
+    key: 'maxTasksPerClient',
+    flag: 'max-tasks-per-client',
+    env: 'MCP_MAX_TASKS_PER_CLIENT',
+    kind: 'integer',
+    min: 1,
+    max: 100_000,
+    default: 20,
+    help: 'Most tasks one client (credential, else address) holds running or waiting for input at once, over every instance; one more is answered SERVER_BUSY.',
   },
   {
     key: 'subscriptionIdleTimeoutSec',

@@ -25,6 +25,9 @@ import { SentinelWatch } from './redis/sentinel-health.js';
 import { valueEncoder } from './tools/context.js';
 import { DrainingRunner } from './tools/draining-runner.js';
 import type { ToolRunner } from './tools/runner.js';
+import { TaskRuntime } from './tasks/runtime.js';
+import { TaskStore } from './tasks/store.js';
+import { runsAsTask, toolTaskKind } from './tasks/tool-tasks.js';
 
 export interface RedisMCPServerOptions extends Partial<Config> {
   /** A pino logger to use instead of the one built from `logLevel` (it must not write to stdout for stdio). */
@@ -190,6 +193,7 @@ export class RedisMCPServer {
       schemaProfile: this.config.schemaProfile,
       conformanceFixtures: this.config.conformanceFixtures,
     });
+    if ([...this.toolRunner.enabled].some(runsAsTask) || this.config.conformanceFixtures) await this.startTasks(this.toolRunner, redis, keys);
     // Each time Redis (re)connects, ask what it offers: after a failover it may be another version.
     redis.on('ready', () => void this.learnCapabilities());
     const acks = this.replicaAcks;
@@ -201,6 +205,22 @@ export class RedisMCPServer {
     }).attach(runner);
     const logCall = toolCallLog(this.log);
     runner.observe((tool, ms, error) => logCall(tool, round(ms), error?.code));
+  }
+
+  /**
+   * Durable tasks (MCP's Tasks extension) for the tools that walk a keyspace, and the conformance
+   * fixtures': records in Redis, so that any instance answers for them and takes them over.
+   */
+  private async startTasks(runner: ToolRunner, redis: RedisClient, keys: KeySpace): Promise<void> {
+    const store = new TaskStore(redis, keys, { total: this.config.maxTasks, perCaller: this.config.maxTasksPerClient });
+    const tasks = new TaskRuntime(store, runner, this.log, { ttlMs: this.config.taskTtlSec * 1000 });
+    tasks.define('tool', toolTaskKind);
+    // Loaded only when offered: the fixtures need the v2 SDK, which a 2025-11-25-only process never loads.
+    if (this.config.conformanceFixtures) (await import('./conformance/task-fixtures.js')).defineFixtureTasks(tasks);
+    runner.tasks = tasks;
+    tasks.startSweeping();
+    // After the transports (no new tasks), before Redis: this instance's tasks are handed over, not lost.
+    this.closers.unshift(() => tasks.close());
   }
 
   async start(): Promise<void> {

@@ -8,7 +8,10 @@ import {
   type ServerContext,
   type Tool,
 } from '@modelcontextprotocol/server';
-import { declaredCapabilities, type ModernAnswers } from '../mcp/modern/server.js';
+import { callerOf, declaredCapabilities, type ModernAnswers } from '../mcp/modern/server.js';
+import type { Caller } from '../tools/caller-shares.js';
+import type { ToolRunner } from '../tools/runner.js';
+import { callTaskFixture, taskFixtureListing } from './task-fixtures.js';
 import type { RequestStateSeal } from '../mcp/modern/request-state.js';
 import { completeFixture, fixturePrompts, fixtureResources, fixtureResourceTemplates, fixtureTools, getFixturePrompt, readFixtureResource } from './catalog.js';
 import type { FixtureIo, FixtureTool } from './types.js';
@@ -190,11 +193,12 @@ function listed(tool: Pick<FixtureTool, 'name' | 'description' | 'inputSchema'>)
 
 const noInput = { type: 'object', properties: {} } as const;
 
-export function withModernFixtures(own: ModernAnswers, seal: RequestStateSeal): ModernAnswers {
+export function withModernFixtures(own: ModernAnswers, seal: RequestStateSeal, env: { runner: ToolRunner; caller: Caller }): ModernAnswers {
   const neutral = new Map(fixtureTools.map((tool) => [tool.name, tool]));
   const fixtureListing: Tool[] = [
     ...fixtureTools.map(listed),
     ...Object.entries(inputTools).map(([name, tool]) => listed({ name, description: tool.description, inputSchema: noInput })),
+    ...taskFixtureListing,
   ];
   return {
     ...own,
@@ -208,7 +212,8 @@ export function withModernFixtures(own: ModernAnswers, seal: RequestStateSeal): 
       if (tool) return (await tool.run(request.params.arguments ?? {}, modernIo(ctx))) as CallToolResult;
       const asking = Object.hasOwn(inputTools, name) ? inputTools[name] : undefined;
       if (asking) return asking.run(ctx, seal);
-      return own.callTool(request, ctx);
+      const taskEnv = { runtime: env.runner.tasks, runner: env.runner, caller: callerOf(ctx, env.caller) };
+      return (await callTaskFixture(name, request.params.arguments ?? {}, ctx, taskEnv)) ?? own.callTool(request, ctx);
     },
     listTemplates: () => {
       const base = own.listTemplates();

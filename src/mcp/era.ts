@@ -24,3 +24,12 @@ export function carriesEnvelope(params: unknown): boolean {
 export function namesModernRevision(version: string): boolean {
   return version.trim() >= modernRevision;
 }
+
+/** MCP's Tasks extension (SEP-2663), which lives on this era. */
+export const tasksExtension = 'io.modelcontextprotocol/tasks';
+
+/** Whether a request's declared client capabilities (its envelope's) include the Tasks extension. */
+export function negotiatesTasks(capabilities: unknown): boolean {
+  const extensions = (capabilities as { extensions?: unknown } | undefined)?.extensions;
+  return typeof extensions === 'object' && extensions !== null && Object.hasOwn(extensions, tasksExtension);
+}

@@ -16,6 +16,7 @@ import { IdempotencyStore } from '../primitives/idempotency.js';
 import type { ReplicaAcks } from '../redis/replica-acks.js';
 import { ReplicatedCall } from './replicated-call.js';
 import type { Caller } from './caller-shares.js';
+import type { TaskRuntime } from '../tasks/runtime.js';
 
 export type CallOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; error: AppError };
 
@@ -71,6 +72,8 @@ export class ToolRunner {
   readonly schemaProfile: SchemaProfile;
   /** The MCP servers built on this runner also offer the conformance suite's fixtures (src/conformance/). */
   readonly conformanceFixtures: boolean;
+  /** Durable tasks (MCP's Tasks extension), where this server runs them: set once by the server that owns this runner. */
+  tasks: TaskRuntime | undefined = undefined;
 
   constructor(
     private readonly handlers: ToolHandlers<ToolContext>,

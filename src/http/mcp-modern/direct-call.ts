@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { tools, type ToolName } from '../../../generated/registry.js';
 import { consentWanted } from '../../mcp/consent.js';
-import { envelopeKeys, modernRevision } from '../../mcp/era.js';
+import { envelopeKeys, modernRevision, negotiatesTasks } from '../../mcp/era.js';
+import { runsAsTask } from '../../tasks/tool-tasks.js';
 import { idempotencyMetaKey } from '../../mcp/jsonrpc.js';
 import { toolResponseText } from '../../mcp/tool-response.js';
 import type { ToolRunner } from '../../tools/runner.js';
@@ -65,6 +66,8 @@ export function directModernCall(request: FastifyRequest, enabled: ReadonlySet<T
   // Parameters mirrored into headers are the SDK's to check; a call that may ask the user is the SDK's to run.
   for (const name in headers) if (name.startsWith('mcp-param-')) return undefined;
   if (consentWanted(params.name, params.arguments) !== undefined) return undefined;
+  // A call that may become a task is the SDK's to answer (with the task methods beside it).
+  if (runsAsTask(params.name) && negotiatesTasks((params._meta as Record<string, unknown>)[capabilitiesKey])) return undefined;
   return { id, name: params.name as ToolName, args: params.arguments, idempotencyKey: (params._meta as Record<string, unknown>)[idempotencyMetaKey] };
 }
 

@@ -16,7 +16,7 @@ export function modernServers(runner: ToolRunner, options: { sharedCache: boolea
     createModernServer(offered, caller, {
       // A narrowed client (X-MCP-* headers, narrowing URLs) gets lists another client on the same URL may not: private.
       sharedCache: options.sharedCache && offered === runner,
-      extend: offered.conformanceFixtures ? (answers) => withModernFixtures(answers, seal) : undefined,
+      extend: offered.conformanceFixtures ? (answers) => withModernFixtures(answers, seal, { runner: offered, caller }) : undefined,
       seal,
     });
 }

@@ -29,6 +29,9 @@ import { listingFor } from '../listing.js';
 import { toCallToolResult } from '../tool-response.js';
 import { consentQuestion, consentSubject, consented, consentWanted, withConsent } from '../consent.js';
 import type { RequestStateSeal } from './request-state.js';
+import { runsAsTask } from '../../tasks/tool-tasks.js';
+import { callAsTask, serveTaskMethods, type createTaskResult } from './tasks.js';
+import { negotiatesTasks, tasksExtension } from '../era.js';
 
 /**
  * What a 2026-07-28 client may cache: the lists and the server's description never change while a
@@ -44,7 +47,7 @@ export function cacheHints(shared: boolean): Record<'tools/list' | 'prompts/list
 /** What a 2026-07-28 server answers, method by method; the conformance fixtures wrap these (src/conformance/modern.ts). */
 export interface ModernAnswers {
   listTools(): ListToolsResult;
-  callTool(request: CallToolRequest, ctx: ServerContext): Promise<CallToolResult | InputRequiredResult>;
+  callTool(request: CallToolRequest, ctx: ServerContext): Promise<CallToolResult | InputRequiredResult | ReturnType<typeof createTaskResult>>;
   listTemplates(): ListResourceTemplatesResult;
   listResources(cursor: string | undefined): Promise<ListResourcesResult>;
   readResource(uri: string, ctx: ServerContext): Promise<ReadResourceResult | InputRequiredResult>;
@@ -83,7 +86,7 @@ export function declaredCapabilities(ctx: ServerContext): { sampling?: unknown; 
 }
 
 /** Who makes a request: the caller the HTTP layer named (http/caller.ts), else the connection's. */
-function callerOf(ctx: ServerContext, fallback: Caller): Caller {
+export function callerOf(ctx: ServerContext, fallback: Caller): Caller {
   return ctx.http?.authInfo?.clientId ?? fallback;
 }
 
@@ -103,6 +106,7 @@ export function createModernServer(runner: ToolRunner, caller: Caller, options: 
         prompts: {},
         completions: {},
         ...(runner.conformanceFixtures ? { logging: {} } : {}),
+        ...(runner.tasks ? { extensions: { [tasksExtension]: {} } } : {}),
       },
       instructions: instructionsFor(runner.enabled),
       cacheHints: cacheHints(options.sharedCache),
@@ -131,6 +135,9 @@ export function createModernServer(runner: ToolRunner, caller: Caller, options: 
         if (consented(ctx.mcpReq.inputResponses?.consent as { action?: string; content?: Record<string, unknown> } | undefined, field))
           args = withConsent(args, field);
       }
+      // A walk over a keyspace, for a client that follows tasks: a task once it outgrows one step.
+      if (runner.tasks && runsAsTask(name) && runner.enabled.has(name as ToolName) && negotiatesTasks(declaredCapabilities(ctx)))
+        return callAsTask(runner.tasks, runner, name as ToolName, args, callerOf(ctx, caller), ctx.mcpReq.signal);
       const key = request.params._meta?.[idempotencyMetaKey];
       return toCallToolResult(await runner.call(name as ToolName, args, ctx.mcpReq.signal, key, callerOf(ctx, caller))) as CallToolResult;
     },
@@ -143,12 +150,14 @@ export function createModernServer(runner: ToolRunner, caller: Caller, options: 
   };
   const answers = options.extend ? options.extend(own) : own;
   server.setRequestHandler('tools/list', () => answers.listTools());
-  server.setRequestHandler('tools/call', (request, ctx) => answers.callTool(request, ctx));
+  // A task's answer is a CreateTaskResult, which the SDK passes through as it does any result with extra fields.
+  server.setRequestHandler('tools/call', (request, ctx) => answers.callTool(request, ctx) as Promise<CallToolResult | InputRequiredResult>);
   server.setRequestHandler('resources/templates/list', () => answering(() => answers.listTemplates()));
   server.setRequestHandler('resources/list', (request) => answers.listResources(request.params?.cursor));
   server.setRequestHandler('resources/read', (request, ctx) => answers.readResource(request.params.uri, ctx));
   server.setRequestHandler('prompts/list', () => answering(() => answers.listPrompts()));
   server.setRequestHandler('prompts/get', (request, ctx) => answers.getPrompt(request.params.name, request.params.arguments, ctx));
   server.setRequestHandler('completion/complete', (request) => answers.complete(request.params));
+  if (runner.tasks) serveTaskMethods(server, runner.tasks, { callerOf: (ctx) => callerOf(ctx, caller), declared: declaredCapabilities });
   return server;
 }

@@ -1,0 +1,139 @@
+import type { ToolName } from '../../generated/registry.js';
+import { toCallToolResult } from '../mcp/tool-response.js';
+import type { TaskEnd, TaskKind } from './runtime.js';
+
+/**
+ * Tools that run as tasks: those whose calls are bounded steps over a cursor (the bulk toolset).
+ * A task calls the tool step after step, through the runner like any call, folding each step's
+ * answer into one; after each step it records the cursor and what it has folded, so an instance
+ * that takes the task over continues from there. Its result has the tool's own output shape,
+ * for the whole walk.
+ */
+
+type Output = Record<string, unknown>;
+
+interface StepFold<Sum> {
+  /** Adds one step's answer. */
+  add(sum: Sum | undefined, step: Output): Sum;
+  /** The tool's answer for every step together (to the call's arguments). */
+  answer(sum: Sum, args: Output): Output;
+}
+
+/** Names kept in a task's record and answer: enough to see what was done, bounded whatever the walk. */
+const maxNamedKeys = 200;
+
+interface DeleteSum {
+  dryRun: boolean;
+  count: number;
+  keys: string[];
+  omitted: number;
+}
+
+const deleteMatching: StepFold<DeleteSum> = {
+  add(sum, step) {
+    const dryRun = step.would_delete !== undefined;
+    const names = step.keys as string[];
+    const room = Math.max(0, maxNamedKeys - (sum?.keys.length ?? 0));
+    return {
+      dryRun,
+      count: (sum?.count ?? 0) + ((dryRun ? step.would_delete : step.deleted) as number),
+      keys: [...(sum?.keys ?? []), ...names.slice(0, room)],
+      omitted: (sum?.omitted ?? 0) + (step.keys_omitted as number) + Math.max(0, names.length - room),
+    };
+  },
+  answer: (sum) => ({ ...(sum.dryRun ? { would_delete: sum.count } : { deleted: sum.count }), keys: sum.keys, keys_omitted: sum.omitted, complete: true }),
+};
+
+interface SizesSum {
+  sampled: number;
+  bytes: number;
+  biggest: { key: string; bytes: number }[];
+  prefixes: Record<string, { keys: number; bytes: number }>;
+  /** Prefixes seen after the record held its most: their keys and bytes are in the totals only. */
+  prefixesDropped: number;
+}
+
+/** Most biggest keys a call may ask for (redis_key_sizes' top). */
+const maxTop = 100;
+
+/** Prefixes a task's record keeps; beyond, new prefixes are only counted. */
+const maxKeptPrefixes = 1000;
+
+const keySizes: StepFold<SizesSum> = {
+  add(sum, step) {
+    const biggest = step.biggest as SizesSum['biggest'];
+    const prefixes = { ...(sum?.prefixes ?? {}) };
+    let dropped = sum?.prefixesDropped ?? 0;
+    for (const entry of step.prefixes as { prefix: string; keys: number; bytes: number }[]) {
+      const kept = prefixes[entry.prefix];
+      if (kept) prefixes[entry.prefix] = { keys: kept.keys + entry.keys, bytes: kept.bytes + entry.bytes };
+      else if (Object.keys(prefixes).length < maxKeptPrefixes) prefixes[entry.prefix] = { keys: entry.keys, bytes: entry.bytes };
+      else dropped++;
+    }
+    return {
+      sampled: (sum?.sampled ?? 0) + (step.sampled as number),
+      bytes: (sum?.bytes ?? 0) + (step.bytes as number),
+      // Each step names the `top` biggest of its keys: the biggest of those are the walk's.
+      biggest: [...(sum?.biggest ?? []), ...biggest].sort((a, b) => b.bytes - a.bytes || a.key.localeCompare(b.key)).slice(0, maxTop),
+      prefixes,
+      prefixesDropped: dropped + ((step.prefixes_omitted as number) ?? 0),
+    };
+  },
+  answer(sum, args) {
+    const prefixes = Object.entries(sum.prefixes)
+      .map(([prefix, { keys, bytes }]) => ({ prefix, keys, bytes }))
+      .sort((a, b) => b.bytes - a.bytes || a.prefix.localeCompare(b.prefix));
+    return {
+      sampled: sum.sampled,
+      bytes: sum.bytes,
+      biggest: sum.biggest.slice(0, typeof args.top === 'number' ? args.top : 10),
+      prefixes: prefixes.slice(0, 100),
+      prefixes_omitted: Math.max(0, prefixes.length - 100) + sum.prefixesDropped,
+      complete: true,
+    };
+  },
+};
+
+const folds: Partial<Record<ToolName, StepFold<unknown>>> = {
+  redis_delete_matching: deleteMatching as StepFold<unknown>,
+  redis_key_sizes: keySizes as StepFold<unknown>,
+};
+
+/** Whether a tool runs as a task for a client that negotiated the extension. */
+export function runsAsTask(name: string): boolean {
+  return Object.hasOwn(folds, name);
+}
+
+/** Where a tool task stands: the cursor of its next step and what the steps so far add up to. */
+export interface ToolProgress {
+  cursor: string;
+  sum: unknown;
+}
+
+/** Folds a first step (run in the call that makes the task) into the progress a task starts from. */
+export function firstProgress(name: ToolName, step: Output): ToolProgress {
+  return { cursor: step.next_cursor as string, sum: folds[name]!.add(undefined, step) };
+}
+
+/** Whether a step's answer ends the walk. */
+export const lastStep = (step: Output): boolean => step.complete !== false || typeof step.next_cursor !== 'string';
+
+export const toolTaskKind: TaskKind = {
+  resumable: true,
+  async run(task): Promise<TaskEnd> {
+    const name = task.record.tool as ToolName;
+    const fold = folds[name]!;
+    const args = task.record.args as Output;
+    let { cursor, sum } = task.record.progress as ToolProgress;
+    for (;;) {
+      task.signal.throwIfAborted();
+      const outcome = await task.runner.call(name, { ...args, cursor }, task.signal, undefined, task.record.caller);
+      // A step the tool refused ends the task with that error, as the call would have: completed, isError.
+      if (!outcome.ok) return { status: 'completed', result: toCallToolResult(outcome) };
+      sum = fold.add(sum, outcome.value);
+      if (lastStep(outcome.value)) return { status: 'completed', result: toCallToolResult({ ok: true, value: fold.answer(sum, args) }) };
+      cursor = outcome.value.next_cursor as string;
+      await task.save({ cursor, sum } satisfies ToolProgress);
+    }
+  },
+};
