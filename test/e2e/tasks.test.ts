@@ -1,0 +1,233 @@
+import { Redis, type Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { clusterInspector } from '../helpers/cluster-client.js';
+import { startRedis, type RedisProcess } from '../helpers/redis-server.js';
+import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+import { modernRpc, waitForTask, type RpcOptions } from '../helpers/surfaces/modern-rpc.js';
+import { waitUntil } from '../helpers/wait-until.js';
+
+/**
+ * Durable tasks (MCP's Tasks extension, 2026-07-28) across instances of the built CLI sharing one
+ * Redis: a task made through one instance is read, answered and cancelled through another; an
+ * instance SIGKILLed mid-task has its walk finished (or its task failed, saying why) by another;
+ * every instance restarted keeps finished results and continues a running walk; the limits hold;
+ * another client never sees a task. Nothing outside the walk's pattern and prefix is touched.
+ */
+
+const prefix = 't';
+const tokens = ['token-one', 'token-two'];
+const asOne: RpcOptions = { token: tokens[0] };
+const asTwo: RpcOptions = { token: tokens[1] };
+const cliArgs = (redisUrl: string, extra: string[] = []) => [
+  '--redis-url',
+  redisUrl,
+  '--db',
+  '0',
+  '--key-prefix',
+  prefix,
+  '--toolsets',
+  'bulk,strings',
+  '--conformance-fixtures',
+  '--auth-token',
+  tokens.join(','),
+  ...extra,
+];
+
+async function fill(redis: Redis | Cluster, name: string, count: number): Promise<void> {
+  for (let start = 0; start < count; start += 10_000) {
+    const names = Array.from({ length: Math.min(count, start + 10_000) - start }, (_, i) => `${name}:${start + i}`);
+    // A cluster's pipeline takes keys of one slot only: there, commands go out one by one (ioredis still batches them per node).
+    if (redis instanceof Redis) await names.reduce((pipeline, key) => pipeline.set(key, 'v'), redis.pipeline()).exec();
+    else await Promise.all(names.map((key) => redis.set(key, 'v')));
+  }
+}
+
+async function countMatching(redis: Redis, pattern: string): Promise<number> {
+  let cursor = '0';
+  let count = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+    count += keys.length;
+    cursor = next;
+  } while (cursor !== '0');
+  return count;
+}
+
+const call = (url: string, name: string, args: Record<string, unknown>, options: RpcOptions = asOne) =>
+  modernRpc(url, 'tools/call', { name, arguments: args }, options);
+
+/** Starts a task with a tools/call; its id. */
+async function startTask(url: string, name: string, args: Record<string, unknown>, options: RpcOptions = asOne): Promise<string> {
+  const answer = await call(url, name, args, options);
+  expect(answer.result?.resultType, JSON.stringify(answer)).toBe('task');
+  return answer.result!.taskId as string;
+}
+
+const recordKey = (taskId: string) => `__mcp:${prefix}:task:{${taskId}}`;
+const leaseKey = (taskId: string) => `${recordKey(taskId)}:lease`;
+
+describe('durable tasks across instances', () => {
+  let redisServer: RedisProcess;
+  let redis: Redis;
+  let a: HttpCliProcess;
+  let b: HttpCliProcess;
+
+  beforeAll(async () => {
+    redisServer = await startRedis();
+    redis = new Redis(redisServer.url);
+    [a, b] = await Promise.all([startHttpCli(cliArgs(redisServer.url)), startHttpCli(cliArgs(redisServer.url))]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    redis?.disconnect();
+    await redisServer?.stop();
+  });
+
+  it('announces the extension and refuses its methods to a request that does not declare it', async () => {
+    const discovered = await modernRpc(a.baseUrl, 'server/discover', {}, asOne);
+    expect(discovered.result?.capabilities?.extensions).toHaveProperty(['io.modelcontextprotocol/tasks']);
+    const ungated = await modernRpc(a.baseUrl, 'tasks/get', { taskId: 'x' }, { ...asOne, capabilities: {} });
+    expect(ungated.error?.code).toBe(-32021);
+    // Without the extension, a walk is a bounded call with a cursor, as before.
+    await fill(redis, `${prefix}:plain`, 3000);
+    const plain = await call(a.baseUrl, 'redis_delete_matching', { pattern: 'plain:*', confirm: true }, { ...asOne, capabilities: {} });
+    expect(plain.result?.resultType).toBe('complete');
+    expect(plain.result?.structuredContent?.complete).toBe(false);
+  });
+
+  it('reads, answers and cancels through one instance a task made through another', async () => {
+    const sleeper = await startTask(a.baseUrl, 'slow_compute', { seconds: 60, label: 'x' });
+    expect((await modernRpc(b.baseUrl, 'tasks/get', { taskId: sleeper }, asOne)).result?.status).toBe('working');
+    expect(await redis.exists(leaseKey(sleeper))).toBe(1);
+    expect((await modernRpc(b.baseUrl, 'tasks/cancel', { taskId: sleeper }, asOne)).result).toMatchObject({ resultType: 'complete' });
+    expect((await modernRpc(a.baseUrl, 'tasks/get', { taskId: sleeper }, asOne)).result?.status).toBe('cancelled');
+    // The instance running it notices within a lease tick and stops the work, letting its lease go.
+    await waitUntil(async () => (await redis.exists(leaseKey(sleeper))) === 0, 'the cancelled task is let go', 3000);
+
+    const asking = await startTask(a.baseUrl, 'confirm_delete', { filename: 'f.txt' });
+    const waiting = await waitForTask(b.baseUrl, asking, ['input_required'], asOne);
+    expect(Object.keys(waiting.inputRequests)).toEqual(['confirm']);
+    const ack = await modernRpc(
+      b.baseUrl,
+      'tasks/update',
+      { taskId: asking, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } } },
+      asOne,
+    );
+    expect(ack.result).toEqual(expect.objectContaining({ resultType: 'complete' }));
+    const done = await waitForTask(a.baseUrl, asking, ['completed', 'failed', 'cancelled'], asOne);
+    expect(done.result.content[0].text).toBe('Deleted f.txt');
+  });
+
+  it('never shows a task to another client', async () => {
+    const mine = await startTask(a.baseUrl, 'slow_compute', { seconds: 30 });
+    for (const method of ['tasks/get', 'tasks/cancel'] as const) {
+      const theirs = await modernRpc(b.baseUrl, method, { taskId: mine }, asTwo);
+      expect(theirs.error?.code, method).toBe(-32602);
+    }
+    const update = await modernRpc(b.baseUrl, 'tasks/update', { taskId: mine, inputResponses: {} }, asTwo);
+    expect(update.error?.code).toBe(-32602);
+    expect((await modernRpc(a.baseUrl, 'tasks/get', { taskId: mine }, asOne)).result?.status).toBe('working');
+    await modernRpc(a.baseUrl, 'tasks/cancel', { taskId: mine }, asOne);
+  });
+
+  it('finishes the walk of a SIGKILLed instance on another, and fails what cannot be continued', { timeout: 60_000 }, async () => {
+    const walked = 200_000;
+    await fill(redis, `${prefix}:doomed`, walked);
+    await fill(redis, 'other:doomed', 500);
+    await fill(redis, `${prefix}:kept`, 500);
+    const walk = await startTask(a.baseUrl, 'redis_delete_matching', { pattern: 'doomed:*', confirm: true });
+    const sleeper = await startTask(a.baseUrl, 'slow_compute', { seconds: 60 });
+    await waitUntil(async () => (await redis.hget(recordKey(walk), 'progress'))?.includes('cursor') ?? false, 'the walk records progress', 5000);
+    process.kill(a.pid, 'SIGKILL');
+    await waitUntil(() => a.exited, 'the instance is gone', 5000);
+    // Killed mid-walk: what follows is another instance's doing.
+    expect(await redis.hget(recordKey(walk), 'status')).toBe('working');
+    const finished = await waitForTask(b.baseUrl, walk, ['completed', 'failed', 'cancelled'], { ...asOne, timeoutMs: 40_000 });
+    expect(finished.status).toBe('completed');
+    expect(finished.result.structuredContent).toMatchObject({ complete: true });
+    expect(finished.result.structuredContent.deleted).toBeGreaterThan(0);
+    expect(await countMatching(redis, `${prefix}:doomed:*`)).toBe(0);
+    expect(await countMatching(redis, 'other:doomed:*')).toBe(500);
+    expect(await countMatching(redis, `${prefix}:kept:*`)).toBe(500);
+    const failed = await waitForTask(b.baseUrl, sleeper, ['completed', 'failed', 'cancelled'], { ...asOne, timeoutMs: 20_000 });
+    expect(failed.status).toBe('failed');
+    expect(failed.error.message).toMatch(/instance running this task stopped/);
+    expect(failed).not.toHaveProperty('result');
+    a = await startHttpCli(cliArgs(redisServer.url));
+  });
+
+  it('keeps finished results and continues a running walk when every instance restarts', { timeout: 60_000 }, async () => {
+    const quick = await startTask(a.baseUrl, 'slow_compute', { seconds: 0, label: 'kept' });
+    const before = await waitForTask(b.baseUrl, quick, ['completed'], asOne);
+    await fill(redis, `${prefix}:sized`, 100_000);
+    const walk = await startTask(b.baseUrl, 'redis_key_sizes', { pattern: 'sized:*', count: 1000 });
+    await Promise.all([a.stop(), b.stop()]);
+    expect(await redis.hget(recordKey(walk), 'status')).toBe('working');
+    [a, b] = await Promise.all([startHttpCli(cliArgs(redisServer.url)), startHttpCli(cliArgs(redisServer.url))]);
+    expect(await waitForTask(a.baseUrl, quick, ['completed'], asOne)).toEqual(before);
+    const sized = await waitForTask(a.baseUrl, walk, ['completed', 'failed', 'cancelled'], { ...asOne, timeoutMs: 40_000 });
+    expect(sized.status).toBe('completed');
+    expect(sized.result.structuredContent).toMatchObject({ complete: true, prefixes: [{ prefix: 'sized' }] });
+    // Steps done again after a hand-over count twice at most; none is skipped.
+    expect(sized.result.structuredContent.sampled).toBeGreaterThanOrEqual(100_000);
+  });
+
+  it('holds the limits on live tasks, per client and in all', async () => {
+    const limited = await startHttpCli(cliArgs(redisServer.url, ['--key-prefix', 'capped', '--max-tasks', '3', '--max-tasks-per-client', '2']));
+    try {
+      const first = [await startTask(limited.baseUrl, 'slow_compute', { seconds: 60 }), await startTask(limited.baseUrl, 'slow_compute', { seconds: 60 })];
+      const third = await call(limited.baseUrl, 'slow_compute', { seconds: 60 });
+      expect(third.result?.isError).toBe(true);
+      expect(third.result?.content[0].text).toMatch(/^SERVER_BUSY: .*--max-tasks-per-client 2/);
+      const other = await startTask(limited.baseUrl, 'slow_compute', { seconds: 60 }, asTwo);
+      const beyond = await call(limited.baseUrl, 'slow_compute', { seconds: 60 }, asTwo);
+      expect(beyond.result?.content[0].text).toMatch(/^SERVER_BUSY: .*--max-tasks 3/);
+      await modernRpc(limited.baseUrl, 'tasks/cancel', { taskId: first[0]! }, asOne);
+      const again = await startTask(limited.baseUrl, 'slow_compute', { seconds: 60 }, asTwo);
+      for (const [taskId, as] of [
+        [first[1]!, asOne],
+        [other, asTwo],
+        [again, asTwo],
+      ] as const)
+        await modernRpc(limited.baseUrl, 'tasks/cancel', { taskId }, as);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
+describe('durable tasks on a cluster', () => {
+  const seeds = inject('clusterSeeds');
+  let server: HttpCliProcess;
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    server = await startHttpCli(['--cluster-nodes', seeds, '--key-prefix', 'ctask', '--toolsets', 'bulk']);
+    cluster = clusterInspector(seeds);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    cluster?.disconnect();
+  });
+
+  it('walks every master as a task, touching nothing outside the pattern', { timeout: 60_000 }, async () => {
+    await fill(cluster, 'ctask:gone', 20_000);
+    await fill(cluster, 'ctask:stays', 300);
+    await fill(cluster, 'ctaskx:gone', 300);
+    const walk = await startTask(server.baseUrl, 'redis_delete_matching', { pattern: 'gone:*', confirm: true }, {});
+    const done = await waitForTask(server.baseUrl, walk, ['completed', 'failed'], { timeoutMs: 40_000 });
+    expect(done.status).toBe('completed');
+    expect(done.result.structuredContent).toMatchObject({ complete: true, deleted: 20_000 });
+    let left = 0;
+    let stays = 0;
+    let alike = 0;
+    for (const node of cluster.nodes('master')) {
+      left += (await node.keys('ctask:gone:*')).length;
+      stays += (await node.keys('ctask:stays:*')).length;
+      alike += (await node.keys('ctaskx:gone:*')).length;
+    }
+    expect({ left, stays, alike }).toEqual({ left: 0, stays: 300, alike: 300 });
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * One MCP 2026-07-28 request over HTTP, as any client of that era sends it: the per-request
+ * envelope in `_meta` (with the capabilities it declares), the standard headers mirroring the body,
+ * no session. For the methods the SDK clients do not offer as calls (the Tasks extension's).
+ */
+
+export interface RpcAnswer {
+  status: number;
+  result?: Record<string, any>;
+  error?: { code: number; message: string; data?: any };
+}
+
+export interface RpcOptions {
+  /** What the request declares it can do; the Tasks extension by default. */
+  capabilities?: Record<string, unknown>;
+  token?: string;
+}
+
+export const tasksCapabilities = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
+
+/** The body field the Mcp-Name header mirrors, per method (SEP-2243, SEP-2663). */
+const nameField: Record<string, string> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
+};
+
+let nextId = 1;
+
+export async function modernRpc(baseUrl: string, method: string, params: Record<string, unknown>, options: RpcOptions = {}): Promise<RpcAnswer> {
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'tasks-test', version: '1.0.0' },
+    'io.modelcontextprotocol/clientCapabilities': options.capabilities ?? tasksCapabilities,
+  };
+  const field = nameField[method];
+  const response = await fetch(`${baseUrl}/mcp`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': method,
+      ...(field !== undefined && typeof params[field] === 'string' ? { 'mcp-name': params[field] } : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params: { ...params, _meta: meta } }),
+  });
+  const text = await response.text();
+  // A streamed answer (SSE) carries the response as its last data line.
+  const json = response.headers.get('content-type')?.includes('text/event-stream')
+    ? JSON.parse(
+        text
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .at(-1)!
+          .slice(5),
+      )
+    : JSON.parse(text);
+  return { status: response.status, ...(json.result ? { result: json.result } : {}), ...(json.error ? { error: json.error } : {}) };
+}
+
+/** tasks/get until the task's status is one of `statuses` (or `timeoutMs` passes, which throws). */
+export async function waitForTask(
+  baseUrl: string,
+  taskId: string,
+  statuses: readonly string[],
+  options: RpcOptions & { timeoutMs?: number } = {},
+): Promise<Record<string, any>> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    const answer = await modernRpc(baseUrl, 'tasks/get', { taskId }, options);
+    if (answer.error) throw new Error(`tasks/get ${taskId}: ${JSON.stringify(answer.error)}`);
+    if (statuses.includes(answer.result!.status)) return answer.result!;
+    if (Date.now() > deadline) throw new Error(`task ${taskId} is still ${answer.result!.status} after ${options.timeoutMs ?? 20_000} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
