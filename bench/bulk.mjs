@@ -4,7 +4,10 @@
 //     redis-cli unlink` on the same keys; keys/s for both and the ratio; foreign keys checked intact;
 //   - redis_key_sizes walked to completion over N keys: time and calls;
 //   - the time from a trivial tool call's request to its answer over REST (the overhead a bulk step
-//     adds is its own Redis work).
+//     adds is its own Redis work);
+//   - the same two walks as durable tasks (MCP 2026-07-28 with the Tasks extension: one tools/call,
+//     then tasks/get until completed), and a trivial task's overhead: CreateTaskResult latency and
+//     creation → completion as a client polling tasks/get sees it, beside a plain call's round trip.
 //
 //   npm run build && node bench/bulk.mjs            # N = 1,000,000
 //   KEYS=200000 node bench/bulk.mjs                  # a shorter run
@@ -46,6 +49,7 @@ async function startServer() {
       'app',
       '--toolsets',
       'bulk',
+      '--conformance-fixtures',
       '--log-level',
       'warn',
     ],
@@ -62,6 +66,46 @@ async function startServer() {
   }
   throw new Error('the server did not start');
 }
+
+let rpcId = 0;
+/** One MCP 2026-07-28 request declaring the Tasks extension, answered as JSON. */
+async function rpc(base, method, params) {
+  const field = { 'tools/call': 'name', 'tasks/get': 'taskId' }[method];
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+  };
+  const response = await fetch(`${base}/mcp`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': method,
+      ...(field ? { 'mcp-name': params[field] } : {}),
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params: { ...params, _meta: meta } }),
+  });
+  const answer = await response.json();
+  if (answer.error) throw new Error(`${method}: ${JSON.stringify(answer.error)}`);
+  return answer.result;
+}
+
+/** A tool call that becomes a task, followed to its end; the task's answer and when each stage came. */
+async function asTask(base, name, args, pollMs) {
+  const started = performance.now();
+  const created = await rpc(base, 'tools/call', { name, arguments: args });
+  const createdMs = performance.now() - started;
+  if (created.resultType !== 'task') return { createdMs, doneMs: createdMs, result: created };
+  for (;;) {
+    const task = await rpc(base, 'tasks/get', { taskId: created.taskId });
+    if (task.status !== 'working') return { createdMs, doneMs: performance.now() - started, result: task.result };
+    if (pollMs > 0) await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+const p50 = (values) => Number([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)].toFixed(2));
 
 async function walk(base, method, path, body) {
   let cursor = '0';
@@ -112,6 +156,29 @@ try {
   const sizes = await walk(base, 'GET', '/v1/bulk/key-sizes', { pattern: 'item:*', count: '1000' });
   figures.key_sizes = { keys: total, ms: Math.round(performance.now() - started), calls: sizes.calls };
 
+  fill();
+  const deleteTask = await asTask(base, 'redis_delete_matching', { pattern: 'item:*', confirm: true }, 100);
+  const matchingLeft = Number(cli('EVAL', "return #redis.call('KEYS', ARGV[1])", '0', 'app:item:*'));
+  if (matchingLeft !== 0) throw new Error(`the delete task left ${matchingLeft} matching keys`);
+  figures.delete_matching_task = { keys: total, ms: Math.round(deleteTask.doneMs), keys_per_s: Math.round(total / (deleteTask.doneMs / 1000)) };
+  fill();
+  const sizesTask = await asTask(base, 'redis_key_sizes', { pattern: 'item:*', count: 1000 }, 100);
+  figures.key_sizes_task = { keys: total, ms: Math.round(sizesTask.doneMs), sampled: sizesTask.result.structuredContent.sampled };
+
+  // A trivial task (the suite's slow_compute with 0 s) beside a trivial plain call (greet), 200 of each.
+  const created = [];
+  const completed = [];
+  const plain = [];
+  for (let i = 0; i < 200; i++) {
+    const task = await asTask(base, 'slow_compute', { seconds: 0 }, 0);
+    created.push(task.createdMs);
+    completed.push(task.doneMs);
+    const t0 = performance.now();
+    await rpc(base, 'tools/call', { name: 'greet', arguments: { name: 'x' } });
+    plain.push(performance.now() - t0);
+  }
+  figures.trivial_task = { create_p50_ms: p50(created), create_to_completed_p50_ms: p50(completed), plain_call_p50_ms: p50(plain) };
+
   // A trivial call's round trip (the floor under every bulk step): export of a pattern matching nothing, 200 times.
   const times = [];
   for (let i = 0; i < 200; i++) {
@@ -127,6 +194,11 @@ try {
     `redis_delete_matching ${figures.delete_matching.keys_per_s} keys/s in ${figures.delete_matching.calls} calls; ` +
       `redis-cli --scan | xargs unlink ${figures.redis_cli_scan_unlink.keys_per_s} keys/s; ratio ${(1 / figures.delete_ratio).toFixed(2)}× the baseline's time; ` +
       `redis_key_sizes over ${total} keys: ${figures.key_sizes.ms} ms in ${figures.key_sizes.calls} calls`,
+  );
+  console.log(
+    `as tasks: redis_delete_matching ${figures.delete_matching_task.keys_per_s} keys/s (${(figures.delete_matching_task.ms / figures.delete_matching.ms).toFixed(2)}× the call walk's time), ` +
+      `redis_key_sizes ${figures.key_sizes_task.ms} ms; a trivial task: created in ${figures.trivial_task.create_p50_ms} ms, ` +
+      `completed ${figures.trivial_task.create_to_completed_p50_ms} ms after the call, a plain call ${figures.trivial_task.plain_call_p50_ms} ms (p50)`,
   );
 } finally {
   await stopChild(child);
