@@ -96,7 +96,19 @@ export class TaskRuntime {
   /** Starts looking for tasks whose runner went away. */
   startSweeping(): void {
     if (this.sweeper || this.closed) return;
-    this.sweeper = setInterval(() => void this.sweep().catch((error: unknown) => this.log.warn({ err: error }, 'task sweep failed')), this.sweepMs);
+    let failing = false;
+    this.sweeper = setInterval(
+      () =>
+        void this.sweep().then(
+          () => (failing = false),
+          (error: unknown) => {
+            // Said once per outage (Redis away), not every sweep.
+            if (!failing) this.log.warn({ err: error }, 'task sweep failed; retrying');
+            failing = true;
+          },
+        ),
+      this.sweepMs,
+    );
     this.sweeper.unref();
   }
 
