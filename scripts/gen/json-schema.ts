@@ -140,23 +140,6 @@ export function portable(node: unknown, where: 'schema' | 'properties' = 'schema
   return schema;
 }
 
-/** The shape of `structuredContent` when a call fails. */
-export const errorEnvelopeSchema = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: {
-        code: { type: 'string', description: 'A code from the error table, e.g. SESSION_NOT_FOUND.' },
-        message: { type: 'string', description: 'What went wrong, naming the field for bad input.' },
-        details: { description: 'Extra facts about the failure, when there are any.' },
-      },
-      required: ['code', 'message'],
-    },
-  },
-  required: ['error'],
-} as const;
-
 /**
  * The input schema MCP clients see, with defaults shown as the caller may omit those fields,
  * written in the subset every major model provider accepts (see `portable`, checked by portable.ts).
@@ -166,9 +149,11 @@ export function inputJsonSchema(tool: CollectedTool): JsonSchema {
 }
 
 /**
- * The output schema MCP clients see. Failed calls also carry structured content (`{error}`), and
- * clients validate it against this schema, so the schema admits both shapes.
+ * The output schema MCP clients see: what a successful call answers. A failed call answers no
+ * structured content (clients of SDK 1.x validate any against this schema), only its error
+ * envelope as the text of an isError result (src/mcp/tool-response.ts), the same on every tool, so
+ * no listing repeats it.
  */
 export function outputJsonSchema(tool: CollectedTool): JsonSchema {
-  return { type: 'object', anyOf: [toJsonSchema(tool.definition.output, 'output'), errorEnvelopeSchema] };
+  return toJsonSchema(tool.definition.output, 'output');
 }

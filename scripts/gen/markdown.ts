@@ -95,7 +95,7 @@ export function renderToolsDoc(tools: CollectedTool[]): string {
     ...byToolset(tools).map((tool, index) => section(tool, index) + '\n'),
     '## Error codes',
     '',
-    'A failed MCP call is a result with `isError: true`, a text line `CODE: message` and `structuredContent.error = {code, message, details}`. The REST twin answers with the status below and `{ "error": { "code", "message", "details" } }`.',
+    'A failed MCP call is a result with `isError: true` whose text is the error envelope as JSON, `{"error":{"code","message","details"}}`, and no structured content (output schemas describe success). The REST twin answers with the status below and `{ "error": { "code", "message", "details" } }`.',
     '',
     '| Code | HTTP status | Meaning |',
     '| --- | --- | --- |',

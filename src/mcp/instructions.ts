@@ -10,7 +10,7 @@ import { toolsetNames, type Toolset } from '../../schema/toolsets.js';
 const general =
   'A Redis-backed store for agent state. Values are any JSON and come back as written. ' +
   'A write made with params._meta.idempotency_key runs once: a retry with the same key returns the first result. ' +
-  'Failures are results with isError and structuredContent.error.code. Names starting with "__mcp:" are the server\'s own and are refused.';
+  'A failure is a result with isError whose text is {"error":{"code","message","details"}}. Names starting with "__mcp:" are the server\'s own and are refused.';
 
 export const toolsetGuides: Record<Toolset, string> = {
   seed:

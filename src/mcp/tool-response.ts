@@ -12,7 +12,11 @@ function unserialisable(error: unknown): CallOutcome {
   return { ok: false, error: new AppError('INTERNAL_ERROR', 'The result could not be serialised as JSON.', { reason }) };
 }
 
-/** An MCP tool result: structured content plus the same JSON as text, or an isError result. */
+/**
+ * An MCP tool result: structured content plus the same JSON as text; or, for a failure, an isError
+ * result whose text is the error envelope as JSON, `{"error":{"code","message","details"}}` (the
+ * REST twin's body), and no structured content: output schemas describe success only.
+ */
 export function toCallToolResult(outcome: CallOutcome): CallToolResult {
   if (outcome.ok) {
     let text: string;
@@ -24,11 +28,7 @@ export function toCallToolResult(outcome: CallOutcome): CallToolResult {
     return { content: [{ type: 'text', text }], structuredContent: outcome.value };
   }
   const { error } = outcome;
-  return {
-    isError: true,
-    content: [{ type: 'text', text: `${error.code}: ${error.message}` }],
-    structuredContent: { error: error.toJSON() },
-  };
+  return { isError: true, content: [{ type: 'text', text: JSON.stringify({ error: error.toJSON() }) }] };
 }
 
 /** The JSON-RPC response carrying a tool's result, as the SDK would send it. */

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deleteMatching, inspector } from '../helpers/redis-client.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+import { errorEnvelopeOf } from '../helpers/surfaces/mcp-tool-client.js';
 
 /**
  * Consent for destructive bulk operations (redis_queue_purge): a client that supports elicitation
@@ -84,7 +85,7 @@ async function modernPurge(queue: string, answer: Answer): Promise<CallToolResul
   return result;
 }
 
-const errorCode = (result: CallToolResult) => (result.structuredContent as { error?: { code?: string } } | undefined)?.error?.code;
+const errorCode = (result: CallToolResult) => errorEnvelopeOf(result)?.code;
 
 describe.each([
   ['2025-11-25', legacyPurge],

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisEventStore } from '../../src/http/mcp-sessions/redis-event-store.js';
 import { sessionDigest } from '../../src/http/mcp-sessions/session-records.js';
 import { KeySpace } from '../../src/redis/keyspace.js';
+import { errorEnvelopeOf } from '../helpers/surfaces/mcp-tool-client.js';
 import { freshConnectionFetch, freshRequest, readEvents, sseEvents } from '../helpers/fresh-connection-http.js';
 import { deleteMatching, inspector } from '../helpers/redis-client.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.js';
@@ -384,11 +386,8 @@ describe('a mixed workload while an instance is killed and restarted', () => {
             { name: 'redis_rpush', arguments: { key: listName, values: [id] }, _meta: { idempotency_key: idempotencyKey } },
             undefined,
             { timeout: 5000 },
-          )) as {
-            isError?: boolean;
-            structuredContent?: { error?: { code: string } };
-          };
-          return result.isError ? { code: result.structuredContent?.error?.code ?? 'UNKNOWN' } : { ok: true };
+          )) as CallToolResult;
+          return result.isError ? { code: errorEnvelopeOf(result)?.code ?? 'UNKNOWN' } : { ok: true };
         });
       }
     };

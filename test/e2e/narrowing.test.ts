@@ -8,6 +8,7 @@ import { tools, type ToolName } from '../../generated/registry.js';
 import { uniqueKey } from '../helpers/stdio-client.js';
 import { restRequestFor } from '../helpers/surfaces/rest-client.js';
 import { useServer, type UsedServer } from '../helpers/use-server.js';
+import { errorEnvelopeOf } from '../helpers/surfaces/mcp-tool-client.js';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
@@ -40,7 +41,7 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
 
 function errorOf(result: CallToolResult): { code: string; message: string } {
   expect(result.isError, JSON.stringify(result)).toBe(true);
-  return (result.structuredContent as { error: { code: string; message: string } }).error;
+  return errorEnvelopeOf(result)!;
 }
 
 function okOf(result: CallToolResult): Record<string, unknown> {

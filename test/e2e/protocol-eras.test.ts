@@ -1,3 +1,4 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -12,6 +13,7 @@ import { freshConnectionFetch } from '../helpers/fresh-connection-http.js';
 import { deleteMatching, inspector } from '../helpers/redis-client.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+import { errorEnvelopeOf } from '../helpers/surfaces/mcp-tool-client.js';
 
 /**
  * Both protocol eras on one /mcp endpoint of the built CLI, two instances behind a round-robin
@@ -97,7 +99,7 @@ describe('2026-07-28 over two instances', () => {
     expect(names).toContain('redis_get');
     expect(names).not.toContain('redis_set');
     const refused = await readonly.callTool({ name: 'redis_set', arguments: { key: 'k', value: 1 } });
-    expect((refused.structuredContent as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+    expect(errorEnvelopeOf(refused as CallToolResult)?.code).toBe('FORBIDDEN');
     await readonly.close();
     const withHeader: typeof fetch = (input, init = {}) =>
       fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init.headers)), 'x-mcp-tools': 'redis_get' } });

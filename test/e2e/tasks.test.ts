@@ -1,8 +1,10 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Redis, type Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clusterInspector } from '../helpers/cluster-client.js';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
+import { errorEnvelopeOf } from '../helpers/surfaces/mcp-tool-client.js';
 import { modernRpc, waitForTask, type RpcOptions } from '../helpers/surfaces/modern-rpc.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -179,10 +181,10 @@ describe('durable tasks across instances', () => {
       const first = [await startTask(limited.baseUrl, 'slow_compute', { seconds: 60 }), await startTask(limited.baseUrl, 'slow_compute', { seconds: 60 })];
       const third = await call(limited.baseUrl, 'slow_compute', { seconds: 60 });
       expect(third.result?.isError).toBe(true);
-      expect(third.result?.content[0].text).toMatch(/^SERVER_BUSY: .*--max-tasks-per-client 2/);
+      expect(errorEnvelopeOf(third.result as CallToolResult)).toMatchObject({ code: 'SERVER_BUSY', details: { limit: '--max-tasks-per-client', value: 2 } });
       const other = await startTask(limited.baseUrl, 'slow_compute', { seconds: 60 }, asTwo);
       const beyond = await call(limited.baseUrl, 'slow_compute', { seconds: 60 }, asTwo);
-      expect(beyond.result?.content[0].text).toMatch(/^SERVER_BUSY: .*--max-tasks 3/);
+      expect(errorEnvelopeOf(beyond.result as CallToolResult)).toMatchObject({ code: 'SERVER_BUSY', details: { limit: '--max-tasks', value: 3 } });
       await modernRpc(limited.baseUrl, 'tasks/cancel', { taskId: first[0]! }, asOne);
       const again = await startTask(limited.baseUrl, 'slow_compute', { seconds: 60 }, asTwo);
       for (const [taskId, as] of [

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'vitest';
+import { errorEnvelopeOf } from './surfaces/mcp-tool-client.js';
 
 /** The structured content of a successful call; fails the test with the error text otherwise. */
 export function ok<T = Record<string, unknown>>(result: CallToolResult): T {
@@ -13,7 +14,9 @@ export function ok<T = Record<string, unknown>>(result: CallToolResult): T {
 /** The error of a failed call: checks the isError shape and returns {code, message, details}. */
 export function failure(result: CallToolResult): { code: string; message: string; details?: unknown } {
   expect(result.isError, JSON.stringify(result.content)).toBe(true);
-  const error = (result.structuredContent as { error: { code: string; message: string; details?: unknown } }).error;
-  expect((result.content[0] as { text: string }).text).toBe(`${error.code}: ${error.message}`);
-  return error;
+  // No structured content (output schemas describe success): the envelope is the text, as JSON.
+  expect(result.structuredContent).toBeUndefined();
+  const error = errorEnvelopeOf(result);
+  expect(error, JSON.stringify(result.content)).toBeDefined();
+  return error!;
 }

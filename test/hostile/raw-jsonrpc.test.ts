@@ -1,3 +1,5 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { errorEnvelopeOf } from '../helpers/surfaces/mcp-tool-client.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -206,7 +208,7 @@ describe('raw JSON-RPC lines on stdin', () => {
     raw.line(`{"jsonrpc":"2.0","id":"deep","method":"tools/call","params":{"name":"redis_set","arguments":{"key":"deep","value":${deep}}}}`);
     const answer = await raw.waitFor((m) => m.id === 'deep');
     figures.answered++;
-    const error = (answer.result?.structuredContent as { error: { code: string; message: string } }).error;
+    const error = errorEnvelopeOf(answer.result as unknown as CallToolResult)!;
     expect(error.code).toBe('INVALID_PARAMS');
     expect(error.message).toContain('value');
     // Deep nesting where no value is stored is simply carried along.
@@ -230,7 +232,7 @@ describe('raw JSON-RPC lines on stdin', () => {
     expect(raw.received.find((m) => m.id === 'huge')).toBeUndefined();
     // A line just under the limit is read and answered by the tool.
     const big = await call('redis_set', { key: 'big', value: 'y'.repeat(1024 * 1024 - 200) });
-    expect((big.result?.structuredContent as { error: { code: string } }).error.code).toBe('VALUE_TOO_LARGE');
+    expect(errorEnvelopeOf(big.result as unknown as CallToolResult)?.code).toBe('VALUE_TOO_LARGE');
     await stillServes();
   });
 

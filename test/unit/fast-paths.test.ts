@@ -1,4 +1,5 @@
-import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { JSONRPCMessageSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { errorEnvelopeOf } from '../helpers/surfaces/mcp-tool-client.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
@@ -113,13 +114,13 @@ describe('serialising tool responses', () => {
     for (let i = 0; i < 100_000; i++) deep = [deep];
     for (const value of [{ deep }, { n: 10n }]) {
       const outcome = { ok: true as const, value };
-      const sent = JSON.parse(toolResponseText(3, outcome)) as { id: number; result: { isError: boolean; structuredContent: { error: { code: string } } } };
+      const sent = JSON.parse(toolResponseText(3, outcome)) as { id: number; result: CallToolResult };
       expect(sent.id).toBe(3);
       expect(sent.result.isError).toBe(true);
-      expect(sent.result.structuredContent.error.code).toBe('INTERNAL_ERROR');
+      expect(errorEnvelopeOf(sent.result)?.code).toBe('INTERNAL_ERROR');
       const result = toCallToolResult(outcome);
       expect(result.isError).toBe(true);
-      expect(JSON.parse(JSON.stringify(result)).structuredContent.error.code).toBe('INTERNAL_ERROR');
+      expect(errorEnvelopeOf(JSON.parse(JSON.stringify(result)) as CallToolResult)?.code).toBe('INTERNAL_ERROR');
     }
   });
 });

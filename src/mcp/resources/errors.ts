@@ -12,7 +12,7 @@ export function notFound(uri: string, why: string): McpError {
 /**
  * A failure while answering a resources/*, prompts/* or completion request, as the JSON-RPC error
  * the SDK sends: bad names are -32602, a missing thing -32002, anything else -32603. The server's
- * own error code travels in `data.code`, as `structuredContent.error.code` does for tools.
+ * own error code travels in `data.code`, as `error.code` does in a failed tool call's envelope.
  */
 export function toMcpError(error: unknown, uri?: string): McpError {
   if (error instanceof McpError) return error;

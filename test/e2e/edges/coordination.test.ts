@@ -1,3 +1,4 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { expectFieldsNamed } from '../../helpers/expect-fields-named.js';
@@ -7,6 +8,7 @@ import { uniqueKey } from '../../helpers/stdio-client.js';
 import { waitUntil } from '../../helpers/wait-until.js';
 import { useServer } from '../../helpers/use-server.js';
 import { timeUntilOk } from '../../helpers/workload.js';
+import { errorEnvelopeOf } from '../../helpers/surfaces/mcp-tool-client.js';
 
 /**
  * The coordination tools at their edges, against the built CLI: keys of another type, names and
@@ -143,7 +145,7 @@ describe('bounds', () => {
     }
     const viaMcp = await mcp().callTool({ name: 'redis_rpush', arguments: args, _meta: { idempotency_key: 42 } });
     expect(viaMcp.isError).toBe(true);
-    expect((viaMcp.structuredContent as { error: { code: string; message: string } }).error.message).toContain('idempotency_key');
+    expect(errorEnvelopeOf(viaMcp as CallToolResult)?.message).toContain('idempotency_key');
     expect(await server.check.exists(args.key)).toBe(0);
   });
 });

@@ -3,9 +3,16 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { protocolError, type ToolClient, type ToolOutcome } from './types.js';
 
 /** Turns an MCP tool result into a ToolOutcome. */
+/** A failed call's error envelope: the JSON text of its first content block. */
+export function errorEnvelopeOf(result: CallToolResult): { code: string; message: string; details?: unknown } | undefined {
+  const text = (result.content?.[0] as { type?: string; text?: string } | undefined)?.text;
+  if (result.structuredContent !== undefined || typeof text !== 'string' || !text.startsWith('{"error":')) return undefined;
+  return (JSON.parse(text) as { error: { code: string; message: string; details?: unknown } }).error;
+}
+
 export function outcomeOf(result: CallToolResult): ToolOutcome {
   if (!result.isError) return { ok: true, value: result.structuredContent as Record<string, unknown> };
-  const error = (result.structuredContent as { error?: { code: string; message: string; details?: unknown } } | undefined)?.error;
+  const error = errorEnvelopeOf(result);
   if (error) return { ok: false, code: error.code, message: error.message, details: error.details };
   return { ok: false, code: 'UNSTRUCTURED_ERROR', message: JSON.stringify(result.content) };
 }
