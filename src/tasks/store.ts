@@ -80,21 +80,29 @@ if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0`,
 );
 
-/** ARGV: owner, lease ms. The task's status while the lease is still this owner's (renewed), else false. */
+/**
+ * ARGV: owner, lease ms. The task's status while the lease is this owner's (renewed; taken again
+ * when it lapsed and nobody took it, as after a moment without Redis), else false.
+ */
 const renewScript = new LuaScript<string | null>(
   'mcpTaskRenew',
-  `if redis.call('GET', KEYS[2]) ~= ARGV[1] then return false end
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return redis.call('HGET', KEYS[1], 'status') or 'gone'`,
+  `local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return false end
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'gone' end
+if status == 'working' or status == 'input_required' then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2]) end
+return status`,
 );
 
 // Sets a terminal status when the task is not over yet; KEYS[2] lease. ARGV: owner ('' for anyone),
-// status, now, field, value, ttl ms. 1 when set; 0 when the task was already over (or is another's).
+// status, now, field, value, ttl ms. 1 when set; 0 when the task was already over, or another
+// instance holds it (a lease that lapsed with nobody taking it over does not lose a result).
 const finishScript = new LuaScript<number>(
   'mcpTaskFinish',
   `local status = redis.call('HGET', KEYS[1], 'status')
 if not status or status == 'completed' or status == 'failed' or status == 'cancelled' then return 0 end
-if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+local holder = redis.call('GET', KEYS[2])
+if ARGV[1] ~= '' and holder and holder ~= ARGV[1] then return 0 end
 for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
   if string.sub(field, 1, 3) == 'in:' or string.sub(field, 1, 4) == 'out:' then redis.call('HDEL', KEYS[1], field) end
 end
@@ -108,7 +116,8 @@ return 1`,
 /** ARGV: owner, now, progress JSON. 1 when recorded; 0 when the task is over or another's. */
 const progressScript = new LuaScript<number>(
   'mcpTaskProgress',
-  `if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+  `local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return 0 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'working' then return 0 end
 redis.call('HSET', KEYS[1], 'progress', ARGV[3], 'lastUpdatedAt', ARGV[2])
