@@ -26,6 +26,7 @@ import { describeQuiet, watchQuiet } from './lib/quiet.mjs';
 import { printTable, targets } from './lib/report.mjs';
 import { runScale } from './lib/scale.mjs';
 import { runCurves } from './lib/curves.mjs';
+import { describeListing, listingFigures } from './listing.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -189,6 +190,8 @@ async function main() {
   const peerUrl = `${redis.url}/${db}`;
   const ourStdio = () => spawnServer(['--redis-url', redis.url, ...ourArgs], { logDir, nodeArgs: nodeArgsFor('stdio') });
 
+  const listing = listingFigures();
+  for (const line of describeListing(listing)) print(`${line}\n`);
   const rows = [];
   const rss = {};
   const startup = {};
@@ -268,6 +271,7 @@ async function main() {
     phaseMs,
     warmupMs,
     toolsets: flags.toolsets,
+    listing,
     serverNodeFlags: extraNodeArgs,
     cli: cliPath,
     peers: peers.map((p) => p.label),
