@@ -5,7 +5,7 @@ import { clusterInspector } from '../helpers/cluster-client.js';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
 import { errorEnvelopeOf } from '../helpers/surfaces/mcp-tool-client.js';
-import { modernRpc, waitForTask, type RpcOptions } from '../helpers/surfaces/modern-rpc.js';
+import { modernRpc, modernStdio, modernWebSocket, waitForTask, type RpcOptions } from '../helpers/surfaces/modern-rpc.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 /**
@@ -173,6 +173,24 @@ describe('durable tasks across instances', () => {
     expect(sized.result.structuredContent).toMatchObject({ complete: true, prefixes: [{ prefix: 'sized' }] });
     // Steps done again after a hand-over count twice at most; none is skipped.
     expect(sized.result.structuredContent.sampled).toBeGreaterThanOrEqual(100_000);
+  });
+
+  it.each(['stdio', 'websocket'] as const)('runs, reads and cancels tasks over %s', async (surface) => {
+    const connection = surface === 'stdio' ? modernStdio(cliArgs(redisServer.url)) : await modernWebSocket(a.baseUrl, undefined, tokens[0]);
+    try {
+      const quick = await connection.rpc('tools/call', { name: 'slow_compute', arguments: { seconds: 1, label: surface } });
+      expect(quick.result?.resultType, JSON.stringify(quick)).toBe('task');
+      const taskId = quick.result!.taskId as string;
+      expect((await connection.rpc('tasks/get', { taskId })).result?.status).toBe('working');
+      await waitUntil(async () => (await connection.rpc('tasks/get', { taskId })).result?.status === 'completed', 'the task completes', 5000);
+      expect((await connection.rpc('tasks/get', { taskId })).result?.result.content[0].text).toBe(`Computed ${surface} after 1s`);
+      const long = (await connection.rpc('tools/call', { name: 'slow_compute', arguments: { seconds: 60 } })).result!.taskId as string;
+      expect((await connection.rpc('tasks/cancel', { taskId: long })).result).toMatchObject({ resultType: 'complete' });
+      expect((await connection.rpc('tasks/get', { taskId: long })).result?.status).toBe('cancelled');
+      await waitUntil(async () => (await redis.exists(leaseKey(long))) === 0, 'the cancelled task is let go', 3000);
+    } finally {
+      await connection.close();
+    }
   });
 
   it('holds the limits on live tasks, per client and in all', async () => {

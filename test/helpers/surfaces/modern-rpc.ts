@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { WebSocket } from 'ws';
+import { cliPath } from '../stdio-client.js';
+
 /**
  * One MCP 2026-07-28 request over HTTP, as any client of that era sends it: the per-request
  * envelope in `_meta` (with the capabilities it declares), the standard headers mirroring the body,
@@ -31,11 +36,7 @@ const nameField: Record<string, string> = {
 let nextId = 1;
 
 export async function modernRpc(baseUrl: string, method: string, params: Record<string, unknown>, options: RpcOptions = {}): Promise<RpcAnswer> {
-  const meta = {
-    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-    'io.modelcontextprotocol/clientInfo': { name: 'tasks-test', version: '1.0.0' },
-    'io.modelcontextprotocol/clientCapabilities': options.capabilities ?? tasksCapabilities,
-  };
+  const meta = envelopeOf(options.capabilities ?? tasksCapabilities);
   const field = nameField[method];
   const response = await fetch(`${baseUrl}/mcp`, {
     method: 'POST',
@@ -78,4 +79,67 @@ export async function waitForTask(
     if (Date.now() > deadline) throw new Error(`task ${taskId} is still ${answer.result!.status} after ${options.timeoutMs ?? 20_000} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A 2026-07-28 connection (stdio or /ws): requests sent as lines or frames, answers matched by id. */
+export interface ModernConnection {
+  rpc(method: string, params: Record<string, unknown>): Promise<RpcAnswer>;
+  close(): Promise<void>;
+}
+
+function envelopeOf(capabilities: Record<string, unknown>) {
+  return {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'tasks-test', version: '1.0.0' },
+    'io.modelcontextprotocol/clientCapabilities': capabilities,
+  };
+}
+
+/** Matches answers to requests by id, for a message stream. */
+function answering(write: (text: string) => void, capabilities: Record<string, unknown>) {
+  const waiting = new Map<number, (answer: RpcAnswer) => void>();
+  return {
+    take(text: string) {
+      const message = JSON.parse(text) as { id?: number; result?: Record<string, any>; error?: RpcAnswer['error'] };
+      if (typeof message.id !== 'number') return;
+      waiting.get(message.id)?.({ status: 0, ...(message.result ? { result: message.result } : {}), ...(message.error ? { error: message.error } : {}) });
+      waiting.delete(message.id);
+    },
+    rpc(method: string, params: Record<string, unknown>): Promise<RpcAnswer> {
+      const id = nextId++;
+      return new Promise((resolve) => {
+        waiting.set(id, resolve);
+        write(JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: envelopeOf(capabilities) } }));
+      });
+    },
+  };
+}
+
+/** The built CLI over stdio, spoken to in 2026-07-28 lines. */
+export function modernStdio(cliArgs: string[], capabilities: Record<string, unknown> = tasksCapabilities): ModernConnection {
+  const child = spawn(process.execPath, [cliPath, '--log-level', 'warn', ...cliArgs], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const answers = answering((text) => child.stdin.write(`${text}\n`), capabilities);
+  createInterface({ input: child.stdout }).on('line', (line) => answers.take(line));
+  return {
+    rpc: (method, params) => answers.rpc(method, params),
+    close: async () => {
+      child.stdin.end();
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+/** A server's /ws, spoken to in 2026-07-28 frames. */
+export async function modernWebSocket(baseUrl: string, capabilities: Record<string, unknown> = tasksCapabilities, token?: string): Promise<ModernConnection> {
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`, 'mcp', token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const answers = answering((text) => socket.send(text), capabilities);
+  socket.on('message', (data) => answers.take(String(data)));
+  return {
+    rpc: (method, params) => answers.rpc(method, params),
+    close: async () => {
+      socket.close();
+      await new Promise((resolve) => socket.once('close', resolve));
+    },
+  };
 }
