@@ -96,6 +96,12 @@ describe('durable tasks across instances', () => {
     const plain = await call(a.baseUrl, 'redis_delete_matching', { pattern: 'plain:*', confirm: true }, { ...asOne, capabilities: {} });
     expect(plain.result?.resultType).toBe('complete');
     expect(plain.result?.structuredContent?.complete).toBe(false);
+    // So is a call with an idempotency key, whose retry gets the same step again rather than a second task.
+    const keyed = { name: 'redis_delete_matching', arguments: { pattern: 'plain:*', confirm: true }, _meta: { idempotency_key: 'walk-once' } };
+    const first = await modernRpc(a.baseUrl, 'tools/call', keyed, asOne);
+    const retried = await modernRpc(b.baseUrl, 'tools/call', keyed, asOne);
+    expect(first.result?.resultType).toBe('complete');
+    expect(retried.result?.structuredContent).toEqual(first.result?.structuredContent);
   });
 
   it('reads, answers and cancels through one instance a task made through another', async () => {

@@ -135,10 +135,11 @@ export function createModernServer(runner: ToolRunner, caller: Caller, options: 
         if (consented(ctx.mcpReq.inputResponses?.consent as { action?: string; content?: Record<string, unknown> } | undefined, field))
           args = withConsent(args, field);
       }
-      // A walk over a keyspace, for a client that follows tasks: a task once it outgrows one step.
-      if (runner.tasks && runsAsTask(name) && runner.enabled.has(name as ToolName) && negotiatesTasks(declaredCapabilities(ctx)))
-        return callAsTask(runner.tasks, runner, name as ToolName, args, callerOf(ctx, caller), ctx.mcpReq.signal);
       const key = request.params._meta?.[idempotencyMetaKey];
+      // A walk over a keyspace, for a client that follows tasks: a task once it outgrows one step. A
+      // call with an idempotency key stays one step, whose answer a retry gets again (never a second task).
+      if (runner.tasks && key === undefined && runsAsTask(name) && runner.enabled.has(name as ToolName) && negotiatesTasks(declaredCapabilities(ctx)))
+        return callAsTask(runner.tasks, runner, name as ToolName, args, callerOf(ctx, caller), ctx.mcpReq.signal);
       return toCallToolResult(await runner.call(name as ToolName, args, ctx.mcpReq.signal, key, callerOf(ctx, caller))) as CallToolResult;
     },
     listTemplates: shared.listTemplates,

@@ -48,7 +48,7 @@ export async function modernRpc(baseUrl: string, method: string, params: Record<
       ...(field !== undefined && typeof params[field] === 'string' ? { 'mcp-name': params[field] } : {}),
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params: { ...params, _meta: meta } }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params: { ...params, _meta: { ...(params._meta as object | undefined), ...meta } } }),
   });
   const text = await response.text();
   // A streamed answer (SSE) carries the response as its last data line.
@@ -109,7 +109,14 @@ function answering(write: (text: string) => void, capabilities: Record<string, u
       const id = nextId++;
       return new Promise((resolve) => {
         waiting.set(id, resolve);
-        write(JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: envelopeOf(capabilities) } }));
+        write(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id,
+            method,
+            params: { ...params, _meta: { ...(params._meta as object | undefined), ...envelopeOf(capabilities) } },
+          }),
+        );
       });
     },
   };
