@@ -203,6 +203,8 @@ export class RedisMCPServer {
       replicaAcks: this.replicaAcks?.stats,
       failovers: this.sentinelWatch ? () => this.sentinelWatch!.failoversSeen : undefined,
     }).attach(runner);
+    const tasks = runner.tasks;
+    if (tasks) this.toolMetrics.taskFigures = () => tasks.figures();
     const logCall = toolCallLog(this.log);
     runner.observe((tool, ms, error) => logCall(tool, round(ms), error?.code));
   }

@@ -34,6 +34,13 @@ export interface MetricsSnapshot {
   replica_waits?: { waits: number; shortfalls: number };
   /** In sentinel mode: master switches this server followed since it started. */
   sentinel_failovers_seen?: number;
+  /** Where tasks run (the bulk toolset, the conformance fixtures): tasks running here now, and tasks taken over here from stopped instances. */
+  tasks?: TaskFigures;
+}
+
+export interface TaskFigures {
+  running: number;
+  taken_over: number;
 }
 
 /** Figures of the Redis topology, where the server runs one. */
@@ -126,6 +133,7 @@ export class Metrics {
       tools,
       ...(this.topology.replicaAcks ? { replica_waits: { ...this.topology.replicaAcks } } : {}),
       ...(this.topology.failovers ? { sentinel_failovers_seen: this.topology.failovers() } : {}),
+      ...(this.taskFigures ? { tasks: this.taskFigures() } : {}),
     };
   }
 
@@ -137,6 +145,9 @@ export class Metrics {
 
   /** Set by the Streamable HTTP surface: how many session copies it holds now. */
   heldHttpSessions: () => number = () => 0;
+
+  /** Set where tasks run: this instance's task figures. */
+  taskFigures: (() => TaskFigures) | undefined = undefined;
 
   /** Prometheus text exposition. */
   async prometheus(): Promise<string> {
@@ -220,6 +231,26 @@ export class Metrics {
       },
     });
     this.registerTopology(Counter, registry);
+    if (this.taskFigures) {
+      const figures = this.taskFigures;
+      new Gauge({
+        name: 'redis_mcp_tasks_running',
+        help: 'Tasks this instance is running now.',
+        registers: [registry],
+        collect() {
+          this.set(figures().running);
+        },
+      });
+      new Counter({
+        name: 'redis_mcp_tasks_taken_over_total',
+        help: 'Tasks this instance took over from instances that stopped.',
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(figures().taken_over);
+        },
+      });
+    }
     return registry;
   }
 

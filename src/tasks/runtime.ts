@@ -123,9 +123,12 @@ export class TaskRuntime {
     return record;
   }
 
-  /** Tasks this instance is running now. */
-  get runningCount(): number {
-    return this.running.size;
+  /** Tasks taken over here from instances that stopped. */
+  private takenOver = 0;
+
+  /** What /metrics says of tasks on this instance. */
+  figures(): { running: number; taken_over: number } {
+    return { running: this.running.size, taken_over: this.takenOver };
   }
 
   private runHere(record: TaskRecord, runner: ToolRunner): void {
@@ -220,6 +223,7 @@ export class TaskRuntime {
       const kind = this.kinds.get(record.kind);
       if (kind?.resumable && record.status === 'working') {
         this.log.info({ task: taskId, tool: record.tool }, 'task taken over from a stopped instance');
+        this.takenOver++;
         this.runHere(record, this.runner);
       } else {
         await this.store.finish(record, this.owner, {

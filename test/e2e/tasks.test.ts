@@ -156,6 +156,9 @@ describe('durable tasks across instances', () => {
     expect(finished.result.structuredContent).toMatchObject({ complete: true });
     expect(finished.result.structuredContent.deleted).toBeGreaterThan(0);
     expect(await countMatching(redis, `${prefix}:doomed:*`)).toBe(0);
+    // The survivor says what it took over, in both of /metrics' forms.
+    expect(((await (await fetch(`${b.baseUrl}/metrics`)).json()) as { tasks: { taken_over: number } }).tasks.taken_over).toBeGreaterThanOrEqual(1);
+    expect(await (await fetch(`${b.baseUrl}/metrics?format=prometheus`)).text()).toMatch(/^redis_mcp_tasks_taken_over_total [1-9]/m);
     expect(await countMatching(redis, 'other:doomed:*')).toBe(500);
     expect(await countMatching(redis, `${prefix}:kept:*`)).toBe(500);
     const failed = await waitForTask(b.baseUrl, sleeper, ['completed', 'failed', 'cancelled'], { ...asOne, timeoutMs: 20_000 });
