@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ToolName } from '../../generated/registry.js';
+import { isCluster, type RedisClient } from '../redis/client.js';
 import { toCallToolResult } from '../mcp/tool-response.js';
 import type { TaskEnd, TaskKind } from './runtime.js';
 
@@ -13,6 +15,11 @@ import type { TaskEnd, TaskKind } from './runtime.js';
 type Output = Record<string, unknown>;
 
 interface StepFold<Sum> {
+  /**
+   * Whether what the steps added up to still holds when the walk starts over (after Redis
+   * restarted, its old cursor means nothing): keys deleted stay deleted; sizes would count twice.
+   */
+  keepsSumOnRestart: boolean;
   /** Adds one step's answer. */
   add(sum: Sum | undefined, step: Output): Sum;
   /** The tool's answer for every step together (to the call's arguments). */
@@ -30,6 +37,7 @@ interface DeleteSum {
 }
 
 const deleteMatching: StepFold<DeleteSum> = {
+  keepsSumOnRestart: true,
   add(sum, step) {
     const dryRun = step.would_delete !== undefined;
     const names = step.keys as string[];
@@ -60,6 +68,7 @@ const maxTop = 100;
 const maxKeptPrefixes = 1000;
 
 const keySizes: StepFold<SizesSum> = {
+  keepsSumOnRestart: false,
   add(sum, step) {
     const biggest = step.biggest as SizesSum['biggest'];
     const prefixes = { ...(sum?.prefixes ?? {}) };
@@ -104,16 +113,34 @@ export function runsAsTask(name: string): boolean {
   return Object.hasOwn(folds, name);
 }
 
-/** Where a tool task stands: the cursor of its next step and what the steps so far add up to. */
+/**
+ * Where a tool task stands: the cursor of its next step, what the steps so far add up to, and
+ * which run of Redis the cursor belongs to (a SCAN cursor means nothing to a restarted Redis,
+ * whose keyspace is laid out anew: the walk starts over there).
+ */
 export interface ToolProgress {
   cursor: string;
   sum: unknown;
+  redisRun: string | undefined;
+}
+
+/**
+ * Which run of Redis serves the walk: its run_id, new at every start. On a cluster, undefined (each
+ * master's cursor stands alone, and a restarted master's walk is not detected).
+ */
+export async function redisRun(redis: RedisClient): Promise<string | undefined> {
+  if (isCluster(redis)) return undefined;
+  return /^run_id:(\w+)/m.exec(await redis.info('server'))?.[1];
 }
 
 /** Folds a first step (run in the call that makes the task) into the progress a task starts from. */
-export function firstProgress(name: ToolName, step: Output): ToolProgress {
-  return { cursor: step.next_cursor as string, sum: folds[name]!.add(undefined, step) };
+export function firstProgress(name: ToolName, step: Output, run: string | undefined): ToolProgress {
+  return { cursor: step.next_cursor as string, sum: folds[name]!.add(undefined, step), redisRun: run };
 }
+
+/** How long a task's steps are tried again while Redis cannot be reached, before the task ends with that error. */
+const unreachableForMs = 60_000;
+const retryPauseMs = 500;
 
 /** Whether a step's answer ends the walk. */
 export const lastStep = (step: Output): boolean => step.complete !== false || typeof step.next_cursor !== 'string';
@@ -124,16 +151,33 @@ export const toolTaskKind: TaskKind = {
     const name = task.record.tool as ToolName;
     const fold = folds[name]!;
     const args = task.record.args as Output;
-    let { cursor, sum } = task.record.progress as ToolProgress;
+    let { cursor, sum, redisRun: run } = task.record.progress as ToolProgress;
+    let unreachableSince: number | undefined;
     for (;;) {
       task.signal.throwIfAborted();
+      const now = await redisRun(task.runner.context.redis).catch(() => run);
+      if (run !== undefined && now !== undefined && now !== run) {
+        // Redis restarted since the last step: the walk starts over on its new keyspace.
+        cursor = '0';
+        if (!fold.keepsSumOnRestart) sum = undefined;
+      }
+      run = now;
       const outcome = await task.runner.call(name, { ...args, cursor }, task.signal, undefined, task.record.caller);
+      if (!outcome.ok && outcome.error.code === 'REDIS_NOT_CONNECTED') {
+        // Redis away for a moment (a failover, a restart, a stall): the same step is tried again, for a while.
+        unreachableSince ??= Date.now();
+        if (Date.now() - unreachableSince < unreachableForMs) {
+          await sleep(retryPauseMs, undefined, { signal: task.signal });
+          continue;
+        }
+      }
+      unreachableSince = undefined;
       // A step the tool refused ends the task with that error, as the call would have: completed, isError.
       if (!outcome.ok) return { status: 'completed', result: toCallToolResult(outcome) };
       sum = fold.add(sum, outcome.value);
       if (lastStep(outcome.value)) return { status: 'completed', result: toCallToolResult({ ok: true, value: fold.answer(sum, args) }) };
       cursor = outcome.value.next_cursor as string;
-      await task.save({ cursor, sum } satisfies ToolProgress);
+      await task.save({ cursor, sum, redisRun: run } satisfies ToolProgress);
     }
   },
 };

@@ -75,8 +75,10 @@ describe('durable tasks across instances', () => {
   let b: HttpCliProcess;
 
   beforeAll(async () => {
-    redisServer = await startRedis();
+    redisServer = await startRedis({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
     redis = new Redis(redisServer.url);
+    // The crash test stops Redis for a moment: this client reconnects by itself.
+    redis.on('error', () => undefined);
     [a, b] = await Promise.all([startHttpCli(cliArgs(redisServer.url)), startHttpCli(cliArgs(redisServer.url))]);
   });
 
@@ -182,6 +184,23 @@ describe('durable tasks across instances', () => {
     expect(sized.result.structuredContent).toMatchObject({ complete: true, prefixes: [{ prefix: 'sized' }] });
     // Steps done again after a hand-over count twice at most; none is skipped.
     expect(sized.result.structuredContent.sampled).toBeGreaterThanOrEqual(100_000);
+  });
+
+  it('goes on with a walk through a Redis crash and restart', { timeout: 60_000 }, async () => {
+    await fill(redis, `${prefix}:crashed`, 200_000);
+    await fill(redis, `${prefix}:survivor`, 500);
+    const walk = await startTask(a.baseUrl, 'redis_delete_matching', { pattern: 'crashed:*', confirm: true });
+    await waitUntil(async () => (await redis.hget(recordKey(walk), 'progress'))?.includes('cursor') ?? false, 'the walk records progress', 5000);
+    await redisServer.kill();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // Back from its append-only file: the keys, the task's record and its progress as of the crash.
+    await redisServer.restart();
+    const done = await waitForTask(b.baseUrl, walk, ['completed', 'failed', 'cancelled'], { ...asOne, timeoutMs: 40_000 });
+    expect(done.status).toBe('completed');
+    expect(done.result.isError ?? false, JSON.stringify(done.result)).toBe(false);
+    expect(done.result.structuredContent).toMatchObject({ complete: true });
+    expect(await countMatching(redis, `${prefix}:crashed:*`)).toBe(0);
+    expect(await countMatching(redis, `${prefix}:survivor:*`)).toBe(500);
   });
 
   it.each(['stdio', 'websocket'] as const)('runs, reads and cancels tasks over %s', async (surface) => {

@@ -24,11 +24,11 @@ import { serverName, version } from '../../version.js';
 import { instructionsFor } from '../instructions.js';
 import { idempotencyMetaKey } from '../jsonrpc.js';
 import { resourceAndPromptAnswers } from '../resources/register.js';
-import { jsonRpcErrorOf } from '../resources/errors.js';
 import { listingFor } from '../listing.js';
 import { toCallToolResult } from '../tool-response.js';
 import { consentQuestion, consentSubject, consented, consentWanted, withConsent } from '../consent.js';
 import type { RequestStateSeal } from './request-state.js';
+import { answering } from './protocol-errors.js';
 import { runsAsTask } from '../../tasks/tool-tasks.js';
 import { callAsTask, serveTaskMethods, type createTaskResult } from './tasks.js';
 import { negotiatesTasks, tasksExtension } from '../era.js';
@@ -63,21 +63,6 @@ export interface ModernServerOptions {
   extend?: ((answers: ModernAnswers) => ModernAnswers) | undefined;
   /** Seals the state a multi-round request carries between rounds, and checks it when it comes back. */
   seal: Pick<RequestStateSeal, 'mint' | 'verify'>;
-}
-
-/** A thrown failure (the shared answers throw McpError) as the v2 SDK's error. */
-function asProtocolError(error: unknown): ProtocolError {
-  if (error instanceof ProtocolError) return error;
-  const { code, message, data } = jsonRpcErrorOf(error);
-  return new ProtocolError(code, message, data);
-}
-
-async function answering<T>(answer: () => T | Promise<T>): Promise<T> {
-  try {
-    return await answer();
-  } catch (error) {
-    throw asProtocolError(error);
-  }
 }
 
 /** What the client declared it can do, in this request's per-request envelope. */

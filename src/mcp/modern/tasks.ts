@@ -2,12 +2,14 @@ import { MissingRequiredClientCapabilityError, ProtocolError, type Server, type 
 import { z } from 'zod';
 import type { ToolName } from '../../../generated/registry.js';
 import { AppError } from '../../errors.js';
+import { toAppError } from '../../redis/errors.js';
 import type { TaskRuntime } from '../../tasks/runtime.js';
 import { TaskLimitReached, terminalStatuses, type TaskRecord } from '../../tasks/store.js';
-import { firstProgress, lastStep } from '../../tasks/tool-tasks.js';
+import { firstProgress, lastStep, redisRun } from '../../tasks/tool-tasks.js';
 import type { Caller } from '../../tools/caller-shares.js';
 import type { ToolRunner } from '../../tools/runner.js';
 import { toCallToolResult } from '../tool-response.js';
+import { answering } from './protocol-errors.js';
 import { negotiatesTasks, tasksExtension } from '../era.js';
 
 /**
@@ -69,14 +71,16 @@ export function tooManyTasks(error: TaskLimitReached) {
  * on becomes a task, continuing from that step.
  */
 export async function callAsTask(runtime: TaskRuntime, runner: ToolRunner, name: ToolName, args: unknown, caller: Caller, signal: AbortSignal) {
+  const run = await redisRun(runner.context.redis).catch(() => undefined);
   const first = await runner.call(name, args, signal, undefined, caller);
   if (!first.ok || lastStep(first.value)) return toCallToolResult(first);
   try {
-    const record = await runtime.start({ kind: 'tool', tool: name, args, caller, progress: firstProgress(name, first.value) }, runner);
+    const record = await runtime.start({ kind: 'tool', tool: name, args, caller, progress: firstProgress(name, first.value, run) }, runner);
     return createTaskResult(record);
   } catch (error) {
     if (error instanceof TaskLimitReached) return tooManyTasks(error);
-    throw error;
+    // Redis lost between the step and the task's record: the step is done, the task was not made.
+    return toCallToolResult({ ok: false, error: toAppError(error) });
   }
 }
 
@@ -95,20 +99,24 @@ export function serveTaskMethods(
     if (!record || record.caller !== options.callerOf(ctx)) throw new ProtocolError(-32602, `Unknown task: ${taskId}`);
     return record;
   };
-  server.setRequestHandler('tasks/get', { params: taskParams }, async (params, ctx) => detailedTask(await ownTask(params.taskId, ctx)));
-  server.setRequestHandler('tasks/update', { params: taskParams }, async (params, ctx) => {
-    await ownTask(params.taskId, ctx);
-    // The SDK lifts inputResponses out of the params (as for any multi-round request) and checks their shape.
-    const responses = ctx.mcpReq.inputResponses;
-    if (responses === undefined) throw new ProtocolError(-32602, 'tasks/update needs inputResponses: the answers, by the keys of the inputRequests.');
-    // Answers to requests the task is not waiting for are ignored; the ack is the same.
-    await runtime.store.answer(params.taskId, responses);
-    return { resultType: 'complete' as const };
-  });
-  server.setRequestHandler('tasks/cancel', { params: taskParams }, async (params, ctx) => {
-    const record = await ownTask(params.taskId, ctx);
-    // Cancelling a task that is over changes nothing and is acknowledged all the same.
-    if (!terminalStatuses.has(record.status)) await runtime.store.finish(record, undefined, { status: 'cancelled' });
-    return { resultType: 'complete' as const };
-  });
+  server.setRequestHandler('tasks/get', { params: taskParams }, (params, ctx) => answering(async () => detailedTask(await ownTask(params.taskId, ctx))));
+  server.setRequestHandler('tasks/update', { params: taskParams }, (params, ctx) =>
+    answering(async () => {
+      await ownTask(params.taskId, ctx);
+      // The SDK lifts inputResponses out of the params (as for any multi-round request) and checks their shape.
+      const responses = ctx.mcpReq.inputResponses;
+      if (responses === undefined) throw new ProtocolError(-32602, 'tasks/update needs inputResponses: the answers, by the keys of the inputRequests.');
+      // Answers to requests the task is not waiting for are ignored; the ack is the same.
+      await runtime.store.answer(params.taskId, responses);
+      return { resultType: 'complete' as const };
+    }),
+  );
+  server.setRequestHandler('tasks/cancel', { params: taskParams }, (params, ctx) =>
+    answering(async () => {
+      const record = await ownTask(params.taskId, ctx);
+      // Cancelling a task that is over changes nothing and is acknowledged all the same.
+      if (!terminalStatuses.has(record.status)) await runtime.store.finish(record, undefined, { status: 'cancelled' });
+      return { resultType: 'complete' as const };
+    }),
+  );
 }

@@ -74,9 +74,11 @@ export async function waitForTask(
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   for (;;) {
     const answer = await modernRpc(baseUrl, 'tasks/get', { taskId }, options);
-    if (answer.error) throw new Error(`tasks/get ${taskId}: ${JSON.stringify(answer.error)}`);
-    if (statuses.includes(answer.result!.status)) return answer.result!;
-    if (Date.now() > deadline) throw new Error(`task ${taskId} is still ${answer.result!.status} after ${options.timeoutMs ?? 20_000} ms`);
+    // Redis away for a moment: a polling client asks again.
+    const unavailable = answer.error?.data?.code === 'REDIS_NOT_CONNECTED';
+    if (answer.error && !unavailable) throw new Error(`tasks/get ${taskId}: ${JSON.stringify(answer.error)}`);
+    if (!unavailable && statuses.includes(answer.result!.status)) return answer.result!;
+    if (Date.now() > deadline) throw new Error(`task ${taskId} is still ${answer.result?.status ?? 'unreadable'} after ${options.timeoutMs ?? 20_000} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
