@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { countMatching } from '../helpers/redis-client.js';
 import { useServer } from '../helpers/use-server.js';
 
 /**
@@ -27,17 +28,6 @@ const foreign = {
   reserved: '__mcp:tenant:doomed', // the server's own namespace for this tenant
   reservedRoot: '__mcp:doomed', // the server's own namespace
 };
-
-async function countMatching(redis: Redis, pattern: string): Promise<number> {
-  let cursor = '0';
-  let count = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    count += keys.length;
-    cursor = next;
-  } while (cursor !== '0');
-  return count;
-}
 
 async function foreignCounts(redis: Redis): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};

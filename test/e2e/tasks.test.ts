@@ -2,6 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Redis, type Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clusterInspector } from '../helpers/cluster-client.js';
+import { countMatching } from '../helpers/redis-client.js';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { startHttpCli, type HttpCliProcess } from '../helpers/surfaces/http-cli-process.js';
 import { errorEnvelopeOf } from '../helpers/surfaces/mcp-tool-client.js';
@@ -42,17 +43,6 @@ async function fill(redis: Redis | Cluster, name: string, count: number): Promis
     if (redis instanceof Redis) await names.reduce((pipeline, key) => pipeline.set(key, 'v'), redis.pipeline()).exec();
     else await Promise.all(names.map((key) => redis.set(key, 'v')));
   }
-}
-
-async function countMatching(redis: Redis, pattern: string): Promise<number> {
-  let cursor = '0';
-  let count = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
-    count += keys.length;
-    cursor = next;
-  } while (cursor !== '0');
-  return count;
 }
 
 const call = (url: string, name: string, args: Record<string, unknown>, options: RpcOptions = asOne) =>

@@ -14,3 +14,15 @@ export async function deleteMatching(redis: Redis, pattern: string): Promise<voi
     cursor = next;
   } while (cursor !== '0');
 }
+
+/** How many keys match the pattern, counted a SCAN page at a time. */
+export async function countMatching(redis: Redis, pattern: string): Promise<number> {
+  let cursor = '0';
+  let count = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
+    count += keys.length;
+    cursor = next;
+  } while (cursor !== '0');
+  return count;
+}
