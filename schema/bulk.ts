@@ -15,8 +15,9 @@ export const maxImportEntries = 1000;
  */
 
 // "<cursor>", or on a cluster "<slot>-<cursor>" (the master serving that slot), either optionally
-// followed by ".<skip>" when the previous answer was cut inside a SCAN page.
-const bulkCursorPattern = /^(?:(\d{1,5})-)?(0|[1-9]\d{0,19})(\.\d{1,6})?$/;
+// followed by ".<skip>" when the previous answer was cut inside a SCAN page, and on one Redis led by
+// "<run>~", the Redis run it belongs to (src/handlers/bulk/walk.ts).
+const bulkCursorPattern = /^(?:[0-9a-f]{8}~)?(?:(\d{1,5})-)?(0|[1-9]\d{0,19})(\.\d{1,6})?$/;
 
 const cursor = z
   .string()

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ToolName } from '../../generated/registry.js';
-import { isCluster, type RedisClient } from '../redis/client.js';
+import { currentRun } from '../redis/run-id.js';
 import { toCallToolResult } from '../mcp/tool-response.js';
 import type { TaskEnd, TaskKind } from './runtime.js';
 
@@ -115,22 +115,13 @@ export function runsAsTask(name: string): boolean {
 
 /**
  * Where a tool task stands: the cursor of its next step, what the steps so far add up to, and
- * which run of Redis the cursor belongs to (a SCAN cursor means nothing to a restarted Redis,
- * whose keyspace is laid out anew: the walk starts over there).
+ * which run of Redis the cursor belongs to (redis/run-id.ts: a SCAN cursor means nothing to a
+ * restarted Redis, whose keyspace is laid out anew: the walk starts over there).
  */
 export interface ToolProgress {
   cursor: string;
   sum: unknown;
   redisRun: string | undefined;
-}
-
-/**
- * Which run of Redis serves the walk: its run_id, new at every start. On a cluster, undefined (each
- * master's cursor stands alone, and a restarted master's walk is not detected).
- */
-export async function redisRun(redis: RedisClient): Promise<string | undefined> {
-  if (isCluster(redis)) return undefined;
-  return /^run_id:(\w+)/m.exec(await redis.info('server'))?.[1];
 }
 
 /** Folds a first step (run in the call that makes the task) into the progress a task starts from. */
@@ -155,13 +146,16 @@ export const toolTaskKind: TaskKind = {
     let unreachableSince: number | undefined;
     for (;;) {
       task.signal.throwIfAborted();
-      const now = await redisRun(task.runner.context.redis).catch(() => run);
-      if (run !== undefined && now !== undefined && now !== run) {
-        // Redis restarted since the last step: the walk starts over on its new keyspace.
-        cursor = '0';
-        if (!fold.keepsSumOnRestart) sum = undefined;
+      // Unknown (Redis away, or INFO refused): the run stays as last seen, and the next step tells.
+      const now = await currentRun(task.runner.context.redis);
+      if (now !== undefined) {
+        if (run !== undefined && now !== run) {
+          // Redis restarted since the last step: the walk starts over on its new keyspace.
+          cursor = '0';
+          if (!fold.keepsSumOnRestart) sum = undefined;
+        }
+        run = now;
       }
-      run = now;
       const outcome = await task.runner.call(name, { ...args, cursor }, task.signal, undefined, task.record.caller);
       if (!outcome.ok && outcome.error.code === 'REDIS_NOT_CONNECTED') {
         // Redis away for a moment (a failover, a restart, a stall): the same step is tried again, for a while.

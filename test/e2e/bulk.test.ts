@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { countMatching } from '../helpers/redis-client.js';
 import { useServer } from '../helpers/use-server.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /**
  * The bulk toolset against a real Redis of its own, through the built CLI with a key prefix:
@@ -94,6 +95,19 @@ describe('redis_delete_matching', () => {
   it('refuses a cluster cursor on a single Redis', async () => {
     const error = await used.fail('redis_delete_matching', { pattern: '*', cursor: '12-34', dry_run: true }, 'INVALID_PARAMS');
     expect(error.message).toContain('cursor');
+  });
+
+  it('refuses a cursor made before Redis restarted, which would skip keys', async () => {
+    await fill(used.check, `${prefix}:later`, 3000);
+    const step = await used.ok<Step>('redis_delete_matching', { pattern: 'later:*', dry_run: true });
+    expect(step.next_cursor).toMatch(/^[0-9a-f]{8}~\d+$/);
+    // The same run takes it; a restarted one (a new run_id, its keyspace laid out anew) does not.
+    await used.ok('redis_delete_matching', { pattern: 'later:*', dry_run: true, cursor: step.next_cursor });
+    await used.redis!.stop();
+    await used.redis!.restart();
+    await waitUntil(async () => (await used.call('redis_delete_matching', { pattern: 'later:*', dry_run: true })).ok, 'the server is back on Redis');
+    const refused = await used.fail('redis_delete_matching', { pattern: 'later:*', dry_run: true, cursor: step.next_cursor }, 'INVALID_PARAMS');
+    expect(refused.message).toMatch(/cursor: was made before Redis restarted.*"0"/);
   });
 });
 

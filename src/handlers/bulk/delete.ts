@@ -2,6 +2,7 @@ import { sumPerSlot } from '../../redis/slots.js';
 import { elementBudget, withinBudget } from '../../tools/budget.js';
 import type { ToolContext } from '../../tools/context.js';
 import { isCluster } from '../../redis/client.js';
+import { currentRun } from '../../redis/run-id.js';
 import { parseWalkCursor, readPage, StepBudget, walkState, type WalkPosition } from './walk.js';
 
 // COUNT per SCAN page: large, since a delete step consumes whole pages and answers only names.
@@ -27,7 +28,8 @@ export interface DeleteStep {
  */
 export async function deleteMatchingStep(ctx: ToolContext, input: DeleteStep) {
   const match = ctx.keys.pattern(input.pattern);
-  let position: WalkPosition | undefined = parseWalkCursor(input.cursor, isCluster(ctx.redis));
+  const run = await currentRun(ctx.redis);
+  let position: WalkPosition | undefined = parseWalkCursor(input.cursor, isCluster(ctx.redis), run);
   // A cursor cut inside a page (an export's) restarts that page: deleting answers no keys one by one.
   position = { ...position, skip: 0 };
   const budget = new StepBudget(pagesPerStep, stepMs);
@@ -50,6 +52,6 @@ export async function deleteMatchingStep(ctx: ToolContext, input: DeleteStep) {
     ...(input.dry_run ? { would_delete: found.length } : { deleted }),
     keys: listed,
     keys_omitted: names.length - listed.length,
-    ...walkState(position),
+    ...walkState(position, run),
   };
 }

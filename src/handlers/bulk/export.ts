@@ -1,5 +1,6 @@
 import type { ToolName } from '../../../generated/registry.js';
 import { isCluster } from '../../redis/client.js';
+import { currentRun } from '../../redis/run-id.js';
 import { decodeValue, UndecodableValueError } from '../../redis/codec.js';
 import { parseScore } from '../../redis/scores.js';
 import { elementBudget, jsonBytes, withinBudget } from '../../tools/budget.js';
@@ -141,7 +142,8 @@ export async function exportMatchingStep(ctx: ToolContext, input: { pattern: str
   const steps = new StepBudget(pagesPerStep, stepMs);
   const exported: ExportedKey[] = [];
   let used = 0;
-  let position: WalkPosition | undefined = parseWalkCursor(input.cursor, isCluster(ctx.redis));
+  const run = await currentRun(ctx.redis);
+  let position: WalkPosition | undefined = parseWalkCursor(input.cursor, isCluster(ctx.redis), run);
   while (position !== undefined) {
     const page = await readPage(ctx, position, match, pageHint);
     const wanted = page.keys.slice(page.at.skip, page.at.skip + input.count - exported.length);
@@ -153,15 +155,15 @@ export async function exportMatchingStep(ctx: ToolContext, input: { pattern: str
       const size = jsonBytes(entry) + 1;
       if (exported.length > 0 && used + size > budget) {
         // Not room for this one: the next call starts with it, and has the whole budget for it.
-        return { keys: exported, ...walkState({ ...page.at, skip: page.at.skip + i }) };
+        return { keys: exported, ...walkState({ ...page.at, skip: page.at.skip + i }, run) };
       }
       exported.push(entry);
       used += size;
     }
     const taken = page.at.skip + wanted.length;
-    if (taken < page.keys.length) return { keys: exported, complete: false, next_cursor: formatWalkCursor({ ...page.at, skip: taken }) };
+    if (taken < page.keys.length) return { keys: exported, complete: false, next_cursor: formatWalkCursor({ ...page.at, skip: taken }, run) };
     position = page.next;
     if (exported.length >= input.count || !steps.another()) break;
   }
-  return { keys: exported, ...walkState(position) };
+  return { keys: exported, ...walkState(position, run) };
 }

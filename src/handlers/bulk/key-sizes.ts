@@ -1,4 +1,5 @@
 import { isCluster } from '../../redis/client.js';
+import { currentRun } from '../../redis/run-id.js';
 import type { ToolContext } from '../../tools/context.js';
 import { formatWalkCursor, parseWalkCursor, readPage, StepBudget, walkState, type WalkPosition } from './walk.js';
 
@@ -32,7 +33,8 @@ export async function keySizesStep(ctx: ToolContext, input: KeySizesInput) {
   const match = ctx.keys.pattern(input.pattern);
   const steps = new StepBudget(pagesPerStep, stepMs);
   const measured: { key: string; bytes: number }[] = [];
-  let position: WalkPosition | undefined = parseWalkCursor(input.cursor, isCluster(ctx.redis));
+  const run = await currentRun(ctx.redis);
+  let position: WalkPosition | undefined = parseWalkCursor(input.cursor, isCluster(ctx.redis), run);
   let cutAt: WalkPosition | undefined;
   while (position !== undefined) {
     const page = await readPage(ctx, position, match, pageHint);
@@ -69,6 +71,6 @@ export async function keySizesStep(ctx: ToolContext, input: KeySizesInput) {
     biggest,
     prefixes: prefixes.slice(0, maxPrefixes),
     prefixes_omitted: Math.max(0, prefixes.length - maxPrefixes),
-    ...(cutAt ? { complete: false, next_cursor: formatWalkCursor(cutAt) } : walkState(position)),
+    ...(cutAt ? { complete: false, next_cursor: formatWalkCursor(cutAt, run) } : walkState(position, run)),
   };
 }

@@ -11,6 +11,9 @@ import { invalidField } from '../../tools/invalid-field.js';
  *   "<cursor>"                standalone: the SCAN cursor ("0" to start)
  *   "<slot>-<cursor>"         cluster: the SCAN cursor on the master serving that slot
  *   either + ".<skip>"        the page at that cursor was answered up to its <skip>th key
+ *   "<run>~" before it all    standalone: the Redis run (its run_id's first 8 characters) the
+ *                             cursor belongs to; a cursor of another run is refused, since a
+ *                             restarted Redis lays its keyspace out anew (redis/run-id.ts)
  *
  * A page asked for again with the same cursor and COUNT is the same page while the keyspace is not
  * rehashed, which is what makes ".<skip>" safe for reads. A step that deletes consumes its pages
@@ -33,25 +36,36 @@ export interface KeyPage {
   next: WalkPosition | undefined;
 }
 
-const cursorPattern = /^(?:(\d{1,5})-)?(\d{1,20})(?:\.(\d{1,6}))?$/;
+const cursorPattern = /^(?:([0-9a-f]{8})~)?(?:(\d{1,5})-)?(\d{1,20})(?:\.(\d{1,6}))?$/;
 
-export function parseWalkCursor(text: string, cluster: boolean): WalkPosition {
+/** The part of a run_id a cursor carries. */
+const runTag = (run: string): string => run.slice(0, 8);
+
+/** Where a cursor stands; `run` is the Redis run now serving (redis/run-id.ts), undefined where unknown. */
+export function parseWalkCursor(text: string, cluster: boolean, run?: string): WalkPosition {
   const match = cursorPattern.exec(text);
   if (!match) throw invalidField('cursor', 'is not a cursor of an earlier answer; pass "0" to start');
-  if (match[1] !== undefined && !cluster) {
+  if (match[2] !== undefined && !cluster) {
     throw invalidField('cursor', 'is a cluster scan cursor; this server does not talk to a cluster. Pass "0" to start');
   }
-  return { slot: match[1] === undefined ? undefined : Number(match[1]), cursor: match[2]!, skip: match[3] === undefined ? 0 : Number(match[3]) };
+  if (match[1] !== undefined && run !== undefined && match[1] !== runTag(run)) {
+    throw invalidField(
+      'cursor',
+      'was made before Redis restarted (or failed over): its keyspace is laid out anew, so a walk cannot go on from it. Pass "0" to start again',
+    );
+  }
+  return { slot: match[2] === undefined ? undefined : Number(match[2]), cursor: match[3]!, skip: match[4] === undefined ? 0 : Number(match[4]) };
 }
 
-export function formatWalkCursor(position: WalkPosition): string {
+export function formatWalkCursor(position: WalkPosition, run: string | undefined): string {
   const base = position.slot === undefined ? position.cursor : `${position.slot}-${position.cursor}`;
-  return position.skip > 0 ? `${base}.${position.skip}` : base;
+  const tagged = run === undefined ? base : `${runTag(run)}~${base}`;
+  return position.skip > 0 ? `${tagged}.${position.skip}` : tagged;
 }
 
-/** The cursor of a position, or "0" with complete: true when the walk is over. */
-export function walkState(position: WalkPosition | undefined): { complete: boolean; next_cursor?: string } {
-  return position === undefined ? { complete: true } : { complete: false, next_cursor: formatWalkCursor(position) };
+/** The cursor of a position, or complete: true when the walk is over. */
+export function walkState(position: WalkPosition | undefined, run: string | undefined): { complete: boolean; next_cursor?: string } {
+  return position === undefined ? { complete: true } : { complete: false, next_cursor: formatWalkCursor(position, run) };
 }
 
 /** The page at `position`: one SCAN with MATCH, the keys outside the namespace (or reserved) left out. */

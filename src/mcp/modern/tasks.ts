@@ -5,7 +5,8 @@ import { AppError } from '../../errors.js';
 import { toAppError } from '../../redis/errors.js';
 import type { TaskRuntime } from '../../tasks/runtime.js';
 import { TaskLimitReached, terminalStatuses, type TaskRecord } from '../../tasks/store.js';
-import { firstProgress, lastStep, redisRun } from '../../tasks/tool-tasks.js';
+import { firstProgress, lastStep } from '../../tasks/tool-tasks.js';
+import { currentRun } from '../../redis/run-id.js';
 import type { Caller } from '../../tools/caller-shares.js';
 import type { ToolRunner } from '../../tools/runner.js';
 import { toCallToolResult } from '../tool-response.js';
@@ -71,7 +72,7 @@ export function tooManyTasks(error: TaskLimitReached) {
  * on becomes a task, continuing from that step.
  */
 export async function callAsTask(runtime: TaskRuntime, runner: ToolRunner, name: ToolName, args: unknown, caller: Caller, signal: AbortSignal) {
-  const run = await redisRun(runner.context.redis).catch(() => undefined);
+  const run = await currentRun(runner.context.redis);
   const first = await runner.call(name, args, signal, undefined, caller);
   if (!first.ok || lastStep(first.value)) return toCallToolResult(first);
   try {
