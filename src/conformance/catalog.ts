@@ -131,6 +131,12 @@ export const fixtureTools: FixtureTool[] = [
     run: async () => ({ isError: true, content: [text('The test_error_handling fixture always fails.')] }),
   },
   {
+    name: 'test_custom_header',
+    description: 'Takes a region that clients also send in the Mcp-Param-Region header (SEP-2243), and says which.',
+    inputSchema: { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Region' } }, required: ['region'] },
+    run: async (args) => result(text(`Region: ${String(args.region)}`)),
+  },
+  {
     name: 'json_schema_2020_12_tool',
     description: 'Takes a contact (phone or email) described in JSON Schema 2020-12, and says what it got.',
     inputSchema: contactSchema,

@@ -12,6 +12,9 @@ import { invalidMessage, rawRpcError, rpcError } from '../mcp-sessions/rpc-error
 import { answerModernCall, directModernCall } from './direct-call.js';
 import { ResourceListens, resourcesOfListen } from '../../mcp/modern/resource-listens.js';
 import { sendWebResponse, toWebRequest } from './web-exchange.js';
+import { paramHeaderDeclarations, paramHeaderMismatch } from './param-headers.js';
+import { listingFor } from '../../mcp/listing.js';
+import { fixtureTools } from '../../conformance/catalog.js';
 
 export interface ModernHttpOptions {
   runner: ToolRunner;
@@ -40,6 +43,15 @@ export function modernHttp(options: ModernHttpOptions) {
     { legacy: 'reject', keepAliveMs: options.keepAliveMs, maxSubscriptions: options.maxListens, ...(options.onerror ? { onerror: options.onerror } : {}) },
   );
   const listens = new ResourceListens(runner.context.feeds, handler.notify, runner.context.shares.resourceSubscriptions);
+  // Tools whose parameters clients mirror into Mcp-Param-* headers (param-headers.ts).
+  const paramHeaders = paramHeaderDeclarations([...listingFor(runner).result.tools, ...(runner.conformanceFixtures ? fixtureTools : [])]);
+
+  /** Why a tools/call's Mcp-Param-* headers disagree with its body, if they do. */
+  function paramHeadersRefused(request: FastifyRequest): string | undefined {
+    const { method, params } = request.body as { method?: unknown; params?: { name?: unknown; arguments?: unknown } };
+    const declared = method === 'tools/call' && typeof params?.name === 'string' ? paramHeaders.get(params.name) : undefined;
+    return declared && paramHeaderMismatch(declared, params!.arguments, request.headers);
+  }
 
   async function serve(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     // What every surface refuses before anything else (an over-long request id or progress token, a non-message).
@@ -52,6 +64,8 @@ export function modernHttp(options: ModernHttpOptions) {
       if (!(error instanceof AppError)) throw error;
       return void rpcError(reply, 400, -32602, error.message, requestIdOf(request.body), { code: error.code, ...(error.details as object) });
     }
+    const mismatch = paramHeadersRefused(request);
+    if (mismatch) return void rpcError(reply, 400, -32020, `Header mismatch: ${mismatch}`, requestIdOf(request.body));
     const call = directModernCall(request, offered.enabled);
     if (call) return answerModernCall(call, request, reply, offered);
     let release: (() => Promise<void>) | undefined;
