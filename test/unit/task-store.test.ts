@@ -75,6 +75,19 @@ describe('task store', () => {
     await store.finish(made, 'me', { status: 'cancelled' });
   });
 
+  it('lets no two racing creations take the last place', async () => {
+    const racing = await Promise.allSettled(Array.from({ length: 20 }, () => store.create({ ...task, caller: 'racer' }, 'o', 5000)));
+    const made = racing.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    expect(made.length).toBeGreaterThanOrEqual(1);
+    expect(made.length).toBeLessThanOrEqual(2);
+    expect(
+      racing.filter((outcome) => outcome.status === 'rejected').every((outcome) => (outcome as PromiseRejectedResult).reason instanceof TaskLimitReached),
+    ).toBe(true);
+    // Refused ones left nothing behind: only the made ones are live, and their records exist.
+    expect((await store.live()).sort()).toEqual(made.map((record) => record.taskId).sort());
+    for (const record of made) await store.finish(record, 'o', { status: 'cancelled' });
+  });
+
   it('holds the limits, and heals a client index a half-finished end left behind', async () => {
     const mine = [await store.create({ ...task, caller: 'capped' }, 'o', 5000), await store.create({ ...task, caller: 'capped' }, 'o', 5000)];
     await expect(store.create({ ...task, caller: 'capped' }, 'o', 5000)).rejects.toThrow(TaskLimitReached);
