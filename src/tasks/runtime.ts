@@ -89,10 +89,6 @@ export class TaskRuntime {
     this.kinds.set(kind, work);
   }
 
-  hasKind(kind: string): boolean {
-    return this.kinds.has(kind);
-  }
-
   /** Starts looking for tasks whose runner went away. */
   startSweeping(): void {
     if (this.sweeper || this.closed) return;

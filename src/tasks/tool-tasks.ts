@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ToolName } from '../../generated/registry.js';
-import { currentRun } from '../redis/run-id.js';
+import { redisRestarted } from '../handlers/bulk/walk.js';
 import { toCallToolResult } from '../mcp/tool-response.js';
 import type { TaskEnd, TaskKind } from './runtime.js';
 
@@ -114,19 +114,17 @@ export function runsAsTask(name: string): boolean {
 }
 
 /**
- * Where a tool task stands: the cursor of its next step, what the steps so far add up to, and
- * which run of Redis the cursor belongs to (redis/run-id.ts: a SCAN cursor means nothing to a
- * restarted Redis, whose keyspace is laid out anew: the walk starts over there).
+ * Where a tool task stands: the cursor of its next step (which names the Redis run it belongs to,
+ * handlers/bulk/walk.ts) and what the steps so far add up to.
  */
 export interface ToolProgress {
   cursor: string;
   sum: unknown;
-  redisRun: string | undefined;
 }
 
 /** Folds a first step (run in the call that makes the task) into the progress a task starts from. */
-export function firstProgress(name: ToolName, step: Output, run: string | undefined): ToolProgress {
-  return { cursor: step.next_cursor as string, sum: folds[name]!.add(undefined, step), redisRun: run };
+export function firstProgress(name: ToolName, step: Output): ToolProgress {
+  return { cursor: step.next_cursor as string, sum: folds[name]!.add(undefined, step) };
 }
 
 /** How long a task's steps are tried again while Redis cannot be reached, before the task ends with that error. */
@@ -142,20 +140,10 @@ export const toolTaskKind: TaskKind = {
     const name = task.record.tool as ToolName;
     const fold = folds[name]!;
     const args = task.record.args as Output;
-    let { cursor, sum, redisRun: run } = task.record.progress as ToolProgress;
+    let { cursor, sum } = task.record.progress as ToolProgress;
     let unreachableSince: number | undefined;
     for (;;) {
       task.signal.throwIfAborted();
-      // Unknown (Redis away, or INFO refused): the run stays as last seen, and the next step tells.
-      const now = await currentRun(task.runner.context.redis);
-      if (now !== undefined) {
-        if (run !== undefined && now !== run) {
-          // Redis restarted since the last step: the walk starts over on its new keyspace.
-          cursor = '0';
-          if (!fold.keepsSumOnRestart) sum = undefined;
-        }
-        run = now;
-      }
       const outcome = await task.runner.call(name, { ...args, cursor }, task.signal, undefined, task.record.caller);
       if (!outcome.ok && outcome.error.code === 'REDIS_NOT_CONNECTED') {
         // Redis away for a moment (a failover, a restart, a stall): the same step is tried again, for a while.
@@ -166,12 +154,18 @@ export const toolTaskKind: TaskKind = {
         }
       }
       unreachableSince = undefined;
+      if (!outcome.ok && (outcome.error.details as { reason?: unknown } | undefined)?.reason === redisRestarted) {
+        // Redis restarted since the last step (the cursor names the run before): the walk starts over on its new keyspace.
+        cursor = '0';
+        if (!fold.keepsSumOnRestart) sum = undefined;
+        continue;
+      }
       // A step the tool refused ends the task with that error, as the call would have: completed, isError.
       if (!outcome.ok) return { status: 'completed', result: toCallToolResult(outcome) };
       sum = fold.add(sum, outcome.value);
       if (lastStep(outcome.value)) return { status: 'completed', result: toCallToolResult({ ok: true, value: fold.answer(sum, args) }) };
       cursor = outcome.value.next_cursor as string;
-      await task.save({ cursor, sum, redisRun: run } satisfies ToolProgress);
+      await task.save({ cursor, sum } satisfies ToolProgress);
     }
   },
 };

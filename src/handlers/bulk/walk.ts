@@ -1,6 +1,7 @@
 import { isCluster } from '../../redis/client.js';
 import { clusterScanStep } from '../../redis/cluster-scan.js';
 import type { ToolContext } from '../../tools/context.js';
+import { AppError } from '../../errors.js';
 import { invalidField } from '../../tools/invalid-field.js';
 
 /**
@@ -38,6 +39,14 @@ export interface KeyPage {
 
 const cursorPattern = /^(?:([0-9a-f]{8})~)?(?:(\d{1,5})-)?(\d{1,20})(?:\.(\d{1,6}))?$/;
 
+/** Why a cursor of another Redis run is refused: in `details.reason`, so a task can start its walk over. */
+export const redisRestarted = 'redis_restarted';
+
+function staleCursor(): AppError {
+  const message = 'was made before Redis restarted (or failed over): its keyspace is laid out anew, so a walk cannot go on from it. Pass "0" to start again';
+  return new AppError('INVALID_PARAMS', `Invalid arguments: cursor: ${message}`, { issues: [{ field: 'cursor', message }], reason: redisRestarted });
+}
+
 /** The part of a run_id a cursor carries. */
 const runTag = (run: string): string => run.slice(0, 8);
 
@@ -48,12 +57,7 @@ export function parseWalkCursor(text: string, cluster: boolean, run?: string): W
   if (match[2] !== undefined && !cluster) {
     throw invalidField('cursor', 'is a cluster scan cursor; this server does not talk to a cluster. Pass "0" to start');
   }
-  if (match[1] !== undefined && run !== undefined && match[1] !== runTag(run)) {
-    throw invalidField(
-      'cursor',
-      'was made before Redis restarted (or failed over): its keyspace is laid out anew, so a walk cannot go on from it. Pass "0" to start again',
-    );
-  }
+  if (match[1] !== undefined && run !== undefined && match[1] !== runTag(run)) throw staleCursor();
   return { slot: match[2] === undefined ? undefined : Number(match[2]), cursor: match[3]!, skip: match[4] === undefined ? 0 : Number(match[4]) };
 }
 

@@ -6,7 +6,6 @@ import { toAppError } from '../../redis/errors.js';
 import type { TaskRuntime } from '../../tasks/runtime.js';
 import { TaskLimitReached, terminalStatuses, type TaskRecord } from '../../tasks/store.js';
 import { firstProgress, lastStep } from '../../tasks/tool-tasks.js';
-import { currentRun } from '../../redis/run-id.js';
 import type { Caller } from '../../tools/caller-shares.js';
 import type { ToolRunner } from '../../tools/runner.js';
 import { toCallToolResult } from '../tool-response.js';
@@ -72,11 +71,10 @@ export function tooManyTasks(error: TaskLimitReached) {
  * on becomes a task, continuing from that step.
  */
 export async function callAsTask(runtime: TaskRuntime, runner: ToolRunner, name: ToolName, args: unknown, caller: Caller, signal: AbortSignal) {
-  const run = await currentRun(runner.context.redis);
   const first = await runner.call(name, args, signal, undefined, caller);
   if (!first.ok || lastStep(first.value)) return toCallToolResult(first);
   try {
-    const record = await runtime.start({ kind: 'tool', tool: name, args, caller, progress: firstProgress(name, first.value, run) }, runner);
+    const record = await runtime.start({ kind: 'tool', tool: name, args, caller, progress: firstProgress(name, first.value) }, runner);
     return createTaskResult(record);
   } catch (error) {
     if (error instanceof TaskLimitReached) return tooManyTasks(error);
