@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { consumes, defineToolset, overwrites, reads } from './define.js';
 import { key } from './fields.js';
 
+/** The key echoed in every answer. */
+const keyOut = { key: z.string().describe('The key.') };
+
 const tool = defineToolset('bitmaps', { rest: '/v1/bitmaps', errors: ['WRONG_TYPE'] });
 
 const bitmapKey = key.describe('The string key holding the bits.');
@@ -31,7 +34,7 @@ export const redis_setbit = tool({
   input: () => z.strictObject({ key: bitmapKey, offset: bitOffset, value: bit.describe('The new bit.') }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The key.'),
+      ...keyOut,
       offset: z.number().int().describe('The bit offset.'),
       previous: z.number().int().describe('The bit before (0 when it did not exist).'),
     }),
@@ -48,7 +51,7 @@ export const redis_getbit = tool({
   input: () => z.strictObject({ key: bitmapKey, offset: bitOffset }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The key.'),
+      ...keyOut,
       offset: z.number().int().describe('The bit offset.'),
       value: z.number().int().describe('The bit, 0 or 1.'),
     }),
@@ -62,7 +65,7 @@ export const redis_bitcount = tool({
   title: 'Count set bits',
   description: "Count the bits set to 1, in the whole string or a byte/bit range (O(N) in the range's bytes).",
   input: () => z.strictObject({ key: bitmapKey, ...range }),
-  output: () => z.strictObject({ key: z.string().describe('The key.'), count: z.number().int().describe('Bits set to 1.') }),
+  output: () => z.strictObject({ ...keyOut, count: z.number().int().describe('Bits set to 1.') }),
   annotations: reads,
   rest: { method: 'GET', path: '/{key}/count' },
   example: { key: 'active:2024-06-01', start: 0, end: 99 },
@@ -75,7 +78,7 @@ export const redis_bitpos = tool({
   input: () => z.strictObject({ key: bitmapKey, bit: bit.describe('The bit to look for.'), ...range }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The key.'),
+      ...keyOut,
       found: z.boolean().describe('Whether such a bit was found.'),
       position: z.number().int().nullable().describe('Its bit offset from the start of the string; null when not found.'),
     }),
@@ -129,7 +132,7 @@ export const redis_bitfield = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The key.'),
+      ...keyOut,
       results: z
         .array(z.number().int().nullable())
         .describe('Per operation: the value read, the old value (set), the new value (incrby); null when overflow=fail stopped it.'),

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { adds, consumes, defineToolset, overwrites, reads, writes } from './define.js';
 import { jsonValue, key, ttlSeconds } from './fields.js';
 
+/** The key echoed in every answer. */
+const documentOut = { key: z.string().describe('The document key.') };
+
 const tool = defineToolset('coordination', { rest: '/v1', errors: ['WRONG_TYPE'] });
 
 /**
@@ -193,7 +196,7 @@ export const redis_doc_get = tool({
   input: () => z.strictObject({ key: docKey }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The document key.'),
+      ...documentOut,
       found: z.boolean().describe('Whether the document exists.'),
       value: jsonValue.nullable().describe('The document (any JSON); null when not found.'),
       version: z.number().int().describe('Its version (1 after the first write); 0 when not found.'),
@@ -219,7 +222,7 @@ export const redis_doc_set = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The document key.'),
+      ...documentOut,
       version: z.number().int().describe('The version just written.'),
     }),
   annotations: consumes,
@@ -244,7 +247,7 @@ export const redis_doc_patch = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The document key.'),
+      ...documentOut,
       version: z.number().int().describe('The version just written.'),
       value: jsonValue.describe('The whole document after the patch.'),
     }),
@@ -266,7 +269,7 @@ export const redis_doc_delete = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The document key.'),
+      ...documentOut,
       deleted: z.boolean().describe('True when the document existed and is gone.'),
     }),
   annotations: overwrites,

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { defineToolset, overwrites, reads, writes } from './define.js';
 import { jsonValue, key } from './fields.js';
 
+/** The key echoed in every answer. */
+const indexOut = { key: z.string().describe('The index key.') };
+
 const tool = defineToolset('geo', { rest: '/v1/geo', errors: ['WRONG_TYPE', 'VALUE_TOO_LARGE'] });
 
 const geoKey = key.describe('The geospatial index key (a sorted set).');
@@ -40,7 +43,7 @@ export const redis_geoadd = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The index key.'),
+      ...indexOut,
       count: z.number().int().describe('Members added (with ch: added or moved).'),
     }),
   annotations: writes,
@@ -55,7 +58,7 @@ export const redis_geopos = tool({
   input: () => z.strictObject({ key: geoKey, members: z.array(member).min(1).max(1000).describe('Members (1 to 1000).') }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The index key.'),
+      ...indexOut,
       positions: z
         .array(z.strictObject({ member: jsonValue, found: z.boolean(), longitude: z.number().nullable(), latitude: z.number().nullable() }))
         .describe('One per given member, in order.'),
@@ -72,7 +75,7 @@ export const redis_geodist = tool({
   input: () => z.strictObject({ key: geoKey, member1: member, member2: member, unit }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The index key.'),
+      ...indexOut,
       found: z.boolean().describe('Whether both members exist.'),
       distance: z.number().nullable().describe('The distance in unit; null when not found.'),
       unit: z.string().describe('The unit.'),
@@ -99,7 +102,7 @@ export const redis_geosearch = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The index key.'),
+      ...indexOut,
       results: z
         .array(
           z.strictObject({

@@ -4,6 +4,9 @@ import { index, listEnd, pageCount, popCount, timeoutMs } from './collection-fie
 import { jsonValue, key, raw } from './fields.js';
 import { undecodableFlag, undecodableNote, undecodablePositions } from './undecodable.js';
 
+/** The key echoed in every answer. */
+const listOut = { key: z.string().describe('The list key.') };
+
 const tool = defineToolset('lists', { rest: '/v1/lists', errors: ['WRONG_TYPE'] });
 
 // The lists toolset: everything past push and pop. Values go through the value codec (JSON in,
@@ -29,7 +32,7 @@ export const redis_lrange = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The list key.'),
+      ...listOut,
       values: z.array(valueOut).describe('The elements, head first.'),
       next_start: z.number().int().nullable().describe('The index to continue from; null when complete.'),
       complete: z.boolean().describe('True when the range has been read to stop.'),
@@ -46,7 +49,7 @@ export const redis_llen = tool({
   input: () => z.strictObject({ key: listKey }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The list key.'),
+      ...listOut,
       length: z.number().int().describe('Elements in the list; 0 when missing.'),
     }),
   annotations: reads,
@@ -63,7 +66,7 @@ export const redis_rpop = tool({
   input: () => z.strictObject({ key: listKey, count: popCount }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The list key.'),
+      ...listOut,
       values: z.array(valueOut).describe('The popped elements, tail first.'),
       undecodable: undecodablePositions('values'),
     }),
@@ -79,7 +82,7 @@ export const redis_lindex = tool({
   input: () => z.strictObject({ key: listKey, index, raw }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The list key.'),
+      ...listOut,
       index: z.number().int().describe('The index asked for.'),
       found: z.boolean().describe('Whether an element is at that index.'),
       value: valueOut.nullable().describe('The element; null when not found.'),
@@ -101,7 +104,7 @@ export const redis_lset = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The list key.'),
+      ...listOut,
       index: z.number().int().describe('The index asked for.'),
       set: z.boolean().describe('Whether the element was replaced.'),
       length: z.number().int().describe('The list length (0 when missing).'),
@@ -130,7 +133,7 @@ export const redis_lrem = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The list key.'),
+      ...listOut,
       removed: z.number().int().describe('How many elements were removed.'),
     }),
   annotations: consumes,
@@ -151,7 +154,7 @@ export const redis_ltrim = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The list key.'),
+      ...listOut,
       length: z.number().int().describe('The list length after the trim (0: the list is gone).'),
     }),
   annotations: overwrites,
@@ -172,7 +175,7 @@ export const redis_linsert = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The list key.'),
+      ...listOut,
       inserted: z.boolean().describe('Whether the element was inserted.'),
       exists: z.boolean().describe('Whether the list exists.'),
       length: z.number().int().nullable().describe('The list length after the insert; null when nothing was inserted.'),
@@ -210,7 +213,7 @@ export const redis_lpos = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The list key.'),
+      ...listOut,
       positions: z.array(z.number().int()).describe('Indexes of the matches (from the head), in search order; empty when none.'),
     }),
   annotations: reads,
@@ -254,35 +257,26 @@ const blockingPopOutput = z.strictObject({
   undecodable: undecodableFlag,
 });
 
-export const redis_blpop = tool({
-  name: 'redis_blpop',
-  title: 'Pop from list front, waiting',
-  description:
-    'Pop the head element of the first non-empty list, waiting up to timeout_ms for one to arrive. ' +
-    `Waits on a pooled connection, so other calls are not held up; cancellable. ${undecodableNote}`,
-  input: () => blockingPopInput,
-  output: () => blockingPopOutput,
-  annotations: consumes,
-  rest: { method: 'POST', path: '/blpop' },
-  errors: ['SERVER_BUSY'],
-  example: { keys: ['task:queue'], timeout_ms: 5000 },
-  waitsFor: 'timeout_ms',
-});
+/** BLPOP and BRPOP: the same call at either end of the list. */
+function blockingPopTool(name: 'redis_blpop' | 'redis_brpop', title: string, element: string, path: string) {
+  return tool({
+    name,
+    title,
+    description:
+      `Pop the ${element} element of the first non-empty list, waiting up to timeout_ms for one to arrive. ` +
+      `Waits on a pooled connection, so other calls are not held up; cancellable. ${undecodableNote}`,
+    input: () => blockingPopInput,
+    output: () => blockingPopOutput,
+    annotations: consumes,
+    rest: { method: 'POST', path },
+    errors: ['SERVER_BUSY'],
+    example: { keys: ['task:queue'], timeout_ms: 5000 },
+    waitsFor: 'timeout_ms',
+  });
+}
 
-export const redis_brpop = tool({
-  name: 'redis_brpop',
-  title: 'Pop from list end, waiting',
-  description:
-    'Pop the tail element of the first non-empty list, waiting up to timeout_ms for one to arrive. ' +
-    `Waits on a pooled connection, so other calls are not held up; cancellable. ${undecodableNote}`,
-  input: () => blockingPopInput,
-  output: () => blockingPopOutput,
-  annotations: consumes,
-  rest: { method: 'POST', path: '/brpop' },
-  errors: ['SERVER_BUSY'],
-  example: { keys: ['task:queue'], timeout_ms: 5000 },
-  waitsFor: 'timeout_ms',
-});
+export const redis_blpop = blockingPopTool('redis_blpop', 'Pop from list front, waiting', 'head', '/blpop');
+export const redis_brpop = blockingPopTool('redis_brpop', 'Pop from list end, waiting', 'tail', '/brpop');
 
 export const redis_blmove = tool({
   name: 'redis_blmove',

@@ -4,6 +4,9 @@ import { consumes, defineToolset, overwrites, reads, readsAnew, writes } from '.
 import { undecodableNote, undecodablePositions } from './undecodable.js';
 import { jsonValue, key, raw } from './fields.js';
 
+/** The key echoed in every answer. */
+const setOut = { key: z.string().describe('The set key.') };
+
 const tool = defineToolset('sets', { rest: '/v1/sets', errors: ['WRONG_TYPE'] });
 
 // Members go through the value codec, like list values: JSON in, JSON out. Strings are stored as
@@ -16,7 +19,7 @@ const memberOut = jsonValue.describe('A member as JSON (the stored text with raw
 const sourceKeys = z.array(key).min(1).max(100).describe('The input sets (1 to 100); a missing key is an empty set.');
 
 const scanOutput = z.strictObject({
-  key: z.string().describe('The set key.'),
+  ...setOut,
   members: z.array(memberOut).describe('Members of this page, in no particular order.'),
   cursor: z.string().describe('"0" when complete; otherwise pass it back to continue.'),
   complete: z.boolean().describe('True when the whole set has been scanned.'),
@@ -30,7 +33,7 @@ export const redis_sadd = tool({
   input: () => z.strictObject({ key: setKey, members }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The set key.'),
+      ...setOut,
       added: z.number().int().describe('How many members were new.'),
     }),
   annotations: writes,
@@ -46,7 +49,7 @@ export const redis_srem = tool({
   input: () => z.strictObject({ key: setKey, members }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The set key.'),
+      ...setOut,
       removed: z.number().int().describe('How many members were removed.'),
     }),
   annotations: overwrites,
@@ -62,7 +65,7 @@ export const redis_sismember = tool({
   input: () => z.strictObject({ key: setKey, member }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The set key.'),
+      ...setOut,
       is_member: z.boolean().describe('Whether the member is in the set.'),
     }),
   annotations: reads,
@@ -78,7 +81,7 @@ export const redis_smismember = tool({
   input: () => z.strictObject({ key: setKey, members }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The set key.'),
+      ...setOut,
       results: z.array(z.strictObject({ member: memberOut, is_member: z.boolean() })).describe('One entry per given member, in the order given.'),
     }),
   annotations: reads,
@@ -94,7 +97,7 @@ export const redis_scard = tool({
   input: () => z.strictObject({ key: setKey }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The set key.'),
+      ...setOut,
       cardinality: z.number().int().describe('Members in the set; 0 when missing.'),
     }),
   annotations: reads,
@@ -109,7 +112,7 @@ export const redis_spop = tool({
   input: () => z.strictObject({ key: setKey, count: popCount }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The set key.'),
+      ...setOut,
       members: z.array(memberOut).describe('The removed members; empty when the set is empty or missing.'),
       undecodable: undecodablePositions('members'),
     }),
@@ -125,7 +128,7 @@ export const redis_srandmember = tool({
   input: () => z.strictObject({ key: setKey, count: popCount, raw }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The set key.'),
+      ...setOut,
       members: z.array(memberOut).describe('Distinct random members; empty when the set is empty or missing.'),
     }),
   annotations: readsAnew,

@@ -4,6 +4,12 @@ import { adds, consumes, defineToolset, overwrites, reads } from './define.js';
 import { undecodableFlag, undecodableNote } from './undecodable.js';
 import { jsonValue, key, raw } from './fields.js';
 
+/** The key echoed in every answer. */
+const zsetOut = { key: z.string().describe('The sorted set key.') };
+const removedOutput = z.strictObject({ ...zsetOut, removed: z.number().int().describe('How many members were removed.') });
+const lowestScore = 'Lowest score: "1.5", "(1.5" (exclusive), "-inf".';
+const highestScore = 'Highest score: "10", "(10" (exclusive), "+inf".';
+
 const tool = defineToolset('zsets', { rest: '/v1/zsets', errors: ['WRONG_TYPE'] });
 
 // Members go through the value codec, like list values: JSON in, JSON out. Scores are JSON
@@ -55,7 +61,7 @@ export const redis_zadd = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The sorted set key.'),
+      ...zsetOut,
       added: z.number().int().nullable().describe('Members added (with ch: added or changed); null with incr.'),
       score: scoreOut.nullable().describe('With incr: the new score, or null when nx/xx/gt/lt stopped it; null without incr.'),
     }),
@@ -76,11 +82,7 @@ export const redis_zrem = tool({
   title: 'Remove sorted set members',
   description: 'Remove members from a sorted set; members not in it are ignored.',
   input: () => z.strictObject({ key: zsetKey, members }),
-  output: () =>
-    z.strictObject({
-      key: z.string().describe('The sorted set key.'),
-      removed: z.number().int().describe('How many members were removed.'),
-    }),
+  output: () => removedOutput,
   annotations: overwrites,
   rest: { method: 'POST', path: '/{key}/remove' },
   errors: ['VALUE_TOO_LARGE'],
@@ -94,7 +96,7 @@ export const redis_zscore = tool({
   input: () => z.strictObject({ key: zsetKey, member }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The sorted set key.'),
+      ...zsetOut,
       found: z.boolean().describe('Whether the member is in the set.'),
       score: scoreOut.nullable().describe('Its score; null when not found.'),
     }),
@@ -111,7 +113,7 @@ export const redis_zmscore = tool({
   input: () => z.strictObject({ key: zsetKey, members }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The sorted set key.'),
+      ...zsetOut,
       results: z
         .array(z.strictObject({ member: memberOut, found: z.boolean(), score: scoreOut.nullable() }))
         .describe('One entry per given member, in order; score null when not found.'),
@@ -134,7 +136,7 @@ export const redis_zincrby = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The sorted set key.'),
+      ...zsetOut,
       score: scoreOut.describe('The new score.'),
     }),
   annotations: adds,
@@ -150,7 +152,7 @@ export const redis_zcard = tool({
   input: () => z.strictObject({ key: zsetKey }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The sorted set key.'),
+      ...zsetOut,
       cardinality: z.number().int().describe('Members in the set; 0 when missing.'),
     }),
   annotations: reads,
@@ -165,12 +167,12 @@ export const redis_zcount = tool({
   input: () =>
     z.strictObject({
       key: zsetKey,
-      min: scoreBound.default('-inf').describe('Lowest score: "1.5", "(1.5" (exclusive), "-inf".'),
-      max: scoreBound.default('+inf').describe('Highest score: "10", "(10" (exclusive), "+inf".'),
+      min: scoreBound.default('-inf').describe(lowestScore),
+      max: scoreBound.default('+inf').describe(highestScore),
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The sorted set key.'),
+      ...zsetOut,
       count: z.number().int().describe('Members with a score in range.'),
     }),
   annotations: reads,
@@ -186,7 +188,7 @@ function rankTool(name: 'redis_zrank' | 'redis_zrevrank', title: string, order: 
     input: () => z.strictObject({ key: zsetKey, member }),
     output: () =>
       z.strictObject({
-        key: z.string().describe('The sorted set key.'),
+        ...zsetOut,
         found: z.boolean().describe('Whether the member is in the set.'),
         rank: z.number().int().nullable().describe('Its rank from 0; null when not found.'),
       }),
@@ -223,7 +225,7 @@ export const redis_zrange = tool({
     }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The sorted set key.'),
+      ...zsetOut,
       members: z.array(z.strictObject({ member: memberOut, score: scoreOut.optional() })).describe('Members in order; score only with withscores.'),
       next_start: z.string().nullable().describe('start for the next call; null when complete.'),
       next_offset: z.number().int().nullable().describe('offset for the next call; null when complete.'),
@@ -277,7 +279,7 @@ function popTool(name: 'redis_zpopmin' | 'redis_zpopmax', title: string, which: 
     input: () => z.strictObject({ key: zsetKey, count: popCount }),
     output: () =>
       z.strictObject({
-        key: z.string().describe('The sorted set key.'),
+        ...zsetOut,
         members: z
           .array(z.strictObject({ member: memberOut, score: scoreOut, undecodable: undecodableFlag }))
           .describe('The removed members with their scores; empty when the set is empty or missing.'),
@@ -298,14 +300,10 @@ export const redis_zremrangebyscore = tool({
   input: () =>
     z.strictObject({
       key: zsetKey,
-      min: scoreBound.describe('Lowest score: "1.5", "(1.5" (exclusive), "-inf".'),
-      max: scoreBound.describe('Highest score: "10", "(10" (exclusive), "+inf".'),
+      min: scoreBound.describe(lowestScore),
+      max: scoreBound.describe(highestScore),
     }),
-  output: () =>
-    z.strictObject({
-      key: z.string().describe('The sorted set key.'),
-      removed: z.number().int().describe('How many members were removed.'),
-    }),
+  output: () => removedOutput,
   annotations: overwrites,
   rest: { method: 'POST', path: '/{key}/remove-by-score' },
   example: { key: 'events:by-time', min: '-inf', max: '(1700000000' },
@@ -321,11 +319,7 @@ export const redis_zremrangebyrank = tool({
       start: index.describe('First rank to remove (0 the lowest score).'),
       stop: index.describe('Last rank to remove, inclusive (-1 the highest score).'),
     }),
-  output: () =>
-    z.strictObject({
-      key: z.string().describe('The sorted set key.'),
-      removed: z.number().int().describe('How many members were removed.'),
-    }),
+  output: () => removedOutput,
   annotations: consumes,
   rest: { method: 'POST', path: '/{key}/remove-by-rank' },
   example: { key: 'leaderboard', start: 0, stop: -101 },
@@ -339,7 +333,7 @@ export const redis_zscan = tool({
   input: () => z.strictObject({ key: zsetKey, pattern: scanPattern, count: pageCount, cursor: scanCursor, raw }),
   output: () =>
     z.strictObject({
-      key: z.string().describe('The sorted set key.'),
+      ...zsetOut,
       members: z.array(scoredMember).describe('Members of this page with their scores.'),
       cursor: z.string().describe('"0" when complete; otherwise pass it back to continue.'),
       complete: z.boolean().describe('True when the whole set has been scanned.'),
