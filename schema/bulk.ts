@@ -112,6 +112,10 @@ export const redis_export_matching = tool({
       keys: z.array(exportedKey).describe('The keys of this page, in no particular order; a key may repeat across pages, as with SCAN.'),
       complete,
       next_cursor: nextCursor,
+      pages: z
+        .array(z.string())
+        .optional()
+        .describe('Run as a task, when the whole export does not fit one answer: its pages, as resource URIs to read (each holds keys as above); keys is then empty.'),
     }),
   annotations: reads,
   rest: { method: 'GET', path: '/export' },

@@ -192,7 +192,7 @@ function fixtureResourcesAndPrompts(): ExtraResourcesAndPrompts {
         const page = await answers.listResources(cursor);
         return cursor === undefined ? { ...page, resources: [...fixtureResources, ...page.resources] } : page;
       },
-      readResource: async (uri) => (readFixtureResource(uri) as Awaited<ReturnType<typeof answers.readResource>> | undefined) ?? answers.readResource(uri),
+      readResource: async (uri, caller) => (readFixtureResource(uri) as Awaited<ReturnType<typeof answers.readResource>> | undefined) ?? answers.readResource(uri, caller),
       listPrompts: () => ({ prompts: [...fixturePrompts, ...answers.listPrompts().prompts] }),
       getPrompt: (name, args) => {
         let prompt;

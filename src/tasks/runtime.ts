@@ -26,6 +26,8 @@ export interface RunningTask {
   readonly signal: AbortSignal;
   /** Records where the work stands, for an instance that continues it; throws once the task is no longer this instance's. */
   save(progress: unknown): Promise<void>;
+  /** Stores result page `index` (0, 1, … in order) with the progress after it; throws as save does. */
+  savePage(index: number, page: unknown, progress: unknown): Promise<void>;
   /** Parks the task on input requests to the client (answered with tasks/update); the answers, once every one is in. */
   ask(requests: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
@@ -149,6 +151,9 @@ export class TaskRuntime {
       signal,
       save: async (progress) => {
         if (signal.aborted || !(await this.store.saveProgress(record.taskId, this.owner, progress))) throw stopped('The task is no longer run here.');
+      },
+      savePage: async (index, page, progress) => {
+        if (signal.aborted || !(await this.store.savePage(record.taskId, this.owner, index, page, progress))) throw stopped('The task is no longer run here.');
       },
       ask: (requests) => this.ask(record, requests, signal),
     };

@@ -12,11 +12,13 @@ import type { Caller } from '../tools/caller-shares.js';
  *                     timestamps, progress (where a takeover continues), the result or error, and
  *                     while it waits for the client: `in:<key>` per pending input request and
  *                     `out:<key>` per answer not yet taken;
- *   task:{id}:lease   which instance runs it, for as long as that instance keeps renewing it.
+ *   task:{id}:lease   which instance runs it, for as long as that instance keeps renewing it;
+ *   task:{id}:pages   a result too large for one answer, page by page (a list of JSON texts), read
+ *                     as resources (pageUri) by the caller that made the task.
  * And two indexes of live (not yet terminal) tasks: one of every task, which instances sweep for
  * tasks whose runner went away, and one per caller, which bounds what a client may hold.
- * A terminal record expires ttlMs after it ended; a live one never does (it ends by being
- * finished, cancelled or failed by a sweep).
+ * A terminal record and its pages expire ttlMs after it ended; a live one never does (it ends by
+ * being finished, cancelled or failed by a sweep).
  */
 
 export type TaskStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
@@ -94,7 +96,7 @@ if status == 'working' or status == 'input_required' then redis.call('SET', KEYS
 return status`,
 );
 
-// Sets a terminal status when the task is not over yet; KEYS[2] lease. ARGV: owner ('' for anyone),
+// Sets a terminal status when the task is not over yet; KEYS[2] lease, KEYS[3] pages. ARGV: owner ('' for anyone),
 // status, now, field, value, ttl ms. 1 when set; 0 when the task was already over, or another
 // instance holds it (a lease that lapsed with nobody taking it over does not lose a result).
 const finishScript = new LuaScript<number>(
@@ -109,6 +111,7 @@ end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'lastUpdatedAt', ARGV[3], 'pending', 0)
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], ARGV[4], ARGV[5]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
+redis.call('PEXPIRE', KEYS[3], ARGV[6])
 if ARGV[1] ~= '' then redis.call('DEL', KEYS[2]) end
 return 1`,
 );
@@ -121,6 +124,21 @@ if holder and holder ~= ARGV[1] then return 0 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'working' then return 0 end
 redis.call('HSET', KEYS[1], 'progress', ARGV[3], 'lastUpdatedAt', ARGV[2])
+return 1`,
+);
+
+/**
+ * KEYS[3] pages. ARGV: owner, now, page index, page JSON, progress JSON. Adds a result page and
+ * the progress that follows it, together, so a takeover continues after exactly the pages stored.
+ */
+const pageScript = new LuaScript<number>(
+  'mcpTaskPage',
+  `local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'status') ~= 'working' then return 0 end
+if redis.call('LLEN', KEYS[3]) ~= tonumber(ARGV[3]) then return 0 end
+redis.call('RPUSH', KEYS[3], ARGV[4])
+redis.call('HSET', KEYS[1], 'progress', ARGV[5], 'lastUpdatedAt', ARGV[2])
 return 1`,
 );
 
@@ -200,6 +218,12 @@ export class TaskStore {
   private keysOf(taskId: string): [string, string] {
     const record = this.recordKey(taskId);
     return [record, `${record}:lease`];
+  }
+
+  /** The record, its lease and its result pages. */
+  private withPages(taskId: string): [string, string, string] {
+    const [record, lease] = this.keysOf(taskId);
+    return [record, lease, `${record}:pages`];
   }
 
   private get liveKey(): string {
@@ -327,6 +351,20 @@ export class TaskStore {
     return progressScript.run(this.redis, this.keysOf(taskId), [owner, Date.now(), JSON.stringify(progress)]).then((done) => done === 1);
   }
 
+  /** Stores result page `index` (pages are stored in order, once each) with the progress after it; false when the task is over or another's. */
+  savePage(taskId: string, owner: string, index: number, page: unknown, progress: unknown): Promise<boolean> {
+    return pageScript
+      .run(this.redis, this.withPages(taskId), [owner, Date.now(), index, JSON.stringify(page), JSON.stringify(progress)])
+      .then((done) => done === 1);
+  }
+
+  /** Result page `index` of a task, as JSON text, for the caller that made the task; undefined for anyone else, or no such page. */
+  async page(taskId: string, index: number, caller: Caller): Promise<string | undefined> {
+    const [record, , pages] = this.withPages(taskId);
+    const [owner, page] = await Promise.all([this.redis.hget(record, 'caller'), this.redis.lindex(pages, index)]);
+    return owner === caller && page !== null ? page : undefined;
+  }
+
   ask(taskId: string, owner: string, requests: Record<string, unknown>): Promise<boolean> {
     const pairs = Object.entries(requests).flatMap(([key, request]) => [key, JSON.stringify(request)]);
     return askScript.run(this.redis, this.keysOf(taskId), [owner, Date.now(), ...pairs]).then((done) => done === 1);
@@ -357,7 +395,7 @@ export class TaskStore {
   ): Promise<boolean> {
     const [field, value] =
       end.status === 'completed' ? ['result', JSON.stringify(end.result)] : end.status === 'failed' ? ['error', JSON.stringify(end.error)] : ['', ''];
-    const done = await finishScript.run(this.redis, this.keysOf(record.taskId), [owner ?? '', end.status, Date.now(), field, value, record.ttlMs]);
+    const done = await finishScript.run(this.redis, this.withPages(record.taskId), [owner ?? '', end.status, Date.now(), field, value, record.ttlMs]);
     if (done === 1) await this.forget(record.taskId, record.caller);
     return done === 1;
   }

@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ToolName } from '../../generated/registry.js';
 import { redisRestarted } from '../handlers/bulk/walk.js';
 import { toCallToolResult } from '../mcp/tool-response.js';
+import { elementBudget, jsonBytes } from '../tools/budget.js';
+import { taskPageUri } from './page-uri.js';
 import type { TaskEnd, TaskKind } from './runtime.js';
 
 /**
@@ -9,7 +11,8 @@ import type { TaskEnd, TaskKind } from './runtime.js';
  * A task calls the tool step after step, through the runner like any call, folding each step's
  * answer into one; after each step it records the cursor and what it has folded, so an instance
  * that takes the task over continues from there. Its result has the tool's own output shape,
- * for the whole walk.
+ * for the whole walk. A walk whose answer grows with the keyspace (an export) stores it aside page
+ * by page, each page within one answer's budget, and answers the pages' resource URIs.
  */
 
 type Output = Record<string, unknown>;
@@ -22,8 +25,16 @@ interface StepFold<Sum> {
   keepsSumOnRestart: boolean;
   /** Adds one step's answer. */
   add(sum: Sum | undefined, step: Output): Sum;
-  /** The tool's answer for every step together (to the call's arguments). */
-  answer(sum: Sum, args: Output): Output;
+  /**
+   * For an answer that grows with the walk: a page of it to store aside, and what is left, when
+   * a page is full (or, at the end of the walk, `last`, when what is left does not make the whole
+   * answer); else undefined.
+   */
+  cutPage?(sum: Sum, budget: number, last: boolean): { page: Output; rest: Sum } | undefined;
+  /** The arguments of each step after the first (the call's own, by default). */
+  stepArgs?(args: Output): Output;
+  /** The tool's answer for every step together (to the call's arguments), naming the pages stored aside. */
+  answer(sum: Sum, args: Output, pages: string[]): Output;
 }
 
 /** Names kept in a task's record and answer: enough to see what was done, bounded whatever the walk. */
@@ -103,9 +114,53 @@ const keySizes: StepFold<SizesSum> = {
   },
 };
 
+interface ExportSum {
+  /** Keys exported and not yet in a page, with their JSON size. */
+  pending: { entry: unknown; bytes: number }[];
+  pendingBytes: number;
+  /** Pages stored so far. */
+  pages: number;
+}
+
+const exportMatching: StepFold<ExportSum> = {
+  // Pages stored stay stored: a walk started over repeats keys (as SCAN may), it loses none.
+  keepsSumOnRestart: true,
+  add(sum, step) {
+    const added = (step.keys as unknown[]).map((entry) => ({ entry, bytes: jsonBytes(entry) + 1 }));
+    return {
+      pending: [...(sum?.pending ?? []), ...added],
+      pendingBytes: (sum?.pendingBytes ?? 0) + added.reduce((total, { bytes }) => total + bytes, 0),
+      pages: sum?.pages ?? 0,
+    };
+  },
+  cutPage(sum, budget, last) {
+    if (sum.pending.length === 0) return undefined;
+    // Everything in one answer when it fits there; else every key goes into a page.
+    if (sum.pendingBytes <= budget && (!last || sum.pages === 0)) return undefined;
+    let taken = 0;
+    let bytes = 0;
+    // The first key always (each one fits an answer: the export step cut it to fit).
+    while (taken < sum.pending.length && (taken === 0 || bytes + sum.pending[taken]!.bytes <= budget)) bytes += sum.pending[taken++]!.bytes;
+    return {
+      page: { keys: sum.pending.slice(0, taken).map(({ entry }) => entry) },
+      rest: { pending: sum.pending.slice(taken), pendingBytes: sum.pendingBytes - bytes, pages: sum.pages + 1 },
+    };
+  },
+  // A task's steps take as many keys as one step may: the pages, not the steps, shape its answer.
+  stepArgs: (args) => ({ ...args, count: 1000 }),
+  answer: (sum, _args, pages) => ({ keys: sum.pending.map(({ entry }) => entry), complete: true, ...(pages.length > 0 ? { pages } : {}) }),
+};
+
+/**
+ * Most bytes of pages one task stores: an export of more stops there, answering complete: false
+ * and the cursor to go on from (in another call or task), so a task's result stays bounded.
+ */
+export const maxPagedBytes = 64 * 1024 * 1024;
+
 const folds: Partial<Record<ToolName, StepFold<unknown>>> = {
   redis_delete_matching: deleteMatching as StepFold<unknown>,
   redis_key_sizes: keySizes as StepFold<unknown>,
+  redis_export_matching: exportMatching as StepFold<unknown>,
 };
 
 /** Whether a tool runs as a task for a client that negotiated the extension. */
@@ -140,11 +195,32 @@ export const toolTaskKind: TaskKind = {
     const name = task.record.tool as ToolName;
     const fold = folds[name]!;
     const args = task.record.args as Output;
+    const stepArgs = fold.stepArgs?.(args) ?? args;
+    const budget = elementBudget(task.runner.context.maxResponseBytes);
+    const maxPages = Math.max(1, Math.floor(maxPagedBytes / budget));
     let { cursor, sum } = task.record.progress as ToolProgress;
+    let pages = (sum as { pages?: number } | undefined)?.pages ?? 0;
+    /** Stores the pages that are full (all that is left, when `last`), each with the progress after it. */
+    const storePages = async (next: string, last: boolean): Promise<void> => {
+      for (let cut = fold.cutPage?.(sum, budget, last); cut; cut = fold.cutPage!(sum, budget, last)) {
+        sum = cut.rest;
+        await task.savePage(pages, cut.page, { cursor: next, sum } satisfies ToolProgress);
+        pages++;
+      }
+    };
+    const answer = (extra: Output = {}): TaskEnd => {
+      const uris = Array.from({ length: pages }, (_, i) => taskPageUri(task.record.taskId, i));
+      return { status: 'completed', result: toCallToolResult({ ok: true, value: { ...fold.answer(sum, args, uris), ...extra } }) };
+    };
     let unreachableSince: number | undefined;
     for (;;) {
       task.signal.throwIfAborted();
-      const outcome = await task.runner.call(name, { ...args, cursor }, task.signal, undefined, task.record.caller);
+      if (pages >= maxPages) {
+        // The result is as large as a task keeps: the rest is for another call, from here.
+        await storePages(cursor, true);
+        return answer({ complete: false, next_cursor: cursor });
+      }
+      const outcome = await task.runner.call(name, { ...stepArgs, cursor }, task.signal, undefined, task.record.caller);
       if (!outcome.ok && outcome.error.code === 'REDIS_NOT_CONNECTED') {
         // Redis away for a moment (a failover, a restart, a stall): the same step is tried again, for a while.
         unreachableSince ??= Date.now();
@@ -163,8 +239,10 @@ export const toolTaskKind: TaskKind = {
       // A step the tool refused ends the task with that error, as the call would have: completed, isError.
       if (!outcome.ok) return { status: 'completed', result: toCallToolResult(outcome) };
       sum = fold.add(sum, outcome.value);
-      if (lastStep(outcome.value)) return { status: 'completed', result: toCallToolResult({ ok: true, value: fold.answer(sum, args) }) };
-      cursor = outcome.value.next_cursor as string;
+      const last = lastStep(outcome.value);
+      if (!last) cursor = outcome.value.next_cursor as string;
+      await storePages(cursor, last);
+      if (last) return answer();
       await task.save({ cursor, sum } satisfies ToolProgress);
     }
   },

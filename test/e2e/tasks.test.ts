@@ -193,6 +193,50 @@ describe('durable tasks across instances', () => {
     expect(await countMatching(redis, `${prefix}:survivor:*`)).toBe(500);
   });
 
+  it('exports a keyspace larger than one answer as a task whose pages its client alone reads', { timeout: 60_000 }, async () => {
+    const budget = 8192;
+    const paged = await startHttpCli(cliArgs(redisServer.url, ['--max-response-bytes', String(budget)]));
+    try {
+      const names = Array.from({ length: 3000 }, (_, i) => `exported:${i}`);
+      await names.reduce((pipeline, name) => pipeline.set(`${prefix}:${name}`, JSON.stringify({ n: name })), redis.pipeline()).exec();
+      await redis.set('exported:outside-the-prefix', 'x');
+      const taskId = await startTask(paged.baseUrl, 'redis_export_matching', { pattern: 'exported:*' });
+      // Read through another instance (with the default budget): the record and pages are in Redis.
+      const done = await waitForTask(a.baseUrl, taskId, ['completed', 'failed', 'cancelled'], asOne);
+      expect(done.status).toBe('completed');
+      const answer = done.result.structuredContent;
+      expect(answer).toMatchObject({ keys: [], complete: true });
+      const pages = answer.pages as string[];
+      expect(pages.length).toBeGreaterThan(3000 / (budget / 40));
+      expect(pages).toEqual(pages.map((_, i) => `redis://task/${taskId}/pages/${i}`));
+      const exported = new Map<string, unknown>();
+      for (const uri of pages) {
+        const read = await modernRpc(b.baseUrl, 'resources/read', { uri }, asOne);
+        const text = read.result?.contents?.[0]?.text as string;
+        expect(Buffer.byteLength(text), uri).toBeLessThanOrEqual(budget);
+        for (const entry of JSON.parse(text).keys) exported.set(entry.key, entry.value);
+      }
+      // Every key of the pattern and prefix, with its value; nothing else.
+      expect([...exported.keys()].sort()).toEqual([...names].sort());
+      expect(exported.get('exported:7')).toEqual({ n: 'exported:7' });
+      // Another client, even with the URI in hand, is told there is no such page; so is a page past the last.
+      for (const [uri, as] of [
+        [pages[0]!, asTwo],
+        [`redis://task/${taskId}/pages/${pages.length}`, asOne],
+      ] as const) {
+        const refused = await modernRpc(b.baseUrl, 'resources/read', { uri }, as);
+        // 2026-07-28 answers a resource not found with -32602 (-32002 before).
+        expect(refused.error, uri).toMatchObject({ code: -32602, message: expect.stringContaining('Resource not found') });
+      }
+      // The pages expire with the task's record.
+      const [recordTtl, pagesTtl] = await Promise.all([redis.pttl(recordKey(taskId)), redis.pttl(`${recordKey(taskId)}:pages`)]);
+      expect(pagesTtl).toBeGreaterThan(0);
+      expect(Math.abs(pagesTtl - recordTtl)).toBeLessThan(5000);
+    } finally {
+      await paged.stop();
+    }
+  });
+
   it.each(['stdio', 'websocket'] as const)('runs, reads and cancels tasks over %s', async (surface) => {
     const connection = surface === 'stdio' ? modernStdio(cliArgs(redisServer.url)) : await modernWebSocket(a.baseUrl, undefined, tokens[0]);
     try {

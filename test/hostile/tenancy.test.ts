@@ -43,6 +43,8 @@ let victim: { client: Client; transport: StreamableHTTPClientTransport };
 let secrets: string[] = [];
 /** The victim's keys in the reserved namespace, with their values (DUMP) as the observer read them. */
 let victimState = new Map<string, string>();
+/** The resource URIs of the pages of the victim's export task. */
+let victimPages: string[] = [];
 
 async function victimCall(name: string, args: Record<string, unknown>, meta?: Record<string, unknown>) {
   const result = await victim.client.callTool({ name, arguments: args, ...(meta ? { _meta: meta } : {}) });
@@ -99,8 +101,21 @@ beforeAll(async () => {
   // Even with the id in hand, another credential is told there is no such task.
   for (const method of ['tasks/get', 'tasks/cancel'])
     expect((await modernRpc(server.baseUrl, method, { taskId }, { token: tokens.attacker })).error?.code, method).toBe(-32602);
+  // An export larger than one answer: its result kept in pages, read as resources.
+  for (const n of [1, 2, 3]) await victimCall('redis_set', { key: `victim-export:${n}`, value: `${n}`.repeat(400_000) });
+  const exporting = await modernRpc(
+    server.baseUrl,
+    'tools/call',
+    { name: 'redis_export_matching', arguments: { pattern: 'victim-export:*', count: 1 } },
+    { token: tokens.victim },
+  );
+  expect(exporting.result?.resultType, JSON.stringify(exporting).slice(0, 500)).toBe('task');
+  const exported = await waitForTask(server.baseUrl, exporting.result!.taskId as string, ['completed'], { token: tokens.victim });
+  victimPages = exported.result.structuredContent.pages;
+  expect(victimPages.length).toBeGreaterThan(1);
   secrets = [
     taskId,
+    exporting.result!.taskId as string,
     lease.token,
     slot.token,
     claim.jobs[0].receipt,
@@ -313,6 +328,8 @@ describe('a hostile tenant aims every tool at state that is not its own', () => 
       for (const name of names) {
         await expect(attacker.readResource({ uri: `redis://key/${encodeURIComponent(name)}` }), name).rejects.toThrow(/reserved namespace/);
       }
+      // The pages of another client's task: as if there were none.
+      for (const uri of victimPages) await expect(attacker.readResource({ uri }), uri).rejects.toThrow(/Resource not found/);
       const listed: string[] = [];
       let cursor: string | undefined;
       do {

@@ -60,6 +60,25 @@ describe('task store', () => {
     expect(await store.finish(lapsed, 'slow', { status: 'completed', result: { content: [] } })).toBe(true);
   });
 
+  it('stores result pages in order, once each, with their progress, for their caller only, expiring with the record', async () => {
+    const made = await store.create({ ...task, caller: 'pager' }, 'holder', 5000);
+    expect(await store.savePage(made.taskId, 'holder', 0, { keys: ['a'] }, { cursor: '1' })).toBe(true);
+    // A page out of order (a runner that missed one, or stored it twice) is refused, and so is another owner's.
+    expect(await store.savePage(made.taskId, 'holder', 0, { keys: ['again'] }, { cursor: '1' })).toBe(false);
+    expect(await store.savePage(made.taskId, 'holder', 2, { keys: ['skipped'] }, { cursor: '3' })).toBe(false);
+    expect(await store.savePage(made.taskId, 'intruder', 1, { keys: ['b'] }, { cursor: '2' })).toBe(false);
+    expect(await store.savePage(made.taskId, 'holder', 1, { keys: ['b'] }, { cursor: '2' })).toBe(true);
+    expect((await store.get(made.taskId))?.progress).toEqual({ cursor: '2' });
+    expect(await store.page(made.taskId, 1, 'pager')).toBe('{"keys":["b"]}');
+    expect(await store.page(made.taskId, 1, 'someone else')).toBeUndefined();
+    expect(await store.page(made.taskId, 2, 'pager')).toBeUndefined();
+    expect(await redis.pttl(`${recordKey(made.taskId)}:pages`)).toBe(-1);
+    expect(await store.finish(made, 'holder', { status: 'completed', result: { content: [] } })).toBe(true);
+    expect(await redis.pttl(`${recordKey(made.taskId)}:pages`)).toBeGreaterThan(50_000);
+    // Over: no page is added any more.
+    expect(await store.savePage(made.taskId, 'holder', 2, { keys: ['late'] }, { cursor: '3' })).toBe(false);
+  });
+
   it('takes answers key by key and works again once every request is answered', async () => {
     const made = await store.create({ ...task, caller: 'c3' }, 'me', 5000);
     expect(await store.ask(made.taskId, 'me', { a: { method: 'elicitation/create' }, b: { method: 'elicitation/create' } })).toBe(true);

@@ -129,7 +129,7 @@ export function createModernServer(runner: ToolRunner, caller: Caller, options: 
     },
     listTemplates: shared.listTemplates,
     listResources: (cursor) => answering(() => shared.listResources(cursor)),
-    readResource: (uri) => answering(() => shared.readResource(uri)),
+    readResource: (uri, ctx) => answering(() => shared.readResource(uri, callerOf(ctx, caller))),
     listPrompts: shared.listPrompts,
     getPrompt: (name, args) => answering(() => shared.getPrompt(name, args)),
     complete: (params) => answering(() => shared.complete(params)),

@@ -6,6 +6,7 @@ import { toAppError } from '../../redis/errors.js';
 import type { TaskRuntime } from '../../tasks/runtime.js';
 import { TaskLimitReached, terminalStatuses, type TaskRecord } from '../../tasks/store.js';
 import { firstProgress, lastStep } from '../../tasks/tool-tasks.js';
+import { isTaskId } from '../../tasks/page-uri.js';
 import type { Caller } from '../../tools/caller-shares.js';
 import type { ToolRunner } from '../../tools/runner.js';
 import { toCallToolResult } from '../tool-response.js';
@@ -84,7 +85,6 @@ export async function callAsTask(runtime: TaskRuntime, runner: ToolRunner, name:
 }
 
 const taskParams = z.object({ taskId: z.string().max(100) }).passthrough();
-const taskIdShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Registers the extension's methods on a 2026-07-28 server. */
 export function serveTaskMethods(
@@ -95,8 +95,7 @@ export function serveTaskMethods(
   /** The caller's own task, or -32602 as for a task that does not exist. */
   const ownTask = async (taskId: string, ctx: ServerContext): Promise<TaskRecord> => {
     if (!negotiatesTasks(options.declared(ctx))) throw missingTasksExtension();
-    // Ids are made here (UUIDs): anything else names no task, and never reaches a key.
-    const record = taskIdShape.test(taskId) ? await runtime.store.get(taskId) : undefined;
+    const record = isTaskId(taskId) ? await runtime.store.get(taskId) : undefined;
     if (!record || record.caller !== options.callerOf(ctx)) throw new ProtocolError(-32602, `Unknown task: ${taskId}`);
     return record;
   };

@@ -23,6 +23,8 @@ import { readResource, resolveUri } from './read.js';
 import { defaultSubscriptionOptions, ResourceSubscriptions, type KeyChanges } from './subscriptions.js';
 import { processCaller, type Caller } from '../../tools/caller-shares.js';
 import { listedTemplate, offeredTemplates, uriTemplate } from './templates.js';
+import { readTaskPage } from './task-pages.js';
+import { isTaskPageUri } from '../../tasks/page-uri.js';
 
 /** What a server declares for what this file serves. */
 export const resourceCapabilities = { resources: { subscribe: true, listChanged: false }, prompts: {}, completions: {} };
@@ -40,7 +42,8 @@ export function resourceAndPromptAnswers(runner: ToolRunner) {
   return {
     listTemplates: () => ({ resourceTemplates: offeredTemplates(runner.enabled).map(listedTemplate) }),
     listResources: (cursor: string | undefined) => listResources(cursor, runner.enabled, ctx),
-    readResource: (uri: string) => readResource(uri, runner.enabled, ctx, runner),
+    /** The current value a URI names; a task's result page only for the caller that made the task. */
+    readResource: (uri: string, caller: Caller) => (isTaskPageUri(uri) ? readTaskPage(uri, runner, caller) : readResource(uri, runner.enabled, ctx, runner)),
     listPrompts: () => ({ prompts: offeredPrompts(runner.enabled).map(listedPrompt) }),
     getPrompt: (name: string, args: Record<string, string> | undefined) => renderPrompt(findPrompt(name, runner.enabled), args),
     complete: async (params: CompleteRequest['params']): Promise<CompleteResult> => {
@@ -91,7 +94,8 @@ export function serveResourcesAndPrompts(
   const answers = beside ? beside.around(own) : own;
   server.setRequestHandler(ListResourceTemplatesRequestSchema, answers.listTemplates);
   server.setRequestHandler(ListResourcesRequestSchema, (request) => answers.listResources(request.params?.cursor));
-  server.setRequestHandler(ReadResourceRequestSchema, (request) => answers.readResource(request.params.uri));
+  // The client: as the Streamable HTTP request named it (http/caller.ts), else this connection's.
+  server.setRequestHandler(ReadResourceRequestSchema, (request, extra) => answers.readResource(request.params.uri, extra.authInfo?.clientId ?? caller));
 
   const subscriptions =
     changes &&
@@ -104,7 +108,6 @@ export function serveResourcesAndPrompts(
     const watched = answers.watchedKeys(request.params.uri);
     if (!subscriptions) throw new McpError(ErrorCode.MethodNotFound, 'Resource subscriptions are not available on this server.');
     try {
-      // The client: as the Streamable HTTP request named it (http/caller.ts), else this connection's.
       await subscriptions.subscribe(request.params.uri, watched, extra.authInfo?.clientId ?? caller);
     } catch (error) {
       throw toMcpError(error, request.params.uri);
