@@ -115,7 +115,9 @@ export const redis_export_matching = tool({
       pages: z
         .array(z.string())
         .optional()
-        .describe('Run as a task, when the whole export does not fit one answer: its pages, as resource URIs to read (each holds keys as above); keys is then empty.'),
+        .describe(
+          'Run as a task, when the whole export does not fit one answer: its pages, as resource URIs to read (each holds keys as above); keys is then empty.',
+        ),
     }),
   annotations: reads,
   rest: { method: 'GET', path: '/export' },

@@ -1,14 +1,12 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
-  ErrorCode,
-  McpError,
+  ProtocolError,
+  ProtocolErrorCode,
   type CallToolRequest,
   type CallToolResult,
-  type ServerNotification,
-  type ServerRequest,
+  type Server,
+  type ServerContext,
   type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+} from '@modelcontextprotocol/server';
 import { listingWith, type Listing } from '../mcp/listing.js';
 import type { ExtraResourcesAndPrompts } from '../mcp/resources/register.js';
 import type { ToolRunner } from '../tools/runner.js';
@@ -16,12 +14,12 @@ import { completeFixture, fixturePrompts, fixtureResources, fixtureResourceTempl
 import type { FixtureIo, FixtureTool, FixtureToolResult } from './types.js';
 
 /**
- * The conformance fixtures on the 2025-11-25 server (the v1 SDK's, mcp/server-factory.ts): the
+ * The conformance fixtures on the 2025-11-25 server (mcp/server-factory.ts): the
  * shared catalog, plus the tools that ask the client for something within the call (sampling,
  * elicitation), which only this era does by sending the client a request.
  */
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+type Extra = ServerContext;
 
 /** A tool that talks back to the client through the server while it runs. */
 interface ClientTool extends Omit<FixtureTool, 'run'> {
@@ -35,7 +33,7 @@ const say = (text: string): FixtureToolResult => ({ content: [{ type: 'text', te
 const failure = (text: string): FixtureToolResult => ({ isError: true, content: [{ type: 'text', text }] });
 
 /** A request to the client made within a call travels with the call's answer (its SSE stream, over Streamable HTTP). */
-const within = (extra: Extra) => ({ relatedRequestId: extra.requestId, signal: extra.signal });
+const within = (extra: Extra) => ({ relatedRequestId: extra.mcpReq.id, signal: extra.mcpReq.signal });
 
 /** Asks the client to fill `requestedSchema`, and says what it answered. */
 async function elicit(server: Server, extra: Extra, message: string, requestedSchema: Record<string, unknown>): Promise<FixtureToolResult> {
@@ -163,7 +161,7 @@ function callIo(server: Server, request: CallToolRequest, extra: Extra): Fixture
   return {
     progress: async (progress, total, message) => {
       if (token === undefined) return;
-      await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, total, message } });
+      await extra.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, progress, total, message } });
     },
     log: (level, data) => server.sendLoggingMessage({ level, logger: 'conformance-fixtures', data }, extra.sessionId),
   };
@@ -192,14 +190,15 @@ function fixtureResourcesAndPrompts(): ExtraResourcesAndPrompts {
         const page = await answers.listResources(cursor);
         return cursor === undefined ? { ...page, resources: [...fixtureResources, ...page.resources] } : page;
       },
-      readResource: async (uri, caller) => (readFixtureResource(uri) as Awaited<ReturnType<typeof answers.readResource>> | undefined) ?? answers.readResource(uri, caller),
+      readResource: async (uri, caller) =>
+        (readFixtureResource(uri) as Awaited<ReturnType<typeof answers.readResource>> | undefined) ?? answers.readResource(uri, caller),
       listPrompts: () => ({ prompts: [...fixturePrompts, ...answers.listPrompts().prompts] }),
       getPrompt: (name, args) => {
         let prompt;
         try {
           prompt = getFixturePrompt(name, args);
         } catch (error) {
-          throw new McpError(ErrorCode.InvalidParams, (error as Error).message);
+          throw new ProtocolError(ProtocolErrorCode.InvalidParams, (error as Error).message);
         }
         return (prompt as ReturnType<typeof answers.getPrompt> | undefined) ?? answers.getPrompt(name, args);
       },

@@ -2,7 +2,7 @@
  * The official MCP conformance suite's fixtures (tools, resources, prompts it calls by name),
  * offered only with --conformance-fixtures so that the suite exercises this server's transports
  * and protocol handling. The era-neutral parts live in catalog.ts; each era wires them, and adds
- * what only it has, in legacy.ts (2025-11-25, the v1 SDK server) and modern.ts (2026-07-28).
+ * what only it has, in legacy.ts (2025-11-25) and modern.ts (2026-07-28).
  */
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';

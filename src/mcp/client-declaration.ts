@@ -1,4 +1,4 @@
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 
 /** Longest JSON of one declared capability kept as sent; a longer one is kept as `{}`. */
 const maxCapabilityBytes = 1024;

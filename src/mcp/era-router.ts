@@ -1,6 +1,4 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
-import type { Server as ModernServer } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage, MessageExtraInfo, Server as ModernServer, Transport } from '@modelcontextprotocol/server';
 import type { Caller } from '../tools/caller-shares.js';
 import type { ToolRunner } from '../tools/runner.js';
 import { carriesEnvelope } from './era.js';
@@ -12,9 +10,9 @@ export function opensModernEra(message: JSONRPCMessage): boolean {
 }
 
 export interface EraServers {
-  /** The 2025-11-25 server of this connection (the v1 SDK's, with this server's fast paths). */
+  /** The 2025-11-25 server of this connection (mcp/server-factory.ts: the SDK's, with this server's fast paths). */
   legacy(): { connect(transport: Transport): Promise<void>; close(): Promise<void> };
-  /** A 2026-07-28 server (the v2 SDK's), pinned to this connection; loaded when a connection first needs one. */
+  /** A 2026-07-28 server, pinned to this connection; loaded when a connection first needs one. */
   modern(): Promise<ModernServer>;
   /** What the connection's calls are checked against and who makes them, for watching the resources its listens name. */
   listens?: { runner: ToolRunner; caller: Caller };
@@ -38,12 +36,12 @@ export async function serveInItsEra(transport: Transport, servers: EraServers): 
   let closeChosen: (() => Promise<void>) | undefined;
   const early: Array<[JSONRPCMessage, MessageExtraInfo | undefined]> = [];
   const connect = async (first: JSONRPCMessage): Promise<void> => {
-    // The v1 SDK calls a handler it finds on the transport before its own: this one must be gone.
+    // The SDK calls a handler it finds on the transport before its own: this one must be gone.
     transport.onmessage = undefined;
     if (opensModernEra(first)) {
       // The entry takes the transport's close callback for itself; what the connection's owner set stays called too.
       const owner = transport.onclose;
-      // The v2 SDK is loaded by the first connection that speaks its era.
+      // The stdio entry is loaded by the first connection that speaks this era.
       const [{ serveStdio }, server] = await Promise.all([import('@modelcontextprotocol/server/stdio'), servers.modern()]);
       const pinned = server;
       const handle = serveStdio(() => pinned, {

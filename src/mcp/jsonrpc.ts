@@ -1,9 +1,9 @@
-import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode, specTypeSchemas, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/server';
 
 /**
  * Reads a parsed JSON value as one JSON-RPC message, or undefined when it is not one.
  *
- * The SDK's JSONRPCMessageSchema is a zod union of four strict object schemas: parsing a
+ * The SDK's JSONRPCMessage schema is a zod union of four strict object schemas: parsing a
  * message with it costs more than the rest of a simple tool call. The message every call
  * consists of, a tools/call request holding a name and an arguments object, is recognised
  * here by hand instead; it is exactly a shape that schema accepts, and that its parse would
@@ -12,13 +12,16 @@ import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage, type JSONRPCReque
  */
 export function readMessage(value: unknown): JSONRPCMessage | undefined {
   if (isToolCallRequest(value)) return value;
-  const parsed = JSONRPCMessageSchema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+  const checked = specTypeSchemas.JSONRPCMessage['~standard'].validate(value);
+  return checked.issues ? undefined : checked.value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** The JSON-RPC code answered for a request its connection or session closed under (-32000, the 2025 SDKs' ConnectionClosed). */
+export const connectionClosedCode = -32000;
 
 /** Where a tools/call carries its idempotency key: `params._meta.idempotency_key`. */
 export const idempotencyMetaKey = 'idempotency_key';
@@ -76,9 +79,9 @@ export function readFrame(text: string): Frame {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return { error: errorAnswer(null, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`) };
+    return { error: errorAnswer(null, ProtocolErrorCode.ParseError, `Parse error: ${(error as Error).message}`) };
   }
-  if (Array.isArray(parsed)) return { error: errorAnswer(null, ErrorCode.InvalidRequest, 'Invalid Request: batches are not supported.') };
+  if (Array.isArray(parsed)) return { error: errorAnswer(null, ProtocolErrorCode.InvalidRequest, 'Invalid Request: batches are not supported.') };
   return readParsed(parsed);
 }
 
@@ -94,12 +97,16 @@ function overlongEcho(value: unknown): JSONRPCErrorAnswer | undefined {
   if (!isObject(value) || typeof value.method !== 'string') return undefined;
   const id = value.id;
   if (typeof id === 'string' && id.length > maxEchoedLength) {
-    return errorAnswer(null, ErrorCode.InvalidRequest, `Invalid Request: a request id may hold at most ${maxEchoedLength} characters.`);
+    return errorAnswer(null, ProtocolErrorCode.InvalidRequest, `Invalid Request: a request id may hold at most ${maxEchoedLength} characters.`);
   }
   const meta = isObject(value.params) ? value.params._meta : undefined;
   const token = isObject(meta) ? meta.progressToken : undefined;
   if (typeof token === 'string' && token.length > maxEchoedLength) {
-    return errorAnswer(requestIdOf(value), ErrorCode.InvalidRequest, `Invalid Request: a progress token may hold at most ${maxEchoedLength} characters.`);
+    return errorAnswer(
+      requestIdOf(value),
+      ProtocolErrorCode.InvalidRequest,
+      `Invalid Request: a progress token may hold at most ${maxEchoedLength} characters.`,
+    );
   }
   return undefined;
 }
@@ -110,7 +117,7 @@ export function readParsed(value: unknown): Frame {
   if (overlong) return { error: overlong };
   const message = readMessage(value);
   if (message) return { message };
-  return { error: errorAnswer(requestIdOf(value), ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response.') };
+  return { error: errorAnswer(requestIdOf(value), ProtocolErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response.') };
 }
 
 /** The id of a request that failed validation, when it has a usable one (JSON-RPC: else null). */

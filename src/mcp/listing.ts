@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import { toolJsonSchemaTexts, toolNames, tools, type ToolName } from '../../generated/registry.js';
 import type { SchemaProfile } from '../config.js';
 import type { ToolRunner } from '../tools/runner.js';

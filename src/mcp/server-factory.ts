@@ -1,16 +1,16 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import {
-  CallToolRequestSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type CallToolResult,
   type JSONRPCMessage,
   type JSONRPCRequest,
+  type jsonSchemaValidator,
+  type ListToolsResult,
   type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
+  type Transport,
+} from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { tools, type ToolName } from '../../generated/registry.js';
 import { listingFor, type Listing } from './listing.js';
 import { consentQuestion, consented, consentWanted, withConsent } from './consent.js';
@@ -20,12 +20,13 @@ import { serverName, version } from '../version.js';
 import { trimInitialize } from './client-declaration.js';
 import { instructionsFor } from './instructions.js';
 import { invalidParams } from './request-params.js';
+import { isResourceNotFound, resourceNotFound } from './resources/errors.js';
 import { idempotencyMetaKey, onlyIdempotencyKey } from './jsonrpc.js';
 import { toCallToolResult, toolResponse, toolResponseText } from './tool-response.js';
 import { resourceCapabilities, serveResourcesAndPrompts } from './resources/register.js';
 import { legacyFixtureCapabilities, legacyFixtureListing, offerLegacyFixtures } from '../conformance/legacy.js';
 
-/** The caller the Streamable HTTP transport handed a message's handler (extra.authInfo; see http/caller.ts), if any. */
+/** The caller the Streamable HTTP transport handed a message's handler (ctx.http.authInfo; see http/caller.ts), if any. */
 function callerOfAuth(auth: { clientId: string } | undefined): Caller | undefined {
   return auth?.clientId;
 }
@@ -65,27 +66,28 @@ export function createMcpServer(runner: ToolRunner, caller: Caller = connectionC
   );
   const fixtures = runner.conformanceFixtures ? offerLegacyFixtures(server) : undefined;
   serveResourcesAndPrompts(server, runner, runner.context.feeds, caller, fixtures?.resourcesAndPrompts);
-  server.setRequestHandler(ListToolsRequestSchema, () => server.listing().result);
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  // The listing's JSON Schemas are plain JSON (generated), whatever their static type says.
+  server.setRequestHandler('tools/list', () => server.listing().result as unknown as ListToolsResult);
+  server.setRequestHandler('tools/call', async (request, ctx) => {
     const name = request.params.name;
     // A tool this build does not have is a protocol error; one switched off here (--read-only,
     // --tools, --disable-tools) is a known tool, and the runner answers it with FORBIDDEN.
     if (!Object.hasOwn(tools, name)) {
-      const fixture = fixtures?.callTool(request, extra);
+      const fixture = fixtures?.callTool(request, ctx);
       if (fixture) return fixture;
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
     }
-    const caller = callerOfAuth(extra.authInfo) ?? server.caller;
+    const caller = callerOfAuth(ctx.http?.authInfo) ?? server.caller;
+    const signal = ctx.mcpReq.signal;
     let args: unknown = request.params.arguments;
     const field = consentWanted(name, args);
     if (field !== undefined && server.getClientCapabilities()?.elicitation) {
       // The user is asked on the call's own stream; no answer, or a no, leaves the runner to answer CONFIRMATION_REQUIRED.
-      const answer = await server
-        .elicitInput(consentQuestion(name, args, field), { relatedRequestId: extra.requestId, signal: extra.signal })
-        .catch(() => undefined);
+      const answer = await server.elicitInput(consentQuestion(name, args, field), { relatedRequestId: ctx.mcpReq.id, signal }).catch(() => undefined);
       if (consented(answer, field)) args = withConsent(args, field);
     }
-    return toCallToolResult(await runner.call(name as ToolName, args, extra.signal, request.params._meta?.[idempotencyMetaKey], caller));
+    const key = request.params._meta?.[idempotencyMetaKey];
+    return toCallToolResult(await runner.call(name as ToolName, args, signal, key, caller)) as CallToolResult;
   });
   return server;
 }
@@ -143,7 +145,7 @@ function plainToolCall(message: JSONRPCMessage, enabled: ReadonlySet<ToolName>):
 type Answer = { id: RequestId; outcome: CallOutcome; failure?: undefined } | { id: RequestId; failure: string };
 
 function answerMessage(answer: Answer): JSONRPCMessage {
-  if (answer.failure !== undefined) return { jsonrpc: '2.0', id: answer.id, error: { code: ErrorCode.InternalError, message: answer.failure } };
+  if (answer.failure !== undefined) return { jsonrpc: '2.0', id: answer.id, error: { code: ProtocolErrorCode.InternalError, message: answer.failure } };
   return toolResponse(answer.id, answer.outcome);
 }
 
@@ -153,16 +155,13 @@ export function answerText(answer: Answer): string {
 }
 
 /**
- * The SDK's McpError writes "MCP error <code>: " in front of its message, and the SDK sends that
- * text as the JSON-RPC error's message, beside the code: clients, which add the same prefix to
- * an error they receive, printed "MCP error -32602: MCP error -32602: Unknown tool: x". The
- * message is sent as the error was made (e.g. "Unknown tool: x"), for every error the SDK raises.
+ * The v2 SDK answers a resource that does not exist with -32602 in every era (2026-07-28 asks for
+ * it); 2025-11-25, which this server speaks, names it -32002, and its clients may test for that.
+ * Our not-found errors (resources/errors.ts) get it back.
  */
-function withoutCodePrefix(message: JSONRPCMessage): JSONRPCMessage {
-  if (!('error' in message)) return message;
-  const prefix = `MCP error ${message.error.code}: `;
-  if (!message.error.message.startsWith(prefix)) return message;
-  return { ...message, error: { ...message.error, message: message.error.message.slice(prefix.length) } };
+function withResourceNotFoundCode(message: JSONRPCMessage): JSONRPCMessage {
+  if (!('error' in message) || message.error.code !== ProtocolErrorCode.InvalidParams || !isResourceNotFound(message.error)) return message;
+  return { ...message, error: { ...message.error, code: resourceNotFound } };
 }
 
 /**
@@ -228,7 +227,7 @@ export class ToolServer extends Server {
   override async connect(transport: Transport): Promise<void> {
     await super.connect(transport);
     const send = transport.send.bind(transport);
-    transport.send = (message, options) => send(withoutCodePrefix(message), options);
+    transport.send = (message, options) => send(withResourceNotFoundCode(message), options);
     const dispatch = transport.onmessage;
     if (!dispatch) return;
     transport.onmessage = (message, extra) => {
@@ -274,7 +273,7 @@ export class ToolServer extends Server {
   }
 
   private refuseParams(request: JSONRPCRequest, problem: string, transport: Transport): void {
-    const answer: JSONRPCMessage = { jsonrpc: '2.0', id: request.id, error: { code: ErrorCode.InvalidParams, message: problem } };
+    const answer: JSONRPCMessage = { jsonrpc: '2.0', id: request.id, error: { code: ProtocolErrorCode.InvalidParams, message: problem } };
     transport.send(answer).catch((error: unknown) => this.onerror?.(new Error(`Failed to send response: ${String(error)}`)));
   }
 

@@ -1,4 +1,4 @@
-import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/server';
 import type { Readable, Writable } from 'node:stream';
 import { flushOutputAtEndOfTurn } from '../runtime/end-of-turn.js';
 import { isWaitingCall, maxWaitingCallsPerConnection } from '../tools/waiting-calls.js';
@@ -358,7 +358,9 @@ export class StdioTransport implements TextTransport {
   }
 
   private tooLarge(): void {
-    this.reject(errorAnswer(null, ErrorCode.InvalidRequest, `Message too large: a line may hold at most ${this.maxMessageBytes} bytes (--max-message-bytes).`));
+    this.reject(
+      errorAnswer(null, ProtocolErrorCode.InvalidRequest, `Message too large: a line may hold at most ${this.maxMessageBytes} bytes (--max-message-bytes).`),
+    );
   }
 
   private reject(answer: JSONRPCErrorAnswer): void {

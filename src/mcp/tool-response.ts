@@ -1,4 +1,4 @@
-import type { CallToolResult, JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { AppError } from '../errors.js';
 import type { CallOutcome } from '../tools/runner.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { WebSocket, type RawData } from 'ws';
 import { flushOutputAtEndOfTurn } from '../runtime/end-of-turn.js';
 import { isWaitingCall, maxWaitingCallsPerConnection } from '../tools/waiting-calls.js';

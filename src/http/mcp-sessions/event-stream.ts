@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { SessionBus } from './session-bus.js';
 import { entryAfter, parseAnnouncement, parseEventId, standaloneStream, type RedisEventStore, type StoredEvent } from './redis-event-store.js';
 

@@ -1,14 +1,13 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
-  ErrorCode,
   SUPPORTED_PROTOCOL_VERSIONS,
   type JSONRPCMessage,
-  type MessageExtraInfo,
   type JSONRPCRequest,
+  type MessageExtraInfo,
   type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
+  type Transport,
+} from '@modelcontextprotocol/server';
 import type { FastifyRequest } from 'fastify';
-import { isToolCallRequest, readParsed } from '../../mcp/jsonrpc.js';
+import { connectionClosedCode, isToolCallRequest, readParsed } from '../../mcp/jsonrpc.js';
 import type { PlainToolCall, ToolServer } from '../../mcp/server-factory.js';
 import { callerOf } from '../caller.js';
 
@@ -112,5 +111,5 @@ export class DirectAnswers {
 }
 
 function closedAnswer(id: RequestId): JSONRPCMessage {
-  return { jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'Connection closed: the session ended before it answered.' } };
+  return { jsonrpc: '2.0', id, error: { code: connectionClosedCode, message: 'Connection closed: the session ended before it answered.' } };
 }

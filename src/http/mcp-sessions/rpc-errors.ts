@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ErrorCode, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode, type RequestId } from '@modelcontextprotocol/server';
 import type { FastifyReply } from 'fastify';
 import { errorAnswer, readParsed, type JSONRPCErrorAnswer } from '../../mcp/jsonrpc.js';
 
@@ -29,7 +29,7 @@ export function rpcError(
 
 /** The answer to a POST body holding something other than JSON-RPC messages (a batch: the first such member), or undefined. */
 export function invalidMessage(body: unknown): JSONRPCErrorAnswer | undefined {
-  if (Array.isArray(body) && body.length === 0) return errorAnswer(null, ErrorCode.InvalidRequest, 'Invalid Request: an empty batch.');
+  if (Array.isArray(body) && body.length === 0) return errorAnswer(null, ProtocolErrorCode.InvalidRequest, 'Invalid Request: an empty batch.');
   for (const member of Array.isArray(body) ? body : [body]) {
     const { error } = readParsed(member);
     if (error) return error;

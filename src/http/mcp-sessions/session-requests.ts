@@ -51,7 +51,7 @@ export function sessionRequests({ sessions, bus, keys, keepAliveMs }: SessionReq
    * (a request with the same id is being answered).
    */
   async function answerPlain(request: FastifyRequest, reply: FastifyReply, session: Session, message: Parameters<DirectAnswers['ask']>[0]): Promise<boolean> {
-    const asked = session.direct.ask(message, { requestInfo: { headers: request.headers }, authInfo: (request.raw as { auth?: AuthInfo }).auth });
+    const asked = session.direct.ask(message, { authInfo: (request.raw as { auth?: AuthInfo }).auth });
     if (!asked) return false;
     session.active++;
     sessions.touch(session);

@@ -1,5 +1,4 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol/server';
 import type { Caller } from '../../tools/caller-shares.js';
 import type { ToolRunner } from '../../tools/runner.js';
 import { jsonRpcErrorOf } from '../resources/errors.js';

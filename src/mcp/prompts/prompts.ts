@@ -1,5 +1,4 @@
-import type { GetPromptResult, Prompt } from '@modelcontextprotocol/sdk/types.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, type GetPromptResult, type Prompt } from '@modelcontextprotocol/server';
 import { tools, type ToolName } from '../../../generated/registry.js';
 import { promptSpecs, type PromptArgs, type PromptSpec } from './catalog.js';
 import { argsText, sampleArgs } from './step.js';
@@ -26,7 +25,7 @@ export function listedPrompt(spec: PromptSpec): Prompt {
 
 export function findPrompt(name: string, enabled: ReadonlySet<ToolName>): PromptSpec {
   const spec = offeredPrompts(enabled).find((prompt) => prompt.name === name);
-  if (!spec) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+  if (!spec) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${name}`);
   return spec;
 }
 
@@ -36,7 +35,7 @@ export function renderPrompt(spec: PromptSpec, given: Record<string, string> | u
   for (const arg of spec.arguments) {
     const value = given?.[arg.name];
     if (value === undefined || value === '') {
-      if (arg.required) throw new McpError(ErrorCode.InvalidParams, `Prompt ${spec.name} needs the argument ${arg.name}: ${arg.description}`);
+      if (arg.required) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${spec.name} needs the argument ${arg.name}: ${arg.description}`);
       continue;
     }
     args[arg.name] = value;
@@ -47,8 +46,8 @@ export function renderPrompt(spec: PromptSpec, given: Record<string, string> | u
     const parsed = tools[step.tool].input.safeParse(sampleArgs(step.args));
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new McpError(
-        ErrorCode.InvalidParams,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
         `Prompt ${spec.name}: ${step.tool} would refuse ${issue.path.join('.') || 'its arguments'}: ${issue.message}`,
       );
     }

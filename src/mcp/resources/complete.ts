@@ -1,7 +1,7 @@
-import type { CompleteResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CompleteResult } from '@modelcontextprotocol/server';
 import type { ToolName } from '../../../generated/registry.js';
 import type { ToolContext } from '../../tools/context.js';
-import { toMcpError } from './errors.js';
+import { toProtocolError } from './errors.js';
 import { prefixGlob, scanNames } from './scan-names.js';
 import { offeredTemplates } from './templates.js';
 import type { ResourceKind } from './uri.js';
@@ -20,6 +20,6 @@ export async function completeNames(kind: ResourceKind, typed: string, enabled: 
     const values = [...new Set(page.items)].sort();
     return { completion: { values, hasMore: !page.complete } };
   } catch (error) {
-    throw toMcpError(error);
+    throw toProtocolError(error);
   }
 }

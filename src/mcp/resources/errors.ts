@@ -1,12 +1,15 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode, ProtocolError } from '@modelcontextprotocol/server';
 import { AppError } from '../../errors.js';
 import { toAppError } from '../../redis/errors.js';
 
 /** The JSON-RPC code MCP gives a resource that does not exist. */
 export const resourceNotFound = -32002;
 
-export function notFound(uri: string, why: string): McpError {
-  return new McpError(resourceNotFound, `Resource not found: ${uri}: ${why}`, { uri });
+/** How the message of a resource-not-found error begins. */
+export const resourceNotFoundText = 'Resource not found: ';
+
+export function notFound(uri: string, why: string): ProtocolError {
+  return new ProtocolError(resourceNotFound, `${resourceNotFoundText}${uri}: ${why}`, { uri });
 }
 
 /**
@@ -14,26 +17,26 @@ export function notFound(uri: string, why: string): McpError {
  * the SDK sends: bad names are -32602, a missing thing -32002, anything else -32603. The server's
  * own error code travels in `data.code`, as `error.code` does in a failed tool call's envelope.
  */
-export function toMcpError(error: unknown, uri?: string): McpError {
-  if (error instanceof McpError) return error;
+export function toProtocolError(error: unknown, uri?: string): ProtocolError {
+  if (error instanceof ProtocolError) return error;
   const app = error instanceof AppError ? error : toAppError(error);
   const data = { code: app.code, ...(app.details === undefined ? {} : { details: app.details }), ...(uri === undefined ? {} : { uri }) };
   const jsonRpcCode =
     app.code === 'INVALID_PARAMS' || app.code === 'FORBIDDEN'
-      ? ErrorCode.InvalidParams
+      ? ProtocolErrorCode.InvalidParams
       : app.code === 'SESSION_NOT_FOUND'
         ? resourceNotFound
-        : ErrorCode.InternalError;
-  return new McpError(jsonRpcCode, app.message, data);
+        : ProtocolErrorCode.InternalError;
+  return new ProtocolError(jsonRpcCode, app.message, data);
 }
 
-/**
- * A failure as the JSON-RPC error object to send: toMcpError's code, message and data, the message
- * without the "MCP error <code>: " prefix the v1 SDK's McpError writes into it (clients add their own).
- */
+/** A failure as the JSON-RPC error object to send: toProtocolError's code, message and data. */
 export function jsonRpcErrorOf(error: unknown, uri?: string): { code: number; message: string; data?: Record<string, unknown> } {
-  const mcp = toMcpError(error, uri);
-  const prefix = `MCP error ${mcp.code}: `;
-  const message = mcp.message.startsWith(prefix) ? mcp.message.slice(prefix.length) : mcp.message;
-  return mcp.data === undefined ? { code: mcp.code, message } : { code: mcp.code, message, data: mcp.data as Record<string, unknown> };
+  const { code, message, data } = toProtocolError(error, uri);
+  return data === undefined ? { code, message } : { code, message, data: data as Record<string, unknown> };
+}
+
+/** Whether a JSON-RPC error is one this file made as "resource not found" (-32002), whatever code it was sent with since. */
+export function isResourceNotFound(error: { message: string; data?: unknown }): boolean {
+  return error.message.startsWith(resourceNotFoundText) || (error.data as { code?: unknown } | undefined)?.code === 'SESSION_NOT_FOUND';
 }

@@ -1,8 +1,7 @@
-import type { ListResourcesResult, Resource } from '@modelcontextprotocol/sdk/types.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, type ListResourcesResult, type Resource } from '@modelcontextprotocol/server';
 import type { ToolName } from '../../../generated/registry.js';
 import type { ToolContext } from '../../tools/context.js';
-import { toMcpError } from './errors.js';
+import { toProtocolError } from './errors.js';
 import { nameCursorPattern, scanNames } from './scan-names.js';
 import { offeredTemplates } from './templates.js';
 import { resourceUri, type ResourceKind } from './uri.js';
@@ -24,7 +23,7 @@ function parseCursor(cursor: string | undefined, kinds: readonly ResourceKind[])
   const [kind, scan] = [cursor.slice(0, cursor.indexOf(':')), cursor.slice(cursor.indexOf(':') + 1)];
   const index = kinds.indexOf(kind as ResourceKind);
   if (index < 0 || !nameCursorPattern.test(scan))
-    throw new McpError(ErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor)} (pass back the nextCursor of the previous page)`);
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor)} (pass back the nextCursor of the previous page)`);
   return { index, scan };
 }
 
@@ -46,7 +45,7 @@ export async function listResources(cursor: string | undefined, enabled: Readonl
       [index, scan] = [index + 1, '0'];
     }
   } catch (error) {
-    throw toMcpError(error);
+    throw toProtocolError(error);
   }
   // A full page at the end of one kind: the next page starts with the next kind offered.
   const next = listedKinds.slice(index).find((kind) => kinds.includes(kind));

@@ -1,23 +1,9 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CompleteRequestSchema,
-  ErrorCode,
-  McpError,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ReadResourceRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-  type CompleteRequest,
-  type CompleteResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, type CompleteRequest, type CompleteResult, type Server } from '@modelcontextprotocol/server';
 import type { ToolRunner } from '../../tools/runner.js';
 import { promptSpecs } from '../prompts/catalog.js';
 import { findPrompt, listedPrompt, offeredPrompts, renderPrompt } from '../prompts/prompts.js';
 import { completeNames } from './complete.js';
-import { toMcpError } from './errors.js';
+import { toProtocolError } from './errors.js';
 import { listResources } from './list.js';
 import { readResource, resolveUri } from './read.js';
 import { defaultSubscriptionOptions, ResourceSubscriptions, type KeyChanges } from './subscriptions.js';
@@ -35,7 +21,7 @@ const nothing: CompleteResult = { completion: { values: [] } };
  * The answers to resources/*, prompts/* and completion/complete, as plain functions of their
  * params, shared by both protocol eras (2025-11-25 here, 2026-07-28 in mcp/modern/server.ts).
  * What is offered follows the tools offered now (runner.enabled), read at each request: it
- * narrows once the connected Redis is known. Failures are thrown as McpError (see errors.ts).
+ * narrows once the connected Redis is known. Failures are thrown as ProtocolError (see errors.ts).
  */
 export function resourceAndPromptAnswers(runner: ToolRunner) {
   const ctx = runner.context;
@@ -92,10 +78,10 @@ export function serveResourcesAndPrompts(
   const ctx = runner.context;
   const own = resourceAndPromptAnswers(runner);
   const answers = beside ? beside.around(own) : own;
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, answers.listTemplates);
-  server.setRequestHandler(ListResourcesRequestSchema, (request) => answers.listResources(request.params?.cursor));
+  server.setRequestHandler('resources/templates/list', answers.listTemplates);
+  server.setRequestHandler('resources/list', (request) => answers.listResources(request.params?.cursor));
   // The client: as the Streamable HTTP request named it (http/caller.ts), else this connection's.
-  server.setRequestHandler(ReadResourceRequestSchema, (request, extra) => answers.readResource(request.params.uri, extra.authInfo?.clientId ?? caller));
+  server.setRequestHandler('resources/read', (request, ctx) => answers.readResource(request.params.uri, ctx.http?.authInfo?.clientId ?? caller));
 
   const subscriptions =
     changes &&
@@ -103,18 +89,18 @@ export function serveResourcesAndPrompts(
       ...defaultSubscriptionOptions,
       share: ctx.shares.resourceSubscriptions,
     });
-  server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
+  server.setRequestHandler('resources/subscribe', async (request, ctx) => {
     if (beside?.subscribe(request.params.uri)) return {};
     const watched = answers.watchedKeys(request.params.uri);
-    if (!subscriptions) throw new McpError(ErrorCode.MethodNotFound, 'Resource subscriptions are not available on this server.');
+    if (!subscriptions) throw new ProtocolError(ProtocolErrorCode.MethodNotFound, 'Resource subscriptions are not available on this server.');
     try {
-      await subscriptions.subscribe(request.params.uri, watched, extra.authInfo?.clientId ?? caller);
+      await subscriptions.subscribe(request.params.uri, watched, ctx.http?.authInfo?.clientId ?? caller);
     } catch (error) {
-      throw toMcpError(error, request.params.uri);
+      throw toProtocolError(error, request.params.uri);
     }
     return {};
   });
-  server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+  server.setRequestHandler('resources/unsubscribe', async (request) => {
     if (beside?.unsubscribe(request.params.uri)) return {};
     await subscriptions?.unsubscribe(request.params.uri);
     return {};
@@ -128,7 +114,7 @@ export function serveResourcesAndPrompts(
     };
   }
 
-  server.setRequestHandler(ListPromptsRequestSchema, answers.listPrompts);
-  server.setRequestHandler(GetPromptRequestSchema, (request) => answers.getPrompt(request.params.name, request.params.arguments));
-  server.setRequestHandler(CompleteRequestSchema, (request) => answers.complete(request.params));
+  server.setRequestHandler('prompts/list', answers.listPrompts);
+  server.setRequestHandler('prompts/get', (request) => answers.getPrompt(request.params.name, request.params.arguments));
+  server.setRequestHandler('completion/complete', (request) => answers.complete(request.params));
 }

@@ -1,4 +1,5 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode, ProtocolError } from '@modelcontextprotocol/server';
+import { connectionClosedCode } from '../jsonrpc.js';
 
 /** What subscriptions need of the change hub (src/feeds/hub.ts): hear changes to keys, stop hearing. */
 export interface KeyChanges {
@@ -67,16 +68,20 @@ export class ResourceSubscriptions {
    * nothing. `caller` is the client, counted against its share over all its connections.
    */
   async subscribe(uri: string, watched: WatchedKeys, caller = ''): Promise<void> {
-    if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'The connection is closing.');
+    if (this.closed) throw new ProtocolError(connectionClosedCode, 'The connection is closing.');
     const held = this.entries.get(uri);
     if (held) {
       await held.listening;
       return;
     }
     if (this.entries.size >= this.options.limit) {
-      throw new McpError(ErrorCode.InvalidRequest, `At most ${this.options.limit} resource subscriptions per connection; unsubscribe from one first.`, {
-        limit: this.options.limit,
-      });
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `At most ${this.options.limit} resource subscriptions per connection; unsubscribe from one first.`,
+        {
+          limit: this.options.limit,
+        },
+      );
     }
     const release = this.options.share?.take(caller) ?? noop;
     const entry: Entry = { listening: Promise.resolve(undefined), timer: undefined, pending: false, cancelled: false, release };

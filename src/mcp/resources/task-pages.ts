@@ -1,8 +1,8 @@
-import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ReadResourceResult } from '@modelcontextprotocol/server';
 import type { ToolRunner } from '../../tools/runner.js';
 import type { Caller } from '../../tools/caller-shares.js';
 import { parseTaskPageUri } from '../../tasks/page-uri.js';
-import { notFound, toMcpError } from './errors.js';
+import { notFound, toProtocolError } from './errors.js';
 
 /**
  * resources/read of a page of a task's result (tasks/tool-tasks.ts stores them): answered to the
@@ -16,7 +16,7 @@ export async function readTaskPage(uri: string, runner: Pick<ToolRunner, 'tasks'
   try {
     page = address && store ? await store.page(address.taskId, address.index, caller) : undefined;
   } catch (error) {
-    throw toMcpError(error, uri);
+    throw toProtocolError(error, uri);
   }
   if (page === undefined) throw notFound(uri, 'no such page of a task of this client (pages expire with their task)');
   return { contents: [{ uri, mimeType: 'application/json', text: page }] };

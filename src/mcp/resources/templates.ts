@@ -1,4 +1,4 @@
-import type { ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
+import type { ListResourceTemplatesResult } from '@modelcontextprotocol/server';
 import type { ToolName } from '../../../generated/registry.js';
 import type { ToolContext } from '../../tools/context.js';
 import { readKey } from './key-value.js';
@@ -82,6 +82,6 @@ export function offeredTemplates(enabled: ReadonlySet<ToolName>): TemplateSpec[]
   return templateSpecs.filter((spec) => enabled.has(spec.tool));
 }
 
-export function listedTemplate(spec: TemplateSpec): ResourceTemplate {
+export function listedTemplate(spec: TemplateSpec): ListResourceTemplatesResult['resourceTemplates'][number] {
   return { uriTemplate: uriTemplate(spec), name: spec.kind, title: spec.title, description: spec.description, mimeType: 'application/json' };
 }
