@@ -26,14 +26,12 @@ const englishOnlyZod = {
   },
 };
 
-/** The SDK's Ajv validator module, wherever it is imported from, replaced by one loading it on first use. */
+/** The SDK's Ajv validator modules (its Node shims, its `validators/ajv`), wherever imported, replaced by one loading Ajv on first use. */
 const ajvOnFirstUse = {
   name: 'ajv-on-first-use',
   setup(build) {
     const stub = fileURLToPath(new URL('../src/runtime/ajv-on-first-use.mjs', import.meta.url));
-    build.onResolve({ filter: /(^@modelcontextprotocol\/sdk\/validation\/ajv$)|(\/validation\/ajv-provider\.js$)/ }, ({ path, importer }) =>
-      path.startsWith('@modelcontextprotocol/') || /[\\/]@modelcontextprotocol[\\/]sdk[\\/]/.test(importer) ? { path: stub } : undefined,
-    );
+    build.onResolve({ filter: /^@modelcontextprotocol\/server\/(_shims|validators\/ajv)$/ }, () => ({ path: stub }));
   },
 };
 

@@ -224,6 +224,24 @@ export class ToolServer extends Server {
     return cancelled ? undefined : answer;
   }
 
+  /** Plain calls whose answers are not written yet. */
+  private readonly answering = new Set<Promise<void>>();
+
+  private track(answer: Promise<void>): void {
+    this.answering.add(answer);
+    void answer.finally(() => this.answering.delete(answer));
+  }
+
+  /**
+   * Closes after every plain call already taken has written its answer (a graceful stop drains
+   * the calls, then closes: the answers of the last ones are still on their way); waits stop at once.
+   */
+  override async close(): Promise<void> {
+    for (const controller of this.waiting.values()) controller.abort();
+    await Promise.allSettled(this.answering);
+    await super.close();
+  }
+
   override async connect(transport: Transport): Promise<void> {
     await super.connect(transport);
     const send = transport.send.bind(transport);
@@ -232,7 +250,7 @@ export class ToolServer extends Server {
     if (!dispatch) return;
     transport.onmessage = (message, extra) => {
       const call = plainToolCall(message, this.runner.enabled);
-      if (call) return void this.callTool(call, transport, callerOfAuth(extra?.authInfo));
+      if (call) return void this.track(this.callTool(call, transport, callerOfAuth(extra?.authInfo)));
       const list = plainToolsList(message);
       if (list) return void this.sendListing(list.id, transport);
       const problem = invalidParams(message);

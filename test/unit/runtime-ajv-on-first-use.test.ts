@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-// The bundle's stand-in for the SDK's Ajv validator module (scripts/bundle-cli.mjs): it must
+// The bundle's stand-in for the SDK's Ajv validator modules (scripts/bundle-cli.mjs): it must
 // validate as the SDK's own does, loading Ajv only when first asked.
 const stubPath = fileURLToPath(new URL('../../src/runtime/ajv-on-first-use.mjs', import.meta.url));
 
@@ -23,7 +23,7 @@ describe('Ajv on first use, in the CLI bundle', () => {
   it('gives the SDK validator’s own verdicts and messages for the same schemas and values', async () => {
     type Validator = new () => { getValidator(schema: object): (value: unknown) => { valid: boolean; errorMessage?: string } };
     const { AjvJsonSchemaValidator: Stand } = (await import(stubPath)) as { AjvJsonSchemaValidator: Validator };
-    const { AjvJsonSchemaValidator: Real } = (await import('@modelcontextprotocol/sdk/validation/ajv')) as unknown as { AjvJsonSchemaValidator: Validator };
+    const { AjvJsonSchemaValidator: Real } = (await import('@modelcontextprotocol/server/validators/ajv')) as unknown as { AjvJsonSchemaValidator: Validator };
     const schemas = [
       { type: 'object', properties: { name: { type: 'string', minLength: 1 }, age: { type: 'integer', minimum: 0 } }, required: ['name'] },
       { type: 'object', properties: { email: { type: 'string', format: 'email' }, when: { type: 'string', format: 'date' } }, additionalProperties: false },

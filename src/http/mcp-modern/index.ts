@@ -11,7 +11,7 @@ import { requestNarrowing } from '../narrowing.js';
 import { invalidMessage, rawRpcError, rpcError } from '../mcp-sessions/rpc-errors.js';
 import { answerModernCall, directModernCall } from './direct-call.js';
 import { ResourceListens, resourcesOfListen } from '../../mcp/modern/resource-listens.js';
-import { sendWebResponse, toWebRequest } from './web-exchange.js';
+import { sendWebResponse, toWebRequest } from '../web-exchange.js';
 import { paramHeaderDeclarations, paramHeaderMismatch } from './param-headers.js';
 import { listingFor } from '../../mcp/listing.js';
 import { fixtureTools } from '../../conformance/catalog.js';

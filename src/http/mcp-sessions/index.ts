@@ -1,5 +1,4 @@
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, type AuthInfo, type RequestId, type WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { requestIdOf } from '../../mcp/jsonrpc.js';
@@ -16,6 +15,7 @@ import type { modernHttp } from '../mcp-modern/index.js';
 import { directPlainRequest, directToolCall } from './mcp-direct.js';
 import { invalidMessage, rpcError } from './rpc-errors.js';
 import { answerAsJson } from './sdk-transport.js';
+import { sendWebResponse, toWebRequest } from '../web-exchange.js';
 import { SessionBus } from './session-bus.js';
 import { recordTtlMs, SessionCache, type Session } from './session-cache.js';
 import { declaredBy, sameOwner, sessionLifecycle, SessionsFull } from './session-lifecycle.js';
@@ -109,7 +109,7 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     // Who the sessions a request opens count against: its credential, or its address without tokens.
     const client = presented ? `t:${presented.toString('hex')}` : `a:${request.ip}`;
     let session: Session | undefined;
-    let transport: StreamableHTTPServerTransport;
+    let transport: WebStandardStreamableHTTPServerTransport;
     let initializing = false;
     if (sessionId) {
       try {
@@ -158,12 +158,14 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
     }
 
     reply.hijack();
+    const { webRequest, abort } = toWebRequest(request);
     if (session) {
       session.active++;
       sessions.touch(session);
     }
     const started = performance.now();
     reply.raw.once('close', () => {
+      abort();
       // The session that `initialize` created was counted active when it was stored.
       const current = session ?? (transport.sessionId ? sessions.get(transport.sessionId) : undefined);
       if (current) {
@@ -189,10 +191,13 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
         );
       }
     });
+    const options = { parsedBody: request.body, authInfo: (request.raw as { auth?: AuthInfo }).auth };
     // A new session's transport: nothing else can reach it before its initialize is answered, so
     // the initialize is answered as JSON (no priming event, nothing stored).
-    if (initializing) await answerAsJson(transport, () => transport.handleRequest(request.raw, reply.raw, request.body));
-    else await transport.handleRequest(request.raw, reply.raw, request.body);
+    const response = initializing
+      ? await answerAsJson(transport, () => transport.handleRequest(webRequest, options))
+      : await transport.handleRequest(webRequest, options);
+    await sendWebResponse(response, reply);
   }
 
   function busy(request: FastifyRequest, reply: FastifyReply, id: RequestId | null): void {

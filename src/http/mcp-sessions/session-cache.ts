@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Metrics } from '../../observability/metrics.js';
 import type { ToolServer } from '../../mcp/server-factory.js';
@@ -15,7 +15,7 @@ export interface Session {
   id: string;
   /** Names the session's keys and channels (see session-records.ts). */
   digest: string;
-  transport: StreamableHTTPServerTransport;
+  transport: WebStandardStreamableHTTPServerTransport;
   server: ToolServer;
   store: RedisEventStore;
   /** Answers of requests taken past the transport (see mcp-direct.ts). */
@@ -78,7 +78,7 @@ export class SessionCache {
   private readonly sessions = new Map<string, Session>();
   private readonly byDigest = new Map<string, Session>();
   /** Sessions whose initialize is being answered, with their client: they count against the limits already. */
-  readonly opening = new Map<StreamableHTTPServerTransport, string>();
+  readonly opening = new Map<WebStandardStreamableHTTPServerTransport, string>();
   private readonly refreshEveryMs: number;
   private readonly sweep: NodeJS.Timeout;
   /** Tells this instance's refreshes from every other's (see SessionRecords.release). */
@@ -113,7 +113,7 @@ export class SessionCache {
   }
 
   /** Forgets the copy (its transport closed; only the copy of that transport, when given); its GET streams end. */
-  forget(id: string, transport?: StreamableHTTPServerTransport): void {
+  forget(id: string, transport?: WebStandardStreamableHTTPServerTransport): void {
     const session = this.sessions.get(id);
     if (!session || (transport && session.transport !== transport)) return;
     this.sessions.delete(id);

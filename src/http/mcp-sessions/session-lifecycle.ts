@@ -1,5 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { FastifyBaseLogger } from 'fastify';
 import { trimInitialize } from '../../mcp/client-declaration.js';
 import { createMcpServer } from '../../mcp/server-factory.js';
@@ -57,7 +57,7 @@ export interface LifecycleParts {
  * id), found here or rebuilt from their record on any instance, ended everywhere on DELETE.
  */
 export function sessionLifecycle(parts: LifecycleParts): {
-  newSession(owner: Buffer | undefined, record: SessionRecord, client: string): Promise<StreamableHTTPServerTransport>;
+  newSession(owner: Buffer | undefined, record: SessionRecord, client: string): Promise<WebStandardStreamableHTTPServerTransport>;
   findSession(id: string, client: string): Promise<Session | undefined>;
 } {
   const { runner, redis, keys, records, bus, sessions, log, maxEvents, maxEventBytes, ttlMs } = parts;
@@ -79,12 +79,12 @@ export function sessionLifecycle(parts: LifecycleParts): {
 
   // Nothing here may refer to the initialize request: what these closures hold lives as long as
   // the session, and the request holds its whole body.
-  async function newSession(owner: Buffer | undefined, record: SessionRecord, client: string): Promise<StreamableHTTPServerTransport> {
+  async function newSession(owner: Buffer | undefined, record: SessionRecord, client: string): Promise<WebStandardStreamableHTTPServerTransport> {
     const id = randomUUID();
     const digest = sessionDigest(id);
     const { server, store } = sessionParts(id, digest, record);
     let direct: DirectAnswers | undefined;
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       eventStore: store,
       onsessioninitialized: async () => {
@@ -167,7 +167,11 @@ export function sessionLifecycle(parts: LifecycleParts): {
     if (existing) return existing;
     if (!sessions.makeRoom(true)) throw new SessionsFull();
     const { server, store } = sessionParts(id, digest, record);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id, eventStore: store, onsessionclosed: (id) => endEverywhere(id) });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
+      eventStore: store,
+      onsessionclosed: (id) => endEverywhere(id),
+    });
     // A later copy of the same session (loaded after this one was let go) is not this transport's to forget.
     transport.onclose = () => sessions.forget(id, transport);
     namePrimingEvents(transport);

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 const bodyFraming = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
 
 /**
- * A Fastify request as the web-standard Request the v2 SDK's handler takes (its body is passed
+ * A Fastify request as the web-standard Request the SDK's handlers and transports take (its body is passed
  * parsed, beside it), with what aborts it when the client goes away.
  */
 export function toWebRequest(request: FastifyRequest): { webRequest: Request; abort: () => void } {
