@@ -5,6 +5,7 @@ import { toCallToolResult } from '../mcp/tool-response.js';
 import { elementBudget, jsonBytes } from '../tools/budget.js';
 import { taskPageUri } from './page-uri.js';
 import type { TaskEnd, TaskKind } from './runtime.js';
+import type { ToolRunner } from '../tools/runner.js';
 
 /**
  * Tools that run as tasks: those whose calls are bounded steps over a cursor (the bulk toolset).
@@ -170,16 +171,19 @@ export function runsAsTask(name: string): boolean {
 
 /**
  * Where a tool task stands: the cursor of its next step (which names the Redis run it belongs to,
- * handlers/bulk/walk.ts) and what the steps so far add up to.
+ * handlers/bulk/walk.ts), what the steps so far add up to, and the size of its result's pages
+ * (the budget of one answer where the task began: every page is cut alike, whichever instance
+ * continues the task).
  */
 export interface ToolProgress {
   cursor: string;
   sum: unknown;
+  pageBytes: number;
 }
 
-/** Folds a first step (run in the call that makes the task) into the progress a task starts from. */
-export function firstProgress(name: ToolName, step: Output): ToolProgress {
-  return { cursor: step.next_cursor as string, sum: folds[name]!.add(undefined, step) };
+/** Folds a first step (run in the call that makes the task, by `runner`) into the progress a task starts from. */
+export function firstProgress(name: ToolName, step: Output, runner: Pick<ToolRunner, 'context'>): ToolProgress {
+  return { cursor: step.next_cursor as string, sum: folds[name]!.add(undefined, step), pageBytes: elementBudget(runner.context.maxResponseBytes) };
 }
 
 /** How long a task's steps are tried again while Redis cannot be reached, before the task ends with that error. */
@@ -196,15 +200,17 @@ export const toolTaskKind: TaskKind = {
     const fold = folds[name]!;
     const args = task.record.args as Output;
     const stepArgs = fold.stepArgs?.(args) ?? args;
-    const budget = elementBudget(task.runner.context.maxResponseBytes);
+    const progress = task.record.progress as ToolProgress;
+    // A record an earlier version made has no page size: this instance's.
+    const budget = progress.pageBytes ?? elementBudget(task.runner.context.maxResponseBytes);
     const maxPages = Math.max(1, Math.floor(maxPagedBytes / budget));
-    let { cursor, sum } = task.record.progress as ToolProgress;
+    let { cursor, sum } = progress;
     let pages = (sum as { pages?: number } | undefined)?.pages ?? 0;
     /** Stores the pages that are full (all that is left, when `last`), each with the progress after it. */
     const storePages = async (next: string, last: boolean): Promise<void> => {
       for (let cut = fold.cutPage?.(sum, budget, last); cut; cut = fold.cutPage!(sum, budget, last)) {
         sum = cut.rest;
-        await task.savePage(pages, cut.page, { cursor: next, sum } satisfies ToolProgress);
+        await task.savePage(pages, cut.page, { cursor: next, sum, pageBytes: budget } satisfies ToolProgress);
         pages++;
       }
     };
@@ -243,7 +249,7 @@ export const toolTaskKind: TaskKind = {
       if (!last) cursor = outcome.value.next_cursor as string;
       await storePages(cursor, last);
       if (last) return answer();
-      await task.save({ cursor, sum } satisfies ToolProgress);
+      await task.save({ cursor, sum, pageBytes: budget } satisfies ToolProgress);
     }
   },
 };

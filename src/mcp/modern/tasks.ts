@@ -75,7 +75,7 @@ export async function callAsTask(runtime: TaskRuntime, runner: ToolRunner, name:
   const first = await runner.call(name, args, signal, undefined, caller);
   if (!first.ok || lastStep(first.value)) return toCallToolResult(first);
   try {
-    const record = await runtime.start({ kind: 'tool', tool: name, args, caller, progress: firstProgress(name, first.value) }, runner);
+    const record = await runtime.start({ kind: 'tool', tool: name, args, caller, progress: firstProgress(name, first.value, runner) }, runner);
     return createTaskResult(record);
   } catch (error) {
     if (error instanceof TaskLimitReached) return tooManyTasks(error);
