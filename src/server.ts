@@ -217,7 +217,7 @@ export class RedisMCPServer {
     const store = new TaskStore(redis, keys, { total: this.config.maxTasks, perCaller: this.config.maxTasksPerClient });
     const tasks = new TaskRuntime(store, runner, this.log, { ttlMs: this.config.taskTtlSec * 1000 });
     tasks.define('tool', toolTaskKind);
-    // Loaded only when offered: the fixtures need the v2 SDK, which a 2025-11-25-only process never loads.
+    // Loaded only when offered: the fixtures are never part of a server's own code path.
     if (this.config.conformanceFixtures) (await import('./conformance/task-fixtures.js')).defineFixtureTasks(tasks);
     runner.tasks = tasks;
     tasks.startSweeping();

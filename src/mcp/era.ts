@@ -1,6 +1,6 @@
 /**
- * The two protocol eras, as this server tells them apart before any SDK sees a message (without
- * loading the v2 SDK): 2026-07-28 requests carry a per-request envelope in `_meta`, naming their
+ * The two protocol eras, as this server tells them apart before any SDK server sees a message:
+ * 2026-07-28 requests carry a per-request envelope in `_meta`, naming their
  * protocol version; 2025-11-25 ones do not (they rely on `initialize` and, over HTTP, a session).
  */
 

@@ -166,9 +166,9 @@ function withResourceNotFoundCode(message: JSONRPCMessage): JSONRPCMessage {
 
 /**
  * The SDK's Server, with a direct path for plain tool calls. For every message the SDK runs
- * several zod parses (the dispatcher's type guards, two of which fail for a request; the request
- * schema twice; the result schema once) and creates an AbortController per request: together
- * more CPU than the rest of a call. A plain tools/call has already been read as a JSON-RPC
+ * several zod parses (the dispatcher's type guards, the request and the result through its era's
+ * wire codec) and creates an AbortController per request: together more CPU than the rest of a
+ * call. A plain tools/call has already been read as a JSON-RPC
  * message by the transport, its arguments are validated by the tool's own schema in the runner,
  * and its result is built by toCallToolResult, so here it goes straight to the runner and the
  * answer is the response the SDK would send. A cancelled call gets no response, as in the SDK;

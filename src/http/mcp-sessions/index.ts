@@ -78,8 +78,8 @@ async function mcpHttpPlugin(app: FastifyInstance, options: McpHttpOptions): Pro
   const sessions = new SessionCache({ records, bus, keys, metrics, log: app.log, idleTimeoutMs, maxSessions });
   const { newSession, findSession } = sessionLifecycle({ runner, redis, keys, records, bus, sessions, log: app.log, maxEvents, maxEventBytes, ttlMs });
   const { answerDirectly, answerPlain, openEventStream } = sessionRequests({ sessions, bus, keys, keepAliveMs });
-  // The 2026-07-28 side (the v2 SDK) is loaded with its first request: a server only 2025 clients
-  // use never pays for it in startup time or memory.
+  // The 2026-07-28 side (its route, server, listens and tasks methods) is loaded with its first
+  // request: a server only 2025 clients use never compiles it.
   let modern: Promise<ReturnType<typeof modernHttp>> | undefined;
   const modernSide = () =>
     (modern ??= import('../mcp-modern/index.js').then(({ modernHttp }) =>
