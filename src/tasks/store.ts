@@ -14,7 +14,7 @@ import type { Caller } from '../tools/caller-shares.js';
  *                     `out:<key>` per answer not yet taken;
  *   task:{id}:lease   which instance runs it, for as long as that instance keeps renewing it;
  *   task:{id}:pages   a result too large for one answer, page by page (a list of JSON texts), read
- *                     as resources (pageUri) by the caller that made the task.
+ *                     as resources (page-uri.ts) by the caller that made the task.
  * And two indexes of live (not yet terminal) tasks: one of every task, which instances sweep for
  * tasks whose runner went away, and one per caller, which bounds what a client may hold.
  * A terminal record and its pages expire ttlMs after it ended; a live one never does (it ends by

@@ -29,9 +29,9 @@ interface StepFold<Sum> {
   /**
    * For an answer that grows with the walk: a page of it to store aside, and what is left, when
    * a page is full (or, at the end of the walk, `last`, when what is left does not make the whole
-   * answer); else undefined.
+   * answer: some pages are stored already, `stored`, or it is too big for one); else undefined.
    */
-  cutPage?(sum: Sum, budget: number, last: boolean): { page: Output; rest: Sum } | undefined;
+  cutPage?(sum: Sum, budget: number, last: boolean, stored: number): { page: Output; rest: Sum } | undefined;
   /** The arguments of each step after the first (the call's own, by default). */
   stepArgs?(args: Output): Output;
   /** The tool's answer for every step together (to the call's arguments), naming the pages stored aside. */
@@ -119,8 +119,6 @@ interface ExportSum {
   /** Keys exported and not yet in a page, with their JSON size. */
   pending: { entry: unknown; bytes: number }[];
   pendingBytes: number;
-  /** Pages stored so far. */
-  pages: number;
 }
 
 const exportMatching: StepFold<ExportSum> = {
@@ -131,20 +129,19 @@ const exportMatching: StepFold<ExportSum> = {
     return {
       pending: [...(sum?.pending ?? []), ...added],
       pendingBytes: (sum?.pendingBytes ?? 0) + added.reduce((total, { bytes }) => total + bytes, 0),
-      pages: sum?.pages ?? 0,
     };
   },
-  cutPage(sum, budget, last) {
+  cutPage(sum, budget, last, stored) {
     if (sum.pending.length === 0) return undefined;
     // Everything in one answer when it fits there; else every key goes into a page.
-    if (sum.pendingBytes <= budget && (!last || sum.pages === 0)) return undefined;
+    if (sum.pendingBytes <= budget && (!last || stored === 0)) return undefined;
     let taken = 0;
     let bytes = 0;
     // The first key always (each one fits an answer: the export step cut it to fit).
     while (taken < sum.pending.length && (taken === 0 || bytes + sum.pending[taken]!.bytes <= budget)) bytes += sum.pending[taken++]!.bytes;
     return {
       page: { keys: sum.pending.slice(0, taken).map(({ entry }) => entry) },
-      rest: { pending: sum.pending.slice(taken), pendingBytes: sum.pendingBytes - bytes, pages: sum.pages + 1 },
+      rest: { pending: sum.pending.slice(taken), pendingBytes: sum.pendingBytes - bytes },
     };
   },
   // A task's steps take as many keys as one step may: the pages, not the steps, shape its answer.
@@ -171,19 +168,21 @@ export function runsAsTask(name: string): boolean {
 
 /**
  * Where a tool task stands: the cursor of its next step (which names the Redis run it belongs to,
- * handlers/bulk/walk.ts), what the steps so far add up to, and the size of its result's pages
- * (the budget of one answer where the task began: every page is cut alike, whichever instance
- * continues the task).
+ * handlers/bulk/walk.ts), what the steps so far add up to, how many pages of its result are
+ * stored, and their size (the budget of one answer where the task began: every page is cut
+ * alike, whichever instance continues the task).
  */
 export interface ToolProgress {
   cursor: string;
   sum: unknown;
+  pages: number;
   pageBytes: number;
 }
 
 /** Folds a first step (run in the call that makes the task, by `runner`) into the progress a task starts from. */
 export function firstProgress(name: ToolName, step: Output, runner: Pick<ToolRunner, 'context'>): ToolProgress {
-  return { cursor: step.next_cursor as string, sum: folds[name]!.add(undefined, step), pageBytes: elementBudget(runner.context.maxResponseBytes) };
+  const sum = folds[name]!.add(undefined, step);
+  return { cursor: step.next_cursor as string, sum, pages: 0, pageBytes: elementBudget(runner.context.maxResponseBytes) };
 }
 
 /** How long a task's steps are tried again while Redis cannot be reached, before the task ends with that error. */
@@ -201,16 +200,17 @@ export const toolTaskKind: TaskKind = {
     const args = task.record.args as Output;
     const stepArgs = fold.stepArgs?.(args) ?? args;
     const progress = task.record.progress as ToolProgress;
-    // A record an earlier version made has no page size: this instance's.
+    // A record an earlier version made has no page size or count: this instance's, and none.
     const budget = progress.pageBytes ?? elementBudget(task.runner.context.maxResponseBytes);
     const maxPages = Math.max(1, Math.floor(maxPagedBytes / budget));
     let { cursor, sum } = progress;
-    let pages = (sum as { pages?: number } | undefined)?.pages ?? 0;
+    let pages = progress.pages ?? 0;
+    const where = (): ToolProgress => ({ cursor, sum, pages, pageBytes: budget });
     /** Stores the pages that are full (all that is left, when `last`), each with the progress after it. */
-    const storePages = async (next: string, last: boolean): Promise<void> => {
-      for (let cut = fold.cutPage?.(sum, budget, last); cut; cut = fold.cutPage!(sum, budget, last)) {
+    const storePages = async (last: boolean): Promise<void> => {
+      for (let cut = fold.cutPage?.(sum, budget, last, pages); cut; cut = fold.cutPage!(sum, budget, last, pages)) {
         sum = cut.rest;
-        await task.savePage(pages, cut.page, { cursor: next, sum, pageBytes: budget } satisfies ToolProgress);
+        await task.savePage(pages, cut.page, { ...where(), pages: pages + 1 });
         pages++;
       }
     };
@@ -223,7 +223,7 @@ export const toolTaskKind: TaskKind = {
       task.signal.throwIfAborted();
       if (pages >= maxPages) {
         // The result is as large as a task keeps: the rest is for another call, from here.
-        await storePages(cursor, true);
+        await storePages(true);
         return answer({ complete: false, next_cursor: cursor });
       }
       const outcome = await task.runner.call(name, { ...stepArgs, cursor }, task.signal, undefined, task.record.caller);
@@ -247,9 +247,9 @@ export const toolTaskKind: TaskKind = {
       sum = fold.add(sum, outcome.value);
       const last = lastStep(outcome.value);
       if (!last) cursor = outcome.value.next_cursor as string;
-      await storePages(cursor, last);
+      await storePages(last);
       if (last) return answer();
-      await task.save({ cursor, sum, pageBytes: budget } satisfies ToolProgress);
+      await task.save(where());
     }
   },
 };
