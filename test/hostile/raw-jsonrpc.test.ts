@@ -201,6 +201,30 @@ describe('raw JSON-RPC lines on stdin', () => {
     await stillServes();
   });
 
+  it('answers tools/call the same on its direct path as on the SDK path (a progress token), results and tool errors alike', async () => {
+    const key = `diff-${randomBytes(4).toString('hex')}`;
+    // Calls that answer the same when made twice: each is made once on each path.
+    const calls = [
+      { name: 'redis_set', arguments: { key, value: { n: 1, text: 'ü"🙂' }, ttl: 600 } },
+      { name: 'redis_get', arguments: { key } },
+      { name: 'redis_get', arguments: { key: `${key}-missing` } },
+      // A tool error (the tool's own schema refuses the arguments) and a refusal by Redis (wrong type).
+      { name: 'redis_get', arguments: { key: 5 } },
+      { name: 'redis_hset', arguments: { key, field: 'f', value: 1 } },
+      { name: 'redis_exists', arguments: { keys: [key, `${key}-missing`] } },
+    ];
+    for (const [n, params] of calls.entries()) {
+      figures.lines += 2;
+      const direct = await raw.request(`direct-${n}`, 'tools/call', params);
+      const bySdk = await raw.request(`sdk-${n}`, 'tools/call', { ...params, _meta: { progressToken: `p${n}` } });
+      figures.answered += 2;
+      expect(direct.result, JSON.stringify(params)).toBeDefined();
+      expect(bySdk.result, JSON.stringify(params)).toEqual(direct.result);
+    }
+    await call('redis_del', { keys: [key] });
+    await stillServes();
+  });
+
   it('answers deep nesting: INVALID_PARAMS naming the value, not a crash', async () => {
     figures.lines += 2;
     const depth = 100_000;
