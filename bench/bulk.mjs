@@ -15,6 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StatelessMcpClient } from './lib/clients.mjs';
 import { freePort, spawnServer, startRedis, stopChild } from './lib/procs.mjs';
 
 const total = Number(process.env.KEYS ?? 1_000_000);
@@ -67,39 +68,20 @@ async function startServer() {
   throw new Error('the server did not start');
 }
 
-let rpcId = 0;
-/** One MCP 2026-07-28 request declaring the Tasks extension, answered as JSON. */
-async function rpc(base, method, params) {
-  const field = { 'tools/call': 'name', 'tasks/get': 'taskId' }[method];
-  const meta = {
-    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-    'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
-    'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
-  };
-  const response = await fetch(`${base}/mcp`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': method,
-      ...(field ? { 'mcp-name': params[field] } : {}),
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params: { ...params, _meta: meta } }),
-  });
-  const answer = await response.json();
-  if (answer.error) throw new Error(`${method}: ${JSON.stringify(answer.error)}`);
-  return answer.result;
-}
+/** MCP 2026-07-28 requests declaring the Tasks extension, answered as JSON; its result. */
+const tasksClient = (base) => {
+  const client = new StatelessMcpClient(base, { extensions: { 'io.modelcontextprotocol/tasks': {} } });
+  return { rpc: async (method, params) => (await client.request(method, params)).result, close: () => client.close() };
+};
 
 /** A tool call that becomes a task, followed to its end; the task's answer and when each stage came. */
-async function asTask(base, name, args, pollMs) {
+async function asTask(rpc, name, args, pollMs) {
   const started = performance.now();
-  const created = await rpc(base, 'tools/call', { name, arguments: args });
+  const created = await rpc('tools/call', { name, arguments: args });
   const createdMs = performance.now() - started;
   if (created.resultType !== 'task') return { createdMs, doneMs: createdMs, result: created };
   for (;;) {
-    const task = await rpc(base, 'tasks/get', { taskId: created.taskId });
+    const task = await rpc('tasks/get', { taskId: created.taskId });
     if (task.status !== 'working') return { createdMs, doneMs: performance.now() - started, result: task.result };
     if (pollMs > 0) await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
@@ -126,6 +108,7 @@ async function walk(base, method, path, body) {
 }
 
 const { child, base } = await startServer();
+const { rpc, close } = tasksClient(base);
 try {
   const figures = {};
 
@@ -157,12 +140,12 @@ try {
   figures.key_sizes = { keys: total, ms: Math.round(performance.now() - started), calls: sizes.calls };
 
   fill();
-  const deleteTask = await asTask(base, 'redis_delete_matching', { pattern: 'item:*', confirm: true }, 100);
+  const deleteTask = await asTask(rpc, 'redis_delete_matching', { pattern: 'item:*', confirm: true }, 100);
   const matchingLeft = Number(cli('EVAL', "return #redis.call('KEYS', ARGV[1])", '0', 'app:item:*'));
   if (matchingLeft !== 0) throw new Error(`the delete task left ${matchingLeft} matching keys`);
   figures.delete_matching_task = { keys: total, ms: Math.round(deleteTask.doneMs), keys_per_s: Math.round(total / (deleteTask.doneMs / 1000)) };
   fill();
-  const sizesTask = await asTask(base, 'redis_key_sizes', { pattern: 'item:*', count: 1000 }, 100);
+  const sizesTask = await asTask(rpc, 'redis_key_sizes', { pattern: 'item:*', count: 1000 }, 100);
   figures.key_sizes_task = { keys: total, ms: Math.round(sizesTask.doneMs), sampled: sizesTask.result.structuredContent.sampled };
 
   // A trivial task (the suite's slow_compute with 0 s) beside a trivial plain call (greet), 200 of each.
@@ -170,11 +153,11 @@ try {
   const completed = [];
   const plain = [];
   for (let i = 0; i < 200; i++) {
-    const task = await asTask(base, 'slow_compute', { seconds: 0 }, 0);
+    const task = await asTask(rpc, 'slow_compute', { seconds: 0 }, 0);
     created.push(task.createdMs);
     completed.push(task.doneMs);
     const t0 = performance.now();
-    await rpc(base, 'tools/call', { name: 'greet', arguments: { name: 'x' } });
+    await rpc('tools/call', { name: 'greet', arguments: { name: 'x' } });
     plain.push(performance.now() - t0);
   }
   figures.trivial_task = { create_p50_ms: p50(created), create_to_completed_p50_ms: p50(completed), plain_call_p50_ms: p50(plain) };
@@ -201,6 +184,7 @@ try {
       `completed ${figures.trivial_task.create_to_completed_p50_ms} ms after the call, a plain call ${figures.trivial_task.plain_call_p50_ms} ms (p50)`,
   );
 } finally {
+  close();
   await stopChild(child);
   await redis.stop();
 }

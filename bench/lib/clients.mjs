@@ -230,33 +230,49 @@ export class HttpMcpClient {
   }
 }
 
+/** The body field a 2026-07-28 request mirrors in its Mcp-Name header, by method. */
+const nameFields = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
+};
+
 /**
  * Streamable HTTP in the 2026-07-28 era: no initialize and no session; every request carries the
- * per-request envelope in _meta and the standard headers (MCP-Protocol-Version, Mcp-Method, Mcp-Name).
+ * per-request envelope in _meta (declaring `capabilities`) and the standard headers
+ * (MCP-Protocol-Version, Mcp-Method, Mcp-Name).
  */
 export class StatelessMcpClient extends HttpMcpClient {
-  constructor(baseUrl) {
+  constructor(baseUrl, capabilities = {}) {
     super(baseUrl);
     this.headers = { ...this.headers, 'mcp-protocol-version': '2026-07-28' };
     this.envelope = {
       'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-      'io.modelcontextprotocol/clientCapabilities': {},
+      'io.modelcontextprotocol/clientCapabilities': capabilities,
       'io.modelcontextprotocol/clientInfo': clientInfo,
     };
   }
 
   async initialize() {}
 
-  async callTool(name, args) {
+  async request(method, params = {}) {
     const id = this.nextId++;
-    const message = { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: this.envelope } };
-    const headers = { ...this.headers, 'mcp-method': 'tools/call', 'mcp-name': name };
+    const message = { jsonrpc: '2.0', id, method, params: { ...params, _meta: this.envelope } };
+    const field = nameFields[method];
+    const headers = { ...this.headers, 'mcp-method': method, ...(field ? { 'mcp-name': params[field] } : {}) };
     const response = await httpRequest(this.agent, this.url, 'POST', headers, JSON.stringify(message));
     if (response.status >= 400) throw new Error(`HTTP ${response.status}: ${response.body.slice(0, 300)}`);
     const answer = messagesOf(response).find((m) => m.id === id);
-    if (!answer) throw new Error(`no answer to tools/call in ${response.body.slice(0, 300)}`);
+    if (!answer) throw new Error(`no answer to ${method} in ${response.body.slice(0, 300)}`);
     if (answer.error) throw rpcFailure(answer);
-    return answer.result;
+    return { result: answer.result, response };
+  }
+
+  async callTool(name, args) {
+    return (await this.request('tools/call', { name, arguments: args })).result;
   }
 
   async close() {
