@@ -153,7 +153,7 @@ const exportMatching: StepFold<ExportSum> = {
  * Most bytes of pages one task stores: an export of more stops there, answering complete: false
  * and the cursor to go on from (in another call or task), so a task's result stays bounded.
  */
-export const maxPagedBytes = 64 * 1024 * 1024;
+const maxPagedBytes = 64 * 1024 * 1024;
 
 const folds: Partial<Record<ToolName, StepFold<unknown>>> = {
   redis_delete_matching: deleteMatching as StepFold<unknown>,

@@ -6,7 +6,7 @@ import { toAppError } from '../../redis/errors.js';
 export const resourceNotFound = -32002;
 
 /** How the message of a resource-not-found error begins. */
-export const resourceNotFoundText = 'Resource not found: ';
+const resourceNotFoundText = 'Resource not found: ';
 
 export function notFound(uri: string, why: string): ProtocolError {
   return new ProtocolError(resourceNotFound, `${resourceNotFoundText}${uri}: ${why}`, { uri });
